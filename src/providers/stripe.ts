@@ -1,0 +1,30 @@
+import Stripe from 'stripe';
+
+/**
+ * The one place the Stripe API version is pinned. Webhook payloads, error shapes and the fields we
+ * read (`invoice.parent.subscription_details`, `invoicePayments`) follow this version; change it
+ * only together with the sandbox (src/sandbox/stripe) and the tests.
+ */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+export interface StripeClientOptions {
+  secretKey: string;
+  /** e.g. `https://api.stripe.com` (default), `http://127.0.0.1:12111` (stripe-mock or the sandbox). */
+  apiBase?: string;
+  /** Network retries inside the SDK; Temporal retries the activity on top of this. */
+  maxNetworkRetries?: number;
+  timeoutMs?: number;
+}
+
+export function createStripeClient(opts: StripeClientOptions): Stripe {
+  const base = new URL(opts.apiBase ?? 'https://api.stripe.com');
+  return new Stripe(opts.secretKey, {
+    apiVersion: STRIPE_API_VERSION,
+    host: base.hostname,
+    port: base.port ? Number(base.port) : base.protocol === 'http:' ? 80 : 443,
+    protocol: base.protocol === 'http:' ? 'http' : 'https',
+    maxNetworkRetries: opts.maxNetworkRetries ?? 1,
+    timeout: opts.timeoutMs ?? 20_000,
+    appInfo: { name: 'dunning-service' },
+  });
+}

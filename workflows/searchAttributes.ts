@@ -1,0 +1,24 @@
+/**
+ * The contract's custom search attributes. Defined once: the workflow upserts them, the API
+ * filters on them, and the embedded dev server registers them from this list.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const DunningCustomerId = defineSearchAttributeKey('DunningCustomerId', SearchAttributeType.KEYWORD);
+export const DunningInvoiceId = defineSearchAttributeKey('DunningInvoiceId', SearchAttributeType.KEYWORD);
+export const DunningState = defineSearchAttributeKey('DunningState', SearchAttributeType.KEYWORD);
+export const DunningDeclineCategory = defineSearchAttributeKey('DunningDeclineCategory', SearchAttributeType.KEYWORD);
+export const DunningAmountDue = defineSearchAttributeKey('DunningAmountDue', SearchAttributeType.INT);
+export const DunningCurrency = defineSearchAttributeKey('DunningCurrency', SearchAttributeType.KEYWORD);
+export const DunningNextActionAt = defineSearchAttributeKey('DunningNextActionAt', SearchAttributeType.DATETIME);
+
+/** Name and CLI type of each attribute, as `temporal server start-dev --search-attribute` takes them. */
+export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' | 'Datetime' }> = [
+  { name: DunningCustomerId.name, cliType: 'Keyword' },
+  { name: DunningInvoiceId.name, cliType: 'Keyword' },
+  { name: DunningState.name, cliType: 'Keyword' },
+  { name: DunningDeclineCategory.name, cliType: 'Keyword' },
+  { name: DunningAmountDue.name, cliType: 'Int' },
+  { name: DunningCurrency.name, cliType: 'Keyword' },
+  { name: DunningNextActionAt.name, cliType: 'Datetime' },
+];

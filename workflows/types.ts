@@ -1,0 +1,109 @@
+/**
+ * The facts a dunning case is made of. Shared by the workflow, its activities, the HTTP edge and
+ * the client; plain data only, so it crosses the Temporal payload boundary as JSON.
+ */
+
+/** How a decline should be treated. Every category has its own emails. */
+export const DECLINE_CATEGORIES = [
+  'insufficient_funds', // retry, ideally just after money arrives
+  'temporary', // processing error and the like: retry soon
+  'payment_method', // expired, incorrect number, lost, stolen, pickup, not supported: never retry the same card
+  'authentication', // 3-D Secure / authentication required: the customer must act
+  'never_retry', // do_not_try_again, Mastercard MAC 03/21, Visa category-1 codes
+  'unknown', // nothing we recognise: be cautious
+] as const;
+export type DeclineCategory = (typeof DECLINE_CATEGORIES)[number];
+
+/** Stripe's decline facts, as found on a PaymentIntent's `last_payment_error`. */
+export interface DeclineFacts {
+  /** Stripe error `code`, e.g. `card_declined`, `expired_card`, `authentication_required`. */
+  code?: string;
+  /** Stripe `decline_code`, e.g. `insufficient_funds`, `do_not_honor`, `lost_card`. */
+  declineCode?: string;
+  /** Stripe `advice_code`: `try_again_later`, `do_not_try_again`, `confirm_card_data`. */
+  adviceCode?: string;
+  /** Card network's raw decline code, e.g. Visa `05`, `51`. */
+  networkDeclineCode?: string;
+  /** Mastercard Merchant Advice Code, e.g. `03`, `21`, `24`..`30`. */
+  networkAdviceCode?: string;
+  /** Card brand (`visa`, `mastercard`, ...) when known: some rules are per network. */
+  cardBrand?: string;
+}
+
+/** Signal `paymentFailed`: a failed attempt on the invoice (from the webhook, or a join). */
+export interface PaymentFailedSignal extends DeclineFacts {
+  /** Stripe event id: duplicates of the same delivery are ignored. */
+  eventId?: string;
+  invoiceId: string;
+  customerId: string;
+  subscriptionId?: string;
+  amountDue: number;
+  currency: string;
+  invoiceNumber?: string;
+  hostedInvoiceUrl?: string;
+  /** Stripe's `attempt_count` on the invoice when the event was sent. */
+  attemptCount?: number;
+  occurredAt: string;
+}
+
+export interface PaymentMethodUpdatedSignal {
+  source: 'stripe' | 'api';
+  paymentMethodId?: string;
+  occurredAt: string;
+}
+
+export interface PaymentSucceededSignal {
+  source: string;
+  occurredAt: string;
+}
+
+export interface CancelDunningSignal {
+  reason: string;
+  by: string;
+}
+
+export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
+
+export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe';
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'declined'
+  | 'skipped_already_paid'
+  | 'skipped_invoice_closed'
+  | 'skipped_budget'
+  | 'skipped_never_retry'
+  | 'requires_action';
+
+export interface AttemptRecord {
+  at: string;
+  trigger: AttemptTrigger;
+  outcome: AttemptOutcome;
+  declineCode?: string;
+}
+
+export interface EmailRecord {
+  at: string;
+  template: string;
+  messageId?: string;
+  /** Set when the provider refused for good (quota, invalid address): visible in the case. */
+  error?: string;
+}
+
+export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'restrict_access' | 'end_action';
+
+/** Query `status`: the case as JSON. Times are ISO-8601, amounts integers in minor units. */
+export interface DunningStatus {
+  invoiceId: string;
+  customerId: string;
+  subscriptionId?: string;
+  state: CaseState;
+  amountDue: number;
+  currency: string;
+  declineCategory: DeclineCategory;
+  attempts: AttemptRecord[];
+  emails: EmailRecord[];
+  nextAction?: { kind: NextActionKind; at: string };
+  startedAt: string;
+  endedAt?: string;
+  outcome?: string;
+}
