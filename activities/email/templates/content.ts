@@ -1,0 +1,74 @@
+import type { ReasonKey } from './decline-reasons';
+import type { EndAction } from './email-data';
+import type { TemplateName } from './template-names';
+
+/**
+ * The shapes between wording and markup. Copy only ever produces plain strings; the layouts are
+ * the single place that escapes, so no sentence can forget to.
+ */
+
+/** A run of plain text, or a link inside a paragraph. */
+export type Inline = string | { text: string; href: string };
+export type Paragraph = string | Inline[];
+
+/** The email's data, sanitized and formatted for one locale: what copy writes sentences from. */
+export interface Facts {
+  business: string;
+  customerName?: string;
+  /** e.g. "$19.99", "499.000 ₫" */
+  amount: string;
+  invoice?: string;
+  cardBrand?: string;
+  cardLast4?: string;
+  /** Formatted days. */
+  nextRetry?: string;
+  endsAt?: string;
+  endAction?: EndAction;
+  reason?: ReasonKey;
+  supportEmail?: string;
+}
+
+export interface Action {
+  label: string;
+  url: string;
+}
+
+/** What one template says: everything between the greeting and the sign-off. */
+export interface Body {
+  subject: string;
+  heading: string;
+  /** Before the details table and the button: what happened and what to do. */
+  intro: Paragraph[];
+  action?: Action;
+  /** After the button: reassurance, what happens next. */
+  outro: Paragraph[];
+}
+
+export interface Detail {
+  label: string;
+  value: string;
+}
+
+/** A whole email, ready for the HTML and text layouts. */
+export interface EmailContent extends Body {
+  lang: string;
+  /** Inbox preview line (hidden in the HTML body). */
+  preheader: string;
+  greeting: string;
+  details: Detail[];
+  /** "If the button doesn't work, copy this link:" */
+  linkFallback: string;
+  signoff: string[];
+  footer: Paragraph[];
+}
+
+/** Everything a language must provide. */
+export interface LocaleCopy {
+  templates: Record<TemplateName, (facts: Facts, updateUrl: string) => Body>;
+  greeting(customerName: string | undefined): string;
+  signoff(business: string): string[];
+  footer(facts: Facts): Paragraph[];
+  /** The card as a table value: "Visa •••• 4242". */
+  cardLabel(facts: Facts): string | undefined;
+  labels: { amountDue: string; amountPaid: string; invoice: string; paymentMethod: string; nextRetry: string; linkFallback: string };
+}

@@ -1,0 +1,201 @@
+import type { Body, Facts, LocaleCopy, Paragraph } from './content';
+import type { ReasonKey } from './decline-reasons';
+
+/** English wording. Sentences are plain text; the layouts escape them. */
+
+const REASONS: Record<ReasonKey, string> = {
+  insufficient_funds: "Your bank declined it because there weren't enough funds available.",
+  limit_exceeded: 'The card has reached its spending or transaction limit.',
+  expired: 'The card has expired.',
+  incorrect_number: 'The card number on file is incorrect.',
+  incorrect_cvc: "The card's security code (CVC) was incorrect.",
+  incorrect_expiry: "The card's expiry date on file is incorrect.",
+  incorrect_postal_code: "The postal code didn't match the one your bank has on file.",
+  not_supported: "The card doesn't support this kind of payment.",
+  authentication: 'Your bank asked you to confirm the payment.',
+  temporary: 'There was a temporary problem processing the card at your bank.',
+  generic: 'Your bank declined the payment without giving a specific reason.',
+};
+
+const reason = (f: Facts): string => REASONS[f.reason ?? 'generic'];
+
+/** "your Visa ending in 4242", or as much of it as we know. */
+function card(f: Facts): string {
+  if (f.cardBrand && f.cardLast4) return `your ${f.cardBrand} ending in ${f.cardLast4}`;
+  if (f.cardBrand) return `your ${f.cardBrand} card`;
+  if (f.cardLast4) return `your card ending in ${f.cardLast4}`;
+  return 'your payment method';
+}
+
+const forInvoice = (f: Facts): string => (f.invoice ? `for invoice ${f.invoice}` : `for your ${f.business} subscription`);
+
+/** What the policy will do, and when: "your subscription will be cancelled on March 14, 2025". */
+function endAhead(f: Facts): string | undefined {
+  if (!f.endAction && !f.endsAt) return undefined;
+  const on = f.endsAt ? ` on ${f.endsAt}` : '';
+  switch (f.endAction) {
+    case 'cancel_subscription':
+      return `your subscription will be cancelled${on}`;
+    case 'pause_collection':
+      return `your subscription will be paused${on}`;
+    default:
+      return `your access to ${f.business} will be suspended${on}`;
+  }
+}
+
+/** The same, once it has happened. */
+function endDone(f: Facts): string {
+  switch (f.endAction) {
+    case 'cancel_subscription':
+      return f.endsAt ? `your subscription was cancelled on ${f.endsAt}` : 'your subscription has been cancelled';
+    case 'pause_collection':
+      return f.endsAt ? `your subscription was paused on ${f.endsAt}` : 'your subscription has been paused';
+    default:
+      return f.endsAt
+        ? `your access to ${f.business} was suspended on ${f.endsAt}`
+        : `your access to ${f.business} has been suspended`;
+  }
+}
+
+/** During the grace period the customer keeps the service: saying so keeps the tone calm. */
+function graceOutro(f: Facts): Paragraph[] {
+  const ahead = endAhead(f);
+  const out: Paragraph[] = [`Your ${f.business} service keeps running as normal while we sort this out.`];
+  if (ahead) out.push(`If we still can't collect the payment, ${ahead}.`);
+  return out;
+}
+
+const nextTry = (f: Facts): string =>
+  f.nextRetry ? `We'll try again automatically on ${f.nextRetry}.` : "We'll try again automatically in a few days.";
+
+const update = (url: string, label = 'Update payment method') => ({ label, url });
+
+export const en: LocaleCopy = {
+  templates: {
+    'payment_failed.insufficient_funds': (f, url): Body => ({
+      subject: `Your ${f.business} payment of ${f.amount} didn't go through`,
+      heading: "Your payment didn't go through",
+      intro: [
+        `We tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, but your bank declined it because there weren't enough funds available.`,
+        `${nextTry(f)} If the funds will be there by then, you don't need to do anything. You can also switch to a different card now.`,
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.card_invalid': (f, url): Body => ({
+      subject: `Please update your payment method for ${f.business}`,
+      heading: "Your card can't be charged",
+      intro: [
+        `We couldn't charge ${f.amount} to ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
+        "This card can't be used for further payments, so we won't try it again. Please add a new card or another payment method: it takes about a minute, and we'll retry the payment as soon as you do.",
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.authentication': (f, url): Body => ({
+      subject: `Please confirm your ${f.business} payment of ${f.amount}`,
+      heading: 'Your bank needs you to confirm this payment',
+      intro: [
+        `Your bank asked for an extra confirmation step before it lets us charge ${f.amount} to ${card(f)} ${forInvoice(f)}. This is a routine security check, such as a code sent to your phone or an approval in your banking app.`,
+        'Use the button below to confirm the payment, or to choose a different payment method.',
+      ],
+      action: update(url, 'Confirm payment'),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.generic': (f, url): Body => ({
+      subject: `There was a problem with your ${f.business} payment`,
+      heading: "Your payment didn't go through",
+      intro: [
+        `We couldn't charge ${f.amount} to ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
+        `${nextTry(f)} If it keeps failing, updating your payment method or contacting your bank usually fixes it.`,
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    reminder: (f, url): Body => ({
+      subject: `Reminder: your ${f.business} payment of ${f.amount} is still due`,
+      heading: 'Your payment is still outstanding',
+      intro: [
+        `We still haven't been able to collect ${f.amount} ${forInvoice(f)}.`,
+        "Updating your payment method takes about a minute, and we'll retry the payment straight away." +
+          (f.nextRetry ? ` Otherwise, we'll try your current payment method again on ${f.nextRetry}.` : ''),
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    final_notice: (f, url): Body => {
+      const ahead = endAhead(f);
+      return {
+        subject: ahead ? `Final notice: ${ahead}` : `Final notice: your ${f.business} payment is overdue`,
+        heading: 'Final notice: please update your payment method',
+        intro: [
+          `We've tried several times but still couldn't collect ${f.amount} ${forInvoice(f)}.`,
+          ahead
+            ? `Unless the payment goes through, ${ahead}.`
+            : 'Unless the payment goes through soon, your service may be interrupted.',
+          `To keep your ${f.business} service, please update your payment method as soon as possible. We'll retry the payment as soon as you do.`,
+        ],
+        action: update(url),
+        outro: f.endsAt ? ['Your service keeps running as normal until then.'] : [],
+      };
+    },
+    new_card_declined: (f, url): Body => ({
+      subject: `Your new payment method for ${f.business} was declined`,
+      heading: 'Your new card was declined too',
+      intro: [
+        `Thanks for updating your payment method. Unfortunately, when we tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, it was declined too.`,
+        reason(f),
+        'Please try another card or payment method, or contact your bank to find out more.',
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    // The case is closed: no button, nothing to do.
+    payment_recovered: (f): Body => ({
+      subject: `Thank you! Your ${f.business} payment went through`,
+      heading: 'Thanks, your payment went through',
+      intro: [
+        `We've received your payment of ${f.amount} ${forInvoice(f)}. Your subscription is fully up to date and there's nothing else you need to do.`,
+      ],
+      outro: ['We appreciate having you with us.'],
+    }),
+    subscription_ended: (f, url): Body => {
+      const cancelled = f.endAction === 'cancel_subscription';
+      const subject =
+        f.endAction === 'cancel_subscription'
+          ? `Your ${f.business} subscription has been cancelled`
+          : f.endAction === 'pause_collection'
+            ? `Your ${f.business} subscription has been paused`
+            : `Your access to ${f.business} has been suspended`;
+      return {
+        subject,
+        heading: subject,
+        intro: [
+          `We weren't able to collect ${f.amount} ${forInvoice(f)}, so ${endDone(f)}.`,
+          cancelled
+            ? "We'd love to have you back. Update your payment method with the button below, then reply to this email and we'll help you restart your subscription."
+            : 'To restore your access, update your payment method with the button below. As soon as the outstanding payment goes through, everything is back to normal.',
+        ],
+        action: update(url),
+        outro: [],
+      };
+    },
+  },
+  greeting: (name) => (name ? `Hi ${name},` : 'Hi there,'),
+  signoff: (business) => ['Thanks,', `The ${business} team`],
+  footer: (f) => [
+    `You're receiving this email about your ${f.business} subscription.`,
+    f.supportEmail
+      ? ['Questions? Reply to this email or write to ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
+      : 'Questions? Just reply to this email.',
+  ],
+  cardLabel: (f) => (f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Card'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined),
+  labels: {
+    amountDue: 'Amount due',
+    amountPaid: 'Amount paid',
+    invoice: 'Invoice',
+    paymentMethod: 'Payment method',
+    nextRetry: 'Next attempt',
+    linkFallback: "If the button doesn't work, copy this link into your browser:",
+  },
+};

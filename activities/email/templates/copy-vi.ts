@@ -1,0 +1,203 @@
+import type { Body, Facts, LocaleCopy, Paragraph } from './content';
+import type { ReasonKey } from './decline-reasons';
+
+/**
+ * Vietnamese wording: addresses the customer as "bạn", the usual voice of SaaS emails. Written
+ * for Vietnamese readers, not translated word for word (dunning is "nhắc thanh toán" here).
+ */
+
+const REASONS: Record<ReasonKey, string> = {
+  insufficient_funds: 'Ngân hàng đã từ chối giao dịch vì tài khoản không đủ số dư.',
+  limit_exceeded: 'Thẻ đã vượt quá hạn mức chi tiêu hoặc số lần giao dịch cho phép.',
+  expired: 'Thẻ đã hết hạn.',
+  incorrect_number: 'Số thẻ đã lưu không đúng.',
+  incorrect_cvc: 'Mã bảo mật (CVC) của thẻ không đúng.',
+  incorrect_expiry: 'Ngày hết hạn của thẻ đã lưu không đúng.',
+  incorrect_postal_code: 'Mã bưu chính không khớp với thông tin ngân hàng đang lưu.',
+  not_supported: 'Thẻ không hỗ trợ loại giao dịch này.',
+  authentication: 'Ngân hàng của bạn yêu cầu xác nhận khoản thanh toán.',
+  temporary: 'Đã có sự cố tạm thời khi ngân hàng xử lý thẻ.',
+  generic: 'Ngân hàng đã từ chối giao dịch mà không nêu lý do cụ thể.',
+};
+
+const reason = (f: Facts): string => REASONS[f.reason ?? 'generic'];
+
+/** "thẻ Visa có số cuối 4242 của bạn", or as much of it as we know. */
+function card(f: Facts): string {
+  if (f.cardBrand && f.cardLast4) return `thẻ ${f.cardBrand} có số cuối ${f.cardLast4} của bạn`;
+  if (f.cardBrand) return `thẻ ${f.cardBrand} của bạn`;
+  if (f.cardLast4) return `thẻ có số cuối ${f.cardLast4} của bạn`;
+  return 'phương thức thanh toán của bạn';
+}
+
+const forInvoice = (f: Facts): string => (f.invoice ? `cho hóa đơn ${f.invoice}` : `cho gói đăng ký ${f.business}`);
+
+/** What the policy will do, and when: "gói đăng ký của bạn sẽ bị hủy vào ngày 14 tháng 3, 2025". */
+function endAhead(f: Facts): string | undefined {
+  if (!f.endAction && !f.endsAt) return undefined;
+  const on = f.endsAt ? ` vào ngày ${f.endsAt}` : '';
+  switch (f.endAction) {
+    case 'cancel_subscription':
+      return `gói đăng ký của bạn sẽ bị hủy${on}`;
+    case 'pause_collection':
+      return `gói đăng ký của bạn sẽ bị tạm dừng${on}`;
+    default:
+      return `quyền truy cập ${f.business} của bạn sẽ bị tạm ngưng${on}`;
+  }
+}
+
+/** The same, once it has happened. */
+function endDone(f: Facts): string {
+  const on = f.endsAt ? ` vào ngày ${f.endsAt}` : '';
+  switch (f.endAction) {
+    case 'cancel_subscription':
+      return `gói đăng ký của bạn đã bị hủy${on}`;
+    case 'pause_collection':
+      return `gói đăng ký của bạn đã bị tạm dừng${on}`;
+    default:
+      return `quyền truy cập ${f.business} của bạn đã bị tạm ngưng${on}`;
+  }
+}
+
+/** During the grace period the customer keeps the service: saying so keeps the tone calm. */
+function graceOutro(f: Facts): Paragraph[] {
+  const ahead = endAhead(f);
+  const out: Paragraph[] = [`Trong thời gian này, dịch vụ ${f.business} của bạn vẫn hoạt động bình thường.`];
+  if (ahead) out.push(`Nếu vẫn không thu được khoản thanh toán, ${ahead}.`);
+  return out;
+}
+
+const nextTry = (f: Facts): string =>
+  f.nextRetry ? `Chúng tôi sẽ tự động thử lại vào ngày ${f.nextRetry}.` : 'Chúng tôi sẽ tự động thử lại sau vài ngày.';
+
+const update = (url: string, label = 'Cập nhật phương thức thanh toán') => ({ label, url });
+
+export const vi: LocaleCopy = {
+  templates: {
+    'payment_failed.insufficient_funds': (f, url): Body => ({
+      subject: `Thanh toán ${f.amount} cho ${f.business} không thành công`,
+      heading: 'Thanh toán của bạn không thành công',
+      intro: [
+        `Chúng tôi đã thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, nhưng ngân hàng đã từ chối vì tài khoản không đủ số dư.`,
+        `${nextTry(f)} Nếu tài khoản có đủ tiền trước thời điểm đó, bạn không cần làm gì thêm. Bạn cũng có thể chuyển sang thẻ khác ngay bây giờ.`,
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.card_invalid': (f, url): Body => ({
+      subject: `Vui lòng cập nhật phương thức thanh toán cho ${f.business}`,
+      heading: 'Không thể thanh toán bằng thẻ của bạn',
+      intro: [
+        `Chúng tôi không thể thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
+        'Thẻ này không thể dùng cho các lần thanh toán tiếp theo nên chúng tôi sẽ không thử lại. Vui lòng thêm thẻ mới hoặc phương thức thanh toán khác: chỉ mất khoảng một phút, và chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.',
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.authentication': (f, url): Body => ({
+      subject: `Vui lòng xác nhận khoản thanh toán ${f.amount} cho ${f.business}`,
+      heading: 'Ngân hàng cần bạn xác nhận khoản thanh toán',
+      intro: [
+        `Ngân hàng của bạn yêu cầu thêm một bước xác nhận trước khi cho phép chúng tôi thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. Đây là bước kiểm tra bảo mật thông thường, ví dụ nhập mã OTP gửi tới điện thoại hoặc xác nhận trong ứng dụng ngân hàng.`,
+        'Hãy bấm nút bên dưới để xác nhận thanh toán hoặc chọn phương thức thanh toán khác.',
+      ],
+      action: update(url, 'Xác nhận thanh toán'),
+      outro: graceOutro(f),
+    }),
+    'payment_failed.generic': (f, url): Body => ({
+      subject: `Thanh toán cho ${f.business} không thành công`,
+      heading: 'Thanh toán của bạn không thành công',
+      intro: [
+        `Chúng tôi không thể thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
+        `${nextTry(f)} Nếu vẫn không thành công, bạn có thể cập nhật phương thức thanh toán hoặc liên hệ ngân hàng; cách này thường giải quyết được vấn đề.`,
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    reminder: (f, url): Body => ({
+      subject: `Nhắc thanh toán: khoản ${f.amount} cho ${f.business} vẫn chưa được thanh toán`,
+      heading: 'Khoản thanh toán của bạn vẫn chưa hoàn tất',
+      intro: [
+        `Chúng tôi vẫn chưa thu được ${f.amount} ${forInvoice(f)}.`,
+        'Cập nhật phương thức thanh toán chỉ mất khoảng một phút và chúng tôi sẽ thanh toán lại ngay.' +
+          (f.nextRetry ? ` Nếu không, chúng tôi sẽ thử lại phương thức thanh toán hiện tại vào ngày ${f.nextRetry}.` : ''),
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    final_notice: (f, url): Body => {
+      const ahead = endAhead(f);
+      return {
+        subject: ahead ? `Thông báo cuối: ${ahead}` : `Thông báo cuối: khoản thanh toán cho ${f.business} đã quá hạn`,
+        heading: 'Thông báo cuối: vui lòng cập nhật phương thức thanh toán',
+        intro: [
+          `Chúng tôi đã thử nhiều lần nhưng vẫn chưa thu được ${f.amount} ${forInvoice(f)}.`,
+          ahead
+            ? `Nếu khoản thanh toán không thành công, ${ahead}.`
+            : 'Nếu khoản thanh toán không sớm thành công, dịch vụ của bạn có thể bị gián đoạn.',
+          `Để tiếp tục sử dụng ${f.business}, vui lòng cập nhật phương thức thanh toán càng sớm càng tốt. Chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.`,
+        ],
+        action: update(url),
+        outro: f.endsAt ? ['Dịch vụ của bạn vẫn hoạt động bình thường đến thời điểm đó.'] : [],
+      };
+    },
+    new_card_declined: (f, url): Body => ({
+      subject: `Phương thức thanh toán mới cho ${f.business} đã bị từ chối`,
+      heading: 'Thẻ mới của bạn cũng bị từ chối',
+      intro: [
+        `Cảm ơn bạn đã cập nhật phương thức thanh toán. Tuy nhiên, khi chúng tôi thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, giao dịch cũng bị từ chối.`,
+        reason(f),
+        'Vui lòng thử thẻ hoặc phương thức thanh toán khác, hoặc liên hệ ngân hàng để biết thêm chi tiết.',
+      ],
+      action: update(url),
+      outro: graceOutro(f),
+    }),
+    // The case is closed: no button, nothing to do.
+    payment_recovered: (f): Body => ({
+      subject: `Cảm ơn bạn! Thanh toán cho ${f.business} đã thành công`,
+      heading: 'Cảm ơn bạn, thanh toán đã thành công',
+      intro: [
+        `Chúng tôi đã nhận được khoản thanh toán ${f.amount} ${forInvoice(f)}. Gói đăng ký của bạn đã được thanh toán đầy đủ và bạn không cần làm gì thêm.`,
+      ],
+      outro: [`Cảm ơn bạn đã tiếp tục đồng hành cùng ${f.business}.`],
+    }),
+    subscription_ended: (f, url): Body => {
+      const cancelled = f.endAction === 'cancel_subscription';
+      const subject =
+        f.endAction === 'cancel_subscription'
+          ? `Gói đăng ký ${f.business} của bạn đã bị hủy`
+          : f.endAction === 'pause_collection'
+            ? `Gói đăng ký ${f.business} của bạn đã bị tạm dừng`
+            : `Quyền truy cập ${f.business} của bạn đã bị tạm ngưng`;
+      return {
+        subject,
+        heading: subject,
+        intro: [
+          `Chúng tôi không thu được ${f.amount} ${forInvoice(f)}, vì vậy ${endDone(f)}.`,
+          cancelled
+            ? 'Chúng tôi luôn sẵn lòng chào đón bạn quay lại. Hãy cập nhật phương thức thanh toán bằng nút bên dưới, sau đó trả lời email này để chúng tôi giúp bạn đăng ký lại.'
+            : 'Để khôi phục quyền truy cập, hãy cập nhật phương thức thanh toán bằng nút bên dưới. Ngay khi khoản thanh toán còn nợ được thu thành công, mọi thứ sẽ trở lại bình thường.',
+        ],
+        action: update(url),
+        outro: [],
+      };
+    },
+  },
+  greeting: (name) => (name ? `Xin chào ${name},` : 'Xin chào,'),
+  signoff: (business) => ['Trân trọng,', `Đội ngũ ${business}`],
+  footer: (f) => [
+    `Bạn nhận được email này vì bạn đang sử dụng gói đăng ký ${f.business}.`,
+    f.supportEmail
+      ? ['Nếu có câu hỏi, hãy trả lời email này hoặc liên hệ ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
+      : 'Nếu có câu hỏi, bạn chỉ cần trả lời email này.',
+  ],
+  cardLabel: (f) => (f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Thẻ'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined),
+  labels: {
+    amountDue: 'Số tiền cần thanh toán',
+    amountPaid: 'Số tiền đã thanh toán',
+    invoice: 'Hóa đơn',
+    paymentMethod: 'Phương thức thanh toán',
+    nextRetry: 'Lần thử tiếp theo',
+    linkFallback: 'Nếu nút không hoạt động, hãy sao chép liên kết sau vào trình duyệt:',
+  },
+};

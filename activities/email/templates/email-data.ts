@@ -1,0 +1,31 @@
+/** What a caller knows about a case when it asks for an email. Plain data: it crosses activity boundaries. */
+
+export type EmailLocale = 'en' | 'vi';
+
+/** The policy's last step, as the customer will experience it. */
+export type EndAction = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
+
+export interface EmailData {
+  /** Sender's product or company name, from configuration (trusted, still escaped). */
+  businessName: string;
+  supportEmail?: string;
+  /** From the Stripe customer: untrusted, escaped and flattened to one line. */
+  customerName?: string;
+  /** Minor units of `currency` (ISO 4217, any case): 1999 'usd' = $19.99, 50000 'vnd' = ₫50,000. */
+  amountDue: number;
+  currency: string;
+  invoiceNumber?: string;
+  /** The one button: the signed `/billing/update/:token` link. Must be absolute http(s). */
+  updateUrl: string;
+  /** ISO-8601: when the next automatic attempt is scheduled. */
+  nextRetryAt?: string;
+  /** ISO-8601: when `endAction` takes effect (access restricted, subscription cancelled...). */
+  endsAt?: string;
+  endAction?: EndAction;
+  /** Short machine reason, e.g. `expired_card`, `insufficient_funds`; unknown ones read as a generic decline. */
+  declineReason?: string;
+  cardBrand?: string;
+  cardLast4?: string;
+  /** IANA zone used to format dates; UTC when absent or unknown. */
+  timeZone?: string;
+}

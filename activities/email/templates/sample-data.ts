@@ -1,0 +1,57 @@
+import type { EmailData, EmailLocale } from './email-data';
+import type { TemplateName } from './template-names';
+
+/**
+ * Fixed, realistic data for every template: the preview CLI renders it and the golden tests pin
+ * it. Each locale gets its own currency and time zone so both number and date formats are covered.
+ * The update URL carries a query string so golden files show `&` escaped in attributes.
+ */
+
+const BASE: Record<EmailLocale, EmailData> = {
+  en: {
+    businessName: 'Acme Analytics',
+    supportEmail: 'billing@acme.example',
+    customerName: 'Jane Doe',
+    amountDue: 4900,
+    currency: 'usd',
+    invoiceNumber: 'INV-2025-0042',
+    updateUrl: 'https://billing.acme.example/billing/update/tok_sample123?utm_source=email&utm_medium=dunning',
+    nextRetryAt: '2025-03-14T15:00:00Z',
+    endsAt: '2025-03-28T15:00:00Z',
+    endAction: 'cancel_subscription',
+    cardBrand: 'visa',
+    cardLast4: '4242',
+    timeZone: 'America/New_York',
+  },
+  vi: {
+    businessName: 'Acme Analytics',
+    supportEmail: 'hotro@acme.example',
+    customerName: 'Nguyễn Thị Lan',
+    amountDue: 499000,
+    currency: 'vnd',
+    invoiceNumber: 'INV-2025-0042',
+    updateUrl: 'https://billing.acme.example/billing/update/tok_sample123?utm_source=email&utm_medium=dunning',
+    nextRetryAt: '2025-03-14T15:00:00Z',
+    endsAt: '2025-03-28T15:00:00Z',
+    endAction: 'cancel_subscription',
+    cardBrand: 'visa',
+    cardLast4: '4242',
+    timeZone: 'Asia/Ho_Chi_Minh',
+  },
+};
+
+const PER_TEMPLATE: Record<TemplateName, Partial<EmailData>> = {
+  'payment_failed.insufficient_funds': { declineReason: 'insufficient_funds' },
+  'payment_failed.card_invalid': { declineReason: 'expired_card', nextRetryAt: undefined },
+  'payment_failed.authentication': { declineReason: 'authentication_required', nextRetryAt: undefined },
+  'payment_failed.generic': { declineReason: 'processing_error' },
+  reminder: { declineReason: 'insufficient_funds' },
+  final_notice: { declineReason: 'insufficient_funds', nextRetryAt: undefined },
+  new_card_declined: { declineReason: 'incorrect_cvc', cardBrand: 'mastercard', cardLast4: '5555' },
+  payment_recovered: { nextRetryAt: undefined, endsAt: undefined, endAction: undefined },
+  subscription_ended: { nextRetryAt: undefined },
+};
+
+export function sampleEmailData(name: TemplateName, locale: EmailLocale): EmailData {
+  return { ...BASE[locale], ...PER_TEMPLATE[name] };
+}

@@ -1,0 +1,36 @@
+/** Turning untrusted values into something safe to put in an email. */
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for element content and for double- or single-quoted attribute values alike. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
+}
+
+// Control characters would let a name start new lines in the text part (a fake "pay here" line);
+// bidi overrides would let it visually reorder the sentence around it.
+const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A customer-supplied value shown inline: one line, bounded length (counted in code points). */
+export function singleLine(value: string, maxLength = 80): string {
+  const flat = value.replace(CONTROL_OR_BIDI, ' ').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join('')}…` : flat;
+}
+
+/**
+ * The button's target. Escaping alone would keep `javascript:` links working, so anything but an
+ * absolute http(s) URL is a caller bug and fails loudly rather than sending a dead button.
+ */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`email link is not an absolute URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`email link must be http(s), got ${url.protocol}`);
+  }
+  return value;
+}
