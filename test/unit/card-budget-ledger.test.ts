@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BUDGET_WINDOW_MS,
+  emptyLedger,
+  type LedgerState,
+  prune,
+  reserve,
+  VISA_MAX_REATTEMPTS,
+} from '../../workflows/cardBudgetLedger';
+
+const D = 86_400_000;
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+
+/** Reserves keys k0..k(n-1), one a day from T0. */
+function filled(n: number, limit?: number): LedgerState {
+  let s = emptyLedger();
+  for (let i = 0; i < n; i++) {
+    const r = reserve(s, `k${i}`, T0 + i * D, limit);
+    expect(r.granted).toBe(true);
+    s = r.state;
+  }
+  return s;
+}
+
+describe('constants', () => {
+  it('Visa: 15 reattempts in 30 days', () => {
+    expect(VISA_MAX_REATTEMPTS).toBe(15);
+    expect(BUDGET_WINDOW_MS).toBe(30 * D);
+  });
+});
+
+describe('reserve', () => {
+  it('grants up to the limit and records each attempt', () => {
+    const s = filled(15);
+    expect(s.entries).toHaveLength(15);
+    expect(s.entries[0]).toEqual({ key: 'k0', at: T0 });
+  });
+
+  it('refuses the 16th within 30 days and says when the oldest leaves the window', () => {
+    const s = filled(15);
+    const r = reserve(s, 'k15', T0 + 15 * D);
+    expect(r).toEqual({ state: s, granted: false, duplicate: false, retryAt: T0 + 30 * D });
+  });
+
+  it('grants again exactly when the oldest entry leaves the window', () => {
+    const s = filled(15);
+    expect(reserve(s, 'k15', T0 + 30 * D - 1).granted).toBe(false);
+    const r = reserve(s, 'k15', T0 + 30 * D);
+    expect(r.granted).toBe(true);
+    expect(r.state.entries.map((e) => e.key)).toEqual([...Array.from({ length: 14 }, (_, i) => `k${i + 1}`), 'k15']);
+  });
+
+  it('a repeated key (retried activity) is granted without consuming budget', () => {
+    const s = filled(3);
+    const r = reserve(s, 'k1', T0 + 5 * D);
+    expect(r).toEqual({ state: s, granted: true, duplicate: true });
+  });
+
+  it('a repeated key is granted even when the budget is used up', () => {
+    const s = filled(15);
+    expect(reserve(s, 'k14', T0 + 20 * D)).toMatchObject({ granted: true, duplicate: true });
+  });
+
+  it('a repeated key whose entry already left the window is still a duplicate', () => {
+    const s = filled(1);
+    const r = reserve(s, 'k0', T0 + 40 * D);
+    expect(r).toEqual({ state: { entries: [] }, granted: true, duplicate: true });
+  });
+
+  it('custom limit and window', () => {
+    let s = emptyLedger();
+    s = reserve(s, 'a', 1000, 2, 100).state;
+    s = reserve(s, 'b', 1050, 2, 100).state;
+    expect(reserve(s, 'c', 1060, 2, 100)).toMatchObject({ granted: false, retryAt: 1100 });
+    expect(reserve(s, 'c', 1100, 2, 100)).toMatchObject({ granted: true });
+  });
+
+  it('when the ledger holds more than the limit (limit lowered), retryAt waits for enough entries to leave', () => {
+    const s = filled(5);
+    // 5 live entries, limit 3: 3 must leave before one more fits, so the 3rd oldest (k2) decides.
+    expect(reserve(s, 'x', T0 + 5 * D, 3)).toMatchObject({ granted: false, retryAt: T0 + 2 * D + 30 * D });
+  });
+
+  it('limit 0 never grants and names no time', () => {
+    const r = reserve(emptyLedger(), 'a', T0, 0);
+    expect(r).toEqual({ state: { entries: [] }, granted: false, duplicate: false });
+  });
+
+  it('keeps entries sorted when an attempt is recorded out of order', () => {
+    let s = reserve(emptyLedger(), 'late', T0 + 2 * D).state;
+    s = reserve(s, 'early', T0 + D).state;
+    expect(s.entries.map((e) => e.key)).toEqual(['early', 'late']);
+  });
+
+  it('does not mutate its input', () => {
+    const s = filled(2);
+    const copy = JSON.parse(JSON.stringify(s)) as LedgerState;
+    reserve(s, 'new', T0 + 40 * D);
+    expect(s).toEqual(copy);
+  });
+});
+
+describe('prune', () => {
+  it.each<[string, number, string[]]>([
+    ['nothing expired', T0 + 29 * D, ['k0', 'k1', 'k2']],
+    ['the first entry is exactly 30 days old', T0 + 30 * D, ['k1', 'k2']],
+    ['all expired', T0 + 40 * D, []],
+    ['before every entry (clock behind)', T0 - D, ['k0', 'k1', 'k2']],
+  ])('%s', (_name, now, keys) => {
+    expect(prune(filled(3), now).entries.map((e) => e.key)).toEqual(keys);
+  });
+
+  it('custom window', () => {
+    expect(prune(filled(3), T0 + 2 * D, D).entries.map((e) => e.key)).toEqual(['k2']);
+  });
+});

@@ -1,0 +1,365 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_POLICY,
+  type DunningPolicy,
+  formatDuration,
+  parseDuration,
+  parsePolicy,
+  type PolicyStep,
+  resolvePolicy,
+} from '../../workflows/policy';
+import type { DeclineCategory } from '../../workflows/types';
+
+const M = 60_000;
+const H = 60 * M;
+const D = 24 * H;
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+/** A small valid policy to mutate in the error tests. */
+const base = (): Record<string, unknown> => ({
+  version: 1,
+  steps: [
+    { at: '0', action: 'email', template: 'payment_failed' },
+    { at: '3d', action: 'retry' },
+    { at: '5d', action: 'email' },
+    { at: '8d', action: 'final_notice' },
+  ],
+  endAfter: '10d',
+  endAction: 'cancel_subscription',
+});
+
+const errorsOf = (input: unknown): string[] => {
+  const r = parsePolicy(input);
+  if (r.ok) throw new Error('expected the policy to be rejected');
+  return r.errors;
+};
+
+const ctx = (category: DeclineCategory, extra: { planId?: string; amountDue?: number; currency?: string } = {}) => ({
+  category,
+  amountDue: extra.amountDue ?? 1000,
+  currency: extra.currency ?? 'usd',
+  ...(extra.planId !== undefined ? { planId: extra.planId } : {}),
+});
+
+describe('parseDuration / formatDuration', () => {
+  it.each<[string, number, string]>([
+    ['0', 0, '0'],
+    ['0d', 0, '0'],
+    ['30m', 30 * M, '30m'],
+    ['12h', 12 * H, '12h'],
+    ['3d', 3 * D, '3d'],
+    ['1d12h', D + 12 * H, '1d12h'],
+    ['1d12h30m', D + 12 * H + 30 * M, '1d12h30m'],
+    ['36h', 36 * H, '1d12h'],
+    ['90m', 90 * M, '1h30m'],
+  ])('%s = %d ms (canonical %s)', (s, ms, canonical) => {
+    expect(parseDuration(s)).toBe(ms);
+    expect(formatDuration(ms)).toBe(canonical);
+  });
+
+  it.each(['', '3x', '3', 'd', '-1d', '1.5d', '12h3d', ' 3d', '3D', '3d ', '1w'])('rejects %j', (s) => {
+    expect(() => parseDuration(s)).toThrow(/is not a duration like '3d', '12h' or '30m'/);
+  });
+
+  it('rejects a non-string', () => {
+    expect(() => parseDuration(3 as unknown as string)).toThrow(/is not a duration/);
+  });
+});
+
+describe('DEFAULT_POLICY', () => {
+  it('is valid and unchanged by parsing', () => {
+    expect(parsePolicy(DEFAULT_POLICY)).toEqual({ ok: true, policy: DEFAULT_POLICY });
+  });
+
+  it('matches policies/default.json', () => {
+    const file = JSON.parse(readFileSync(new URL('../../policies/default.json', import.meta.url), 'utf8')) as unknown;
+    expect(file).toEqual(DEFAULT_POLICY);
+  });
+
+  it('has the documented timeline', () => {
+    const r = resolvePolicy(DEFAULT_POLICY, ctx('insufficient_funds'));
+    expect(r.steps.map((s) => `${s.at} ${s.action}${s.template ? `:${s.template}` : ''}`)).toEqual([
+      '0 email:payment_failed',
+      '3d retry',
+      '3d email:reminder',
+      '5d retry',
+      '7d email:reminder',
+      '8d retry',
+      '12d retry',
+      '12d final_notice',
+    ]);
+    expect(r).toMatchObject({
+      endAfterMs: 14 * D,
+      graceMs: 14 * D,
+      endAction: 'cancel_subscription',
+      paydays: [1, 15],
+      retryHour: 9,
+      defaultTimeZone: 'UTC',
+    });
+  });
+
+  it.each<DeclineCategory>(['payment_method', 'never_retry', 'authentication'])('%s gets messages only', (c) => {
+    const r = resolvePolicy(DEFAULT_POLICY, ctx(c));
+    expect(r.steps.some((s) => s.action === 'retry')).toBe(false);
+    expect(r.steps.map((s) => s.at)).toEqual(['0', '2d', '5d', '9d', '12d']);
+  });
+
+  it('unknown retries only on days 4 and 9', () => {
+    const r = resolvePolicy(DEFAULT_POLICY, ctx('unknown'));
+    expect(r.steps.filter((s) => s.action === 'retry').map((s) => s.at)).toEqual(['4d', '9d']);
+  });
+});
+
+describe('parsePolicy: defaults', () => {
+  it('fills grace, paydays, retryHour and defaultTimeZone', () => {
+    const r = parsePolicy(base());
+    expect(r).toEqual({
+      ok: true,
+      policy: { ...base(), grace: '10d', paydays: [1, 15], retryHour: 9, defaultTimeZone: 'UTC' },
+    });
+  });
+
+  it('keeps what is given', () => {
+    const input = { ...base(), grace: '7d', paydays: [31], retryHour: 0, defaultTimeZone: 'Asia/Ho_Chi_Minh' };
+    expect(parsePolicy(input)).toEqual({ ok: true, policy: input });
+  });
+
+  it('accepts unsorted steps', () => {
+    const p = base();
+    p.steps = [...(p.steps as PolicyStep[])].reverse();
+    expect(parsePolicy(p).ok).toBe(true);
+  });
+});
+
+describe('parsePolicy: each rule has its own error', () => {
+  const cases: Array<[string, (p: Record<string, any>) => unknown, string[]]> = [
+    ['not an object', () => 'policy.json', ['policy: Expected object, received string']],
+    ['unknown top-level key', (p) => ({ ...p, retries: 3 }), ['retries: unknown key']],
+    ['unknown step key', (p) => ((p.steps[1].delay = '1d'), p), ['steps[1].delay: unknown key']],
+    ['version', (p) => ({ ...p, version: 2 }), ['version: must be 1']],
+    ['missing endAfter', (p) => ({ ...p, endAfter: undefined }), ['endAfter: Required']],
+    ['bad duration', (p) => ((p.steps[2].at = '3x'), p), ["steps[2].at: '3x' is not a duration like '3d', '12h' or '30m'"]],
+    ['bad endAfter duration', (p) => ({ ...p, endAfter: '2 weeks' }), ["endAfter: '2 weeks' is not a duration like '3d', '12h' or '30m'"]],
+    ['bad action', (p) => ((p.steps[1].action = 'sms'), p), ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice', received 'sms'"]],
+    ['bad endAction', (p) => ({ ...p, endAction: 'delete_customer' }), [
+      "endAction: Invalid enum value. Expected 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due', received 'delete_customer'",
+    ]],
+    ['endAfter 0', (p) => ({ ...p, endAfter: '0' }), ["endAfter: must be longer than '0'"]],
+    ['step at endAfter', (p) => ((p.steps[3].at = '10d'), p), ["steps[3].at: '10d' is not before endAfter '10d'"]],
+    ['step after endAfter', (p) => ((p.steps[1].at = '11d'), p), ["steps[1].at: '11d' is not before endAfter '10d'"]],
+    ['grace longer than endAfter', (p) => ({ ...p, grace: '11d' }), ["grace: '11d' is longer than endAfter '10d'"]],
+    ['no first email', (p) => ((p.steps = p.steps.slice(1)), p), [
+      "steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
+    ]],
+    ['first email without its template', (p) => (delete p.steps[0].template, p), [
+      "steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
+    ]],
+    ['payment_failed later', (p) => ((p.steps[2].template = 'payment_failed'), p), [
+      "steps[2].template: 'payment_failed' is the first email and belongs at '0'",
+    ]],
+    ['template on a retry', (p) => ((p.steps[1].template = 'reminder'), p), ['steps[1].template: only email steps take a template']],
+    ['duplicate step', (p) => (p.steps.push({ at: '72h', action: 'retry' }), p), ['steps[4]: duplicates steps[1]']],
+    ['reminder duplicates an implicit reminder', (p) => (p.steps.push({ at: '5d', action: 'email', template: 'reminder' }), p), ['steps[4]: duplicates steps[2]']],
+    ['two final notices', (p) => (p.steps.push({ at: '9d', action: 'final_notice' }), p), ['steps[4]: a second final_notice (steps[3] is one)']],
+    ['payday 0', (p) => ({ ...p, paydays: [0, 15] }), ['paydays[0]: must be 1..31']],
+    ['payday 32', (p) => ({ ...p, paydays: [32] }), ['paydays[0]: must be 1..31']],
+    ['payday 1.5', (p) => ({ ...p, paydays: [1.5] }), ['paydays[0]: must be a whole day of the month']],
+    ['payday twice', (p) => ({ ...p, paydays: [1, 15, 1] }), ['paydays[2]: 1 is listed twice']],
+    ['no paydays', (p) => ({ ...p, paydays: [] }), ['paydays: must list at least one day']],
+    ['retryHour 24', (p) => ({ ...p, retryHour: 24 }), ['retryHour: must be 0..23']],
+    ['retryHour -1', (p) => ({ ...p, retryHour: -1 }), ['retryHour: must be 0..23']],
+    ['retryHour 9.5', (p) => ({ ...p, retryHour: 9.5 }), ['retryHour: must be a whole hour']],
+    ['time zone', (p) => ({ ...p, defaultTimeZone: 'Mars/Olympus_Mons' }), [
+      "defaultTimeZone: 'Mars/Olympus_Mons' is not an IANA time zone such as 'Europe/Paris'",
+    ]],
+    ['unknown category', (p) => ({ ...p, byCategory: { card_expired: { endAfter: '5d' } } }), [
+      'byCategory.card_expired: \'card_expired\' is not a decline category (one of insufficient_funds, temporary, payment_method, authentication, never_retry, unknown)',
+    ]],
+    ['unknown key in a category override', (p) => ({ ...p, byCategory: { unknown: { retries: 2 } } }), ['byCategory.unknown.retries: unknown key']],
+    ['category steps past endAfter', (p) => ({
+      ...p,
+      byCategory: { unknown: { steps: [{ at: '0', action: 'email', template: 'payment_failed' }, { at: '12d', action: 'retry' }] } },
+    }), ["byCategory.unknown.steps[1].at: '12d' is not before endAfter '10d' (endAfter of the base policy)"]],
+    ['category steps without the first email', (p) => ({ ...p, byCategory: { temporary: { steps: [{ at: '1d', action: 'retry' }] } } }), [
+      "byCategory.temporary.steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
+    ]],
+    ['category endAfter 0', (p) => ({ ...p, byCategory: { temporary: { endAfter: '0' } } }), ["byCategory.temporary.endAfter: must be longer than '0'"]],
+    ['category endAfter cuts inherited steps', (p) => ({ ...p, byCategory: { temporary: { endAfter: '6d' } } }), [
+      "byCategory.temporary.endAfter: '6d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own",
+    ]],
+    ['category grace longer than its endAfter', (p) => ({ ...p, byCategory: { temporary: { grace: '12d' } } }), [
+      "byCategory.temporary.grace: '12d' is longer than endAfter '10d' (endAfter of the base policy)",
+    ]],
+    ['override min > max', (p) => ({ ...p, overrides: [{ match: { minAmount: 5000, maxAmount: 100 }, policy: { endAction: 'mark_uncollectible' } }] }), [
+      'overrides[0].match: minAmount 5000 is greater than maxAmount 100',
+    ]],
+    ['override with an empty match', (p) => ({ ...p, overrides: [{ match: {}, policy: { endAction: 'mark_uncollectible' } }] }), [
+      'overrides[0].match: must name at least one of plans, minAmount, maxAmount, currency',
+    ]],
+    ['override that changes nothing', (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: {} }] }), ['overrides[0].policy: changes nothing']],
+    ['override with a negative amount', (p) => ({ ...p, overrides: [{ match: { minAmount: -1 }, policy: { endAction: 'pause_collection' } }] }), [
+      'overrides[0].match.minAmount: must not be negative',
+    ]],
+    ['override with a fractional amount', (p) => ({ ...p, overrides: [{ match: { maxAmount: 9.99 }, policy: { endAction: 'pause_collection' } }] }), [
+      'overrides[0].match.maxAmount: must be an integer in minor units',
+    ]],
+    ['override with a bad currency', (p) => ({ ...p, overrides: [{ match: { currency: 'US$' }, policy: { endAction: 'pause_collection' } }] }), [
+      'overrides[0].match.currency: must be a three-letter ISO 4217 code such as "usd"',
+    ]],
+    ['override with no plans', (p) => ({ ...p, overrides: [{ match: { plans: [] }, policy: { endAction: 'pause_collection' } }] }), [
+      'overrides[0].match.plans: must list at least one plan',
+    ]],
+    ['unknown key in an override match', (p) => ({ ...p, overrides: [{ match: { plan: 'pro' }, policy: { endAction: 'pause_collection' } }] }), [
+      'overrides[0].match.plan: unknown key',
+    ]],
+    ['override grace longer than the endAfter it sees', (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: { endAfter: '9d', grace: '9d1h' } }] }), [
+      "overrides[0].policy.grace: '9d1h' is longer than endAfter '9d'",
+    ]],
+    ['override endAfter cuts inherited steps', (p) => ({ ...p, overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d' } }] }), [
+      "overrides[0].policy.endAfter: '7d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own",
+    ]],
+    ['16 retries in 30 days', (p) => {
+      p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 16 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
+      p.endAfter = '20d';
+      return p;
+    }, ["steps: 16 retries within 30 days exceed Visa's limit of 15 reattempts in 30 days"]],
+  ];
+
+  it.each(cases)('%s', (_name, mutate, expected) => {
+    expect(errorsOf(mutate(clone(base())))).toEqual(expected);
+  });
+
+  it('reports several problems at once', () => {
+    const errors = errorsOf({ ...base(), retryHour: 30, paydays: [40], extra: true });
+    expect(errors).toEqual(expect.arrayContaining(['retryHour: must be 0..23', 'paydays[0]: must be 1..31', 'extra: unknown key']));
+  });
+
+  it('15 retries in 30 days are allowed', () => {
+    const p = base();
+    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 15 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
+    p.endAfter = '20d';
+    expect(parsePolicy(p).ok).toBe(true);
+  });
+
+  it('16 retries spread over more than 30 days are allowed', () => {
+    const p = base();
+    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 16 }, (_, i) => ({ at: `${i * 3}d`, action: 'retry' }))];
+    p.endAfter = '60d';
+    expect(parsePolicy(p).ok).toBe(true);
+  });
+
+  it('retry steps for a category that forbids retries are ignored, not errors', () => {
+    const steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}h`, action: 'retry' }))];
+    const r = parsePolicy({ ...base(), byCategory: { never_retry: { steps } } });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(resolvePolicy(r.policy, ctx('never_retry')).steps.filter((s) => s.action === 'retry')).toEqual([]);
+  });
+
+  it('an override with its own steps may shorten the case', () => {
+    const r = parsePolicy({
+      ...base(),
+      overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] } }],
+    });
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('resolvePolicy', () => {
+  const policy: DunningPolicy = {
+    ...DEFAULT_POLICY,
+    overrides: [
+      { match: { plans: ['enterprise'] }, policy: { endAfter: '30d', endAction: 'leave_past_due', steps: [
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '10d', action: 'retry' },
+        { at: '20d', action: 'retry' },
+        { at: '28d', action: 'final_notice' },
+      ] } },
+      { match: { minAmount: 100_000, currency: 'USD' }, policy: { endAction: 'mark_uncollectible' } },
+      { match: { maxAmount: 500 }, policy: { endAction: 'pause_collection', grace: '3d' } },
+    ],
+  };
+
+  it('without a matching override: base and category', () => {
+    expect(resolvePolicy(policy, ctx('insufficient_funds', { planId: 'basic' })).endAction).toBe('cancel_subscription');
+  });
+
+  it('plans match by id; an invoice without a plan matches no plan override', () => {
+    expect(resolvePolicy(policy, ctx('temporary', { planId: 'enterprise' })).endAction).toBe('leave_past_due');
+    expect(resolvePolicy(policy, ctx('temporary')).endAction).toBe('cancel_subscription');
+  });
+
+  it('the first matching override wins', () => {
+    expect(resolvePolicy(policy, ctx('temporary', { planId: 'enterprise', amountDue: 200_000 })).endAction).toBe('leave_past_due');
+  });
+
+  it('amount bounds are inclusive and the currency is case-insensitive', () => {
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100_000, currency: 'usd' })).endAction).toBe('mark_uncollectible');
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 99_999 })).endAction).toBe('cancel_subscription');
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100_000, currency: 'eur' })).endAction).toBe('cancel_subscription');
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 500 })).endAction).toBe('pause_collection');
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 501 })).endAction).toBe('cancel_subscription');
+  });
+
+  it('an override wins over the category; retries stay forbidden for hard declines', () => {
+    const unknown = resolvePolicy(policy, ctx('unknown', { planId: 'enterprise' }));
+    expect(unknown.steps.filter((s) => s.action === 'retry').map((s) => s.at)).toEqual(['10d', '20d']);
+    expect(unknown.endAfterMs).toBe(30 * D);
+    const hard = resolvePolicy(policy, ctx('payment_method', { planId: 'enterprise' }));
+    expect(hard.steps.map((s) => s.action)).toEqual(['email', 'final_notice']);
+  });
+
+  it('a grace equal to endAfter follows a longer endAfter', () => {
+    expect(resolvePolicy(policy, ctx('temporary', { planId: 'enterprise' })).graceMs).toBe(30 * D);
+  });
+
+  it('a shorter grace is kept, and clamped when an override shortens the case', () => {
+    const p: DunningPolicy = {
+      ...DEFAULT_POLICY,
+      grace: '10d',
+      byCategory: undefined,
+      overrides: [
+        { match: { plans: ['long'] }, policy: { endAfter: '20d' } },
+        { match: { plans: ['short'] }, policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] } },
+      ],
+    };
+    expect(parsePolicy(p).ok).toBe(true);
+    expect(resolvePolicy(p, ctx('temporary', { planId: 'long' })).graceMs).toBe(10 * D);
+    expect(resolvePolicy(p, ctx('temporary', { planId: 'short' })).graceMs).toBe(7 * D);
+    expect(resolvePolicy(p, ctx('temporary', { planId: 'other' })).graceMs).toBe(10 * D);
+  });
+
+  it('override grace applies', () => {
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100 })).graceMs).toBe(3 * D);
+  });
+
+  it('sorts steps by offset, keeping policy order on ties, and drops retries of hard declines', () => {
+    const p: DunningPolicy = {
+      ...DEFAULT_POLICY,
+      byCategory: undefined,
+      steps: [
+        { at: '5d', action: 'email' },
+        { at: '1d', action: 'retry' },
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '1d', action: 'email' },
+        { at: '24h', action: 'final_notice' },
+      ],
+    };
+    expect(resolvePolicy(p, ctx('temporary')).steps.map((s) => `${s.at}:${s.action}`)).toEqual([
+      '0:email',
+      '1d:retry',
+      '1d:email',
+      '24h:final_notice',
+      '5d:email',
+    ]);
+    expect(resolvePolicy(p, ctx('authentication')).steps.map((s) => s.action)).toEqual(['email', 'email', 'final_notice', 'email']);
+  });
+
+  it('drops steps at or after the end of an unvalidated policy and sorts paydays', () => {
+    const p: DunningPolicy = { ...DEFAULT_POLICY, byCategory: undefined, paydays: [25, 1, 25], steps: [...DEFAULT_POLICY.steps, { at: '14d', action: 'email' }] };
+    const r = resolvePolicy(p, ctx('temporary'));
+    expect(r.steps.some((s) => s.at === '14d')).toBe(false);
+    expect(r.paydays).toEqual([1, 25]);
+  });
+});

@@ -1,0 +1,501 @@
+/**
+ * The dunning policy as data: which messages and retries happen when, and how a case ends.
+ *
+ * Pure and deterministic (imported by workflow code): parsing, validation and resolution only.
+ * A policy file is checked once at start-up (`parsePolicy`), so a nonsensical policy fails loudly
+ * there instead of silently inside thousands of running cases.
+ */
+import { z } from 'zod';
+import { isRetryableCategory } from './declines';
+import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
+
+export type StepAction = 'email' | 'retry' | 'final_notice';
+export type EmailTemplate = 'payment_failed' | 'reminder';
+
+export interface PolicyStep {
+  /** Offset from the first failure: '0', '30m', '12h', '3d', '1d12h'. */
+  at: string;
+  action: StepAction;
+  /** Email steps only; default 'reminder'. The first email, at '0', is 'payment_failed'. */
+  template?: EmailTemplate;
+}
+
+export type EndAction = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
+
+export interface PolicyOverride {
+  steps?: PolicyStep[];
+  endAfter?: string;
+  endAction?: EndAction;
+  grace?: string;
+}
+
+export interface OverrideMatch {
+  plans?: string[];
+  /** Inclusive, minor units of the invoice currency. */
+  minAmount?: number;
+  /** Inclusive, minor units of the invoice currency. */
+  maxAmount?: number;
+  /** ISO 4217, case-insensitive. */
+  currency?: string;
+}
+
+export interface DunningPolicy {
+  version: 1;
+  steps: PolicyStep[];
+  /** How long a case lasts before the end action, e.g. '14d'. */
+  endAfter: string;
+  endAction: EndAction;
+  /** How long the customer keeps service: access.restricted is emitted then. Default: endAfter. */
+  grace: string;
+  /** Days of the month when customers are likely paid (31 means the month's last day). */
+  paydays: number[];
+  /** Local hour (0-23) for retries. */
+  retryHour: number;
+  /** IANA time zone used when the customer's is unknown. */
+  defaultTimeZone: string;
+  byCategory?: Partial<Record<DeclineCategory, PolicyOverride>>;
+  /** The first override whose `match` fits the invoice applies. */
+  overrides?: Array<{ match: OverrideMatch; policy: PolicyOverride }>;
+}
+
+export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
+
+export interface ResolvedPolicy {
+  /** Sorted by offset; retry steps already removed for categories that forbid retries. */
+  steps: PolicyStep[];
+  endAfterMs: number;
+  endAction: EndAction;
+  graceMs: number;
+  paydays: number[];
+  retryHour: number;
+  defaultTimeZone: string;
+}
+
+/**
+ * Visa's Excessive Reattempts rule: at most 15 reattempts of a declined transaction in 30 days
+ * (categories 2-4); each further one draws a fee. A policy that plans more is rejected.
+ */
+export const POLICY_MAX_RETRIES_IN_30_DAYS = 15;
+const THIRTY_DAYS_MS = 30 * 86_400_000;
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const DURATION_RE = /^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?$/;
+
+function durationMs(s: string): number | undefined {
+  if (s === '0') return 0;
+  const m = DURATION_RE.exec(s);
+  if (!m || s === '') return undefined;
+  return Number(m[1] ?? 0) * DAY + Number(m[2] ?? 0) * HOUR + Number(m[3] ?? 0) * MINUTE;
+}
+
+const durationError = (s: unknown): string =>
+  `${typeof s === 'string' ? `'${s}'` : JSON.stringify(s)} is not a duration like '3d', '12h' or '30m'`;
+
+/** '3d' → 259200000. Accepts '0' and any of `<n>d<n>h<n>m` in that order ('1d12h'). Throws otherwise. */
+export function parseDuration(s: string): number {
+  const ms = typeof s === 'string' ? durationMs(s) : undefined;
+  if (ms === undefined) throw new Error(durationError(s));
+  return ms;
+}
+
+/** The canonical spelling of a duration: 36h → '1d12h', 0 → '0'. Used in stable step keys. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  const d = Math.floor(ms / DAY);
+  const h = Math.floor((ms % DAY) / HOUR);
+  const m = Math.floor((ms % HOUR) / MINUTE);
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}` || '0';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The default policy
+
+/** Messages only: for declines where retrying the same card is forbidden or pointless. */
+const MESSAGES_ONLY: PolicyStep[] = [
+  { at: '0', action: 'email', template: 'payment_failed' },
+  { at: '2d', action: 'email', template: 'reminder' },
+  { at: '5d', action: 'email', template: 'reminder' },
+  { at: '9d', action: 'email', template: 'reminder' },
+  { at: '12d', action: 'final_notice' },
+];
+
+export const DEFAULT_POLICY: DunningPolicy = {
+  version: 1,
+  steps: [
+    { at: '0', action: 'email', template: 'payment_failed' },
+    { at: '3d', action: 'retry' },
+    { at: '3d', action: 'email', template: 'reminder' },
+    { at: '5d', action: 'retry' },
+    { at: '7d', action: 'email', template: 'reminder' },
+    { at: '8d', action: 'retry' },
+    { at: '12d', action: 'retry' },
+    { at: '12d', action: 'final_notice' },
+  ],
+  endAfter: '14d',
+  endAction: 'cancel_subscription',
+  grace: '14d',
+  paydays: [1, 15],
+  retryHour: 9,
+  defaultTimeZone: 'UTC',
+  byCategory: {
+    // The same card must not be retried: the customer has to act, so remind them more often.
+    payment_method: { steps: MESSAGES_ONLY },
+    never_retry: { steps: MESSAGES_ONLY },
+    authentication: { steps: MESSAGES_ONLY },
+    // No reason given by the issuer: retry, but less often.
+    unknown: {
+      steps: [
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '3d', action: 'email', template: 'reminder' },
+        { at: '4d', action: 'retry' },
+        { at: '7d', action: 'email', template: 'reminder' },
+        { at: '9d', action: 'retry' },
+        { at: '12d', action: 'final_notice' },
+      ],
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Schema (shape); the cross-field rules follow in `checkSemantics`.
+
+const STEP_ACTIONS = ['email', 'retry', 'final_notice'] as const;
+const END_ACTIONS = ['cancel_subscription', 'mark_uncollectible', 'pause_collection', 'leave_past_due'] as const;
+const TEMPLATES = ['payment_failed', 'reminder'] as const;
+
+const durationSchema = z.string().superRefine((s, ctx) => {
+  if (durationMs(s) === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: durationError(s) });
+});
+
+const stepSchema = z
+  .object({ at: durationSchema, action: z.enum(STEP_ACTIONS), template: z.enum(TEMPLATES).optional() })
+  .strict();
+
+const overrideSchema = z
+  .object({
+    steps: z.array(stepSchema).optional(),
+    endAfter: durationSchema.optional(),
+    endAction: z.enum(END_ACTIONS).optional(),
+    grace: durationSchema.optional(),
+  })
+  .strict();
+
+const byCategorySchema = z
+  .object(Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
+    DeclineCategory,
+    z.ZodOptional<typeof overrideSchema>
+  >)
+  .strict();
+
+const amountSchema = z.number().int('must be an integer in minor units').nonnegative('must not be negative');
+
+const matchSchema = z
+  .object({
+    plans: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one plan').optional(),
+    minAmount: amountSchema.optional(),
+    maxAmount: amountSchema.optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code such as "usd"')
+      .optional(),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    version: z.literal(1, { errorMap: () => ({ message: 'must be 1' }) }),
+    steps: z.array(stepSchema),
+    endAfter: durationSchema,
+    endAction: z.enum(END_ACTIONS),
+    grace: durationSchema.optional(),
+    paydays: z
+      .array(z.number().int('must be a whole day of the month').min(1, 'must be 1..31').max(31, 'must be 1..31'))
+      .min(1, 'must list at least one day')
+      .optional(),
+    retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').optional(),
+    defaultTimeZone: z.string().optional(),
+    byCategory: byCategorySchema.optional(),
+    overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
+  })
+  .strict();
+
+function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  const errors: string[] = [];
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path);
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      for (const key of issue.keys) {
+        const at = path ? `${path}.${key}` : key;
+        errors.push(
+          path === 'byCategory'
+            ? `${at}: '${key}' is not a decline category (one of ${DECLINE_CATEGORIES.join(', ')})`
+            : `${at}: unknown key`,
+        );
+      }
+    } else {
+      errors.push(`${path || 'policy'}: ${issue.message}`);
+    }
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layering: base, then byCategory, then the matching override (most specific wins).
+
+interface Layer {
+  /** Path prefix in error messages: '' for the base, 'byCategory.unknown.', 'overrides[0].policy.'. */
+  prefix: string;
+  o: PolicyOverride;
+}
+
+interface Merged {
+  steps: PolicyStep[];
+  stepsFrom: string;
+  endAfterMs: number;
+  endAfterFrom: string;
+  endAction: EndAction;
+  graceMs: number;
+  graceFrom: string;
+}
+
+/**
+ * Later layers win field by field. When a layer changes endAfter but not grace, an inherited grace
+ * equal to the old endAfter ("service until the end") follows the new endAfter, and a shorter one
+ * is kept but clamped to the new endAfter (no service promised past the end of the case).
+ */
+function merge(base: DunningPolicy, layers: Layer[]): Merged {
+  const m: Merged = {
+    steps: base.steps,
+    stepsFrom: '',
+    endAfterMs: parseDuration(base.endAfter),
+    endAfterFrom: '',
+    endAction: base.endAction,
+    graceMs: parseDuration(base.grace),
+    graceFrom: '',
+  };
+  for (const { prefix, o } of layers) {
+    if (o.steps) {
+      m.steps = o.steps;
+      m.stepsFrom = prefix;
+    }
+    if (o.endAction) m.endAction = o.endAction;
+    const followsEnd = m.graceMs === m.endAfterMs;
+    if (o.endAfter !== undefined) {
+      m.endAfterMs = parseDuration(o.endAfter);
+      m.endAfterFrom = prefix;
+    }
+    if (o.grace !== undefined) {
+      m.graceMs = parseDuration(o.grace);
+      m.graceFrom = prefix;
+    } else if (o.endAfter !== undefined) {
+      m.graceMs = followsEnd ? m.endAfterMs : Math.min(m.graceMs, m.endAfterMs);
+    }
+  }
+  return m;
+}
+
+function layersFor(p: DunningPolicy, category: DeclineCategory, overrideIndex: number | undefined): Layer[] {
+  const layers: Layer[] = [];
+  const cat = p.byCategory?.[category];
+  if (cat) layers.push({ prefix: `byCategory.${category}.`, o: cat });
+  const ov = overrideIndex === undefined ? undefined : p.overrides?.[overrideIndex];
+  if (ov) layers.push({ prefix: `overrides[${overrideIndex}].policy.`, o: ov.policy });
+  return layers;
+}
+
+const specificity = (prefix: string): number => (prefix === '' ? 0 : prefix.startsWith('byCategory.') ? 1 : 2);
+
+const where = (prefix: string): string => (prefix ? prefix.replace(/\.$/, '') : 'the base policy');
+
+/** Largest number of retry offsets inside any 30-day window. */
+function maxRetriesIn30Days(steps: PolicyStep[]): number {
+  const ats = steps
+    .filter((s) => s.action === 'retry')
+    .map((s) => parseDuration(s.at))
+    .sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < ats.length; i++) {
+    while ((ats[i] as number) - (ats[j] as number) >= THIRTY_DAYS_MS) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+/** Rules on one list of steps, independent of the layer it is combined with. */
+function checkSteps(steps: PolicyStep[], prefix: string, errors: string[]): void {
+  const p = `${prefix}steps`;
+  if (!steps.some((s) => durationMs(s.at) === 0 && s.action === 'email' && s.template === 'payment_failed')) {
+    errors.push(`${p}: needs an email step at '0' with template 'payment_failed' (the first message of every case)`);
+  }
+  const seen = new Map<string, number>();
+  let finalNotice: number | undefined;
+  steps.forEach((s, i) => {
+    const ms = durationMs(s.at) as number;
+    if (s.template !== undefined && s.action !== 'email') {
+      errors.push(`${p}[${i}].template: only email steps take a template`);
+    }
+    if (s.template === 'payment_failed' && ms !== 0) {
+      errors.push(`${p}[${i}].template: 'payment_failed' is the first email and belongs at '0'`);
+    }
+    if (s.action === 'final_notice') {
+      if (finalNotice !== undefined) errors.push(`${p}[${i}]: a second final_notice (${p}[${finalNotice}] is one)`);
+      else finalNotice = i;
+    }
+    const id = `${ms}|${s.action}|${s.action === 'email' ? (s.template ?? 'reminder') : ''}`;
+    const first = seen.get(id);
+    if (first !== undefined) errors.push(`${p}[${i}]: duplicates ${p}[${first}]`);
+    else seen.set(id, i);
+  });
+}
+
+function checkOverride(o: PolicyOverride, prefix: string, errors: string[]): void {
+  if (o.steps) checkSteps(o.steps, prefix, errors);
+  if (o.endAfter !== undefined && parseDuration(o.endAfter) === 0) {
+    errors.push(`${prefix}endAfter: must be longer than '0'`);
+  }
+}
+
+/** Every combination a case can resolve to (override × category) must make sense. */
+function checkCombination(p: DunningPolicy, category: DeclineCategory, overrideIndex: number | undefined, errors: string[]): void {
+  const m = merge(p, layersFor(p, category, overrideIndex));
+  if (m.endAfterMs === 0) return; // reported on its own
+  const end = formatDuration(m.endAfterMs);
+  m.steps.forEach((s, i) => {
+    if (parseDuration(s.at) < m.endAfterMs) return;
+    if (specificity(m.stepsFrom) >= specificity(m.endAfterFrom)) {
+      const from = m.endAfterFrom === m.stepsFrom ? '' : ` (endAfter of ${where(m.endAfterFrom)})`;
+      errors.push(`${m.stepsFrom}steps[${i}].at: '${s.at}' is not before endAfter '${end}'${from}`);
+    } else {
+      // A more specific layer shortened the case below steps it inherits: it needs its own steps.
+      errors.push(
+        `${m.endAfterFrom}endAfter: '${end}' cuts off ${m.stepsFrom}steps[${i}] at '${s.at}' (from ${where(m.stepsFrom)}); give it steps of its own`,
+      );
+    }
+  });
+  if (m.graceMs > m.endAfterMs) {
+    const from = m.endAfterFrom === m.graceFrom ? '' : ` (endAfter of ${where(m.endAfterFrom)})`;
+    errors.push(`${m.graceFrom}grace: '${formatDuration(m.graceMs)}' is longer than endAfter '${end}'${from}`);
+  }
+  if (isRetryableCategory(category)) {
+    const n = maxRetriesIn30Days(m.steps);
+    if (n > POLICY_MAX_RETRIES_IN_30_DAYS) {
+      errors.push(
+        `${m.stepsFrom}steps: ${n} retries within 30 days exceed Visa's limit of ${POLICY_MAX_RETRIES_IN_30_DAYS} reattempts in 30 days`,
+      );
+    }
+  }
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  if (!tz) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkSemantics(p: DunningPolicy, errors: string[]): void {
+  if (parseDuration(p.endAfter) === 0) errors.push(`endAfter: must be longer than '0'`);
+  checkSteps(p.steps, '', errors);
+  if (!isValidTimeZone(p.defaultTimeZone)) {
+    errors.push(`defaultTimeZone: '${p.defaultTimeZone}' is not an IANA time zone such as 'Europe/Paris'`);
+  }
+  const days = new Set<number>();
+  p.paydays.forEach((d, i) => {
+    if (days.has(d)) errors.push(`paydays[${i}]: ${d} is listed twice`);
+    days.add(d);
+  });
+  for (const c of DECLINE_CATEGORIES) {
+    const o = p.byCategory?.[c];
+    if (o) checkOverride(o, `byCategory.${c}.`, errors);
+  }
+  p.overrides?.forEach((ov, i) => {
+    const prefix = `overrides[${i}].`;
+    const { match } = ov;
+    if (match.plans === undefined && match.minAmount === undefined && match.maxAmount === undefined && match.currency === undefined) {
+      errors.push(`${prefix}match: must name at least one of plans, minAmount, maxAmount, currency`);
+    }
+    if (match.minAmount !== undefined && match.maxAmount !== undefined && match.minAmount > match.maxAmount) {
+      errors.push(`${prefix}match: minAmount ${match.minAmount} is greater than maxAmount ${match.maxAmount}`);
+    }
+    if (Object.keys(ov.policy).length === 0) errors.push(`${prefix}policy: changes nothing`);
+    checkOverride(ov.policy, `${prefix}policy.`, errors);
+  });
+  const indexes: Array<number | undefined> = [undefined, ...(p.overrides ?? []).map((_, i) => i)];
+  for (const oi of indexes) for (const c of DECLINE_CATEGORIES) checkCombination(p, c, oi, errors);
+}
+
+/** Validates a policy (e.g. the JSON file named by DUNNING_POLICY) and fills in defaults. */
+export function parsePolicy(input: unknown): PolicyParseResult {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
+  const d = parsed.data;
+  const policy: DunningPolicy = {
+    version: 1,
+    steps: d.steps,
+    endAfter: d.endAfter,
+    endAction: d.endAction,
+    grace: d.grace ?? d.endAfter,
+    paydays: d.paydays ?? [...DEFAULT_POLICY.paydays],
+    retryHour: d.retryHour ?? DEFAULT_POLICY.retryHour,
+    defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
+  };
+  if (d.byCategory) policy.byCategory = d.byCategory;
+  if (d.overrides) policy.overrides = d.overrides;
+  const errors: string[] = [];
+  checkSemantics(policy, errors);
+  const unique = [...new Set(errors)];
+  return unique.length > 0 ? { ok: false, errors: unique } : { ok: true, policy };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution for one case
+
+function matches(m: OverrideMatch, ctx: { planId?: string; amountDue: number; currency: string }): boolean {
+  if (m.plans !== undefined && (ctx.planId === undefined || !m.plans.includes(ctx.planId))) return false;
+  if (m.minAmount !== undefined && ctx.amountDue < m.minAmount) return false;
+  if (m.maxAmount !== undefined && ctx.amountDue > m.maxAmount) return false;
+  if (m.currency !== undefined && m.currency.toLowerCase() !== ctx.currency.toLowerCase()) return false;
+  return true;
+}
+
+/**
+ * The policy of one case: the first matching override wins over the category's settings, which
+ * win over the base. Retry steps are dropped for categories that forbid retrying the same card,
+ * and steps at or after the end are dropped (a validated policy has none).
+ */
+export function resolvePolicy(
+  p: DunningPolicy,
+  ctx: { category: DeclineCategory; planId?: string; amountDue: number; currency: string },
+): ResolvedPolicy {
+  const oi = p.overrides?.findIndex((o) => matches(o.match, ctx));
+  const m = merge(p, layersFor(p, ctx.category, oi === undefined || oi < 0 ? undefined : oi));
+  const retryable = isRetryableCategory(ctx.category);
+  const steps = m.steps
+    .map((s, i) => ({ s, i, ms: parseDuration(s.at) }))
+    .filter(({ s, ms }) => (retryable || s.action !== 'retry') && ms < m.endAfterMs)
+    .sort((a, b) => a.ms - b.ms || a.i - b.i)
+    .map(({ s }) => ({ ...s }));
+  return {
+    steps,
+    endAfterMs: m.endAfterMs,
+    endAction: m.endAction,
+    graceMs: Math.min(m.graceMs, m.endAfterMs),
+    paydays: [...new Set(p.paydays)].sort((a, b) => a - b),
+    retryHour: p.retryHour,
+    defaultTimeZone: p.defaultTimeZone,
+  };
+}
