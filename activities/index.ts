@@ -1,0 +1,41 @@
+/**
+ * The activities: every piece of I/O the workflows do. Built from their dependencies so that the
+ * worker, the tests and the benchmarks wire real SDK clients to whatever endpoint they choose.
+ */
+import type { Client } from '@temporalio/client';
+import type { Resend } from 'resend';
+import type Stripe from 'stripe';
+import { deliverAppEvent, type AppWebhookTarget } from './appEvents';
+import { reserveCardAttemptVia } from './cardBudget';
+import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
+import { loadCaseFacts } from './stripe/caseFacts';
+import { applyEndAction } from './stripe/endAction';
+import { retryCharge } from './stripe/retryCharge';
+import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from './types';
+
+export interface ActivityDeps {
+  stripe: Stripe;
+  temporal: Client;
+  /** Task queue of the card-budget workflows (the main queue). */
+  taskQueue: string;
+  appWebhook?: AppWebhookTarget;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const reserveCardAttempt = reserveCardAttemptVia(deps.temporal, deps.taskQueue);
+  return {
+    loadCaseFacts: (invoiceId: string) => loadCaseFacts(deps.stripe, invoiceId),
+    retryCharge: (input: RetryChargeInput) => retryCharge(deps.stripe, reserveCardAttempt, input),
+    applyEndAction: (input: EndActionInput) => applyEndAction(deps.stripe, input),
+    emitAppEvent: (event: AppEventInput) => deliverAppEvent(deps.appWebhook, event),
+  };
+}
+
+export function createEmailActivities(resend: Resend, settings: EmailSettings) {
+  return {
+    sendDunningEmail: (input: DunningEmailInput) => sendDunningEmail(resend, settings, input, Date.now()),
+  };
+}
+
+export type DunningActivities = ReturnType<typeof createActivities>;
+export type EmailActivities = ReturnType<typeof createEmailActivities>;

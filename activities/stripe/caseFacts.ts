@@ -1,0 +1,42 @@
+import type Stripe from 'stripe';
+import type { CaseFacts, DeclineDetails } from '../types';
+import { callStripe } from './errors';
+import { customerFacts, declineDetails, invoiceFacts } from './facts';
+
+/**
+ * The facts a case needs and the webhook could not give cheaply: the decline codes live on the
+ * PaymentIntent (reached through `invoicePayments` since API 2025-03-31), the locale and time zone
+ * on the customer.
+ */
+export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<CaseFacts> {
+  const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
+  const inv = invoiceFacts(invoice);
+  const [customer, lastDecline] = await Promise.all([
+    callStripe('retrieve customer', () => stripe.customers.retrieve(inv.customerId)),
+    lastPaymentError(stripe, invoiceId),
+  ]);
+  if ('deleted' in customer && customer.deleted) {
+    return { invoice: inv, customer: { id: inv.customerId, preferredLocales: [] }, lastDecline };
+  }
+  return { invoice: inv, customer: customerFacts(customer as Stripe.Customer), lastDecline };
+}
+
+async function lastPaymentError(stripe: Stripe, invoiceId: string): Promise<DeclineDetails | undefined> {
+  const payments = await callStripe('list invoice payments', () =>
+    stripe.invoicePayments.list({ invoice: invoiceId, limit: 10, expand: ['data.payment.payment_intent'] }),
+  );
+  // The newest attempt carries the decline that matters; the default payment is the live one.
+  const sorted = [...payments.data].sort((a, b) => Number(b.is_default) - Number(a.is_default) || b.created - a.created);
+  for (const p of sorted) {
+    const pi = p.payment?.payment_intent;
+    if (!pi) continue;
+    const intent =
+      typeof pi === 'string'
+        ? await callStripe('retrieve payment intent', () =>
+            stripe.paymentIntents.retrieve(pi, { expand: ['last_payment_error.payment_method'] }),
+          )
+        : pi;
+    if (intent.last_payment_error) return declineDetails(intent.last_payment_error);
+  }
+  return undefined;
+}

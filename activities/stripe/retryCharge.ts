@@ -1,0 +1,78 @@
+import Stripe from 'stripe';
+import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../types';
+import { callStripe, toActivityFailure } from './errors';
+import { cardFacts, declineDetails, invoiceFacts } from './facts';
+
+/** Asks the card's retry ledger for room; see workflows/cardBudget.ts. */
+export type ReserveCardAttempt = (
+  card: CardFacts,
+  key: string,
+) => Promise<{ granted: boolean; retryAt?: string }>;
+
+/**
+ * One charge attempt of the invoice. The invoice is read again first: a paid, voided or
+ * uncollectible invoice is never charged. The card's network budget is reserved before the
+ * charge. A decline is a result; only infrastructure trouble throws.
+ */
+export async function retryCharge(
+  stripe: Stripe,
+  reserveCardAttempt: ReserveCardAttempt,
+  input: RetryChargeInput,
+): Promise<RetryChargeResult> {
+  const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(input.invoiceId));
+  const inv = invoiceFacts(invoice);
+  if (inv.status === 'paid') return { outcome: 'already_paid' };
+  if (inv.status !== 'open') return { outcome: 'invoice_closed', status: inv.status };
+
+  const card = await cardToCharge(stripe, invoice, input.paymentMethodId);
+  if (card) {
+    const budget = await reserveCardAttempt(card, input.idempotencyKey);
+    if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
+  }
+
+  try {
+    await stripe.invoices.pay(
+      input.invoiceId,
+      { off_session: true, ...(input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}) },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return { outcome: 'succeeded', card };
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeCardError) {
+      const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
+      decline.card ??= card;
+      const needsAction = err.code === 'authentication_required' || err.payment_intent?.status === 'requires_action';
+      return needsAction ? { outcome: 'requires_action', decline } : { outcome: 'declined', decline };
+    }
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'invoice_already_paid') {
+      return { outcome: 'already_paid' };
+    }
+    throw toActivityFailure(err, 'pay invoice');
+  }
+}
+
+/** The card Stripe will charge: the one given, else the subscription's, else the customer's default. */
+async function cardToCharge(stripe: Stripe, invoice: Stripe.Invoice, explicit?: string): Promise<CardFacts | undefined> {
+  let pmId = explicit;
+  const subscription = invoice.parent?.subscription_details?.subscription;
+  if (!pmId && subscription) {
+    const sub =
+      typeof subscription === 'string'
+        ? await callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(subscription))
+        : subscription;
+    pmId = typeof sub.default_payment_method === 'string' ? sub.default_payment_method : sub.default_payment_method?.id;
+  }
+  if (!pmId) {
+    const customerId = typeof invoice.customer === 'string' ? invoice.customer : invoice.customer?.id;
+    if (customerId) {
+      const c = await callStripe('retrieve customer', () => stripe.customers.retrieve(customerId));
+      if (!('deleted' in c && c.deleted)) {
+        const d = (c as Stripe.Customer).invoice_settings?.default_payment_method;
+        pmId = typeof d === 'string' ? d : d?.id;
+      }
+    }
+  }
+  if (!pmId) return undefined;
+  const pm = await callStripe('retrieve payment method', () => stripe.paymentMethods.retrieve(pmId));
+  return cardFacts(pm);
+}

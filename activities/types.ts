@@ -1,0 +1,107 @@
+/** Inputs and results of the activities, shared (as types only) with the workflows. */
+import type { DeclineCategory, DeclineFacts } from '../workflows/types';
+
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+
+export interface CardFacts {
+  paymentMethodId?: string;
+  /** Stripe's card fingerprint: the same physical card across customers and payment methods. */
+  fingerprint?: string;
+  brand?: string;
+  last4?: string;
+}
+
+export interface DeclineDetails extends DeclineFacts {
+  message?: string;
+  card?: CardFacts;
+}
+
+export interface CaseFacts {
+  invoice: {
+    id: string;
+    status: InvoiceStatus;
+    customerId: string;
+    amountDue: number;
+    amountRemaining: number;
+    currency: string;
+    number?: string;
+    hostedInvoiceUrl?: string;
+    subscriptionId?: string;
+    planId?: string;
+  };
+  customer: {
+    id: string;
+    email?: string;
+    name?: string;
+    preferredLocales: string[];
+    timeZone?: string;
+    defaultPaymentMethodId?: string;
+  };
+  /** The PaymentIntent's `last_payment_error`, reached through `invoicePayments`. */
+  lastDecline?: DeclineDetails;
+}
+
+export interface RetryChargeInput {
+  invoiceId: string;
+  /** Stable per case and step: a retried activity never charges twice. */
+  idempotencyKey: string;
+  /** Charge this payment method (a card the customer just added); default: the invoice's default. */
+  paymentMethodId?: string;
+}
+
+export type RetryChargeResult =
+  | { outcome: 'succeeded'; card?: CardFacts }
+  | { outcome: 'already_paid' }
+  | { outcome: 'invoice_closed'; status: InvoiceStatus }
+  | { outcome: 'declined'; decline: DeclineDetails }
+  | { outcome: 'requires_action'; decline: DeclineDetails }
+  | { outcome: 'budget_exhausted'; retryAt: string; card: CardFacts };
+
+export type EndActionKind = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
+
+export interface EndActionInput {
+  action: EndActionKind;
+  invoiceId: string;
+  subscriptionId?: string;
+  idempotencyKey: string;
+}
+
+export interface DunningEmailInput {
+  /** A template name, or `payment_failed`: the variant for `declineCategory` is chosen. */
+  template: string;
+  to: string;
+  /** The Stripe customer's `preferred_locales`: the first we have copy for wins, else English. */
+  preferredLocales: string[];
+  declineCategory: DeclineCategory;
+  idempotencyKey: string;
+  invoiceId: string;
+  customerId: string;
+  customerName?: string;
+  amountDue: number;
+  currency: string;
+  invoiceNumber?: string;
+  timeZone?: string;
+  nextRetryAt?: string;
+  endsAt?: string;
+  endAction?: EndActionKind;
+  declineReason?: string;
+  cardBrand?: string;
+  cardLast4?: string;
+}
+
+export type AppEventType =
+  | 'dunning.started'
+  | 'dunning.recovered'
+  | 'dunning.exhausted'
+  | 'dunning.cancelled'
+  | 'access.warning'
+  | 'access.restricted'
+  | 'access.restored';
+
+export interface AppEventInput {
+  type: AppEventType;
+  /** Stable per case and event: the app can dedupe on the `webhook-id` header. */
+  id: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,220 @@
+/**
+ * Configuration, read and validated once at start. A wrong or missing variable stops the process
+ * with a message naming it. Inside the service, trust `Config`'s types.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_POLICY, parsePolicy, type DunningPolicy } from '../workflows/policy';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+const url = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: `${name} must be an http(s) URL` });
+
+const envSchema = z.object({
+  NODE_ENV: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('dunning'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  STRIPE_SECRET_KEY: optionalString.refine((s) => s === undefined || /^(sk|rk)_(test|live)_/.test(s), {
+    message: 'STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_',
+  }),
+  STRIPE_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || s.startsWith('whsec_'), {
+    message: 'STRIPE_WEBHOOK_SECRET must start with whsec_',
+  }),
+  STRIPE_API_BASE: url('STRIPE_API_BASE').optional(),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
+  EMAIL_FROM: z.string().trim().min(3).default('Billing <billing@example.com>'),
+  EMAIL_REPLY_TO: optionalString,
+  EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  BUSINESS_NAME: z.string().trim().min(1).default('Your subscription'),
+  API_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, {
+    message: 'API_TOKEN must be at least 16 characters',
+  }),
+  LINK_SECRET: optionalString.refine((s) => s === undefined || s.length >= 32, {
+    message: 'LINK_SECRET must be at least 32 characters',
+  }),
+  LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
+  DUNNING_POLICY: optionalString,
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  APP_WEBHOOK_URL: url('APP_WEBHOOK_URL').optional(),
+  APP_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
+    message: 'APP_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64',
+  }),
+});
+
+export interface Config {
+  production: boolean;
+  port: number;
+  dataDir: string;
+  temporal: {
+    /** Undefined: start the embedded dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls?: { cert: string; key: string };
+  };
+  stripe: {
+    /** True when no key is set: the local sandbox plays Stripe. */
+    sandbox: boolean;
+    secretKey: string;
+    webhookSecret: string;
+    apiBase?: string;
+  };
+  email: {
+    /** True when no key is set: the local outbox plays Resend. */
+    sandbox: boolean;
+    apiKey: string;
+    baseUrl?: string;
+    from: string;
+    replyTo?: string;
+    ratePerSecond: number;
+    businessName: string;
+  };
+  apiToken: string;
+  linkSecret: string;
+  linkTtlDays: number;
+  publicBaseUrl: string;
+  policy: DunningPolicy;
+  appWebhook?: { url: string; secret: string };
+  /** Secrets generated for development, to print at start. */
+  generated: string[];
+}
+
+/** PEM given inline, or a path to a PEM file. */
+function readPem(value: string, name: string, problems: string[]): string {
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (err) {
+    problems.push(`${name}: cannot read file ${value} (${(err as Error).message})`);
+    return '';
+  }
+}
+
+/** Dev secrets are kept under DATA_DIR so that links in sent emails survive a restart. */
+function devSecrets(dataDir: string): { apiToken: string; linkSecret: string; stripeWebhookSecret: string } {
+  const file = join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = {
+    apiToken: `dev_${randomBytes(18).toString('base64url')}`,
+    linkSecret: randomBytes(32).toString('base64url'),
+    stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const dataDir = resolve(e.DATA_DIR);
+
+  if (production) {
+    for (const name of ['API_TOKEN', 'LINK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'RESEND_API_KEY'] as const) {
+      if (!e[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+  }
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+    problems.push('STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of your webhook endpoint)');
+  }
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both for mTLS, or neither');
+  }
+  if (Boolean(e.APP_WEBHOOK_URL) !== Boolean(e.APP_WEBHOOK_SECRET)) {
+    problems.push('APP_WEBHOOK_URL and APP_WEBHOOK_SECRET: set both to send events to your app, or neither');
+  }
+
+  let policy: DunningPolicy = DEFAULT_POLICY;
+  if (e.DUNNING_POLICY) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(e.DUNNING_POLICY, 'utf8'));
+    } catch (err) {
+      problems.push(`DUNNING_POLICY: cannot read ${e.DUNNING_POLICY} as JSON (${(err as Error).message})`);
+    }
+    if (raw !== undefined) {
+      const result = parsePolicy(raw);
+      if (result.ok) policy = result.policy;
+      else problems.push(...result.errors.map((m) => `DUNNING_POLICY ${e.DUNNING_POLICY}: ${m}`));
+    }
+  }
+
+  const tls =
+    e.TEMPORAL_TLS_CERT && e.TEMPORAL_TLS_KEY
+      ? {
+          cert: readPem(e.TEMPORAL_TLS_CERT, 'TEMPORAL_TLS_CERT', problems),
+          key: readPem(e.TEMPORAL_TLS_KEY, 'TEMPORAL_TLS_KEY', problems),
+        }
+      : undefined;
+  if (problems.length) throw new ConfigError(problems);
+
+  const generated: string[] = [];
+  const needDev = !e.API_TOKEN || !e.LINK_SECRET || !e.STRIPE_WEBHOOK_SECRET;
+  const dev = needDev ? devSecrets(dataDir) : undefined;
+  if (!e.API_TOKEN) generated.push('API_TOKEN');
+  if (!e.LINK_SECRET) generated.push('LINK_SECRET');
+
+  return {
+    production,
+    port: e.PORT,
+    dataDir,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls,
+    },
+    stripe: {
+      sandbox: !e.STRIPE_SECRET_KEY,
+      secretKey: e.STRIPE_SECRET_KEY ?? 'sk_test_sandbox',
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? dev!.stripeWebhookSecret,
+      apiBase: e.STRIPE_API_BASE,
+    },
+    email: {
+      sandbox: !e.RESEND_API_KEY,
+      apiKey: e.RESEND_API_KEY ?? 're_sandbox',
+      baseUrl: e.RESEND_BASE_URL,
+      from: e.EMAIL_FROM,
+      replyTo: e.EMAIL_REPLY_TO,
+      ratePerSecond: e.EMAIL_RATE_LIMIT,
+      businessName: e.BUSINESS_NAME,
+    },
+    apiToken: e.API_TOKEN ?? dev!.apiToken,
+    linkSecret: e.LINK_SECRET ?? dev!.linkSecret,
+    linkTtlDays: e.LINK_TTL_DAYS,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    policy,
+    appWebhook: e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET } : undefined,
+    generated,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * What the HTTP edge and the CLI do to cases, in Temporal terms. The names (workflow type, IDs,
+ * signals, search attributes) come from workflows/, defined once.
+ */
+import { Client, WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { DunningInput } from '../workflows/dunning';
+import {
+  cancelDunningSignal,
+  paymentFailedSignal,
+  paymentMethodUpdatedSignal,
+  paymentSucceededSignal,
+  statusQuery,
+  WORKFLOW_TYPE,
+  workflowIdForInvoice,
+} from '../workflows/messages';
+import type { DunningPolicy } from '../workflows/policy';
+import {
+  DunningAmountDue,
+  DunningCurrency,
+  DunningCustomerId,
+  DunningDeclineCategory,
+  DunningInvoiceId,
+  DunningNextActionAt,
+  DunningState,
+} from '../workflows/searchAttributes';
+import type {
+  CancelDunningSignal,
+  CaseState,
+  DunningStatus,
+  PaymentFailedSignal,
+  PaymentMethodUpdatedSignal,
+  PaymentSucceededSignal,
+} from '../workflows/types';
+
+export interface CaseSummary {
+  workflowId: string;
+  runId: string;
+  invoiceId?: string;
+  customerId?: string;
+  state?: string;
+  declineCategory?: string;
+  amountDue?: number;
+  currency?: string;
+  nextActionAt?: string;
+  subscriptionId?: string;
+  startedAt: string;
+  closedAt?: string;
+  status: string;
+}
+
+/** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export class DunningClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+    private readonly policy: DunningPolicy,
+    /** Bound on every call, so a dead cluster answers 503 in seconds, not minutes. */
+    private readonly deadlineMs = 10_000,
+  ) {}
+
+  private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.deadlineMs, fn);
+  }
+
+  /** Signal-with-start: the first failure opens the case, later ones (retries, duplicates) join it. */
+  async paymentFailed(s: PaymentFailedSignal): Promise<string> {
+    const workflowId = workflowIdForInvoice(s.invoiceId);
+    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy: this.policy };
+    await this.withDeadline(() =>
+      this.client.workflow.signalWithStart(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        signal: paymentFailedSignal,
+        signalArgs: [s],
+        // Set at start, so the case is findable by customer before its first workflow task runs.
+        typedSearchAttributes: [
+          { key: DunningInvoiceId, value: s.invoiceId },
+          { key: DunningCustomerId, value: s.customerId },
+          { key: DunningState, value: 'active' },
+          { key: DunningAmountDue, value: s.amountDue },
+          { key: DunningCurrency, value: s.currency },
+        ],
+      }),
+    );
+    return workflowId;
+  }
+
+  /** Signals one invoice's case; false when there is no running case. */
+  async signalInvoice(
+    invoiceId: string,
+    signal:
+      | { name: 'paymentSucceeded'; payload: PaymentSucceededSignal }
+      | { name: 'paymentMethodUpdated'; payload: PaymentMethodUpdatedSignal }
+      | { name: 'cancelDunning'; payload: CancelDunningSignal },
+  ): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
+    try {
+      await this.withDeadline(async () => {
+        switch (signal.name) {
+          case 'paymentSucceeded':
+            return handle.signal(paymentSucceededSignal, signal.payload);
+          case 'paymentMethodUpdated':
+            return handle.signal(paymentMethodUpdatedSignal, signal.payload);
+          case 'cancelDunning':
+            return handle.signal(cancelDunningSignal, signal.payload);
+        }
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false; // no case, or it has ended
+      throw err;
+    }
+  }
+
+  async status(invoiceId: string): Promise<DunningStatus | undefined> {
+    try {
+      return await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).query(statusQuery),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async list(filter: { customerId?: string; state?: CaseState; running?: boolean; limit?: number }): Promise<CaseSummary[]> {
+    const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
+    if (filter.customerId) clauses.push(`${DunningCustomerId.name} = ${quote(filter.customerId)}`);
+    if (filter.state) clauses.push(`${DunningState.name} = ${quote(filter.state)}`);
+    if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
+    const out: CaseSummary[] = [];
+    const limit = filter.limit ?? 500;
+    await this.withDeadline(async () => {
+      for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+        out.push(summarize(wf));
+        if (out.length >= limit) break;
+      }
+    });
+    return out;
+  }
+
+  /** The running cases of one customer (visibility), for "a card was updated" signals. */
+  async activeCasesOf(customerId: string): Promise<CaseSummary[]> {
+    return this.list({ customerId, running: true });
+  }
+}
+
+function summarize(wf: WorkflowExecutionInfo): CaseSummary {
+  const sa = wf.typedSearchAttributes;
+  const next = sa.get(DunningNextActionAt);
+  return {
+    workflowId: wf.workflowId,
+    runId: wf.runId,
+    invoiceId: sa.get(DunningInvoiceId),
+    customerId: sa.get(DunningCustomerId),
+    state: sa.get(DunningState),
+    declineCategory: sa.get(DunningDeclineCategory),
+    amountDue: sa.get(DunningAmountDue),
+    currency: sa.get(DunningCurrency),
+    nextActionAt: next ? next.toISOString() : undefined,
+    subscriptionId: typeof wf.memo?.subscriptionId === 'string' ? wf.memo.subscriptionId : undefined,
+    startedAt: wf.startTime.toISOString(),
+    closedAt: wf.closeTime?.toISOString(),
+    status: wf.status.name,
+  };
+}

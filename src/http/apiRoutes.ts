@@ -1,0 +1,105 @@
+/** The signal API (`/api`, bearer token): for billing pages, other systems and operators. */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { DunningClient } from '../dunningClient';
+import { bearerAuth } from './auth';
+import { HttpError, isTemporalUnavailable, sendError } from './errors';
+
+const stripeId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,250}$`), `must look like ${prefix}_...`);
+const customerIdParam = stripeId('cus');
+const invoiceIdParam = stripeId('in');
+
+const cardUpdatedBody = z
+  .object({ paymentMethodId: stripeId('pm').optional() })
+  .strict()
+  .default({});
+const cancelBody = z
+  .object({
+    reason: z.string().trim().min(1).max(500).default('operator_decision'),
+    by: z.string().trim().min(1).max(200).default('api'),
+  })
+  .strict()
+  .default({});
+const listQuery = z
+  .object({
+    state: z.enum(['active', 'recovered', 'exhausted', 'cancelled']).optional(),
+    customerId: customerIdParam.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${[what, ...i.path].join('.')}: ${i.message}`).join('; ');
+    throw new HttpError(400, 'invalid_request', msg);
+  }
+  return r.data;
+}
+
+export function apiRouter(cases: DunningClient, apiToken: string): Router {
+  const router = express.Router();
+  router.use('/api', bearerAuth(apiToken), express.json({ limit: '64kb' }));
+
+  router.post('/api/customers/:customerId/payment-method-updated', async (req, res) => {
+    const customerId = parse(customerIdParam, req.params.customerId, 'customerId');
+    const body = parse(cardUpdatedBody, req.body ?? {}, 'body');
+    const active = await cases.activeCasesOf(customerId);
+    const signaled: string[] = [];
+    for (const c of active) {
+      if (!c.invoiceId) continue;
+      const ok = await cases.signalInvoice(c.invoiceId, {
+        name: 'paymentMethodUpdated',
+        payload: { source: 'api', paymentMethodId: body.paymentMethodId, occurredAt: new Date().toISOString() },
+      });
+      if (ok) signaled.push(c.workflowId);
+    }
+    if (signaled.length === 0) throw new HttpError(404, 'no_active_case', `No active dunning case for customer ${customerId}`);
+    res.status(202).json({ signaled });
+  });
+
+  router.post('/api/invoices/:invoiceId/payment-method-updated', async (req, res) => {
+    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parse(cardUpdatedBody, req.body ?? {}, 'body');
+    const ok = await cases.signalInvoice(invoiceId, {
+      name: 'paymentMethodUpdated',
+      payload: { source: 'api', paymentMethodId: body.paymentMethodId, occurredAt: new Date().toISOString() },
+    });
+    if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
+    res.status(202).json({ signaled: [`dunning-${invoiceId}`] });
+  });
+
+  router.post('/api/invoices/:invoiceId/cancel', async (req, res) => {
+    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parse(cancelBody, req.body ?? {}, 'body');
+    const ok = await cases.signalInvoice(invoiceId, { name: 'cancelDunning', payload: body });
+    if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
+    res.status(202).json({ signaled: [`dunning-${invoiceId}`] });
+  });
+
+  router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {
+    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const status = await cases.status(invoiceId);
+    if (!status) throw new HttpError(404, 'not_found', `No dunning case for invoice ${invoiceId}`);
+    res.json(status);
+  });
+
+  router.get('/api/dunning', async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    const found = await cases.list({ state: q.state, customerId: q.customerId, limit: q.limit });
+    res.json({ cases: found });
+  });
+
+  router.use('/api', (_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
+  router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_body', 'Body is not valid JSON');
+    if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
+    if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
+    console.error('api error', err);
+    sendError(res, 500, 'internal', 'Internal error');
+  });
+  return router;
+}

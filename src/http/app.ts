@@ -1,0 +1,85 @@
+/** The HTTP service: Stripe webhooks, the signal API, the update link, health and metrics. */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type Stripe from 'stripe';
+import type { DunningClient } from '../dunningClient';
+import { Metrics } from '../metrics';
+import { apiRouter } from './apiRoutes';
+import { billingLinkRouter } from './billingLinkRoute';
+import { isTemporalUnavailable, sendError } from './errors';
+import { stripeWebhookRouter } from './webhookRoute';
+
+export interface AppDeps {
+  stripe: Stripe;
+  cases: DunningClient;
+  webhookSecret: string;
+  apiToken: string;
+  linkSecret: string;
+  publicBaseUrl: string;
+  businessName: string;
+  metrics?: Metrics;
+  log?: (msg: string, meta?: Record<string, unknown>) => void;
+  webhookToleranceSeconds?: number;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const metrics = deps.metrics ?? new Metrics();
+  const log = deps.log ?? ((msg, meta) => console.log(JSON.stringify({ msg, ...meta })));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.cases.client.withDeadline(Date.now() + 3000, () =>
+        deps.cases.client.workflowService.getSystemInfo({}),
+      );
+      res.json({ ok: true, temporal: 'reachable' });
+    } catch (err) {
+      sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable: ${(err as Error).message}`);
+    }
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(metrics.render());
+  });
+
+  app.use(
+    stripeWebhookRouter({
+      stripe: deps.stripe,
+      webhookSecret: deps.webhookSecret,
+      cases: deps.cases,
+      metrics,
+      log,
+      toleranceSeconds: deps.webhookToleranceSeconds,
+    }),
+  );
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      if (req.path.startsWith('/api/')) metrics.apiRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(apiRouter(deps.cases, deps.apiToken));
+  app.use(
+    billingLinkRouter({
+      stripe: deps.stripe,
+      linkSecret: deps.linkSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      businessName: deps.businessName,
+      metrics,
+      log,
+    }),
+  );
+
+  app.use((_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string };
+    if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
+    if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
+    console.error('unhandled error', err);
+    sendError(res, 500, 'internal', 'Internal error');
+  });
+  return app;
+}

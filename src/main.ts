@@ -1,0 +1,196 @@
+/**
+ * `npm start`: the whole service on one machine. With `TEMPORAL_ADDRESS` unset it starts the
+ * embedded Temporal dev server (Web UI on 8233, database under DATA_DIR); without Stripe or Resend
+ * keys it starts the local sandboxes. Then the worker and the HTTP API.
+ *
+ * `tsx src/main.ts worker` and `tsx src/main.ts api` run one role each against a cluster, so that
+ * each scales on its own.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config';
+import { DunningClient } from './dunningClient';
+import { createApp } from './http/app';
+import { createResendClient } from './providers/resend';
+import { createStripeClient } from './providers/stripe';
+import { startResendOutbox } from './sandbox/resend';
+import { startStripeSandbox } from './sandbox/stripe';
+import { startDevServer } from './temporal/devServer';
+import { connectClient, connectWorker, targetFrom } from './temporal/connection';
+import { ensureTemporalCli } from './toolchain';
+import { createWorkers } from './worker';
+
+type Role = 'all' | 'worker' | 'api';
+
+const log = (msg: string) => console.log(`[dunning] ${msg}`);
+
+async function main(role: Role): Promise<void> {
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const stops: Array<() => Promise<void> | void> = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        console.error(err);
+      }
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const urls = await startAll(config, role, stops);
+    printBanner(config, role, urls);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    await stopAll(1);
+  }
+}
+
+interface Urls {
+  api?: string;
+  webUi?: string;
+  temporal: string;
+  outbox?: string;
+  stripeSandbox?: string;
+}
+
+async function startAll(config: Config, role: Role, stops: Array<() => Promise<void> | void>): Promise<Urls> {
+  const urls: Partial<Urls> = {};
+
+  // ---- Temporal -------------------------------------------------------------------------------
+  let address = config.temporal.address;
+  if (!address) {
+    if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
+    const cliPath = await ensureTemporalCli((line) => log(`toolchain: ${line}`));
+    log('starting the embedded Temporal dev server…');
+    const dev = await startDevServer({
+      cliPath,
+      dbFile: join(config.dataDir, 'temporal.db'),
+      port: 7233,
+      uiPort: 8233,
+      namespace: config.temporal.namespace,
+      log: (line) => log(`temporal: ${line}`),
+    });
+    stops.push(() => dev.stop());
+    address = dev.address;
+    urls.webUi = dev.uiUrl;
+  }
+  urls.temporal = address;
+  const target = targetFrom(config.temporal, address);
+
+  // ---- the sandboxes for what is not configured ----------------------------------------------
+  let stripeBase = config.stripe.apiBase;
+  if (config.stripe.sandbox && !stripeBase) {
+    if (role !== 'all') throw new ConfigError([`STRIPE_SECRET_KEY or STRIPE_API_BASE: required to run the ${role} alone`]);
+    const sandbox = await startStripeSandbox({
+      port: config.port + 1,
+      webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
+      webhookSecret: config.stripe.webhookSecret,
+      dataFile: join(config.dataDir, 'stripe-sandbox.json'),
+    });
+    stops.push(() => sandbox.close());
+    stripeBase = sandbox.url;
+    urls.stripeSandbox = sandbox.url;
+  }
+  let emailBase = config.email.baseUrl;
+  if (config.email.sandbox && !emailBase) {
+    if (role === 'worker' || role === 'all') {
+      if (role === 'worker') throw new ConfigError(['RESEND_API_KEY or RESEND_BASE_URL: required to run the worker alone']);
+      const outbox = await startResendOutbox({ port: config.port + 2, dataDir: config.dataDir });
+      stops.push(() => outbox.close());
+      emailBase = outbox.url;
+      urls.outbox = outbox.url;
+    }
+  }
+  const stripe = createStripeClient({ secretKey: config.stripe.secretKey, apiBase: stripeBase });
+  const client = await connectClient(target);
+  stops.push(() => client.connection.close());
+
+  // ---- worker -----------------------------------------------------------------------------------
+  if (role !== 'api') {
+    const connection = await connectWorker(target);
+    const workers = await createWorkers({
+      connection,
+      client,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      stripe,
+      resend: createResendClient({ apiKey: config.email.apiKey, baseUrl: emailBase }),
+      email: {
+        from: config.email.from,
+        replyTo: config.email.replyTo,
+        businessName: config.email.businessName,
+        publicBaseUrl: config.publicBaseUrl,
+        linkSecret: config.linkSecret,
+        linkTtlDays: config.linkTtlDays,
+      },
+      emailRatePerSecond: config.email.ratePerSecond,
+      appWebhook: config.appWebhook,
+    });
+    const running = workers.run();
+    running.catch((err) => {
+      console.error('worker stopped:', err);
+      process.kill(process.pid, 'SIGTERM');
+    });
+    stops.push(async () => {
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    });
+  }
+
+  // ---- HTTP API ----------------------------------------------------------------------------------
+  if (role !== 'worker') {
+    const cases = new DunningClient(client, config.temporal.taskQueue, config.policy);
+    const app = createApp({
+      stripe,
+      cases,
+      webhookSecret: config.stripe.webhookSecret,
+      apiToken: config.apiToken,
+      linkSecret: config.linkSecret,
+      publicBaseUrl: config.publicBaseUrl,
+      businessName: config.email.businessName,
+    });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, () => resolve(s));
+      s.on('error', reject);
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    urls.api = `http://localhost:${config.port}`;
+  }
+  return urls as Urls;
+}
+
+function printBanner(config: Config, role: Role, urls: Urls): void {
+  const lines = [
+    `dunning service running (${role})`,
+    urls.api && `  API             ${urls.api}   (webhooks: ${urls.api}/webhooks/stripe)`,
+    urls.webUi && `  Temporal Web UI ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows`,
+    `  Temporal        ${urls.temporal} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    urls.outbox && `  Email outbox    ${urls.outbox}   (local Resend sandbox)`,
+    urls.stripeSandbox && `  Stripe sandbox  ${urls.stripeSandbox}   (local; set STRIPE_SECRET_KEY for real Stripe)`,
+    config.generated.includes('API_TOKEN') && `  Dev API token   ${config.apiToken}   (kept in ${config.dataDir}/dev-secrets.json)`,
+    urls.stripeSandbox && `  Try it:         npm run demo`,
+    `  Stop:           Ctrl-C`,
+  ];
+  console.log(lines.filter(Boolean).join('\n'));
+}
+
+const role = (process.argv[2] ?? 'all') as Role;
+if (!['all', 'worker', 'api'].includes(role)) {
+  console.error(`usage: tsx src/main.ts [worker|api]   (got "${role}")`);
+  process.exit(2);
+}
+main(role).catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * The worker: the main task queue runs the workflows and the Stripe/app activities; emails run on
+ * `<queue>-email`, whose task-queue-wide rate limit keeps a burst of failures under the email
+ * provider's limit however many workers run.
+ */
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Resend } from 'resend';
+import type Stripe from 'stripe';
+import { createActivities, createEmailActivities } from '../activities';
+import type { AppWebhookTarget } from '../activities/appEvents';
+import type { EmailSettings } from '../activities/email/dunningEmail';
+
+export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  stripe: Stripe;
+  resend: Resend;
+  email: EmailSettings;
+  emailRatePerSecond: number;
+  appWebhook?: AppWebhookTarget;
+  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export interface DunningWorkers {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export function emailTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-email`;
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string, meta?: unknown) => console.warn(m, meta ?? ''),
+  error: (m: string, meta?: unknown) => console.error(m, meta ?? ''),
+};
+
+export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
+  const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
+  const main = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    workflowBundle,
+    activities: createActivities({
+      stripe: deps.stripe,
+      temporal: deps.client,
+      taskQueue: deps.taskQueue,
+      appWebhook: deps.appWebhook,
+    }),
+  });
+  const email = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: emailTaskQueue(deps.taskQueue),
+    activities: createEmailActivities(deps.resend, deps.email),
+    maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
+  });
+  return {
+    run: async () => {
+      await Promise.all([main.run(), email.run()]);
+    },
+    shutdown: () => {
+      for (const w of [main, email]) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

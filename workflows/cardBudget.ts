@@ -1,0 +1,82 @@
+/**
+ * cardRetryBudgetWorkflow: one per card (Stripe fingerprint), the single writer of that card's
+ * reattempt ledger. Visa fines more than 15 reattempts of a card in 30 days, whatever the invoice,
+ * so every case that charges the card reserves an attempt here first, through an Update (a
+ * reservation must be answered, and must be serialised with every other case's).
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { BUDGET_WINDOW_MS, prune, reserve, VISA_MAX_REATTEMPTS, type LedgerState } from './cardBudgetLedger';
+
+export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
+export const cardBudgetWorkflowId = (cardKey: string): string => `card-budget-${cardKey}`;
+
+export interface ReserveAttemptRequest {
+  /** The charge's idempotency key: a retried activity is granted again without using budget. */
+  key: string;
+}
+export interface ReserveAttemptResult {
+  granted: boolean;
+  duplicate: boolean;
+  /** When refused: the first moment a reattempt fits in the window again. */
+  retryAt?: string;
+  /** Reattempts counted in the current window, this one included when granted. */
+  used: number;
+  limit: number;
+}
+
+export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveAttemptRequest]>('reserveAttempt');
+/** Carries signal-with-start, so the first reservation for a card creates its ledger. */
+export const openLedgerSignal = defineSignal('openLedger');
+/** The reattempts counted in the window, for operators and tests. */
+export const ledgerQuery = defineQuery<LedgerState>('ledger');
+
+export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<void> {
+  let ledger: LedgerState = initial ?? { entries: [] };
+  let changes = 0;
+  setHandler(openLedgerSignal, () => undefined);
+  setHandler(ledgerQuery, () => ledger);
+  setHandler(reserveAttemptUpdate, ({ key }) => {
+    const now = Date.now();
+    const r = reserve(prune(ledger, now), key, now, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS);
+    ledger = r.state;
+    changes += 1;
+    return {
+      granted: r.granted,
+      duplicate: r.duplicate,
+      retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
+      used: ledger.entries.length,
+      limit: VISA_MAX_REATTEMPTS,
+    };
+  });
+
+  // Live while any reattempt is inside the window; with none left the ledger has nothing to say,
+  // and the next reservation starts a fresh run.
+  for (;;) {
+    ledger = prune(ledger, Date.now());
+    const oldest = ledger.entries[0];
+    if (!oldest) {
+      const seen = changes;
+      const more = await condition(() => changes !== seen, '1 hour');
+      if (!more && allHandlersFinished()) return;
+      continue;
+    }
+    const seen = changes;
+    await condition(
+      () => changes !== seen || workflowInfo().continueAsNewSuggested,
+      Math.max(1, oldest.at + BUDGET_WINDOW_MS - Date.now()),
+    );
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof cardRetryBudgetWorkflow>(prune(ledger, Date.now()));
+    }
+  }
+}

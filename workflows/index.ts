@@ -1,0 +1,3 @@
+// The workflows this worker runs (the bundle entry point). Deterministic code only.
+export { dunningWorkflow } from './dunning';
+export { cardRetryBudgetWorkflow } from './cardBudget';
