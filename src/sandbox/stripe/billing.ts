@@ -1,0 +1,731 @@
+import type Stripe from 'stripe';
+import { StripeApiError, invalidRequest, missingParam, resourceMissing } from './errors';
+import {
+  type Params,
+  mergeMetadata,
+  optionalBoolean,
+  optionalHash,
+  optionalInteger,
+  optionalString,
+  optionalStringArray,
+  rejectUnknownParams,
+} from './form-params';
+import { newId, nowSeconds } from './ids';
+import {
+  cardPaymentMethodObject,
+  customerObject,
+  invoicePaymentIntentObject,
+  invoicePaymentObject,
+  portalSessionObject,
+  priceObject,
+  subscriptionCycleInvoiceObject,
+  subscriptionObject,
+} from './objects';
+import type { SandboxData, StripeEventPayload, StripeEventRecord } from './state';
+import {
+  type CardBehaviour,
+  type CardBrand,
+  type DeclineSpec,
+  type TestCard,
+  customDeclineCard,
+  declineMessage,
+  findTestCard,
+} from './test-cards';
+
+/** Who caused an event: an API request (id + idempotency key) or the sandbox itself (nulls). */
+export interface RequestContext {
+  requestId: string | null;
+  idempotencyKey: string | null;
+}
+
+export const AUTOMATIC: RequestContext = { requestId: null, idempotencyKey: null };
+
+export interface ScenarioOptions {
+  email: string;
+  name?: string;
+  preferredLocales?: string[];
+  /** IANA zone, stored as customer `metadata.timezone` (Stripe has no time-zone field). */
+  timeZone?: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  /**
+   * How the card declines: Stripe's fields (with the card brand), or a test PaymentMethod id such
+   * as `pm_card_chargeDeclinedInsufficientFunds`. Default: insufficient funds.
+   */
+  decline?: (DeclineSpec & { brand?: CardBrand }) | string;
+  /** Price nickname, shown on the invoice line. */
+  planName?: string;
+}
+
+export interface ScenarioResult {
+  customerId: string;
+  paymentMethodId: string;
+  subscriptionId: string;
+  invoiceId: string;
+  paymentIntentId: string;
+  hostedInvoiceUrl: string;
+}
+
+export interface BillingHooks {
+  apiVersion: string;
+  baseUrl: string;
+  /** Called with each new event record; delivery happens elsewhere. */
+  onEvent: (record: StripeEventRecord) => void;
+  pendingWebhooks: () => number;
+}
+
+type AttemptResult = { ok: true } | { ok: false; error: StripeApiError };
+
+const INVOICE_NOT_OPEN_FOR_PAYMENT: Record<string, string> = {
+  paid: 'Invoice is already paid',
+  void: 'This invoice has been voided and can no longer be paid.',
+  draft: 'This invoice is still a draft: finalize it before paying.',
+};
+
+/**
+ * The sandbox's model of Stripe Billing for one failed renewal: customers, cards, a subscription,
+ * its open invoice and the invoice's PaymentIntent. Every operation is synchronous, so requests
+ * never interleave (no double charge between two concurrent pays), and throws StripeApiError with
+ * Stripe's status and error body.
+ */
+export class SandboxBilling {
+  constructor(
+    private readonly data: SandboxData,
+    private readonly hooks: BillingHooks,
+  ) {}
+
+  // ---------------------------------------------------------------- lookups
+
+  customer(id: string, param = 'id'): Stripe.Customer {
+    const c = this.data.customers[id];
+    if (!c) throw resourceMissing('customer', id, param);
+    return c;
+  }
+
+  paymentMethod(id: string, param = 'id'): Stripe.PaymentMethod {
+    const pm = this.data.paymentMethods[id];
+    if (!pm) throw resourceMissing('PaymentMethod', id, param);
+    return pm;
+  }
+
+  subscription(id: string): Stripe.Subscription {
+    const s = this.data.subscriptions[id];
+    if (!s) throw resourceMissing('subscription', id);
+    return s;
+  }
+
+  invoice(id: string, param = 'id'): Stripe.Invoice {
+    const inv = this.data.invoices[id];
+    if (!inv) throw resourceMissing('invoice', id, param);
+    return inv;
+  }
+
+  paymentIntent(id: string): Stripe.PaymentIntent {
+    const pi = this.data.paymentIntents[id];
+    if (!pi) throw resourceMissing('payment_intent', id);
+    return pi;
+  }
+
+  portalSession(id: string): Stripe.BillingPortal.Session | undefined {
+    return this.data.portalSessions[id];
+  }
+
+  /** Any stored object by id, for `expand`. */
+  objectById(id: string): object | undefined {
+    const d = this.data;
+    return (
+      d.customers[id] ??
+      d.paymentMethods[id] ??
+      d.subscriptions[id] ??
+      d.invoices[id] ??
+      d.paymentIntents[id] ??
+      d.invoicePayments[id] ??
+      d.prices[id]
+    );
+  }
+
+  // ---------------------------------------------------------------- customers
+
+  createCustomer(params: Params, ctx: RequestContext): Stripe.Customer {
+    rejectUnknownParams(params, ['email', 'name', 'preferred_locales', 'metadata', 'description', 'phone', 'payment_method', 'invoice_settings']);
+    const customer = customerObject({
+      email: optionalString(params, 'email') || null,
+      name: optionalString(params, 'name') || null,
+      preferredLocales: optionalStringArray(params, 'preferred_locales') ?? [],
+      metadata: mergeMetadata({}, params),
+    });
+    customer.description = optionalString(params, 'description') || null;
+    customer.phone = optionalString(params, 'phone') || null;
+    this.data.customers[customer.id] = customer;
+    this.emit('customer.created', customer, ctx);
+    const pm = optionalString(params, 'payment_method');
+    if (pm) this.attachPaymentMethod(pm, { customer: customer.id }, ctx);
+    const settings = optionalHash(params, 'invoice_settings');
+    if (settings) this.updateCustomer(customer.id, { invoice_settings: settings }, ctx);
+    return customer;
+  }
+
+  updateCustomer(id: string, params: Params, ctx: RequestContext): Stripe.Customer {
+    rejectUnknownParams(params, ['email', 'name', 'preferred_locales', 'metadata', 'description', 'phone', 'invoice_settings']);
+    const customer = this.customer(id);
+    const previous: Record<string, unknown> = {};
+    const set = <K extends 'email' | 'name' | 'description' | 'phone'>(key: K) => {
+      const v = optionalString(params, key);
+      if (v === undefined) return;
+      const next = v === '' ? null : v;
+      if (customer[key] !== next) {
+        previous[key] = customer[key] ?? null;
+        customer[key] = next;
+      }
+    };
+    set('email');
+    set('name');
+    set('description');
+    set('phone');
+    const locales = optionalStringArray(params, 'preferred_locales');
+    if (locales && JSON.stringify(locales) !== JSON.stringify(customer.preferred_locales ?? [])) {
+      previous.preferred_locales = customer.preferred_locales ?? [];
+      customer.preferred_locales = locales;
+    }
+    const metadata = mergeMetadata(customer.metadata, params);
+    if (JSON.stringify(metadata) !== JSON.stringify(customer.metadata)) {
+      // Stripe lists the changed keys with their old values (null for keys that were added).
+      const changed: Record<string, string | null> = {};
+      for (const k of new Set([...Object.keys(metadata), ...Object.keys(customer.metadata)])) {
+        if (metadata[k] !== customer.metadata[k]) changed[k] = customer.metadata[k] ?? null;
+      }
+      previous.metadata = changed;
+      customer.metadata = metadata;
+    }
+    const settings = optionalHash(params, 'invoice_settings');
+    if (settings) {
+      rejectUnknownParams(settings, ['default_payment_method', 'custom_fields', 'footer', 'rendering_options']);
+      const pmId = optionalString(settings, 'default_payment_method', 'invoice_settings[default_payment_method]');
+      if (pmId !== undefined) {
+        if (pmId !== '') this.requireAttached(pmId, customer.id, 'invoice_settings[default_payment_method]');
+        const next = pmId === '' ? null : pmId;
+        const current = customer.invoice_settings.default_payment_method;
+        if (current !== next) {
+          previous.invoice_settings = { default_payment_method: current };
+          customer.invoice_settings.default_payment_method = next;
+        }
+      }
+    }
+    if (Object.keys(previous).length > 0) this.emit('customer.updated', customer, ctx, previous);
+    return customer;
+  }
+
+  // ---------------------------------------------------------------- payment methods
+
+  /**
+   * Attaching a test id (`pm_card_visa`) makes a new `pm_...` owned by the customer, as Stripe
+   * does; attaching an existing unattached PaymentMethod attaches it in place.
+   */
+  attachPaymentMethod(id: string, params: Params, ctx: RequestContext): Stripe.PaymentMethod {
+    rejectUnknownParams(params, ['customer']);
+    const customerId = optionalString(params, 'customer');
+    if (!customerId) throw missingParam('customer');
+    this.customer(customerId, 'customer');
+    const testCard = findTestCard(id);
+    if (testCard) return this.addCard(testCard, customerId, ctx);
+    const pm = this.paymentMethod(id, 'payment_method');
+    if (pm.customer === customerId) return pm;
+    if (pm.customer !== null) {
+      throw invalidRequest('The payment method you provided has already been attached to a customer.', 'payment_method', 'payment_method_unexpected_state');
+    }
+    pm.customer = customerId;
+    this.emit('payment_method.attached', pm, ctx);
+    return pm;
+  }
+
+  /** A new card PaymentMethod for `card`, attached to the customer when one is given. */
+  addCard(card: TestCard, customerId: string | null, ctx: RequestContext): Stripe.PaymentMethod {
+    const pm = cardPaymentMethodObject(card, customerId);
+    this.data.paymentMethods[pm.id] = pm;
+    this.data.behaviours[pm.id] = structuredClone(card.behaviour);
+    if (customerId) this.emit('payment_method.attached', pm, ctx);
+    return pm;
+  }
+
+  setBehaviour(pmId: string, behaviour: CardBehaviour): void {
+    this.paymentMethod(pmId);
+    this.data.behaviours[pmId] = structuredClone(behaviour);
+  }
+
+  behaviour(pmId: string): CardBehaviour {
+    return this.data.behaviours[pmId] ?? { outcome: 'succeed' };
+  }
+
+  private requireAttached(pmId: string, customerId: string, param: string): Stripe.PaymentMethod {
+    const pm = this.data.paymentMethods[pmId];
+    if (!pm) throw resourceMissing('PaymentMethod', pmId, param);
+    if (pm.customer !== customerId) {
+      throw invalidRequest(
+        `The customer does not have a payment method with the ID ${pmId}. The payment method must be attached to the customer.`,
+        param,
+      );
+    }
+    return pm;
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  updateSubscription(id: string, params: Params, ctx: RequestContext): Stripe.Subscription {
+    rejectUnknownParams(params, ['pause_collection', 'default_payment_method', 'metadata', 'cancel_at_period_end']);
+    const sub = this.subscription(id);
+    if (sub.status === 'canceled') {
+      throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
+    }
+    const previous: Record<string, unknown> = {};
+    const pause = optionalHash(params, 'pause_collection');
+    if (pause !== undefined) {
+      let next: Stripe.Subscription.PauseCollection | null = null;
+      if (pause !== '') {
+        rejectUnknownParams(pause, ['behavior', 'resumes_at']);
+        const behavior = optionalString(pause, 'behavior', 'pause_collection[behavior]');
+        if (!behavior) throw missingParam('pause_collection[behavior]');
+        if (!['keep_as_draft', 'mark_uncollectible', 'void'].includes(behavior)) {
+          throw invalidRequest(`Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void`, 'pause_collection[behavior]');
+        }
+        next = { behavior: behavior as Stripe.Subscription.PauseCollection.Behavior, resumes_at: optionalInteger(pause, 'resumes_at') ?? null };
+      }
+      if (JSON.stringify(next) !== JSON.stringify(sub.pause_collection)) {
+        previous.pause_collection = sub.pause_collection;
+        sub.pause_collection = next;
+      }
+    }
+    const pmId = optionalString(params, 'default_payment_method');
+    if (pmId !== undefined) {
+      const customerId = sub.customer as string;
+      if (pmId !== '') this.requireAttached(pmId, customerId, 'default_payment_method');
+      const next = pmId === '' ? null : pmId;
+      if (next !== sub.default_payment_method) {
+        previous.default_payment_method = sub.default_payment_method;
+        sub.default_payment_method = next;
+      }
+    }
+    const cancelAtPeriodEnd = optionalBoolean(params, 'cancel_at_period_end');
+    if (cancelAtPeriodEnd !== undefined && cancelAtPeriodEnd !== sub.cancel_at_period_end) {
+      previous.cancel_at_period_end = sub.cancel_at_period_end;
+      sub.cancel_at_period_end = cancelAtPeriodEnd;
+    }
+    const metadata = mergeMetadata(sub.metadata, params);
+    if (JSON.stringify(metadata) !== JSON.stringify(sub.metadata)) {
+      previous.metadata = sub.metadata;
+      sub.metadata = metadata;
+    }
+    if (Object.keys(previous).length > 0) this.emit('customer.subscription.updated', sub, ctx, previous);
+    return sub;
+  }
+
+  cancelSubscription(id: string, params: Params, ctx: RequestContext): Stripe.Subscription {
+    rejectUnknownParams(params, ['invoice_now', 'prorate', 'cancellation_details']);
+    const sub = this.subscription(id);
+    if (sub.status === 'canceled') {
+      throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
+    }
+    const now = nowSeconds();
+    sub.status = 'canceled';
+    sub.canceled_at = now;
+    sub.ended_at = now;
+    sub.cancellation_details = { comment: null, feedback: null, feedback_option: null, reason: 'cancellation_requested' };
+    this.emit('customer.subscription.deleted', sub, ctx);
+    return sub;
+  }
+
+  // ---------------------------------------------------------------- invoices
+
+  listInvoices(params: Params): { data: Stripe.Invoice[]; url: string; limit: number } {
+    rejectUnknownParams(params, ['customer', 'subscription', 'status', 'limit', 'starting_after', 'ending_before', 'collection_method', 'created', 'due_date']);
+    const customer = optionalString(params, 'customer');
+    const subscription = optionalString(params, 'subscription');
+    const status = optionalString(params, 'status');
+    const data = Object.values(this.data.invoices)
+      .filter((i) => !customer || i.customer === customer)
+      .filter((i) => !subscription || i.parent?.subscription_details?.subscription === subscription)
+      .filter((i) => !status || i.status === status);
+    return { data, url: '/v1/invoices', limit: listLimit(params) };
+  }
+
+  /**
+   * `POST /v1/invoices/:id/pay`. Which card: the `payment_method` given, else the invoice's,
+   * the subscription's, then the customer's default (Stripe's precedence). A decline answers 402
+   * with the decline fields and the PaymentIntent, and updates its `last_payment_error`.
+   */
+  payInvoice(id: string, params: Params, ctx: RequestContext): Stripe.Invoice {
+    rejectUnknownParams(params, ['payment_method', 'off_session', 'paid_out_of_band', 'forgive', 'mandate', 'source']);
+    const invoice = this.invoice(id);
+    const blocked = invoice.status ? INVOICE_NOT_OPEN_FOR_PAYMENT[invoice.status] : undefined;
+    if (blocked) throw invalidRequest(blocked);
+    if (optionalBoolean(params, 'paid_out_of_band')) {
+      this.markPaid(invoice, null, ctx);
+      return invoice;
+    }
+    const offSession = optionalBoolean(params, 'off_session') ?? true;
+    const pm = this.paymentMethodForInvoice(invoice, optionalString(params, 'payment_method'));
+    const result = this.attemptPayment(invoice, pm, ctx, { offSession, manual: true });
+    if (!result.ok) throw result.error;
+    return invoice;
+  }
+
+  voidInvoice(id: string, params: Params, ctx: RequestContext): Stripe.Invoice {
+    rejectUnknownParams(params, []);
+    const invoice = this.invoice(id);
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+      throw invalidRequest(`You can only void open or uncollectible invoices; this invoice is ${invoice.status}.`);
+    }
+    invoice.status = 'void';
+    invoice.status_transitions.voided_at = nowSeconds();
+    invoice.next_payment_attempt = null;
+    const pay = this.defaultInvoicePayment(invoice);
+    if (pay) {
+      pay.status = 'canceled';
+      pay.status_transitions.canceled_at = nowSeconds();
+      const pi = this.data.paymentIntents[pay.payment.payment_intent as string];
+      if (pi && pi.status !== 'succeeded') {
+        pi.status = 'canceled';
+        pi.canceled_at = nowSeconds();
+        pi.cancellation_reason = 'void_invoice';
+      }
+    }
+    this.emit('invoice.voided', invoice, ctx);
+    return invoice;
+  }
+
+  markUncollectible(id: string, params: Params, ctx: RequestContext): Stripe.Invoice {
+    rejectUnknownParams(params, []);
+    const invoice = this.invoice(id);
+    if (invoice.status !== 'open') {
+      throw invalidRequest(`You can only mark open invoices as uncollectible; this invoice is ${invoice.status}.`);
+    }
+    invoice.status = 'uncollectible';
+    invoice.status_transitions.marked_uncollectible_at = nowSeconds();
+    invoice.next_payment_attempt = null;
+    this.emit('invoice.marked_uncollectible', invoice, ctx);
+    return invoice;
+  }
+
+  listInvoicePayments(params: Params): { data: Stripe.InvoicePayment[]; url: string; limit: number } {
+    rejectUnknownParams(params, ['invoice', 'payment', 'status', 'limit', 'starting_after', 'ending_before', 'created']);
+    const invoice = optionalString(params, 'invoice');
+    const status = optionalString(params, 'status');
+    const data = Object.values(this.data.invoicePayments)
+      .filter((p) => !invoice || p.invoice === invoice)
+      .filter((p) => !status || p.status === status);
+    return { data, url: '/v1/invoice_payments', limit: listLimit(params) };
+  }
+
+  // ---------------------------------------------------------------- billing portal
+
+  createPortalSession(params: Params, ctx: RequestContext): Stripe.BillingPortal.Session {
+    rejectUnknownParams(params, ['customer', 'return_url', 'flow_data', 'configuration', 'locale', 'on_behalf_of']);
+    const customerId = optionalString(params, 'customer');
+    if (!customerId) throw missingParam('customer');
+    this.customer(customerId, 'customer');
+    const flow = optionalHash(params, 'flow_data');
+    let flowType: Stripe.BillingPortal.Session.Flow.Type | null = null;
+    if (flow) {
+      const type = optionalString(flow, 'type', 'flow_data[type]');
+      if (!type) throw missingParam('flow_data[type]');
+      if (type !== 'payment_method_update') {
+        throw invalidRequest(`The sandbox portal supports flow_data[type]=payment_method_update only, not ${type}.`, 'flow_data[type]');
+      }
+      flowType = type;
+    }
+    const session = portalSessionObject({
+      customer: customerId,
+      returnUrl: optionalString(params, 'return_url') || null,
+      flowType,
+      url: (sid) => `${this.hooks.baseUrl}/_sandbox/portal/${sid}`,
+    });
+    this.data.portalSessions[session.id] = session;
+    this.emit('billing_portal.session.created', session, ctx);
+    return session;
+  }
+
+  /**
+   * The portal form's submit: a new card becomes the customer's default, which is what Stripe's
+   * portal does (`payment_method.attached`, then `customer.updated` with the previous default).
+   */
+  completePortalUpdate(sessionId: string, testCardId: string): Stripe.BillingPortal.Session {
+    const session = this.data.portalSessions[sessionId];
+    if (!session) throw resourceMissing('billing portal session', sessionId);
+    this.attachTestCard(session.customer, testCardId, true);
+    return session;
+  }
+
+  attachTestCard(customerId: string, testCardId: string, makeDefault: boolean): Stripe.PaymentMethod {
+    const card = findTestCard(testCardId);
+    if (!card) throw invalidRequest(`Unknown test payment method: ${testCardId}`, 'payment_method');
+    this.customer(customerId, 'customer');
+    const pm = this.addCard(card, customerId, AUTOMATIC);
+    if (makeDefault) {
+      this.updateCustomer(customerId, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
+    }
+    return pm;
+  }
+
+  /**
+   * The hosted invoice page's "Pay": the customer is present (on-session), so a card that asks for
+   * 3-D Secure is authenticated there and succeeds. The card is not saved to the customer.
+   */
+  payOnHostedPage(invoiceId: string, testCardId: string): AttemptResult {
+    const invoice = this.invoice(invoiceId);
+    const blocked = invoice.status ? INVOICE_NOT_OPEN_FOR_PAYMENT[invoice.status] : undefined;
+    if (blocked) return { ok: false, error: invalidRequest(blocked) };
+    const card = findTestCard(testCardId);
+    if (!card) return { ok: false, error: invalidRequest(`Unknown test card: ${testCardId}`) };
+    const pm = this.addCard(card, null, AUTOMATIC);
+    return this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: false, manual: true });
+  }
+
+  // ---------------------------------------------------------------- scenario
+
+  /**
+   * A renewal that failed: customer, declining default card, subscription, open
+   * `subscription_cycle` invoice, and Stripe's automatic first attempt, which fails and sends
+   * `invoice.payment_failed`.
+   */
+  createFailedInvoiceScenario(opts: ScenarioOptions): ScenarioResult {
+    if (!Number.isInteger(opts.amount) || opts.amount <= 0) throw invalidRequest('amount must be a positive integer in minor units', 'amount');
+    const currency = opts.currency.toLowerCase();
+    if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest('currency must be a three-letter ISO code', 'currency');
+    const card = scenarioCard(opts.decline);
+    const customer = this.createCustomer(
+      {
+        email: opts.email,
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
+        ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
+      },
+      AUTOMATIC,
+    );
+    const pm = this.addCard(card, customer.id, AUTOMATIC);
+    this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
+
+    const price = priceObject({ amount: opts.amount, currency, nickname: opts.planName ?? 'Pro (monthly)' });
+    this.data.prices[price.id] = price;
+    const periodStart = nowSeconds();
+    const periodEnd = periodStart + 30 * 24 * 3600;
+    const sub = subscriptionObject({ customer: customer.id, price, periodStart, periodEnd });
+    this.data.subscriptions[sub.id] = sub;
+    this.emit('customer.subscription.created', sub, AUTOMATIC);
+
+    const sequence = customer.next_invoice_sequence ?? 1;
+    customer.next_invoice_sequence = sequence + 1;
+    const invoice = subscriptionCycleInvoiceObject({
+      customer,
+      subscription: sub,
+      price,
+      number: `${customer.invoice_prefix}-${String(sequence).padStart(4, '0')}`,
+      hostedInvoiceUrl: '',
+      periodStart,
+      periodEnd,
+    });
+    invoice.hosted_invoice_url = `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}`;
+    invoice.invoice_pdf = `${invoice.hosted_invoice_url}/pdf`;
+    this.data.invoices[invoice.id] = invoice;
+    const pi = invoicePaymentIntentObject(invoice);
+    this.data.paymentIntents[pi.id] = pi;
+    const invoicePayment = invoicePaymentObject(invoice, pi.id);
+    this.data.invoicePayments[invoicePayment.id] = invoicePayment;
+    sub.latest_invoice = invoice.id;
+    this.emit('invoice.created', invoice, AUTOMATIC);
+    this.emit('invoice.finalized', invoice, AUTOMATIC);
+
+    this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: true, manual: false });
+    return {
+      customerId: customer.id,
+      paymentMethodId: pm.id,
+      subscriptionId: sub.id,
+      invoiceId: invoice.id,
+      paymentIntentId: pi.id,
+      hostedInvoiceUrl: invoice.hosted_invoice_url,
+    };
+  }
+
+  // ---------------------------------------------------------------- charging
+
+  private paymentMethodForInvoice(invoice: Stripe.Invoice, explicit: string | undefined): Stripe.PaymentMethod {
+    const customerId = invoice.customer as string;
+    if (explicit) return this.requireAttached(explicit, customerId, 'payment_method');
+    const subId = invoice.parent?.subscription_details?.subscription;
+    const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
+    const candidate =
+      invoice.default_payment_method ?? sub?.default_payment_method ?? this.customer(customerId).invoice_settings.default_payment_method;
+    const pmId = typeof candidate === 'string' ? candidate : candidate?.id;
+    const pm = pmId ? this.data.paymentMethods[pmId] : undefined;
+    if (!pm) {
+      throw invalidRequest(
+        'This customer has no attached payment source or default payment method. Please consider adding a default payment method.',
+      );
+    }
+    return pm;
+  }
+
+  private defaultInvoicePayment(invoice: Stripe.Invoice): Stripe.InvoicePayment | undefined {
+    return Object.values(this.data.invoicePayments).find((p) => p.invoice === invoice.id && p.is_default);
+  }
+
+  private attemptPayment(
+    invoice: Stripe.Invoice,
+    pm: Stripe.PaymentMethod,
+    ctx: RequestContext,
+    how: { offSession: boolean; manual: boolean },
+  ): AttemptResult {
+    const invoicePayment = this.defaultInvoicePayment(invoice);
+    const pi = invoicePayment ? this.data.paymentIntents[invoicePayment.payment.payment_intent as string] : undefined;
+    if (!invoicePayment || !pi) throw new Error(`stripe sandbox: invoice ${invoice.id} has no default payment`);
+    // Stripe's attempt_count follows the retry schedule: the first attempt counts, and later manual
+    // attempts (invoices.pay) do not move it.
+    if (invoice.attempt_count === 0 || !how.manual) invoice.attempt_count += 1;
+    invoice.attempted = true;
+    const chargeId = newId('ch');
+    pi.payment_method = pm.id;
+    pi.latest_charge = chargeId;
+
+    let behaviour = this.behaviour(pm.id);
+    if (behaviour.outcome === 'require_authentication' && !how.offSession) behaviour = { outcome: 'succeed' };
+
+    if (behaviour.outcome === 'succeed') {
+      this.markPaid(invoice, { pi, invoicePayment }, ctx);
+      return { ok: true };
+    }
+
+    const code = behaviour.outcome === 'decline' ? (behaviour.code ?? 'card_declined') : 'authentication_required';
+    const declineCode = behaviour.outcome === 'decline' ? behaviour.declineCode : 'authentication_required';
+    const lastError: Stripe.PaymentIntent.LastPaymentError = {
+      type: 'card_error',
+      charge: chargeId,
+      code: code as Stripe.PaymentIntent.LastPaymentError.Code,
+      ...(declineCode ? { decline_code: declineCode } : {}),
+      ...(behaviour.outcome === 'decline' && behaviour.adviceCode ? { advice_code: behaviour.adviceCode } : {}),
+      ...(behaviour.outcome === 'decline' && behaviour.networkDeclineCode ? { network_decline_code: behaviour.networkDeclineCode } : {}),
+      ...(behaviour.outcome === 'decline' && behaviour.networkAdviceCode ? { network_advice_code: behaviour.networkAdviceCode } : {}),
+      doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`,
+      message: (behaviour.outcome === 'decline' ? behaviour.message : undefined) ?? declineMessage(code, declineCode),
+      payment_method: structuredClone(pm),
+    };
+    pi.last_payment_error = lastError;
+    if (behaviour.outcome === 'require_authentication') {
+      pi.status = 'requires_action';
+      pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}` } };
+    } else {
+      pi.status = 'requires_payment_method';
+      pi.next_action = null;
+    }
+
+    this.emit('payment_intent.payment_failed', pi, ctx);
+    if (behaviour.outcome === 'require_authentication') {
+      this.emit('payment_intent.requires_action', pi, ctx);
+      this.emit('invoice.payment_action_required', invoice, ctx);
+    }
+    this.emit('invoice.payment_failed', invoice, ctx);
+    this.setSubscriptionStatus(invoice, 'past_due', ctx);
+
+    const error =
+      behaviour.outcome === 'require_authentication'
+        ? new StripeApiError(402, {
+            type: 'card_error',
+            code: 'invoice_payment_intent_requires_action',
+            doc_url: 'https://stripe.com/docs/error-codes/invoice-payment-intent-requires-action',
+            message:
+              'This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice. For more details see: https://stripe.com/docs/billing/subscriptions/overview#requires-action',
+            payment_intent: structuredClone(pi),
+          })
+        : new StripeApiError(402, {
+            type: 'card_error',
+            code,
+            message: lastError.message ?? declineMessage(code, declineCode),
+            ...(lastError.decline_code ? { decline_code: lastError.decline_code } : {}),
+            ...(lastError.advice_code ? { advice_code: lastError.advice_code } : {}),
+            ...(lastError.network_decline_code ? { network_decline_code: lastError.network_decline_code } : {}),
+            ...(lastError.network_advice_code ? { network_advice_code: lastError.network_advice_code } : {}),
+            charge: chargeId,
+            doc_url: lastError.doc_url,
+            payment_intent: structuredClone(pi),
+            payment_method: structuredClone(pm),
+          });
+    return { ok: false, error };
+  }
+
+  private markPaid(
+    invoice: Stripe.Invoice,
+    payment: { pi: Stripe.PaymentIntent; invoicePayment: Stripe.InvoicePayment } | null,
+    ctx: RequestContext,
+  ): void {
+    const now = nowSeconds();
+    const amount = invoice.amount_remaining;
+    invoice.status = 'paid';
+    invoice.amount_paid += amount;
+    invoice.amount_remaining = 0;
+    invoice.attempted = true;
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions.paid_at = now;
+    if (payment) {
+      const { pi, invoicePayment } = payment;
+      pi.status = 'succeeded';
+      pi.amount_received = pi.amount;
+      pi.last_payment_error = null;
+      pi.next_action = null;
+      invoicePayment.status = 'paid';
+      invoicePayment.amount_paid = amount;
+      invoicePayment.status_transitions.paid_at = now;
+      this.emit('payment_intent.succeeded', pi, ctx);
+      this.emit('invoice_payment.paid', invoicePayment, ctx);
+    } else {
+      invoice.amount_paid_off_stripe = amount;
+    }
+    this.emit('invoice.paid', invoice, ctx);
+    this.emit('invoice.payment_succeeded', invoice, ctx);
+    this.setSubscriptionStatus(invoice, 'active', ctx);
+  }
+
+  private setSubscriptionStatus(invoice: Stripe.Invoice, status: 'active' | 'past_due', ctx: RequestContext): void {
+    const subId = invoice.parent?.subscription_details?.subscription;
+    const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
+    if (!sub || sub.status === 'canceled' || sub.status === status || sub.latest_invoice !== invoice.id) return;
+    const previous = { status: sub.status };
+    sub.status = status;
+    this.emit('customer.subscription.updated', sub, ctx, previous);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  emit(type: Stripe.Event.Type, object: object, ctx: RequestContext, previous?: Record<string, unknown>): StripeEventPayload {
+    const event: StripeEventPayload = {
+      id: newId('evt'),
+      object: 'event',
+      api_version: this.hooks.apiVersion,
+      created: nowSeconds(),
+      // A snapshot: later changes to the object must not rewrite what the event said.
+      data: { object: structuredClone(object), ...(previous ? { previous_attributes: structuredClone(previous) } : {}) },
+      livemode: false,
+      pending_webhooks: this.hooks.pendingWebhooks(),
+      request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
+      type,
+    };
+    const record: StripeEventRecord = { event, delivery: { status: 'not_configured', attempts: [] } };
+    this.data.events.push(record);
+    this.hooks.onEvent(record);
+    return event;
+  }
+}
+
+function listLimit(params: Params): number {
+  const limit = optionalInteger(params, 'limit') ?? 10;
+  if (limit < 1 || limit > 100) throw invalidRequest('Invalid integer: limit must be between 1 and 100', 'limit');
+  return limit;
+}
+
+function scenarioCard(decline: ScenarioOptions['decline']): TestCard {
+  if (decline === undefined) return findTestCard('pm_card_chargeDeclinedInsufficientFunds') as TestCard;
+  if (typeof decline === 'string') {
+    const card = findTestCard(decline);
+    if (!card) throw invalidRequest(`Unknown test payment method: ${decline}`, 'decline');
+    return card;
+  }
+  const { brand, ...spec } = decline;
+  return customDeclineCard(brand ?? 'visa', spec);
+}

@@ -1,0 +1,151 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { STRIPE_API_VERSION } from '../../providers/stripe';
+import { stripeApiRouter } from './api-routes';
+import { SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
+import { FaultInjector, type FaultSpec } from './faults';
+import { IdempotencyStore } from './idempotency';
+import { sandboxRouter } from './sandbox-routes';
+import { type StripeEventRecord, loadData, saveData, trimEvents } from './state';
+import type { CardBehaviour } from './test-cards';
+import { WebhookSender } from './webhooks';
+
+export type { ScenarioOptions, ScenarioResult } from './billing';
+export type { FaultSpec } from './faults';
+export type { DeliveryAttempt, DeliveryStatus, StripeEventPayload, StripeEventRecord } from './state';
+export type { CardBehaviour, CardBrand, DeclineSpec } from './test-cards';
+export { TEST_CARDS } from './test-cards';
+export { stripeSignatureHeader } from './webhooks';
+
+export interface StripeSandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loopback only by default: the sandbox has no real authentication. */
+  host?: string;
+  /** Where to POST events; unset = events are only recorded. */
+  webhookUrl?: string;
+  /** `whsec_...`, used to sign `Stripe-Signature`. */
+  webhookSecret: string;
+  /** JSON file that keeps customers, invoices and events across restarts. */
+  dataFile?: string;
+  /** Waits between webhook delivery tries (default 250, 500, 1000, 2000 ms: 5 tries). */
+  webhookRetryDelaysMs?: readonly number[];
+  /** Per-try timeout for webhook deliveries (default 5 s). */
+  webhookTimeoutMs?: number;
+}
+
+export interface StripeSandbox {
+  /** `http://127.0.0.1:PORT`: pass as `apiBase` to createStripeClient. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Every event generated, oldest first, with its delivery status and attempts. */
+  events(): StripeEventRecord[];
+  injectFault(f: FaultSpec): void;
+  clearFaults(): void;
+  createFailedInvoiceScenario(opts: ScenarioOptions): Promise<ScenarioResult>;
+  setPaymentMethodBehaviour(pmId: string, b: CardBehaviour): void;
+  /** A new card for the customer from a test id (`pm_card_visa`), made default unless told otherwise. */
+  attachTestPaymentMethod(customerId: string, testPaymentMethod: string, opts?: { makeDefault?: boolean }): Promise<{ paymentMethodId: string }>;
+  /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
+  flushWebhooks(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * A local, Stripe-compatible server for the parts of Stripe Billing a dunning service touches, so
+ * the real stripe-node SDK can run against it (development, demo, tests) without network access.
+ */
+export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<StripeSandbox> {
+  const host = opts.host ?? '127.0.0.1';
+  // Requests that arrive before the routes exist (none in practice) get a 503, not a hang.
+  let app: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => app(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const data = loadData(opts.dataFile, url);
+  let saveTimer: NodeJS.Timeout | undefined;
+  const persistNow = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = undefined;
+    trimEvents(data);
+    saveData(opts.dataFile, data);
+  };
+  // Coalesce bursts (a scenario writes a dozen events) into one write.
+  const changed = () => {
+    if (!opts.dataFile || saveTimer) return;
+    saveTimer = setTimeout(persistNow, 50);
+  };
+
+  const webhooks = new WebhookSender({
+    url: opts.webhookUrl,
+    secret: opts.webhookSecret,
+    retryDelaysMs: opts.webhookRetryDelaysMs ?? [250, 500, 1000, 2000],
+    timeoutMs: opts.webhookTimeoutMs ?? 5000,
+    onAttempt: changed,
+  });
+  const billing = new SandboxBilling(data, {
+    apiVersion: STRIPE_API_VERSION,
+    baseUrl: url,
+    onEvent: (record) => webhooks.enqueue(record),
+    pendingWebhooks: () => webhooks.endpointCount,
+  });
+  const faults = new FaultInjector();
+
+  const expressApp = express();
+  expressApp.disable('x-powered-by');
+  // Raw bytes for every body: the API parses Stripe's form encoding itself, and keeping the bytes
+  // lets idempotency compare exactly what was sent.
+  expressApp.use(express.raw({ type: () => true, limit: '1mb' }));
+  expressApp.use('/v1', stripeApiRouter({ billing, faults, idempotency: new IdempotencyStore(), apiVersion: STRIPE_API_VERSION, changed }));
+  expressApp.use('/_sandbox', sandboxRouter({ billing, data, faults, webhooks, changed }));
+  expressApp.use((req, res) => {
+    res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}).` } });
+  });
+  app = expressApp;
+
+  let closed = false;
+  return {
+    url,
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await webhooks.close();
+      persistNow();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+    events: () => data.events,
+    injectFault: (f) => faults.add(f),
+    clearFaults: () => faults.clear(),
+    async createFailedInvoiceScenario(scenario) {
+      const result = billing.createFailedInvoiceScenario(scenario);
+      changed();
+      return result;
+    },
+    setPaymentMethodBehaviour(pmId, b) {
+      billing.setBehaviour(pmId, b);
+      changed();
+    },
+    async attachTestPaymentMethod(customerId, testPaymentMethod, o) {
+      const pm = billing.attachTestCard(customerId, testPaymentMethod, o?.makeDefault ?? true);
+      changed();
+      return { paymentMethodId: pm.id };
+    },
+    flushWebhooks: (timeoutMs) => webhooks.idle(timeoutMs),
+  };
+}

@@ -1,0 +1,192 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { SandboxBilling } from './billing';
+import { StripeApiError, invalidRequest } from './errors';
+import type { FaultInjector } from './faults';
+import { optionalString, parseFormParams } from './form-params';
+import { hostedInvoicePage, notFoundPage, portalDonePage, portalPage } from './pages';
+import type { SandboxData } from './state';
+import type { WebhookSender } from './webhooks';
+
+export interface SandboxRouteDeps {
+  billing: SandboxBilling;
+  data: SandboxData;
+  faults: FaultInjector;
+  webhooks: WebhookSender;
+  changed: () => void;
+}
+
+const declineFields = {
+  code: z.string().optional(),
+  declineCode: z.string().optional(),
+  adviceCode: z.string().optional(),
+  networkDeclineCode: z.string().optional(),
+  networkAdviceCode: z.string().optional(),
+  message: z.string().optional(),
+};
+
+export const cardBehaviourSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('succeed') }).strict(),
+  z.object({ outcome: z.literal('decline'), ...declineFields }).strict(),
+  z.object({ outcome: z.literal('require_authentication') }).strict(),
+]);
+
+export const scenarioSchema = z
+  .object({
+    email: z.string().email(),
+    name: z.string().optional(),
+    preferredLocales: z.array(z.string()).optional(),
+    timeZone: z.string().optional(),
+    amount: z.number().int().positive(),
+    currency: z.string().regex(/^[A-Za-z]{3}$/),
+    decline: z
+      .union([z.string(), z.object({ ...declineFields, brand: z.enum(['visa', 'mastercard', 'amex', 'discover']).optional() }).strict()])
+      .optional(),
+    planName: z.string().optional(),
+  })
+  .strict();
+
+const attachSchema = z.object({ testPaymentMethod: z.string(), makeDefault: z.boolean().optional() }).strict();
+
+const faultSchema = z
+  .object({
+    pathPattern: z.string().min(1),
+    status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+    count: z.number().int().positive(),
+    shouldRetry: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * `/_sandbox/...`: what a demo CLI (another process) needs to drive the sandbox over HTTP, plus the
+ * pages Stripe would host (Billing Portal, hosted invoice page). JSON in and out; errors use
+ * Stripe's error envelope.
+ */
+export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
+  const router = express.Router();
+  const { billing } = deps;
+
+  router.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  router.post('/scenarios/failed-invoice', (req, res) =>
+    jsonRoute(res, deps, () => [201, billing.createFailedInvoiceScenario(parse(scenarioSchema, req))]),
+  );
+
+  router.post('/payment_methods/:id/behaviour', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const behaviour = parse(cardBehaviourSchema, req);
+      billing.setBehaviour(req.params.id ?? '', behaviour);
+      return [200, { id: req.params.id, behaviour }];
+    }),
+  );
+
+  router.post('/customers/:id/payment_methods', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const body = parse(attachSchema, req);
+      const pm = billing.attachTestCard(req.params.id ?? '', body.testPaymentMethod, body.makeDefault ?? true);
+      return [201, { paymentMethodId: pm.id, fingerprint: pm.card?.fingerprint }];
+    }),
+  );
+
+  router.post('/faults', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const fault = parse(faultSchema, req);
+      deps.faults.add(fault);
+      return [201, fault];
+    }),
+  );
+  router.delete('/faults', (_req, res) =>
+    jsonRoute(res, deps, () => {
+      deps.faults.clear();
+      return [200, { cleared: true }];
+    }),
+  );
+
+  router.get('/events', (req, res) => {
+    const type = typeof req.query.type === 'string' ? req.query.type : undefined;
+    res.json({ data: deps.data.events.filter((r) => !type || r.event.type === type) });
+  });
+
+  router.get('/portal/:id', (req, res) => {
+    const session = billing.portalSession(req.params.id);
+    const customer = session ? deps.data.customers[session.customer] : undefined;
+    if (!session || !customer) return void res.status(404).type('html').send(notFoundPage('Portal session'));
+    res.type('html').send(portalPage(session, customer));
+  });
+
+  router.post('/portal/:id', (req, res) => {
+    const session = billing.portalSession(req.params.id);
+    if (!session) return void res.status(404).type('html').send(notFoundPage('Portal session'));
+    const card = optionalString(formBody(req), 'payment_method') ?? 'pm_card_visa';
+    try {
+      billing.completePortalUpdate(session.id, card);
+    } catch (err) {
+      if (!(err instanceof StripeApiError)) throw err;
+      return void res.status(err.status).type('html').send(notFoundPage(err.message));
+    }
+    deps.changed();
+    if (session.return_url) return res.redirect(303, session.return_url);
+    res.type('html').send(portalDonePage(null));
+  });
+
+  router.get('/invoices/:id', (req, res) => {
+    const invoice = deps.data.invoices[req.params.id];
+    if (!invoice) return void res.status(404).type('html').send(notFoundPage('Invoice'));
+    res.type('html').send(hostedInvoicePage(invoice));
+  });
+
+  router.get('/invoices/:id/pdf', (req, res) => {
+    const invoice = deps.data.invoices[req.params.id];
+    if (!invoice) return void res.status(404).type('text').send('Invoice not found');
+    res.type('text').send(`Invoice ${invoice.number}\nAmount due: ${invoice.amount_due} ${invoice.currency}\nStatus: ${invoice.status}\n`);
+  });
+
+  router.post('/invoices/:id', (req, res) => {
+    const invoice = deps.data.invoices[req.params.id];
+    if (!invoice) return void res.status(404).type('html').send(notFoundPage('Invoice'));
+    const card = optionalString(formBody(req), 'payment_method') ?? 'pm_card_visa';
+    const result = billing.payOnHostedPage(invoice.id, card);
+    deps.changed();
+    res
+      .status(result.ok ? 200 : 402)
+      .type('html')
+      .send(hostedInvoicePage(invoice, result.ok ? { kind: 'ok', text: 'Payment succeeded. Thank you!' } : { kind: 'error', text: result.error.message }));
+  });
+
+  router.use((req, res) => {
+    res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized sandbox URL (${req.method}: ${req.originalUrl})` } });
+  });
+  return router;
+}
+
+function jsonRoute(res: Response, deps: SandboxRouteDeps, run: () => [number, unknown]): void {
+  try {
+    const [status, body] = run();
+    deps.changed();
+    res.status(status).json(body);
+  } catch (err) {
+    if (!(err instanceof StripeApiError)) throw err;
+    res.status(err.status).json({ error: err.body });
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, req: Request): T {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body.toString('utf8') : '{}');
+  } catch {
+    throw invalidRequest('Body must be JSON.');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw invalidRequest(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, issue?.path.join('.'));
+  }
+  return result.data;
+}
+
+function formBody(req: Request) {
+  return parseFormParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+}
