@@ -32,9 +32,7 @@ async function lastPaymentError(stripe: Stripe, invoiceId: string): Promise<Decl
     if (!pi) continue;
     const intent =
       typeof pi === 'string'
-        ? await callStripe('retrieve payment intent', () =>
-            stripe.paymentIntents.retrieve(pi, { expand: ['last_payment_error.payment_method'] }),
-          )
+        ? await callStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(pi))
         : pi;
     if (intent.last_payment_error) return declineDetails(intent.last_payment_error);
   }

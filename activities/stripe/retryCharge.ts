@@ -41,11 +41,18 @@ export async function retryCharge(
     if (err instanceof Stripe.errors.StripeCardError) {
       const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
       decline.card ??= card;
-      const needsAction = err.code === 'authentication_required' || err.payment_intent?.status === 'requires_action';
+      const needsAction =
+        err.code === 'authentication_required' ||
+        err.code === 'invoice_payment_intent_requires_action' ||
+        err.payment_intent?.status === 'requires_action';
       return needsAction ? { outcome: 'requires_action', decline } : { outcome: 'declined', decline };
     }
-    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'invoice_already_paid') {
-      return { outcome: 'already_paid' };
+    if (err instanceof Stripe.errors.StripeInvalidRequestError) {
+      // Paid or closed between our read and the charge (Stripe answers 400 "already paid"):
+      // the invoice's own state says what happened.
+      const now = invoiceFacts(await callStripe('retrieve invoice', () => stripe.invoices.retrieve(input.invoiceId)));
+      if (now.status === 'paid') return { outcome: 'already_paid' };
+      if (now.status !== 'open') return { outcome: 'invoice_closed', status: now.status };
     }
     throw toActivityFailure(err, 'pay invoice');
   }

@@ -1,0 +1,155 @@
+/**
+ * The whole service for an end-to-end test, wired as `npm start` wires it: the real stripe and
+ * resend SDKs against the local Stripe sandbox and Resend outbox, a worker and the HTTP API, on
+ * the dev server shared by the temporal project (unique task queue per stack).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type Stripe from 'stripe';
+import { inject } from 'vitest';
+import { DunningClient } from '../../../src/dunningClient';
+import { createApp } from '../../../src/http/app';
+import { createResendClient } from '../../../src/providers/resend';
+import { createStripeClient } from '../../../src/providers/stripe';
+import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../src/sandbox/resend';
+import { startStripeSandbox, type StripeSandbox } from '../../../src/sandbox/stripe';
+import { freePort } from '../../../src/toolchain/ports';
+import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
+import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
+
+export interface Stack {
+  baseUrl: string;
+  apiToken: string;
+  linkSecret: string;
+  webhookSecret: string;
+  taskQueue: string;
+  stripe: Stripe;
+  sandbox: StripeSandbox;
+  outbox: ResendOutbox;
+  client: Client;
+  cases: DunningClient;
+  /** Authorised fetch against the API. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+// Workers log every state change at INFO; tests want only what went wrong.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** One workflow bundle per test file (forked process): bundling takes seconds. */
+export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflows();
+  return bundle;
+}
+
+export async function startStack(opts: { policy?: DunningPolicy; outbox?: ResendOutboxOptions; worker?: boolean } = {}): Promise<Stack> {
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const taskQueue = `dunning-test-${randomBytes(4).toString('hex')}`;
+  const apiToken = `test_${randomBytes(16).toString('hex')}`;
+  const linkSecret = randomBytes(32).toString('hex');
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const outbox = await startResendOutbox(opts.outbox ?? {});
+  const sandbox = await startStripeSandbox({
+    webhookUrl: `${baseUrl}/webhooks/stripe`,
+    webhookSecret,
+    webhookRetryDelaysMs: [200, 400, 800, 1600, 3200],
+  });
+  const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const cases = new DunningClient(client, taskQueue, opts.policy ?? DEFAULT_POLICY);
+
+  let workers: DunningWorkers | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (opts.worker !== false) {
+    workerConnection = await NativeConnection.connect({ address });
+    workers = await createWorkers({
+      connection: workerConnection,
+      client,
+      namespace,
+      taskQueue,
+      stripe,
+      resend: createResendClient({ apiKey: 're_test', baseUrl: outbox.url }),
+      email: {
+        from: 'Acme Billing <billing@acme.test>',
+        replyTo: 'support@acme.test',
+        businessName: 'Acme',
+        publicBaseUrl: baseUrl,
+        linkSecret,
+        linkTtlDays: 30,
+      },
+      emailRatePerSecond: 50,
+      workflowBundle: await sharedBundle(),
+    });
+    running = workers.run();
+  }
+
+  const app = createApp({
+    stripe,
+    cases,
+    webhookSecret,
+    apiToken,
+    linkSecret,
+    publicBaseUrl: baseUrl,
+    businessName: 'Acme',
+    log: () => undefined,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+
+  return {
+    baseUrl,
+    apiToken,
+    linkSecret,
+    webhookSecret,
+    taskQueue,
+    stripe,
+    sandbox,
+    outbox,
+    client,
+    cases,
+    api: (path, init = {}) =>
+      fetch(`${baseUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      workers?.shutdown();
+      await running;
+      await workerConnection?.close();
+      await sandbox.close();
+      await outbox.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until `fn` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
