@@ -1,0 +1,22 @@
+/**
+ * `npm test`'s pretest (and `npm run toolchain`): finds or builds the Temporal CLI, the Java
+ * time-skipping test server, stripe-mock and docker-compose into ~/.cache/dunning-toolchain (or
+ * $DUNNING_TOOLCHAIN_CACHE). The first run on a machine takes minutes; later runs only stat files.
+ *
+ * Never fails the test run: a tool that cannot be had is reported, and the code that needs it falls
+ * back (the SDK's own download, or a skipped test).
+ */
+import { ensureToolchain, manifestPath } from '../src/toolchain';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const tools = await ensureToolchain();
+  const ms = Math.round(performance.now() - started);
+  for (const [name, path] of Object.entries(tools)) console.log(`[toolchain] ${name.padEnd(13)} ${path ?? '(not available)'}`);
+  console.log(`[toolchain] manifest ${manifestPath()}; resolved in ${ms} ms`);
+}
+
+main().catch((err: unknown) => {
+  console.error('[toolchain] unexpected failure:', err);
+  process.exitCode = 1;
+});

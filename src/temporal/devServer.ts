@@ -1,0 +1,210 @@
+/**
+ * The embedded Temporal dev server (`temporal server start-dev`): what `npm start` runs when no
+ * TEMPORAL_ADDRESS is set, and the real server the temporal test project shares.
+ *
+ * We spawn the CLI ourselves rather than through @temporalio/testing so that we choose the binary
+ * (built from the Go module proxy: the SDK's download host is unreachable here), wait as long as a
+ * loaded 2-core machine needs, and can say why start-up failed (the CLI's own output).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { freePort } from '../toolchain/ports';
+
+export interface DevServerOptions {
+  /** Temporal CLI binary; undefined: let @temporalio/testing download one (needs internet). */
+  cliPath?: string;
+  /** SQLite file to persist to (under DATA_DIR); undefined: in-memory. */
+  dbFile?: string;
+  /** gRPC port; 0 or undefined: a free port. */
+  port?: number;
+  /** Web UI port (8233 for `npm start`); 0: a free port; undefined: no UI. */
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+  /** How long to wait for the server to answer; default 60 s (a cold start on 2 busy cores is slow). */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  /** host:port for Connection / NativeConnection. */
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** `--search-attribute` types; the numbers are temporal.api.enums.v1.IndexedValueType. */
+const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3, Datetime: 6 } as const;
+const SDK_SEARCH_ATTRIBUTE_TYPE = {
+  Keyword: SearchAttributeType.KEYWORD,
+  Int: SearchAttributeType.INT,
+  Datetime: SearchAttributeType.DATETIME,
+} as const;
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const namespace = opts.namespace ?? 'default';
+  const log = opts.log ?? (() => {});
+  const port = opts.port || (await freePort());
+  const uiPort = opts.uiPort === 0 ? await freePort() : opts.uiPort;
+  const dbFile = opts.dbFile ? resolve(opts.dbFile) : undefined;
+  if (dbFile) mkdirSync(dirname(dbFile), { recursive: true });
+
+  const server = opts.cliPath
+    ? await spawnCli(opts.cliPath, { namespace, port, uiPort, dbFile, log, timeoutMs: opts.startTimeoutMs ?? 60_000 })
+    : await startWithSdk({ namespace, port, uiPort, dbFile, log });
+  try {
+    await ensureSearchAttributes(server.address, namespace, log);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+interface Resolved {
+  namespace: string;
+  port: number;
+  uiPort: number | undefined;
+  dbFile: string | undefined;
+  log: (line: string) => void;
+}
+
+async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number }): Promise<DevServer> {
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(o.port),
+    '--namespace', o.namespace,
+    '--log-level', 'warn',
+    ...(o.dbFile ? ['--db-filename', o.dbFile] : []),
+    ...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']),
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
+  ];
+  const address = `127.0.0.1:${o.port}`;
+  o.log(`dev server: starting ${cliPath} ${args.join(' ')}`);
+  // Own process group, so stop() can take down anything the CLI starts along with it.
+  const child = spawn(cliPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  // If this process dies without calling stop(), don't leave an orphan server holding the port.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    })());
+
+  const tail = () => output.trim().split('\n').slice(-20).join('\n');
+  const started = Date.now();
+  for (;;) {
+    if (spawnError || child.exitCode !== null) {
+      await stop();
+      throw new Error(
+        `temporal dev server exited before answering (${spawnError?.message ?? `exit code ${child.exitCode}`}); its output:\n${tail()}`,
+      );
+    }
+    if (await answers(address, o.namespace)) break;
+    if (Date.now() - started > o.timeoutMs) {
+      await stop();
+      throw new Error(`temporal dev server did not answer on ${address} within ${o.timeoutMs} ms; its output:\n${tail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const uiUrl = o.uiPort ? `http://localhost:${o.uiPort}` : undefined;
+  o.log(`dev server: ready on ${address} after ${Date.now() - started} ms${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
+  return { address, namespace: o.namespace, uiUrl, stop };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** One readiness probe: the frontend answers and the namespace exists. */
+async function answers(address: string, namespace: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => {});
+  }
+}
+
+/**
+ * Checks every contract search attribute is registered, adding missing ones: a database file
+ * created by an older version of this service keeps its namespace (and the attributes it had).
+ */
+async function ensureSearchAttributes(address: string, namespace: string, log: (line: string) => void): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
+    const wrongType = SEARCH_ATTRIBUTES.filter(
+      (a) => customAttributes?.[a.name] !== undefined && Number(customAttributes[a.name]) !== INDEXED_VALUE_TYPE[a.cliType],
+    );
+    if (wrongType.length) {
+      throw new Error(
+        `search attributes registered with another type: ${wrongType.map((a) => `${a.name} (want ${a.cliType})`).join(', ')}`,
+      );
+    }
+    if (missing.length) {
+      log(`dev server: registering search attributes ${missing.map((a) => a.name).join(', ')}`);
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_VALUE_TYPE[a.cliType]])),
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+/** No CLI of our own: @temporalio/testing downloads one (machines with internet access). */
+async function startWithSdk(o: Resolved): Promise<DevServer> {
+  o.log('dev server: no Temporal CLI path, starting one through @temporalio/testing (downloads the CLI)');
+  // Loaded lazily: a dev dependency, not needed when we have our own CLI.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      namespace: o.namespace,
+      ip: '127.0.0.1',
+      port: o.port,
+      dbFilename: o.dbFile,
+      ui: o.uiPort !== undefined,
+      uiPort: o.uiPort,
+      searchAttributes: SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, SDK_SEARCH_ATTRIBUTE_TYPE[a.cliType])),
+    },
+  });
+  return {
+    address: env.address,
+    namespace: o.namespace,
+    uiUrl: o.uiPort !== undefined ? `http://localhost:${o.uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
+}

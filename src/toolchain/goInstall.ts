@@ -1,0 +1,51 @@
+/**
+ * Builds a pinned Go command into its own cache folder with `go install`. Go tools come from the
+ * Go module proxy, which this project's machines (and CI) can reach even where GitHub release
+ * downloads are blocked.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findOnPath, runWithHeartbeat, type Log } from './process';
+
+export interface GoTool {
+  label: string;
+  /** Module path of the main package, without version. */
+  pkg: string;
+  version: string;
+  /** Name of the binary `go install` produces. */
+  binary: string;
+  /** Folder under the cache, named with the version so a pin bump builds afresh. */
+  dirName: string;
+}
+
+export function goToolDir(cache: string, tool: GoTool): string {
+  return join(cache, tool.dirName);
+}
+
+export function goToolPath(cache: string, tool: GoTool): string {
+  return join(goToolDir(cache, tool), tool.binary);
+}
+
+/** Path of the built binary, or undefined when Go is missing or the build failed. */
+export async function goInstall(cache: string, tool: GoTool, log: Log): Promise<string | undefined> {
+  const go = findOnPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    log(`${tool.label}: Go not found, cannot build ${tool.pkg}@${tool.version}`);
+    return undefined;
+  }
+  const dir = goToolDir(cache, tool);
+  mkdirSync(dir, { recursive: true });
+  log(`${tool.label}: building ${tool.pkg}@${tool.version} with go install (takes minutes on 2 cores, once per machine)`);
+  const { code, tail } = await runWithHeartbeat(go, ['install', `${tool.pkg}@${tool.version}`], {
+    label: tool.label,
+    log,
+    env: { ...process.env, GOBIN: dir },
+    logFile: join(dir, 'build.log'),
+  });
+  const binary = goToolPath(cache, tool);
+  if (code !== 0 || !existsSync(binary)) {
+    log(`${tool.label}: build failed:\n${tail.split('\n').slice(-15).join('\n')}`);
+    return undefined;
+  }
+  return binary;
+}

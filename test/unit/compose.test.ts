@@ -1,0 +1,91 @@
+/**
+ * docker-compose.yml, checked by the real `docker-compose config` (Debian's 1.29 parses without a
+ * Docker engine; scripts/toolchain.ts provisions it) with .env.example as the stack's .env.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cachedToolchain } from '../../src/toolchain';
+import { findOnPath } from '../../src/toolchain/process';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+
+const root = resolve(__dirname, '../..');
+const dockerCompose = findOnPath('docker-compose') ?? cachedToolchain().dockerCompose;
+
+/** The contract's Environment table plus the task queue and PORT named elsewhere in it. */
+const CONTRACT_VARIABLES = [
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TASK_QUEUE', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
+  'RESEND_API_KEY', 'RESEND_BASE_URL', 'EMAIL_FROM', 'EMAIL_REPLY_TO', 'API_TOKEN', 'LINK_SECRET',
+  'PUBLIC_BASE_URL', 'DUNNING_POLICY', 'DATA_DIR', 'PORT', 'APP_WEBHOOK_URL', 'APP_WEBHOOK_SECRET',
+];
+/** Left commented out in .env.example: an empty URL is invalid, and compose sets TEMPORAL_ADDRESS. */
+const COMMENTED_OUT = ['TEMPORAL_ADDRESS', 'STRIPE_API_BASE', 'RESEND_BASE_URL', 'APP_WEBHOOK_URL'];
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string | null>;
+  ports?: Array<{ published: number | string; target: number | string }>;
+  depends_on?: Record<string, { condition: string }>;
+}
+
+describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dunning-compose-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `docker-compose config` has no JSON output in 1.29: its YAML is read by the python3 PyYAML that docker-compose itself runs on. */
+  function resolvedConfig(): { services: Record<string, ComposeService> } {
+    cpSync(join(root, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+    cpSync(join(root, 'deploy'), join(dir, 'deploy'), { recursive: true });
+    cpSync(join(root, '.env.example'), join(dir, '.env'));
+    const yaml = execFileSync(dockerCompose!, ['config'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const json = execFileSync('python3', ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
+      input: yaml,
+      encoding: 'utf8',
+    });
+    return JSON.parse(json);
+  }
+  const { services } = resolvedConfig();
+  const published = (name: string) => (services[name]?.ports ?? []).map((p) => `${p.published}:${p.target}`);
+
+  it('has the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
+    );
+  });
+
+  it('publishes the API on 3000, the Web UI on 8233 and Temporal on 7233', () => {
+    expect(published('api')).toEqual(['3000:3000']);
+    expect(published('temporal-ui')).toEqual(['8233:8080']);
+    expect(published('temporal')).toEqual(['7233:7233']);
+  });
+
+  it('documents every contract variable in .env.example', () => {
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    for (const name of CONTRACT_VARIABLES) expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+
+  it.each(['worker', 'api'])('gives %s every contract variable, TEMPORAL_ADDRESS pointing at the temporal service', (name) => {
+    const service = services[name]!;
+    expect(service.build).toBeDefined();
+    expect(service.command).toEqual([name]);
+    const env = service.environment ?? {};
+    for (const variable of CONTRACT_VARIABLES.filter((v) => !COMMENTED_OUT.includes(v) || v === 'TEMPORAL_ADDRESS')) {
+      expect(env, variable).toHaveProperty(variable);
+    }
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.NODE_ENV).toBe('production');
+    expect(service.depends_on?.['temporal-setup']?.condition).toBe('service_completed_successfully');
+  });
+
+  it('creates every contract search attribute at start-up', () => {
+    const setup = services['temporal-setup']!;
+    const declared = (setup.environment?.SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean);
+    expect(declared.sort()).toEqual(SEARCH_ATTRIBUTES.map((a) => `${a.name}=${a.cliType}`).sort());
+    expect(setup.command?.join('\n')).toContain('temporal operator search-attribute create');
+  });
+});
