@@ -36,7 +36,8 @@ export async function goInstall(cache: string, tool: GoTool, log: Log): Promise<
   const dir = goToolDir(cache, tool);
   mkdirSync(dir, { recursive: true });
   log(`${tool.label}: building ${tool.pkg}@${tool.version} with go install (takes minutes on 2 cores, once per machine)`);
-  const { code, tail } = await runWithHeartbeat(go, ['install', `${tool.pkg}@${tool.version}`], {
+  // -v names each package as it compiles: the heartbeat shows how far the build has got.
+  const { code, tail } = await runWithHeartbeat(go, ['install', '-v', `${tool.pkg}@${tool.version}`], {
     label: tool.label,
     log,
     env: { ...process.env, GOBIN: dir },
