@@ -2,7 +2,7 @@
  * What the HTTP edge and the CLI do to cases, in Temporal terms. The names (workflow type, IDs,
  * signals, search attributes) come from workflows/, defined once.
  */
-import { Client, WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
@@ -64,14 +64,35 @@ export class DunningClient {
     return this.client.withDeadline(Date.now() + this.deadlineMs, fn);
   }
 
-  /** Signal-with-start: the first failure opens the case, later ones (retries, duplicates) join it. */
+  /**
+   * Signal-with-start: the first failure opens the case, later ones (retries, duplicates) join it.
+   * One case per invoice: once a case has ended (recovered, exhausted, cancelled), a late or
+   * repeated delivery does not open a second one (`ended: true`); only a run that failed or was
+   * terminated may be started again.
+   */
   async paymentFailed(s: PaymentFailedSignal): Promise<string> {
+    return (await this.failureTaken(s)).workflowId;
+  }
+
+  /** `paymentFailed`, telling also whether the invoice's case had already ended. */
+  async failureTaken(s: PaymentFailedSignal): Promise<{ workflowId: string; ended?: true }> {
     const workflowId = workflowIdForInvoice(s.invoiceId);
     const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy: this.policy };
+    try {
+      await this.signalWithStart(workflowId, input, s);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, ended: true };
+      throw err;
+    }
+    return { workflowId };
+  }
+
+  private async signalWithStart(workflowId: string, input: DunningInput, s: PaymentFailedSignal): Promise<void> {
     await this.withDeadline(() =>
       this.client.workflow.signalWithStart(WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.taskQueue,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         args: [input],
         signal: paymentFailedSignal,
         signalArgs: [s],
@@ -85,7 +106,6 @@ export class DunningClient {
         ],
       }),
     );
-    return workflowId;
   }
 
   /** Signals one invoice's case; false when there is no running case. */

@@ -1,8 +1,10 @@
 /** The signal API (`/api`, bearer token): for billing pages, other systems and operators. */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import Stripe from 'stripe';
 import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
 import { bearerAuth } from './auth';
+import { signalCardUpdate } from './cardUpdates';
 import { HttpError, isTemporalUnavailable, sendError } from './errors';
 
 const stripeId = (prefix: string) =>
@@ -38,23 +40,29 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, w
   return r.data;
 }
 
-export function apiRouter(cases: DunningClient, apiToken: string): Router {
+export interface ApiDeps {
+  cases: DunningClient;
+  apiToken: string;
+  /** For the customer route: the customer's open invoices (see ./cardUpdates). */
+  stripe: Stripe;
+  log?: (msg: string, meta?: Record<string, unknown>) => void;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const { cases, apiToken } = deps;
   const router = express.Router();
   router.use('/api', bearerAuth(apiToken), express.json({ limit: '64kb' }));
 
   router.post('/api/customers/:customerId/payment-method-updated', async (req, res) => {
     const customerId = parse(customerIdParam, req.params.customerId, 'customerId');
     const body = parse(cardUpdatedBody, req.body ?? {}, 'body');
-    const active = await cases.activeCasesOf(customerId);
-    const signaled: string[] = [];
-    for (const c of active) {
-      if (!c.invoiceId) continue;
-      const ok = await cases.signalInvoice(c.invoiceId, {
-        name: 'paymentMethodUpdated',
-        payload: { source: 'api', paymentMethodId: body.paymentMethodId, occurredAt: new Date().toISOString() },
-      });
-      if (ok) signaled.push(c.workflowId);
-    }
+    // Visibility and the customer's open invoices in Stripe: a case started a moment ago, not yet
+    // visible, must not miss the update.
+    const { signaled } = await signalCardUpdate(deps, customerId, {
+      source: 'api',
+      paymentMethodId: body.paymentMethodId,
+      occurredAt: new Date().toISOString(),
+    });
     if (signaled.length === 0) throw new HttpError(404, 'no_active_case', `No active dunning case for customer ${customerId}`);
     res.status(202).json({ signaled });
   });
@@ -98,6 +106,9 @@ export function apiRouter(cases: DunningClient, apiToken: string): Router {
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_body', 'Body is not valid JSON');
     if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
     if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
+    if (err instanceof Stripe.errors.StripeError && !(err instanceof Stripe.errors.StripeInvalidRequestError)) {
+      return sendError(res, 503, 'stripe_unavailable', 'Stripe is unreachable; try again');
+    }
     console.error('api error', err);
     sendError(res, 500, 'internal', 'Internal error');
   });

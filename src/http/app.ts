@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { Metrics } from '../metrics';
 import { apiRouter } from './apiRoutes';
-import { billingLinkRouter } from './billingLinkRoute';
+import { badLinkPage, billingLinkRouter, unavailablePage } from './billingLinkRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { stripeWebhookRouter } from './webhookRoute';
 
@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
-  app.use(apiRouter(deps.cases, deps.apiToken));
+  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, log }));
   app.use(
     billingLinkRouter({
       stripe: deps.stripe,
@@ -74,9 +74,19 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use((_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string };
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: unknown; expose?: unknown };
     if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
+    // The client's mistake (e.g. a path segment that is not valid percent-encoding): say so.
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      if (req.path.startsWith('/billing/')) return badLinkPage(res);
+      return sendError(res, e.status, 'bad_request', 'Bad request');
+    }
+    if (req.path.startsWith('/billing/')) {
+      // The link in a customer's email never answers with a 500.
+      console.error('billing link error', err);
+      return unavailablePage(res);
+    }
     if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
     console.error('unhandled error', err);
     sendError(res, 500, 'internal', 'Internal error');

@@ -28,6 +28,16 @@ function page(res: Response, status: number, title: string, body: string): void 
     );
 }
 
+/** A link that is not one of ours (tampered, truncated, garbled). */
+export function badLinkPage(res: Response): void {
+  page(res, 400, 'This link is not valid', 'Please open the link exactly as it appears in our email, or contact us for a new one.');
+}
+
+/** Neither the portal nor the hosted invoice page could be opened: the link itself is fine. */
+export function unavailablePage(res: Response): void {
+  page(res, 503, 'Please try again in a moment', 'We could not open the payment page just now. Your link is still valid.');
+}
+
 export function billingLinkRouter(deps: BillingLinkDeps): Router {
   const router = express.Router();
   router.get('/billing/update/:token', async (req, res) => {
@@ -37,7 +47,7 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
       if (check.reason === 'expired') {
         return page(res, 410, 'This link has expired', 'Please use the link in our most recent email, or contact us and we will send a new one.');
       }
-      return page(res, 400, 'This link is not valid', 'Please open the link exactly as it appears in our email, or contact us for a new one.');
+      return badLinkPage(res);
     }
     const { customerId, invoiceId } = check.claims;
     try {
@@ -61,7 +71,7 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
       deps.log('hosted invoice page unavailable', { invoiceId, error: String(err) });
     }
     deps.metrics.linkVisits.inc({ result: 'unavailable' });
-    page(res, 503, 'Please try again in a moment', 'We could not open the payment page just now. Your link is still valid.');
+    unavailablePage(res);
   });
   router.get('/billing/done', (_req, res) =>
     page(res, 200, 'Thank you', `Your payment details were updated. ${deps.businessName} will retry the payment shortly.`),

@@ -8,6 +8,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import type { Metrics } from '../metrics';
+import { workflowIdForInvoice } from '../../workflows/messages';
+import { signalCardUpdate } from './cardUpdates';
 import { isTemporalUnavailable, sendError } from './errors';
 import { mapStripeEvent, type EventAction } from './stripeEvents';
 
@@ -48,6 +50,13 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
           malformed ? 'Body is not valid JSON' : `Signature verification failed: ${(err as Error).message}`,
         );
       }
+      // Verified, so it came from Stripe; still, a body that is JSON but not an event must be a
+      // 400, not a crash (500) or an acknowledged no-op.
+      const shapeProblem = notAnEvent(event);
+      if (shapeProblem) {
+        deps.metrics.webhooks.inc({ type: 'unknown', result: 'malformed' });
+        return sendError(res, 400, 'malformed_body', `Body is not a Stripe event: ${shapeProblem}`);
+      }
       const action = mapStripeEvent(event);
       try {
         const detail = await carryOut(deps, action);
@@ -71,22 +80,17 @@ async function carryOut(deps: WebhookDeps, action: EventAction): Promise<Record<
     case 'ignore':
       return { ignored: action.reason };
     case 'payment_failed':
-      return { workflowId: await cases.paymentFailed(action.signal) };
+      // `ended`: the invoice's case is over; a late delivery is acknowledged, not a new case.
+      return { ...(await cases.failureTaken(action.signal)) };
     case 'invoice_signal':
-      return { signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [action.invoiceId] : [] };
-    case 'card_updated': {
-      const active = await cases.activeCasesOf(action.customerId);
-      const signaled: string[] = [];
-      for (const c of active) {
-        if (!c.invoiceId) continue;
-        const ok = await cases.signalInvoice(c.invoiceId, {
-          name: 'paymentMethodUpdated',
-          payload: { source: 'stripe', paymentMethodId: action.paymentMethodId, occurredAt: action.occurredAt },
-        });
-        if (ok) signaled.push(c.workflowId);
-      }
-      return { signaled };
-    }
+      return { signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [] };
+    case 'card_updated':
+      // Visibility and Stripe's open invoices: a case started a moment ago must not miss it.
+      return signalCardUpdate({ cases, stripe: deps.stripe, log: deps.log }, action.customerId, {
+        source: 'stripe',
+        paymentMethodId: action.paymentMethodId,
+        occurredAt: action.occurredAt,
+      });
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));
@@ -98,9 +102,21 @@ async function carryOut(deps: WebhookDeps, action: EventAction): Promise<Record<
           name: 'cancelDunning',
           payload: { reason: 'subscription_deleted', by: 'stripe' },
         });
-        if (ok) signaled.push(invoiceId);
+        if (ok) signaled.push(workflowIdForInvoice(invoiceId));
       }
       return { signaled };
     }
   }
+}
+
+/** Why a verified, parsed body is not an event we can map; undefined when it is one. */
+function notAnEvent(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'not a JSON object';
+  const ev = e as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } };
+  if (typeof ev.id !== 'string' || ev.id === '') return 'no id';
+  if (typeof ev.type !== 'string' || ev.type === '') return 'no type';
+  if (typeof ev.created !== 'number' || !Number.isFinite(ev.created)) return 'no created time';
+  if (typeof ev.data !== 'object' || ev.data === null) return 'no data';
+  if (typeof ev.data.object !== 'object' || ev.data.object === null || Array.isArray(ev.data.object)) return 'no data.object';
+  return undefined;
 }

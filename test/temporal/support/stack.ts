@@ -14,9 +14,15 @@ import { createApp } from '../../../src/http/app';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
 import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../src/sandbox/resend';
-import { startStripeSandbox, type StripeSandbox } from '../../../src/sandbox/stripe';
+import {
+  startStripeSandbox,
+  stripeSignatureHeader,
+  type StripeEventPayload,
+  type StripeSandbox,
+} from '../../../src/sandbox/stripe';
 import { freePort } from '../../../src/toolchain/ports';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
+import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
 
 export interface Stack {
@@ -32,6 +38,13 @@ export interface Stack {
   cases: DunningClient;
   /** Authorised fetch against the API. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * POSTs a Stripe event (object or exact payload) to the webhook route, signed with the stack's
+   * secret (or `opts.secret`), at `opts.timestamp` (epoch seconds, default now).
+   */
+  deliver(event: object | string, opts?: { secret?: string; timestamp?: number; contentType?: string }): Promise<Response>;
+  /** The sandbox's recorded events of `type` about the object `objectId` (oldest first). */
+  eventsFor(type: string, objectId: string): StripeEventPayload[];
   close(): Promise<void>;
 }
 
@@ -49,7 +62,22 @@ export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export async function startStack(opts: { policy?: DunningPolicy; outbox?: ResendOutboxOptions; worker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  policy?: DunningPolicy;
+  outbox?: ResendOutboxOptions;
+  worker?: boolean;
+  /** Where the worker sends events to the SaaS app (Standard Webhooks); unset: none are sent. */
+  appWebhook?: AppWebhookTarget;
+  /** The email task queue's rate limit (default 50/s). */
+  emailRatePerSecond?: number;
+  /**
+   * false: the Stripe sandbox records its events but does not deliver them, so a test can deliver
+   * them itself, in any order, any number of times (see `stack.deliver`). Default true.
+   */
+  stripeWebhooks?: boolean;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const taskQueue = `dunning-test-${randomBytes(4).toString('hex')}`;
@@ -61,7 +89,7 @@ export async function startStack(opts: { policy?: DunningPolicy; outbox?: Resend
 
   const outbox = await startResendOutbox(opts.outbox ?? {});
   const sandbox = await startStripeSandbox({
-    webhookUrl: `${baseUrl}/webhooks/stripe`,
+    webhookUrl: opts.stripeWebhooks === false ? undefined : `${baseUrl}/webhooks/stripe`,
     webhookSecret,
     webhookRetryDelaysMs: [200, 400, 800, 1600, 3200],
   });
@@ -90,7 +118,8 @@ export async function startStack(opts: { policy?: DunningPolicy; outbox?: Resend
         linkSecret,
         linkTtlDays: 30,
       },
-      emailRatePerSecond: 50,
+      emailRatePerSecond: opts.emailRatePerSecond ?? 50,
+      appWebhook: opts.appWebhook,
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
@@ -126,16 +155,57 @@ export async function startStack(opts: { policy?: DunningPolicy; outbox?: Resend
         ...init,
         headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
       }),
+    deliver: (event, o = {}) => {
+      const payload = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
+      return fetch(`${baseUrl}/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'content-type': o.contentType ?? 'application/json; charset=utf-8',
+          'stripe-signature': stripeSignatureHeader(payload, o.secret ?? webhookSecret, o.timestamp),
+        },
+        body: payload,
+      });
+    },
+    eventsFor: (type, objectId) =>
+      sandbox
+        .events()
+        .map((r) => r.event)
+        .filter((e) => e.type === type && (e.data.object as { id?: string }).id === objectId),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
       workers?.shutdown();
       await running;
       await workerConnection?.close();
+      await endCardLedgers(client, taskQueue);
       await sandbox.close();
       await outbox.close();
       await connection.close();
     },
   };
+}
+
+/**
+ * Card retry ledgers (`card-budget-<fingerprint>`) are one per card in the whole namespace, and
+ * live on the task queue of the stack that first charged the card. The sandbox's test cards share
+ * fingerprints across test files, so a ledger left running on a closed stack's queue would leave
+ * every later charge of that card (in another file) waiting for a worker that is gone. A closing
+ * stack ends its ledgers; the next charge starts a fresh one on its own queue.
+ */
+async function endCardLedgers(client: Client, taskQueue: string): Promise<void> {
+  try {
+    const query = `WorkflowType = 'cardRetryBudgetWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+    for await (const wf of client.workflow.list({ query })) {
+      await client.workflow
+        .getHandle(wf.workflowId, wf.runId)
+        .terminate('test stack closed')
+        .catch(() => undefined);
+    }
+  } catch {
+    // best effort
+  }
 }
 
 /** Polls until `fn` returns a value (not undefined) or the time is up. */

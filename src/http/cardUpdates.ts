@@ -1,0 +1,58 @@
+/**
+ * "The customer's card changed": signal every active case of the customer.
+ *
+ * Visibility (the list of running cases by `DunningCustomerId`) is eventually consistent: a case
+ * started a moment ago may not be listed yet, and a card update that reached only the visible
+ * cases would be lost for it. So the customer's open invoices in Stripe are read as well and
+ * their cases (`dunning-<invoiceId>`) signaled directly; signaling by workflow ID is strongly
+ * consistent, and an invoice without a running case simply answers "not found".
+ */
+import type Stripe from 'stripe';
+import type { DunningClient } from '../dunningClient';
+import { workflowIdForInvoice } from '../../workflows/messages';
+import type { PaymentMethodUpdatedSignal } from '../../workflows/types';
+
+export type CardUpdateResult = {
+  /** Workflow IDs that took the signal. */
+  signaled: string[];
+};
+
+/** How many open invoices of one customer are looked at (Stripe's list maximum). */
+const OPEN_INVOICES_LIMIT = 100;
+
+export async function signalCardUpdate(
+  deps: { cases: DunningClient; stripe: Stripe; log?: (msg: string, meta?: Record<string, unknown>) => void },
+  customerId: string,
+  payload: PaymentMethodUpdatedSignal,
+): Promise<CardUpdateResult> {
+  const [visible, open] = await Promise.all([
+    deps.cases.activeCasesOf(customerId),
+    openInvoicesOf(deps.stripe, customerId).then(
+      (ids) => ({ ok: true as const, ids }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  ]);
+  const invoiceIds = new Set<string>();
+  for (const c of visible) if (c.invoiceId) invoiceIds.add(c.invoiceId);
+  if (open.ok) {
+    for (const id of open.ids) invoiceIds.add(id);
+  } else if (invoiceIds.size === 0) {
+    // Neither source names a case: answering "none" could lose the update, so fail and let the
+    // caller (Stripe, or the billing page) try again.
+    throw open.error;
+  } else {
+    deps.log?.('open invoices unavailable; signaling the cases visibility lists', { customerId, error: String(open.error) });
+  }
+  const signaled: string[] = [];
+  for (const invoiceId of invoiceIds) {
+    if (await deps.cases.signalInvoice(invoiceId, { name: 'paymentMethodUpdated', payload })) {
+      signaled.push(workflowIdForInvoice(invoiceId));
+    }
+  }
+  return { signaled };
+}
+
+async function openInvoicesOf(stripe: Stripe, customerId: string): Promise<string[]> {
+  const page = await stripe.invoices.list({ customer: customerId, status: 'open', limit: OPEN_INVOICES_LIMIT });
+  return page.data.filter((i) => i.collection_method === 'charge_automatically' && i.id).map((i) => i.id!);
+}

@@ -1,0 +1,107 @@
+/**
+ * Emails through the workflow when Resend misbehaves: throttling and outages are retried until
+ * the email goes out once; a daily quota refusal is recorded on the case, which carries on; and
+ * the email task queue's rate limit keeps a burst of failures under the provider's limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DunningStatus } from '../../workflows/types';
+import { eventually, startStack, type Stack } from './support/stack';
+
+async function statusOf(stack: Stack, invoiceId: string): Promise<DunningStatus | undefined> {
+  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
+  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
+}
+const until = (stack: Stack, invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs = 30_000) =>
+  eventually(async () => {
+    const s = await statusOf(stack, invoiceId);
+    return s && ok(s) ? s : undefined;
+  }, timeoutMs, what);
+
+describe('Resend failing', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('429s and a 500 for a while: the email still goes out, once', async () => {
+    const before = stack.outbox.stats();
+    // (The 500 first: Temporal's backoff grows with the attempt number, the 429s follow Retry-After.)
+    stack.outbox.injectFault({ status: 500, count: 1 });
+    stack.outbox.injectFault({ status: 429, count: 2, retryAfterSeconds: 0.2 });
+    const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'flaky@example.com', amount: 700, currency: 'usd' });
+    const st = await until(stack, s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+    expect(st.emails[0]).toMatchObject({ template: 'payment_failed.insufficient_funds', messageId: expect.any(String) });
+    expect(st.emails[0]!.error).toBeUndefined();
+    const sent = stack.outbox.messages().filter((m) => m.to.includes('flaky@example.com'));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.id).toBe(st.emails[0]!.messageId);
+    const after = stack.outbox.stats();
+    expect(after.requests - before.requests).toBe(4); // 500, 429, 429, then accepted
+    expect(after.rateLimited - before.rateLimited).toBe(2);
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
+  it('daily quota exceeded: the email shows with an error on the case, and the case carries on', async () => {
+    stack.outbox.injectFault({ status: 429, count: 1, name: 'daily_quota_exceeded' });
+    const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'quota@example.com', amount: 800, currency: 'usd' });
+    const st = await until(stack, s.invoiceId, 'the refused email', (x) => x.emails.length === 1);
+    expect(st.state).toBe('active');
+    expect(st.emails[0]).toMatchObject({ template: 'payment_failed', error: expect.stringMatching(/quota/i) });
+    expect(st.emails[0]!.messageId).toBeUndefined();
+    expect(st.nextAction).toBeDefined();
+    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(0);
+
+    // The case goes on: a new card recovers it, and that email goes out.
+    stack.sandbox.setPaymentMethodBehaviour(s.paymentMethodId, { outcome: 'succeed' });
+    await stack.api(`/api/invoices/${s.invoiceId}/payment-method-updated`, { method: 'POST', body: '{}' });
+    const done = await until(stack, s.invoiceId, 'recovery', (x) => x.state === 'recovered');
+    expect(done.emails[1]).toMatchObject({ template: 'payment_recovered', messageId: expect.any(String) });
+    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(1);
+  });
+});
+
+async function burst(stack: Stack, tag: string) {
+  const started = Date.now();
+  const scenarios = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      stack.sandbox.createFailedInvoiceScenario({ email: `${tag}${i}@example.com`, amount: 1000 + i, currency: 'usd' }),
+    ),
+  );
+  await eventually(
+    () => (stack.outbox.messages().filter((m) => m.to.some((t) => t.startsWith(tag))).length === 8 ? true : undefined),
+    40_000,
+    'all 8 emails',
+  );
+  const elapsed = Date.now() - started;
+  for (const s of scenarios) {
+    const st = await until(stack, s.invoiceId, 'the email on the case', (x) => x.emails.length === 1);
+    expect(st.emails[0]!.messageId).toBeDefined();
+  }
+  // Each exactly once, whatever was retried.
+  for (let i = 0; i < 8; i += 1) expect(stack.outbox.messages().filter((m) => m.to.includes(`${tag}${i}@example.com`))).toHaveLength(1);
+  await Promise.all(scenarios.map((s) => stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' })));
+  return { elapsed, rateLimited: stack.outbox.stats().rateLimited };
+}
+
+describe('the email task queue rate limit', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ outbox: { rateLimitPerSecond: 2 }, emailRatePerSecond: 2 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('provider limit 2/s, worker limit 2/s: a burst of 8 failures is paced, each email goes out once', async () => {
+    const r = await burst(stack, 'burst');
+    expect(r.elapsed).toBeGreaterThan(2500); // paced, not sent at once
+    // Not 0, as hoped: on the dev server a fresh task queue's limit admits bursts (the limit is
+    // split over the queue's partitions, each with its own burst), so a strict one-second window at
+    // the same rate refuses a few (seen: 1-4 here, at 1/s as well as 2/s). Those 429s are retried
+    // after Retry-After, so nothing is lost or doubled. Without the limit (50/s) this burst meets 9.
+    expect(r.rateLimited).toBeLessThan(8);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * `GET /billing/update/:token`, the link in every email: a fresh Billing Portal session, the
+ * hosted invoice page when the portal fails, a plain page when both fail or the link is bad.
+ * Never a 500.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLinkToken } from '../../src/links/updateLinkToken';
+import { startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+let scenario: { customerId: string; invoiceId: string; hostedInvoiceUrl: string };
+beforeAll(async () => {
+  stack = await startStack({ worker: false, stripeWebhooks: false });
+  scenario = await stack.sandbox.createFailedInvoiceScenario({ email: 'link@example.com', amount: 1500, currency: 'usd' });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+beforeEach(() => stack.sandbox.clearFaults());
+
+const now = () => Math.floor(Date.now() / 1000);
+const token = (exp = now() + 3600, over: Partial<{ customerId: string; invoiceId: string }> = {}) =>
+  createLinkToken(stack.linkSecret, { customerId: scenario.customerId, invoiceId: scenario.invoiceId, exp, ...over });
+const visit = (t: string) => fetch(`${stack.baseUrl}/billing/update/${t}`, { redirect: 'manual' });
+const portalSessions = () => stack.sandbox.events().filter((r) => r.event.type === 'billing_portal.session.created').length;
+
+describe('update link', () => {
+  it('valid: 302 to a fresh portal session (payment method update flow), a new one on every click', async () => {
+    const before = portalSessions();
+    const first = await visit(token());
+    const second = await visit(token());
+    expect(first.status).toBe(302);
+    expect(second.status).toBe(302);
+    const a = first.headers.get('location')!;
+    const b = second.headers.get('location')!;
+    expect(a).toMatch(new RegExp(`^${stack.sandbox.url}/_sandbox/portal/bps_`));
+    expect(b).not.toBe(a);
+    expect(portalSessions()).toBe(before + 2);
+    const session = stack.sandbox.events().filter((r) => r.event.type === 'billing_portal.session.created').at(-1)!.event.data.object as {
+      customer: string;
+      return_url: string;
+      flow: { type: string } | null;
+    };
+    expect(session.customer).toBe(scenario.customerId);
+    expect(session.return_url).toBe(`${stack.baseUrl}/billing/done`);
+    expect(session.flow?.type).toBe('payment_method_update');
+    // The portal page itself opens.
+    expect((await fetch(a)).status).toBe(200);
+  });
+
+  it('portal failing: 302 to the hosted invoice page', async () => {
+    stack.sandbox.injectFault({ pathPattern: '^POST /v1/billing_portal/sessions$', status: 500, count: 5 });
+    const res = await visit(token());
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(scenario.hostedInvoiceUrl);
+  });
+
+  it('portal and invoice both failing: a plain 503 page, and the link keeps working afterwards', async () => {
+    stack.sandbox.injectFault({ pathPattern: '^POST /v1/billing_portal/sessions$', status: 503, count: 5 });
+    stack.sandbox.injectFault({ pathPattern: '^GET /v1/invoices/', status: 500, count: 5 });
+    const t = token();
+    const res = await visit(t);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/try again/i);
+    stack.sandbox.clearFaults();
+    expect((await visit(t)).status).toBe(302);
+  });
+
+  it('a customer Stripe does not know: the hosted page, or the 503 page when the invoice is unknown too', async () => {
+    const unknownCustomer = await visit(token(undefined, { customerId: 'cus_gone' }));
+    expect(unknownCustomer.status).toBe(302);
+    expect(unknownCustomer.headers.get('location')).toBe(scenario.hostedInvoiceUrl);
+    const nothing = await visit(token(undefined, { customerId: 'cus_gone', invoiceId: 'in_gone' }));
+    expect(nothing.status).toBe(503);
+  });
+
+  it('expired: 410 page, no Stripe call', async () => {
+    const before = portalSessions();
+    const res = await visit(token(now() - 60));
+    expect(res.status).toBe(410);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/expired/i);
+    expect(portalSessions()).toBe(before);
+  });
+
+  it('tampered, malformed or signed with another secret: 400 page, never a 500', async () => {
+    const good = token();
+    const [payload, mac] = good.split('.') as [string, string];
+    const otherCustomer = Buffer.from(JSON.stringify({ c: 'cus_other', i: scenario.invoiceId, e: now() + 3600 })).toString('base64url');
+    const signedGarbage = (p: string) => `${p}.${createHmac('sha256', stack.linkSecret).update(p).digest('base64url')}`;
+    const bad = [
+      `${otherCustomer}.${mac}`, // payload swapped
+      `${payload}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`, // signature altered
+      `${payload}.${mac}x`,
+      createLinkToken('another-secret', { customerId: scenario.customerId, invoiceId: scenario.invoiceId, exp: now() + 3600 }),
+      'abc',
+      `${payload}.`,
+      `.${mac}`,
+      `${good}.extra`,
+      signedGarbage('not-json'), // valid signature over nonsense
+      signedGarbage(Buffer.from('{"c":1,"i":"in_1","e":"soon"}').toString('base64url')),
+      '%E0%A4%A', // not even valid percent-encoding
+      'a'.repeat(5000),
+    ];
+    const before = portalSessions();
+    for (const t of bad) {
+      const res = await visit(t);
+      expect(res.status, t.slice(0, 60)).toBe(400);
+      expect(res.headers.get('content-type'), t.slice(0, 60)).toMatch(/text\/html/);
+      expect(await res.text()).toMatch(/not valid/i);
+    }
+    expect(portalSessions()).toBe(before);
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * `POST /webhooks/stripe` over HTTP on a real Temporal server. The sandbox records its events but
+ * does not deliver them (stripeWebhooks: false): each test delivers them itself, in the order,
+ * number and shape it wants, signed like Stripe signs them.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { DunningClient } from '../../src/dunningClient';
+import { createApp } from '../../src/http/app';
+import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
+import { stripeSignatureHeader, type StripeEventPayload } from '../../src/sandbox/stripe';
+import { DEFAULT_POLICY } from '../../workflows/policy';
+import type { DunningStatus } from '../../workflows/types';
+import { eventually, startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ stripeWebhooks: false });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function statusOf(invoiceId: string): Promise<DunningStatus | undefined> {
+  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
+  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
+}
+const until = (invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs = 20_000) =>
+  eventually(async () => {
+    const s = await statusOf(invoiceId);
+    return s && ok(s) ? s : undefined;
+  }, timeoutMs, what);
+
+async function runsOf(workflowId: string): Promise<number> {
+  let n = 0;
+  for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
+  return n;
+}
+async function exists(workflowId: string): Promise<boolean> {
+  try {
+    await stack.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+let n = 0;
+async function scenario(decline = 'pm_card_chargeDeclinedInsufficientFunds') {
+  const s = await stack.sandbox.createFailedInvoiceScenario({
+    email: `wh${++n}-${Date.now()}@example.com`,
+    amount: 2500,
+    currency: 'usd',
+    decline,
+  });
+  const failed = stack.eventsFor('invoice.payment_failed', s.invoiceId);
+  expect(failed).toHaveLength(1);
+  return { ...s, failed: failed[0]!, workflowId: `dunning-${s.invoiceId}` };
+}
+const lastEvent = (type: string, objectId: string): StripeEventPayload => {
+  const all = stack.eventsFor(type, objectId);
+  expect(all.length, `a ${type} event for ${objectId}`).toBeGreaterThan(0);
+  return all[all.length - 1]!;
+};
+const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
+
+describe('bad requests', () => {
+  it('400 for a bad or missing signature, a stale timestamp, a wrong content type, a body that is not an event', async () => {
+    const s = await scenario();
+    const payload = JSON.stringify(s.failed);
+
+    expect(await json(await stack.deliver(payload, { secret: 'whsec_not_ours' }))).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_signature' } },
+    });
+    const stale = await json(await stack.deliver(payload, { timestamp: Math.floor(Date.now() / 1000) - 600 }));
+    expect(stale).toMatchObject({ status: 400, body: { error: { code: 'bad_signature' } } });
+    expect(String((stale.body.error as { message: string }).message)).toMatch(/tolerance/i);
+
+    const unsigned = await fetch(`${stack.baseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload,
+    });
+    expect(await json(unsigned)).toMatchObject({ status: 400, body: { error: { code: 'missing_signature' } } });
+
+    // Signed correctly, but the signature covers other bytes than were sent.
+    const swapped = await fetch(`${stack.baseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
+      body: JSON.stringify(s.failed, null, 2),
+    });
+    expect(swapped.status).toBe(400);
+
+    expect(await json(await stack.deliver(payload, { contentType: 'text/plain' }))).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_content_type' } },
+    });
+    expect(await json(await stack.deliver(payload, { contentType: 'application/x-www-form-urlencoded' }))).toMatchObject({ status: 400 });
+
+    // Validly signed, but not JSON / not an event: 400, never a 500 nor a silent 200.
+    for (const body of ['{"id": "evt_1", "type": ', 'null', '[]', '"text"', '{}', '{"id":"evt_1","type":"invoice.paid","created":1}', '{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":null}}']) {
+      const res = await json(await stack.deliver(body));
+      expect(res.status, body).toBe(400);
+      expect(res.body, body).toMatchObject({ error: { code: 'malformed_body', message: expect.any(String) } });
+    }
+
+    // None of that started a case.
+    expect(await exists(s.workflowId)).toBe(false);
+  });
+
+  it('413 for a body over the limit, signed or not', async () => {
+    const big = JSON.stringify({ id: 'evt_big', type: 'invoice.created', created: 1, data: { object: { pad: 'x'.repeat(MAX_WEBHOOK_BYTES) } } });
+    const res = await stack.deliver(big);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+});
+
+describe('every contract event is mapped', () => {
+  it('invoice.payment_failed starts the case (signal-with-start); unrelated types are acknowledged and ignored', async () => {
+    const s = await scenario();
+    const created = lastEvent('customer.created', s.customerId);
+    const ignored = await json(await stack.deliver(created));
+    expect(ignored).toEqual({ status: 200, body: { received: true, ignored: expect.stringContaining('customer.created') } });
+    expect(await exists(s.workflowId)).toBe(false);
+
+    const res = await json(await stack.deliver(s.failed));
+    expect(res).toEqual({ status: 200, body: { received: true, workflowId: s.workflowId } });
+    const st = await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+    expect(st).toMatchObject({ state: 'active', customerId: s.customerId, amountDue: 2500, declineCategory: 'insufficient_funds' });
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
+  it('payment_method.attached, payment_method.automatically_updated and customer.updated (default changed) each signal the active case', async () => {
+    const s = await scenario();
+    expect((await stack.deliver(s.failed)).status).toBe(200);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+
+    // A new card that declines too, so the case stays active and each signal shows as an attempt.
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
+    const attached = lastEvent('payment_method.attached', paymentMethodId);
+    const customerUpdated = lastEvent('customer.updated', s.customerId);
+    expect(customerUpdated.data.previous_attributes).toHaveProperty('invoice_settings.default_payment_method', s.paymentMethodId);
+    const autoUpdated: StripeEventPayload = { ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' };
+
+    let attempts = 0;
+    for (const event of [attached, customerUpdated, autoUpdated]) {
+      const res = await json(await stack.deliver(event));
+      expect(res, event.type).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId] } });
+      attempts += 1;
+      const st = await until(s.invoiceId, `attempt after ${event.type}`, (x) => x.attempts.length === attempts);
+      expect(st.attempts[attempts - 1]!.trigger).toBe('payment_method_updated');
+      expect(st.state).toBe('active');
+    }
+
+    // customer.updated that does not change the default card: ignored.
+    await stack.stripe.customers.update(s.customerId, { name: 'Renamed' });
+    const renamed = lastEvent('customer.updated', s.customerId);
+    expect(renamed.data.previous_attributes).not.toHaveProperty('invoice_settings');
+    expect(await json(await stack.deliver(renamed))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('default payment method') } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await statusOf(s.invoiceId))!.attempts).toHaveLength(attempts);
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
+  it('invoice.paid ends the case as recovered', async () => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    await stack.stripe.invoices.pay(s.invoiceId, { paid_out_of_band: true });
+    const res = await json(await stack.deliver(lastEvent('invoice.paid', s.invoiceId)));
+    expect(res).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId] } });
+    const st = await until(s.invoiceId, 'recovered', (x) => x.state === 'recovered');
+    expect(st.outcome).toBe('paid_stripe');
+  });
+
+  it.each([
+    ['invoice.voided', 'invoice_voided'],
+    ['invoice.marked_uncollectible', 'invoice_marked_uncollectible'],
+    ['customer.subscription.deleted', 'subscription_deleted'],
+  ])('%s cancels the case', async (type, reason) => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    let event: StripeEventPayload;
+    if (type === 'invoice.voided') {
+      await stack.stripe.invoices.voidInvoice(s.invoiceId);
+      event = lastEvent(type, s.invoiceId);
+    } else if (type === 'invoice.marked_uncollectible') {
+      await stack.stripe.invoices.markUncollectible(s.invoiceId);
+      event = lastEvent(type, s.invoiceId);
+    } else {
+      await stack.stripe.subscriptions.cancel(s.subscriptionId);
+      event = lastEvent(type, s.subscriptionId);
+    }
+    const res = await json(await stack.deliver(event));
+    expect(res).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId] } });
+    const st = await until(s.invoiceId, 'cancelled', (x) => x.state === 'cancelled');
+    expect(st.outcome).toBe(reason);
+  });
+});
+
+describe('order and duplicates converge on one correct case', () => {
+  it('the same failure delivered many times, at once and later, makes one case and one email', async () => {
+    const s = await scenario();
+    const answers = await Promise.all([1, 2, 3, 4].map(() => stack.deliver(s.failed)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+    expect((await stack.deliver(s.failed)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    const st = await statusOf(s.invoiceId);
+    expect(st!.emails).toHaveLength(1);
+    expect(stack.outbox.messages().filter((m) => m.tags?.some((t) => t.value === s.invoiceId))).toHaveLength(1);
+    expect(await runsOf(s.workflowId)).toBe(1);
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
+  it('paid before failed: the case ends recovered, emails nobody, and a late redelivery starts no second run', async () => {
+    const s = await scenario();
+    await stack.stripe.invoices.pay(s.invoiceId, { paid_out_of_band: true });
+    const paid = await json(await stack.deliver(lastEvent('invoice.paid', s.invoiceId)));
+    expect(paid).toEqual({ status: 200, body: { received: true, signaled: [] } });
+
+    expect((await stack.deliver(s.failed)).status).toBe(200);
+    const result = await stack.client.workflow.getHandle(s.workflowId).result();
+    expect(result).toEqual({ state: 'recovered', outcome: 'paid_before_case_started' });
+    const st = await statusOf(s.invoiceId);
+    expect(st).toMatchObject({ state: 'recovered', emails: [], attempts: [] });
+
+    // Stripe delivers for days: the same failure again, after the case ended.
+    const again = await json(await stack.deliver(s.failed));
+    expect(again).toEqual({ status: 200, body: { received: true, workflowId: s.workflowId, ended: true } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await runsOf(s.workflowId)).toBe(1);
+    expect(stack.outbox.messages().filter((m) => m.tags?.some((t) => t.value === s.invoiceId))).toHaveLength(0);
+  });
+
+  it('card update before failure: the case retries at once with the new default card and recovers', async () => {
+    const s = await scenario();
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', { makeDefault: true });
+    for (const e of [lastEvent('payment_method.attached', paymentMethodId), lastEvent('customer.updated', s.customerId)]) {
+      expect(await json(await stack.deliver(e))).toEqual({ status: 200, body: { received: true, signaled: [] } });
+    }
+    expect(await exists(s.workflowId)).toBe(false);
+
+    expect((await stack.deliver(s.failed)).status).toBe(200);
+    const st = await until(s.invoiceId, 'recovered', (x) => x.state === 'recovered');
+    expect(st.attempts).toEqual([expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' })]);
+    expect(st.emails.map((e) => e.template)).toEqual(['payment_recovered']);
+    expect(st.outcome).toBe('card_updated');
+    const pi = await stack.stripe.paymentIntents.retrieve(s.paymentIntentId);
+    expect(pi.status).toBe('succeeded');
+    expect(pi.payment_method).toBe(paymentMethodId);
+  });
+
+  it('non-subscription and send_invoice invoices are acknowledged and skipped', async () => {
+    const s = await scenario();
+    const inv = s.failed.data.object as Record<string, unknown>;
+    const sendInvoice = { ...s.failed, id: `${s.failed.id}_si`, data: { object: { ...inv, collection_method: 'send_invoice' } } };
+    const oneOff = { ...s.failed, id: `${s.failed.id}_oo`, data: { object: { ...inv, parent: null } } };
+    expect(await json(await stack.deliver(sendInvoice))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('send_invoice') } });
+    expect(await json(await stack.deliver(oneOff))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('no subscription') } });
+    expect(await exists(s.workflowId)).toBe(false);
+  });
+});
+
+/** A TCP relay in front of the Temporal server that can be cut and restored on the same port. */
+async function relay(target: string) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<Socket>();
+  const { connect } = await import('node:net');
+  let server: Server | undefined;
+  let listenPort = 0;
+  const up = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((inbound) => {
+        const outbound = connect({ host, port });
+        sockets.add(inbound).add(outbound);
+        const drop = () => {
+          inbound.destroy();
+          outbound.destroy();
+          sockets.delete(inbound);
+          sockets.delete(outbound);
+        };
+        inbound.on('error', drop).on('close', drop).pipe(outbound);
+        outbound.on('error', drop).on('close', drop).pipe(inbound);
+      });
+      server.once('error', reject);
+      server.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (server!.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      if (!server) return resolve();
+      server.close(() => resolve());
+    });
+  await up();
+  return { address: () => `127.0.0.1:${listenPort}`, up, down };
+}
+
+describe('Temporal unreachable', () => {
+  it('answers 503 while Temporal is down, and the same event delivered again after recovery is taken', async () => {
+    const r = await relay(inject('temporalAddress'));
+    const connection = await Connection.connect({ address: r.address() });
+    const cases = new DunningClient(new Client({ connection, namespace: inject('temporalNamespace') }), stack.taskQueue, DEFAULT_POLICY, 1500);
+    const app = createApp({
+      stripe: stack.stripe,
+      cases,
+      webhookSecret: stack.webhookSecret,
+      apiToken: stack.apiToken,
+      linkSecret: stack.linkSecret,
+      publicBaseUrl: stack.baseUrl,
+      businessName: 'Acme',
+      log: () => undefined,
+    });
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+    const post = (event: object) => {
+      const payload = JSON.stringify(event);
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
+        body: payload,
+      });
+    };
+    try {
+      const s = await scenario();
+      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: false });
+      await r.down();
+
+      const t0 = Date.now();
+      const failed = await post(s.failed);
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
+      expect(Date.now() - t0, 'a dead cluster answers within the deadline').toBeLessThan(10_000);
+      expect((await post(lastEvent('payment_method.attached', paymentMethodId))).status).toBe(503);
+      expect(await exists(s.workflowId)).toBe(false); // nothing was half-taken
+
+      await r.up();
+      // Stripe delivers again; the first tries may still find the channel reconnecting.
+      const taken = await eventually(async () => {
+        const res = await post(s.failed);
+        return res.status === 200 ? ((await res.json()) as { workflowId: string }) : undefined;
+      }, 20_000, 'the redelivery to be taken');
+      expect(taken.workflowId).toBe(s.workflowId);
+      const st = await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+      expect(st.state).toBe('active');
+      await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await connection.close().catch(() => undefined);
+      await r.down();
+    }
+  });
+});
