@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import { deliverAppEvent, type AppWebhookTarget } from './appEvents';
 import { reserveCardAttemptVia } from './cardBudget';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
+import { createPacer } from './email/pacer';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
@@ -31,9 +32,14 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export function createEmailActivities(resend: Resend, settings: EmailSettings) {
+/** `ratePerSecond`: pace this worker's sends (see email/pacer.ts); unset: no pacing (tests). */
+export function createEmailActivities(resend: Resend, settings: EmailSettings, ratePerSecond?: number) {
+  const pace = ratePerSecond === undefined ? async () => undefined : createPacer(ratePerSecond);
   return {
-    sendDunningEmail: (input: DunningEmailInput) => sendDunningEmail(resend, settings, input, Date.now()),
+    sendDunningEmail: async (input: DunningEmailInput) => {
+      await pace();
+      return sendDunningEmail(resend, settings, input, Date.now());
+    },
   };
 }
 

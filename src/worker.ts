@@ -68,7 +68,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: emailTaskQueue(deps.taskQueue),
-    activities: createEmailActivities(deps.resend, deps.email),
+    activities: createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
     maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
   });
   return {
