@@ -14,6 +14,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -53,6 +54,15 @@ import type {
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
 } from './types';
+
+/**
+ * Behaviour changes that running cases must not see mid-flight (their histories recorded the old
+ * behaviour; replaying them with the new one would fail with a nondeterminism error). Each becomes
+ * deprecatePatch() once no case started before it is running (a case lasts endAfter, 14 days by
+ * default), and is removed after that. test/unit/replay.test.ts replays the older histories.
+ */
+const KEEP_OWED_STEPS_PATCH = 'replan-keeps-owed-steps';
+const SAME_CARD_UPDATE_ONCE_PATCH = 'same-card-update-once';
 
 export interface DunningInput {
   invoiceId: string;
@@ -248,6 +258,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       currency,
     });
     const now = Date.now();
+    // Steps already due but not yet run: those planned at the same instant as the retry that just
+    // declined (the day-12 final notice; the day-3 reminder of a temporary decline whose retry
+    // hour had passed). They are still owed; dropping them as "past" lost the final notice.
+    const owed = new Set(schedule.filter((s) => s.at <= now && !done.has(s.key)).map((s) => s.key));
     // The schedule is never restarted: it keeps its origin, and what lies in the past stays done.
     schedule = planSchedule(resolved, {
       startedAt,
@@ -255,7 +269,14 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       timeZone,
       networkRetryAfterMs: classification.networkRetryAfterMs,
       lastFailureAt,
-    }).filter((s) => s.at > now || done.has(s.key) || s.at === startedAt);
+    }).filter(
+      (s) =>
+        s.at > now ||
+        done.has(s.key) ||
+        s.at === startedAt ||
+        // Running cases recorded the old choice (the step dropped): they keep it on replay.
+        (owed.has(s.key) && patched(KEEP_OWED_STEPS_PATCH)),
+    );
   };
   replan();
   const endAt = () => schedule.find((s) => s.kind === 'end_action')?.at ?? startedAt + resolved.endAfterMs;
@@ -381,6 +402,18 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       cardUpdates += 1;
       const key = `retry:card_update_${cardUpdates}`;
       if (await attempt('payment_method_updated', key, update.paymentMethodId)) return recovered('card_updated');
+      // Stripe reports one new card several times (payment_method.attached, then customer.updated
+      // as it becomes the default), and the billing page may call the API too: a report of the
+      // card we were charging, arriving while we charged it, is the same news. Trying it again at
+      // once would charge the card a second time and send a second "new card declined" email.
+      const reportedMeanwhile = cardUpdate as PaymentMethodUpdatedSignal | undefined; // set by the handler during the await
+      if (
+        update.paymentMethodId &&
+        reportedMeanwhile?.paymentMethodId === update.paymentMethodId &&
+        patched(SAME_CARD_UPDATE_ONCE_PATCH)
+      ) {
+        cardUpdate = undefined;
+      }
       if (!cancellation && !paidElsewhere) {
         await sendEmail(`email:new_card_declined_${cardUpdates}`, 'new_card_declined');
       }

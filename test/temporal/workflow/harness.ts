@@ -1,0 +1,322 @@
+/**
+ * One time-skipping world per test file: the Java test server (test/setup/timeSkipping.ts), the
+ * real activities (activities/index.ts) with the real stripe and resend SDKs against the local
+ * Stripe sandbox and Resend outbox, and workers laid out as src/worker.ts lays them out (workflows
+ * and Stripe activities on the main queue, emails on `<queue>-email`).
+ *
+ * The workers are built here rather than with createWorkers() for two test-only needs, both off by
+ * default: `hooks.beforeRetryCharge` runs inside the retryCharge activity before the real one (to
+ * land a signal while a charge is in flight), and the workflow worker can be stopped and started
+ * again (to let a timer fire and a signal arrive before any worker sees either).
+ *
+ * Time: the test server's clock starts at the wall clock; `advanceToDayOfMonth` moves it to a known
+ * calendar position so that payday-shifted retries land on predictable days.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type Stripe from 'stripe';
+import { createActivities, createEmailActivities } from '../../../activities';
+import type { RetryChargeInput } from '../../../activities/types';
+import { DunningClient } from '../../../src/dunningClient';
+import { mapStripeEvent } from '../../../src/http/stripeEvents';
+import { createResendClient } from '../../../src/providers/resend';
+import { createStripeClient } from '../../../src/providers/stripe';
+import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../src/sandbox/resend';
+import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../src/sandbox/stripe';
+import { bundleWorkflows, emailTaskQueue } from '../../../src/worker';
+import type { DunningResult } from '../../../workflows/dunning';
+import { statusQuery, workflowIdForInvoice } from '../../../workflows/messages';
+import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
+import type { DunningStatus, PaymentFailedSignal } from '../../../workflows/types';
+import { createTimeSkippingEnv } from '../../setup/timeSkipping';
+import { historyToJSON } from '../../support/historyJson';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+const EMAIL_RATE_PER_SECOND = 50;
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export const HISTORIES_DIR = join(__dirname, '..', '..', 'histories');
+
+export interface Hooks {
+  /** Test-only: runs inside the retryCharge activity, before the real activity does anything. */
+  beforeRetryCharge?: (input: RetryChargeInput) => Promise<void>;
+}
+
+export interface Case {
+  scenario: ScenarioResult;
+  email: string;
+  workflowId: string;
+  handle: WorkflowHandle;
+  /** The paymentFailed signal the webhook would have sent for the scenario's failure. */
+  firstFailure: PaymentFailedSignal;
+  status(): Promise<DunningStatus>;
+  /** Awaits the end of the case; time skips while it waits. */
+  result(): Promise<DunningResult>;
+  /** What reached the outbox for this customer, oldest first, by template tag. */
+  sentTemplates(): string[];
+  sent(): OutboxMessage[];
+  /** Charges our activities made on this invoice (the scenario's own first attempt excluded). */
+  charges(): Promise<Charge[]>;
+}
+
+export interface Charge {
+  eventId: string;
+  paymentIntentId: string;
+  paymentMethodId: string;
+  fingerprint?: string;
+  outcome: 'succeeded' | 'failed';
+  idempotencyKey: string | null;
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  stripe: Stripe;
+  sandbox: StripeSandbox;
+  outbox: ResendOutbox;
+  hooks: Hooks;
+  /**
+   * A failed renewal in the sandbox, and its case started as the webhook starts it. With `record`,
+   * the case's history is written to test/histories/ when the harness closes (see recordHistories).
+   */
+  startCase(opts: Partial<ScenarioOptions> & { policy?: DunningPolicy; record?: string }): Promise<Case>;
+  /** Any workflow's history, written like a case's (e.g. a card's ledger). */
+  record(name: string, handle: WorkflowHandle): void;
+  /** Every charge our activities made (API-caused PaymentIntent outcomes in the sandbox). */
+  charges(): Promise<Charge[]>;
+  now(): Promise<number>;
+  /** Skips time to `at` (timers due before it fire, and their work completes, on the way). */
+  advanceTo(at: number): Promise<void>;
+  advanceBy(ms: number): Promise<void>;
+  /** Moves the clock to the next `day` of a month at `hour`:00 UTC, at least a day ahead. */
+  advanceToDayOfMonth(day: number, hour: number): Promise<number>;
+  stopWorkflowWorker(): Promise<void>;
+  startWorkflowWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the test server, sandbox, outbox and workers of one test file; `close()` stops them all. */
+export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?: number } } = {}): Promise<Harness> {
+  const taskQueue = `ts-dunning-${randomBytes(4).toString('hex')}`;
+  const [env, sandbox, outbox, bundle] = await Promise.all([
+    createTimeSkippingEnv(),
+    startStripeSandbox({ webhookSecret: `whsec_${randomBytes(24).toString('base64')}` }),
+    startResendOutbox({}),
+    bundleWorkflows(),
+  ]);
+  const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
+  const resend = createResendClient({ apiKey: 're_test', baseUrl: outbox.url });
+  const hooks: Hooks = {};
+
+  const real = createActivities({ stripe, temporal: env.client, taskQueue });
+  const activities: typeof real = {
+    ...real,
+    retryCharge: async (input) => {
+      await hooks.beforeRetryCharge?.(input);
+      return real.retryCharge(input);
+    },
+  };
+
+  const makeMain = (b: WorkflowBundleWithSourceMap) =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: b,
+      activities,
+      ...opts.workerOptions,
+    });
+  let main = await makeMain(bundle);
+  let mainRunning: Promise<void> | undefined = main.run();
+  const email = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: emailTaskQueue(taskQueue),
+    activities: createEmailActivities(resend, {
+      from: 'Acme Billing <billing@acme.test>',
+      replyTo: 'support@acme.test',
+      businessName: 'Acme',
+      publicBaseUrl: 'http://127.0.0.1:1',
+      linkSecret: randomBytes(32).toString('hex'),
+      linkTtlDays: 30,
+    }, EMAIL_RATE_PER_SECOND),
+    maxTaskQueueActivitiesPerSecond: EMAIL_RATE_PER_SECOND,
+  });
+  const emailRunning = email.run();
+
+  const pmCache = new Map<string, Stripe.PaymentMethod>();
+  const paymentMethod = async (id: string) => {
+    let pm = pmCache.get(id);
+    if (!pm) {
+      pm = await stripe.paymentMethods.retrieve(id);
+      pmCache.set(id, pm);
+    }
+    return pm;
+  };
+
+  const charges = async (): Promise<Charge[]> => {
+    const out: Charge[] = [];
+    for (const { event } of sandbox.events()) {
+      if (event.type !== 'payment_intent.succeeded' && event.type !== 'payment_intent.payment_failed') continue;
+      // Our activities call the API; the scenario's own first attempt is automatic (no request).
+      if (event.request.id === null) continue;
+      const pi = event.data.object as Stripe.PaymentIntent;
+      const pmId = typeof pi.payment_method === 'string' ? pi.payment_method : pi.payment_method!.id;
+      const pm = await paymentMethod(pmId);
+      out.push({
+        eventId: event.id,
+        paymentIntentId: pi.id,
+        paymentMethodId: pmId,
+        fingerprint: pm.card?.fingerprint ?? undefined,
+        outcome: event.type === 'payment_intent.succeeded' ? 'succeeded' : 'failed',
+        idempotencyKey: event.request.idempotency_key,
+      });
+    }
+    return out;
+  };
+
+  const now = () => env.currentTimeMs();
+  const advanceTo = async (at: number) => {
+    const current = await now();
+    if (at > current) await env.sleep(at - current);
+  };
+
+  let caseCount = 0;
+  const recorded: Array<{ name: string; handle: WorkflowHandle }> = [];
+  const harness: Harness = {
+    env,
+    taskQueue,
+    stripe,
+    sandbox,
+    outbox,
+    hooks,
+    charges,
+    now,
+    advanceTo,
+    advanceBy: async (ms) => env.sleep(ms),
+    async advanceToDayOfMonth(day, hour) {
+      const current = await now();
+      const d = new Date(current + DAY);
+      let target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), day, hour);
+      if (target <= current + DAY) target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, day, hour);
+      await advanceTo(target);
+      return target;
+    },
+    async stopWorkflowWorker() {
+      main.shutdown();
+      await mainRunning;
+      mainRunning = undefined;
+    },
+    async startWorkflowWorker() {
+      main = await makeMain(bundle);
+      mainRunning = main.run();
+    },
+    record(name, handle) {
+      recorded.push({ name, handle });
+    },
+    async startCase({ record, ...o }) {
+      caseCount += 1;
+      const email = o.email ?? `customer-${caseCount}-${randomBytes(3).toString('hex')}@example.com`;
+      const scenario = await sandbox.createFailedInvoiceScenario({
+        amount: 2900,
+        currency: 'usd',
+        ...o,
+        email,
+      });
+      // What the webhook would signal: the sandbox's own invoice.payment_failed event, mapped by the
+      // webhook's own mapping, sent with the client's signal-with-start.
+      const failedEvent = sandbox
+        .events()
+        .find((e) => e.event.type === 'invoice.payment_failed' && (e.event.data.object as { id: string }).id === scenario.invoiceId);
+      const action = mapStripeEvent(failedEvent!.event as unknown as Stripe.Event);
+      if (action.kind !== 'payment_failed') throw new Error(`unexpected mapping: ${action.kind}`);
+      const cases = new DunningClient(env.client, taskQueue, o.policy ?? DEFAULT_POLICY);
+      await cases.paymentFailed(action.signal);
+      const workflowId = workflowIdForInvoice(scenario.invoiceId);
+      const handle = env.client.workflow.getHandle(workflowId);
+      if (record) recorded.push({ name: record, handle });
+      const sent = () => outbox.messages().filter((m) => m.to.includes(email));
+      return {
+        scenario,
+        email,
+        workflowId,
+        handle,
+        firstFailure: action.signal,
+        status: () => handle.query(statusQuery),
+        result: () => handle.result() as Promise<DunningResult>,
+        sent,
+        sentTemplates: () => sent().map((m) => m.tags.find((t) => t.name === 'template')?.value ?? '?'),
+        charges: async () => (await charges()).filter((c) => c.paymentIntentId === scenario.paymentIntentId),
+      };
+    },
+    async close() {
+      await recordHistories(recorded);
+      main.shutdown();
+      email.shutdown();
+      await Promise.allSettled([mainRunning, emailRunning]);
+      await env.teardown();
+      await sandbox.close();
+      await outbox.close();
+    },
+  };
+  return harness;
+}
+
+/**
+ * RECORD_HISTORIES=<label> (`1` means `current`) writes each recorded case's history, once it has
+ * ended, to test/histories/<name>.<label>.json in the JSON form Temporal's tools use. Histories of
+ * older code are kept under their own label: test/unit/replay.test.ts replays them all against the
+ * current workflow code, so a change that would break a running case fails CI.
+ */
+async function recordHistories(cases: Array<{ name: string; handle: WorkflowHandle }>): Promise<void> {
+  const label = process.env.RECORD_HISTORIES === '1' ? 'current' : process.env.RECORD_HISTORIES;
+  if (!label) return;
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  for (const { name, handle } of cases) {
+    // A test that failed half-way left its case running: let it end (time skips) so the history is whole.
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
+    const file = join(HISTORIES_DIR, `${name}.${label}.json`);
+    writeFileSync(file, `${historyToJSON(history)}\n`);
+    console.log(`[history] ${file}: ${history.events?.length ?? 0} events`);
+  }
+}
+
+/** Polls (wall clock; the test server's time does not move meanwhile) until `fn` returns a value. */
+export async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Email template names as the outbox tags them (`payment_failed.generic` → `payment_failed_generic`). */
+export const tag = (template: string): string => template.replace(/\./g, '_');
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * An ISO time to the minute. The test server's clock is frozen between skips but real time still
+ * runs, so an instant recorded by the workflow is the planned one plus a few milliseconds.
+ */
+export const minute = (t: string | number): string => {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  return new Date(Math.round(ms / 60_000) * 60_000).toISOString().slice(0, 16);
+};

@@ -1,0 +1,67 @@
+/**
+ * Replay safety: every history in test/histories/ (recorded from the time-skipping workflow tests,
+ * RECORD_HISTORIES=<label>, see test/temporal/workflow/harness.ts) is replayed against the current
+ * workflow code. A change to workflows/** that would make a running case take a different path
+ * (a new activity, timer or email where the history has another) fails here with a
+ * DeterminismViolationError, unless it is guarded by patched(). Needs no Temporal server.
+ *
+ * Histories are never rewritten: those of older code stay, next to newer ones under a new label.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { bundleWorkflows } from '../../src/worker';
+import { historyFromJSON, type History } from '../support/historyJson';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+const DIR = join(__dirname, '..', 'histories');
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+const load = (file: string): { workflowId: string; history: History } => ({
+  // Histories do not carry their workflow id; the workflow only uses it in idempotency keys.
+  workflowId: `replay-${file.replace(/\.json$/, '')}`,
+  history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))),
+});
+
+const EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED = 2;
+
+describe('replay of recorded histories', () => {
+  it('has the main paths recorded, each a finished workflow', () => {
+    const names = new Set(files.map((f) => f.replace(/\.[^.]+\.json$/, '')));
+    for (const path of [
+      'recovered-scheduled-retry',
+      'recovered-card-update',
+      'recovered-paid-elsewhere',
+      'recovered-hard-decline-card-update',
+      'exhausted-default',
+      'exhausted-mark-uncollectible',
+      'cancelled',
+      'mac03-signal',
+      'card-budget-ledger',
+    ]) {
+      expect(names, path).toContain(path);
+    }
+    for (const f of files) {
+      const events = load(f).history.events ?? [];
+      expect(Number(events.at(-1)?.eventType), f).toBe(EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    }
+  });
+
+  it('replays every history against the current workflow code', async () => {
+    const workflowBundle = await bundleWorkflows();
+    const results: Array<{ workflowId: string; error?: string }> = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle }, files.map(load))) {
+      results.push({ workflowId: r.workflowId, error: r.error ? `${r.error.name}: ${r.error.message}` : undefined });
+    }
+    expect(results).toHaveLength(files.length);
+    expect(results.filter((r) => r.error)).toEqual([]);
+  }, 120_000);
+});
