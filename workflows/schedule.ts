@@ -31,6 +31,12 @@ export interface PlanContext {
   networkRetryAfterMs?: number;
   /** Defaults to startedAt. */
   lastFailureAt?: number;
+  /**
+   * Retries closer than this to an earlier planned retry are dropped: once smart timing moves
+   * retries onto a payday, a second one a few hours later only costs the customer a decline and
+   * the card a reattempt. Default 0 (only identical instants collapse), for cases planned before.
+   */
+  minRetryGapMs?: number;
 }
 
 /** On equal times: try the card first, so a success makes the email at the same instant moot. */
@@ -154,7 +160,7 @@ export function nextPaydayAt(afterMs: number, paydays: number[], hour: number, t
  *   and never slips a whole day).
  * - never earlier than lastFailureAt + networkRetryAfterMs (Mastercard MAC 24-30 wait).
  * - a retry that cannot happen before the end action is dropped; retries landing on the same
- *   instant collapse into the first one (its key is kept).
+ *   instant, or within minRetryGapMs of each other, collapse into the first one (its key is kept).
  * restrict_access comes at startedAt + grace when grace < endAfter; at the end the end action
  * implies restriction, so only end_action is emitted.
  */
@@ -189,7 +195,7 @@ export function planSchedule(policy: ResolvedPolicy, ctx: PlanContext): PlannedS
       entry = { key: `final_notice@${label}`, kind: 'final_notice', at: nominal };
     } else if (retryable) {
       const at = retryTime(nominal, policy, ctx.category, tz, endAt, retryFloor);
-      if (at === undefined || retryTimes.has(at)) return;
+      if (at === undefined || [...retryTimes].some((t) => Math.abs(t - at) < Math.max(1, ctx.minRetryGapMs ?? 0))) return;
       retryTimes.add(at);
       entry = { key: `retry@${label}`, kind: 'retry', at };
     }

@@ -266,3 +266,19 @@ describe('planSchedule: categories and the end', () => {
     expect(planSchedule(resolved('insufficient_funds'), ctx)).toEqual(planSchedule(resolved('insufficient_funds'), ctx));
   });
 });
+
+describe('minimum gap between retries', () => {
+  it('drops a payday retry a few hours after another one, and keeps them without a gap', () => {
+    const policy = resolved('insufficient_funds');
+    // Started 3 Jan 12:00 UTC: retries at 3d/5d/8d move to the 15th 09:00; the 12d retry's nominal
+    // time (15th 12:00) is past that payday's hour, and the next payday is after the end.
+    const startedAt = Date.UTC(2026, 0, 3, 12, 0, 0);
+    const ctx = { startedAt, category: 'insufficient_funds' as const, timeZone: 'UTC' };
+    const withoutGap = planSchedule(policy, ctx).filter((s) => s.kind === 'retry').map((s) => iso(s.at));
+    expect(withoutGap).toEqual(['2026-01-15T09:00:00.000Z', '2026-01-15T12:00:00.000Z']);
+    const withGap = planSchedule(policy, { ...ctx, minRetryGapMs: 12 * 3600_000 })
+      .filter((s) => s.kind === 'retry')
+      .map((s) => iso(s.at));
+    expect(withGap).toEqual(['2026-01-15T09:00:00.000Z']);
+  });
+});
