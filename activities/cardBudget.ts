@@ -17,7 +17,7 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string): Reserv
     const cardKey = card.fingerprint ?? card.paymentMethodId;
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
     const handle = await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
-      workflowId: cardBudgetWorkflowId(cardKey),
+      workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
       taskQueue,
       args: [],
       signal: openLedgerSignal,

@@ -17,7 +17,12 @@ import {
 import { BUDGET_WINDOW_MS, prune, reserve, VISA_MAX_REATTEMPTS, type LedgerState } from './cardBudgetLedger';
 
 export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
-export const cardBudgetWorkflowId = (cardKey: string): string => `card-budget-${cardKey}`;
+/**
+ * One ledger per card and per deployment (task queue): the ledger runs where its cases run, so two
+ * deployments sharing a namespace (staging and production, two products) never wait on each
+ * other's workers. Visa counts reattempts per merchant, which is what a deployment is.
+ */
+export const cardBudgetWorkflowId = (taskQueue: string, cardKey: string): string => `card-budget:${taskQueue}:${cardKey}`;
 
 export interface ReserveAttemptRequest {
   /** The charge's idempotency key: a retried activity is granted again without using budget. */

@@ -179,33 +179,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       workers?.shutdown();
       await running;
       await workerConnection?.close();
-      await endCardLedgers(client, taskQueue);
       await sandbox.close();
       await outbox.close();
       await connection.close();
     },
   };
-}
-
-/**
- * Card retry ledgers (`card-budget-<fingerprint>`) are one per card in the whole namespace, and
- * live on the task queue of the stack that first charged the card. The sandbox's test cards share
- * fingerprints across test files, so a ledger left running on a closed stack's queue would leave
- * every later charge of that card (in another file) waiting for a worker that is gone. A closing
- * stack ends its ledgers; the next charge starts a fresh one on its own queue.
- */
-async function endCardLedgers(client: Client, taskQueue: string): Promise<void> {
-  try {
-    const query = `WorkflowType = 'cardRetryBudgetWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
-    for await (const wf of client.workflow.list({ query })) {
-      await client.workflow
-        .getHandle(wf.workflowId, wf.runId)
-        .terminate('test stack closed')
-        .catch(() => undefined);
-    }
-  } catch {
-    // best effort
-  }
 }
 
 /** Polls until `fn` returns a value (not undefined) or the time is up. */

@@ -76,7 +76,7 @@ describe('Visa budget shared by every case on one card', () => {
     expect(firstSkip).toBeGreaterThanOrEqual(lastCharge - 60_000);
 
     // The ledger agrees.
-    const ledgerHandle = h.env.client.workflow.getHandle(cardBudgetWorkflowId(fingerprint!));
+    const ledgerHandle = h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, fingerprint!));
     const ledger = await ledgerHandle.query(ledgerQuery);
     h.record('card-budget-ledger', ledgerHandle);
     expect(ledger.entries).toHaveLength(VISA_MAX_REATTEMPTS);
