@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Resend } from 'resend';
 import { updateLinkUrl } from '../../src/links/updateLinkToken';
 import type { DunningEmailInput } from '../types';
@@ -17,7 +18,8 @@ export interface EmailSettings {
 export function resolveTemplate(input: Pick<DunningEmailInput, 'template' | 'declineCategory'>): TemplateName {
   if (input.template === 'payment_failed') return templateForCategory(input.declineCategory);
   if ((TEMPLATE_NAMES as readonly string[]).includes(input.template)) return input.template as TemplateName;
-  throw new Error(`unknown email template ${input.template}`);
+  // A policy naming a template we do not have: no retry will make it exist.
+  throw ApplicationFailure.nonRetryable(`unknown email template ${input.template}`, 'EmailUnknownTemplate');
 }
 
 /** Renders one dunning email (with a fresh signed update link) and sends it through Resend. */
@@ -33,6 +35,8 @@ export async function sendDunningEmail(
     customerId: input.customerId,
     invoiceId: input.invoiceId,
     exp: Math.floor(nowMs / 1000) + settings.linkTtlDays * 86_400,
+    // The bank wants the customer to confirm this payment: the invoice page does that, not the portal.
+    purpose: template === 'payment_failed.authentication' ? 'pay' : 'update',
   });
   const { subject, html, text } = renderEmail(template, locale, {
     businessName: settings.businessName,

@@ -49,26 +49,40 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
       }
       return badLinkPage(res);
     }
-    const { customerId, invoiceId } = check.claims;
-    try {
-      const session = await deps.stripe.billingPortal.sessions.create({
-        customer: customerId,
-        return_url: `${deps.publicBaseUrl}/billing/done`,
-        flow_data: { type: 'payment_method_update' },
-      });
-      deps.metrics.linkVisits.inc({ result: 'portal' });
-      return res.redirect(302, session.url);
-    } catch (err) {
-      deps.log('billing portal session failed; falling back to the hosted invoice page', { customerId, error: String(err) });
-    }
-    try {
-      const invoice = await deps.stripe.invoices.retrieve(invoiceId);
-      if (invoice.hosted_invoice_url) {
-        deps.metrics.linkVisits.inc({ result: 'hosted_invoice' });
-        return res.redirect(302, invoice.hosted_invoice_url);
+    const { customerId, invoiceId, purpose } = check.claims;
+    const portal = async (): Promise<string | undefined> => {
+      try {
+        const session = await deps.stripe.billingPortal.sessions.create({
+          customer: customerId,
+          return_url: `${deps.publicBaseUrl}/billing/done`,
+          flow_data: { type: 'payment_method_update' },
+        });
+        return session.url;
+      } catch (err) {
+        deps.log('billing portal session failed', { customerId, error: String(err) });
+        return undefined;
       }
-    } catch (err) {
-      deps.log('hosted invoice page unavailable', { invoiceId, error: String(err) });
+    };
+    const hostedInvoice = async (): Promise<string | undefined> => {
+      try {
+        return (await deps.stripe.invoices.retrieve(invoiceId)).hosted_invoice_url ?? undefined;
+      } catch (err) {
+        deps.log('hosted invoice page unavailable', { invoiceId, error: String(err) });
+        return undefined;
+      }
+    };
+    // Each is the other's fallback: an update link prefers the portal, a "confirm payment" link
+    // (3-D Secure) the invoice page, where the bank's challenge runs.
+    const order =
+      purpose === 'pay'
+        ? ([['hosted_invoice', hostedInvoice], ['portal', portal]] as const)
+        : ([['portal', portal], ['hosted_invoice', hostedInvoice]] as const);
+    for (const [result, open] of order) {
+      const url = await open();
+      if (url) {
+        deps.metrics.linkVisits.inc({ result });
+        return res.redirect(302, url);
+      }
     }
     deps.metrics.linkVisits.inc({ result: 'unavailable' });
     unavailablePage(res);

@@ -10,6 +10,11 @@ export interface LinkClaims {
   invoiceId: string;
   /** Expiry, epoch seconds. */
   exp: number;
+  /**
+   * `pay`: the customer must confirm the payment (3-D Secure), which happens on the invoice's
+   * hosted page; default: update the payment method in the Billing Portal.
+   */
+  purpose?: 'update' | 'pay';
 }
 
 export type LinkCheck =
@@ -19,9 +24,8 @@ export type LinkCheck =
 const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
 export function createLinkToken(secret: string, claims: LinkClaims): string {
-  const payload = Buffer.from(JSON.stringify({ c: claims.customerId, i: claims.invoiceId, e: claims.exp })).toString(
-    'base64url',
-  );
+  const fields = { c: claims.customerId, i: claims.invoiceId, e: claims.exp, ...(claims.purpose === 'pay' ? { p: 'pay' } : {}) };
+  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${payload}.${sign(secret, payload)}`;
 }
 
@@ -38,9 +42,9 @@ export function verifyLinkToken(secret: string, token: string, nowSeconds: numbe
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const r = raw as { c?: unknown; i?: unknown; e?: unknown };
+  const r = raw as { c?: unknown; i?: unknown; e?: unknown; p?: unknown };
   if (typeof r.c !== 'string' || typeof r.i !== 'string' || typeof r.e !== 'number') return { ok: false, reason: 'malformed' };
-  const claims = { customerId: r.c, invoiceId: r.i, exp: r.e };
+  const claims: LinkClaims = { customerId: r.c, invoiceId: r.i, exp: r.e, purpose: r.p === 'pay' ? 'pay' : 'update' };
   if (claims.exp < nowSeconds) return { ok: false, reason: 'expired', claims };
   return { ok: true, claims };
 }

@@ -49,6 +49,19 @@ describe('update link', () => {
     expect((await fetch(a)).status).toBe(200);
   });
 
+  it('a "confirm payment" link (3-D Secure) opens the hosted invoice page, the portal as its fallback', async () => {
+    const pay = createLinkToken(stack.linkSecret, { customerId: scenario.customerId, invoiceId: scenario.invoiceId, exp: now() + 3600, purpose: 'pay' });
+    const before = portalSessions();
+    const res = await visit(pay);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(scenario.hostedInvoiceUrl);
+    expect(portalSessions()).toBe(before);
+    stack.sandbox.injectFault({ pathPattern: '^GET /v1/invoices/', status: 500, count: 5 });
+    const fallback = await visit(pay);
+    expect(fallback.status).toBe(302);
+    expect(fallback.headers.get('location')).toMatch(new RegExp(`^${stack.sandbox.url}/_sandbox/portal/bps_`));
+  });
+
   it('portal failing: 302 to the hosted invoice page', async () => {
     stack.sandbox.injectFault({ pathPattern: '^POST /v1/billing_portal/sessions$', status: 500, count: 5 });
     const res = await visit(token());
