@@ -23,7 +23,7 @@ const firstEmail = async (c: { status(): Promise<import('../../../workflows/type
   }, 'the first email');
 
 describe('exhausted', () => {
-  it('default policy: four payday-aware retries, reminders, final notice, then the subscription is canceled', async () => {
+  it('default policy: payday-aware retries at least 12 h apart, reminders, final notice, then the subscription is canceled', async () => {
     const t0 = await h.advanceToDayOfMonth(10, 12);
     const y = new Date(t0).getUTCFullYear();
     const m = new Date(t0).getUTCMonth();
@@ -32,14 +32,15 @@ describe('exhausted', () => {
     const start = Date.parse(first.startedAt);
     expect(first.declineCategory).toBe('insufficient_funds');
 
-    // Just after the first retry (moved to payday, the 15th at 09:00 UTC): declined, next one at noon.
+    // Just after the first retry (moved to payday, the 15th at 09:00 UTC): declined. The day-5
+    // retry (the 15th at noon: the next payday is after the end) is too close to it and dropped.
     await h.advanceTo(Date.UTC(y, m, 15, 9, 30));
     const afterFirstRetry = await c.status();
     expect(afterFirstRetry.attempts).toEqual([
       { at: expect.any(String), trigger: 'schedule', outcome: 'declined', declineCode: 'insufficient_funds' },
     ]);
     expect(minute(afterFirstRetry.attempts[0]!.at)).toBe(minute(Date.UTC(y, m, 15, 9)));
-    expect(afterFirstRetry.nextAction).toEqual({ kind: 'retry', at: iso(start + 5 * DAY) });
+    expect(afterFirstRetry.nextAction).toEqual({ kind: 'email', at: iso(start + 7 * DAY) });
     expect(afterFirstRetry.state).toBe('active');
 
     // Day 13: every retry declined, the final notice is out, the end action is next.
@@ -47,7 +48,6 @@ describe('exhausted', () => {
     const day13 = await c.status();
     expect(day13.attempts.map((a) => [minute(a.at), a.outcome])).toEqual([
       [minute(Date.UTC(y, m, 15, 9)), 'declined'],
-      [minute(start + 5 * DAY), 'declined'],
       [minute(start + 8 * DAY), 'declined'],
       [minute(start + 12 * DAY), 'declined'],
     ]);
@@ -73,7 +73,7 @@ describe('exhausted', () => {
       'subscription_ended',
     ]);
     expect(c.sentTemplates()).toEqual([tag('payment_failed.insufficient_funds'), 'reminder', 'reminder', 'final_notice', 'subscription_ended']);
-    expect((await c.charges()).map((x) => x.outcome)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect((await c.charges()).map((x) => x.outcome)).toEqual(['failed', 'failed', 'failed']);
     const sub = await h.stripe.subscriptions.retrieve(c.scenario.subscriptionId);
     expect(sub.status).toBe('canceled');
     expect((await h.stripe.invoices.retrieve(c.scenario.invoiceId)).status).toBe('open');

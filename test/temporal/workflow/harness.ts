@@ -14,10 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
 import { createActivities, createEmailActivities } from '../../../activities';
 import type { RetryChargeInput } from '../../../activities/types';
@@ -86,6 +89,8 @@ export interface Harness {
   sandbox: StripeSandbox;
   outbox: ResendOutbox;
   hooks: Hooks;
+  /** Events the SaaS app received (APP_WEBHOOK_URL), each verified with the standardwebhooks package. */
+  appEvents(): Array<{ type: string; data: Record<string, unknown>; receivedAt: number }>;
   /**
    * A failed renewal in the sandbox, and its case started as the webhook starts it. With `record`,
    * the case's history is written to test/histories/ when the harness closes (see recordHistories).
@@ -119,7 +124,8 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
   const resend = createResendClient({ apiKey: 're_test', baseUrl: outbox.url });
   const hooks: Hooks = {};
 
-  const real = createActivities({ stripe, temporal: env.client, taskQueue });
+  const app = await startAppReceiver(() => env.currentTimeMs());
+  const real = createActivities({ stripe, temporal: env.client, taskQueue, appWebhook: { url: app.url, secret: app.secret } });
   const activities: typeof real = {
     ...real,
     retryCharge: async (input) => {
@@ -199,6 +205,7 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
     sandbox,
     outbox,
     hooks,
+    appEvents: () => [...app.events],
     charges,
     now,
     advanceTo,
@@ -266,9 +273,39 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
       await env.teardown();
       await sandbox.close();
       await outbox.close();
+      await app.close();
     },
   };
   return harness;
+}
+
+/** The SaaS app's end of the outgoing events: verifies each delivery as a real receiver would. */
+async function startAppReceiver(clock: () => Promise<number>) {
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const verifier = new Webhook(secret);
+  const events: Array<{ type: string; data: Record<string, unknown>; receivedAt: number }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        const payload = verifier.verify(body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+        events.push({ type: payload.type, data: payload.data, receivedAt: await clock() });
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    secret,
+    events,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**
