@@ -140,6 +140,14 @@ describe('thin slice', () => {
     expect(after!.emails).toHaveLength(1);
     expect(s.declineCategory).toBe('temporary');
     expect(stack.outbox.messages().filter((m) => m.to.includes('twice@example.com'))).toHaveLength(1);
+    // The Web UI's questions work: "active cases of this customer blocked on a temporary decline".
+    const query = `DunningState = 'active' AND DunningDeclineCategory = 'temporary' AND DunningCustomerId = '${scenario.customerId}'`;
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
+      return ids.length ? ids : undefined;
+    }, 15_000, 'the case by search attributes');
+    expect(found).toEqual([`dunning-${scenario.invoiceId}`]);
     const runs = [];
     for await (const wf of stack.client.workflow.list({ query: `WorkflowId = 'dunning-${scenario.invoiceId}'` })) runs.push(wf);
     expect(runs.length).toBeLessThanOrEqual(1);
