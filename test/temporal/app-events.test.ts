@@ -7,7 +7,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DunningStatus } from '../../workflows/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 interface Received {
@@ -59,10 +58,7 @@ const delivered = (invoiceId: string) =>
     .map((r) => ({ r, event: new Webhook(secret).verify(r.body, headersOf(r)) as AppEvent }))
     .filter((x) => x.event.data.invoiceId === invoiceId);
 
-async function statusOf(invoiceId: string): Promise<DunningStatus | undefined> {
-  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
-  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
-}
+const statusOf = (invoiceId: string) => stack.status(invoiceId);
 
 describe('events to the SaaS app', () => {
   it('dunning.started and dunning.recovered, verified with standardwebhooks, delivered after the app failed at first', async () => {

@@ -7,15 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DunningStatus } from '../../workflows/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
-async function statusOf(stack: Stack, invoiceId: string): Promise<DunningStatus | undefined> {
-  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
-  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
-}
 const until = (stack: Stack, invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs = 30_000) =>
-  eventually(async () => {
-    const s = await statusOf(stack, invoiceId);
-    return s && ok(s) ? s : undefined;
-  }, timeoutMs, what);
+  stack.untilStatus(invoiceId, what, ok, timeoutMs);
 
 describe('Resend failing', () => {
   let stack: Stack;

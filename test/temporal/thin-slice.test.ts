@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripeSignatureHeader } from '../../src/sandbox/stripe';
-import type { DunningStatus } from '../../workflows/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -16,10 +15,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function statusOf(invoiceId: string): Promise<DunningStatus | undefined> {
-  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
-  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
-}
+const statusOf = (invoiceId: string) => stack.status(invoiceId);
 
 describe('thin slice', () => {
   it('a failed payment becomes a case, emails the customer, and a card update recovers it', async () => {

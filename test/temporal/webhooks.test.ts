@@ -24,15 +24,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function statusOf(invoiceId: string): Promise<DunningStatus | undefined> {
-  const res = await stack.api(`/api/invoices/${invoiceId}/dunning`);
-  return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
-}
-const until = (invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs = 20_000) =>
-  eventually(async () => {
-    const s = await statusOf(invoiceId);
-    return s && ok(s) ? s : undefined;
-  }, timeoutMs, what);
+const statusOf = (invoiceId: string) => stack.status(invoiceId);
+const until = (invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs?: number) =>
+  stack.untilStatus(invoiceId, what, ok, timeoutMs);
 
 async function runsOf(workflowId: string): Promise<number> {
   let n = 0;

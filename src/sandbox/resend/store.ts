@@ -9,22 +9,11 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidEmailRequest } from './validate-email';
 
-export interface OutboxMessage {
+export interface OutboxMessage extends ValidEmailRequest {
   /** UUID, like Resend's email ids. */
   id: string;
   /** ISO-8601. */
   createdAt: string;
-  from: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  replyTo: string[];
-  subject: string;
-  html: string | null;
-  text: string | null;
-  tags: { name: string; value: string }[];
-  headers: Record<string, string>;
-  scheduledAt: string | null;
   /** The `Idempotency-Key` it was sent with, and a hash of the request body it guarded. */
   idempotency?: { key: string; bodyHash: string };
 }

@@ -24,6 +24,7 @@ import { freePort } from '../../../src/toolchain/ports';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
+import type { DunningStatus } from '../../../workflows/types';
 
 export interface Stack {
   baseUrl: string;
@@ -38,6 +39,10 @@ export interface Stack {
   cases: DunningClient;
   /** Authorised fetch against the API. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** The case over the API (`GET /api/invoices/:id/dunning`); undefined while there is none. */
+  status(invoiceId: string): Promise<DunningStatus | undefined>;
+  /** Polls the case over the API until `ok` holds. */
+  untilStatus(invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs?: number): Promise<DunningStatus>;
   /**
    * POSTs a Stripe event (object or exact payload) to the webhook route, signed with the stack's
    * secret (or `opts.secret`), at `opts.timestamp` (epoch seconds, default now).
@@ -139,6 +144,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
 
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
+  const status = async (invoiceId: string): Promise<DunningStatus | undefined> => {
+    const res = await api(`/api/invoices/${invoiceId}/dunning`);
+    return res.status === 200 ? ((await res.json()) as DunningStatus) : undefined;
+  };
+
   return {
     baseUrl,
     apiToken,
@@ -150,11 +165,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     outbox,
     client,
     cases,
-    api: (path, init = {}) =>
-      fetch(`${baseUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-      }),
+    api,
+    status,
+    untilStatus: (invoiceId, what, ok, timeoutMs = 20_000) =>
+      eventually(
+        async () => {
+          const s = await status(invoiceId);
+          return s && ok(s) ? s : undefined;
+        },
+        timeoutMs,
+        what,
+      ),
     deliver: (event, o = {}) => {
       const payload = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
       return fetch(`${baseUrl}/webhooks/stripe`, {

@@ -266,14 +266,17 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
       };
     },
     async close() {
-      await recordHistories(recorded);
-      main.shutdown();
-      email.shutdown();
-      await Promise.allSettled([mainRunning, emailRunning]);
-      await env.teardown();
-      await sandbox.close();
-      await outbox.close();
-      await app.close();
+      try {
+        await recordHistories(recorded);
+      } finally {
+        // A test that failed with the workflow worker stopped must not leave the JVM behind.
+        for (const w of [main, email]) if (w.getState() === 'RUNNING') w.shutdown();
+        await Promise.allSettled([mainRunning, emailRunning]);
+        await env.teardown();
+        await sandbox.close();
+        await outbox.close();
+        await app.close();
+      }
     },
   };
   return harness;

@@ -66,15 +66,21 @@ describe('signal races', () => {
     expect(retryAt).toBe(Date.UTC(new Date(t0).getUTCFullYear(), new Date(t0).getUTCMonth(), 8, 9));
 
     // No worker: the timer fires and the signal arrives; the next worker sees both in one task.
-    await h.stopWorkflowWorker();
-    const skipping = h.advanceTo(retryAt + HOUR);
     const firedCount = async () => ((await c.handle.fetchHistory()).events ?? []).filter((e) => Number(e.eventType) === EventType.TimerFired).length;
+    // Counted before time moves: under load the timer can fire before a later count would run.
     const firedBefore = await firedCount();
-    // The retry timer fires (time moves to it and stops there: the workflow task it creates is pending).
-    await until(async () => ((await firedCount()) > firedBefore ? true : undefined), 'the retry timer to fire');
-    const { paymentMethodId } = await h.sandbox.attachTestPaymentMethod(c.scenario.customerId, 'pm_card_visa');
-    await c.handle.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId, occurredAt: iso(retryAt) });
-    await h.startWorkflowWorker();
+    await h.stopWorkflowWorker();
+    let paymentMethodId: string;
+    const skipping = h.advanceTo(retryAt + HOUR);
+    try {
+      // The retry timer fires (time moves to it and stops there: the workflow task it creates is pending).
+      await until(async () => ((await firedCount()) > firedBefore ? true : undefined), 'the retry timer to fire');
+      ({ paymentMethodId } = await h.sandbox.attachTestPaymentMethod(c.scenario.customerId, 'pm_card_visa'));
+      await c.handle.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId, occurredAt: iso(retryAt) });
+    } finally {
+      // Whatever happened, the other tests of this file need a worker.
+      await h.startWorkflowWorker();
+    }
     await skipping;
 
     expect(await c.result()).toEqual({ state: 'recovered', outcome: expect.stringMatching(/^(card_updated|retry_succeeded)$/) });
