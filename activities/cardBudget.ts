@@ -1,11 +1,16 @@
 import type { Client } from '@temporalio/client';
 import {
+  blockCardSignal,
   CARD_BUDGET_WORKFLOW_TYPE,
   cardBudgetWorkflowId,
   openLedgerSignal,
   reserveAttemptUpdate,
 } from '../workflows/cardBudget';
-import type { ReserveCardAttempt } from './stripe/retryCharge';
+import type { CardFacts } from './types';
+import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
+
+/** The card's ledger key: its fingerprint (the physical card), else the payment method. */
+const cardKeyOf = (card: CardFacts): string | undefined => card.fingerprint ?? card.paymentMethodId;
 
 /**
  * Reserves a reattempt in the card's ledger workflow (created on first use by signal-with-start).
@@ -14,7 +19,7 @@ import type { ReserveCardAttempt } from './stripe/retryCharge';
  */
 export function reserveCardAttemptVia(client: Client, taskQueue: string): ReserveCardAttempt {
   return async (card, key) => {
-    const cardKey = card.fingerprint ?? card.paymentMethodId;
+    const cardKey = cardKeyOf(card);
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
     const handle = await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
       workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
@@ -24,5 +29,20 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string): Reserv
       signalArgs: [],
     });
     return handle.executeUpdate(reserveAttemptUpdate, { args: [{ key }] });
+  };
+}
+
+/** Tells the card's ledger that an issuer said never to retry it: every case stops charging it. */
+export function blockCardVia(client: Client, taskQueue: string): BlockCard {
+  return async (card, reason) => {
+    const cardKey = cardKeyOf(card);
+    if (!cardKey) return;
+    await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
+      workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
+      taskQueue,
+      args: [],
+      signal: blockCardSignal,
+      signalArgs: [{ reason }],
+    });
   };
 }

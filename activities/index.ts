@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { deliverAppEvent, type AppWebhookTarget } from './appEvents';
-import { reserveCardAttemptVia } from './cardBudget';
+import { blockCardVia, reserveCardAttemptVia } from './cardBudget';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
 import { loadCaseFacts } from './stripe/caseFacts';
@@ -23,10 +23,13 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const reserveCardAttempt = reserveCardAttemptVia(deps.temporal, deps.taskQueue);
+  const cardLedger = {
+    reserve: reserveCardAttemptVia(deps.temporal, deps.taskQueue),
+    block: blockCardVia(deps.temporal, deps.taskQueue),
+  };
   return {
     loadCaseFacts: (invoiceId: string) => loadCaseFacts(deps.stripe, invoiceId),
-    retryCharge: (input: RetryChargeInput) => retryCharge(deps.stripe, reserveCardAttempt, input),
+    retryCharge: (input: RetryChargeInput) => retryCharge(deps.stripe, cardLedger, input),
     applyEndAction: (input: EndActionInput) => applyEndAction(deps.stripe, input),
     emitAppEvent: (event: AppEventInput) => deliverAppEvent(deps.appWebhook, event),
   };

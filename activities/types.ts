@@ -55,7 +55,9 @@ export type RetryChargeResult =
   | { outcome: 'invoice_closed'; status: InvoiceStatus }
   | { outcome: 'declined'; decline: DeclineDetails }
   | { outcome: 'requires_action'; decline: DeclineDetails }
-  | { outcome: 'budget_exhausted'; retryAt: string; card: CardFacts };
+  | { outcome: 'budget_exhausted'; retryAt: string; card: CardFacts }
+  /** The card's ledger is blocked: an issuer said never to retry it (in this case or another). */
+  | { outcome: 'card_blocked'; reason: string; card: CardFacts };
 
 export type EndActionKind = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
 

@@ -14,7 +14,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { BUDGET_WINDOW_MS, prune, reserve, VISA_MAX_REATTEMPTS, type LedgerState } from './cardBudgetLedger';
+import {
+  block,
+  BUDGET_WINDOW_MS,
+  nextExpiry,
+  prune,
+  reserve,
+  VISA_MAX_REATTEMPTS,
+  type LedgerState,
+} from './cardBudgetLedger';
 
 export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
 /**
@@ -36,11 +44,18 @@ export interface ReserveAttemptResult {
   /** Reattempts counted in the current window, this one included when granted. */
   used: number;
   limit: number;
+  /** Refused because an issuer said never to retry this card (in this case or another). */
+  blockedReason?: string;
 }
 
 export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveAttemptRequest]>('reserveAttempt');
 /** Carries signal-with-start, so the first reservation for a card creates its ledger. */
 export const openLedgerSignal = defineSignal('openLedger');
+/**
+ * An issuer answered "never retry" for this card (Visa category 1, Mastercard MAC 03/21,
+ * `do_not_try_again`): no case may reattempt it, whichever invoice it was for.
+ */
+export const blockCardSignal = defineSignal<[{ reason: string }]>('blockCard');
 /** The reattempts counted in the window, for operators and tests. */
 export const ledgerQuery = defineQuery<LedgerState>('ledger');
 
@@ -48,6 +63,10 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
   let ledger: LedgerState = initial ?? { entries: [] };
   let changes = 0;
   setHandler(openLedgerSignal, () => undefined);
+  setHandler(blockCardSignal, ({ reason }) => {
+    ledger = block(ledger, reason, Date.now());
+    changes += 1;
+  });
   setHandler(ledgerQuery, () => ledger);
   setHandler(reserveAttemptUpdate, ({ key }) => {
     const now = Date.now();
@@ -60,25 +79,23 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
       retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
       used: ledger.entries.length,
       limit: VISA_MAX_REATTEMPTS,
+      blockedReason: r.blockedReason,
     };
   });
 
-  // Live while any reattempt is inside the window; with none left the ledger has nothing to say,
-  // and the next reservation starts a fresh run.
+  // Live while any reattempt is inside the window or the card is blocked; with neither, the
+  // ledger has nothing to say, and the next reservation starts a fresh run.
   for (;;) {
     ledger = prune(ledger, Date.now());
-    const oldest = ledger.entries[0];
-    if (!oldest) {
+    const next = nextExpiry(ledger);
+    if (next === undefined) {
       const seen = changes;
       const more = await condition(() => changes !== seen, '1 hour');
       if (!more && allHandlersFinished()) return;
       continue;
     }
     const seen = changes;
-    await condition(
-      () => changes !== seen || workflowInfo().continueAsNewSuggested,
-      Math.max(1, oldest.at + BUDGET_WINDOW_MS - Date.now()),
-    );
+    await condition(() => changes !== seen || workflowInfo().continueAsNewSuggested, Math.max(1, next - Date.now()));
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof cardRetryBudgetWorkflow>(prune(ledger, Date.now()));

@@ -10,6 +10,12 @@
 
 export const VISA_MAX_REATTEMPTS = 15;
 export const BUDGET_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * How long a card stays blocked after a "never retry" answer (Visa category 1, Mastercard MAC
+ * 03/21, `do_not_try_again`). The networks mean "never"; a month outlasts every case that could
+ * still be charging the card, and the issuer's answer about a card a month later is news.
+ */
+export const BLOCK_MS = BUDGET_WINDOW_MS;
 
 export interface LedgerEntry {
   /** Idempotency key of the attempt. */
@@ -20,6 +26,8 @@ export interface LedgerEntry {
 export interface LedgerState {
   /** Sorted by `at`. */
   entries: LedgerEntry[];
+  /** Set when an issuer said never to retry this card: no reattempt until `until`, in any case. */
+  blocked?: { reason: string; at: number; until: number };
 }
 
 export interface ReserveResult {
@@ -29,13 +37,28 @@ export interface ReserveResult {
   retryAt?: number;
   /** The key was already granted (a retried activity): granted again, nothing consumed. */
   duplicate: boolean;
+  /** Refused because the card is blocked: the issuer's reason. */
+  blockedReason?: string;
 }
 
 export const emptyLedger = (): LedgerState => ({ entries: [] });
 
 /** Drops entries that left the window: an entry at `t` counts while now - t < windowMs. */
 export function prune(state: LedgerState, now: number, windowMs: number = BUDGET_WINDOW_MS): LedgerState {
-  return { entries: state.entries.filter((e) => now - e.at < windowMs) };
+  const entries = state.entries.filter((e) => now - e.at < windowMs);
+  return state.blocked && state.blocked.until > now ? { entries, blocked: state.blocked } : { entries };
+}
+
+/** The issuer said never to retry this card: every case is refused until the block ends. */
+export function block(state: LedgerState, reason: string, at: number, durationMs: number = BLOCK_MS): LedgerState {
+  const until = Math.max(at + durationMs, state.blocked?.until ?? 0);
+  return { ...state, blocked: { reason, at: state.blocked?.at ?? at, until } };
+}
+
+/** The next moment pruning changes the ledger (an entry leaves the window, a block ends); none when empty. */
+export function nextExpiry(state: LedgerState, windowMs: number = BUDGET_WINDOW_MS): number | undefined {
+  const times = [...state.entries.map((e) => e.at + windowMs), ...(state.blocked ? [state.blocked.until] : [])];
+  return times.length ? Math.min(...times) : undefined;
 }
 
 /** Asks for one attempt on the card at `at`. */
@@ -52,9 +75,12 @@ export function reserve(
   if (state.entries.some((e) => e.key === key)) {
     return { state: live, granted: true, duplicate: true };
   }
+  if (live.blocked) {
+    return { state: live, granted: false, duplicate: false, blockedReason: live.blocked.reason };
+  }
   if (live.entries.length < limit) {
     const entries = [...live.entries, { key, at }].sort((a, b) => a.at - b.at);
-    return { state: { entries }, granted: true, duplicate: false };
+    return { state: { ...live, entries }, granted: true, duplicate: false };
   }
   // Refused: a place opens once the (n - limit + 1)-th oldest entry leaves the window (with n
   // equal to the limit, that is the oldest one).

@@ -343,6 +343,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       case 'budget_exhausted':
         attempts.push({ at, trigger, outcome: 'skipped_budget' });
         return false;
+      case 'card_blocked':
+        // Another case heard "never retry" for this card: this case stops charging it too, and
+        // its messages now ask for another card.
+        attempts.push({ at, trigger, outcome: 'skipped_never_retry' });
+        classification = { category: 'never_retry', reason: result.reason, retryable: false };
+        replan();
+        return false;
       case 'requires_action':
       case 'declined':
         attempts.push({

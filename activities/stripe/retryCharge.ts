@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { classifyDecline } from '../../workflows/declines';
 import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../types';
 import { callStripe, toActivityFailure } from './errors';
 import { cardFacts, declineDetails, invoiceFacts } from './facts';
@@ -7,18 +8,21 @@ import { cardFacts, declineDetails, invoiceFacts } from './facts';
 export type ReserveCardAttempt = (
   card: CardFacts,
   key: string,
-) => Promise<{ granted: boolean; retryAt?: string }>;
+) => Promise<{ granted: boolean; retryAt?: string; blockedReason?: string }>;
+/** Records in the card's ledger that its issuer said never to retry it. */
+export type BlockCard = (card: CardFacts, reason: string) => Promise<void>;
+
+export interface CardLedger {
+  reserve: ReserveCardAttempt;
+  block: BlockCard;
+}
 
 /**
  * One charge attempt of the invoice. The invoice is read again first: a paid, voided or
  * uncollectible invoice is never charged. The card's network budget is reserved before the
  * charge. A decline is a result; only infrastructure trouble throws.
  */
-export async function retryCharge(
-  stripe: Stripe,
-  reserveCardAttempt: ReserveCardAttempt,
-  input: RetryChargeInput,
-): Promise<RetryChargeResult> {
+export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: RetryChargeInput): Promise<RetryChargeResult> {
   const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(input.invoiceId));
   const inv = invoiceFacts(invoice);
   if (inv.status === 'paid') return { outcome: 'already_paid' };
@@ -26,7 +30,8 @@ export async function retryCharge(
 
   const card = await cardToCharge(stripe, invoice, input.paymentMethodId);
   if (card) {
-    const budget = await reserveCardAttempt(card, input.idempotencyKey);
+    const budget = await ledger.reserve(card, input.idempotencyKey);
+    if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
     if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
   }
 
@@ -41,6 +46,9 @@ export async function retryCharge(
     if (err instanceof Stripe.errors.StripeCardError) {
       const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
       decline.card ??= card;
+      // "Never retry" binds the card, not this invoice: every other case must stop charging it.
+      const verdict = classifyDecline(decline);
+      if (verdict.category === 'never_retry' && decline.card) await ledger.block(decline.card, verdict.reason);
       const needsAction =
         err.code === 'authentication_required' ||
         err.code === 'invoice_payment_intent_requires_action' ||

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  block,
+  BLOCK_MS,
   BUDGET_WINDOW_MS,
   emptyLedger,
+  nextExpiry,
   type LedgerState,
   prune,
   reserve,
@@ -112,5 +115,26 @@ describe('prune', () => {
 
   it('custom window', () => {
     expect(prune(filled(3), T0 + 2 * D, D).entries.map((e) => e.key)).toEqual(['k2']);
+  });
+});
+
+describe('blocked cards', () => {
+  it('refuses every new attempt while blocked, grants retried keys, and unblocks after the block', () => {
+    let state = reserve({ entries: [] }, 'a', 1_000).state;
+    state = block(state, 'mac_03_do_not_try_again', 2_000);
+    const refused = reserve(state, 'b', 3_000);
+    expect(refused).toMatchObject({ granted: false, blockedReason: 'mac_03_do_not_try_again' });
+    expect(refused.state.entries.map((e) => e.key)).toEqual(['a']);
+    expect(reserve(state, 'a', 3_000)).toMatchObject({ granted: true, duplicate: true });
+    expect(nextExpiry(state)).toBe(Math.min(1_000 + BLOCK_MS, 2_000 + BLOCK_MS));
+    const later = prune(state, 2_000 + BLOCK_MS);
+    expect(later.blocked).toBeUndefined();
+    expect(reserve(later, 'c', 2_000 + BLOCK_MS)).toMatchObject({ granted: true });
+  });
+
+  it('a second block extends, never shortens, the first', () => {
+    const first = block({ entries: [] }, 'r1', 0, 100);
+    expect(block(first, 'r2', 10, 50).blocked).toEqual({ reason: 'r2', at: 0, until: 100 });
+    expect(block(first, 'r2', 10, 500).blocked).toEqual({ reason: 'r2', at: 0, until: 510 });
   });
 });

@@ -185,7 +185,7 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
       reserved.push(key);
       return { granted: true };
     };
-    const r = await retryCharge(stripe, reserve, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', paymentMethodId: 'pm_new' });
+    const r = await retryCharge(stripe, { reserve, block: async () => undefined }, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', paymentMethodId: 'pm_new' });
     expect(r.outcome).toBe('succeeded');
     expect(calls()).toEqual(['GET /v1/invoices/in_*', 'GET /v1/payment_methods/pm_*', 'POST /v1/invoices/in_*/pay']);
     const pay = seen[2]!;
@@ -202,7 +202,7 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     const reserve: ReserveCardAttempt = async () => {
       throw new Error('no card: the budget must not be asked');
     };
-    const r = await retryCharge(stripe, reserve, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:3d' });
+    const r = await retryCharge(stripe, { reserve, block: async () => undefined }, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:3d' });
     expect(r.outcome).toBe('succeeded');
     expect(calls()).toEqual(['GET /v1/invoices/in_*', 'GET /v1/subscriptions/sub_*', 'GET /v1/customers/cus_*', 'POST /v1/invoices/in_*/pay']);
     expect(seen[3]!.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:3d');
