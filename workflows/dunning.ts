@@ -210,6 +210,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   ]);
   // Signal-with-start delivers the first failure before this line runs; a bare start waits for it.
   await condition(() => failures.length > 0 || paidElsewhere !== undefined || cancellation !== undefined);
+  // What the webhook told us, so `status` is right while the fuller facts are fetched.
+  if (failures[0]) {
+    amountDue = failures[0].amountDue;
+    currency = failures[0].currency;
+    subscriptionId = failures[0].subscriptionId;
+  }
 
   let facts: CaseFacts = await stripe.loadCaseFacts(input.invoiceId);
   const applyFacts = (f: CaseFacts) => {
