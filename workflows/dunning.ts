@@ -64,6 +64,7 @@ import type {
 const KEEP_OWED_STEPS_PATCH = 'replan-keeps-owed-steps';
 const SAME_CARD_UPDATE_ONCE_PATCH = 'same-card-update-once';
 const RETRY_MIN_GAP_PATCH = 'retry-min-gap-12h';
+const REFETCH_DECLINE_ON_JOIN_PATCH = 'refetch-decline-on-join';
 /** Two retries of one case are at least this far apart (see PlanContext.minRetryGapMs). */
 const MIN_RETRY_GAP_MS = 12 * 60 * 60 * 1000;
 
@@ -217,13 +218,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     subscriptionId = failures[0].subscriptionId;
   }
 
-  let facts: CaseFacts = await stripe.loadCaseFacts(input.invoiceId);
-  const applyFacts = (f: CaseFacts) => {
-    amountDue = f.invoice.amountRemaining || f.invoice.amountDue;
-    currency = f.invoice.currency;
-    subscriptionId = f.invoice.subscriptionId;
-  };
-  applyFacts(facts);
+  const facts: CaseFacts = await stripe.loadCaseFacts(input.invoiceId);
+  amountDue = facts.invoice.amountRemaining || facts.invoice.amountDue;
+  currency = facts.invoice.currency;
+  subscriptionId = facts.invoice.subscriptionId;
   // In the memo so that visibility listings can tell which subscription a case belongs to.
   if (subscriptionId) upsertMemo({ subscriptionId });
   let lastCard = facts.lastDecline?.card;
@@ -251,21 +249,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   reclassify(facts.lastDecline ?? firstSignal);
   failures.length = 0;
 
-  let resolved: ResolvedPolicy = resolvePolicy(policy, {
-    category: classification.category,
-    planId: facts.invoice.planId,
-    amountDue,
-    currency,
-  });
+  const policyForCase = (): ResolvedPolicy =>
+    resolvePolicy(policy, { category: classification.category, planId: facts.invoice.planId, amountDue, currency });
+  let resolved = policyForCase();
   const timeZone = facts.customer.timeZone;
   let lastFailureAt = Date.now();
   const replan = () => {
-    resolved = resolvePolicy(policy, {
-      category: classification.category,
-      planId: facts.invoice.planId,
-      amountDue,
-      currency,
-    });
+    resolved = policyForCase();
     const now = Date.now();
     // Steps already due but not yet run: those planned at the same instant as the retry that just
     // declined (the day-12 final notice; the day-3 reminder of a temporary decline whose retry
@@ -372,13 +362,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
+  let accessRestricted = false;
   const recovered = async (why: string) => {
     await sendEmail('email:payment_recovered', 'payment_recovered');
     emit('dunning.recovered', { how: why });
     if (accessRestricted) emit('access.restored');
     return finish('recovered', why);
   };
-  let accessRestricted = false;
 
   // ---- tell the customer ---------------------------------------------------------------------
   emit('dunning.started', { declineCategory: classification.category, reason: classification.reason });
@@ -409,6 +399,15 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       if (latest.amountDue) amountDue = latest.amountDue;
       lastFailureAt = Date.now();
       if (hasDeclineFacts(latest)) reclassify(latest);
+      else if (patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
+        // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
+        // "never retry" answer to an attempt Stripe made on its own still stops our retries.
+        const latestDecline = (await stripe.loadCaseFacts(input.invoiceId)).lastDecline;
+        if (latestDecline) {
+          reclassify(latestDecline);
+          lastCard = latestDecline.card ?? lastCard;
+        }
+      }
       if (classification.category !== before || classification.networkRetryAfterMs) replan();
       publishSearchAttributes();
       continue;

@@ -176,6 +176,36 @@ describe('Mastercard MAC 03 (do not try again)', () => {
     ]);
   });
 
+  it('from an attempt Stripe made itself (the webhook carries no codes): read from the PaymentIntent, retries stop', async () => {
+    const c = await h.startCase({ record: 'mac03-stripe-attempt', decline: 'pm_card_chargeDeclinedInsufficientFunds' });
+    const first = await firstEmail(c);
+    const start = Date.parse(first.startedAt);
+    expect(first.declineCategory).toBe('insufficient_funds');
+
+    // Stripe retries on its own (Smart Retries left on) and the issuer now says never again.
+    await h.advanceTo(start + DAY);
+    h.sandbox.setPaymentMethodBehaviour(c.scenario.paymentMethodId, {
+      outcome: 'decline',
+      declineCode: 'do_not_honor',
+      adviceCode: 'do_not_try_again',
+    });
+    await expect(h.stripe.invoices.pay(c.scenario.invoiceId, { off_session: true })).rejects.toMatchObject({ type: 'StripeCardError' });
+    // What the webhook sends for it: invoice facts, no decline codes.
+    await c.handle.signal(paymentFailedSignal, { ...c.firstFailure, eventId: 'evt_stripe_retry', occurredAt: iso(await h.now()) });
+    const reclassified = await until(async () => {
+      const s = await c.status();
+      return s.declineCategory === 'never_retry' ? s : undefined;
+    }, 'reclassification from the PaymentIntent');
+    expect(reclassified.nextAction?.kind).not.toBe('retry');
+
+    await h.advanceTo(start + 13 * DAY);
+    const day13 = await c.status();
+    expect(day13.attempts).toEqual([]);
+    expect(await c.charges()).toHaveLength(1); // the test's own stand-in for Stripe's attempt
+    await c.handle.signal(cancelDunningSignal, { reason: 'test_over', by: 'test' });
+    expect((await c.result()).state).toBe('cancelled');
+  });
+
   it('returned by a retry stops the retries that would follow it', async () => {
     const c = await h.startCase({
       record: 'mac03-retry',
