@@ -33,6 +33,11 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
+// On a developer's machine without apt the check is skipped; in CI the toolchain must provide it.
+it.runIf(process.env.CI === 'true')('CI has a Compose implementation to check docker-compose.yml with', () => {
+  expect(dockerCompose, 'docker-compose (npm test provisions it with apt-get)').toBeDefined();
+});
+
 describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dunning-compose-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
