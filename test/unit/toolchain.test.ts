@@ -8,13 +8,11 @@ import { cachedToolchain, ensureStripeMock, ensureTemporalCli, ensureTestServer,
 
 // Provisioned by `npm test`'s pretest; a bare `vitest` on a fresh machine has no manifest yet.
 describe.skipIf(!existsSync(manifestPath()))('toolchain (cached)', () => {
-  it('resolves every tool again in well under a second', async () => {
+  // How fast it is, bench/toolchain-second-run.ts measures; this checks that it only looks.
+  it('resolves every tool again from the cache, building and running nothing', async () => {
     const lines: string[] = [];
     const log = (line: string) => void lines.push(line);
-    const started = performance.now();
     const [cli, testServer, stripeMock] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log), ensureStripeMock(log)]);
-    const ms = performance.now() - started;
-    expect(ms).toBeLessThan(1_000);
     expect(lines.join('\n')).not.toMatch(/building|\$ /); // nothing was built or run
     for (const path of [cli, testServer, stripeMock]) {
       if (path) expect(statSync(path).mode & 0o111, path).not.toBe(0);
