@@ -38,7 +38,7 @@ export interface DevServer {
 }
 
 /** `--search-attribute` types; the numbers are temporal.api.enums.v1.IndexedValueType. */
-const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3, Datetime: 6 } as const;
+export const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3, Datetime: 6 } as const;
 const SDK_SEARCH_ATTRIBUTE_TYPE = {
   Keyword: SearchAttributeType.KEYWORD,
   Int: SearchAttributeType.INT,

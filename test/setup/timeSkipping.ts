@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { INDEXED_VALUE_TYPE } from '../../src/temporal/devServer';
 import { cachedToolchain } from '../../src/toolchain';
 import { freePort, isListening } from '../../src/toolchain/ports';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
@@ -47,10 +48,9 @@ export async function createTimeSkippingEnv(opts: TimeSkippingEnvOptions = {}): 
 
 /** Unlike the dev server, the test server knows no custom attribute until told (upserts fail). */
 async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const types = { Keyword: 2, Int: 3, Datetime: 6 } as const; // temporal.api.enums.v1.IndexedValueType
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, types[a.cliType]])),
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, INDEXED_VALUE_TYPE[a.cliType]])),
   });
 }
 
