@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
 import { bearerAuth } from './auth';
 import { signalCardUpdate } from './cardUpdates';
-import { HttpError, isTemporalUnavailable, sendError } from './errors';
+import { HttpError, sendError } from './errors';
 
 const stripeId = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,250}$`), `must look like ${prefix}_...`);
@@ -100,17 +100,15 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.use('/api', (_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
-  router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use('/api', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_body', 'Body is not valid JSON');
-    if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
-    if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
     if (err instanceof Stripe.errors.StripeError && !(err instanceof Stripe.errors.StripeInvalidRequestError)) {
       return sendError(res, 503, 'stripe_unavailable', 'Stripe is unreachable; try again');
     }
-    console.error('api error', err);
-    sendError(res, 500, 'internal', 'Internal error');
+    // Body too large, Temporal unreachable, anything else: the app's handler, shared by every route.
+    next(err);
   });
   return router;
 }

@@ -69,6 +69,12 @@ describe('auth', () => {
 });
 
 describe('validation and not found', () => {
+  it('413 for a body over the limit, in the contract\'s error shape', async () => {
+    const res = await stack.api('/api/invoices/in_123/cancel', { method: 'POST', body: JSON.stringify({ reason: 'x'.repeat(100_000) }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: 'body_too_large', message: expect.any(String) } });
+  });
+
   it.each([
     ['POST', '/api/customers/not-a-customer/payment-method-updated', '{}'],
     ['POST', '/api/customers/cus_1%27%20OR%201=1/payment-method-updated', '{}'],
