@@ -11,6 +11,8 @@ export const DunningDeclineCategory = defineSearchAttributeKey('DunningDeclineCa
 export const DunningAmountDue = defineSearchAttributeKey('DunningAmountDue', SearchAttributeType.INT);
 export const DunningCurrency = defineSearchAttributeKey('DunningCurrency', SearchAttributeType.KEYWORD);
 export const DunningNextActionAt = defineSearchAttributeKey('DunningNextActionAt', SearchAttributeType.DATETIME);
+/** `stripe`, `resend` or empty: the provider an open case is waiting for (an outage, a refused key). */
+export const DunningBlockedOn = defineSearchAttributeKey('DunningBlockedOn', SearchAttributeType.KEYWORD);
 
 /** Name and CLI type of each attribute, as `temporal server start-dev --search-attribute` takes them. */
 export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' | 'Datetime' }> = [
@@ -21,4 +23,5 @@ export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword'
   { name: DunningAmountDue.name, cliType: 'Int' },
   { name: DunningCurrency.name, cliType: 'Keyword' },
   { name: DunningNextActionAt.name, cliType: 'Datetime' },
+  { name: DunningBlockedOn.name, cliType: 'Keyword' },
 ];

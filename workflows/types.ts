@@ -49,6 +49,12 @@ export interface PaymentFailedSignal extends DeclineFacts {
 export interface PaymentMethodUpdatedSignal {
   source: 'stripe' | 'api';
   paymentMethodId?: string;
+  /**
+   * The payment method keeps its id but its card data changed (Stripe's
+   * `payment_method.automatically_updated`: new expiry or number from the card network). A card
+   * that declined in this case is tried again only when this is set.
+   */
+  cardDataChanged?: boolean;
   occurredAt: string;
 }
 
@@ -106,4 +112,18 @@ export interface DunningStatus {
   startedAt: string;
   endedAt?: string;
   outcome?: string;
+  /** Set while the case waits out a provider that does not answer (or refuses our key). */
+  blockedOn?: BlockedOn;
+}
+
+export type Provider = 'stripe' | 'resend';
+
+export interface BlockedOn {
+  provider: Provider;
+  /** When the case first found the provider unavailable. */
+  since: string;
+  /** The last failure, e.g. `StripeTransient: retrieve invoice: …` or `activity timed out`. */
+  reason: string;
+  /** When the case tries again. */
+  retryAt: string;
 }
