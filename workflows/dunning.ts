@@ -65,8 +65,6 @@ const KEEP_OWED_STEPS_PATCH = 'replan-keeps-owed-steps';
 const SAME_CARD_UPDATE_ONCE_PATCH = 'same-card-update-once';
 const RETRY_MIN_GAP_PATCH = 'retry-min-gap-12h';
 const REFETCH_DECLINE_ON_JOIN_PATCH = 'refetch-decline-on-join';
-/** Two retries of one case are at least this far apart (see PlanContext.minRetryGapMs). */
-const MIN_RETRY_GAP_MS = 12 * 60 * 60 * 1000;
 
 export interface DunningInput {
   invoiceId: string;
@@ -268,7 +266,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       timeZone,
       networkRetryAfterMs: classification.networkRetryAfterMs,
       lastFailureAt,
-      minRetryGapMs: patched(RETRY_MIN_GAP_PATCH) ? MIN_RETRY_GAP_MS : 0,
+      minRetryGapMs: patched(RETRY_MIN_GAP_PATCH) ? resolved.minRetryGapMs : 0,
     }).filter(
       (s) =>
         s.at > now ||

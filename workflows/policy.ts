@@ -13,7 +13,7 @@ export type StepAction = 'email' | 'retry' | 'final_notice';
 export type EmailTemplate = 'payment_failed' | 'reminder';
 
 export interface PolicyStep {
-  /** Offset from the first failure: '0', '30m', '12h', '3d', '1d12h'. */
+  /** Offset from the first failure: '0', '30s', '30m', '12h', '3d', '1d12h'. */
   at: string;
   action: StepAction;
   /** Email steps only; default 'reminder'. The first email, at '0', is 'payment_failed'. */
@@ -49,8 +49,16 @@ export interface DunningPolicy {
   grace: string;
   /** Days of the month when customers are likely paid (31 means the month's last day). */
   paydays: number[];
-  /** Local hour (0-23) for retries. */
-  retryHour: number;
+  /**
+   * Local hour (0-23) for retries; insufficient-funds retries also move to the next payday.
+   * `null`: retries run at their planned offsets (a compressed policy for demos and chaos runs).
+   */
+  retryHour: number | null;
+  /**
+   * Two retries of one case are at least this far apart (default '12h'): once smart timing moves
+   * retries onto a payday, a second one hours later only costs a decline and a reattempt.
+   */
+  minRetryGap?: string;
   /** IANA time zone used when the customer's is unknown. */
   defaultTimeZone: string;
   byCategory?: Partial<Record<DeclineCategory, PolicyOverride>>;
@@ -67,9 +75,13 @@ export interface ResolvedPolicy {
   endAction: EndAction;
   graceMs: number;
   paydays: number[];
-  retryHour: number;
+  retryHour: number | null;
+  minRetryGapMs: number;
   defaultTimeZone: string;
 }
+
+/** Used when a policy names no minRetryGap (and by every case started before the field existed). */
+export const DEFAULT_MIN_RETRY_GAP = '12h';
 
 /**
  * Visa's Excessive Reattempts rule: at most 15 reattempts of a declined transaction in 30 days
@@ -81,22 +93,23 @@ const THIRTY_DAYS_MS = 30 * 86_400_000;
 // ---------------------------------------------------------------------------------------------
 // Durations
 
-const MINUTE = 60_000;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const DURATION_RE = /^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?$/;
+const DURATION_RE = /^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?(?:(\d{1,9})s)?$/;
 
 function durationMs(s: string): number | undefined {
   if (s === '0') return 0;
   const m = DURATION_RE.exec(s);
   if (!m || s === '') return undefined;
-  return Number(m[1] ?? 0) * DAY + Number(m[2] ?? 0) * HOUR + Number(m[3] ?? 0) * MINUTE;
+  return Number(m[1] ?? 0) * DAY + Number(m[2] ?? 0) * HOUR + Number(m[3] ?? 0) * MINUTE + Number(m[4] ?? 0) * SECOND;
 }
 
 const durationError = (s: unknown): string =>
-  `${typeof s === 'string' ? `'${s}'` : JSON.stringify(s)} is not a duration like '3d', '12h' or '30m'`;
+  `${typeof s === 'string' ? `'${s}'` : JSON.stringify(s)} is not a duration like '3d', '12h', '30m' or '20s'`;
 
-/** '3d' → 259200000. Accepts '0' and any of `<n>d<n>h<n>m` in that order ('1d12h'). Throws otherwise. */
+/** '3d' → 259200000. Accepts '0' and any of `<n>d<n>h<n>m<n>s` in that order ('1d12h'). Throws otherwise. */
 export function parseDuration(s: string): number {
   const ms = typeof s === 'string' ? durationMs(s) : undefined;
   if (ms === undefined) throw new Error(durationError(s));
@@ -109,7 +122,8 @@ export function formatDuration(ms: number): string {
   const d = Math.floor(ms / DAY);
   const h = Math.floor((ms % DAY) / HOUR);
   const m = Math.floor((ms % HOUR) / MINUTE);
-  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}` || '0';
+  const sec = Math.floor((ms % MINUTE) / SECOND);
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}` || '0';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +231,8 @@ const policySchema = z
       .array(z.number().int('must be a whole day of the month').min(1, 'must be 1..31').max(31, 'must be 1..31'))
       .min(1, 'must list at least one day')
       .optional(),
-    retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').optional(),
+    retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').nullable().optional(),
+    minRetryGap: durationSchema.optional(),
     defaultTimeZone: z.string().optional(),
     byCategory: byCategorySchema.optional(),
     overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
@@ -450,9 +465,10 @@ export function parsePolicy(input: unknown): PolicyParseResult {
     endAction: d.endAction,
     grace: d.grace ?? d.endAfter,
     paydays: d.paydays ?? [...DEFAULT_POLICY.paydays],
-    retryHour: d.retryHour ?? DEFAULT_POLICY.retryHour,
+    retryHour: d.retryHour === undefined ? DEFAULT_POLICY.retryHour : d.retryHour,
     defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
   };
+  if (d.minRetryGap !== undefined) policy.minRetryGap = d.minRetryGap;
   if (d.byCategory) policy.byCategory = d.byCategory;
   if (d.overrides) policy.overrides = d.overrides;
   const errors: string[] = [];
@@ -496,6 +512,7 @@ export function resolvePolicy(
     graceMs: Math.min(m.graceMs, m.endAfterMs),
     paydays: [...new Set(p.paydays)].sort((a, b) => a - b),
     retryHour: p.retryHour,
+    minRetryGapMs: parseDuration(p.minRetryGap ?? DEFAULT_MIN_RETRY_GAP),
     defaultTimeZone: p.defaultTimeZone,
   };
 }

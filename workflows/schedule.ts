@@ -158,6 +158,7 @@ export function nextPaydayAt(afterMs: number, paydays: number[], hour: number, t
  * - other retryable categories: retryHour local on the nominal day; when that hour has already
  *   passed on that day the nominal time itself is used (a retry never moves earlier than planned,
  *   and never slips a whole day).
+ * - with `retryHour: null` (compressed policies) neither of the above: the planned offset.
  * - never earlier than lastFailureAt + networkRetryAfterMs (Mastercard MAC 24-30 wait).
  * - a retry that cannot happen before the end action is dropped; retries landing on the same
  *   instant, or within minRetryGapMs of each other, collapse into the first one (its key is kept).
@@ -225,7 +226,9 @@ function retryTime(
 ): number | undefined {
   const earliest = Math.max(nominal, floor);
   let at: number;
-  if (category === 'insufficient_funds') {
+  if (policy.retryHour === null) {
+    at = earliest; // no smart timing: the planned offset (compressed policies)
+  } else if (category === 'insufficient_funds') {
     const payday = nextPaydayAt(earliest, policy.paydays, policy.retryHour, tz);
     at = payday < endAt ? payday : earliest;
   } else {

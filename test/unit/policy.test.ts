@@ -54,17 +54,49 @@ describe('parseDuration / formatDuration', () => {
     ['1d12h30m', D + 12 * H + 30 * M, '1d12h30m'],
     ['36h', 36 * H, '1d12h'],
     ['90m', 90 * M, '1h30m'],
+    ['20s', 20_000, '20s'],
+    ['1m30s', 90_000, '1m30s'],
+    ['90s', 90_000, '1m30s'],
+    ['1d0h0m5s', D + 5_000, '1d5s'],
   ])('%s = %d ms (canonical %s)', (s, ms, canonical) => {
     expect(parseDuration(s)).toBe(ms);
     expect(formatDuration(ms)).toBe(canonical);
   });
 
-  it.each(['', '3x', '3', 'd', '-1d', '1.5d', '12h3d', ' 3d', '3D', '3d ', '1w'])('rejects %j', (s) => {
-    expect(() => parseDuration(s)).toThrow(/is not a duration like '3d', '12h' or '30m'/);
+  it.each(['', '3x', '3', 'd', '-1d', '1.5d', '12h3d', ' 3d', '3D', '3d ', '1w', '5s3m', '1.5s'])('rejects %j', (s) => {
+    expect(() => parseDuration(s)).toThrow(/is not a duration like '3d', '12h', '30m' or '20s'/);
   });
 
   it('rejects a non-string', () => {
     expect(() => parseDuration(3 as unknown as string)).toThrow(/is not a duration/);
+  });
+});
+
+describe('compressed timing (policies/compressed.json)', () => {
+  const file = JSON.parse(readFileSync(new URL('../../policies/compressed.json', import.meta.url), 'utf8')) as unknown;
+
+  it('is valid: the whole timeline in minutes, no retry hour, a 5 s retry gap', () => {
+    const r = parsePolicy(file);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    const resolved = resolvePolicy(r.policy, ctx('insufficient_funds'));
+    expect(resolved.endAfterMs).toBeLessThanOrEqual(3 * M);
+    expect(resolved.retryHour).toBeNull();
+    expect(resolved.minRetryGapMs).toBe(5_000);
+    expect(resolved.steps.filter((s) => s.action === 'retry')).toHaveLength(4);
+  });
+
+  it('minRetryGap defaults to 12 h (also for policies stored by cases started before the field)', () => {
+    expect(resolvePolicy(DEFAULT_POLICY, ctx('temporary')).minRetryGapMs).toBe(12 * H);
+    expect(resolvePolicy({ ...DEFAULT_POLICY, minRetryGap: '0' }, ctx('temporary')).minRetryGapMs).toBe(0);
+  });
+
+  it('retryHour may be null but not out of range; minRetryGap must be a duration', () => {
+    const ok = parsePolicy({ ...base(), retryHour: null });
+    expect(ok.ok && ok.policy.retryHour).toBeNull();
+    expect(errorsOf({ ...base(), retryHour: 24 })).toEqual(['retryHour: must be 0..23']);
+    expect(errorsOf({ ...base(), minRetryGap: '12 hours' })).toEqual([
+      "minRetryGap: '12 hours' is not a duration like '3d', '12h', '30m' or '20s'",
+    ]);
   });
 });
 
@@ -140,8 +172,8 @@ describe('parsePolicy: each rule has its own error', () => {
     ['unknown step key', (p) => ((p.steps[1].delay = '1d'), p), ['steps[1].delay: unknown key']],
     ['version', (p) => ({ ...p, version: 2 }), ['version: must be 1']],
     ['missing endAfter', (p) => ({ ...p, endAfter: undefined }), ['endAfter: Required']],
-    ['bad duration', (p) => ((p.steps[2].at = '3x'), p), ["steps[2].at: '3x' is not a duration like '3d', '12h' or '30m'"]],
-    ['bad endAfter duration', (p) => ({ ...p, endAfter: '2 weeks' }), ["endAfter: '2 weeks' is not a duration like '3d', '12h' or '30m'"]],
+    ['bad duration', (p) => ((p.steps[2].at = '3x'), p), ["steps[2].at: '3x' is not a duration like '3d', '12h', '30m' or '20s'"]],
+    ['bad endAfter duration', (p) => ({ ...p, endAfter: '2 weeks' }), ["endAfter: '2 weeks' is not a duration like '3d', '12h', '30m' or '20s'"]],
     ['bad action', (p) => ((p.steps[1].action = 'sms'), p), ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice', received 'sms'"]],
     ['bad endAction', (p) => ({ ...p, endAction: 'delete_customer' }), [
       "endAction: Invalid enum value. Expected 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due', received 'delete_customer'",

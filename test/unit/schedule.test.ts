@@ -282,3 +282,21 @@ describe('minimum gap between retries', () => {
     expect(withGap).toEqual(['2026-01-15T09:00:00.000Z']);
   });
 });
+
+describe('retryHour null: retries at their planned offsets', () => {
+  it.each<DeclineCategory>(['insufficient_funds', 'temporary'])('%s: no payday, no retry hour', (category) => {
+    const startedAt = Date.UTC(2026, 0, 3, 12, 0, 7);
+    const steps = planSchedule(resolved(category, { retryHour: null }), { startedAt, category, timeZone: 'UTC' });
+    expect(steps.filter((s) => s.kind === 'retry').map((s) => (s.at - startedAt) / D)).toEqual([3, 5, 8, 12]);
+  });
+
+  it('still waits out a Mastercard MAC 24-30 wait', () => {
+    const startedAt = Date.UTC(2026, 0, 3, 12, 0, 0);
+    const steps = planSchedule(resolved('temporary', { retryHour: null }), {
+      startedAt,
+      category: 'temporary',
+      networkRetryAfterMs: 6 * D,
+    });
+    expect(steps.filter((s) => s.kind === 'retry').map((s) => (s.at - startedAt) / D)).toEqual([6, 8, 12]);
+  });
+});
