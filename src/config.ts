@@ -35,6 +35,9 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
+  /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   STRIPE_SECRET_KEY: optionalString.refine((s) => s === undefined || /^(sk|rk)_(test|live)_/.test(s), {
     message: 'STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_',
   }),
@@ -59,6 +62,7 @@ const envSchema = z.object({
   DUNNING_POLICY: optionalString,
   DATA_DIR: z.string().trim().min(1).default('.data'),
   APP_WEBHOOK_URL: url('APP_WEBHOOK_URL').optional(),
+  APP_WEBHOOK_RATE_LIMIT: z.coerce.number().positive().max(1000).default(10),
   APP_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
     message: 'APP_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64',
   }),
@@ -75,6 +79,8 @@ export interface Config {
     taskQueue: string;
     apiKey?: string;
     tls?: { cert: string; key: string };
+    /** The embedded dev server's ports; `uiPort` undefined: no Web UI. */
+    devServer: { port: number; uiPort?: number };
   };
   stripe: {
     /** True when no key is set: the local sandbox plays Stripe. */
@@ -98,7 +104,7 @@ export interface Config {
   linkTtlDays: number;
   publicBaseUrl: string;
   policy: DunningPolicy;
-  appWebhook?: { url: string; secret: string };
+  appWebhook?: { url: string; secret: string; ratePerSecond: number };
   /** Secrets generated for development, to print at start. */
   generated: string[];
 }
@@ -195,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       apiKey: e.TEMPORAL_API_KEY,
       tls,
+      devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_DEV_UI_PORT || undefined },
     },
     stripe: {
       sandbox: !e.STRIPE_SECRET_KEY,
@@ -216,7 +223,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkTtlDays: e.LINK_TTL_DAYS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     policy,
-    appWebhook: e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET } : undefined,
+    appWebhook:
+      e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET
+        ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET, ratePerSecond: e.APP_WEBHOOK_RATE_LIMIT }
+        : undefined,
     generated,
   };
 }

@@ -16,7 +16,7 @@ import { createResendClient } from './providers/resend';
 import { createStripeClient } from './providers/stripe';
 import { startResendOutbox } from './sandbox/resend';
 import { startStripeSandbox } from './sandbox/stripe';
-import { startDevServer } from './temporal/devServer';
+import { startServiceDevServer } from './temporal/devServer';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { ensureTemporalCli } from './toolchain';
 import { createWorkers } from './worker';
@@ -72,11 +72,11 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
     const cliPath = await ensureTemporalCli((line) => log(`toolchain: ${line}`));
     log('starting the embedded Temporal dev server…');
-    const dev = await startDevServer({
+    const dev = await startServiceDevServer({
       cliPath,
-      dbFile: join(config.dataDir, 'temporal.db'),
-      port: 7233,
-      uiPort: 8233,
+      dataDir: config.dataDir,
+      port: config.temporal.devServer.port,
+      uiPort: config.temporal.devServer.uiPort,
       namespace: config.temporal.namespace,
       log: (line) => log(`temporal: ${line}`),
     });

@@ -8,11 +8,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { freePort } from '../toolchain/ports';
+import { assertPortFree, removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './devServerPidFile';
 
 export interface DevServerOptions {
   /** Temporal CLI binary; undefined: let @temporalio/testing download one (needs internet). */
@@ -27,6 +28,11 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** How long to wait for the server to answer; default 60 s (a cold start on 2 busy cores is slow). */
   startTimeoutMs?: number;
+  /**
+   * Where to record the server we start (pid, CLI, ports), so that a start after a crash stops the
+   * one left behind instead of attaching to it. Only with `cliPath`. Unset: no record.
+   */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -34,6 +40,8 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The CLI's pid (also its process group); undefined when @temporalio/testing runs it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -54,7 +62,15 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (dbFile) mkdirSync(dirname(dbFile), { recursive: true });
 
   const server = opts.cliPath
-    ? await spawnCli(opts.cliPath, { namespace, port, uiPort, dbFile, log, timeoutMs: opts.startTimeoutMs ?? 60_000 })
+    ? await spawnCli(opts.cliPath, {
+        namespace,
+        port,
+        uiPort,
+        dbFile,
+        log,
+        timeoutMs: opts.startTimeoutMs ?? 60_000,
+        pidFile: opts.pidFile ? resolve(opts.pidFile) : undefined,
+      })
     : await startWithSdk({ namespace, port, uiPort, dbFile, log });
   try {
     await ensureSearchAttributes(server.address, namespace, log);
@@ -65,6 +81,33 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   return server;
 }
 
+/** Names of what the service's dev server keeps under DATA_DIR. */
+export const DEV_SERVER_DB_FILE = 'temporal.db';
+export const DEV_SERVER_PID_FILE = 'temporal-dev-server.json';
+
+/**
+ * The dev server of `npm start` (and of scripts/dev-server.ts): its database and the record of its
+ * process under DATA_DIR, on the configured ports; `uiPort` undefined runs it without the Web UI.
+ */
+export function startServiceDevServer(o: {
+  cliPath?: string;
+  dataDir: string;
+  port: number;
+  uiPort?: number;
+  namespace: string;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
+  return startDevServer({
+    cliPath: o.cliPath,
+    dbFile: join(o.dataDir, DEV_SERVER_DB_FILE),
+    pidFile: join(o.dataDir, DEV_SERVER_PID_FILE),
+    port: o.port,
+    uiPort: o.uiPort,
+    namespace: o.namespace,
+    log: o.log,
+  });
+}
+
 interface Resolved {
   namespace: string;
   port: number;
@@ -73,7 +116,12 @@ interface Resolved {
   log: (line: string) => void;
 }
 
-async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number }): Promise<DevServer> {
+async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number; pidFile?: string }): Promise<DevServer> {
+  // A server of ours left behind by a crash goes first; then the ports must be free, because the
+  // CLI on a taken port exits while whatever holds it answers our readiness probe.
+  if (o.pidFile) await stopRecordedDevServer(o.pidFile, o.log);
+  await assertPortFree(o.port, 'Temporal gRPC');
+  if (o.uiPort) await assertPortFree(o.uiPort, 'Temporal Web UI');
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
@@ -97,6 +145,17 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number }): P
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
+  const pid = child.pid;
+  if (o.pidFile && pid !== undefined) {
+    writeDevServerRecord(o.pidFile, {
+      pid,
+      cliPath,
+      port: o.port,
+      uiPort: o.uiPort,
+      dbFile: o.dbFile,
+      startedAt: new Date().toISOString(),
+    });
+  }
   // If this process dies without calling stop(), don't leave an orphan server holding the port.
   const killOnExit = () => killGroup(child, 'SIGKILL');
   process.once('exit', killOnExit);
@@ -105,20 +164,22 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number }): P
   const stop = () =>
     (stopping ??= (async () => {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (o.pidFile && pid !== undefined) removeDevServerRecord(o.pidFile, pid);
     })());
 
   const tail = () => output.trim().split('\n').slice(-20).join('\n');
   const started = Date.now();
   for (;;) {
-    if (spawnError || child.exitCode !== null) {
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
       await stop();
       throw new Error(
-        `temporal dev server exited before answering (${spawnError?.message ?? `exit code ${child.exitCode}`}); its output:\n${tail()}`,
+        `temporal dev server exited before answering (${spawnError?.message ?? `exit code ${child.exitCode ?? child.signalCode}`}); its output:\n${tail()}`,
       );
     }
     if (await answers(address, o.namespace)) break;
@@ -130,7 +191,7 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number }): P
   }
   const uiUrl = o.uiPort ? `http://localhost:${o.uiPort}` : undefined;
   o.log(`dev server: ready on ${address} after ${Date.now() - started} ms${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
-  return { address, namespace: o.namespace, uiUrl, stop };
+  return { address, namespace: o.namespace, uiUrl, pid, stop };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
