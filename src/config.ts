@@ -61,6 +61,8 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
   DUNNING_POLICY: optionalString,
   DATA_DIR: z.string().trim().min(1).default('.data'),
+  /** A workflow bundle written by `npm run build:workflows`; unset: the worker bundles at start. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
   APP_WEBHOOK_URL: url('APP_WEBHOOK_URL').optional(),
   APP_WEBHOOK_RATE_LIMIT: z.coerce.number().positive().max(1000).default(10),
   APP_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
@@ -107,6 +109,8 @@ export interface Config {
   appWebhook?: { url: string; secret: string; ratePerSecond: number };
   /** Secrets generated for development, to print at start. */
   generated: string[];
+  /** Absolute path of a prebuilt workflow bundle; undefined: bundle at start. */
+  workflowBundlePath?: string;
 }
 
 /** PEM given inline, or a path to a PEM file. */
@@ -156,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
     problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both for mTLS, or neither');
+  }
+  if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) {
+    problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH} (npm run build:workflows writes it)`);
   }
   if (Boolean(e.APP_WEBHOOK_URL) !== Boolean(e.APP_WEBHOOK_SECRET)) {
     problems.push('APP_WEBHOOK_URL and APP_WEBHOOK_SECRET: set both to send events to your app, or neither');
@@ -228,5 +235,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET, ratePerSecond: e.APP_WEBHOOK_RATE_LIMIT }
         : undefined,
     generated,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH ? resolve(e.WORKFLOW_BUNDLE_PATH) : undefined,
   };
 }

@@ -19,7 +19,7 @@ import { startStripeSandbox } from './sandbox/stripe';
 import { startServiceDevServer } from './temporal/devServer';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { ensureTemporalCli } from './toolchain';
-import { createWorkers } from './worker';
+import { createWorkers, workflowBundleFile } from './worker';
 
 type Role = 'all' | 'worker' | 'api';
 
@@ -135,6 +135,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       },
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
+      workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
     });
     const running = workers.run();
     running.catch((err) => {

@@ -3,9 +3,16 @@
  * `<queue>-email`, whose task-queue-wide rate limit keeps a burst of failures under the email
  * provider's limit however many workers run.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkflowBundlePath,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { createActivities, createEmailActivities } from '../activities';
@@ -24,8 +31,11 @@ export interface WorkerDeps {
   email: EmailSettings;
   emailRatePerSecond: number;
   appWebhook?: AppWebhookTarget;
-  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /**
+   * A prebuilt bundle: in memory (tests build it once per file) or a file written by
+   * `npm run build:workflows` (WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start.
+   */
+  workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
 }
 
 export interface DunningWorkers {
@@ -39,6 +49,30 @@ export function emailTaskQueue(taskQueue: string): string {
 
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+/** Where `npm run build:workflows` writes the bundle unless told otherwise. */
+export const DEFAULT_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+/**
+ * A bundle file for `workflowBundle` (the source map is inline in the code). Bundling takes
+ * seconds of CPU at every start; a restarted worker that loads a file is ready at once. A bundle
+ * older than the workflow sources runs old code on new histories, so that is said loudly.
+ */
+export function workflowBundleFile(codePath: string, warn: (line: string) => void = console.warn): WorkflowBundlePath {
+  const builtAt = statSync(codePath).mtimeMs;
+  const dir = join(__dirname, '..', 'workflows');
+  let sources: string[] = [];
+  try {
+    sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  } catch {
+    // an image that ships the bundle without the sources: nothing to compare with
+  }
+  const newer = sources.filter((f) => statSync(join(dir, f)).mtimeMs > builtAt);
+  if (newer.length) {
+    warn(`workflow bundle ${codePath} is older than ${newer.map((f) => `workflows/${f}`).join(', ')}: run npm run build:workflows`);
+  }
+  return { codePath };
 }
 
 const quietBundlerLogger = {
