@@ -16,6 +16,7 @@ import {
 import type { DunningPolicy } from '../workflows/policy';
 import {
   DunningAmountDue,
+  DunningBlockedOn,
   DunningCurrency,
   DunningCustomerId,
   DunningDeclineCategory,
@@ -30,6 +31,7 @@ import type {
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
+  Provider,
 } from '../workflows/types';
 
 export interface CaseSummary {
@@ -49,7 +51,7 @@ export interface CaseSummary {
 }
 
 /** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export class DunningClient {
   constructor(
@@ -162,9 +164,31 @@ export class DunningClient {
     return out;
   }
 
-  /** The running cases of one customer (visibility), for "a card was updated" signals. */
+  /**
+   * The active cases of one customer (visibility), for "a card was updated" signals. Running is
+   * not enough: a case that has ended may keep its run open a moment longer (finishing up), and
+   * must not be signaled as if it were still dunning.
+   */
   async activeCasesOf(customerId: string): Promise<CaseSummary[]> {
-    return this.list({ customerId, running: true });
+    return this.list({ customerId, state: 'active', running: true });
+  }
+
+  /**
+   * How many running cases of this deployment (task queue) wait on each provider
+   * (`DunningBlockedOn`), for the `dunning_cases_blocked` gauge.
+   */
+  async blockedCaseCounts(deadlineMs = 3000): Promise<Record<Provider, number>> {
+    const count = async (provider: Provider) => {
+      const query = [
+        `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
+        `ExecutionStatus = 'Running'`,
+        `TaskQueue = ${quote(this.taskQueue)}`,
+        `${DunningBlockedOn.name} = ${quote(provider)}`,
+      ].join(' AND ');
+      return (await this.client.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.count(query))).count;
+    };
+    const [stripe, resend] = await Promise.all([count('stripe'), count('resend')]);
+    return { stripe, resend };
   }
 }
 
