@@ -161,7 +161,7 @@ describe('resend outbox with the real SDK', () => {
     const retryAfter = Number(limited.headers?.['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(o.messages()).toHaveLength(2);
-    expect(o.stats()).toEqual({ requests: 3, rateLimited: 1 });
+    expect(o.stats()).toEqual({ requests: 3, rateLimited: 1, faulted: 0 });
 
     await new Promise((r) => setTimeout(r, retryAfter * 1000));
     expect((await resend.emails.send({ ...email, subject: 'after' })).error).toBeNull();
@@ -189,7 +189,7 @@ describe('resend outbox with the real SDK', () => {
 
     expect(o.messages()).toHaveLength(1);
     // 2 injected 500s, 1 sent, 1 quota (not a rate limit), 1 injected rate limit.
-    expect(o.stats()).toEqual({ requests: 5, rateLimited: 1 });
+    expect(o.stats()).toEqual({ requests: 5, rateLimited: 1, faulted: 4 });
   });
 
   it('keeps messages and idempotency keys across a restart with dataDir', async () => {

@@ -7,12 +7,14 @@
  *   POST /emails            send; Bearer auth, Idempotency-Key honoured for 24 h
  *   GET  /emails/:id        retrieve
  * For people:  GET /  (list, newest first), GET /messages/:id (one email).
- * For tests and the demo:  GET /_outbox/messages[?to=], POST /_outbox/faults.
+ * For tests and the demo:  GET /_outbox/messages[?to=], POST|GET|DELETE /_outbox/faults (the next N
+ * sends fail, or for a while a fraction of all API requests: storms and outages), GET /_outbox/stats.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MESSAGES, ResendHttpError } from './errors';
+import { TimedFaults, type ActiveTimedFault, type TimedFaultSpec } from '../timedFaults';
 import { renderIndex, renderMessage, renderNotFound } from './pages';
 import { SlidingWindowLimiter } from './rate-limiter';
 import { OutboxStore, type OutboxMessage } from './store';
@@ -43,6 +45,13 @@ export interface OutboxFault {
   name?: string;
 }
 
+/** For `durationMs`, a fraction `rate` (default all) of the API requests fail: a storm, or an outage. */
+export interface OutboxTimedFault extends TimedFaultSpec {
+  status: 429 | 500 | 502 | 503 | 'reset';
+  retryAfterSeconds?: number;
+  name?: string;
+}
+
 export interface ResendOutbox {
   url: string;
   port: number;
@@ -51,8 +60,14 @@ export interface ResendOutbox {
   messages(): OutboxMessage[];
   /** Queue failures for the next `POST /emails` requests (after auth and the rate limit). */
   injectFault(f: OutboxFault): void;
-  /** requests: API requests received; rateLimited: rate_limit_exceeded answers (the limiter's and injected ones; not quota). */
-  stats(): { requests: number; rateLimited: number };
+  /** Fail API requests for a while (before auth: the provider's edge is down). */
+  injectTimedFault(f: OutboxTimedFault): ActiveTimedFault<OutboxTimedFault>;
+  clearFaults(): void;
+  /**
+   * requests: API requests received; rateLimited: rate_limit_exceeded answers (the limiter's and
+   * injected ones; not quota); faulted: answers (or dropped connections) of injected faults.
+   */
+  stats(): { requests: number; rateLimited: number; faulted: number };
 }
 
 const MAX_BODY_BYTES = 40 * 1024 * 1024; // Resend's limit per email, attachments included
@@ -61,7 +76,8 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
   const store = new OutboxStore(opts.dataDir);
   const limiter = opts.rateLimitPerSecond !== undefined ? new SlidingWindowLimiter(opts.rateLimitPerSecond) : undefined;
   const faults: OutboxFault[] = [];
-  const counters = { requests: 0, rateLimited: 0 };
+  const timed = new TimedFaults<OutboxTimedFault>();
+  const counters = { requests: 0, rateLimited: 0, faulted: 0 };
 
   function injectFault(f: OutboxFault): void {
     if (f.status !== 429 && f.status !== 500) throw new RangeError('fault status must be 429 or 500');
@@ -69,10 +85,21 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     faults.push({ ...f });
   }
 
+  function injectTimedFault(f: OutboxTimedFault): ActiveTimedFault<OutboxTimedFault> {
+    if (![429, 500, 502, 503, 'reset'].includes(f.status)) throw new RangeError('fault status must be 429, 500, 502, 503 or reset');
+    if (f.pathPattern !== undefined) new RegExp(f.pathPattern); // a SyntaxError is the caller's mistake
+    return timed.add(f);
+  }
+
   function nextFault(): ResendHttpError | undefined {
     const f = faults[0];
     if (!f) return undefined;
     if (--f.count === 0) faults.shift();
+    counters.faulted++;
+    return faultError(f);
+  }
+
+  function faultError(f: { status: number; name?: string; retryAfterSeconds?: number }): ResendHttpError {
     const name = f.name ?? (f.status === 429 ? 'rate_limit_exceeded' : 'internal_server_error');
     const headers: Record<string, string> = {};
     if (f.retryAfterSeconds !== undefined) headers['retry-after'] = String(f.retryAfterSeconds);
@@ -140,7 +167,16 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
 
-    if (path === '/emails' || path.startsWith('/emails/')) counters.requests++;
+    const api = path === '/emails' || path.startsWith('/emails/');
+    if (api) {
+      counters.requests++;
+      const storm = timed.take(method, path);
+      if (storm) {
+        counters.faulted++;
+        if (storm.status === 'reset') return void req.socket.destroy();
+        throw faultError({ ...storm, status: storm.status });
+      }
+    }
     if (path === '/emails') {
       if (method !== 'POST') throw new ResendHttpError(405, 'method_not_allowed', 'Method is not allowed for the requested path.');
       return sendEmail(req, res);
@@ -163,15 +199,25 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       return json(res, 200, to ? all.filter((m) => m.to.some((a) => a.includes(to))) : all);
     }
     if (method === 'POST' && path === '/_outbox/faults') {
+      // `count`: the next sends fail; `durationMs`: a storm or outage for a while.
+      const body = (await readJson(req)) as Partial<OutboxFault & OutboxTimedFault>;
       try {
-        injectFault((await readJson(req)) as OutboxFault);
+        if (body && typeof body === 'object' && 'durationMs' in body) return json(res, 201, injectTimedFault(body as OutboxTimedFault));
+        injectFault(body as OutboxFault);
       } catch (err) {
-        if (err instanceof RangeError) throw new ResendHttpError(422, 'validation_error', err.message);
+        if (err instanceof RangeError || err instanceof SyntaxError) throw new ResendHttpError(422, 'validation_error', err.message);
         throw err;
       }
       res.writeHead(204).end();
       return;
     }
+    if (method === 'GET' && path === '/_outbox/faults') return json(res, 200, { counted: faults, timed: timed.active() });
+    if (method === 'DELETE' && path === '/_outbox/faults') {
+      faults.length = 0;
+      timed.clear();
+      return json(res, 200, { cleared: true });
+    }
+    if (method === 'GET' && path === '/_outbox/stats') return json(res, 200, counters);
     throw new ResendHttpError(404, 'not_found', 'The requested endpoint does not exist.');
   }
 
@@ -204,6 +250,11 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     port: address.port,
     messages: () => store.all(),
     injectFault,
+    injectTimedFault,
+    clearFaults: () => {
+      faults.length = 0;
+      timed.clear();
+    },
     stats: () => ({ ...counters }),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -46,6 +46,8 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   // like Stripe's own edge failures, and is never saved under an idempotency key.
   router.use((req, res, next) => {
     const fault = deps.faults.take(req.method, req.baseUrl + req.path);
+    // An outage that drops connections: the client sees a reset socket, as when Stripe is unreachable.
+    if (fault === 'reset') return void req.socket.destroy();
     if (fault) return sendError(res, fault);
     const authError = checkApiKey(req.get('authorization'));
     if (authError) return sendError(res, authError);

@@ -21,12 +21,13 @@ import {
   subscriptionCycleInvoiceObject,
   subscriptionObject,
 } from './objects';
-import type { SandboxData, StripeEventPayload, StripeEventRecord } from './state';
+import type { ChargeRecord, CustomerOptions, SandboxData, StripeEventPayload, StripeEventRecord } from './state';
 import {
   type CardBehaviour,
   type CardBrand,
   type DeclineSpec,
   type TestCard,
+  cardFingerprint,
   customDeclineCard,
   declineMessage,
   findTestCard,
@@ -56,6 +57,13 @@ export interface ScenarioOptions {
   decline?: (DeclineSpec & { brand?: CardBrand }) | string;
   /** Price nickname, shown on the invoice line. */
   planName?: string;
+  /**
+   * false: the events about this customer are recorded, not delivered, so test code can deliver
+   * them itself in any order and any number of times. Default true.
+   */
+  webhooks?: boolean;
+  /** The customer's cards get fingerprints of their own instead of the shared test card's. */
+  ownCards?: boolean;
 }
 
 export interface ScenarioResult {
@@ -76,6 +84,12 @@ export interface BillingHooks {
 }
 
 type AttemptResult = { ok: true } | { ok: false; error: StripeApiError };
+
+interface AttemptHow {
+  offSession: boolean;
+  manual: boolean;
+  source: ChargeRecord['source'];
+}
 
 const INVOICE_NOT_OPEN_FOR_PAYMENT: Record<string, string> = {
   paid: 'Invoice is already paid',
@@ -147,7 +161,8 @@ export class SandboxBilling {
 
   // ---------------------------------------------------------------- customers
 
-  createCustomer(params: Params, ctx: RequestContext): Stripe.Customer {
+  /** `options`: the sandbox's own switches for the customer, in force from its first event. */
+  createCustomer(params: Params, ctx: RequestContext, options?: CustomerOptions): Stripe.Customer {
     rejectUnknownParams(params, ['email', 'name', 'preferred_locales', 'metadata', 'description', 'phone', 'payment_method', 'invoice_settings']);
     const customer = customerObject({
       email: optionalString(params, 'email') || null,
@@ -158,6 +173,7 @@ export class SandboxBilling {
     customer.description = optionalString(params, 'description') || null;
     customer.phone = optionalString(params, 'phone') || null;
     this.data.customers[customer.id] = customer;
+    if (options) this.data.customerOptions[customer.id] = options;
     this.emit('customer.created', customer, ctx);
     const pm = optionalString(params, 'payment_method');
     if (pm) this.attachPaymentMethod(pm, { customer: customer.id }, ctx);
@@ -242,6 +258,9 @@ export class SandboxBilling {
   /** A new card PaymentMethod for `card`, attached to the customer when one is given. */
   addCard(card: TestCard, customerId: string | null, ctx: RequestContext): Stripe.PaymentMethod {
     const pm = cardPaymentMethodObject(card, customerId);
+    if (customerId && pm.card && this.data.customerOptions[customerId]?.ownCards) {
+      pm.card.fingerprint = cardFingerprint(`${card.number}/${customerId}`);
+    }
     this.data.paymentMethods[pm.id] = pm;
     this.data.behaviours[pm.id] = structuredClone(card.behaviour);
     if (customerId) this.emit('payment_method.attached', pm, ctx);
@@ -364,7 +383,7 @@ export class SandboxBilling {
     }
     const offSession = optionalBoolean(params, 'off_session') ?? true;
     const pm = this.paymentMethodForInvoice(invoice, optionalString(params, 'payment_method'));
-    const result = this.attemptPayment(invoice, pm, ctx, { offSession, manual: true });
+    const result = this.attemptPayment(invoice, pm, ctx, { offSession, manual: true, source: 'api' });
     if (!result.ok) throw result.error;
     return invoice;
   }
@@ -477,7 +496,7 @@ export class SandboxBilling {
     const card = findTestCard(testCardId);
     if (!card) return { ok: false, error: invalidRequest(`Unknown test card: ${testCardId}`) };
     const pm = this.addCard(card, null, AUTOMATIC);
-    return this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: false, manual: true });
+    return this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: false, manual: true, source: 'hosted_page' });
   }
 
   // ---------------------------------------------------------------- scenario
@@ -500,6 +519,7 @@ export class SandboxBilling {
         ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
       },
       AUTOMATIC,
+      opts.webhooks === false || opts.ownCards ? { muted: opts.webhooks === false, ownCards: opts.ownCards ?? false } : undefined,
     );
     const pm = this.addCard(card, customer.id, AUTOMATIC);
     this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
@@ -534,7 +554,7 @@ export class SandboxBilling {
     this.emit('invoice.created', invoice, AUTOMATIC);
     this.emit('invoice.finalized', invoice, AUTOMATIC);
 
-    this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: true, manual: false });
+    this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: true, manual: false, source: 'automatic' });
     return {
       customerId: customer.id,
       paymentMethodId: pm.id,
@@ -572,7 +592,7 @@ export class SandboxBilling {
     invoice: Stripe.Invoice,
     pm: Stripe.PaymentMethod,
     ctx: RequestContext,
-    how: { offSession: boolean; manual: boolean },
+    how: AttemptHow,
   ): AttemptResult {
     const invoicePayment = this.defaultInvoicePayment(invoice);
     const pi = invoicePayment ? this.data.paymentIntents[invoicePayment.payment.payment_intent as string] : undefined;
@@ -587,6 +607,19 @@ export class SandboxBilling {
 
     let behaviour = this.behaviour(pm.id);
     if (behaviour.outcome === 'require_authentication' && !how.offSession) behaviour = { outcome: 'succeed' };
+
+    const charge: ChargeRecord = {
+      at: new Date().toISOString(),
+      invoiceId: invoice.id,
+      paymentMethodId: pm.id,
+      fingerprint: pm.card?.fingerprint ?? null,
+      idempotencyKey: ctx.idempotencyKey,
+      requestId: ctx.requestId,
+      source: how.source,
+      outcome: behaviour.outcome === 'succeed' ? 'succeeded' : behaviour.outcome === 'decline' ? 'declined' : 'requires_action',
+      ...(behaviour.outcome === 'decline' && behaviour.declineCode ? { declineCode: behaviour.declineCode } : {}),
+    };
+    this.data.charges.push(charge);
 
     if (behaviour.outcome === 'succeed') {
       this.markPaid(invoice, { pi, invoicePayment }, ctx);

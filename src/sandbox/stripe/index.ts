@@ -4,16 +4,16 @@ import express from 'express';
 import { STRIPE_API_VERSION } from '../../providers/stripe';
 import { stripeApiRouter } from './api-routes';
 import { SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
-import { FaultInjector, type FaultSpec } from './faults';
+import { FaultInjector, type FaultSpec, type StripeTimedFaultSpec } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { sandboxRouter } from './sandbox-routes';
-import { type StripeEventRecord, loadData, saveData, trimEvents } from './state';
+import { type ChargeRecord, type StripeEventRecord, eventCustomer, loadData, saveData, trimEvents } from './state';
 import type { CardBehaviour } from './test-cards';
 import { WebhookSender } from './webhooks';
 
 export type { ScenarioOptions, ScenarioResult } from './billing';
-export type { FaultSpec } from './faults';
-export type { DeliveryAttempt, DeliveryStatus, StripeEventPayload, StripeEventRecord } from './state';
+export type { FaultSpec, StripeTimedFaultSpec } from './faults';
+export type { ChargeRecord, DeliveryAttempt, DeliveryStatus, StripeEventPayload, StripeEventRecord } from './state';
 export type { CardBehaviour, CardBrand, DeclineSpec } from './test-cards';
 export { TEST_CARDS } from './test-cards';
 export { stripeSignatureHeader } from './webhooks';
@@ -43,7 +43,11 @@ export interface StripeSandbox {
   /** Every event generated, oldest first, with its delivery status and attempts. */
   events(): StripeEventRecord[];
   injectFault(f: FaultSpec): void;
+  /** A storm or outage for a while (see StripeTimedFaultSpec). */
+  injectTimedFault(f: StripeTimedFaultSpec): void;
   clearFaults(): void;
+  /** Every charge attempt that reached a card, oldest first. */
+  charges(): ChargeRecord[];
   createFailedInvoiceScenario(opts: ScenarioOptions): Promise<ScenarioResult>;
   setPaymentMethodBehaviour(pmId: string, b: CardBehaviour): void;
   /** A new card for the customer from a test id (`pm_card_visa`), made default unless told otherwise. */
@@ -98,7 +102,11 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
   const billing = new SandboxBilling(data, {
     apiVersion: STRIPE_API_VERSION,
     baseUrl: url,
-    onEvent: (record) => webhooks.enqueue(record),
+    onEvent: (record) => {
+      const customer = eventCustomer(data, record.event);
+      if (customer && data.customerOptions[customer]?.muted) record.delivery.status = 'muted';
+      else webhooks.enqueue(record);
+    },
     pendingWebhooks: () => webhooks.endpointCount,
   });
   const faults = new FaultInjector();
@@ -131,7 +139,9 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
     },
     events: () => data.events,
     injectFault: (f) => faults.add(f),
+    injectTimedFault: (f) => void faults.addTimed(f),
     clearFaults: () => faults.clear(),
+    charges: () => data.charges,
     async createFailedInvoiceScenario(scenario) {
       const result = billing.createFailedInvoiceScenario(scenario);
       changed();

@@ -5,7 +5,7 @@ import { StripeApiError, invalidRequest } from './errors';
 import type { FaultInjector } from './faults';
 import { optionalString, parseFormParams } from './form-params';
 import { hostedInvoicePage, notFoundPage, portalDonePage, portalPage } from './pages';
-import type { SandboxData } from './state';
+import { eventCustomer, type SandboxData } from './state';
 import type { WebhookSender } from './webhooks';
 
 export interface SandboxRouteDeps {
@@ -43,19 +43,42 @@ export const scenarioSchema = z
       .union([z.string(), z.object({ ...declineFields, brand: z.enum(['visa', 'mastercard', 'amex', 'discover']).optional() }).strict()])
       .optional(),
     planName: z.string().optional(),
+    webhooks: z.boolean().optional(),
+    ownCards: z.boolean().optional(),
   })
   .strict();
 
 const attachSchema = z.object({ testPaymentMethod: z.string(), makeDefault: z.boolean().optional() }).strict();
 
-const faultSchema = z
+const faultStatus = z.union([z.literal(429), z.literal(500), z.literal(503)]);
+const validRegex = (s: string) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** The next `count` matching requests fail. */
+const countedFaultSchema = z
   .object({
-    pathPattern: z.string().min(1),
-    status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+    pathPattern: z.string().min(1).refine(validRegex, 'not a regular expression'),
+    status: faultStatus,
     count: z.number().int().positive(),
     shouldRetry: z.boolean().optional(),
   })
   .strict();
+/** For `durationMs`, a fraction `rate` (default all) of the matching requests fail: a storm, or an outage. */
+const timedFaultSchema = z
+  .object({
+    pathPattern: z.string().min(1).refine(validRegex, 'not a regular expression').optional(),
+    status: z.union([faultStatus, z.literal('reset')]),
+    rate: z.number().gt(0).lte(1).optional(),
+    durationMs: z.number().int().positive(),
+    shouldRetry: z.boolean().optional(),
+  })
+  .strict();
+const faultSchema = z.union([countedFaultSchema, timedFaultSchema]);
 
 /**
  * `/_sandbox/...`: what a demo CLI (another process) needs to drive the sandbox over HTTP, plus the
@@ -93,10 +116,16 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
   router.post('/faults', (req, res) =>
     jsonRoute(res, deps, () => {
       const fault = parse(faultSchema, req);
-      deps.faults.add(fault);
-      return [201, fault];
+      if ('count' in fault) {
+        deps.faults.add(fault);
+        return [201, fault];
+      }
+      return [201, deps.faults.addTimed(fault)];
     }),
   );
+  router.get('/faults', (_req, res) => {
+    res.json(deps.faults.list());
+  });
   router.delete('/faults', (_req, res) =>
     jsonRoute(res, deps, () => {
       deps.faults.clear();
@@ -106,7 +135,18 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
 
   router.get('/events', (req, res) => {
     const type = typeof req.query.type === 'string' ? req.query.type : undefined;
-    res.json({ data: deps.data.events.filter((r) => !type || r.event.type === type) });
+    const customer = typeof req.query.customer === 'string' ? req.query.customer : undefined;
+    res.json({
+      data: deps.data.events.filter(
+        (r) => (!type || r.event.type === type) && (!customer || eventCustomer(deps.data, r.event) === customer),
+      ),
+    });
+  });
+
+  // Every charge attempt that reached a card (see ChargeRecord), for counting double charges.
+  router.get('/charges', (req, res) => {
+    const invoice = typeof req.query.invoice === 'string' ? req.query.invoice : undefined;
+    res.json({ data: deps.data.charges.filter((c) => !invoice || c.invoiceId === invoice) });
   });
 
   router.get('/portal/:id', (req, res) => {

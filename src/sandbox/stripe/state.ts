@@ -2,7 +2,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type Stripe from 'stripe';
 import type { CardBehaviour } from './test-cards';
 
-export type DeliveryStatus = 'not_configured' | 'pending' | 'delivered' | 'failed';
+/** `muted`: the event is about a customer whose events test code delivers itself. */
+export type DeliveryStatus = 'not_configured' | 'muted' | 'pending' | 'delivered' | 'failed';
 
 export interface DeliveryAttempt {
   at: string;
@@ -32,6 +33,33 @@ export interface StripeEventRecord {
   delivery: { status: DeliveryStatus; attempts: DeliveryAttempt[] };
 }
 
+/**
+ * One charge of an invoice that reached the card (not an injected fault, not an idempotent replay,
+ * not a refusal before charging): what test code counts double charges with.
+ */
+export interface ChargeRecord {
+  at: string;
+  invoiceId: string;
+  paymentMethodId: string;
+  /** The card behind the payment method: the same card may come back under a new id. */
+  fingerprint: string | null;
+  /** The `Idempotency-Key` of the request; null for Stripe's own attempt and the hosted page. */
+  idempotencyKey: string | null;
+  requestId: string | null;
+  /** `api`: POST /v1/invoices/:id/pay; `automatic`: the renewal's own attempt; `hosted_page`: the customer paid there. */
+  source: 'api' | 'automatic' | 'hosted_page';
+  outcome: 'succeeded' | 'declined' | 'requires_action';
+  declineCode?: string;
+}
+
+/** Per-customer switches of the sandbox (not Stripe fields, so never in the customer object). */
+export interface CustomerOptions {
+  /** Its events are recorded but not delivered: test code delivers them itself, in any order. */
+  muted?: boolean;
+  /** Every card it gets has a fingerprint of its own, as if each customer had a different card. */
+  ownCards?: boolean;
+}
+
 /** Everything the sandbox knows. Plain JSON, so it can be written to `dataFile` as is. */
 export interface SandboxData {
   version: 1;
@@ -47,6 +75,9 @@ export interface SandboxData {
   invoicePayments: Record<string, Stripe.InvoicePayment>;
   portalSessions: Record<string, Stripe.BillingPortal.Session>;
   events: StripeEventRecord[];
+  /** Every charge attempt, oldest first (absent in data files written before it existed). */
+  charges: ChargeRecord[];
+  customerOptions: Record<string, CustomerOptions>;
 }
 
 /** Events kept in memory and on disk; older ones are dropped so a long demo stays small. */
@@ -66,6 +97,8 @@ export function emptyData(baseUrl: string): SandboxData {
     invoicePayments: {},
     portalSessions: {},
     events: [],
+    charges: [],
+    customerOptions: {},
   };
 }
 
@@ -77,6 +110,8 @@ export function loadData(file: string | undefined, baseUrl: string): SandboxData
   if (!file || !existsSync(file)) return emptyData(baseUrl);
   const data = JSON.parse(readFileSync(file, 'utf8')) as SandboxData;
   if (data.version !== 1) throw new Error(`stripe sandbox: unsupported data file version in ${file}`);
+  data.charges ??= [];
+  data.customerOptions ??= {};
   if (data.baseUrl !== baseUrl) {
     const move = (url: string | null | undefined) =>
       url?.startsWith(data.baseUrl) ? baseUrl + url.slice(data.baseUrl.length) : (url ?? null);
@@ -102,4 +137,17 @@ export function saveData(file: string | undefined, data: SandboxData): void {
 
 export function trimEvents(data: SandboxData): void {
   if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
+  if (data.charges.length > MAX_EVENTS) data.charges.splice(0, data.charges.length - MAX_EVENTS);
+}
+
+/** The customer an event is about, for the per-customer switches and the events filter. */
+export function eventCustomer(data: SandboxData, event: StripeEventPayload): string | undefined {
+  const o = event.data.object as { id?: string; object?: string; customer?: unknown; invoice?: unknown };
+  if (o.object === 'customer') return o.id;
+  if (typeof o.customer === 'string') return o.customer;
+  if (typeof o.invoice === 'string') {
+    const customer = data.invoices[o.invoice]?.customer;
+    return typeof customer === 'string' ? customer : undefined;
+  }
+  return undefined;
 }
