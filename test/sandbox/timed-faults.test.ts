@@ -32,6 +32,14 @@ describe('TimedFaults', () => {
     expect(faults.active()).toEqual([]);
   });
 
+  it('lets every matching fault draw in turn', () => {
+    const draws = [0.6, 0.2];
+    const faults = new TimedFaults<{ status: number; durationMs: number; rate?: number }>(() => draws.shift() ?? 1);
+    faults.add({ status: 500, rate: 0.5, durationMs: 1000 });
+    faults.add({ status: 503, rate: 0.5, durationMs: 1000 });
+    expect(faults.take('GET', '/v1/x')?.status).toBe(503); // 0.6 misses the 500 storm, 0.2 hits the 503 one
+  });
+
   it('rejects a rate outside (0, 1] and a duration that is not positive', () => {
     const faults = new TimedFaults();
     expect(() => faults.add({ status: 500, rate: 0, durationMs: 10 })).toThrow(RangeError);
