@@ -1,3 +1,4 @@
 // The workflows this worker runs (the bundle entry point). Deterministic code only.
 export { dunningWorkflow } from './dunning';
 export { cardRetryBudgetWorkflow } from './cardBudget';
+export { quarantinedStripeEvent } from './quarantine';

@@ -1,14 +1,16 @@
 /** The signal API (`/api`, bearer token): for billing pages, other systems and operators. */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
+import type { QuarantineStore } from '../quarantine/quarantineStore';
 import { bearerAuth } from './auth';
 import { signalCardUpdate } from './cardUpdates';
-import { HttpError, sendError } from './errors';
+import { HttpError, isStripeUnavailable, sendError } from './errors';
+import { parseInput } from './parseInput';
+import { quarantineRouter } from './quarantineRoutes';
+import { stripeId } from './stripeIds';
 
-const stripeId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,250}$`), `must look like ${prefix}_...`);
 const customerIdParam = stripeId('cus');
 const invoiceIdParam = stripeId('in');
 
@@ -31,21 +33,14 @@ const listQuery = z
   })
   .strict();
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const msg = r.error.issues.map((i) => `${[what, ...i.path].join('.')}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid_request', msg);
-  }
-  return r.data;
-}
-
 export interface ApiDeps {
   cases: DunningClient;
   apiToken: string;
   /** For the customer route: the customer's open invoices (see ./cardUpdates). */
   stripe: Stripe;
-  log?: (msg: string, meta?: Record<string, unknown>) => void;
+  /** Refused Stripe events, for the `/api/quarantine` routes. */
+  quarantine: QuarantineStore;
+  log: (msg: string, meta?: Record<string, unknown>) => void;
 }
 
 export function apiRouter(deps: ApiDeps): Router {
@@ -54,8 +49,8 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use('/api', bearerAuth(apiToken), express.json({ limit: '64kb' }));
 
   router.post('/api/customers/:customerId/payment-method-updated', async (req, res) => {
-    const customerId = parse(customerIdParam, req.params.customerId, 'customerId');
-    const body = parse(cardUpdatedBody, req.body ?? {}, 'body');
+    const customerId = parseInput(customerIdParam, req.params.customerId, 'customerId');
+    const body = parseInput(cardUpdatedBody, req.body ?? {}, 'body');
     // Visibility and the customer's open invoices in Stripe: a case started a moment ago, not yet
     // visible, must not miss the update.
     const { signaled } = await signalCardUpdate(deps, customerId, {
@@ -68,8 +63,8 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.post('/api/invoices/:invoiceId/payment-method-updated', async (req, res) => {
-    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
-    const body = parse(cardUpdatedBody, req.body ?? {}, 'body');
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parseInput(cardUpdatedBody, req.body ?? {}, 'body');
     const ok = await cases.signalInvoice(invoiceId, {
       name: 'paymentMethodUpdated',
       payload: { source: 'api', paymentMethodId: body.paymentMethodId, occurredAt: new Date().toISOString() },
@@ -79,34 +74,34 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.post('/api/invoices/:invoiceId/cancel', async (req, res) => {
-    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
-    const body = parse(cancelBody, req.body ?? {}, 'body');
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parseInput(cancelBody, req.body ?? {}, 'body');
     const ok = await cases.signalInvoice(invoiceId, { name: 'cancelDunning', payload: body });
     if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
     res.status(202).json({ signaled: [`dunning-${invoiceId}`] });
   });
 
   router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {
-    const invoiceId = parse(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
     const status = await cases.status(invoiceId);
     if (!status) throw new HttpError(404, 'not_found', `No dunning case for invoice ${invoiceId}`);
     res.json(status);
   });
 
   router.get('/api/dunning', async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
+    const q = parseInput(listQuery, req.query, 'query');
     const found = await cases.list({ state: q.state, customerId: q.customerId, limit: q.limit });
     res.json({ cases: found });
   });
+
+  router.use(quarantineRouter(deps));
 
   router.use('/api', (_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
   router.use('/api', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_body', 'Body is not valid JSON');
-    if (err instanceof Stripe.errors.StripeError && !(err instanceof Stripe.errors.StripeInvalidRequestError)) {
-      return sendError(res, 503, 'stripe_unavailable', 'Stripe is unreachable; try again');
-    }
+    if (isStripeUnavailable(err)) return sendError(res, 503, 'stripe_unavailable', 'Stripe is unreachable; try again');
     // Body too large, Temporal unreachable, anything else: the app's handler, shared by every route.
     next(err);
   });

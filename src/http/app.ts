@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { Metrics } from '../metrics';
+import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
 import { badLinkPage, billingLinkRouter, unavailablePage } from './billingLinkRoute';
 import { isTemporalUnavailable, sendError } from './errors';
@@ -16,14 +17,18 @@ export interface AppDeps {
   linkSecret: string;
   publicBaseUrl: string;
   businessName: string;
+  /** Default: the app's own, with the blocked-cases gauge read from `cases`. */
   metrics?: Metrics;
+  /** Default: on `cases`' client and task queue. */
+  quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   webhookToleranceSeconds?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const metrics = deps.metrics ?? new Metrics();
   const log = deps.log ?? ((msg, meta) => console.log(JSON.stringify({ msg, ...meta })));
+  const metrics = deps.metrics ?? new Metrics({ blockedCases: () => deps.cases.blockedCaseCounts(), log });
+  const quarantine = deps.quarantine ?? new QuarantineStore(deps.cases.client, deps.cases.taskQueue);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -41,8 +46,8 @@ export function createApp(deps: AppDeps): express.Express {
       sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable: ${(err as Error).message}`);
     }
   });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.render());
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.render());
   });
 
   app.use(
@@ -50,6 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
       stripe: deps.stripe,
       webhookSecret: deps.webhookSecret,
       cases: deps.cases,
+      quarantine,
       metrics,
       log,
       toleranceSeconds: deps.webhookToleranceSeconds,
@@ -61,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
-  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, log }));
+  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, log }));
   app.use(
     billingLinkRouter({
       stripe: deps.stripe,

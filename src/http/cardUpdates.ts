@@ -7,7 +7,7 @@
  * their cases (`dunning-<invoiceId>`) signaled directly; signaling by workflow ID is strongly
  * consistent, and an invoice without a running case simply answers "not found".
  */
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { workflowIdForInvoice } from '../../workflows/messages';
 import type { PaymentMethodUpdatedSignal } from '../../workflows/types';
@@ -53,6 +53,13 @@ export async function signalCardUpdate(
 }
 
 async function openInvoicesOf(stripe: Stripe, customerId: string): Promise<string[]> {
-  const page = await stripe.invoices.list({ customer: customerId, status: 'open', limit: OPEN_INVOICES_LIMIT });
-  return page.data.filter((i) => i.collection_method === 'charge_automatically' && i.id).map((i) => i.id!);
+  try {
+    const page = await stripe.invoices.list({ customer: customerId, status: 'open', limit: OPEN_INVOICES_LIMIT });
+    return page.data.filter((i) => i.collection_method === 'charge_automatically' && i.id).map((i) => i.id!);
+  } catch (err) {
+    // A customer Stripe does not know (deleted) has no open invoices; failing would have Stripe
+    // deliver the event again for days, to the same answer.
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return [];
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 /** The contract's error shape: `{ "error": { "code", "message" } }`. */
 import type { Response } from 'express';
+import Stripe from 'stripe';
 
 export class HttpError extends Error {
   constructor(
@@ -24,4 +25,16 @@ export function isTemporalUnavailable(err: unknown): boolean {
   if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
   if (/UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|deadline/i.test(e.message ?? '')) return true;
   return e.cause !== undefined && e.cause !== err ? isTemporalUnavailable(e.cause) : false;
+}
+
+/**
+ * A Stripe call that failed for a reason that passes (network, Stripe's 5xx, rate limit): the
+ * caller should retry. A refused request or a bad key is not: trying again gives the same answer.
+ */
+export function isStripeUnavailable(err: unknown): boolean {
+  return (
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeAPIError ||
+    err instanceof Stripe.errors.StripeRateLimitError
+  );
 }

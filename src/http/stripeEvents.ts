@@ -1,42 +1,71 @@
 /**
- * What a verified Stripe event means for dunning: a pure function, so every mapping is tested
- * without a server. The webhook route carries the result out against Temporal.
+ * What a verified Stripe event means for dunning: pure functions, so every mapping is tested
+ * without a server. The webhook route (and the quarantine's replay) carries the result out.
  */
-import type Stripe from 'stripe';
 import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal } from '../../workflows/types';
+import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
 
 export type EventAction =
   | { kind: 'payment_failed'; signal: PaymentFailedSignal }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'paymentSucceeded'; payload: PaymentSucceededSignal } }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'cancelDunning'; payload: CancelDunningSignal } }
   | { kind: 'subscription_cancelled'; customerId: string; subscriptionId: string; latestInvoiceId?: string }
-  | { kind: 'card_updated'; customerId: string; paymentMethodId?: string; occurredAt: string }
+  | {
+      kind: 'card_updated';
+      customerId: string;
+      paymentMethodId?: string;
+      /** Same payment method, new card data (`payment_method.automatically_updated`). */
+      cardDataChanged?: true;
+      occurredAt: string;
+    }
   | { kind: 'ignore'; reason: string };
 
-const idOf = (x: unknown): string | undefined =>
-  typeof x === 'string' ? x : x && typeof x === 'object' && 'id' in x && typeof x.id === 'string' ? x.id : undefined;
+/** A verified event that cannot be taken as it is: quarantine it (see ../quarantine). */
+export type InvalidEvent = { kind: 'invalid'; problem: EventProblem };
 
-export function mapStripeEvent(event: Stripe.Event): EventAction {
+/** A verified, parsed body: what to do (`action`) with the event `id` of type `type`, or why not. */
+export type EventInterpretation = { kind: 'valid'; id: string; type: string; action: EventAction } | InvalidEvent;
+
+export function interpretStripeEvent(body: unknown): EventInterpretation {
+  const read = readStripeEvent(body);
+  switch (read.status) {
+    case 'invalid':
+      return { kind: 'invalid', problem: read.problem };
+    case 'unused':
+      return { kind: 'valid', id: read.id, type: read.type, action: { kind: 'ignore', reason: `event type ${read.type} is not used for dunning` } };
+    case 'used':
+      return { kind: 'valid', id: read.event.id, type: read.event.type, action: actionFor(read.event) };
+  }
+}
+
+/** `interpretStripeEvent`, when only the action matters. */
+export function mapStripeEvent(body: unknown): EventAction | InvalidEvent {
+  const i = interpretStripeEvent(body);
+  return i.kind === 'valid' ? i.action : i;
+}
+
+/** A used event, validated (./stripeEventSchemas): its fields are trusted here. */
+function actionFor(event: UsedStripeEvent): EventAction {
   const occurredAt = new Date(event.created * 1000).toISOString();
   switch (event.type) {
     case 'invoice.payment_failed': {
       const inv = event.data.object;
-      const subscriptionId = idOf(inv.parent?.subscription_details?.subscription);
       // Dunning is for automatic subscription charges; a one-off or send_invoice invoice is the
       // business's own collection process, not ours.
       if (inv.collection_method !== 'charge_automatically') {
         return { kind: 'ignore', reason: `invoice ${inv.id} is collected by ${inv.collection_method}, not charged automatically` };
       }
+      const subscriptionId = inv.parent?.subscription_details?.subscription;
       if (!subscriptionId) return { kind: 'ignore', reason: `invoice ${inv.id} belongs to no subscription` };
-      const customerId = idOf(inv.customer);
-      if (!inv.id || !customerId) return { kind: 'ignore', reason: 'invoice without id or customer' };
+      if (!inv.customer) return { kind: 'ignore', reason: `invoice ${inv.id} has no customer` };
       return {
         kind: 'payment_failed',
         signal: {
           eventId: event.id,
           invoiceId: inv.id,
-          customerId,
+          customerId: inv.customer,
           subscriptionId,
+          // What is still owed; Stripe leaves amount_remaining 0 on some drafts, so fall back.
           amountDue: inv.amount_remaining || inv.amount_due,
           currency: inv.currency,
           invoiceNumber: inv.number ?? undefined,
@@ -46,46 +75,47 @@ export function mapStripeEvent(event: Stripe.Event): EventAction {
         },
       };
     }
-    case 'invoice.paid': {
-      const inv = event.data.object;
-      if (!inv.id) return { kind: 'ignore', reason: 'invoice without id' };
+    case 'invoice.paid':
       return {
         kind: 'invoice_signal',
-        invoiceId: inv.id,
+        invoiceId: event.data.object.id,
         signal: { name: 'paymentSucceeded', payload: { source: 'stripe', occurredAt } },
       };
-    }
     case 'invoice.voided':
     case 'invoice.marked_uncollectible': {
-      const inv = event.data.object;
-      if (!inv.id) return { kind: 'ignore', reason: 'invoice without id' };
       const reason = event.type === 'invoice.voided' ? 'invoice_voided' : 'invoice_marked_uncollectible';
-      return { kind: 'invoice_signal', invoiceId: inv.id, signal: { name: 'cancelDunning', payload: { reason, by: 'stripe' } } };
+      return {
+        kind: 'invoice_signal',
+        invoiceId: event.data.object.id,
+        signal: { name: 'cancelDunning', payload: { reason, by: 'stripe' } },
+      };
     }
     case 'customer.subscription.deleted': {
       const sub = event.data.object;
-      const customerId = idOf(sub.customer);
-      if (!customerId) return { kind: 'ignore', reason: 'subscription without customer' };
-      return { kind: 'subscription_cancelled', customerId, subscriptionId: sub.id, latestInvoiceId: idOf(sub.latest_invoice) };
+      return { kind: 'subscription_cancelled', customerId: sub.customer, subscriptionId: sub.id, latestInvoiceId: sub.latest_invoice ?? undefined };
     }
     case 'payment_method.attached':
     case 'payment_method.automatically_updated': {
       const pm = event.data.object;
-      const customerId = idOf(pm.customer);
-      if (!customerId) return { kind: 'ignore', reason: `payment method ${pm.id} has no customer` };
-      return { kind: 'card_updated', customerId, paymentMethodId: pm.id, occurredAt };
+      if (!pm.customer) return { kind: 'ignore', reason: `payment method ${pm.id} has no customer` };
+      return {
+        kind: 'card_updated',
+        customerId: pm.customer,
+        paymentMethodId: pm.id,
+        // The card network sent new data (expiry, number) for the same payment method: for the
+        // case it is a new card, worth a charge even if this payment method declined before.
+        ...(event.type === 'payment_method.automatically_updated' ? { cardDataChanged: true as const } : {}),
+        occurredAt,
+      };
     }
     case 'customer.updated': {
-      const c = event.data.object;
-      const previous = event.data.previous_attributes as { invoice_settings?: { default_payment_method?: unknown } } | undefined;
-      if (!previous?.invoice_settings || !('default_payment_method' in previous.invoice_settings)) {
+      const changed = event.data.previous_attributes?.invoice_settings;
+      if (!changed || !('default_payment_method' in changed)) {
         return { kind: 'ignore', reason: 'customer.updated without a change of default payment method' };
       }
-      const now = idOf(c.invoice_settings?.default_payment_method);
+      const now = event.data.object.invoice_settings.default_payment_method;
       if (!now) return { kind: 'ignore', reason: 'default payment method removed' };
-      return { kind: 'card_updated', customerId: c.id, paymentMethodId: now, occurredAt };
+      return { kind: 'card_updated', customerId: event.data.object.id, paymentMethodId: now, occurredAt };
     }
-    default:
-      return { kind: 'ignore', reason: `event type ${event.type} is not used for dunning` };
   }
 }

@@ -1,22 +1,29 @@
 /**
- * POST /webhooks/stripe. Verifies the signature on the raw body, maps the event, and answers 200
- * only once Temporal has durably taken the signal; 503 while Temporal is unreachable, so Stripe
- * delivers again and nothing is lost. No slow work here: facts that need more Stripe calls are
- * fetched by the workflow's activities.
+ * POST /webhooks/stripe. Verifies the signature on the raw body, checks and maps the event, and
+ * answers 200 only once Temporal has durably taken it. Stripe delivers any other answer again,
+ * for three days, so each answer says whether trying again can help:
+ * - 400: not Stripe talking (no or bad signature, wrong content type, a body that is not JSON);
+ * - 200 and quarantined: Stripe talking, but an invalid envelope or field (./stripeEventSchemas).
+ *   Delivering it again cannot help; it is kept for an operator to replay or discard;
+ * - 503: Temporal (or, for a card update, Stripe) unreachable: deliver again later;
+ * - 500: a bug of ours. Stripe delivers again, which helps once a fix is deployed.
+ * No slow work here: facts that need more Stripe calls are fetched by the workflow's activities.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import type { Metrics } from '../metrics';
-import { workflowIdForInvoice } from '../../workflows/messages';
-import { signalCardUpdate } from './cardUpdates';
-import { isTemporalUnavailable, sendError } from './errors';
-import { mapStripeEvent, type EventAction } from './stripeEvents';
+import type { QuarantineStore } from '../quarantine/quarantineStore';
+import { carryOut } from './carryOutEvent';
+import { isStripeUnavailable, isTemporalUnavailable, sendError } from './errors';
+import { isUsedEventType, type EventProblem } from './stripeEventSchemas';
+import { interpretStripeEvent } from './stripeEvents';
 
 export interface WebhookDeps {
   stripe: Stripe;
   webhookSecret: string;
   cases: DunningClient;
+  quarantine: QuarantineStore;
   metrics: Metrics;
   log: (msg: string, meta?: Record<string, unknown>) => void;
   /** Signature tolerance in seconds (Stripe's default: 300). */
@@ -25,24 +32,34 @@ export interface WebhookDeps {
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/** Metric label of an event type: the types we use by name, any other as `other` (bounded). */
+export const eventTypeLabel = (type: string | undefined): string =>
+  type === undefined ? 'unknown' : isUsedEventType(type) ? type : 'other';
+
 export function stripeWebhookRouter(deps: WebhookDeps): Router {
+  const { metrics, log } = deps;
   const router = express.Router();
   router.post(
     '/webhooks/stripe',
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
     async (req: Request, res: Response) => {
       if (!req.is('application/json')) {
-        deps.metrics.webhooks.inc({ type: 'unknown', result: 'bad_content_type' });
+        metrics.webhooks.inc({ type: 'unknown', result: 'bad_content_type' });
         return sendError(res, 400, 'bad_content_type', 'Stripe webhooks are application/json');
       }
       const signature = req.get('stripe-signature');
-      if (!signature) return sendError(res, 400, 'missing_signature', 'Missing Stripe-Signature header');
-      let event: Stripe.Event;
+      if (!signature) {
+        metrics.webhooks.inc({ type: 'unknown', result: 'missing_signature' });
+        return sendError(res, 400, 'missing_signature', 'Missing Stripe-Signature header');
+      }
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let body: unknown;
       try {
-        event = deps.stripe.webhooks.constructEvent(req.body as Buffer, signature, deps.webhookSecret, deps.toleranceSeconds);
+        // Verifies, then parses: typed Stripe.Event, but only the checks below make it one.
+        body = deps.stripe.webhooks.constructEvent(raw, signature, deps.webhookSecret, deps.toleranceSeconds);
       } catch (err) {
-        deps.metrics.webhooks.inc({ type: 'unknown', result: 'bad_signature' });
         const malformed = err instanceof SyntaxError;
+        metrics.webhooks.inc({ type: 'unknown', result: malformed ? 'malformed' : 'bad_signature' });
         return sendError(
           res,
           400,
@@ -50,73 +67,42 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
           malformed ? 'Body is not valid JSON' : `Signature verification failed: ${(err as Error).message}`,
         );
       }
-      // Verified, so it came from Stripe; still, a body that is JSON but not an event must be a
-      // 400, not a crash (500) or an acknowledged no-op.
-      const shapeProblem = notAnEvent(event);
-      if (shapeProblem) {
-        deps.metrics.webhooks.inc({ type: 'unknown', result: 'malformed' });
-        return sendError(res, 400, 'malformed_body', `Body is not a Stripe event: ${shapeProblem}`);
-      }
-      const action = mapStripeEvent(event);
+
+      const event = interpretStripeEvent(body);
       try {
+        if (event.kind === 'invalid') {
+          const detail = await quarantine(deps, event.problem, raw);
+          return res.status(200).json({ received: true, ...detail });
+        }
+        const { action } = event;
         const detail = await carryOut(deps, action);
-        deps.metrics.webhooks.inc({ type: event.type, result: action.kind === 'ignore' ? 'ignored' : 'ok' });
-        if (action.kind === 'ignore') deps.log('stripe event skipped', { id: event.id, type: event.type, reason: action.reason });
+        metrics.webhooks.inc({ type: eventTypeLabel(event.type), result: action.kind === 'ignore' ? 'ignored' : 'ok' });
+        if (action.kind === 'ignore') log('stripe event skipped', { id: event.id, type: event.type, reason: action.reason });
         res.status(200).json({ received: true, ...detail });
       } catch (err) {
-        const unavailable = isTemporalUnavailable(err);
-        deps.metrics.webhooks.inc({ type: event.type, result: unavailable ? 'temporal_unavailable' : 'error' });
-        deps.log('stripe event not taken', { id: event.id, type: event.type, error: String(err) });
-        sendError(res, 503, unavailable ? 'temporal_unavailable' : 'not_taken', 'Event not taken; deliver again later');
+        const id = event.kind === 'valid' ? event.id : event.problem.eventId;
+        const type = eventTypeLabel(event.kind === 'valid' ? event.type : event.problem.type);
+        if (isTemporalUnavailable(err) || isStripeUnavailable(err)) {
+          metrics.webhooks.inc({ type, result: 'unavailable' });
+          log('stripe event not taken: a provider is unreachable', { id, type, error: String(err) });
+          const code = isTemporalUnavailable(err) ? 'temporal_unavailable' : 'stripe_unavailable';
+          return sendError(res, 503, code, 'Event not taken; deliver again later');
+        }
+        metrics.webhooks.inc({ type, result: 'error' });
+        log('stripe event failed', { id, type, error: String(err) });
+        console.error('stripe webhook error', err);
+        sendError(res, 500, 'internal', 'Internal error; deliver again later');
       }
     },
   );
   return router;
 }
 
-async function carryOut(deps: WebhookDeps, action: EventAction): Promise<Record<string, unknown>> {
-  const { cases } = deps;
-  switch (action.kind) {
-    case 'ignore':
-      return { ignored: action.reason };
-    case 'payment_failed':
-      // `ended`: the invoice's case is over; a late delivery is acknowledged, not a new case.
-      return { ...(await cases.failureTaken(action.signal)) };
-    case 'invoice_signal':
-      return { signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [] };
-    case 'card_updated':
-      // Visibility and Stripe's open invoices: a case started a moment ago must not miss it.
-      return signalCardUpdate({ cases, stripe: deps.stripe, log: deps.log }, action.customerId, {
-        source: 'stripe',
-        paymentMethodId: action.paymentMethodId,
-        occurredAt: action.occurredAt,
-      });
-    case 'subscription_cancelled': {
-      const active = await cases.activeCasesOf(action.customerId);
-      const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));
-      // The latest invoice is the usual failing one; it may not be visible (or memo-tagged) yet.
-      if (action.latestInvoiceId) invoices.add(action.latestInvoiceId);
-      const signaled: string[] = [];
-      for (const invoiceId of invoices) {
-        const ok = await cases.signalInvoice(invoiceId, {
-          name: 'cancelDunning',
-          payload: { reason: 'subscription_deleted', by: 'stripe' },
-        });
-        if (ok) signaled.push(workflowIdForInvoice(invoiceId));
-      }
-      return { signaled };
-    }
-  }
-}
-
-/** Why a verified, parsed body is not an event we can map; undefined when it is one. */
-function notAnEvent(e: unknown): string | undefined {
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'not a JSON object';
-  const ev = e as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } };
-  if (typeof ev.id !== 'string' || ev.id === '') return 'no id';
-  if (typeof ev.type !== 'string' || ev.type === '') return 'no type';
-  if (typeof ev.created !== 'number' || !Number.isFinite(ev.created)) return 'no created time';
-  if (typeof ev.data !== 'object' || ev.data === null) return 'no data';
-  if (typeof ev.data.object !== 'object' || ev.data.object === null || Array.isArray(ev.data.object)) return 'no data.object';
-  return undefined;
+async function quarantine(deps: WebhookDeps, problem: EventProblem, raw: Buffer): Promise<Record<string, unknown>> {
+  const { eventId, already } = await deps.quarantine.put(problem, raw);
+  const type = eventTypeLabel(problem.type);
+  deps.metrics.webhooks.inc({ type, result: 'quarantined' });
+  if (!already) deps.metrics.eventsQuarantined.inc({ type, reason_field: problem.field });
+  deps.log('stripe event quarantined', { eventId, type: problem.type, field: problem.field, reason: problem.reason, already });
+  return { quarantined: eventId, ...(already ? { already: true } : {}) };
 }

@@ -6,11 +6,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
+import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../src/sandbox/stripe';
 import { DEFAULT_POLICY } from '../../workflows/policy';
 import type { DunningStatus } from '../../workflows/types';
@@ -63,7 +64,7 @@ const lastEvent = (type: string, objectId: string): StripeEventPayload => {
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
 
 describe('bad requests', () => {
-  it('400 for a bad or missing signature, a stale timestamp, a wrong content type, a body that is not an event', async () => {
+  it('400 for a bad or missing signature, a stale timestamp, a wrong content type, a signed body that is not JSON', async () => {
     const s = await scenario();
     const payload = JSON.stringify(s.failed);
 
@@ -96,8 +97,8 @@ describe('bad requests', () => {
     });
     expect(await json(await stack.deliver(payload, { contentType: 'application/x-www-form-urlencoded' }))).toMatchObject({ status: 400 });
 
-    // Validly signed, but not JSON / not an event: 400, never a 500 nor a silent 200.
-    for (const body of ['{"id": "evt_1", "type": ', 'null', '[]', '"text"', '{}', '{"id":"evt_1","type":"invoice.paid","created":1}', '{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":null}}']) {
+    // Validly signed, but not JSON: 400, never a 500 nor a silent 200.
+    for (const body of ['{"id": "evt_1", "type": ', '', 'nul', '{"id":"evt_1"}}']) {
       const res = await json(await stack.deliver(body));
       expect(res.status, body).toBe(400);
       expect(res.body, body).toMatchObject({ error: { code: 'malformed_body', message: expect.any(String) } });
@@ -112,6 +113,113 @@ describe('bad requests', () => {
     const res = await stack.deliver(big);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+});
+
+describe('verified but invalid: acknowledged, quarantined, never a case', () => {
+  const quarantineWorkflow = async (key: string) => {
+    const d = await stack.client.workflow.getHandle(`quarantine-${key}`).describe();
+    return { type: d.type, status: d.status.name };
+  };
+
+  it("the issue's examples: 200 and quarantined with the field, no case, listed for an operator; a redelivery is one entry", async () => {
+    const s = await scenario();
+    const inv = s.failed.data.object as Record<string, unknown>;
+    const examples: Array<[string, Record<string, unknown>, string]> = [
+      ['amount_due as a string', { amount_due: '2500' }, 'data.object.amount_due'],
+      ['amount_due as an object', { amount_due: { value: 2500 } }, 'data.object.amount_due'],
+      ['amount_due 1e308', { amount_due: 1e308 }, 'data.object.amount_due'],
+      ['an invoice id of 300 characters', { id: `in_${'a'.repeat(297)}` }, 'data.object.id'],
+      ['an empty currency', { currency: '' }, 'data.object.currency'],
+    ];
+    const ids: string[] = [];
+    for (const [what, over, field] of examples) {
+      const id = `${s.failed.id}_q${ids.length}`;
+      ids.push(id);
+      const res = await json(await stack.deliver({ ...s.failed, id, data: { object: { ...inv, ...over } } }));
+      expect(res, what).toEqual({ status: 200, body: { received: true, quarantined: id } });
+      expect(await quarantineWorkflow(id)).toEqual({ type: 'quarantinedStripeEvent', status: 'RUNNING' });
+      const details = await json(await stack.api(`/api/quarantine/${id}`));
+      expect(details.body, what).toMatchObject({ eventId: id, type: 'invoice.payment_failed', field, status: 'quarantined' });
+      expect(String(details.body.reason)).toContain(field);
+    }
+    // Stripe delivers the same event again (it does, now and then): still one entry.
+    const again = await json(await stack.deliver({ ...s.failed, id: ids[0], data: { object: { ...inv, amount_due: '2500' } } }));
+    expect(again).toEqual({ status: 200, body: { received: true, quarantined: ids[0], already: true } });
+    expect(await runsOf(`quarantine-${ids[0]}`)).toBe(1);
+
+    const listed = await eventually(async () => {
+      const body = (await (await stack.api('/api/quarantine')).json()) as { events: Array<{ eventId: string; field: string }> };
+      const mine = body.events.filter((e) => ids.includes(e.eventId));
+      return mine.length === ids.length ? mine : undefined;
+    }, 15_000, 'the quarantine list');
+    expect(new Set(listed.map((e) => e.field))).toEqual(new Set(examples.map(([, , f]) => f)));
+    // Never a case, for the invoice or the 300-character id.
+    expect(await exists(s.workflowId)).toBe(false);
+    expect(await exists(`dunning-in_${'a'.repeat(297)}`)).toBe(false);
+
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 3');
+    expect(metrics).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.currency"} 1');
+    expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="invoice.payment_failed",result="quarantined"\} 6\n/);
+  });
+
+  it('signed JSON that is not an event (null, an array, a number, {}) is quarantined under a hash of its body', async () => {
+    const unique = `evt_notanevent${Date.now()}`;
+    for (const body of ['null', '[]', '5', '"text"', '{}', `{"id":"${unique}","type":"invoice.paid","created":1}`]) {
+      const res = await json(await stack.deliver(body));
+      expect(res.status, body).toBe(200);
+      const key = String(res.body.quarantined);
+      expect(key, body).toMatch(body.includes(unique) ? new RegExp(`^${unique}$`) : /^body_[0-9a-f]{64}$/);
+      expect(await quarantineWorkflow(key)).toEqual({ type: 'quarantinedStripeEvent', status: 'RUNNING' });
+    }
+  });
+});
+
+describe('a bug of ours is a 500, not a 503', () => {
+  it('an unexpected error while taking a valid event, or while quarantining an invalid one, answers 500', async () => {
+    class Broken extends DunningClient {
+      override async failureTaken(): Promise<never> {
+        throw new TypeError('a bug');
+      }
+    }
+    const cases = new Broken(stack.client, stack.taskQueue, DEFAULT_POLICY);
+    const quarantine = new QuarantineStore(stack.client, stack.taskQueue);
+    quarantine.put = async () => {
+      throw new RangeError('another bug');
+    };
+    const app = createApp({
+      stripe: stack.stripe,
+      cases,
+      quarantine,
+      webhookSecret: stack.webhookSecret,
+      apiToken: stack.apiToken,
+      linkSecret: stack.linkSecret,
+      publicBaseUrl: stack.baseUrl,
+      businessName: 'Acme',
+      log: () => undefined,
+    });
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    const post = (event: object) => {
+      const payload = JSON.stringify(event);
+      return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
+        body: payload,
+      });
+    };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const s = await scenario();
+      expect(await json(await post(s.failed))).toEqual({ status: 500, body: { error: { code: 'internal', message: expect.any(String) } } });
+      expect(await json(await post({ ...s.failed, id: `${s.failed.id}_bad`, created: 'yesterday' }))).toMatchObject({ status: 500 });
+      expect(errors).toHaveBeenCalledTimes(2);
+    } finally {
+      errors.mockRestore();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
@@ -130,22 +238,33 @@ describe('every contract event is mapped', () => {
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
   });
 
-  it('payment_method.attached, payment_method.automatically_updated and customer.updated (default changed) each signal the active case', async () => {
+  it('payment_method.attached, customer.updated (default changed) and payment_method.automatically_updated each signal the active case; a declined card is charged again only with new card data', async () => {
     const s = await scenario();
     expect((await stack.deliver(s.failed)).status).toBe(200);
     await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
 
-    // A new card that declines too, so the case stays active and each signal shows as an attempt.
+    // A new card that declines too, so the case stays active and each charge shows as an attempt.
     const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
     const attached = lastEvent('payment_method.attached', paymentMethodId);
     const customerUpdated = lastEvent('customer.updated', s.customerId);
     expect(customerUpdated.data.previous_attributes).toHaveProperty('invoice_settings.default_payment_method', s.paymentMethodId);
     const autoUpdated: StripeEventPayload = { ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' };
 
+    // Stripe reports the new card twice (attached, then made default): one charge (issue #7,
+    // behaviour 4). New card data for the same payment method is a new card: charged again.
     let attempts = 0;
-    for (const event of [attached, customerUpdated, autoUpdated]) {
+    for (const [event, charged] of [
+      [attached, true],
+      [customerUpdated, false],
+      [autoUpdated, true],
+    ] as const) {
       const res = await json(await stack.deliver(event));
       expect(res, event.type).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId] } });
+      if (!charged) {
+        await new Promise((r) => setTimeout(r, 1000));
+        expect((await statusOf(s.invoiceId))!.attempts, `no charge after ${event.type}`).toHaveLength(attempts);
+        continue;
+      }
       attempts += 1;
       const st = await until(s.invoiceId, `attempt after ${event.type}`, (x) => x.attempts.length === attempts);
       expect(st.attempts[attempts - 1]!.trigger).toBe('payment_method_updated');
@@ -339,6 +458,11 @@ describe('Temporal unreachable', () => {
       expect(await failed.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
       expect(Date.now() - t0, 'a dead cluster answers within the deadline').toBeLessThan(10_000);
       expect((await post(lastEvent('payment_method.attached', paymentMethodId))).status).toBe(503);
+      // An invalid event cannot be quarantined either: 503 too, so that Stripe keeps it for us.
+      const invalid = { ...s.failed, id: `${s.failed.id}_inv`, data: { object: { ...(s.failed.data.object as object), currency: '' } } };
+      const refused = await post(invalid);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
       expect(await exists(s.workflowId)).toBe(false); // nothing was half-taken
 
       await r.up();
@@ -348,6 +472,7 @@ describe('Temporal unreachable', () => {
         return res.status === 200 ? ((await res.json()) as { workflowId: string }) : undefined;
       }, 20_000, 'the redelivery to be taken');
       expect(taken.workflowId).toBe(s.workflowId);
+      expect(await json(await post(invalid))).toEqual({ status: 200, body: { received: true, quarantined: invalid.id } });
       const st = await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
       expect(st.state).toBe('active');
       await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });

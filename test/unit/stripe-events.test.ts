@@ -1,4 +1,7 @@
-/** mapStripeEvent: what each verified Stripe event means for dunning, without a server. */
+/**
+ * mapStripeEvent: what each verified Stripe event means for dunning, without a server. (What makes
+ * an event invalid, and so quarantined, is in stripe-event-schemas.test.ts.)
+ */
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { mapStripeEvent } from '../../src/http/stripeEvents';
@@ -107,12 +110,17 @@ describe('mapStripeEvent', () => {
     ).toEqual({ kind: 'subscription_cancelled', customerId: 'cus_1', subscriptionId: 'sub_1', latestInvoiceId: undefined });
   });
 
-  it.each(['payment_method.attached', 'payment_method.automatically_updated'])('%s: card updated for the customer', (type) => {
+  it.each([
+    ['payment_method.attached', {}],
+    // Same id, new card data from the network (expiry, number): a new card for the case.
+    ['payment_method.automatically_updated', { cardDataChanged: true }],
+  ])('%s: card updated for the customer', (type, extra) => {
     expect(mapStripeEvent(event(type, { id: 'pm_new', object: 'payment_method', customer: 'cus_1' }))).toEqual({
       kind: 'card_updated',
       customerId: 'cus_1',
       paymentMethodId: 'pm_new',
       occurredAt: at,
+      ...extra,
     });
     // Detached / never attached: nobody to tell.
     expect(mapStripeEvent(event(type, { id: 'pm_new', object: 'payment_method', customer: null })).kind).toBe('ignore');

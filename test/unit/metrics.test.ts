@@ -1,0 +1,62 @@
+/** The metrics registry: names and labels as before prom-client, and the gauge read at scrape time. */
+import { describe, expect, it, vi } from 'vitest';
+import { Metrics } from '../../src/metrics';
+
+const gaugeLines = (text: string) => text.split('\n').filter((l) => l.startsWith('dunning_cases_blocked{'));
+
+describe('Metrics', () => {
+  it('keeps the counter names and labels, per app (two registries never mix)', async () => {
+    const a = new Metrics();
+    const b = new Metrics();
+    a.webhooks.inc({ type: 'invoice.paid', result: 'ok' });
+    a.webhooks.inc({ type: 'invoice.paid', result: 'ok' });
+    a.apiRequests.inc({ route: '/api/dunning', status: '200' });
+    a.linkVisits.inc({ result: 'portal' });
+    a.eventsQuarantined.inc({ type: 'invoice.payment_failed', reason_field: 'data.object.amount_due' });
+    const text = await a.render();
+    expect(text).toContain('# TYPE dunning_stripe_webhooks_total counter');
+    expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 2');
+    expect(text).toContain('dunning_api_requests_total{route="/api/dunning",status="200"} 1');
+    expect(text).toContain('dunning_update_link_visits_total{result="portal"} 1');
+    expect(text).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 1');
+    expect(await b.render()).not.toContain('invoice.paid');
+    expect(a.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('reads blocked cases when scraped, at most once per TTL, shared by concurrent scrapes', async () => {
+    let stripe = 3;
+    const read = vi.fn(async () => ({ stripe, resend: 1 }));
+    const m = new Metrics({ blockedCases: read, blockedCasesTtlMs: 60_000 });
+    expect(read).not.toHaveBeenCalled();
+    const [first] = await Promise.all([m.render(), m.render(), m.render()]);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(gaugeLines(first)).toEqual(['dunning_cases_blocked{provider="stripe"} 3', 'dunning_cases_blocked{provider="resend"} 1']);
+    stripe = 5;
+    expect(gaugeLines(await m.render())).toContain('dunning_cases_blocked{provider="stripe"} 3'); // cached
+    expect(read).toHaveBeenCalledTimes(1);
+
+    const fresh = new Metrics({ blockedCases: read, blockedCasesTtlMs: 0 });
+    expect(gaugeLines(await fresh.render())).toContain('dunning_cases_blocked{provider="stripe"} 5');
+  });
+
+  it('Temporal down: the scrape still answers, the gauge keeps its last value, one log line per reading', async () => {
+    let up = true;
+    const log = vi.fn();
+    const m = new Metrics({
+      blockedCases: async () => {
+        if (!up) throw new Error('14 UNAVAILABLE: connection refused');
+        return { stripe: 2, resend: 0 };
+      },
+      blockedCasesTtlMs: 0,
+      log,
+    });
+    m.webhooks.inc({ type: 'invoice.paid', result: 'ok' });
+    expect(gaugeLines(await m.render())).toContain('dunning_cases_blocked{provider="stripe"} 2');
+    up = false;
+    const text = await m.render();
+    expect(gaugeLines(text)).toEqual(['dunning_cases_blocked{provider="stripe"} 2', 'dunning_cases_blocked{provider="resend"} 0']);
+    expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 1');
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0]![1]).toMatchObject({ error: expect.stringContaining('UNAVAILABLE') });
+  });
+});
