@@ -2,12 +2,14 @@
  * The signal API (`/api`): auth, validation with the contract's error shape, 404s, 202s, and the
  * race between a case starting and a card update arriving before visibility lists the case.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient, type CaseSummary } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
 import { DEFAULT_POLICY } from '../../workflows/policy';
+import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../workflows/searchAttributes';
 import type { DunningStatus } from '../../workflows/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
@@ -122,9 +124,12 @@ describe('202', () => {
     expect(await byInvoice.json()).toEqual({ signaled: [s.workflowId] });
     await until(s.invoiceId, 'the retry', (x) => x.attempts.length === 1);
 
+    // A card this case has not charged yet (one that declines too, so the case goes on): the
+    // card that declined is not charged again for being reported again (issue #7).
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
     const byCustomer = await stack.api(`/api/customers/${s.customerId}/payment-method-updated`, {
       method: 'POST',
-      body: JSON.stringify({ paymentMethodId: s.paymentMethodId }),
+      body: JSON.stringify({ paymentMethodId }),
     });
     expect(byCustomer.status).toBe(202);
     expect(await byCustomer.json()).toEqual({ signaled: [s.workflowId] });
@@ -199,8 +204,10 @@ describe('the race: a card update for a case visibility does not list yet', () =
       await until(s.invoiceId, 'the retry after the API call', (x) => x.attempts.length === 1);
 
       const { stripeSignatureHeader } = await import('../../src/sandbox/stripe');
+      // New card data for the same payment method (the network updated it): charged again, so
+      // the attempt shows the webhook reached the case.
       const attached = stack.eventsFor('payment_method.attached', paymentMethodId).at(-1)!;
-      const payload = JSON.stringify(attached);
+      const payload = JSON.stringify({ ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' });
       const hook = await lagging.post('/webhooks/stripe', payload, { 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) });
       expect(hook.status).toBe(200);
       expect(await hook.json()).toEqual({ received: true, signaled: [s.workflowId] });
@@ -242,5 +249,37 @@ describe('the race: a card update for a case visibility does not list yet', () =
     expect((await stack.deliver(s.failed)).status).toBe(200);
     const st = await until(s.invoiceId, 'recovery', (x) => x.state === 'recovered');
     expect(st).toMatchObject({ outcome: 'card_updated', attempts: [expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' })] });
+  });
+});
+
+describe('only active cases take card updates', () => {
+  it('a case whose run is still open but whose DunningState has ended is neither listed as active nor signaled', async () => {
+    // Cases in the two states, on a task queue no worker polls, so that they stay as set here.
+    const queue = `no-worker-${randomBytes(4).toString('hex')}`;
+    const customerId = `cus_ended${randomBytes(6).toString('hex')}`;
+    const [endedInvoice, activeInvoice] = ['in_ended', 'in_active'].map((p) => `${p}${randomBytes(6).toString('hex')}`) as [string, string];
+    const start = (invoiceId: string, state: string) =>
+      stack.client.workflow.start('dunningWorkflow', {
+        workflowId: `dunning-${invoiceId}`,
+        taskQueue: queue,
+        args: [{}],
+        typedSearchAttributes: [
+          { key: DunningCustomerId, value: customerId },
+          { key: DunningInvoiceId, value: invoiceId },
+          { key: DunningState, value: state },
+        ],
+      });
+    const handles = [await start(endedInvoice, 'recovered'), await start(activeInvoice, 'active')];
+    try {
+      const cases = new DunningClient(stack.client, queue, DEFAULT_POLICY);
+      await eventually(async () => ((await cases.list({ customerId, running: true })).length === 2 ? true : undefined), 15_000, 'both runs visible');
+      expect((await cases.activeCasesOf(customerId)).map((c) => c.invoiceId)).toEqual([activeInvoice]);
+
+      const res = await stack.api(`/api/customers/${customerId}/payment-method-updated`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ signaled: [`dunning-${activeInvoice}`] });
+    } finally {
+      await Promise.all(handles.map((h) => h.terminate('test over')));
+    }
   });
 });
