@@ -5,7 +5,10 @@
  * A non-2xx answer throws, and Temporal retries until the app takes it.
  */
 import { createHmac } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { APP_EVENT_WORKFLOW_TYPE, appEventWorkflowId } from '../workflows/appEventDelivery';
+import { appEventsUndelivered } from './metrics';
 import type { AppEventInput } from './types';
 
 export interface AppWebhookTarget {
@@ -48,4 +51,31 @@ export async function deliverAppEvent(
     throw ApplicationFailure.retryable(`app webhook answered ${res.status}`, 'AppWebhookRejected');
   }
   return { delivered: true, status: res.status };
+}
+
+/**
+ * An event that was not delivered within its window: one log line, and a counter the worker's
+ * metrics expose. The event itself stays visible in the delivery workflow's history.
+ */
+export function reportUndeliveredAppEvent(
+  undelivered: { type: string; id: string; error: string },
+  log: (msg: string, meta: Record<string, unknown>) => void = (msg, meta) => console.warn(JSON.stringify({ level: 'warn', msg, ...meta })),
+): void {
+  appEventsUndelivered.inc({ type: undelivered.type });
+  log('app event undelivered', undelivered);
+}
+
+/**
+ * Starts the workflow that delivers one event (workflows/appEventDelivery.ts), on the case's own
+ * task queue. Idempotent: the workflow ID is per case and event type, so a retried activity, or a
+ * case that emits the same event again, finds it started and the app gets it once.
+ */
+export async function startAppEventDelivery(client: Client, taskQueue: string, event: AppEventInput): Promise<{ workflowId: string }> {
+  const workflowId = appEventWorkflowId(event.id);
+  try {
+    await client.workflow.start(APP_EVENT_WORKFLOW_TYPE, { workflowId, taskQueue, args: [event], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return { workflowId };
 }

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
-import { deliverAppEvent, type AppWebhookTarget } from './appEvents';
+import { deliverAppEvent, reportUndeliveredAppEvent, startAppEventDelivery, type AppWebhookTarget } from './appEvents';
 import { blockCardVia, reserveCardAttemptVia } from './cardBudget';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
@@ -31,7 +31,18 @@ export function createActivities(deps: ActivityDeps) {
     loadCaseFacts: (invoiceId: string) => loadCaseFacts(deps.stripe, invoiceId),
     retryCharge: (input: RetryChargeInput) => retryCharge(deps.stripe, cardLedger, input),
     applyEndAction: (input: EndActionInput) => applyEndAction(deps.stripe, input),
+    startAppEventDelivery: (event: AppEventInput) => startAppEventDelivery(deps.temporal, deps.taskQueue, event),
+    /** Cases started before events were delivered on their own still call this (replay). */
     emitAppEvent: (event: AppEventInput) => deliverAppEvent(deps.appWebhook, event),
+  };
+}
+
+/** Delivery of events to the SaaS app, on the app-events task queue (workflows/appEventDelivery.ts). */
+export function createAppEventActivities(target: AppWebhookTarget | undefined) {
+  return {
+    deliverAppEvent: (event: AppEventInput) => deliverAppEvent(target, event),
+    reportUndeliveredAppEvent: async (undelivered: { type: string; id: string; error: string }) =>
+      reportUndeliveredAppEvent(undelivered),
   };
 }
 
@@ -48,3 +59,4 @@ export function createEmailActivities(resend: Resend, settings: EmailSettings, r
 
 export type DunningActivities = ReturnType<typeof createActivities>;
 export type EmailActivities = ReturnType<typeof createEmailActivities>;
+export type AppEventActivities = ReturnType<typeof createAppEventActivities>;

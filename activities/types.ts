@@ -39,6 +39,11 @@ export interface CaseFacts {
   };
   /** The PaymentIntent's `last_payment_error`, reached through `invoicePayments`. */
   lastDecline?: DeclineDetails;
+  /**
+   * The invoice's subscription as it is now: a subscription deleted before its failure reached us
+   * (events come in any order) must not be dunned.
+   */
+  subscription?: { id: string; status: string };
 }
 
 export interface RetryChargeInput {
@@ -57,7 +62,9 @@ export type RetryChargeResult =
   | { outcome: 'requires_action'; decline: DeclineDetails }
   | { outcome: 'budget_exhausted'; retryAt: string; card: CardFacts }
   /** The card's ledger is blocked: an issuer said never to retry it (in this case or another). */
-  | { outcome: 'card_blocked'; reason: string; card: CardFacts };
+  | { outcome: 'card_blocked'; reason: string; card: CardFacts }
+  /** The invoice's subscription was deleted: nothing is charged, the case ends. */
+  | { outcome: 'subscription_ended'; status: string };
 
 export type EndActionKind = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
 

@@ -15,7 +15,8 @@ import {
 } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
-import { createActivities, createEmailActivities } from '../activities';
+import { createActivities, createAppEventActivities, createEmailActivities } from '../activities';
+import { appEventsTaskQueue, emailTaskQueue } from '../workflows/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
 
@@ -30,7 +31,7 @@ export interface WorkerDeps {
   resend: Resend;
   email: EmailSettings;
   emailRatePerSecond: number;
-  appWebhook?: AppWebhookTarget;
+  appWebhook?: AppWebhookTarget & { ratePerSecond?: number };
   /**
    * A prebuilt bundle: in memory (tests build it once per file) or a file written by
    * `npm run build:workflows` (WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start.
@@ -38,14 +39,15 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
 }
 
+/** Deliveries per second to the app when none is configured (APP_WEBHOOK_RATE_LIMIT's default). */
+const DEFAULT_APP_EVENT_RATE = 10;
+
 export interface DunningWorkers {
   run(): Promise<void>;
   shutdown(): void;
 }
 
-export function emailTaskQueue(taskQueue: string): string {
-  return `${taskQueue}-email`;
-}
+export { appEventsTaskQueue, emailTaskQueue } from '../workflows/taskQueues';
 
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
@@ -105,12 +107,22 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     activities: createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
     maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
   });
+  // Events to the app: a task-queue-wide pace, so an endpoint that is down is not hammered by the
+  // retries of every case at once.
+  const appEvents = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: appEventsTaskQueue(deps.taskQueue),
+    activities: createAppEventActivities(deps.appWebhook),
+    maxTaskQueueActivitiesPerSecond: deps.appWebhook?.ratePerSecond ?? DEFAULT_APP_EVENT_RATE,
+  });
+  const workers = [main, email, appEvents];
   return {
     run: async () => {
-      await Promise.all([main.run(), email.run()]);
+      await Promise.all(workers.map((w) => w.run()));
     },
     shutdown: () => {
-      for (const w of [main, email]) if (w.getState() === 'RUNNING') w.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
 }

@@ -9,9 +9,7 @@
  * lands while an activity runs, or as a timer fires, is handled once, after the running step.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   log,
   patched,
@@ -22,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
-import type { CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from '../activities/types';
+import type { AppEventInput, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from '../activities/types';
 import { classifyDecline, type DeclineClassification } from './declines';
 import {
   cancelDunningSignal,
@@ -32,9 +30,11 @@ import {
   statusQuery,
 } from './messages';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type ResolvedPolicy } from './policy';
+import { callProvider, failureText, type CallResult } from './providerCalls';
 import { planSchedule, type PlannedStep } from './schedule';
 import {
   DunningAmountDue,
+  DunningBlockedOn,
   DunningCurrency,
   DunningCustomerId,
   DunningDeclineCategory,
@@ -42,9 +42,12 @@ import {
   DunningNextActionAt,
   DunningState,
 } from './searchAttributes';
+import { isEndedSubscription } from './subscriptions';
+import { emailTaskQueue } from './taskQueues';
 import type {
   AttemptRecord,
   AttemptTrigger,
+  BlockedOn,
   CancelDunningSignal,
   CaseState,
   DeclineFacts,
@@ -65,6 +68,16 @@ const KEEP_OWED_STEPS_PATCH = 'replan-keeps-owed-steps';
 const SAME_CARD_UPDATE_ONCE_PATCH = 'same-card-update-once';
 const RETRY_MIN_GAP_PATCH = 'retry-min-gap-12h';
 const REFETCH_DECLINE_ON_JOIN_PATCH = 'refetch-decline-on-join';
+/** A provider's answer never fails the case: it waits out outages, records refusals, goes on. */
+const FAILURE_MODEL_PATCH = 'provider-answers-never-fail-case';
+/** Events to the app are delivered by workflows of their own, never holding the case open. */
+const DETACHED_APP_EVENTS_PATCH = 'app-events-detached';
+/** Failures signaled while the facts were loading are acted upon, not dropped. */
+const KEEP_FAILURES_DURING_LOAD_PATCH = 'keep-failures-during-load';
+/** A card that declined in this case is not charged again because it was reported again. */
+const DECLINED_CARD_ONCE_PATCH = 'declined-card-once';
+/** A subscription deleted before the case learned its facts ends the case. */
+const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';
 
 export interface DunningInput {
   invoiceId: string;
@@ -78,34 +91,42 @@ export interface DunningResult {
   outcome: string;
 }
 
+/**
+ * Each call gives up within minutes (8 attempts, about 3 minutes of backoff; the time a task waits
+ * in a queue does not count, so a backlog is not mistaken for an outage). A longer outage comes
+ * back to the case, which records it and waits (providerCalls.ts). Refusals that time cannot fix
+ * arrive non-retryable from the activities.
+ */
 const stripe = proxyActivities<DunningActivities>({
   startToCloseTimeout: '45 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    // Stripe outages can last: keep trying for a day, then surface the failure on the case.
-    nonRetryableErrorTypes: ['StripeInvalidRequest', 'StripeAuthentication', 'StripePermission'],
-  },
-  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
+/**
+ * Starting an event's delivery workflow (a call to Temporal itself, retried until it is taken).
+ * Cases started before events were delivered on their own (DETACHED_APP_EVENTS_PATCH) also
+ * delivered through here, awaiting the app.
+ */
 const appEvents = proxyActivities<DunningActivities>({
   startToCloseTimeout: '30 seconds',
   // Events to the SaaS app are retried until delivered (the app may be down for a while).
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
 });
 
-/** Emails run on their own task queue, whose worker is rate-limited to the provider's limit. */
+/**
+ * Emails run on their own task queue, whose worker is rate-limited to the provider's limit. No
+ * schedule-to-close timeout: a burst of failures queues emails for longer than any outage we would
+ * want to notice, so attempts are counted instead (about 6 minutes of trying, Retry-After honoured).
+ */
 function emailActivities() {
   return proxyActivities<EmailActivities>({
-    taskQueue: `${workflowInfo().taskQueue}-email`,
+    taskQueue: emailTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '1 day',
     retry: {
       initialInterval: '5 seconds',
       backoffCoefficient: 2,
-      maximumInterval: '15 minutes',
+      maximumInterval: '2 minutes',
+      maximumAttempts: 8,
       // Refusals that time cannot fix (quota, bad address, bad key) arrive already non-retryable.
     },
   });
@@ -113,7 +134,9 @@ function emailActivities() {
 
 export async function dunningWorkflow(input: DunningInput): Promise<DunningResult> {
   const info = workflowInfo();
-  const keyPrefix = `${info.workflowId}/${info.firstExecutionRunId.slice(0, 8)}`;
+  // Idempotency keys are per case and step, never per run: a case started again for the same
+  // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
+  const keyPrefix = info.workflowId;
   const policy = input.policy ?? DEFAULT_POLICY;
   const email = emailActivities();
 
@@ -126,6 +149,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   let currency = 'usd';
   let subscriptionId: string | undefined;
   let classification: DeclineClassification = { category: 'unknown', reason: 'pending', retryable: false };
+  let blockedOn: BlockedOn | undefined;
   const attempts: AttemptRecord[] = [];
   const emails: EmailRecord[] = [];
   let schedule: PlannedStep[] = [];
@@ -172,8 +196,37 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       startedAt: iso(startedAt),
       endedAt: endedAt === undefined ? undefined : iso(endedAt),
       outcome,
+      blockedOn,
     };
   });
+
+  /** Records whether the case waits on a provider, in `status` and in `DunningBlockedOn`. */
+  const blocked = {
+    set(b: BlockedOn | undefined) {
+      if (b?.provider !== blockedOn?.provider) {
+        upsertSearchAttributes([{ key: DunningBlockedOn, value: b ? b.provider : null }]);
+      }
+      blockedOn = b;
+    },
+  };
+  /** Signals after which nothing a provider says matters any more. */
+  const endingSignaled = () => paidElsewhere !== undefined || cancellation !== undefined;
+  /**
+   * A provider call under the failure model. Cases that started before it (their histories
+   * recorded the old behaviour) get the old one: the failure propagates.
+   */
+  const call = async <T>(
+    provider: 'stripe' | 'resend',
+    fn: () => Promise<T>,
+    opts: { stop?: () => boolean; waitOnRefusal?: boolean } = {},
+  ): Promise<CallResult<T>> => {
+    try {
+      return { kind: 'answered', value: await fn() };
+    } catch (err) {
+      if (!patched(FAILURE_MODEL_PATCH)) throw err;
+      return callProvider(provider, fn, blocked, opts.stop ?? endingSignaled, { error: err }, opts.waitOnRefusal);
+    }
+  };
 
   const publishSearchAttributes = (): void => {
     const next = state === 'active' ? nextStep() : undefined;
@@ -186,21 +239,41 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     ]);
   };
 
-  // Events to the app are delivered in the background, retried until they land, and awaited
-  // before the workflow ends, so a slow app never holds up the customer's case.
+  // Each event to the app is delivered by a workflow of its own (appEventDelivery.ts), started by
+  // a short activity: the case waits only for the start, never for the app. (Not a child workflow:
+  // nothing ties the delivery to the case's run, and it shows in the case's history as one step.)
   const pendingEvents: Promise<unknown>[] = [];
-  const emit = (type: Parameters<DunningActivities['emitAppEvent']>[0]['type'], data: Record<string, unknown> = {}) => {
+  const emit = (type: AppEventInput['type'], data: Record<string, unknown> = {}) => {
+    const event: AppEventInput = {
+      type,
+      id: `${keyPrefix}/${type}`,
+      occurredAt: iso(Date.now()),
+      data: { invoiceId: input.invoiceId, customerId: input.customerId, subscriptionId, amountDue, currency, ...data },
+    };
+    if (patched(DETACHED_APP_EVENTS_PATCH)) {
+      pendingEvents.push(
+        appEvents.startAppEventDelivery(event).catch((err) => log.warn('app event not started', { type, error: String(err) })),
+      );
+      return;
+    }
     pendingEvents.push(
-      appEvents
-        .emitAppEvent({
-          type,
-          id: `${keyPrefix}/${type}`,
-          occurredAt: iso(Date.now()),
-          data: { invoiceId: input.invoiceId, customerId: input.customerId, subscriptionId, amountDue, currency, ...data },
-        })
-        .catch((err) => log.warn('app event not delivered', { type, error: String(err) })),
+      appEvents.emitAppEvent(event).catch((err) => log.warn('app event not delivered', { type, error: String(err) })),
     );
   };
+
+  const finish = async (final: Exclude<CaseState, 'active'>, why: string): Promise<DunningResult> => {
+    state = final;
+    outcome = why;
+    endedAt = Date.now();
+    blocked.set(undefined);
+    publishSearchAttributes();
+    await Promise.all(pendingEvents);
+    await condition(allHandlersFinished);
+    return { state: final, outcome: why };
+  };
+  /** Paid elsewhere or cancelled while we could not act (facts unknown): end as the signal says. */
+  const endAsSignaled = (): Promise<DunningResult> =>
+    paidElsewhere ? finish('recovered', `paid_${paidElsewhere.source}`) : finish('cancelled', cancellation!.reason);
 
   // ---- the facts ------------------------------------------------------------------------------
   upsertSearchAttributes([
@@ -216,7 +289,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     subscriptionId = failures[0].subscriptionId;
   }
 
-  const facts: CaseFacts = await stripe.loadCaseFacts(input.invoiceId);
+  const failuresBeforeLoad = failures.length;
+  const loaded = await call('stripe', () => stripe.loadCaseFacts(input.invoiceId), { waitOnRefusal: true });
+  if (loaded.kind === 'not_found') return finish('cancelled', 'invoice_not_found');
+  if (loaded.kind !== 'answered') return endAsSignaled();
+  const facts: CaseFacts = loaded.value;
   amountDue = facts.invoice.amountRemaining || facts.invoice.amountDue;
   currency = facts.invoice.currency;
   subscriptionId = facts.invoice.subscriptionId;
@@ -224,20 +301,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   if (subscriptionId) upsertMemo({ subscriptionId });
   let lastCard = facts.lastDecline?.card;
 
-  const finish = async (final: Exclude<CaseState, 'active'>, why: string): Promise<DunningResult> => {
-    state = final;
-    outcome = why;
-    endedAt = Date.now();
-    publishSearchAttributes();
-    await Promise.all(pendingEvents);
-    await condition(allHandlersFinished);
-    return { state: final, outcome: why };
-  };
-
   // Events arrive in any order: the invoice may be settled before its failure reached us.
   if (facts.invoice.status === 'paid') return finish('recovered', 'paid_before_case_started');
   if (facts.invoice.status === 'void' || facts.invoice.status === 'uncollectible') {
     return finish('cancelled', `invoice_${facts.invoice.status}`);
+  }
+  if (facts.subscription && isEndedSubscription(facts.subscription.status) && patched(SUBSCRIPTION_ENDED_PATCH)) {
+    return finish('cancelled', 'subscription_deleted');
   }
 
   const reclassify = (decline: DeclineFacts | undefined) => {
@@ -245,7 +315,15 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   };
   const firstSignal = failures[0];
   reclassify(facts.lastDecline ?? firstSignal);
-  failures.length = 0;
+  /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
+  const declinedCards = new Set<string | undefined>([facts.lastDecline?.card?.paymentMethodId]);
+  declinedCards.delete(undefined);
+  // The facts answer the failures that started the case; any signaled during the load are news.
+  if (failures.length > failuresBeforeLoad && patched(KEEP_FAILURES_DURING_LOAD_PATCH)) {
+    failures.splice(0, failuresBeforeLoad);
+  } else {
+    failures.length = 0;
+  }
 
   const policyForCase = (): ResolvedPolicy =>
     resolvePolicy(policy, { category: classification.category, planId: facts.invoice.planId, amountDue, currency });
@@ -280,16 +358,18 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   const endAt = () => schedule.find((s) => s.kind === 'end_action')?.at ?? startedAt + resolved.endAfterMs;
   const nextRetryAt = () => schedule.find((s) => s.kind === 'retry' && !done.has(s.key))?.at;
 
-  const sendEmail = async (key: string, template: string, extra: Partial<DunningEmailInput> = {}) => {
+  /** `ending`: the case's last email (recovered, subscription ended), sent whatever is signaled meanwhile. */
+  const sendEmail = async (key: string, template: string, opts: { ending?: boolean } = {}) => {
     const at = iso(Date.now());
-    if (!facts.customer.email) {
+    const to = facts.customer.email;
+    if (!to) {
       emails.push({ at, template, error: 'customer has no email address' });
       return;
     }
-    try {
-      const sent = await email.sendDunningEmail({
+    const send = () =>
+      email.sendDunningEmail({
         template,
-        to: facts.customer.email,
+        to,
         preferredLocales: facts.customer.preferredLocales,
         declineCategory: classification.category,
         idempotencyKey: `${keyPrefix}/${key}`,
@@ -306,23 +386,34 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         declineReason: classification.reason,
         cardBrand: lastCard?.brand,
         cardLast4: lastCard?.last4,
-        ...extra,
       });
-      emails.push({ at, template: sent.template, messageId: sent.messageId });
+    let sent: CallResult<Awaited<ReturnType<typeof send>>>;
+    try {
+      sent = await call('resend', send, opts.ending ? { stop: () => false } : {});
     } catch (err) {
-      // A refused email (quota, bad address) must not stop the case: it is recorded and visible.
-      emails.push({ at, template, error: failureMessage(err) });
+      // Cases started before the failure model: a failed email was recorded and the case went on.
+      emails.push({ at, template, error: failureText(err) });
+      return;
     }
+    // A refused email (quota, bad address) must not stop the case: it is recorded and visible.
+    if (sent.kind === 'answered') emails.push({ at, template: sent.value.template, messageId: sent.value.messageId });
+    else if (sent.kind === 'interrupted') emails.push({ at, template, error: 'not sent: the case ended while the email provider was unavailable' });
+    else emails.push({ at, template, error: sent.error });
   };
 
   /** One charge attempt. Returns true when the invoice is settled. */
   const attempt = async (trigger: AttemptTrigger, key: string, paymentMethodId?: string): Promise<boolean> => {
-    const result: RetryChargeResult = await stripe.retryCharge({
-      invoiceId: input.invoiceId,
-      idempotencyKey: `${keyPrefix}/${key}`,
-      paymentMethodId,
-    });
+    const charged = await call('stripe', () =>
+      stripe.retryCharge({ invoiceId: input.invoiceId, idempotencyKey: `${keyPrefix}/${key}`, paymentMethodId }),
+    );
     const at = iso(Date.now());
+    if (charged.kind === 'interrupted') return false; // paid elsewhere or cancelled meanwhile: the loop ends the case
+    if (charged.kind !== 'answered') {
+      // Stripe refused the request itself: recorded, and the schedule goes on.
+      attempts.push({ at, trigger, outcome: 'error', error: charged.error });
+      return false;
+    }
+    const result: RetryChargeResult = charged.value;
     switch (result.outcome) {
       case 'succeeded':
         attempts.push({ at, trigger, outcome: 'succeeded' });
@@ -333,6 +424,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       case 'invoice_closed':
         attempts.push({ at, trigger, outcome: 'skipped_invoice_closed' });
         cancellation ??= { reason: `invoice_${result.status}`, by: 'stripe' };
+        return false;
+      case 'subscription_ended':
+        attempts.push({ at, trigger, outcome: 'skipped_subscription_ended' });
+        cancellation ??= { reason: 'subscription_deleted', by: 'stripe' };
         return false;
       case 'budget_exhausted':
         attempts.push({ at, trigger, outcome: 'skipped_budget' });
@@ -353,6 +448,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
           declineCode: result.decline.declineCode ?? result.decline.code,
         });
         lastCard = result.decline.card ?? lastCard;
+        declinedCards.add(result.decline.card?.paymentMethodId ?? paymentMethodId);
         lastFailureAt = Date.now();
         reclassify(result.decline);
         replan();
@@ -362,7 +458,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
 
   let accessRestricted = false;
   const recovered = async (why: string) => {
-    await sendEmail('email:payment_recovered', 'payment_recovered');
+    await sendEmail('email:payment_recovered', 'payment_recovered', { ending: true });
     emit('dunning.recovered', { how: why });
     if (accessRestricted) emit('access.restored');
     return finish('recovered', why);
@@ -393,26 +489,37 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       // Stripe's own attempts (or our retries echoed back as events) bring new decline facts.
       const latest = failures[failures.length - 1]!;
       failures.length = 0;
-      const before = classification.category;
+      const before = classification;
       if (latest.amountDue) amountDue = latest.amountDue;
       lastFailureAt = Date.now();
       if (hasDeclineFacts(latest)) reclassify(latest);
       else if (patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
         // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
         // "never retry" answer to an attempt Stripe made on its own still stops our retries.
-        const latestDecline = (await stripe.loadCaseFacts(input.invoiceId)).lastDecline;
+        const reread = await call('stripe', () => stripe.loadCaseFacts(input.invoiceId));
+        const latestDecline = reread.kind === 'answered' ? reread.value.lastDecline : undefined;
         if (latestDecline) {
           reclassify(latestDecline);
           lastCard = latestDecline.card ?? lastCard;
         }
       }
-      if (classification.category !== before || classification.networkRetryAfterMs) replan();
+      // A new decline reason from Stripe is news about every card: a card reported again may be tried.
+      if (classification.reason !== before.reason) declinedCards.clear();
+      if (classification.category !== before.category || classification.networkRetryAfterMs) replan();
       publishSearchAttributes();
       continue;
     }
     if (cardUpdate) {
       const update = cardUpdate;
       cardUpdate = undefined;
+      // Stripe reports one new card several times (payment_method.attached, then customer.updated
+      // as it becomes the default) and the billing page may call the API too: a card that declined
+      // in this case is charged again only with new card data (payment_method.automatically_updated).
+      if (update.cardDataChanged) declinedCards.delete(update.paymentMethodId);
+      else if (update.paymentMethodId && declinedCards.has(update.paymentMethodId) && patched(DECLINED_CARD_ONCE_PATCH)) {
+        log.info('card reported again after it declined: not charged again', { paymentMethodId: update.paymentMethodId });
+        continue;
+      }
       cardUpdates += 1;
       const key = `retry:card_update_${cardUpdates}`;
       if (await attempt('payment_method_updated', key, update.paymentMethodId)) return recovered('card_updated');
@@ -466,18 +573,25 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         accessRestricted = true;
         emit('access.restricted');
         break;
-      case 'end_action':
-        await stripe.applyEndAction({
-          action: resolved.endAction,
-          invoiceId: input.invoiceId,
-          subscriptionId,
-          idempotencyKey: `${keyPrefix}/end_action`,
-        });
+      case 'end_action': {
+        const endAction = resolved.endAction;
+        const applied = await call(
+          'stripe',
+          () => stripe.applyEndAction({ action: endAction, invoiceId: input.invoiceId, subscriptionId, idempotencyKey: `${keyPrefix}/end_action` }),
+          { stop: () => false }, // the case is over either way; what matters now is that Stripe hears it
+        );
+        if (applied.kind !== 'answered') {
+          // Stripe refused the end action (a 400): the case still ends, and says so in its outcome.
+          log.warn('end action refused', { endAction, error: applied.kind === 'interrupted' ? 'interrupted' : applied.error });
+          emit('dunning.exhausted', { endAction, endActionRefused: true });
+          return finish('exhausted', `${endAction}_refused`);
+        }
         if (!accessRestricted) emit('access.restricted');
         accessRestricted = true;
-        if (resolved.endAction !== 'leave_past_due') await sendEmail('email:subscription_ended', 'subscription_ended');
-        emit('dunning.exhausted', { endAction: resolved.endAction });
-        return finish('exhausted', resolved.endAction);
+        if (endAction !== 'leave_past_due') await sendEmail('email:subscription_ended', 'subscription_ended', { ending: true });
+        emit('dunning.exhausted', { endAction });
+        return finish('exhausted', endAction);
+      }
     }
     publishSearchAttributes();
   }
@@ -485,13 +599,6 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
 
 function hasDeclineFacts(d: DeclineDetails | DeclineFacts): boolean {
   return Boolean(d.code || d.declineCode || d.adviceCode || d.networkAdviceCode || d.networkDeclineCode);
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    return `${err.cause.type ?? 'Error'}: ${err.cause.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

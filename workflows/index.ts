@@ -1,4 +1,5 @@
 // The workflows this worker runs (the bundle entry point). Deterministic code only.
 export { dunningWorkflow } from './dunning';
 export { cardRetryBudgetWorkflow } from './cardBudget';
+export { appEventDeliveryWorkflow } from './appEventDelivery';
 export { quarantinedStripeEvent } from './quarantine';

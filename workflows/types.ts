@@ -78,13 +78,18 @@ export type AttemptOutcome =
   | 'skipped_invoice_closed'
   | 'skipped_budget'
   | 'skipped_never_retry'
-  | 'requires_action';
+  | 'skipped_subscription_ended'
+  | 'requires_action'
+  /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
+  | 'error';
 
 export interface AttemptRecord {
   at: string;
   trigger: AttemptTrigger;
   outcome: AttemptOutcome;
   declineCode?: string;
+  /** What Stripe said, when the outcome is `error`. */
+  error?: string;
 }
 
 export interface EmailRecord {

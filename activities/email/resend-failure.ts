@@ -14,22 +14,9 @@
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ErrorResponse } from 'resend';
+import { EmailFailureType } from '../../workflows/providerFailures';
 
-/** Failure types the workflow (or a retry policy's nonRetryableErrorTypes) can branch on. */
-export const EmailFailureType = {
-  RateLimited: 'EmailRateLimited',
-  ProviderUnavailable: 'EmailProviderUnavailable',
-  IdempotencyInProgress: 'EmailIdempotencyInProgress',
-  QuotaExceeded: 'EmailQuotaExceeded',
-  AuthFailed: 'EmailAuthentication',
-  InvalidRecipient: 'EmailInvalidRecipient',
-  InvalidSender: 'EmailInvalidSender',
-  InvalidRequest: 'EmailInvalidRequest',
-  IdempotencyConflict: 'EmailIdempotencyConflict',
-  ProviderMisconfigured: 'EmailProviderMisconfigured',
-  Rejected: 'EmailRejected',
-} as const;
-export type EmailFailureType = (typeof EmailFailureType)[keyof typeof EmailFailureType];
+export { EmailFailureType };
 
 /** Resend's window is one second; with no Retry-After, waiting a full window is enough and cheap. */
 export const FALLBACK_RATE_LIMIT_DELAY_MS = 1_000;

@@ -11,14 +11,22 @@ import { customerFacts, declineDetails, invoiceFacts } from './facts';
 export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<CaseFacts> {
   const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
   const inv = invoiceFacts(invoice);
-  const [customer, lastDecline] = await Promise.all([
+  const subscriptionId = inv.subscriptionId;
+  const [customer, lastDecline, subscription] = await Promise.all([
     callStripe('retrieve customer', () => stripe.customers.retrieve(inv.customerId)),
     lastPaymentError(stripe, invoiceId),
+    subscriptionId ? subscriptionState(stripe, subscriptionId) : undefined,
   ]);
+  const facts = { invoice: inv, lastDecline, ...(subscription ? { subscription } : {}) };
   if ('deleted' in customer && customer.deleted) {
-    return { invoice: inv, customer: { id: inv.customerId, preferredLocales: [] }, lastDecline };
+    return { ...facts, customer: { id: inv.customerId, preferredLocales: [] } };
   }
-  return { invoice: inv, customer: customerFacts(customer as Stripe.Customer), lastDecline };
+  return { ...facts, customer: customerFacts(customer as Stripe.Customer) };
+}
+
+export async function subscriptionState(stripe: Stripe, id: string): Promise<{ id: string; status: string }> {
+  const sub = await callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(id));
+  return { id, status: sub.status };
 }
 
 async function lastPaymentError(stripe: Stripe, invoiceId: string): Promise<DeclineDetails | undefined> {

@@ -5,24 +5,26 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
+import { StripeFailureType } from '../../workflows/providerFailures';
 
 export function toActivityFailure(err: unknown, what: string): unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;
   const detail = `${what}: ${err.message} (${err.type}${err.code ? `/${err.code}` : ''}${err.requestId ? `, request ${err.requestId}` : ''})`;
   if (err instanceof Stripe.errors.StripeAuthenticationError) {
-    return ApplicationFailure.nonRetryable(detail, 'StripeAuthentication');
+    return ApplicationFailure.nonRetryable(detail, StripeFailureType.Authentication);
   }
   if (err instanceof Stripe.errors.StripePermissionError) {
-    return ApplicationFailure.nonRetryable(detail, 'StripePermission');
+    return ApplicationFailure.nonRetryable(detail, StripeFailureType.Permission);
   }
   if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code !== 'lock_timeout') {
-    return ApplicationFailure.nonRetryable(detail, 'StripeInvalidRequest');
+    const notFound = err.statusCode === 404 || err.code === 'resource_missing';
+    return ApplicationFailure.nonRetryable(detail, notFound ? StripeFailureType.NotFound : StripeFailureType.InvalidRequest);
   }
   if (err instanceof Stripe.errors.StripeIdempotencyError) {
     // The same key with different parameters: a bug on our side, not something time will fix.
-    return ApplicationFailure.nonRetryable(detail, 'StripeInvalidRequest');
+    return ApplicationFailure.nonRetryable(detail, StripeFailureType.Idempotency);
   }
-  return ApplicationFailure.retryable(detail, 'StripeTransient');
+  return ApplicationFailure.retryable(detail, StripeFailureType.Transient);
 }
 
 export async function callStripe<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { classifyDecline } from '../../workflows/declines';
 import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../types';
+import { isEndedSubscription } from '../../workflows/subscriptions';
 import { callStripe, toActivityFailure } from './errors';
 import { cardFacts, declineDetails, invoiceFacts } from './facts';
 
@@ -27,8 +28,12 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
   const inv = invoiceFacts(invoice);
   if (inv.status === 'paid') return { outcome: 'already_paid' };
   if (inv.status !== 'open') return { outcome: 'invoice_closed', status: inv.status };
+  const subscription = await subscriptionOf(stripe, invoice);
+  if (subscription && isEndedSubscription(subscription.status)) {
+    return { outcome: 'subscription_ended', status: subscription.status };
+  }
 
-  const card = await cardToCharge(stripe, invoice, input.paymentMethodId);
+  const card = await cardToCharge(stripe, invoice, subscription, input.paymentMethodId);
   if (card) {
     const budget = await ledger.reserve(card, input.idempotencyKey);
     if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
@@ -66,15 +71,23 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
   }
 }
 
-/** The card Stripe will charge: the one given, else the subscription's, else the customer's default. */
-async function cardToCharge(stripe: Stripe, invoice: Stripe.Invoice, explicit?: string): Promise<CardFacts | undefined> {
-  let pmId = explicit;
+async function subscriptionOf(stripe: Stripe, invoice: Stripe.Invoice): Promise<Stripe.Subscription | undefined> {
   const subscription = invoice.parent?.subscription_details?.subscription;
-  if (!pmId && subscription) {
-    const sub =
-      typeof subscription === 'string'
-        ? await callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(subscription))
-        : subscription;
+  if (!subscription) return undefined;
+  return typeof subscription === 'string'
+    ? callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(subscription))
+    : subscription;
+}
+
+/** The card Stripe will charge: the one given, else the subscription's, else the customer's default. */
+async function cardToCharge(
+  stripe: Stripe,
+  invoice: Stripe.Invoice,
+  sub: Stripe.Subscription | undefined,
+  explicit?: string,
+): Promise<CardFacts | undefined> {
+  let pmId = explicit;
+  if (!pmId && sub) {
     pmId = typeof sub.default_payment_method === 'string' ? sub.default_payment_method : sub.default_payment_method?.id;
   }
   if (!pmId) {

@@ -22,7 +22,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
-import { createActivities, createEmailActivities } from '../../../activities';
+import { createActivities, createAppEventActivities, createEmailActivities } from '../../../activities';
 import type { RetryChargeInput } from '../../../activities/types';
 import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
@@ -30,7 +30,7 @@ import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
 import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../src/sandbox/resend';
 import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../src/sandbox/stripe';
-import { bundleWorkflows, emailTaskQueue } from '../../../src/worker';
+import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
 import { statusQuery, workflowIdForInvoice } from '../../../workflows/messages';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
@@ -54,6 +54,8 @@ export const HISTORIES_DIR = join(__dirname, '..', '..', 'histories');
 export interface Hooks {
   /** Test-only: runs inside the retryCharge activity, before the real activity does anything. */
   beforeRetryCharge?: (input: RetryChargeInput) => Promise<void>;
+  /** Test-only: runs inside the loadCaseFacts activity, before the real activity does anything. */
+  beforeLoadCaseFacts?: (invoiceId: string) => Promise<void>;
 }
 
 export interface Case {
@@ -91,6 +93,10 @@ export interface Harness {
   hooks: Hooks;
   /** Events the SaaS app received (APP_WEBHOOK_URL), each verified with the standardwebhooks package. */
   appEvents(): Array<{ type: string; data: Record<string, unknown>; receivedAt: number }>;
+  /** Makes the app's endpoint answer 500 to every delivery (true) or take them again (false). */
+  setAppDown(down: boolean): void;
+  /** Deliveries the app's endpoint refused while down. */
+  appRefusals(): number;
   /**
    * A failed renewal in the sandbox, and its case started as the webhook starts it. With `record`,
    * the case's history is written to test/histories/ when the harness closes (see recordHistories).
@@ -132,6 +138,10 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
       await hooks.beforeRetryCharge?.(input);
       return real.retryCharge(input);
     },
+    loadCaseFacts: async (invoiceId) => {
+      await hooks.beforeLoadCaseFacts?.(invoiceId);
+      return real.loadCaseFacts(invoiceId);
+    },
   };
 
   const makeMain = (b: WorkflowBundleWithSourceMap) =>
@@ -158,6 +168,12 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
     maxTaskQueueActivitiesPerSecond: EMAIL_RATE_PER_SECOND,
   });
   const emailRunning = email.run();
+  const appEventWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: appEventsTaskQueue(taskQueue),
+    activities: createAppEventActivities({ url: app.url, secret: app.secret }),
+  });
+  const appEventRunning = appEventWorker.run();
 
   const pmCache = new Map<string, Stripe.PaymentMethod>();
   const paymentMethod = async (id: string) => {
@@ -206,6 +222,10 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
     outbox,
     hooks,
     appEvents: () => [...app.events],
+    setAppDown: (down) => {
+      app.down = down;
+    },
+    appRefusals: () => app.refusals,
     charges,
     now,
     advanceTo,
@@ -270,8 +290,8 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
         await recordHistories(recorded);
       } finally {
         // A test that failed with the workflow worker stopped must not leave the JVM behind.
-        for (const w of [main, email]) if (w.getState() === 'RUNNING') w.shutdown();
-        await Promise.allSettled([mainRunning, emailRunning]);
+        for (const w of [main, email, appEventWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+        await Promise.allSettled([mainRunning, emailRunning, appEventRunning]);
         await env.teardown();
         await sandbox.close();
         await outbox.close();
@@ -287,7 +307,14 @@ async function startAppReceiver(clock: () => Promise<number>) {
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const verifier = new Webhook(secret);
   const events: Array<{ type: string; data: Record<string, unknown>; receivedAt: number }> = [];
+  const state = { down: false, refusals: 0 };
   const server = createServer((req, res) => {
+    if (state.down) {
+      state.refusals += 1;
+      req.resume();
+      res.writeHead(500).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -307,6 +334,15 @@ async function startAppReceiver(clock: () => Promise<number>) {
     url: `http://127.0.0.1:${port}/hooks`,
     secret,
     events,
+    get down() {
+      return state.down;
+    },
+    set down(d: boolean) {
+      state.down = d;
+    },
+    get refusals() {
+      return state.refusals;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
