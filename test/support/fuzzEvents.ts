@@ -237,7 +237,7 @@ function invalidFor(f: Fuzzer, kind: Kind): Bad {
       return f.pick<Bad>([MISSING, [], true, DEEP, 5, {}, 'javascript:alert(1)', 'not a url', 'ftp://example.com/i', `https://x.example/${'a'.repeat(2100)}`]);
     case 'object':
       // (Not deep nesting: nested objects with keys we do not read are a valid object.)
-      return f.pick<Bad>([...notNull(kind.nullable), 'text', 5, [], [[[[]]]], true, ...(kind.nullable ? [] : [MISSING])]);
+      return f.pick<Bad>([...notNull(kind.nullable), 'text', 5, [], [[[[]]]], true, ...(kind.nullable ? [] : ([MISSING] as Bad[]))]);
   }
 }
 
