@@ -15,6 +15,8 @@ export interface MetricsOptions {
   /** How long one reading of `blockedCases` is reused (default 10 s): scrapes must not load visibility. */
   blockedCasesTtlMs?: number;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
+  /** Other registries served with these (the worker's, when it runs in the same process). */
+  alsoRender?: Registry[];
 }
 
 export class Metrics {
@@ -65,7 +67,8 @@ export class Metrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    const also = this.opts.alsoRender ?? [];
+    return (also.length ? Registry.merge([this.registry, ...also]) : this.registry).metrics();
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The HTTP service: Stripe webhooks, the signal API, the update link, health and metrics. */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
 import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { Metrics } from '../metrics';
@@ -19,6 +20,8 @@ export interface AppDeps {
   businessName: string;
   /** Default: the app's own, with the blocked-cases gauge read from `cases`. */
   metrics?: Metrics;
+  /** Registries `/metrics` serves as well (the worker's, when it runs in this process). */
+  alsoServeMetrics?: Registry[];
   /** Default: on `cases`' client and task queue. */
   quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
@@ -27,7 +30,8 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const log = deps.log ?? ((msg, meta) => console.log(JSON.stringify({ msg, ...meta })));
-  const metrics = deps.metrics ?? new Metrics({ blockedCases: () => deps.cases.blockedCaseCounts(), log });
+  const metrics =
+    deps.metrics ?? new Metrics({ blockedCases: () => deps.cases.blockedCaseCounts(), log, alsoRender: deps.alsoServeMetrics });
   const quarantine = deps.quarantine ?? new QuarantineStore(deps.cases.client, deps.cases.taskQueue);
   const app = express();
   app.disable('x-powered-by');

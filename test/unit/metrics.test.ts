@@ -1,5 +1,6 @@
 /** The metrics registry: names and labels as before prom-client, and the gauge read at scrape time. */
 import { describe, expect, it, vi } from 'vitest';
+import { Counter, Registry } from 'prom-client';
 import { Metrics } from '../../src/metrics';
 
 const gaugeLines = (text: string) => text.split('\n').filter((l) => l.startsWith('dunning_cases_blocked{'));
@@ -58,5 +59,16 @@ describe('Metrics', () => {
     expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 1');
     expect(log).toHaveBeenCalledTimes(1);
     expect(log.mock.calls[0]![1]).toMatchObject({ error: expect.stringContaining('UNAVAILABLE') });
+  });
+
+  it("serves another registry with its own (the worker's in `npm start`)", async () => {
+    const worker = new Registry();
+    new Counter({ name: 'dunning_worker_thing_total', help: 'x', registers: [worker] }).inc(4);
+    const m = new Metrics({ alsoRender: [worker] });
+    m.webhooks.inc({ type: 'invoice.paid', result: 'ok' });
+    const text = await m.render();
+    expect(text).toContain('dunning_worker_thing_total 4');
+    expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 1');
+    expect(await new Metrics().render()).not.toContain('dunning_worker_thing_total');
   });
 });
