@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `fast` needs no Temporal server; `temporal` shares one dev server started once in
-// a global setup (test/setup/global-temporal.ts). Workers run in forked processes: Temporal's
-// native bridge does not belong in worker threads.
+// Three projects: `fast` needs no Temporal server; `temporal` shares one dev server started once in
+// a global setup (test/setup/global-temporal.ts); `chaos` is the short chaos run, which starts its
+// own stack of processes (test/chaos/run.ts). Workers run in forked processes: Temporal's native
+// bridge does not belong in worker threads.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -11,7 +12,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: ['test/temporal/**', 'node_modules/**'] },
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: ['test/temporal/**', 'test/chaos/**', 'node_modules/**'] },
+      },
+      {
+        extends: true,
+        // At most about three minutes of run (startup, faults, settling), with room for a slow machine.
+        test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 240_000 },
       },
       {
         extends: true,

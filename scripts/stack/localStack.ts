@@ -1,0 +1,221 @@
+/**
+ * The service as separate processes on one machine, as it runs in production, with the local
+ * providers: the Temporal dev server (this process starts it: its database and pid record under
+ * `dataDir`), the standalone Stripe sandbox and Resend outbox, one worker and one API process
+ * (`src/main.ts worker|api`) loading a prebuilt workflow bundle. Every port is free and
+ * 127.0.0.1-only. Used by the chaos suite, which kills and restarts parts of it.
+ *
+ * A worker or API that exits without being told to is restarted (a supervisor's job in
+ * production) and counted: the chaos suite reports it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServiceDevServer, type DevServer } from '../../src/temporal/devServer';
+import { ensureTemporalCli } from '../../src/toolchain';
+import { freePort } from '../../src/toolchain/ports';
+import { startChild, type Child } from './processes';
+
+export interface LocalStackOptions {
+  /** Database, logs, bundle; the caller empties it for a fresh run. */
+  dataDir: string;
+  /** DUNNING_POLICY for the worker and API. */
+  policyFile?: string;
+  taskQueue?: string;
+  appWebhook?: { url: string; secret: string; ratePerSecond: number };
+  emailRatePerSecond?: number;
+  /** Waits between the Stripe sandbox's webhook delivery tries (Stripe's own go on for days). */
+  webhookRetryDelaysMs?: number[];
+  log?: (line: string) => void;
+}
+
+export interface Role {
+  /** Starts a new process; resolves with the milliseconds it took to be ready. */
+  start(): Promise<number>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+  running(): boolean;
+  /** Exits nobody asked for (each followed by a restart). */
+  unexpectedExits: number;
+  /** The pid of the current process, if one runs. */
+  pid(): number | undefined;
+}
+
+export interface LocalStack {
+  dataDir: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  apiUrl: string;
+  apiToken: string;
+  webhookSecret: string;
+  stripeUrl: string;
+  outboxUrl: string;
+  worker: Role;
+  api: Role;
+  /** SIGKILLs the Temporal dev server (its whole process group). */
+  killTemporal(): Promise<void>;
+  /** Starts it again on the same database and port; resolves with the milliseconds it took. */
+  startTemporal(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const log = o.log ?? (() => undefined);
+  const logs = join(o.dataDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const namespace = 'default';
+  const taskQueue = o.taskQueue ?? 'dunning';
+  const apiToken = `chaos_${randomBytes(16).toString('hex')}`;
+  const linkSecret = randomBytes(32).toString('hex');
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const [temporalPort, apiPort, stripePort, outboxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const bundlePath = join(o.dataDir, 'workflow-bundle.js');
+  const cleanups: Array<() => Promise<void>> = [];
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(baseEnv)) {
+    // The stack's configuration is what this file says, not whatever the caller's shell exported.
+    if (/^(TEMPORAL_|STRIPE_|RESEND_|APP_WEBHOOK_|EMAIL_|DUNNING_|API_TOKEN|LINK_SECRET|PUBLIC_BASE_URL|PORT$|WORKFLOW_BUNDLE)/.test(name)) {
+      delete baseEnv[name];
+    }
+  }
+  const once = (name: string, file: string, args: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp) =>
+    startChild({ name, file, args, env: { ...baseEnv, ...env }, readyPattern, logFile: join(logs, `${name}.log`) });
+
+  try {
+    // ---- Temporal (this process owns it, so that it can kill it) and the workflow bundle -------
+    const cliPath = await ensureTemporalCli(log);
+    let temporal: DevServer | undefined;
+    const startTemporal = async () => {
+      const started = Date.now();
+      temporal = await startServiceDevServer({ cliPath, dataDir: o.dataDir, port: temporalPort, namespace, log });
+      return Date.now() - started;
+    };
+    const bundle = once('build-workflows', 'scripts/build-workflows.ts', [bundlePath], {}, /^workflow bundle: /);
+    await Promise.all([startTemporal(), bundle.ready]);
+    cleanups.push(async () => temporal?.stop());
+
+    // ---- the providers ---------------------------------------------------------------------------
+    const stripe = once(
+      'stripe-sandbox',
+      'src/sandbox/main.ts',
+      [
+        'stripe',
+        '--port', String(stripePort),
+        '--webhook-url', `${apiUrl}/webhooks/stripe`,
+        '--webhook-secret', webhookSecret,
+        ...(o.webhookRetryDelaysMs ? ['--webhook-retry-delays', o.webhookRetryDelaysMs.join(',')] : []),
+      ],
+      {},
+      /^ready: (\S+)/,
+    );
+    cleanups.push(() => stripe.stop());
+    const outbox = once('resend-outbox', 'src/sandbox/main.ts', ['resend', '--port', String(outboxPort)], {}, /^ready: (\S+)/);
+    cleanups.push(() => outbox.stop());
+    const [stripeReady, outboxReady] = await Promise.all([stripe.ready, outbox.ready]);
+    const stripeUrl = stripeReady[1]!;
+    const outboxUrl = outboxReady[1]!;
+
+    // ---- worker and API, each its own process ------------------------------------------------------
+    const serviceEnv: NodeJS.ProcessEnv = {
+      DATA_DIR: o.dataDir,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      STRIPE_API_BASE: stripeUrl,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      RESEND_BASE_URL: outboxUrl,
+      EMAIL_RATE_LIMIT: String(o.emailRatePerSecond ?? 100),
+      API_TOKEN: apiToken,
+      LINK_SECRET: linkSecret,
+      PORT: String(apiPort),
+      PUBLIC_BASE_URL: apiUrl,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      ...(o.policyFile ? { DUNNING_POLICY: o.policyFile } : {}),
+      ...(o.appWebhook
+        ? {
+            APP_WEBHOOK_URL: o.appWebhook.url,
+            APP_WEBHOOK_SECRET: o.appWebhook.secret,
+            APP_WEBHOOK_RATE_LIMIT: String(o.appWebhook.ratePerSecond),
+          }
+        : {}),
+    };
+    const worker = supervised('worker', (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], serviceEnv, /dunning service running/), log);
+    const api = supervised('api', (n) => once(`api-${n}`, 'src/main.ts', ['api'], serviceEnv, /dunning service running/), log);
+    cleanups.push(() => api.stop(), () => worker.stop());
+    await Promise.all([worker.start(), api.start()]);
+
+    return {
+      dataDir: o.dataDir,
+      temporalAddress: `127.0.0.1:${temporalPort}`,
+      namespace,
+      taskQueue,
+      apiUrl,
+      apiToken,
+      webhookSecret,
+      stripeUrl,
+      outboxUrl,
+      worker,
+      api,
+      async killTemporal() {
+        const pid = temporal?.pid;
+        if (pid === undefined) throw new Error('the dev server runs through @temporalio/testing: no pid to kill');
+        process.kill(-pid, 'SIGKILL');
+        await temporal!.stop(); // reaps it and drops its pid record
+      },
+      startTemporal,
+      stop: () => runAll(cleanups),
+    };
+  } catch (err) {
+    await runAll(cleanups);
+    throw err;
+  }
+}
+
+/** Stops in reverse order of start, every one even when some fail. */
+async function runAll(cleanups: Array<() => Promise<void>>): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      console.error(err);
+    }
+  }
+}
+
+/** One role (worker or API): a process at a time, restarted when it exits unasked. */
+function supervised(role: string, spawnNth: (n: number) => Child, log: (line: string) => void): Role {
+  let current: Child | undefined;
+  let generation = 0;
+  let stopping = false;
+  const self: Role = {
+    unexpectedExits: 0,
+    pid: () => (current?.running() ? current.pid : undefined),
+    running: () => current?.running() ?? false,
+    async start() {
+      const started = Date.now();
+      const child = spawnNth(++generation);
+      current = child;
+      void child.exited.then(({ code, signal }) => {
+        if (current !== child || stopping || child === killed) return;
+        self.unexpectedExits += 1;
+        log(`${role}: exited unasked (${code ?? signal}); restarting. Last output:\n${child.tail().split('\n').slice(-8).join('\n')}`);
+        void self.start().catch((err) => log(`${role}: restart failed: ${String(err)}`));
+      });
+      await child.ready;
+      return Date.now() - started;
+    },
+    async kill() {
+      killed = current;
+      await current?.kill();
+    },
+    async stop() {
+      stopping = true;
+      await current?.stop();
+    },
+  };
+  let killed: Child | undefined;
+  return self;
+}

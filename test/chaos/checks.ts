@@ -1,0 +1,192 @@
+/**
+ * The chaos suite's invariants, computed from what the providers saw (emails at the outbox, charges
+ * at the Stripe sandbox) and what Temporal says about each case, never from the service's own
+ * account of itself.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { OutboxMessage } from '../../src/sandbox/resend';
+import type { ChargeRecord } from '../../src/sandbox/stripe';
+import type { CaseState } from '../../workflows/types';
+import { DunningState } from '../../workflows/searchAttributes';
+import { mapLimit } from './driver';
+
+/** What happened to a case's invoice in Stripe, which decides how the case must end. */
+export type Fate =
+  | 'paid' // paid elsewhere (hosted page, out of band)
+  | 'voided'
+  | 'deleted' // the subscription was cancelled
+  | 'card_fixed' // the customer added a working card
+  | 'card_declined' // the customer added a card that declines too
+  | 'none';
+
+export interface ChaosCase {
+  invoiceId: string;
+  customerId: string;
+  subscriptionId: string;
+  fate: Fate;
+}
+
+/** The states a case may be in at the end of a run, by fate; `active` only while its run is open. */
+export function allowedEndStates(fate: Fate, mustHaveEnded: boolean): CaseState[] {
+  switch (fate) {
+    case 'paid':
+    case 'card_fixed':
+      return ['recovered'];
+    case 'voided':
+    case 'deleted':
+      return ['cancelled'];
+    default:
+      return mustHaveEnded ? ['exhausted'] : ['active', 'exhausted'];
+  }
+}
+
+export function isTerminalFate(fate: Fate): boolean {
+  return fate !== 'none' && fate !== 'card_declined';
+}
+
+export interface CaseFacts {
+  found: boolean;
+  /** Temporal's execution status name: RUNNING, COMPLETED, FAILED, TERMINATED, … */
+  status?: string;
+  state?: string;
+}
+
+export async function describeCases(client: Client, invoiceIds: readonly string[]): Promise<Map<string, CaseFacts>> {
+  const facts = await mapLimit(invoiceIds, 12, async (invoiceId): Promise<CaseFacts> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const d = await client.workflow.getHandle(`dunning-${invoiceId}`).describe();
+        return { found: true, status: d.status.name, state: d.typedSearchAttributes.get(DunningState) };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { found: false };
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  });
+  return new Map(invoiceIds.map((id, i) => [id, facts[i]!]));
+}
+
+/** The step of a case an idempotency key names, whatever run made it: `dunning-<invoice>[/<run>]/<step>`. */
+export function stepOfKey(key: string, invoiceId: string): string {
+  const prefix = `dunning-${invoiceId}/`;
+  const rest = key.startsWith(prefix) ? key.slice(prefix.length) : key;
+  const [first, ...others] = rest.split('/');
+  // A run id has no ':'; steps do (`email:reminder_1`, `retry:card_update_2`).
+  return others.length && !first!.includes(':') ? others.join('/') : rest;
+}
+
+/** Templates a case sends at most once, whatever its keys say. */
+const ONCE_PER_CASE = new Set(['payment_failed', 'payment_recovered', 'subscription_ended', 'final_notice']);
+
+const tag = (m: OutboxMessage, name: string) => m.tags.find((t) => t.name === name)?.value;
+
+/**
+ * Emails beyond the first for one recipient and one case step (by the step the key names, so a
+ * second run with new keys still counts), or for a once-per-case template.
+ */
+export function duplicateEmails(messages: readonly OutboxMessage[], invoiceIds: ReadonlySet<string>): OutboxMessage[] {
+  const seen = new Set<string>();
+  const dups = new Set<OutboxMessage>();
+  for (const m of messages) {
+    const invoiceId = tag(m, 'invoice_id');
+    if (!invoiceId || !invoiceIds.has(invoiceId)) continue;
+    const to = m.to.join(',').toLowerCase();
+    const template = tag(m, 'template') ?? '?';
+    const keys = [`step|${to}|${invoiceId}|${m.idempotency ? stepOfKey(m.idempotency.key, invoiceId) : `template:${template}`}`];
+    if (ONCE_PER_CASE.has(template)) keys.push(`once|${to}|${invoiceId}|${template}`);
+    if (keys.some((k) => seen.has(k))) dups.add(m);
+    for (const k of keys) seen.add(k);
+  }
+  return [...dups];
+}
+
+/**
+ * Charges the service made (`POST /v1/invoices/:id/pay` that reached the card) beyond one per case
+ * step, one per reported card (card-update retries of the same card), and one success per invoice.
+ */
+export function doubleCharges(charges: readonly ChargeRecord[], invoiceIds: ReadonlySet<string>): ChargeRecord[] {
+  const seen = new Set<string>();
+  const dups = new Set<ChargeRecord>();
+  for (const c of charges) {
+    if (c.source !== 'api' || !invoiceIds.has(c.invoiceId)) continue;
+    const step = c.idempotencyKey ? stepOfKey(c.idempotencyKey, c.invoiceId) : `no-key:${c.requestId}`;
+    const keys = [`step|${c.invoiceId}|${step}`];
+    if (step.startsWith('retry:card_update')) keys.push(`card|${c.invoiceId}|${c.fingerprint ?? c.paymentMethodId}`);
+    if (c.outcome === 'succeeded') keys.push(`paid|${c.invoiceId}`);
+    if (keys.some((k) => seen.has(k))) dups.add(c);
+    for (const k of keys) seen.add(k);
+  }
+  return [...dups];
+}
+
+export interface CaseFigures {
+  cases: number;
+  lost: number;
+  duplicateEmails: number;
+  doubleCharges: number;
+  failed: number;
+  stateMismatch: number;
+  wrongEnd: number;
+  /** A few examples of what went wrong, for the report. */
+  examples: string[];
+}
+
+export function caseFigures(
+  cases: readonly ChaosCase[],
+  facts: ReadonlyMap<string, CaseFacts>,
+  messages: readonly OutboxMessage[],
+  charges: readonly ChargeRecord[],
+  mustHaveEnded: boolean,
+): CaseFigures {
+  const ids = new Set(cases.map((c) => c.invoiceId));
+  const examples: string[] = [];
+  const note = (s: string) => examples.length < 6 && examples.push(s);
+  let lost = 0;
+  let failed = 0;
+  let stateMismatch = 0;
+  let wrongEnd = 0;
+  for (const c of cases) {
+    const f = facts.get(c.invoiceId);
+    if (!f?.found) {
+      lost++;
+      note(`lost ${c.invoiceId} (${c.fate})`);
+      continue;
+    }
+    const open = f.status === 'RUNNING';
+    if (!open && f.status !== 'COMPLETED' && f.status !== 'CONTINUED_AS_NEW') {
+      failed++;
+      note(`${c.invoiceId} (${c.fate}) ended ${f.status} with DunningState ${f.state}`);
+    }
+    if ((f.state === 'active') !== open) {
+      stateMismatch++;
+      note(`${c.invoiceId} (${c.fate}) is ${f.status} with DunningState ${f.state}`);
+    }
+    if (!allowedEndStates(c.fate, mustHaveEnded).includes(f.state as CaseState)) {
+      wrongEnd++;
+      note(`${c.invoiceId} (${c.fate}) ended ${f.state} (${f.status}), expected ${allowedEndStates(c.fate, mustHaveEnded).join('|')}`);
+    }
+  }
+  const dupEmails = duplicateEmails(messages, ids);
+  for (const m of dupEmails.slice(0, 2)) note(`duplicate email ${tag(m, 'template')} for ${tag(m, 'invoice_id')} (key ${m.idempotency?.key})`);
+  const dupCharges = doubleCharges(charges, ids);
+  for (const c of dupCharges.slice(0, 2)) note(`double charge of ${c.invoiceId} (key ${c.idempotencyKey}, ${c.outcome})`);
+  return {
+    cases: cases.length,
+    lost,
+    duplicateEmails: dupEmails.length,
+    doubleCharges: dupCharges.length,
+    failed,
+    stateMismatch,
+    wrongEnd,
+    examples,
+  };
+}
+
+export function caseFiguresPass(f: CaseFigures): boolean {
+  return f.lost === 0 && f.duplicateEmails === 0 && f.doubleCharges === 0 && f.failed === 0 && f.stateMismatch === 0 && f.wrongEnd === 0;
+}
+
+export function formatCaseFigures(f: CaseFigures): string {
+  return `cases ${f.cases}, lost ${f.lost}, duplicate emails ${f.duplicateEmails}, double charges ${f.doubleCharges}, ended Failed ${f.failed}, state≠run ${f.stateMismatch}, wrong end ${f.wrongEnd}`;
+}

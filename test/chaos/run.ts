@@ -1,0 +1,244 @@
+/**
+ * `npm run chaos` (full) and `npm run chaos -- --short` (the run inside `npm test`, at most about
+ * three minutes on two cores): the service as separate processes (scripts/stack/localStack.ts)
+ * with the compressed policy, against Stripe and Resend sandboxes that fail on demand and an app
+ * endpoint that can be down, through every scenario of ./scenarios.ts. Prints one line per
+ * scenario with its figures and a closing line `chaos: N passed, M failed`; exits 1 if any failed.
+ * CHAOS_SEED repeats a run's random choices (the seed is printed).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startLocalStack, type LocalStack } from '../../scripts/stack/localStack';
+import { REPO_ROOT } from '../../scripts/stack/processes';
+import { startAppEndpoint, type AppEndpoint } from './appEndpoint';
+import { caseFigures, caseFiguresPass, describeCases, formatCaseFigures, isTerminalFate } from './checks';
+import { ChaosDriver, sleep } from './driver';
+import { seededRandom } from './fuzzEvents';
+import * as scenario from './scenarios';
+import type { ChaosSizes, ScenarioContext, ScenarioOutcome } from './scenarios';
+
+export type ChaosMode = 'short' | 'full';
+
+/** The scenario lines a run prints, in order, before the whole-namespace line and the closing line. */
+export const SCENARIO_NAMES = [
+  'worker SIGKILLs',
+  'shuffled duplicated events',
+  'fuzzed webhooks',
+  'Stripe 5xx storm',
+  'Resend 429 storm',
+  'app endpoint down',
+  'Stripe 429 storm',
+  'Resend 5xx storm',
+  'Stripe outage',
+  'Temporal restart',
+] as const;
+
+interface ModeSettings extends ChaosSizes {
+  /** Wait for the cases to settle until this many seconds after the start of the run, at the latest. */
+  settleBySeconds: number;
+  /** Every case must have ended (the compressed policy's end) before the checks. */
+  allMustEnd: boolean;
+}
+
+export const MODES: Record<ChaosMode, ModeSettings> = {
+  short: {
+    burstCases: 60,
+    workerKills: 3,
+    burstSeconds: 40,
+    shuffledCases: 60,
+    fuzzEvents: 500,
+    stormCases: 12,
+    stormSeconds: 12,
+    outageSeconds: 20,
+    appDownSeconds: 15,
+    restartCases: 12,
+    temporalDownSeconds: 4,
+    settleBySeconds: 150,
+    allMustEnd: false,
+  },
+  full: {
+    burstCases: 500,
+    workerKills: 20,
+    burstSeconds: 240,
+    shuffledCases: 1000,
+    fuzzEvents: 10_000,
+    stormCases: 60,
+    stormSeconds: 60,
+    outageSeconds: 120,
+    appDownSeconds: 120,
+    restartCases: 60,
+    temporalDownSeconds: 15,
+    settleBySeconds: 1500,
+    allMustEnd: true,
+  },
+};
+
+export interface ChaosReport {
+  lines: string[];
+  passed: number;
+  failed: number;
+  seed: number;
+}
+
+export async function runChaos(
+  mode: ChaosMode,
+  o: { seed?: number; out?: (line: string) => void; log?: (line: string) => void } = {},
+): Promise<ChaosReport> {
+  const started = Date.now();
+  const settings = MODES[mode];
+  const seed = o.seed ?? (Number(process.env.CHAOS_SEED) || Date.now() % 2 ** 31);
+  const out = o.out ?? ((line: string) => console.log(line));
+  const log = o.log ?? ((line: string) => console.error(`[chaos +${Math.round((Date.now() - started) / 1000)}s] ${line}`));
+  const dataDir = join(REPO_ROOT, '.data', `chaos-${mode}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  log(`${mode} run, seed ${seed}, data and logs in ${dataDir}`);
+
+  let app: AppEndpoint | undefined;
+  let stack: LocalStack | undefined;
+  let connection: Connection | undefined;
+  try {
+    app = await startAppEndpoint();
+    stack = await startLocalStack({
+      dataDir,
+      policyFile: join(REPO_ROOT, 'policies', 'compressed.json'),
+      taskQueue: 'chaos',
+      appWebhook: { url: app.url, secret: app.secret, ratePerSecond: 20 },
+      emailRatePerSecond: 100,
+      // Stripe redelivers for three days; these few minutes outlast a Temporal restart or an outage.
+      webhookRetryDelaysMs: [1000, 2000, 4000, 8000, 15_000, 30_000, 60_000, 60_000, 60_000],
+      log: (line) => log(`stack: ${line}`),
+    });
+    log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace: stack.namespace });
+    const ctx: ScenarioContext = { stack, driver: new ChaosDriver(stack), client, app, sizes: settings, rnd: seededRandom(seed), log };
+
+    const guarded = (name: string, run: () => Promise<ScenarioOutcome>) => async (): Promise<ScenarioOutcome> => {
+      log(`${name}: start`);
+      try {
+        const outcome = await run();
+        log(`${name}: done`);
+        return outcome;
+      } catch (err) {
+        log(`${name}: crashed: ${err instanceof Error ? err.stack : String(err)}`);
+        return { name, cases: [], figures: {}, problems: [`the scenario itself failed: ${(err as Error).message}`] };
+      }
+    };
+    // Kills and shuffled deliveries run through the whole timeline; the fuzz goes first, alone with
+    // them (no provider fault may excuse a 5xx); storms, the outage and the Temporal restart follow.
+    const burst = guarded('worker SIGKILLs', () => scenario.workerKills(ctx))();
+    const shuffled = guarded('shuffled duplicated events', () => scenario.shuffledEvents(ctx))();
+    const outcomes: ScenarioOutcome[] = [];
+    outcomes.push(await guarded('fuzzed webhooks', () => scenario.fuzz(ctx, seed))());
+    outcomes.push(
+      ...(await Promise.all([
+        guarded('Stripe 5xx storm', () => scenario.stripe5xxStorm(ctx))(),
+        guarded('Resend 429 storm', () => scenario.resend429Storm(ctx))(),
+        guarded('app endpoint down', () => scenario.appEndpointDown(ctx))(),
+      ])),
+    );
+    outcomes.push(
+      ...(await Promise.all([
+        guarded('Stripe 429 storm', () => scenario.stripe429Storm(ctx))(),
+        guarded('Resend 5xx storm', () => scenario.resend5xxStorm(ctx))(),
+      ])),
+    );
+    outcomes.push(await guarded('Stripe outage', () => scenario.stripeOutage(ctx))());
+    outcomes.push(await guarded('Temporal restart', () => scenario.temporalRestart(ctx))());
+    outcomes.unshift(...(await Promise.all([burst, shuffled])));
+
+    // ---- settle: every case must exist (a webhook refused during an outage is delivered again),
+    // and cases whose invoice was settled must close (all of them in a full run) ----------------
+    const all = outcomes.flatMap((x) => x.cases);
+    const mustClose = new Set(all.filter((c) => settings.allMustEnd || isTerminalFate(c.fate)).map((c) => c.invoiceId));
+    let waiting = all.map((c) => c.invoiceId);
+    const settleBy = started + settings.settleBySeconds * 1000;
+    log(`settling: ${all.length} cases must exist, ${mustClose.size} of them close`);
+    while (waiting.length && Date.now() < settleBy) {
+      const facts = await describeCases(client, waiting);
+      waiting = waiting.filter((id) => !facts.get(id)?.found || (mustClose.has(id) && facts.get(id)?.status === 'RUNNING'));
+      if (waiting.length) await sleep(3000);
+    }
+    log(`settled (${waiting.length} not yet there or still open); checking`);
+    const [facts, messages, charges] = await Promise.all([
+      describeCases(client, all.map((c) => c.invoiceId)),
+      ctx.driver.messages(),
+      ctx.driver.charges(),
+    ]);
+
+    const lines: string[] = [];
+    let passed = 0;
+    let failed = 0;
+    for (const outcome of outcomes) {
+      const f = outcome.cases.length ? caseFigures(outcome.cases, facts, messages, charges, settings.allMustEnd) : undefined;
+      const ok = (!f || caseFiguresPass(f)) && outcome.problems.length === 0;
+      if (ok) passed++;
+      else failed++;
+      const extra = Object.entries(outcome.figures).map(([k, v]) => `${k} ${v}`);
+      lines.push(`chaos: ${outcome.name.padEnd(27)} ${ok ? 'PASS' : 'FAIL'}  ${[f && formatCaseFigures(f), ...extra].filter(Boolean).join(', ')}`);
+      for (const p of outcome.problems) log(`${outcome.name}: ${p}`);
+      for (const e of f?.examples ?? []) log(`${outcome.name}: ${e}`);
+    }
+
+    // ---- the whole namespace: fuzzed cases and every other workflow too -------------------------
+    await sleep(2000); // visibility is eventually consistent
+    const count = async (query: string) => Number((await client.workflow.count(query)).count);
+    const dunning = `WorkflowType = 'dunningWorkflow'`;
+    const closedBadly = `(ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')`;
+    const ns = {
+      cases: await count(dunning),
+      failed: await count(`${dunning} AND ${closedBadly}`),
+      mismatch:
+        (await count(`${dunning} AND ExecutionStatus = 'Running' AND DunningState != 'active'`)) +
+        (await count(`${dunning} AND ExecutionStatus != 'Running' AND DunningState = 'active'`)),
+      otherFailed: await count(`WorkflowType != 'dunningWorkflow' AND ${closedBadly}`),
+      open: await count(`${dunning} AND ExecutionStatus = 'Running'`),
+    };
+    const nsOk = ns.failed === 0 && ns.mismatch === 0 && ns.otherFailed === 0;
+    for (const query of [
+      `${dunning} AND ${closedBadly}`,
+      `${dunning} AND ExecutionStatus = 'Running' AND DunningState != 'active'`,
+      `${dunning} AND ExecutionStatus != 'Running' AND DunningState = 'active'`,
+      `WorkflowType != 'dunningWorkflow' AND ${closedBadly}`,
+    ]) {
+      let shown = 0;
+      for await (const w of client.workflow.list({ query })) {
+        log(`whole namespace: ${w.workflowId} ${w.status.name} DunningState ${w.searchAttributes?.DunningState ?? '-'} (${query})`);
+        if (++shown >= 3) break;
+      }
+    }
+    if (nsOk) passed++;
+    else failed++;
+    lines.push(
+      `chaos: ${'whole namespace'.padEnd(27)} ${nsOk ? 'PASS' : 'FAIL'}  cases ${ns.cases} (open ${ns.open}), ended Failed ${ns.failed}, ` +
+        `state≠run ${ns.mismatch}, other workflows ended Failed ${ns.otherFailed}, worker exits unasked ${stack.worker.unexpectedExits}, ` +
+        `API exits unasked ${stack.api.unexpectedExits}, app events received ${app.events().length} (bad signatures ${app.badSignatures()}), ` +
+        `emails ${messages.length}, charges ${charges.filter((c) => c.source === 'api').length}, seed ${seed}, ` +
+        `${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    lines.push(`chaos: ${passed} passed, ${failed} failed`);
+    for (const line of lines) out(line);
+    return { lines, passed, failed, seed };
+  } finally {
+    await connection?.close().catch(() => undefined);
+    await stack?.stop();
+    await app?.close();
+    log(`stopped everything after ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+if (require.main === module) {
+  const mode: ChaosMode = process.argv.includes('--short') || process.env.CHAOS_MODE === 'short' ? 'short' : 'full';
+  // Interrupted: exit, so that the exit hooks kill every process the run started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  runChaos(mode).then(
+    (report) => process.exit(report.failed ? 1 : 0),
+    (err) => {
+      console.error(err);
+      console.log('chaos: 0 passed, 1 failed');
+      process.exit(1);
+    },
+  );
+}
