@@ -1,4 +1,6 @@
 /** The contract's error shape: `{ "error": { "code", "message" } }`. */
+import { status } from '@grpc/grpc-js';
+import { isGrpcServiceError } from '@temporalio/client';
 import type { Response } from 'express';
 import Stripe from 'stripe';
 
@@ -16,15 +18,21 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ error: { code, message } });
 }
 
-/** A Temporal call that failed because the cluster is down or slow: the caller should retry. */
+// What a busy or unreachable cluster answers; anything else (INVALID_ARGUMENT, PERMISSION_DENIED, …)
+// gives the same answer on every try, so it is ours to fix (500), not the caller's to repeat (503).
+const TEMPORAL_RETRY_LATER: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
+
+/**
+ * A Temporal call that failed because the cluster is down or slow: the caller should retry. The
+ * client wraps the gRPC error (ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, a deadline
+ * from `withDeadline`), so the whole cause chain is looked at; the depth bound guards against a
+ * cause that points back at its error.
+ */
 export function isTemporalUnavailable(err: unknown): boolean {
-  const e = err as { code?: number; name?: string; message?: string; cause?: unknown } | undefined;
-  if (!e) return false;
-  // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), RESOURCE_EXHAUSTED (8)
-  if (e.code === 14 || e.code === 4 || e.code === 8) return true;
-  if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
-  if (/UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|deadline/i.test(e.message ?? '')) return true;
-  return e.cause !== undefined && e.cause !== err ? isTemporalUnavailable(e.cause) : false;
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (isGrpcServiceError(e) && TEMPORAL_RETRY_LATER.has(e.code)) return true;
+  }
+  return false;
 }
 
 /**
