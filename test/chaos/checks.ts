@@ -5,6 +5,9 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { OutboxMessage } from '../../src/sandbox/resend';
+
+/** An email as the outbox lists it for counting (its bodies left out). */
+export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
 import type { ChargeRecord } from '../../src/sandbox/stripe';
 import type { CaseState } from '../../workflows/types';
 import { DunningState } from '../../workflows/searchAttributes';
@@ -79,15 +82,15 @@ export function stepOfKey(key: string, invoiceId: string): string {
 /** Templates a case sends at most once, whatever its keys say. */
 const ONCE_PER_CASE = new Set(['payment_failed', 'payment_recovered', 'subscription_ended', 'final_notice']);
 
-const tag = (m: OutboxMessage, name: string) => m.tags.find((t) => t.name === name)?.value;
+const tag = (m: SentEmail, name: string) => m.tags.find((t) => t.name === name)?.value;
 
 /**
  * Emails beyond the first for one recipient and one case step (by the step the key names, so a
  * second run with new keys still counts), or for a once-per-case template.
  */
-export function duplicateEmails(messages: readonly OutboxMessage[], invoiceIds: ReadonlySet<string>): OutboxMessage[] {
+export function duplicateEmails(messages: readonly SentEmail[], invoiceIds: ReadonlySet<string>): SentEmail[] {
   const seen = new Set<string>();
-  const dups = new Set<OutboxMessage>();
+  const dups = new Set<SentEmail>();
   for (const m of messages) {
     const invoiceId = tag(m, 'invoice_id');
     if (!invoiceId || !invoiceIds.has(invoiceId)) continue;
@@ -135,7 +138,7 @@ export interface CaseFigures {
 export function caseFigures(
   cases: readonly ChaosCase[],
   facts: ReadonlyMap<string, CaseFacts>,
-  messages: readonly OutboxMessage[],
+  messages: readonly SentEmail[],
   charges: readonly ChargeRecord[],
   mustHaveEnded: boolean,
 ): CaseFigures {

@@ -7,7 +7,7 @@
 import type Stripe from 'stripe';
 import type { LocalStack } from '../../scripts/stack/localStack';
 import { createStripeClient } from '../../src/providers/stripe';
-import type { OutboxMessage, OutboxTimedFault } from '../../src/sandbox/resend';
+import type { OutboxTimedFault } from '../../src/sandbox/resend';
 import {
   stripeSignatureHeader,
   type ChargeRecord,
@@ -16,6 +16,7 @@ import {
   type StripeEventRecord,
   type StripeTimedFaultSpec,
 } from '../../src/sandbox/stripe';
+import type { SentEmail } from './checks';
 
 /** The event types the service uses, i.e. the ones a case's shuffled sequence is made of. */
 export const CASE_EVENT_TYPES = new Set([
@@ -85,8 +86,9 @@ export class ChaosDriver {
     return (await this.json<{ data: ChargeRecord[] }>(`${this.stack.stripeUrl}/_sandbox/charges`)).data;
   }
 
-  messages(): Promise<OutboxMessage[]> {
-    return this.json(`${this.stack.outboxUrl}/_outbox/messages`);
+  /** Every email the outbox took, without bodies. */
+  messages(): Promise<SentEmail[]> {
+    return this.json(`${this.stack.outboxUrl}/_outbox/messages?summary=1`);
   }
 
   stripeFault(spec: StripeTimedFaultSpec): Promise<unknown> {

@@ -18,6 +18,8 @@ export interface ChaosSizes {
   /** The window in which the worker is killed and the burst's customers act. */
   burstSeconds: number;
   shuffledCases: number;
+  /** Shuffled cases set up and fed at the same time. */
+  shuffledConcurrency: number;
   fuzzEvents: number;
   stormCases: number;
   stormSeconds: number;
@@ -307,7 +309,7 @@ export async function shuffledEvents(ctx: ScenarioContext): Promise<ScenarioOutc
   const fates: readonly Fate[] = ['paid', 'voided', 'deleted', 'card_fixed', 'card_declined', 'none'];
   let deliveries = 0;
   const answers = new Map<number, number>();
-  const cases = await mapLimit(Array.from({ length: ctx.sizes.shuffledCases }), 4, async (_, i) => {
+  const cases = await mapLimit(Array.from({ length: ctx.sizes.shuffledCases }), ctx.sizes.shuffledConcurrency, async (_, i) => {
     const fate = fates[i % fates.length]!;
     const s = await ctx.driver.createFailedInvoice({ email: `shuffled-${++caseCounter}@chaos.test`, decline: pick(ctx.rnd, DECLINES), webhooks: false });
     const c = { invoiceId: s.invoiceId, customerId: s.customerId, subscriptionId: s.subscriptionId, fate };

@@ -7,7 +7,8 @@
  *   POST /emails            send; Bearer auth, Idempotency-Key honoured for 24 h
  *   GET  /emails/:id        retrieve
  * For people:  GET /  (list, newest first), GET /messages/:id (one email).
- * For tests and the demo:  GET /_outbox/messages[?to=], POST|GET|DELETE /_outbox/faults (the next N
+ * For tests and the demo:  GET /_outbox/messages[?to=][&summary=1] (summary: without the bodies),
+ * POST|GET|DELETE /_outbox/faults (the next N
  * sends fail, or for a while a fraction of all API requests: storms and outages), GET /_outbox/stats.
  */
 import { createHash } from 'node:crypto';
@@ -196,7 +197,10 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     if (method === 'GET' && path === '/_outbox/messages') {
       const to = url.searchParams.get('to');
       const all = store.all();
-      return json(res, 200, to ? all.filter((m) => m.to.some((a) => a.includes(to))) : all);
+      const found = to ? all.filter((m) => m.to.some((a) => a.includes(to))) : all;
+      // Thousands of emails with their HTML are a lot of JSON; counting them needs none of it.
+      const summary = url.searchParams.get('summary') === '1';
+      return json(res, 200, summary ? found.map(({ html: _html, text: _text, ...rest }) => rest) : found);
     }
     if (method === 'POST' && path === '/_outbox/faults') {
       // `count`: the next sends fail; `durationMs`: a storm or outage for a while.

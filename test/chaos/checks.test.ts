@@ -1,0 +1,82 @@
+/** The chaos invariants themselves: they must see a duplicate when there is one. */
+import { describe, expect, it } from 'vitest';
+import type { ChargeRecord } from '../../src/sandbox/stripe';
+import { caseFigures, doubleCharges, duplicateEmails, stepOfKey, type SentEmail } from './checks';
+
+const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({
+  id,
+  to: [to],
+  tags: [
+    { name: 'invoice_id', value: invoice },
+    { name: 'template', value: template },
+  ],
+  idempotency: { key, bodyHash: 'h' },
+  createdAt: '2026-01-01T00:00:00Z',
+});
+
+const charge = (invoiceId: string, key: string, o: Partial<ChargeRecord> = {}): ChargeRecord => ({
+  at: '2026-01-01T00:00:00Z',
+  invoiceId,
+  paymentMethodId: 'pm_1',
+  fingerprint: 'fp1',
+  idempotencyKey: key,
+  requestId: 'req_1',
+  source: 'api',
+  outcome: 'declined',
+  ...o,
+});
+
+describe('chaos checks', () => {
+  it('reads the step out of a key with or without a run id', () => {
+    expect(stepOfKey('dunning-in_1/email:reminder_1', 'in_1')).toBe('email:reminder_1');
+    expect(stepOfKey('dunning-in_1/5f0e-run-id/email:reminder_1', 'in_1')).toBe('email:reminder_1');
+    expect(stepOfKey('dunning-in_1/retry:card_update_2', 'in_1')).toBe('retry:card_update_2');
+  });
+
+  it('counts a step emailed twice under keys of two runs, and a once-per-case template sent twice', () => {
+    const ids = new Set(['in_1', 'in_2']);
+    const messages = [
+      email('m1', 'in_1', 'dunning-in_1/run-a/email:payment_failed', 'payment_failed'),
+      email('m2', 'in_1', 'dunning-in_1/run-b/email:payment_failed', 'payment_failed'),
+      email('m3', 'in_1', 'dunning-in_1/email:reminder_1', 'reminder'),
+      email('m4', 'in_1', 'dunning-in_1/email:reminder_2', 'reminder'),
+      email('m5', 'in_2', 'dunning-in_2/email:final_notice', 'final_notice'),
+      email('m6', 'in_2', 'dunning-in_2/email:final_notice_again', 'final_notice'),
+      email('m7', 'in_9', 'dunning-in_9/email:payment_failed', 'payment_failed'),
+    ];
+    expect(duplicateEmails(messages, ids).map((m) => m.id)).toEqual(['m2', 'm6']);
+  });
+
+  it('counts a step charged twice, a reported card charged twice, and a second success', () => {
+    const ids = new Set(['in_1']);
+    const charges = [
+      charge('in_1', 'dunning-in_1/retry:step_1'),
+      charge('in_1', 'dunning-in_1/retry:step_1'), // the same step executed twice
+      charge('in_1', 'dunning-in_1/retry:card_update_1', { fingerprint: 'fp2' }),
+      charge('in_1', 'dunning-in_1/retry:card_update_2', { fingerprint: 'fp2' }), // the same card reported again
+      charge('in_1', 'dunning-in_1/retry:step_2', { outcome: 'succeeded' }),
+      charge('in_1', 'dunning-in_1/retry:step_3', { outcome: 'succeeded' }), // a second success
+      charge('in_1', null as unknown as string, { source: 'automatic' }), // Stripe's own attempt is not ours
+    ];
+    expect(doubleCharges(charges, ids)).toHaveLength(3);
+    expect(doubleCharges(charges.slice(0, 1), ids)).toHaveLength(0);
+  });
+
+  it('flags a lost case, a Failed run, an active state on a closed run and a wrong end', () => {
+    const cases = [
+      { invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'paid' as const },
+      { invoiceId: 'in_2', customerId: 'c', subscriptionId: 's', fate: 'voided' as const },
+      { invoiceId: 'in_3', customerId: 'c', subscriptionId: 's', fate: 'none' as const },
+      { invoiceId: 'in_4', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const },
+    ];
+    const facts = new Map([
+      ['in_2', { found: true, status: 'FAILED', state: 'active' }],
+      ['in_3', { found: true, status: 'RUNNING', state: 'active' }],
+      ['in_4', { found: true, status: 'COMPLETED', state: 'exhausted' }],
+    ]);
+    const f = caseFigures(cases, facts, [], [], false);
+    expect(f).toMatchObject({ cases: 4, lost: 1, failed: 1, stateMismatch: 1, wrongEnd: 2 });
+    // At the end of a full run an open case is a wrong end too.
+    expect(caseFigures(cases.slice(2, 3), facts, [], [], true).wrongEnd).toBe(1);
+  });
+});
