@@ -1,10 +1,10 @@
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import {
   blockCardSignal,
   CARD_BUDGET_WORKFLOW_TYPE,
   cardBudgetWorkflowId,
-  openLedgerSignal,
   reserveAttemptUpdate,
+  type cardRetryBudgetWorkflow,
 } from '../workflows/cardBudget';
 import type { CardFacts } from './types';
 import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
@@ -12,23 +12,29 @@ import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
 /** The card's ledger key: its fingerprint (the physical card), else the payment method. */
 const cardKeyOf = (card: CardFacts): string | undefined => card.fingerprint ?? card.paymentMethodId;
 
+/** How the card's ledger is started when a message finds none running (a fresh ledger, no input). */
+const ledgerStart = (taskQueue: string, cardKey: string) => ({
+  workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
+  taskQueue,
+});
+
 /**
- * Reserves a reattempt in the card's ledger workflow (created on first use by signal-with-start).
- * The card is known by its fingerprint, so two customers' payment methods for one physical card,
- * and every invoice of one customer, share one budget.
+ * Reserves a reattempt in the card's ledger workflow, created on first use: one
+ * Update-with-Start call, so starting the ledger and asking it are atomic. The card is known by
+ * its fingerprint, so two customers' payment methods for one physical card, and every invoice of
+ * one customer, share one budget.
  */
 export function reserveCardAttemptVia(client: Client, taskQueue: string): ReserveCardAttempt {
   return async (card, key) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
-    const handle = await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
-      workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
-      taskQueue,
-      args: [],
-      signal: openLedgerSignal,
-      signalArgs: [],
+    return client.workflow.executeUpdateWithStart(reserveAttemptUpdate, {
+      args: [{ key }],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof cardRetryBudgetWorkflow>(CARD_BUDGET_WORKFLOW_TYPE, {
+        ...ledgerStart(taskQueue, cardKey),
+        workflowIdConflictPolicy: 'USE_EXISTING', // the running ledger answers; only a missing one starts
+      }),
     });
-    return handle.executeUpdate(reserveAttemptUpdate, { args: [{ key }] });
   };
 }
 
@@ -37,10 +43,9 @@ export function blockCardVia(client: Client, taskQueue: string): BlockCard {
   return async (card, reason) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return;
+    // Needs no answer, so a signal-with-start is enough.
     await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
-      workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
-      taskQueue,
-      args: [],
+      ...ledgerStart(taskQueue, cardKey),
       signal: blockCardSignal,
       signalArgs: [{ reason }],
     });

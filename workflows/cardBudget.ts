@@ -49,7 +49,11 @@ export interface ReserveAttemptResult {
 }
 
 export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveAttemptRequest]>('reserveAttempt');
-/** Carries signal-with-start, so the first reservation for a card creates its ledger. */
+/**
+ * Carried the signal-with-start that created a ledger before its first reservation; reservations
+ * now use Update-with-Start and send it no more. Its handler stays so that ledgers recorded with it
+ * (running ones, test/histories/) still replay.
+ */
 export const openLedgerSignal = defineSignal('openLedger');
 /**
  * An issuer answered "never retry" for this card (Visa category 1, Mastercard MAC 03/21,
