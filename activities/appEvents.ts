@@ -1,12 +1,12 @@
 /**
- * Events to the SaaS app (`APP_WEBHOOK_URL`), signed per the Standard Webhooks spec:
- * `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>` over
- * `${id}.${timestamp}.${body}` with the base64 part of the `whsec_` secret as key.
+ * Events to the SaaS app (`APP_WEBHOOK_URL`), signed per the Standard Webhooks spec by its
+ * reference library (`webhook-id`, `webhook-timestamp`, `webhook-signature` with the `whsec_`
+ * secret), so the app can verify them with any Standard Webhooks library.
  * A non-2xx answer throws, and Temporal retries until the app takes it.
  */
-import { createHmac } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Webhook } from 'standardwebhooks';
 import { APP_EVENT_WORKFLOW_TYPE, appEventWorkflowId } from '../workflows/appEventDelivery';
 import { appEventsUndelivered } from './metrics';
 import type { AppEventInput } from './types';
@@ -16,11 +16,6 @@ export interface AppWebhookTarget {
   secret: string;
 }
 
-export function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-}
-
 export async function deliverAppEvent(
   target: AppWebhookTarget | undefined,
   event: AppEventInput,
@@ -28,19 +23,20 @@ export async function deliverAppEvent(
 ): Promise<{ delivered: boolean; status?: number }> {
   if (!target) return { delivered: false };
   const body = JSON.stringify({ type: event.type, timestamp: event.occurredAt, data: event.data });
-  const timestamp = Math.floor(now() / 1000);
   // The webhook id is stable across retries so the app can drop duplicates.
   const id = `msg_${Buffer.from(event.id).toString('base64url')}`;
+  const sentAt = new Date(now());
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': new Webhook(target.secret).sign(id, sentAt, body),
+  };
   let res: Response;
   try {
     res = await fetch(target.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signStandardWebhook(target.secret, id, timestamp, body),
-      },
+      headers,
       body,
       signal: AbortSignal.timeout(15_000),
     });
