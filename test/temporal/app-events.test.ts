@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appEventWorkflowId } from '../../workflows/appEventDelivery';
 import { eventually, startStack, type Stack } from './support/stack';
 
 interface Received {
@@ -60,6 +61,13 @@ const delivered = (invoiceId: string) =>
 
 const statusOf = (invoiceId: string) => stack.status(invoiceId);
 
+/**
+ * The case ends when its business ends; each event is delivered by a workflow of its own
+ * (workflows/appEventDelivery.ts), retried until the app takes it. Waits for those deliveries.
+ */
+const deliveriesDone = (invoiceId: string, types: string[]) =>
+  Promise.all(types.map((type) => stack.client.workflow.getHandle(appEventWorkflowId(`dunning-${invoiceId}/${type}`)).result()));
+
 describe('events to the SaaS app', () => {
   it('dunning.started and dunning.recovered, verified with standardwebhooks, delivered after the app failed at first', async () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'app@example.com', amount: 4900, currency: 'usd' });
@@ -67,9 +75,9 @@ describe('events to the SaaS app', () => {
     stack.sandbox.setPaymentMethodBehaviour(s.paymentMethodId, { outcome: 'succeed' });
     expect((await stack.api(`/api/invoices/${s.invoiceId}/payment-method-updated`, { method: 'POST', body: '{}' })).status).toBe(202);
 
-    // The workflow ends only once its events are delivered.
     const result = await stack.client.workflow.getHandle(`dunning-${s.invoiceId}`).result();
     expect(result).toEqual({ state: 'recovered', outcome: 'card_updated' });
+    expect(await deliveriesDone(s.invoiceId, ['dunning.started', 'dunning.recovered'])).toEqual([{ delivered: true }, { delivered: true }]);
 
     const events = delivered(s.invoiceId);
     expect(events.map((e) => e.event.type).sort()).toEqual(['dunning.recovered', 'dunning.started']);
@@ -105,6 +113,7 @@ describe('events to the SaaS app', () => {
     await eventually(async () => ((await statusOf(s.invoiceId))?.emails.length ? true : undefined), 20_000, 'the case');
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'refunded', by: 'ops' }) });
     await stack.client.workflow.getHandle(`dunning-${s.invoiceId}`).result();
+    await deliveriesDone(s.invoiceId, ['dunning.started', 'dunning.cancelled']);
     const types = delivered(s.invoiceId).map((e) => e.event);
     expect(types.map((t) => t.type).sort()).toEqual(['dunning.cancelled', 'dunning.started']);
     expect(types.find((t) => t.type === 'dunning.cancelled')!.data).toMatchObject({ reason: 'refunded', by: 'ops', currency: 'eur', amountDue: 1200 });
