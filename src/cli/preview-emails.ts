@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import escapeHtml from 'escape-html';
 import { renderEmail, TEMPLATE_NAMES, type EmailLocale } from '../../activities/email/templates';
-import { escapeHtml } from '../../activities/email/templates/sanitize';
 import { sampleEmailData } from '../../activities/email/templates/sample-data';
 
 const LOCALES: EmailLocale[] = ['en', 'vi'];

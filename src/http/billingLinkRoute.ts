@@ -3,6 +3,7 @@
  * minutes, so the email links here and a fresh session is created on each click. If Stripe cannot
  * make one, the invoice's hosted page is the fallback; a bad or expired link gets a plain page.
  */
+import escapeHtml from 'escape-html';
 import express, { type Response, type Router } from 'express';
 import type Stripe from 'stripe';
 import { verifyLinkToken } from '../links/updateLinkToken';
@@ -18,13 +19,12 @@ export interface BillingLinkDeps {
 }
 
 function page(res: Response, status: number, title: string, body: string): void {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   res
     .status(status)
     .type('html')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title></head>` +
-        `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5"><h1 style="font-size:1.4rem">${esc(title)}</h1><p>${esc(body)}</p></body></html>`,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>` +
+        `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5"><h1 style="font-size:1.4rem">${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`,
     );
 }
 

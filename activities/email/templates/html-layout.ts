@@ -1,5 +1,5 @@
+import e from 'escape-html';
 import type { EmailContent, Inline, Paragraph } from './content';
-import { escapeHtml as e } from './sanitize';
 
 /**
  * The HTML part. Email clients ignore <style> blocks and most CSS, so: inline styles, tables for

@@ -1,11 +1,7 @@
-/** Turning untrusted values into something safe to put in an email. */
-
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for element content and for double- or single-quoted attribute values alike. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
-}
+/**
+ * Turning untrusted values into something safe to put in an email. HTML escaping itself is the
+ * `escape-html` package (element content and quoted attribute values alike).
+ */
 
 // Control characters would let a name start new lines in the text part (a fake "pay here" line);
 // bidi overrides would let it visually reorder the sentence around it.
