@@ -1,0 +1,188 @@
+/**
+ * What a case does to the world: provider calls under the failure model, emails, charges, events
+ * to the app, search attributes and the end. Workflow code (activities, timers, upserts), kept
+ * apart from the case's record (caseRecord.ts, pure) and from its process (dunning.ts).
+ */
+import { allHandlersFinished, condition, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { DunningActivities, EmailActivities } from '../activities';
+import type { AppEventInput } from '../activities/types';
+import type { CaseInbox } from './caseInbox';
+import type { CaseRecord, FinalState } from './caseRecord';
+import {
+  DETACHED_APP_EVENTS_PATCH,
+  FAILURE_MODEL_PATCH,
+  KEEP_OWED_STEPS_PATCH,
+  RETRY_MIN_GAP_PATCH,
+} from './patches';
+import { callProvider, failureText, type CallResult } from './providerCalls';
+import { DunningBlockedOn } from './searchAttributes';
+import { emailTaskQueue } from './taskQueues';
+import type { AttemptTrigger, BlockedOn, Provider } from './types';
+
+export interface DunningResult {
+  state: FinalState;
+  outcome: string;
+}
+
+/**
+ * Each Stripe call gives up within minutes (8 attempts, about 3 minutes of backoff; the time a
+ * task waits in a queue does not count, so a backlog is not mistaken for an outage). A longer
+ * outage comes back to the case, which records it and waits (providerCalls.ts). Refusals that
+ * time cannot fix arrive non-retryable from the activities.
+ */
+const stripe = proxyActivities<DunningActivities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/**
+ * Starting an event's delivery workflow (a call to Temporal itself, retried until it is taken).
+ * Cases started before events were delivered on their own (DETACHED_APP_EVENTS_PATCH) also
+ * delivered through here, awaiting the app.
+ */
+const appEvents = proxyActivities<DunningActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
+/**
+ * Emails run on their own task queue, whose worker is rate-limited to the provider's limit. No
+ * schedule-to-close timeout: a burst of failures queues emails for longer than any outage we would
+ * want to notice, so attempts are counted instead (about 6 minutes of trying, Retry-After honoured).
+ */
+function emailActivities() {
+  return proxyActivities<EmailActivities>({
+    taskQueue: emailTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+  });
+}
+
+export type CaseEffects = ReturnType<typeof caseEffects>;
+
+/** `keyPrefix`: idempotency keys are per case and step (`<keyPrefix>/<step>`), never per run. */
+export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: string) {
+  const email = emailActivities();
+  const pendingEvents: Promise<unknown>[] = [];
+
+  /** Records whether the case waits on a provider, in `status` and in `DunningBlockedOn`. */
+  const blocked = {
+    set(b: BlockedOn | undefined) {
+      if (b?.provider !== record.blockedOn?.provider) {
+        upsertSearchAttributes([{ key: DunningBlockedOn, value: b ? b.provider : null }]);
+      }
+      record.blockedOn = b;
+    },
+  };
+
+  /**
+   * A provider call under the failure model. Cases that started before it (their histories
+   * recorded the old behaviour) get the old one: the failure propagates.
+   */
+  const call = async <T>(
+    provider: Provider,
+    fn: () => Promise<T>,
+    opts: { stop?: () => boolean; waitOnRefusal?: boolean } = {},
+  ): Promise<CallResult<T>> => {
+    try {
+      return { kind: 'answered', value: await fn() };
+    } catch (err) {
+      if (!patched(FAILURE_MODEL_PATCH)) throw err;
+      return callProvider(provider, fn, blocked, opts.stop ?? (() => inbox.endingSignaled()), { error: err }, opts.waitOnRefusal);
+    }
+  };
+
+  const publish = (): void => upsertSearchAttributes(record.searchAttributes());
+
+  const replan = (): void =>
+    record.replan(Date.now(), {
+      minRetryGap: () => patched(RETRY_MIN_GAP_PATCH),
+      keepOwedSteps: () => patched(KEEP_OWED_STEPS_PATCH),
+    });
+
+  /**
+   * Each event to the app is delivered by a workflow of its own (appEventDelivery.ts), started by
+   * a short activity: the case waits only for the start, never for the app.
+   */
+  const emit = (type: AppEventInput['type'], data: Record<string, unknown> = {}): void => {
+    const event: AppEventInput = {
+      type,
+      id: `${keyPrefix}/${type}`,
+      occurredAt: new Date().toISOString(),
+      data: {
+        invoiceId: record.invoiceId,
+        customerId: record.customerId,
+        subscriptionId: record.subscriptionId,
+        amountDue: record.amountDue,
+        currency: record.currency,
+        ...data,
+      },
+    };
+    const started = patched(DETACHED_APP_EVENTS_PATCH)
+      ? appEvents.startAppEventDelivery(event).catch((err) => log.warn('app event not started', { type, error: String(err) }))
+      : appEvents.emitAppEvent(event).catch((err) => log.warn('app event not delivered', { type, error: String(err) }));
+    pendingEvents.push(started);
+  };
+
+  const finish = async (state: FinalState, outcome: string): Promise<DunningResult> => {
+    record.end(state, outcome, Date.now());
+    blocked.set(undefined);
+    publish();
+    await Promise.all(pendingEvents);
+    await condition(allHandlersFinished);
+    return { state, outcome };
+  };
+
+  /** `ending`: the case's last email (recovered, subscription ended), sent whatever is signaled meanwhile. */
+  const sendEmail = async (key: string, template: string, opts: { ending?: boolean } = {}): Promise<void> => {
+    const at = Date.now();
+    const input = record.emailInput(template, `${keyPrefix}/${key}`, at);
+    if (!input) return;
+    let sent: CallResult<{ messageId: string; template: string }>;
+    try {
+      sent = await call('resend', () => email.sendDunningEmail(input), opts.ending ? { stop: () => false } : {});
+    } catch (err) {
+      // Cases started before the failure model: a failed email was recorded and the case went on.
+      record.recordEmail(at, { template, error: failureText(err) });
+      return;
+    }
+    // A refused email (quota, bad address) must not stop the case: it is recorded and visible.
+    if (sent.kind === 'answered') record.recordEmail(at, { template: sent.value.template, messageId: sent.value.messageId });
+    else if (sent.kind === 'interrupted') record.recordEmail(at, { template, error: 'not sent: the case ended while the email provider was unavailable' });
+    else record.recordEmail(at, { template, error: sent.error });
+  };
+
+  /** One charge attempt. Returns true when the invoice is settled. */
+  const attempt = async (trigger: AttemptTrigger, key: string, paymentMethodId?: string): Promise<boolean> => {
+    const charged = await call('stripe', () =>
+      stripe.retryCharge({ invoiceId: record.invoiceId, idempotencyKey: `${keyPrefix}/${key}`, paymentMethodId }),
+    );
+    if (charged.kind === 'interrupted') return false; // paid elsewhere or cancelled meanwhile: the loop ends the case
+    if (charged.kind !== 'answered') {
+      record.recordChargeError(trigger, Date.now(), charged.error);
+      return false;
+    }
+    const verdict = record.applyChargeResult(trigger, charged.value, Date.now(), paymentMethodId, replan);
+    if (!verdict.settled && verdict.closedBy) inbox.cancel(verdict.closedBy);
+    return verdict.settled;
+  };
+
+  /** Reads the case's facts again (the decline of an attempt Stripe made on its own). */
+  const loadFacts = (opts: { waitOnRefusal?: boolean } = {}) => call('stripe', () => stripe.loadCaseFacts(record.invoiceId), opts);
+
+  /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
+  const applyEndAction = () =>
+    call(
+      'stripe',
+      () =>
+        stripe.applyEndAction({
+          action: record.endAction(),
+          invoiceId: record.invoiceId,
+          subscriptionId: record.subscriptionId,
+          idempotencyKey: `${keyPrefix}/end_action`,
+        }),
+      { stop: () => false },
+    );
+
+  return { publish, replan, emit, finish, sendEmail, attempt, loadFacts, applyEndAction };
+}

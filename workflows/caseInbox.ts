@@ -1,0 +1,64 @@
+/**
+ * What signals have told a case and it has not acted upon yet. Signal handlers only record here;
+ * the case's loop acts on the news one item at a time, so a signal that lands while an activity
+ * runs, or as a timer fires, is handled once, after the running step. Pure: no Temporal calls.
+ */
+import type {
+  CancelDunningSignal,
+  PaymentFailedSignal,
+  PaymentMethodUpdatedSignal,
+  PaymentSucceededSignal,
+} from './types';
+
+export class CaseInbox {
+  /** Failed attempts, oldest first (Stripe's own retries, or our retries echoed back). */
+  readonly failures: PaymentFailedSignal[] = [];
+  /** The latest card report; several before we act collapse into one charge. */
+  cardUpdate: PaymentMethodUpdatedSignal | undefined;
+  paidElsewhere: PaymentSucceededSignal | undefined;
+  cancellation: CancelDunningSignal | undefined;
+  private readonly seenEvents = new Set<string>();
+
+  paymentFailed(s: PaymentFailedSignal): void {
+    if (s.eventId) {
+      if (this.seenEvents.has(s.eventId)) return; // a duplicate delivery of the same Stripe event
+      this.seenEvents.add(s.eventId);
+    }
+    this.failures.push(s);
+  }
+
+  paymentMethodUpdated(s: PaymentMethodUpdatedSignal): void {
+    this.cardUpdate = s;
+  }
+
+  paymentSucceeded(s: PaymentSucceededSignal): void {
+    this.paidElsewhere ??= s;
+  }
+
+  cancel(s: CancelDunningSignal): void {
+    this.cancellation ??= s;
+  }
+
+  /** Paid elsewhere or cancelled: nothing a provider says matters any more. */
+  endingSignaled(): boolean {
+    return this.paidElsewhere !== undefined || this.cancellation !== undefined;
+  }
+
+  /** Anything the loop must act on before its next planned step. */
+  hasNews(): boolean {
+    return this.failures.length > 0 || this.cardUpdate !== undefined || this.endingSignaled();
+  }
+
+  /** The newest failure; the older ones it supersedes are dropped. */
+  takeLatestFailure(): PaymentFailedSignal | undefined {
+    const latest = this.failures.at(-1);
+    this.failures.length = 0;
+    return latest;
+  }
+
+  takeCardUpdate(): PaymentMethodUpdatedSignal | undefined {
+    const update = this.cardUpdate;
+    this.cardUpdate = undefined;
+    return update;
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The record of one dunning case: what the `status` query returns and the search attributes
+ * publish, and the bookkeeping that turns provider answers into the next step (classification,
+ * schedule, attempts, emails, the cards that declined). Pure and deterministic: time comes in as
+ * epoch milliseconds, and the two replay-sensitive choices (`patched()` in the workflow) come in as
+ * callbacks that are called exactly where the workflow called them before this class existed.
+ */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from '../activities/types';
+import { classifyDecline, type DeclineClassification } from './declines';
+import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type ResolvedPolicy } from './policy';
+import { planSchedule, type PlannedStep } from './schedule';
+import {
+  DunningAmountDue,
+  DunningCurrency,
+  DunningDeclineCategory,
+  DunningNextActionAt,
+  DunningState,
+} from './searchAttributes';
+import { isEndedSubscription } from './subscriptions';
+import type {
+  AttemptRecord,
+  AttemptTrigger,
+  BlockedOn,
+  CancelDunningSignal,
+  CaseState,
+  DeclineFacts,
+  DunningStatus,
+  EmailRecord,
+  PaymentFailedSignal,
+  PaymentMethodUpdatedSignal,
+} from './types';
+
+export type FinalState = Exclude<CaseState, 'active'>;
+
+/** `patched()` checks, evaluated lazily at the points where they always were. */
+export interface ReplanPatches {
+  /** Retries of one case at least `minRetryGap` apart. */
+  minRetryGap(): boolean;
+  /** Steps due but not run when a retry declined are kept. */
+  keepOwedSteps(): boolean;
+}
+
+/** What a charge's answer means for the case. */
+export type ChargeVerdict = { settled: true } | { settled: false; closedBy?: CancelDunningSignal };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export class CaseRecord {
+  state: CaseState = 'active';
+  endedAt: number | undefined;
+  outcome: string | undefined;
+  amountDue = 0;
+  currency = 'usd';
+  subscriptionId: string | undefined;
+  classification: DeclineClassification = { category: 'unknown', reason: 'pending', retryable: false };
+  blockedOn: BlockedOn | undefined;
+  /** Set once a grace shorter than the case has run out (access.restricted was sent). */
+  accessRestricted = false;
+  readonly attempts: AttemptRecord[] = [];
+  readonly emails: EmailRecord[] = [];
+  facts: CaseFacts | undefined;
+  lastCard: CardFacts | undefined;
+  /** Card updates charged so far: numbers their steps' idempotency keys. */
+  cardUpdates = 0;
+  private schedule: PlannedStep[] = [];
+  private readonly done = new Set<string>();
+  /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
+  private readonly declinedCards = new Set<string>();
+  private resolved: ResolvedPolicy | undefined;
+  private lastFailureAt: number;
+
+  constructor(
+    readonly invoiceId: string,
+    readonly customerId: string,
+    readonly startedAt: number,
+    private readonly policy: DunningPolicy = DEFAULT_POLICY,
+  ) {
+    this.lastFailureAt = startedAt;
+  }
+
+  // ---- what the case shows --------------------------------------------------------------------
+
+  nextStep(): PlannedStep | undefined {
+    return this.state === 'active' ? this.schedule.find((s) => !this.done.has(s.key)) : undefined;
+  }
+
+  status(): DunningStatus {
+    const next = this.nextStep();
+    return {
+      invoiceId: this.invoiceId,
+      customerId: this.customerId,
+      subscriptionId: this.subscriptionId,
+      state: this.state,
+      amountDue: this.amountDue,
+      currency: this.currency,
+      declineCategory: this.classification.category,
+      attempts: [...this.attempts],
+      emails: [...this.emails],
+      nextAction: next ? { kind: next.kind, at: iso(next.at) } : undefined,
+      startedAt: iso(this.startedAt),
+      endedAt: this.endedAt === undefined ? undefined : iso(this.endedAt),
+      outcome: this.outcome,
+      blockedOn: this.blockedOn,
+    };
+  }
+
+  searchAttributes(): SearchAttributeUpdatePair[] {
+    const next = this.nextStep();
+    return [
+      { key: DunningState, value: this.state },
+      { key: DunningDeclineCategory, value: this.classification.category },
+      { key: DunningAmountDue, value: this.amountDue },
+      { key: DunningCurrency, value: this.currency },
+      { key: DunningNextActionAt, value: next ? new Date(next.at) : null },
+    ];
+  }
+
+  // ---- facts ------------------------------------------------------------------------------------
+
+  /** What the webhook told us, so `status` is right while the fuller facts are fetched. */
+  learnFromWebhook(first: PaymentFailedSignal | undefined): void {
+    if (!first) return;
+    this.amountDue = first.amountDue;
+    this.currency = first.currency;
+    this.subscriptionId = first.subscriptionId;
+  }
+
+  learnFacts(facts: CaseFacts): void {
+    this.facts = facts;
+    this.amountDue = facts.invoice.amountRemaining || facts.invoice.amountDue;
+    this.currency = facts.invoice.currency;
+    this.subscriptionId = facts.invoice.subscriptionId;
+    this.lastCard = facts.lastDecline?.card;
+  }
+
+  /** Events arrive in any order: the invoice may be settled before its failure reached us. */
+  settledBeforeStart(subscriptionEndedPatch: () => boolean): { state: FinalState; outcome: string } | undefined {
+    const f = this.requireFacts();
+    if (f.invoice.status === 'paid') return { state: 'recovered', outcome: 'paid_before_case_started' };
+    if (f.invoice.status === 'void' || f.invoice.status === 'uncollectible') {
+      return { state: 'cancelled', outcome: `invoice_${f.invoice.status}` };
+    }
+    if (f.subscription && isEndedSubscription(f.subscription.status) && subscriptionEndedPatch()) {
+      return { state: 'cancelled', outcome: 'subscription_deleted' };
+    }
+    return undefined;
+  }
+
+  /** The first classification, from the PaymentIntent's decline (else the webhook's). */
+  classifyFirst(firstSignal: DeclineFacts | undefined, now: number): void {
+    const f = this.requireFacts();
+    this.lastFailureAt = now;
+    this.reclassify(f.lastDecline ?? firstSignal);
+    const failedCard = f.lastDecline?.card?.paymentMethodId;
+    if (failedCard) this.declinedCards.add(failedCard);
+  }
+
+  /** A card added before the failure reached us: worth trying at once instead of on day 3. */
+  cardAddedBeforeStart(now: number): PaymentMethodUpdatedSignal | undefined {
+    const f = this.requireFacts();
+    const failedCard = f.lastDecline?.card?.paymentMethodId;
+    const current = f.customer.defaultPaymentMethodId;
+    return current && failedCard && current !== failedCard
+      ? { source: 'stripe', paymentMethodId: current, occurredAt: iso(now) }
+      : undefined;
+  }
+
+  reclassify(decline: DeclineFacts | undefined): void {
+    this.classification = classifyDecline(decline ?? {});
+  }
+
+  // ---- the schedule -----------------------------------------------------------------------------
+
+  /** Plans the steps from now on; the schedule keeps its origin, and what lies in the past stays done. */
+  replan(now: number, patches: ReplanPatches): void {
+    const f = this.requireFacts();
+    const resolved = resolvePolicy(this.policy, {
+      category: this.classification.category,
+      planId: f.invoice.planId,
+      amountDue: this.amountDue,
+      currency: this.currency,
+    });
+    this.resolved = resolved;
+    // Steps already due but not yet run: those planned at the same instant as the retry that just
+    // declined (the day-12 final notice; the day-3 reminder of a temporary decline whose retry
+    // hour had passed). They are still owed; dropping them as "past" lost the final notice.
+    const owed = new Set(this.schedule.filter((s) => s.at <= now && !this.done.has(s.key)).map((s) => s.key));
+    this.schedule = planSchedule(resolved, {
+      startedAt: this.startedAt,
+      category: this.classification.category,
+      timeZone: f.customer.timeZone,
+      networkRetryAfterMs: this.classification.networkRetryAfterMs,
+      lastFailureAt: this.lastFailureAt,
+      minRetryGapMs: patches.minRetryGap() ? resolved.minRetryGapMs : 0,
+    }).filter(
+      (s) =>
+        s.at > now ||
+        this.done.has(s.key) ||
+        s.at === this.startedAt ||
+        // Running cases recorded the old choice (the step dropped): they keep it on replay.
+        (owed.has(s.key) && patches.keepOwedSteps()),
+    );
+  }
+
+  markDone(step: PlannedStep): void {
+    this.done.add(step.key);
+  }
+
+  endAction(): ResolvedPolicy['endAction'] {
+    return this.requireResolved().endAction;
+  }
+
+  endAt(): number {
+    return this.schedule.find((s) => s.kind === 'end_action')?.at ?? this.startedAt + this.requireResolved().endAfterMs;
+  }
+
+  // ---- signals ----------------------------------------------------------------------------------
+
+  /**
+   * A failure Stripe reported (its own retry, or ours echoed back). Returns whether its decline
+   * must be read from the PaymentIntent (the webhook carries no codes).
+   */
+  applyFailure(latest: PaymentFailedSignal, now: number): { needsDecline: boolean } {
+    if (latest.amountDue) this.amountDue = latest.amountDue;
+    this.lastFailureAt = now;
+    if (!hasDeclineFacts(latest)) return { needsDecline: true };
+    this.reclassify(latest);
+    return { needsDecline: false };
+  }
+
+  /** The decline read back from Stripe after a failure without codes. */
+  applyDeclineRead(decline: DeclineDetails): void {
+    this.reclassify(decline);
+    this.lastCard = decline.card ?? this.lastCard;
+  }
+
+  /**
+   * After a failure was applied: a new decline reason from Stripe is news about every card (one
+   * reported again may be tried); returns whether the schedule must be planned again.
+   */
+  afterFailure(before: DeclineClassification): { replan: boolean } {
+    if (this.classification.reason !== before.reason) this.declinedCards.clear();
+    return { replan: this.classification.category !== before.category || Boolean(this.classification.networkRetryAfterMs) };
+  }
+
+  /**
+   * Stripe reports one new card several times (payment_method.attached, then customer.updated as
+   * it becomes the default) and the billing page may call the API too: a card that declined in
+   * this case is charged again only with new card data (payment_method.automatically_updated).
+   */
+  isDeclinedCardReportedAgain(update: PaymentMethodUpdatedSignal): boolean {
+    if (!update.paymentMethodId) return false;
+    if (update.cardDataChanged) {
+      this.declinedCards.delete(update.paymentMethodId);
+      return false;
+    }
+    return this.declinedCards.has(update.paymentMethodId);
+  }
+
+  // ---- charges and emails -----------------------------------------------------------------------
+
+  /** What a charge answered. May replan (through `replan`, so its patches are checked in place). */
+  applyChargeResult(
+    trigger: AttemptTrigger,
+    result: RetryChargeResult,
+    now: number,
+    chargedPaymentMethod: string | undefined,
+    replan: () => void,
+  ): ChargeVerdict {
+    const at = iso(now);
+    switch (result.outcome) {
+      case 'succeeded':
+        this.attempts.push({ at, trigger, outcome: 'succeeded' });
+        return { settled: true };
+      case 'already_paid':
+        this.attempts.push({ at, trigger, outcome: 'skipped_already_paid' });
+        return { settled: true };
+      case 'invoice_closed':
+        this.attempts.push({ at, trigger, outcome: 'skipped_invoice_closed' });
+        return { settled: false, closedBy: { reason: `invoice_${result.status}`, by: 'stripe' } };
+      case 'subscription_ended':
+        this.attempts.push({ at, trigger, outcome: 'skipped_subscription_ended' });
+        return { settled: false, closedBy: { reason: 'subscription_deleted', by: 'stripe' } };
+      case 'budget_exhausted':
+        this.attempts.push({ at, trigger, outcome: 'skipped_budget' });
+        return { settled: false };
+      case 'card_blocked':
+        // Another case heard "never retry" for this card: this case stops charging it too, and
+        // its messages now ask for another card.
+        this.attempts.push({ at, trigger, outcome: 'skipped_never_retry' });
+        this.classification = { category: 'never_retry', reason: result.reason, retryable: false };
+        replan();
+        return { settled: false };
+      case 'requires_action':
+      case 'declined': {
+        this.attempts.push({
+          at,
+          trigger,
+          outcome: result.outcome === 'declined' ? 'declined' : 'requires_action',
+          declineCode: result.decline.declineCode ?? result.decline.code,
+        });
+        this.lastCard = result.decline.card ?? this.lastCard;
+        const declined = result.decline.card?.paymentMethodId ?? chargedPaymentMethod;
+        if (declined) this.declinedCards.add(declined);
+        this.lastFailureAt = now;
+        this.reclassify(result.decline);
+        replan();
+        return { settled: false };
+      }
+    }
+  }
+
+  /** Stripe refused the charge request itself (a 400): recorded, and the schedule goes on. */
+  recordChargeError(trigger: AttemptTrigger, now: number, error: string): void {
+    this.attempts.push({ at: iso(now), trigger, outcome: 'error', error });
+  }
+
+  /** A scheduled retry the decline forbids (never retry the same card). */
+  recordSkippedRetry(now: number): void {
+    this.attempts.push({ at: iso(now), trigger: 'schedule', outcome: 'skipped_never_retry' });
+  }
+
+  recordPaidElsewhere(now: number): void {
+    this.attempts.push({ at: iso(now), trigger: 'stripe', outcome: 'skipped_already_paid' });
+  }
+
+  /** The email's input, or undefined when the customer has no address (recorded). */
+  emailInput(template: string, idempotencyKey: string, now: number): DunningEmailInput | undefined {
+    const f = this.requireFacts();
+    if (!f.customer.email) {
+      this.emails.push({ at: iso(now), template, error: 'customer has no email address' });
+      return undefined;
+    }
+    const resolved = this.requireResolved();
+    const nextRetry = this.schedule.find((s) => s.kind === 'retry' && !this.done.has(s.key))?.at;
+    return {
+      template,
+      to: f.customer.email,
+      preferredLocales: f.customer.preferredLocales,
+      declineCategory: this.classification.category,
+      idempotencyKey,
+      invoiceId: this.invoiceId,
+      customerId: this.customerId,
+      customerName: f.customer.name,
+      amountDue: this.amountDue,
+      currency: this.currency,
+      invoiceNumber: f.invoice.number,
+      timeZone: f.customer.timeZone,
+      nextRetryAt: nextRetry === undefined ? undefined : iso(nextRetry),
+      endsAt: iso(this.endAt()),
+      endAction: resolved.endAction,
+      declineReason: this.classification.reason,
+      cardBrand: this.lastCard?.brand,
+      cardLast4: this.lastCard?.last4,
+    };
+  }
+
+  recordEmail(at: number, email: { template: string; messageId?: string; error?: string }): void {
+    this.emails.push({ at: iso(at), ...email });
+  }
+
+  // ---- the end ----------------------------------------------------------------------------------
+
+  end(state: FinalState, outcome: string, now: number): void {
+    this.state = state;
+    this.outcome = outcome;
+    this.endedAt = now;
+  }
+
+  private requireFacts(): CaseFacts {
+    if (!this.facts) throw new Error('case facts are not known yet');
+    return this.facts;
+  }
+
+  private requireResolved(): ResolvedPolicy {
+    if (!this.resolved) throw new Error('the case has no plan yet');
+    return this.resolved;
+  }
+}
+
+function hasDeclineFacts(d: DeclineDetails | DeclineFacts): boolean {
+  return Boolean(d.code || d.declineCode || d.adviceCode || d.networkAdviceCode || d.networkDeclineCode);
+}
