@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { freePort } from '../toolchain/ports';
 import { assertPortFree, removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './devServerPidFile';
@@ -45,12 +46,15 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** `--search-attribute` types; the numbers are temporal.api.enums.v1.IndexedValueType. */
-export const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3, Datetime: 6 } as const;
-const SDK_SEARCH_ATTRIBUTE_TYPE = {
-  Keyword: SearchAttributeType.KEYWORD,
-  Int: SearchAttributeType.INT,
-  Datetime: SearchAttributeType.DATETIME,
+const { IndexedValueType } = temporal.api.enums.v1;
+/**
+ * Each `--search-attribute` type (what the CLI takes) as the operator service registers it
+ * (`indexed`) and as @temporalio/testing's `createLocal` takes it (`sdk`).
+ */
+export const SEARCH_ATTRIBUTE_TYPES = {
+  Keyword: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, sdk: SearchAttributeType.KEYWORD },
+  Int: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_INT, sdk: SearchAttributeType.INT },
+  Datetime: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, sdk: SearchAttributeType.DATETIME },
 } as const;
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -227,7 +231,7 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
     const wrongType = SEARCH_ATTRIBUTES.filter(
-      (a) => customAttributes?.[a.name] !== undefined && Number(customAttributes[a.name]) !== INDEXED_VALUE_TYPE[a.cliType],
+      (a) => customAttributes?.[a.name] !== undefined && Number(customAttributes[a.name]) !== SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed,
     );
     if (wrongType.length) {
       throw new Error(
@@ -238,7 +242,7 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
       log(`dev server: registering search attributes ${missing.map((a) => a.name).join(', ')}`);
       await connection.operatorService.addSearchAttributes({
         namespace,
-        searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_VALUE_TYPE[a.cliType]])),
+        searchAttributes: Object.fromEntries(missing.map((a) => [a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed])),
       });
     }
   } finally {
@@ -259,7 +263,7 @@ async function startWithSdk(o: Resolved): Promise<DevServer> {
       dbFilename: o.dbFile,
       ui: o.uiPort !== undefined,
       uiPort: o.uiPort,
-      searchAttributes: SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, SDK_SEARCH_ATTRIBUTE_TYPE[a.cliType])),
+      searchAttributes: SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].sdk)),
     },
   });
   return {

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { INDEXED_VALUE_TYPE } from '../../src/temporal/devServer';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/devServer';
 import { cachedToolchain } from '../../src/toolchain';
 import { freePort, isListening } from '../../src/toolchain/ports';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
@@ -50,7 +50,7 @@ export async function createTimeSkippingEnv(opts: TimeSkippingEnvOptions = {}): 
 async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, INDEXED_VALUE_TYPE[a.cliType]])),
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed])),
   });
 }
 
