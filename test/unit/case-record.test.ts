@@ -1,0 +1,210 @@
+/**
+ * The case's bookkeeping without Temporal: CaseRecord (workflows/caseRecord.ts) and CaseInbox
+ * (workflows/caseInbox.ts), driven the way dunningWorkflow drives them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CaseFacts, RetryChargeResult } from '../../activities/types';
+import { CaseInbox } from '../../workflows/caseInbox';
+import { CaseRecord } from '../../workflows/caseRecord';
+import { DEFAULT_POLICY } from '../../workflows/policy';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th, payday the 15th
+const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true };
+
+const facts = (over: Partial<CaseFacts> = {}): CaseFacts => ({
+  invoice: { id: 'in_1', status: 'open', customerId: 'cus_1', amountDue: 2900, amountRemaining: 2900, currency: 'usd', subscriptionId: 'sub_1' },
+  customer: { id: 'cus_1', email: 'a@example.com', name: 'Ada', preferredLocales: ['en'], defaultPaymentMethodId: 'pm_old' },
+  lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' } },
+  subscription: { id: 'sub_1', status: 'past_due' },
+  ...over,
+});
+
+/** A record past its facts and first plan, as the workflow leaves it before its loop. */
+const started = (f: CaseFacts = facts()): CaseRecord => {
+  const r = new CaseRecord('in_1', 'cus_1', T0);
+  r.learnFacts(f);
+  r.classifyFirst(undefined, T0);
+  r.replan(T0, ALWAYS);
+  return r;
+};
+
+const declined = (pm: string, declineCode = 'generic_decline'): RetryChargeResult => ({
+  outcome: 'declined',
+  decline: { code: 'card_declined', declineCode, card: { paymentMethodId: pm, brand: 'visa', last4: '0002' } },
+});
+
+describe('CaseRecord', () => {
+  it('starts from the facts: amounts, classification, a plan, the status and search attributes', () => {
+    const r = started();
+    const s = r.status();
+    expect(s).toMatchObject({ state: 'active', amountDue: 2900, currency: 'usd', subscriptionId: 'sub_1', declineCategory: 'insufficient_funds' });
+    // The first email is due at once; then day 3 (the 13th): its reminder comes first, the retry
+    // waits for the 15th (payday).
+    expect(s.nextAction).toEqual({ kind: 'email', at: new Date(T0).toISOString() });
+    r.markDone(r.nextStep()!);
+    expect(r.status().nextAction).toEqual({ kind: 'email', at: new Date(T0 + 3 * DAY).toISOString() });
+    expect(r.searchAttributes().map((p) => [p.key.name, p.value])).toEqual([
+      ['DunningState', 'active'],
+      ['DunningDeclineCategory', 'insufficient_funds'],
+      ['DunningAmountDue', 2900],
+      ['DunningCurrency', 'usd'],
+      ['DunningNextActionAt', new Date(T0 + 3 * DAY)],
+    ]);
+  });
+
+  it.each([
+    [{ invoice: { ...facts().invoice, status: 'paid' as const } }, { state: 'recovered', outcome: 'paid_before_case_started' }],
+    [{ invoice: { ...facts().invoice, status: 'void' as const } }, { state: 'cancelled', outcome: 'invoice_void' }],
+    [{ subscription: { id: 'sub_1', status: 'canceled' } }, { state: 'cancelled', outcome: 'subscription_deleted' }],
+    [{ subscription: { id: 'sub_1', status: 'incomplete_expired' } }, { state: 'cancelled', outcome: 'subscription_deleted' }],
+    [{}, undefined],
+  ])('settled before the case started: %j → %j', (over, expected) => {
+    const r = new CaseRecord('in_1', 'cus_1', T0);
+    r.learnFacts(facts(over));
+    expect(r.settledBeforeStart(() => true)).toEqual(expected);
+  });
+
+  it('a deleted subscription is not checked for cases recorded before the patch', () => {
+    const r = new CaseRecord('in_1', 'cus_1', T0);
+    r.learnFacts(facts({ subscription: { id: 'sub_1', status: 'canceled' } }));
+    expect(r.settledBeforeStart(() => false)).toBeUndefined();
+  });
+
+  it('the card that failed is known declined; reported again it is not charged, new card data is', () => {
+    const r = started();
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(true);
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '' })).toBe(false);
+    expect(r.isDeclinedCardReportedAgain({ source: 'api', occurredAt: '' })).toBe(false);
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', cardDataChanged: true, occurredAt: '' })).toBe(false);
+    // New data clears it: the same id reported again later is charged once more.
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(false);
+  });
+
+  it('a declined charge marks its card, records the attempt, reclassifies and replans', () => {
+    const r = started();
+    let replans = 0;
+    const v = r.applyChargeResult('payment_method_updated', declined('pm_new', 'expired_card'), T0 + DAY, 'pm_new', () => {
+      replans += 1;
+      r.replan(T0 + DAY, ALWAYS);
+    });
+    expect(v).toEqual({ settled: false });
+    expect(replans).toBe(1);
+    expect(r.status().attempts).toEqual([
+      { at: new Date(T0 + DAY).toISOString(), trigger: 'payment_method_updated', outcome: 'declined', declineCode: 'expired_card' },
+    ]);
+    expect(r.classification.category).toBe('payment_method');
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '' })).toBe(true);
+    // Messages only now: no retry is planned any more.
+    expect(r.status().nextAction?.kind).not.toBe('retry');
+  });
+
+  it.each<[RetryChargeResult, { settled: boolean; closedBy?: unknown }, string]>([
+    [{ outcome: 'succeeded' }, { settled: true }, 'succeeded'],
+    [{ outcome: 'already_paid' }, { settled: true }, 'skipped_already_paid'],
+    [{ outcome: 'invoice_closed', status: 'void' }, { settled: false, closedBy: { reason: 'invoice_void', by: 'stripe' } }, 'skipped_invoice_closed'],
+    [{ outcome: 'subscription_ended', status: 'canceled' }, { settled: false, closedBy: { reason: 'subscription_deleted', by: 'stripe' } }, 'skipped_subscription_ended'],
+    [{ outcome: 'budget_exhausted', retryAt: '', card: {} }, { settled: false }, 'skipped_budget'],
+    [{ outcome: 'card_blocked', reason: 'mac_03', card: {} }, { settled: false }, 'skipped_never_retry'],
+  ])('charge answer %j → %j, attempt %s', (result, verdict, outcome) => {
+    const r = started();
+    expect(r.applyChargeResult('schedule', result, T0, undefined, () => r.replan(T0, ALWAYS))).toEqual(verdict);
+    expect(r.status().attempts.map((a) => a.outcome)).toEqual([outcome]);
+  });
+
+  it('a failure with a new decline reason from Stripe forgets which cards declined', () => {
+    const r = started();
+    const before = r.classification;
+    expect(r.applyFailure({ invoiceId: 'in_1', customerId: 'cus_1', amountDue: 3100, currency: 'usd', declineCode: 'do_not_honor', occurredAt: '' }, T0 + DAY)).toEqual({
+      needsDecline: false,
+    });
+    expect(r.amountDue).toBe(3100);
+    expect(r.afterFailure(before)).toEqual({ replan: true });
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(false);
+  });
+
+  it('a failure without codes asks for the decline to be read from Stripe', () => {
+    const r = started();
+    expect(r.applyFailure({ invoiceId: 'in_1', customerId: 'cus_1', amountDue: 0, currency: 'usd', occurredAt: '' }, T0).needsDecline).toBe(true);
+    expect(r.amountDue).toBe(2900); // no amount in the event: the known one stays
+  });
+
+  it('a replan keeps steps done and steps owed, and never moves the origin', () => {
+    const r = started();
+    r.markDone(r.nextStep()!); // the first email
+    let step = r.nextStep()!;
+    r.markDone(step); // the day-3 reminder
+    const doneKey = step.key;
+    r.replan(T0 + 4 * DAY, ALWAYS);
+    step = r.nextStep()!;
+    expect(step.key).not.toBe(doneKey);
+    expect(step.at).toBeGreaterThan(T0 + 3 * DAY);
+    expect(r.endAt()).toBe(T0 + 14 * DAY);
+  });
+
+  it('email input from the record; no address is recorded instead', () => {
+    const r = started();
+    expect(r.emailInput('reminder', 'dunning-in_1/email:reminder@3d', T0)).toMatchObject({
+      template: 'reminder',
+      to: 'a@example.com',
+      idempotencyKey: 'dunning-in_1/email:reminder@3d',
+      amountDue: 2900,
+      cardLast4: '4242',
+      endAction: 'cancel_subscription',
+      endsAt: new Date(T0 + 14 * DAY).toISOString(),
+    });
+    const noEmail = started(facts({ customer: { ...facts().customer, email: undefined } }));
+    expect(noEmail.emailInput('reminder', 'k', T0)).toBeUndefined();
+    expect(noEmail.status().emails).toEqual([{ at: new Date(T0).toISOString(), template: 'reminder', error: 'customer has no email address' }]);
+  });
+
+  it('the end: state, outcome and no next action', () => {
+    const r = started();
+    r.end('recovered', 'card_updated', T0 + DAY);
+    expect(r.status()).toMatchObject({ state: 'recovered', outcome: 'card_updated', endedAt: new Date(T0 + DAY).toISOString() });
+    expect(r.status().nextAction).toBeUndefined();
+    expect(r.searchAttributes().find((p) => p.key.name === 'DunningNextActionAt')?.value).toBeNull();
+  });
+
+  it('a card added before the failure reached us is offered as a card update', () => {
+    expect(started().cardAddedBeforeStart(T0)).toBeUndefined();
+    const r = started(facts({ customer: { ...facts().customer, defaultPaymentMethodId: 'pm_newer' } }));
+    expect(r.cardAddedBeforeStart(T0)).toEqual({ source: 'stripe', paymentMethodId: 'pm_newer', occurredAt: new Date(T0).toISOString() });
+  });
+
+  it('uses the policy given (and the default otherwise)', () => {
+    const r = new CaseRecord('in_1', 'cus_1', T0, { ...DEFAULT_POLICY, endAfter: '10d', grace: '10d' });
+    r.learnFacts(facts());
+    r.classifyFirst(undefined, T0);
+    r.replan(T0, ALWAYS);
+    expect(r.endAt()).toBe(T0 + 10 * DAY);
+  });
+});
+
+describe('CaseInbox', () => {
+  it('drops a duplicate delivery of one Stripe event, keeps the newest failure', () => {
+    const inbox = new CaseInbox();
+    const f = { invoiceId: 'in_1', customerId: 'cus_1', amountDue: 1, currency: 'usd', occurredAt: '' };
+    inbox.paymentFailed({ ...f, eventId: 'evt_1' });
+    inbox.paymentFailed({ ...f, eventId: 'evt_1' });
+    inbox.paymentFailed({ ...f, eventId: 'evt_2', amountDue: 2 });
+    expect(inbox.failures).toHaveLength(2);
+    expect(inbox.hasNews()).toBe(true);
+    expect(inbox.takeLatestFailure()?.eventId).toBe('evt_2');
+    expect(inbox.failures).toEqual([]);
+    expect(inbox.hasNews()).toBe(false);
+  });
+
+  it('card reports collapse into the latest; the first payment and the first cancellation win', () => {
+    const inbox = new CaseInbox();
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '' });
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_b', occurredAt: '' });
+    expect(inbox.takeCardUpdate()?.paymentMethodId).toBe('pm_b');
+    expect(inbox.takeCardUpdate()).toBeUndefined();
+    inbox.paymentSucceeded({ source: 'stripe', occurredAt: '1' });
+    inbox.paymentSucceeded({ source: 'api', occurredAt: '2' });
+    inbox.cancel({ reason: 'a', by: 'x' });
+    inbox.cancel({ reason: 'b', by: 'y' });
+    expect([inbox.paidElsewhere?.source, inbox.cancellation?.reason, inbox.endingSignaled()]).toEqual(['stripe', 'a', true]);
+  });
+});
