@@ -2,22 +2,16 @@
  * docker-compose, only to validate docker-compose.yml in tests: Debian's docker-compose 1.29 runs
  * `config` without a Docker engine, which this machine does not have.
  */
-import { recordTool, type ToolRecord } from './cache';
+import type { ToolRecord } from './cache';
 import { findOnPath, runWithHeartbeat, type Log } from './process';
+import { fromPath, provision } from './provision';
 
 /** `docker-compose` on PATH → `apt-get install -y docker-compose` when root → undefined. */
-export async function ensureDockerCompose(log: Log): Promise<string | undefined> {
-  const record = await resolveDockerCompose(log);
-  recordTool('dockerCompose', record);
-  return record?.path;
+export function ensureDockerCompose(log: Log): Promise<string | undefined> {
+  return provision('dockerCompose', async () => fromPath('docker-compose', 'docker-compose', log) ?? (await aptInstall(log)));
 }
 
-async function resolveDockerCompose(log: Log): Promise<ToolRecord | undefined> {
-  const onPath = findOnPath('docker-compose');
-  if (onPath) {
-    log(`docker-compose: using ${onPath} from PATH`);
-    return { path: onPath, version: 'unknown', source: 'path' };
-  }
+async function aptInstall(log: Log): Promise<ToolRecord | undefined> {
   const aptGet = findOnPath('apt-get');
   if (!aptGet || process.getuid?.() !== 0) {
     log('docker-compose: not on PATH and cannot apt-get install it (not root or no apt); the compose test will skip');

@@ -5,7 +5,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheDir, isUsable, type ToolRecord } from './cache';
 import { findOnPath, runWithHeartbeat, type Log } from './process';
+import { fromEnv, fromPath } from './provision';
 
 export interface GoTool {
   label: string;
@@ -49,4 +51,21 @@ export async function goInstall(cache: string, tool: GoTool, log: Log): Promise<
     return undefined;
   }
   return binary;
+}
+
+/**
+ * A pinned Go tool: the binary named in `envVar` → `tool.binary` on PATH → the cached build →
+ * `go install` into the cache → undefined, saying what happens without it (`whenMissing`).
+ */
+export async function resolveGoTool(tool: GoTool, o: { envVar: string; whenMissing: string }, log: Log): Promise<ToolRecord | undefined> {
+  const own = fromEnv(tool.label, o.envVar, log) ?? fromPath(tool.label, tool.binary, log);
+  if (own) return own;
+  const cached: ToolRecord = { path: goToolPath(cacheDir(), tool), version: tool.version, source: 'cache' };
+  if (isUsable(cached)) {
+    log(`${tool.label}: using cached build ${cached.path}`);
+    return cached;
+  }
+  if (await goInstall(cacheDir(), tool, log)) return cached;
+  log(`${tool.label}: not available; ${o.whenMissing}`);
+  return undefined;
 }

@@ -2,9 +2,9 @@
  * stripe-mock: Stripe's own API mock (OpenAPI-driven), a Stripe-compatible endpoint for tests
  * via `STRIPE_API_BASE=http://127.0.0.1:12111`.
  */
-import { cacheDir, isUsable, recordTool, type ToolRecord } from './cache';
-import { goInstall, goToolPath, type GoTool } from './goInstall';
-import { findOnPath, type Log } from './process';
+import { resolveGoTool, type GoTool } from './goInstall';
+import type { Log } from './process';
+import { provision } from './provision';
 
 export const STRIPE_MOCK: GoTool = {
   label: 'stripe-mock',
@@ -15,29 +15,8 @@ export const STRIPE_MOCK: GoTool = {
 };
 
 /** `STRIPE_MOCK_PATH` → PATH → cached build → `go install` → undefined. */
-export async function ensureStripeMock(log: Log): Promise<string | undefined> {
-  const record = await resolveStripeMock(log);
-  recordTool('stripeMock', record);
-  return record?.path;
-}
-
-async function resolveStripeMock(log: Log): Promise<ToolRecord | undefined> {
-  const fromEnv = process.env.STRIPE_MOCK_PATH;
-  if (fromEnv) {
-    log(`stripe-mock: using STRIPE_MOCK_PATH=${fromEnv}`);
-    return { path: fromEnv, version: 'unknown', source: 'env' };
-  }
-  const onPath = findOnPath('stripe-mock');
-  if (onPath) {
-    log(`stripe-mock: using ${onPath} from PATH`);
-    return { path: onPath, version: 'unknown', source: 'path' };
-  }
-  const cached: ToolRecord = { path: goToolPath(cacheDir(), STRIPE_MOCK), version: STRIPE_MOCK.version, source: 'cache' };
-  if (isUsable(cached)) {
-    log(`stripe-mock: using cached build ${cached.path}`);
-    return cached;
-  }
-  if (await goInstall(cacheDir(), STRIPE_MOCK, log)) return cached;
-  log('stripe-mock: not available; tests that need it will skip or use another fake');
-  return undefined;
+export function ensureStripeMock(log: Log): Promise<string | undefined> {
+  return provision('stripeMock', () =>
+    resolveGoTool(STRIPE_MOCK, { envVar: 'STRIPE_MOCK_PATH', whenMissing: 'tests that need it will skip or use another fake' }, log),
+  );
 }

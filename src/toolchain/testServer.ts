@@ -7,9 +7,10 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cacheDir, isUsable, recordTool, type ToolRecord } from './cache';
+import { cacheDir, isUsable, type ToolRecord } from './cache';
 import { freePort, isListening } from './ports';
 import { findOnPath, formatElapsed, runWithHeartbeat, type Log } from './process';
+import { fromEnv, provision } from './provision';
 
 /** The pom is the one place the test server version is pinned. */
 export const TEST_SERVER_POM = resolve(__dirname, '../../scripts/test-server/pom.xml');
@@ -29,18 +30,12 @@ export function testServerDir(version = testServerVersion()): string {
  * `TEMPORAL_TEST_SERVER_PATH` → cached wrapper → Maven classpath + wrapper → undefined
  * (the SDK then tries its own download).
  */
-export async function ensureTestServer(log: Log): Promise<string | undefined> {
-  const record = await resolveTestServer(log);
-  recordTool('testServer', record);
-  return record?.path;
+export function ensureTestServer(log: Log): Promise<string | undefined> {
+  return provision('testServer', async () => fromEnv('test-server', 'TEMPORAL_TEST_SERVER_PATH', log) ?? (await resolveTestServer(log)));
 }
 
+/** The cached wrapper, else one made from Maven's classpath. */
 async function resolveTestServer(log: Log): Promise<ToolRecord | undefined> {
-  const fromEnv = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (fromEnv) {
-    log(`test-server: using TEMPORAL_TEST_SERVER_PATH=${fromEnv}`);
-    return { path: fromEnv, version: 'unknown', source: 'env' };
-  }
   const version = testServerVersion();
   const dir = testServerDir(version);
   const wrapper = join(dir, 'temporal-test-server');
