@@ -32,32 +32,23 @@ function card(f: Facts): string {
 
 const forInvoice = (f: Facts): string => (f.invoice ? `cho hóa đơn ${f.invoice}` : `cho gói đăng ký ${f.business}`);
 
-/** What the policy will do, and when: "gói đăng ký của bạn sẽ bị hủy vào ngày 14 tháng 3, 2025". */
-function endAhead(f: Facts): string | undefined {
-  if (!f.endAction && !f.endsAt) return undefined;
+/**
+ * What the policy does at the end, and when, ahead (`sẽ`, will) or done (`đã`, has): "gói đăng ký
+ * của bạn sẽ bị hủy vào ngày 14 tháng 3, 2025". Vietnamese tells the two apart by that one word.
+ */
+function endPhrase(f: Facts, tense: 'sẽ' | 'đã'): string {
   const on = f.endsAt ? ` vào ngày ${f.endsAt}` : '';
   switch (f.endAction) {
     case 'cancel_subscription':
-      return `gói đăng ký của bạn sẽ bị hủy${on}`;
+      return `gói đăng ký của bạn ${tense} bị hủy${on}`;
     case 'pause_collection':
-      return `gói đăng ký của bạn sẽ bị tạm dừng${on}`;
+      return `gói đăng ký của bạn ${tense} bị tạm dừng${on}`;
     default:
-      return `quyền truy cập ${f.business} của bạn sẽ bị tạm ngưng${on}`;
+      return `quyền truy cập ${f.business} của bạn ${tense} bị tạm ngưng${on}`;
   }
 }
-
-/** The same, once it has happened. */
-function endDone(f: Facts): string {
-  const on = f.endsAt ? ` vào ngày ${f.endsAt}` : '';
-  switch (f.endAction) {
-    case 'cancel_subscription':
-      return `gói đăng ký của bạn đã bị hủy${on}`;
-    case 'pause_collection':
-      return `gói đăng ký của bạn đã bị tạm dừng${on}`;
-    default:
-      return `quyền truy cập ${f.business} của bạn đã bị tạm ngưng${on}`;
-  }
-}
+const endAhead = (f: Facts): string | undefined => (f.endAction || f.endsAt ? endPhrase(f, 'sẽ') : undefined);
+const endDone = (f: Facts): string => endPhrase(f, 'đã');
 
 /** During the grace period the customer keeps the service: saying so keeps the tone calm. */
 function graceOutro(f: Facts): Paragraph[] {

@@ -7,35 +7,33 @@ import type { TemplateName } from './template-names';
  * The update URL carries a query string so golden files show `&` escaped in attributes.
  */
 
+/** What does not depend on the locale: the same business, invoice, link, dates and card in every language. */
+const SHARED = {
+  businessName: 'Acme Analytics',
+  invoiceNumber: 'INV-2025-0042',
+  updateUrl: 'https://billing.acme.example/billing/update/tok_sample123?utm_source=email&utm_medium=dunning',
+  nextRetryAt: '2025-03-14T15:00:00Z',
+  endsAt: '2025-03-28T15:00:00Z',
+  endAction: 'cancel_subscription',
+  cardBrand: 'visa',
+  cardLast4: '4242',
+} satisfies Partial<EmailData>;
+
 const BASE: Record<EmailLocale, EmailData> = {
   en: {
-    businessName: 'Acme Analytics',
     supportEmail: 'billing@acme.example',
     customerName: 'Jane Doe',
     amountDue: 4900,
     currency: 'usd',
-    invoiceNumber: 'INV-2025-0042',
-    updateUrl: 'https://billing.acme.example/billing/update/tok_sample123?utm_source=email&utm_medium=dunning',
-    nextRetryAt: '2025-03-14T15:00:00Z',
-    endsAt: '2025-03-28T15:00:00Z',
-    endAction: 'cancel_subscription',
-    cardBrand: 'visa',
-    cardLast4: '4242',
+    ...SHARED,
     timeZone: 'America/New_York',
   },
   vi: {
-    businessName: 'Acme Analytics',
     supportEmail: 'hotro@acme.example',
     customerName: 'Nguyễn Thị Lan',
     amountDue: 499000,
     currency: 'vnd',
-    invoiceNumber: 'INV-2025-0042',
-    updateUrl: 'https://billing.acme.example/billing/update/tok_sample123?utm_source=email&utm_medium=dunning',
-    nextRetryAt: '2025-03-14T15:00:00Z',
-    endsAt: '2025-03-28T15:00:00Z',
-    endAction: 'cancel_subscription',
-    cardBrand: 'visa',
-    cardLast4: '4242',
+    ...SHARED,
     timeZone: 'Asia/Ho_Chi_Minh',
   },
 };
