@@ -78,7 +78,8 @@ const failedInvoice = z.object({
   parent: z.object({ subscription_details: z.object({ subscription: expandable(subscriptionId) }).nullish() }).nullable(),
 });
 
-const USED_TYPES = [
+/** The Stripe event types the service acts on (others are acknowledged); exported for the fuzzers and the chaos driver. */
+export const USED_TYPES = [
   'invoice.payment_failed',
   'invoice.paid',
   'invoice.voided',
