@@ -7,9 +7,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
-import { APP_EVENT_WORKFLOW_TYPE, appEventWorkflowId } from '../workflows/appEventDelivery';
+import { APP_EVENT_WORKFLOW_TYPE, appEventWorkflowId } from '../domain/appEventMessages';
 import { appEventsUndelivered } from './metrics';
-import type { AppEventInput } from './types';
+import type { AppEventInput } from '../domain/providerTypes';
 
 export interface AppWebhookTarget {
   url: string;

@@ -4,9 +4,9 @@ import {
   CARD_BUDGET_WORKFLOW_TYPE,
   cardBudgetWorkflowId,
   reserveAttemptUpdate,
-  type cardRetryBudgetWorkflow,
-} from '../workflows/cardBudget';
-import type { CardFacts } from './types';
+} from '../domain/cardBudgetMessages';
+import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';
+import type { CardFacts } from '../domain/providerTypes';
 import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
 
 /** The card's ledger key: its fingerprint (the physical card), else the payment method. */

@@ -12,7 +12,7 @@ import { createPacer } from './email/pacer';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
-import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from './types';
+import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from '../domain/providerTypes';
 
 export interface ActivityDeps {
   stripe: Stripe;

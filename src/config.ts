@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_POLICY, parsePolicy, type DunningPolicy } from '../workflows/policy';
+import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
+import { parsePolicy } from './policyFile';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -12,8 +12,8 @@ import {
   statusQuery,
   WORKFLOW_TYPE,
   workflowIdForInvoice,
-} from '../workflows/messages';
-import type { DunningPolicy } from '../workflows/policy';
+} from '../domain/messages';
+import type { DunningPolicy } from '../domain/policy';
 import {
   DunningAmountDue,
   DunningBlockedOn,
@@ -23,7 +23,7 @@ import {
   DunningInvoiceId,
   DunningNextActionAt,
   DunningState,
-} from '../workflows/searchAttributes';
+} from '../domain/searchAttributes';
 import type {
   CancelDunningSignal,
   CaseState,
@@ -32,7 +32,7 @@ import type {
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
   Provider,
-} from '../workflows/types';
+} from '../domain/types';
 
 export interface CaseSummary {
   workflowId: string;

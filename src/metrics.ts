@@ -4,7 +4,7 @@
  * for themselves. The cases themselves are observed in Temporal (Web UI, visibility).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Provider } from '../workflows/types';
+import type { Provider } from '../domain/types';
 
 export interface MetricsOptions {
   /**

@@ -16,7 +16,7 @@ import {
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { createActivities, createAppEventActivities, createEmailActivities } from '../activities';
-import { appEventsTaskQueue, emailTaskQueue } from '../workflows/taskQueues';
+import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
 
@@ -47,7 +47,7 @@ export interface DunningWorkers {
   shutdown(): void;
 }
 
-export { appEventsTaskQueue, emailTaskQueue } from '../workflows/taskQueues';
+export { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });

@@ -9,12 +9,9 @@
  */
 import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AppEventActivities } from '../activities';
-import type { AppEventInput } from '../activities/types';
-import { appEventsTaskQueue } from './taskQueues';
+import type { AppEventInput } from '../domain/providerTypes';
+import { appEventsTaskQueue } from '../domain/taskQueues';
 
-export const APP_EVENT_WORKFLOW_TYPE = 'appEventDeliveryWorkflow';
-/** One delivery per case and event (`dunning-in_…/dunning.recovered`, the event's stable id). */
-export const appEventWorkflowId = (eventId: string): string => `app-event:${eventId}`;
 
 /** The whole delivery window: tries at about 5 s, 15 s, 45 s, 2 min, 7 min, 20 min, 1 h, 3 h, then every 6 h. */
 export const APP_EVENT_DELIVERY_WINDOW = '3 days';

@@ -5,9 +5,9 @@
  */
 import { allHandlersFinished, condition, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
-import type { AppEventInput } from '../activities/types';
-import type { CaseInbox } from './caseInbox';
-import type { CaseRecord, FinalState } from './caseRecord';
+import type { AppEventInput } from '../domain/providerTypes';
+import type { CaseInbox } from '../domain/caseInbox';
+import type { CaseRecord, FinalState } from '../domain/caseRecord';
 import {
   DETACHED_APP_EVENTS_PATCH,
   FAILURE_MODEL_PATCH,
@@ -15,9 +15,9 @@ import {
   RETRY_MIN_GAP_PATCH,
 } from './patches';
 import { callProvider, failureText, type CallResult } from './providerCalls';
-import { DunningBlockedOn } from './searchAttributes';
-import { emailTaskQueue } from './taskQueues';
-import type { AttemptTrigger, BlockedOn, Provider } from './types';
+import { DunningBlockedOn } from '../domain/searchAttributes';
+import { emailTaskQueue } from '../domain/taskQueues';
+import type { AttemptTrigger, BlockedOn, Provider } from '../domain/types';
 
 export interface DunningResult {
   state: FinalState;

@@ -10,9 +10,9 @@
  */
 import { condition, log, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { caseEffects, type DunningResult } from './caseEffects';
-import { CaseInbox } from './caseInbox';
-import { CaseRecord } from './caseRecord';
-import { cancelDunningSignal, paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal, statusQuery } from './messages';
+import { CaseInbox } from '../domain/caseInbox';
+import { CaseRecord } from '../domain/caseRecord';
+import { cancelDunningSignal, paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal, statusQuery } from '../domain/messages';
 import {
   DECLINED_CARD_ONCE_PATCH,
   KEEP_FAILURES_DURING_LOAD_PATCH,
@@ -20,8 +20,8 @@ import {
   SAME_CARD_UPDATE_ONCE_PATCH,
   SUBSCRIPTION_ENDED_PATCH,
 } from './patches';
-import type { DunningPolicy } from './policy';
-import { DunningCustomerId, DunningInvoiceId } from './searchAttributes';
+import type { DunningPolicy } from '../domain/policy';
+import { DunningCustomerId, DunningInvoiceId } from '../domain/searchAttributes';
 
 export type { DunningResult } from './caseEffects';
 

@@ -8,8 +8,8 @@
  * takes. Signals that end the case (paid elsewhere, cancelled) cut the wait short.
  */
 import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
-import { classifyFailure, providerOfFailure } from './providerFailures';
-import type { BlockedOn, Provider } from './types';
+import { classifyFailure, providerOfFailure } from '../domain/providerFailures';
+import type { BlockedOn, Provider } from '../domain/types';
 
 export type CallResult<T> =
   | { kind: 'answered'; value: T }

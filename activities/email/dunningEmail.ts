@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Resend } from 'resend';
 import { updateLinkUrl } from '../../src/links/updateLinkToken';
-import type { DunningEmailInput } from '../types';
+import type { DunningEmailInput } from '../../domain/providerTypes';
 import { sendEmail } from './send';
 import { pickLocale, renderEmail, templateForCategory, TEMPLATE_NAMES, type TemplateName } from './templates';
 

@@ -14,7 +14,7 @@
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ErrorResponse } from 'resend';
-import { EmailFailureType } from '../../workflows/providerFailures';
+import { EmailFailureType } from '../../domain/providerFailures';
 
 export { EmailFailureType };
 

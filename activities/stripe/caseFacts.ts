@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { CaseFacts, DeclineDetails } from '../types';
+import type { CaseFacts, DeclineDetails } from '../../domain/providerTypes';
 import { callStripe } from './errors';
 import { customerFacts, declineDetails, invoiceFacts } from './facts';
 

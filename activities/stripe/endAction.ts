@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { EndActionInput } from '../types';
+import type { EndActionInput } from '../../domain/providerTypes';
 import { callStripe } from './errors';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import { StripeFailureType } from '../../workflows/providerFailures';
+import { StripeFailureType } from '../../domain/providerFailures';
 
 export function toActivityFailure(err: unknown, what: string): unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;

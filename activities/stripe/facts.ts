@@ -1,6 +1,6 @@
 /** Reading Stripe objects into the plain facts the workflow works with. */
 import type Stripe from 'stripe';
-import type { CardFacts, CaseFacts, DeclineDetails, InvoiceStatus } from '../types';
+import type { CardFacts, CaseFacts, DeclineDetails, InvoiceStatus } from '../../domain/providerTypes';
 
 const idOf = (x: string | { id: string } | null | undefined): string | undefined =>
   x == null ? undefined : typeof x === 'string' ? x : x.id;

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
-import { classifyDecline } from '../../workflows/declines';
-import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../types';
-import { isEndedSubscription } from '../../workflows/subscriptions';
+import { classifyDecline } from '../../domain/declines';
+import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
+import { isEndedSubscription } from '../../domain/subscriptions';
 import { callStripe, toActivityFailure } from './errors';
 import { cardFacts, declineDetails, invoiceFacts } from './facts';
 

@@ -9,8 +9,8 @@
  */
 import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
-import { workflowIdForInvoice } from '../../workflows/messages';
-import type { PaymentMethodUpdatedSignal } from '../../workflows/types';
+import { workflowIdForInvoice } from '../../domain/messages';
+import type { PaymentMethodUpdatedSignal } from '../../domain/types';
 
 export type CardUpdateResult = {
   /** Workflow IDs that took the signal. */

@@ -4,7 +4,7 @@
  */
 import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
-import { workflowIdForInvoice } from '../../workflows/messages';
+import { workflowIdForInvoice } from '../../domain/messages';
 import { signalCardUpdate } from './cardUpdates';
 import type { EventAction } from './stripeEvents';
 

@@ -2,7 +2,7 @@
  * What a verified Stripe event means for dunning: pure functions, so every mapping is tested
  * without a server. The webhook route (and the quarantine's replay) carries the result out.
  */
-import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal } from '../../workflows/types';
+import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal } from '../../domain/types';
 import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
 
 export type EventAction =

@@ -13,7 +13,7 @@ import {
   type QuarantinedEvent,
   type QuarantineMemo,
   type QuarantineResolution,
-} from '../../workflows/quarantine';
+} from '../../domain/quarantineMessages';
 import { quote } from '../dunningClient';
 import type { EventProblem } from '../http/stripeEventSchemas';
 import { bodyText, storeBody } from './storedBody';

@@ -5,7 +5,7 @@
  * (which it warns about from 512 KB, and which every byte of history counts against).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { QuarantinedEvent } from '../../workflows/quarantine';
+import type { QuarantinedEvent } from '../../domain/quarantineMessages';
 
 /** Text up to this many bytes is kept as is (Temporal warns on payloads over 512 KB). */
 const MAX_TEXT_BYTES = 256 * 1024;

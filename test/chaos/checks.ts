@@ -9,8 +9,8 @@ import type { OutboxMessage } from '../../src/sandbox/resend';
 /** An email as the outbox lists it for counting (its bodies left out). */
 export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
 import type { ChargeRecord } from '../../src/sandbox/stripe';
-import type { CaseState } from '../../workflows/types';
-import { DunningState } from '../../workflows/searchAttributes';
+import type { CaseState } from '../../domain/types';
+import { DunningState } from '../../domain/searchAttributes';
 import { mapLimit } from './driver';
 
 /** What happened to a case's invoice in Stripe, which decides how the case must end. */

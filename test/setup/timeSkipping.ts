@@ -16,7 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/devServer';
 import { cachedToolchain } from '../../src/toolchain';
 import { freePort, isListening } from '../../src/toolchain/ports';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 
 export interface TimeSkippingEnvOptions {
   /** Wrapper script of the test server; default: what global setup provided, else the toolchain cache. */

@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appEventWorkflowId } from '../../workflows/appEventDelivery';
+import { appEventWorkflowId } from '../../domain/appEventMessages';
 import { eventually, startStack, type Stack } from './support/stack';
 
 interface Received {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEV_SERVER_PID_FILE } from '../../src/temporal/devServer';
 import { freePort, isListening } from '../../src/toolchain/ports';
 import { isAlive, listeningProcess } from '../../src/toolchain/processInfo';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 import { upsertAndComplete } from '../setup/fixtures/workflows';
 
 describe('dev server', () => {

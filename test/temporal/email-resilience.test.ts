@@ -4,7 +4,7 @@
  * the email task queue's rate limit keeps a burst of failures under the provider's limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DunningStatus } from '../../workflows/types';
+import type { DunningStatus } from '../../domain/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 const until = (stack: Stack, invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs = 30_000) =>

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
 import { Metrics } from '../../src/metrics';
-import { DEFAULT_POLICY } from '../../workflows/policy';
-import { DunningBlockedOn, DunningState } from '../../workflows/searchAttributes';
+import { DEFAULT_POLICY } from '../../domain/policy';
+import { DunningBlockedOn, DunningState } from '../../domain/searchAttributes';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

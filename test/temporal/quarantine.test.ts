@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import type { StripeEventPayload } from '../../src/sandbox/stripe';
-import { quarantineDetailsQuery } from '../../workflows/quarantine';
+import { quarantineDetailsQuery } from '../../domain/quarantineMessages';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient, type CaseSummary } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
-import { DEFAULT_POLICY } from '../../workflows/policy';
-import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../workflows/searchAttributes';
-import type { DunningStatus } from '../../workflows/types';
+import { DEFAULT_POLICY } from '../../domain/policy';
+import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../domain/searchAttributes';
+import type { DunningStatus } from '../../domain/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -21,7 +21,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const statusOf = (invoiceId: string) => stack.status(invoiceId);
 const until = (invoiceId: string, what: string, ok: (s: DunningStatus) => boolean, timeoutMs?: number) =>
   stack.untilStatus(invoiceId, what, ok, timeoutMs);
 

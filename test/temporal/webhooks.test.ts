@@ -13,8 +13,8 @@ import { createApp } from '../../src/http/app';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../src/sandbox/stripe';
-import { DEFAULT_POLICY } from '../../workflows/policy';
-import type { DunningStatus } from '../../workflows/types';
+import { DEFAULT_POLICY } from '../../domain/policy';
+import type { DunningStatus } from '../../domain/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -9,7 +9,7 @@ import {
   prune,
   reserve,
   VISA_MAX_REATTEMPTS,
-} from '../../workflows/cardBudgetLedger';
+} from '../../domain/cardBudgetLedger';
 
 const D = 86_400_000;
 const T0 = Date.parse('2024-01-01T00:00:00Z');

@@ -3,10 +3,10 @@
  * (workflows/caseInbox.ts), driven the way dunningWorkflow drives them.
  */
 import { describe, expect, it } from 'vitest';
-import type { CaseFacts, RetryChargeResult } from '../../activities/types';
-import { CaseInbox } from '../../workflows/caseInbox';
-import { CaseRecord } from '../../workflows/caseRecord';
-import { DEFAULT_POLICY } from '../../workflows/policy';
+import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
+import { CaseInbox } from '../../domain/caseInbox';
+import { CaseRecord } from '../../domain/caseRecord';
+import { DEFAULT_POLICY } from '../../domain/policy';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th, payday the 15th

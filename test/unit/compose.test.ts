@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cachedToolchain } from '../../src/toolchain';
 import { findOnPath } from '../../src/toolchain/process';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 
 const root = resolve(__dirname, '../..');
 const dockerCompose = findOnPath('docker-compose') ?? cachedToolchain().dockerCompose;

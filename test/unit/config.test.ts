@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
-import { DEFAULT_POLICY } from '../../workflows/policy';
+import { DEFAULT_POLICY } from '../../domain/policy';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'dunning-config-'));
 

@@ -8,8 +8,8 @@ import {
   VISA_CATEGORY_1_CODES,
   classifyDecline,
   isRetryableCategory,
-} from '../../workflows/declines';
-import type { DeclineCategory, DeclineFacts } from '../../workflows/types';
+} from '../../domain/declines';
+import type { DeclineCategory, DeclineFacts } from '../../domain/types';
 
 const H = 3_600_000;
 const D = 24 * H;

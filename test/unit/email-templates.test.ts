@@ -12,7 +12,7 @@ import {
 } from '../../activities/email/templates';
 import { formatAmount } from '../../activities/email/templates/format';
 import { sampleEmailData } from '../../activities/email/templates/sample-data';
-import { DECLINE_CATEGORIES, type DeclineCategory } from '../../workflows/types';
+import { DECLINE_CATEGORIES, type DeclineCategory } from '../../domain/types';
 
 const LOCALES: EmailLocale[] = ['en', 'vi'];
 const GOLDEN_DIR = join(__dirname, '../golden/emails');

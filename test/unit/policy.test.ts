@@ -5,11 +5,11 @@ import {
   type DunningPolicy,
   formatDuration,
   parseDuration,
-  parsePolicy,
   type PolicyStep,
   resolvePolicy,
-} from '../../workflows/policy';
-import type { DeclineCategory } from '../../workflows/types';
+} from '../../domain/policy';
+import { parsePolicy } from '../../src/policyFile';
+import type { DeclineCategory } from '../../domain/types';
 
 const M = 60_000;
 const H = 60 * M;
@@ -166,6 +166,7 @@ describe('parsePolicy: defaults', () => {
 });
 
 describe('parsePolicy: each rule has its own error', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests build deliberately malformed policies
   const cases: Array<[string, (p: Record<string, any>) => unknown, string[]]> = [
     ['not an object', () => 'policy.json', ['policy: Expected object, received string']],
     ['unknown top-level key', (p) => ({ ...p, retries: 3 }), ['retries: unknown key']],

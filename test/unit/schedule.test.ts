@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../../workflows/policy';
-import { nextPaydayAt, planSchedule, type PlanContext, zonedTimeToEpoch } from '../../workflows/schedule';
-import type { DeclineCategory } from '../../workflows/types';
+import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../../domain/policy';
+import { nextPaydayAt, planSchedule, type PlanContext, zonedTimeToEpoch } from '../../domain/schedule';
+import type { DeclineCategory } from '../../domain/types';
 
 const H = 3_600_000;
 const D = 24 * H;

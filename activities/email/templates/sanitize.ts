@@ -5,6 +5,7 @@
 
 // Control characters would let a name start new lines in the text part (a fake "pay here" line);
 // bidi overrides would let it visually reorder the sentence around it.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** A customer-supplied value shown inline: one line, bounded length (counted in code points). */

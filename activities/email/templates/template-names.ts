@@ -1,4 +1,4 @@
-import type { DeclineCategory } from '../../../workflows/types';
+import type { DeclineCategory } from '../../../domain/types';
 
 /** Every email the service can send; the name is also what a case records in `status.emails`. */
 export const TEMPLATE_NAMES = [

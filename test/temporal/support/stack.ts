@@ -23,8 +23,8 @@ import {
 import { freePort } from '../../../src/toolchain/ports';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
-import type { DunningStatus } from '../../../workflows/types';
+import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import type { DunningStatus } from '../../../domain/types';
 
 export interface Stack {
   baseUrl: string;

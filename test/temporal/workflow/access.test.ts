@@ -3,8 +3,9 @@
  * to restrict and when to restore service. The customer keeps service until the policy says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paymentMethodUpdatedSignal } from '../../../workflows/messages';
-import { DEFAULT_POLICY, parsePolicy } from '../../../workflows/policy';
+import { paymentMethodUpdatedSignal } from '../../../domain/messages';
+import { DEFAULT_POLICY } from '../../../domain/policy';
+import { parsePolicy } from '../../../src/policyFile';
 import { DAY, HOUR, iso, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;

@@ -6,10 +6,11 @@
  * as `skipped_budget` and never reaches the card.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardBudgetWorkflowId, ledgerQuery } from '../../../workflows/cardBudget';
-import { VISA_MAX_REATTEMPTS } from '../../../workflows/cardBudgetLedger';
-import { parsePolicy, type PolicyStep } from '../../../workflows/policy';
-import type { DunningStatus } from '../../../workflows/types';
+import { cardBudgetWorkflowId, ledgerQuery } from '../../../domain/cardBudgetMessages';
+import { VISA_MAX_REATTEMPTS } from '../../../domain/cardBudgetLedger';
+import type { PolicyStep } from '../../../domain/policy';
+import { parsePolicy } from '../../../src/policyFile';
+import type { DunningStatus } from '../../../domain/types';
 import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;

@@ -4,7 +4,7 @@
  * too. Visa fines any reattempt after a "never approve" answer, whichever invoice it is for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelDunningSignal } from '../../../workflows/messages';
+import { cancelDunningSignal } from '../../../domain/messages';
 import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;

@@ -4,8 +4,9 @@
  * default policy runs its 14 days in a second or two of wall time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelDunningSignal, paymentFailedSignal } from '../../../workflows/messages';
-import { DEFAULT_POLICY, parsePolicy } from '../../../workflows/policy';
+import { cancelDunningSignal, paymentFailedSignal } from '../../../domain/messages';
+import { DEFAULT_POLICY } from '../../../domain/policy';
+import { parsePolicy } from '../../../src/policyFile';
 import { DAY, HOUR, iso, minute, startHarness, tag, until, type Harness } from './harness';
 
 let h: Harness;
@@ -16,7 +17,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const firstEmail = async (c: { status(): Promise<import('../../../workflows/types').DunningStatus> }) =>
+const firstEmail = async (c: { status(): Promise<import('../../../domain/types').DunningStatus> }) =>
   until(async () => {
     const s = await c.status();
     return s.emails.length >= 1 ? s : undefined;
@@ -243,7 +244,7 @@ describe('Mastercard MAC 03 (do not try again)', () => {
 });
 
 /** The next retry the case plans, skipping past emails that come first (time skips meanwhile). */
-async function nextRetry(c: { status(): Promise<import('../../../workflows/types').DunningStatus> }) {
+async function nextRetry(c: { status(): Promise<import('../../../domain/types').DunningStatus> }) {
   for (let i = 0; i < 10; i++) {
     const s = await c.status();
     if (s.nextAction?.kind === 'retry') return s.nextAction;

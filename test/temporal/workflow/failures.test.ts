@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { DunningClient } from '../../../src/dunningClient';
-import { appEventWorkflowId } from '../../../workflows/appEventDelivery';
-import { paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../workflows/messages';
-import { DEFAULT_POLICY } from '../../../workflows/policy';
-import { DunningBlockedOn, DunningState } from '../../../workflows/searchAttributes';
+import { appEventWorkflowId } from '../../../domain/appEventMessages';
+import { paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../domain/messages';
+import { DEFAULT_POLICY } from '../../../domain/policy';
+import { DunningBlockedOn, DunningState } from '../../../domain/searchAttributes';
 import { DAY, HOUR, iso, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;

@@ -23,7 +23,7 @@ import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from
 import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
 import { createActivities, createAppEventActivities, createEmailActivities } from '../../../activities';
-import type { RetryChargeInput } from '../../../activities/types';
+import type { RetryChargeInput } from '../../../domain/providerTypes';
 import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
@@ -32,9 +32,9 @@ import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../
 import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../src/sandbox/stripe';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
-import { statusQuery, workflowIdForInvoice } from '../../../workflows/messages';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../workflows/policy';
-import type { DunningStatus, PaymentFailedSignal } from '../../../workflows/types';
+import { statusQuery, workflowIdForInvoice } from '../../../domain/messages';
+import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import type { DunningStatus, PaymentFailedSignal } from '../../../domain/types';
 import { createTimeSkippingEnv } from '../../setup/timeSkipping';
 import { historyToJSON } from '../../support/historyJson';
 

@@ -12,8 +12,8 @@ import {
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
-} from '../../../workflows/messages';
-import type { DunningStatus } from '../../../workflows/types';
+} from '../../../domain/messages';
+import type { DunningStatus } from '../../../domain/types';
 import { DAY, HOUR, iso, startHarness, tag, until, type Case, type Harness } from './harness';
 
 let h: Harness;

@@ -4,7 +4,7 @@
  * card can fix. Real activities against the Stripe sandbox and the Resend outbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../workflows/messages';
+import { paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../domain/messages';
 import { DAY, HOUR, iso, minute, startHarness, tag, until, type Harness } from './harness';
 
 let h: Harness;

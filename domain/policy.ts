@@ -1,11 +1,11 @@
 /**
  * The dunning policy as data: which messages and retries happen when, and how a case ends.
  *
- * Pure and deterministic (imported by workflow code): parsing, validation and resolution only.
- * A policy file is checked once at start-up (`parsePolicy`), so a nonsensical policy fails loudly
- * there instead of silently inside thousands of running cases.
+ * Pure and deterministic (imported by workflow code): the policy's types, durations, the default,
+ * the rules a policy must follow, and resolution for one case. A policy file is read and checked
+ * once at start-up (src/policyFile.ts `parsePolicy`: its shape with zod, then `policyProblems`), so a
+ * nonsensical policy fails loudly there instead of silently inside thousands of running cases.
  */
-import { z } from 'zod';
 import { isRetryableCategory } from './declines';
 import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
 
@@ -66,8 +66,6 @@ export interface DunningPolicy {
   overrides?: Array<{ match: OverrideMatch; policy: PolicyOverride }>;
 }
 
-export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
-
 export interface ResolvedPolicy {
   /** Sorted by offset; retry steps already removed for categories that forbid retries. */
   steps: PolicyStep[];
@@ -99,14 +97,14 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const DURATION_RE = /^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?(?:(\d{1,9})s)?$/;
 
-function durationMs(s: string): number | undefined {
+export function durationMs(s: string): number | undefined {
   if (s === '0') return 0;
   const m = DURATION_RE.exec(s);
   if (!m || s === '') return undefined;
   return Number(m[1] ?? 0) * DAY + Number(m[2] ?? 0) * HOUR + Number(m[3] ?? 0) * MINUTE + Number(m[4] ?? 0) * SECOND;
 }
 
-const durationError = (s: unknown): string =>
+export const durationError = (s: unknown): string =>
   `${typeof s === 'string' ? `'${s}'` : JSON.stringify(s)} is not a duration like '3d', '12h', '30m' or '20s'`;
 
 /** '3d' → 259200000. Accepts '0' and any of `<n>d<n>h<n>m<n>s` in that order ('1d12h'). Throws otherwise. */
@@ -174,96 +172,6 @@ export const DEFAULT_POLICY: DunningPolicy = {
     },
   },
 };
-
-// ---------------------------------------------------------------------------------------------
-// Schema (shape); the cross-field rules follow in `checkSemantics`.
-
-const STEP_ACTIONS = ['email', 'retry', 'final_notice'] as const;
-const END_ACTIONS = ['cancel_subscription', 'mark_uncollectible', 'pause_collection', 'leave_past_due'] as const;
-const TEMPLATES = ['payment_failed', 'reminder'] as const;
-
-const durationSchema = z.string().superRefine((s, ctx) => {
-  if (durationMs(s) === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: durationError(s) });
-});
-
-const stepSchema = z
-  .object({ at: durationSchema, action: z.enum(STEP_ACTIONS), template: z.enum(TEMPLATES).optional() })
-  .strict();
-
-const overrideSchema = z
-  .object({
-    steps: z.array(stepSchema).optional(),
-    endAfter: durationSchema.optional(),
-    endAction: z.enum(END_ACTIONS).optional(),
-    grace: durationSchema.optional(),
-  })
-  .strict();
-
-const byCategorySchema = z
-  .object(Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
-    DeclineCategory,
-    z.ZodOptional<typeof overrideSchema>
-  >)
-  .strict();
-
-const amountSchema = z.number().int('must be an integer in minor units').nonnegative('must not be negative');
-
-const matchSchema = z
-  .object({
-    plans: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one plan').optional(),
-    minAmount: amountSchema.optional(),
-    maxAmount: amountSchema.optional(),
-    currency: z
-      .string()
-      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code such as "usd"')
-      .optional(),
-  })
-  .strict();
-
-const policySchema = z
-  .object({
-    version: z.literal(1, { errorMap: () => ({ message: 'must be 1' }) }),
-    steps: z.array(stepSchema),
-    endAfter: durationSchema,
-    endAction: z.enum(END_ACTIONS),
-    grace: durationSchema.optional(),
-    paydays: z
-      .array(z.number().int('must be a whole day of the month').min(1, 'must be 1..31').max(31, 'must be 1..31'))
-      .min(1, 'must list at least one day')
-      .optional(),
-    retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').nullable().optional(),
-    minRetryGap: durationSchema.optional(),
-    defaultTimeZone: z.string().optional(),
-    byCategory: byCategorySchema.optional(),
-    overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
-  })
-  .strict();
-
-function formatPath(path: ReadonlyArray<string | number>): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
-  return out;
-}
-
-function formatIssues(error: z.ZodError): string[] {
-  const errors: string[] = [];
-  for (const issue of error.issues) {
-    const path = formatPath(issue.path);
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      for (const key of issue.keys) {
-        const at = path ? `${path}.${key}` : key;
-        errors.push(
-          path === 'byCategory'
-            ? `${at}: '${key}' is not a decline category (one of ${DECLINE_CATEGORIES.join(', ')})`
-            : `${at}: unknown key`,
-        );
-      }
-    } else {
-      errors.push(`${path || 'policy'}: ${issue.message}`);
-    }
-  }
-  return errors;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Layering: base, then byCategory, then the matching override (most specific wins).
@@ -453,28 +361,11 @@ function checkSemantics(p: DunningPolicy, errors: string[]): void {
   for (const oi of indexes) for (const c of DECLINE_CATEGORIES) checkCombination(p, c, oi, errors);
 }
 
-/** Validates a policy (e.g. the JSON file named by DUNNING_POLICY) and fills in defaults. */
-export function parsePolicy(input: unknown): PolicyParseResult {
-  const parsed = policySchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
-  const d = parsed.data;
-  const policy: DunningPolicy = {
-    version: 1,
-    steps: d.steps,
-    endAfter: d.endAfter,
-    endAction: d.endAction,
-    grace: d.grace ?? d.endAfter,
-    paydays: d.paydays ?? [...DEFAULT_POLICY.paydays],
-    retryHour: d.retryHour === undefined ? DEFAULT_POLICY.retryHour : d.retryHour,
-    defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
-  };
-  if (d.minRetryGap !== undefined) policy.minRetryGap = d.minRetryGap;
-  if (d.byCategory) policy.byCategory = d.byCategory;
-  if (d.overrides) policy.overrides = d.overrides;
+/** What is wrong with a policy beyond its shape (the edge checks the shape: src/policyFile.ts). */
+export function policyProblems(p: DunningPolicy): string[] {
   const errors: string[] = [];
-  checkSemantics(policy, errors);
-  const unique = [...new Set(errors)];
-  return unique.length > 0 ? { ok: false, errors: unique } : { ok: true, policy };
+  checkSemantics(p, errors);
+  return [...new Set(errors)];
 }
 
 // ---------------------------------------------------------------------------------------------

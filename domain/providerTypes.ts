@@ -1,5 +1,5 @@
 /** Inputs and results of the activities, shared (as types only) with the workflows. */
-import type { DeclineCategory, DeclineFacts } from '../workflows/types';
+import type { DeclineCategory, DeclineFacts } from './types';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 

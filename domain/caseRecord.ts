@@ -6,7 +6,7 @@
  * callbacks that are called exactly where the workflow called them before this class existed.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from '../activities/types';
+import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from './providerTypes';
 import { classifyDecline, type DeclineClassification } from './declines';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type ResolvedPolicy } from './policy';
 import { planSchedule, type PlannedStep } from './schedule';

@@ -1,0 +1,126 @@
+/**
+ * Reading a policy file (DUNNING_POLICY) at the edge: its shape with zod, then the policy's own
+ * rules (domain/policy.ts `policyProblems`), with one message per problem naming the field. Zod
+ * stays out of the workflow bundle: workflows get an already valid policy.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_POLICY,
+  durationError,
+  durationMs,
+  policyProblems,
+  type DunningPolicy,
+} from '../domain/policy';
+import { DECLINE_CATEGORIES, type DeclineCategory } from '../domain/types';
+
+export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
+
+const STEP_ACTIONS = ['email', 'retry', 'final_notice'] as const;
+const END_ACTIONS = ['cancel_subscription', 'mark_uncollectible', 'pause_collection', 'leave_past_due'] as const;
+const TEMPLATES = ['payment_failed', 'reminder'] as const;
+
+const durationSchema = z.string().superRefine((s, ctx) => {
+  if (durationMs(s) === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: durationError(s) });
+});
+
+const stepSchema = z
+  .object({ at: durationSchema, action: z.enum(STEP_ACTIONS), template: z.enum(TEMPLATES).optional() })
+  .strict();
+
+const overrideSchema = z
+  .object({
+    steps: z.array(stepSchema).optional(),
+    endAfter: durationSchema.optional(),
+    endAction: z.enum(END_ACTIONS).optional(),
+    grace: durationSchema.optional(),
+  })
+  .strict();
+
+const byCategorySchema = z
+  .object(Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
+    DeclineCategory,
+    z.ZodOptional<typeof overrideSchema>
+  >)
+  .strict();
+
+const amountSchema = z.number().int('must be an integer in minor units').nonnegative('must not be negative');
+
+const matchSchema = z
+  .object({
+    plans: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one plan').optional(),
+    minAmount: amountSchema.optional(),
+    maxAmount: amountSchema.optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code such as "usd"')
+      .optional(),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    version: z.literal(1, { errorMap: () => ({ message: 'must be 1' }) }),
+    steps: z.array(stepSchema),
+    endAfter: durationSchema,
+    endAction: z.enum(END_ACTIONS),
+    grace: durationSchema.optional(),
+    paydays: z
+      .array(z.number().int('must be a whole day of the month').min(1, 'must be 1..31').max(31, 'must be 1..31'))
+      .min(1, 'must list at least one day')
+      .optional(),
+    retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').nullable().optional(),
+    minRetryGap: durationSchema.optional(),
+    defaultTimeZone: z.string().optional(),
+    byCategory: byCategorySchema.optional(),
+    overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
+  })
+  .strict();
+
+function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  const errors: string[] = [];
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path);
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      for (const key of issue.keys) {
+        const at = path ? `${path}.${key}` : key;
+        errors.push(
+          path === 'byCategory'
+            ? `${at}: '${key}' is not a decline category (one of ${DECLINE_CATEGORIES.join(', ')})`
+            : `${at}: unknown key`,
+        );
+      }
+    } else {
+      errors.push(`${path || 'policy'}: ${issue.message}`);
+    }
+  }
+  return errors;
+}
+
+/** Validates a policy (e.g. the JSON file named by DUNNING_POLICY) and fills in defaults. */
+export function parsePolicy(input: unknown): PolicyParseResult {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
+  const d = parsed.data;
+  const policy: DunningPolicy = {
+    version: 1,
+    steps: d.steps,
+    endAfter: d.endAfter,
+    endAction: d.endAction,
+    grace: d.grace ?? d.endAfter,
+    paydays: d.paydays ?? [...DEFAULT_POLICY.paydays],
+    retryHour: d.retryHour === undefined ? DEFAULT_POLICY.retryHour : d.retryHour,
+    defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
+  };
+  if (d.minRetryGap !== undefined) policy.minRetryGap = d.minRetryGap;
+  if (d.byCategory) policy.byCategory = d.byCategory;
+  if (d.overrides) policy.overrides = d.overrides;
+  const errors = policyProblems(policy);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
+}
+

@@ -1,0 +1,49 @@
+/**
+ * The lint rules that hold the layers apart (eslint.config.mjs) fail on a forbidden import, and
+ * let the allowed ones through. Runs ESLint on snippets placed (virtually) in each folder.
+ */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({
+  cwd: new URL('../..', import.meta.url).pathname,
+  // Snippets are not files of the TypeScript project: lint them without type information.
+  overrideConfig: {
+    languageOptions: { parserOptions: { projectService: false, project: null } },
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
+});
+
+async function problems(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId?.endsWith('no-restricted-imports')).map((m) => m.message);
+}
+
+describe('import boundaries', () => {
+  it.each([
+    ['workflows/x.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;", /no Node built-ins/],
+    ['workflows/x.ts', "import { randomUUID } from 'crypto';\nexport const f = randomUUID;", /no Node built-ins/],
+    ['workflows/x.ts', "import Stripe from 'stripe';\nexport const s = Stripe;", /I\/O packages/],
+    ['workflows/x.ts', "import { createActivities } from '../activities';\nexport const a = createActivities;", /activity types only/],
+    ['workflows/x.ts', "import { loadConfig } from '../src/config';\nexport const c = loadConfig;", /never import the service code/],
+    ['domain/x.ts', "import { z } from 'zod';\nexport const s = z;", /I\/O packages/],
+    ['domain/x.ts', "import type { DunningActivities } from '../activities';\nexport type A = DunningActivities;", /bottom layer/],
+    ['domain/x.ts', "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;", /bottom layer/],
+    ['activities/x.ts', "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;", /never import workflow runtime code/],
+    ['src/x.ts', "import { startStripeSandbox } from './dev/sandbox/stripe';\nexport const s = startStripeSandbox;", /dev-only/],
+  ])('%s: %s is refused', async (file, code, message) => {
+    const found = await problems(file, code);
+    expect(found.length, `${file}: ${code}`).toBeGreaterThan(0);
+    expect(found.join('\n')).toMatch(message);
+  });
+
+  it.each([
+    ['workflows/x.ts', "import type { DunningActivities } from '../activities';\nexport type A = DunningActivities;"],
+    ['workflows/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
+    ['activities/x.ts', "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;"],
+    ['activities/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
+    ['src/x.ts', "export const load = () => import('./dev/sandbox/stripe');"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await problems(file, code)).toEqual([]);
+  });
+});
