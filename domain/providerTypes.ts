@@ -1,4 +1,5 @@
 /** Inputs and results of the activities, shared (as types only) with the workflows. */
+import type { EndAction } from './policy';
 import type { DeclineCategory, DeclineFacts } from './types';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
@@ -66,10 +67,8 @@ export type RetryChargeResult =
   /** The invoice's subscription was deleted: nothing is charged, the case ends. */
   | { outcome: 'subscription_ended'; status: string };
 
-export type EndActionKind = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
-
 export interface EndActionInput {
-  action: EndActionKind;
+  action: EndAction;
   invoiceId: string;
   subscriptionId?: string;
   idempotencyKey: string;
@@ -92,7 +91,7 @@ export interface DunningEmailInput {
   timeZone?: string;
   nextRetryAt?: string;
   endsAt?: string;
-  endAction?: EndActionKind;
+  endAction?: EndAction;
   declineReason?: string;
   cardBrand?: string;
   cardLast4?: string;

@@ -8,6 +8,7 @@
  *   npm run demo -- --decline mac03    Mastercard, "do not try again"
  */
 import { parseArgs } from 'node:util';
+import { workflowIdForInvoice } from '../../domain/messages';
 import { ConfigError, loadConfig } from '../config';
 
 const DECLINES: Record<string, unknown> = {
@@ -56,10 +57,10 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`The Stripe sandbox does not answer at ${sandboxUrl}. Start the service first: npm start`);
   }
-  const json = (await res.json()) as Record<string, string> & { error?: { message: string } };
+  const json = (await res.json()) as { invoiceId: string; [field: string]: unknown; error?: { message: string } };
   if (!res.ok) throw new Error(`The sandbox refused the scenario: ${json.error?.message ?? res.status}`);
 
-  const workflowId = `dunning-${json.invoiceId}`;
+  const workflowId = workflowIdForInvoice(json.invoiceId);
   const ui = `http://localhost:8233/namespaces/${config.temporal.namespace}`;
   console.log(
     [

@@ -10,6 +10,7 @@ import { HttpError, isStripeUnavailable, sendError } from './errors';
 import { parseInput } from './parseInput';
 import { quarantineRouter } from './quarantineRoutes';
 import { stripeId } from './stripeIds';
+import { workflowIdForInvoice } from '../../domain/messages';
 
 const customerIdParam = stripeId('cus');
 const invoiceIdParam = stripeId('in');
@@ -70,7 +71,7 @@ export function apiRouter(deps: ApiDeps): Router {
       payload: { source: 'api', paymentMethodId: body.paymentMethodId, occurredAt: new Date().toISOString() },
     });
     if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
-    res.status(202).json({ signaled: [`dunning-${invoiceId}`] });
+    res.status(202).json({ signaled: [workflowIdForInvoice(invoiceId)] });
   });
 
   router.post('/api/invoices/:invoiceId/cancel', async (req, res) => {
@@ -78,7 +79,7 @@ export function apiRouter(deps: ApiDeps): Router {
     const body = parseInput(cancelBody, req.body ?? {}, 'body');
     const ok = await cases.signalInvoice(invoiceId, { name: 'cancelDunning', payload: body });
     if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
-    res.status(202).json({ signaled: [`dunning-${invoiceId}`] });
+    res.status(202).json({ signaled: [workflowIdForInvoice(invoiceId)] });
   });
 
   router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {

@@ -1,9 +1,10 @@
 /** What a caller knows about a case when it asks for an email. Plain data: it crosses activity boundaries. */
+import type { EndAction } from '../../../domain/policy';
 
 export type EmailLocale = 'en' | 'vi';
 
 /** The policy's last step, as the customer will experience it. */
-export type EndAction = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
+export type { EndAction };
 
 export interface EmailData {
   /** Sender's product or company name, from configuration (trusted, still escaped). */
