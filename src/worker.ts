@@ -56,6 +56,9 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 /** Where `npm run build:workflows` writes the bundle unless told otherwise. */
 export const DEFAULT_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'dist', 'workflow-bundle.js');
 
+/** What the bundle is built from: the workflows and the deterministic domain code they import. */
+const WORKFLOW_SOURCE_DIRS = ['workflows', 'domain'];
+
 /**
  * A bundle file for `workflowBundle` (the source map is inline in the code). Bundling takes
  * seconds of CPU at every start; a restarted worker that loads a file is ready at once. A bundle
@@ -63,16 +66,19 @@ export const DEFAULT_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'dist', 'workf
  */
 export function workflowBundleFile(codePath: string, warn: (line: string) => void = console.warn): WorkflowBundlePath {
   const builtAt = statSync(codePath).mtimeMs;
-  const dir = join(__dirname, '..', 'workflows');
-  let sources: string[] = [];
-  try {
-    sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-  } catch {
-    // an image that ships the bundle without the sources: nothing to compare with
+  const newer: string[] = [];
+  for (const name of WORKFLOW_SOURCE_DIRS) {
+    const dir = join(__dirname, '..', name);
+    let sources: string[] = [];
+    try {
+      sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    } catch {
+      // an image that ships the bundle without the sources: nothing to compare with
+    }
+    newer.push(...sources.filter((f) => statSync(join(dir, f)).mtimeMs > builtAt).map((f) => `${name}/${f}`));
   }
-  const newer = sources.filter((f) => statSync(join(dir, f)).mtimeMs > builtAt);
   if (newer.length) {
-    warn(`workflow bundle ${codePath} is older than ${newer.map((f) => `workflows/${f}`).join(', ')}: run npm run build:workflows`);
+    warn(`workflow bundle ${codePath} is older than ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', …' : ''}: run npm run build:workflows`);
   }
   return { codePath };
 }
