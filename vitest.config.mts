@@ -12,7 +12,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: ['test/temporal/**', 'test/chaos/**', 'node_modules/**'] },
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: ['test/temporal/**', 'test/workflows/**', 'test/chaos/**', 'node_modules/**'] },
       },
       {
         extends: true,
@@ -23,7 +23,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'temporal',
-          include: ['test/temporal/**/*.test.ts'],
+          // test/workflows: the case workflow with stub activities on the time-skipping server.
+          include: ['test/temporal/**/*.test.ts', 'test/workflows/**/*.test.ts'],
           globalSetup: ['test/setup/global-temporal.ts'],
         },
       },

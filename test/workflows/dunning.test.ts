@@ -1,0 +1,237 @@
+/**
+ * The fast tier of workflow tests, in the samples' style: the real dunningWorkflow with typed stub
+ * activities on the time-skipping test server. No Stripe, no Resend: each test scripts what the
+ * providers answer, so the failure model's decisions (wait, record, end) are checked in seconds.
+ * The end-to-end tier with the real activities is test/temporal/workflow/.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AppEventActivities, DunningActivities, EmailActivities } from '../../activities';
+import { EmailFailureType, StripeFailureType } from '../../domain/providerFailures';
+import { paymentFailedSignal, paymentSucceededSignal, statusQuery, workflowIdForInvoice } from '../../domain/messages';
+import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
+import { DunningBlockedOn } from '../../domain/searchAttributes';
+import type { DunningStatus } from '../../domain/types';
+import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../src/worker';
+import { createTimeSkippingEnv } from '../setup/timeSkipping';
+import type { DunningResult } from '../../workflows/dunning';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // already installed in this process
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** What the stub providers answer next; each test sets the parts it cares about. */
+interface Script {
+  facts: () => CaseFacts;
+  charge: () => RetryChargeResult;
+  endAction: () => { applied: boolean; detail: string };
+  email: () => { messageId: string; template: string };
+}
+
+const facts = (invoiceId: string): CaseFacts => ({
+  invoice: { id: invoiceId, status: 'open', customerId: 'cus_stub', amountDue: 2900, amountRemaining: 2900, currency: 'usd', subscriptionId: 'sub_stub' },
+  customer: { id: 'cus_stub', email: 'stub@example.com', preferredLocales: [], defaultPaymentMethodId: 'pm_old' },
+  lastDecline: { code: 'card_declined', declineCode: 'processing_error', card: { paymentMethodId: 'pm_old' } },
+  subscription: { id: 'sub_stub', status: 'past_due' },
+});
+
+const unavailable = (type: string) => ApplicationFailure.retryable('provider unavailable (stub)', type);
+const refused = (type: string) => ApplicationFailure.nonRetryable('refused (stub)', type);
+
+let env: TestWorkflowEnvironment;
+let workers: Worker[] = [];
+let running: Promise<void>[] = [];
+let script: Script;
+const calls: string[] = [];
+const taskQueue = `stub-dunning-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  const [e, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  env = e;
+  const stripe: DunningActivities = {
+    loadCaseFacts: async (invoiceId) => (calls.push('loadCaseFacts'), { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } }),
+    retryCharge: async () => (calls.push('retryCharge'), script.charge()),
+    applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
+    startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
+    emitAppEvent: async () => ({ delivered: false }),
+  };
+  const email: EmailActivities = {
+    sendDunningEmail: async (input) => (calls.push(`email:${input.template}`), script.email()),
+  };
+  const appEvents: AppEventActivities = {
+    deliverAppEvent: async () => ({ delivered: true }),
+    reportUndeliveredAppEvent: async () => undefined,
+  };
+  workers = await Promise.all([
+    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: stripe }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: emailTaskQueue(taskQueue), activities: email }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: appEventsTaskQueue(taskQueue), activities: appEvents }),
+  ]);
+  running = workers.map((w) => w.run());
+});
+
+afterAll(async () => {
+  for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  await Promise.allSettled(running);
+  await env?.teardown();
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  script = {
+    facts: () => facts('in_x'),
+    charge: () => ({ outcome: 'declined', decline: { code: 'card_declined', declineCode: 'processing_error' } }),
+    endAction: () => ({ applied: true, detail: 'subscription canceled' }),
+    email: () => ({ messageId: `msg_${randomBytes(3).toString('hex')}`, template: 'payment_failed.temporary' }),
+  };
+});
+
+/**
+ * Skips time to 10 minutes past the case's next step of `kind` (waiting for it to be planned), so
+ * that the step's activity and its retries run in skipped time, not on the wall clock.
+ */
+async function skipPast(c: { status(): Promise<DunningStatus> }, kind: string): Promise<void> {
+  const next = await until(`a planned ${kind}`, async () => {
+    const s = await c.status();
+    return s.nextAction?.kind === kind ? s.nextAction : undefined;
+  });
+  const now = await env.currentTimeMs();
+  await env.sleep(Date.parse(next.at) - now + 10 * MINUTE);
+}
+
+async function startCase(): Promise<WorkflowHandle & { status(): Promise<DunningStatus> }> {
+  const invoiceId = `in_${randomBytes(6).toString('hex')}`;
+  const handle = await env.client.workflow.signalWithStart('dunningWorkflow', {
+    workflowId: workflowIdForInvoice(invoiceId),
+    taskQueue,
+    args: [{ invoiceId, customerId: 'cus_stub' }],
+    signal: paymentFailedSignal,
+    signalArgs: [{ invoiceId, customerId: 'cus_stub', amountDue: 2900, currency: 'usd', occurredAt: new Date().toISOString() }],
+  });
+  return Object.assign(handle, { status: () => handle.query(statusQuery) });
+}
+
+/** Polls (wall clock: the test server's time does not move meanwhile). */
+async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the failure model, decision by decision', () => {
+  it('Stripe unavailable for hours: blocked on stripe, visible, then the case goes on where it was', async () => {
+    let down = true;
+    script.facts = () => {
+      if (down) throw unavailable(StripeFailureType.Transient);
+      return facts('in_x');
+    };
+    const c = await startCase();
+    await env.sleep(30 * MINUTE);
+    const blocked = await until('blockedOn', async () => ((await c.status()).blockedOn ? c.status() : undefined));
+    expect(blocked.blockedOn).toMatchObject({ provider: 'stripe', reason: expect.stringContaining('StripeTransient') });
+    expect((await c.describe()).typedSearchAttributes.get(DunningBlockedOn)).toBe('stripe');
+    await env.sleep(6 * HOUR);
+    expect((await c.describe()).status.name).toBe('RUNNING');
+    down = false;
+    await env.sleep(HOUR + MINUTE);
+    const after = await until('the first email', async () => ((await c.status()).emails.length ? c.status() : undefined));
+    expect(after.blockedOn).toBeUndefined();
+    expect((await c.describe()).typedSearchAttributes.get(DunningBlockedOn)).toBeUndefined();
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
+  });
+
+  it('a revoked Stripe key (401) waits for an operator instead of failing the case', async () => {
+    script.facts = () => {
+      throw refused(StripeFailureType.Authentication);
+    };
+    const c = await startCase();
+    await env.sleep(10 * MINUTE);
+    const s = await until('blockedOn', async () => ((await c.status()).blockedOn ? c.status() : undefined));
+    expect(s.blockedOn?.reason).toContain('StripeAuthentication');
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    // Paid while blocked, before the facts were known: ends as the signal says, without an email.
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
+    expect(calls.filter((x) => x.startsWith('email:'))).toEqual([]);
+  });
+
+  it('an invoice Stripe does not know ends the case cancelled / invoice_not_found', async () => {
+    script.facts = () => {
+      throw refused(StripeFailureType.NotFound);
+    };
+    const c = await startCase();
+    expect(await c.result()).toEqual<DunningResult>({ state: 'cancelled', outcome: 'invoice_not_found' });
+  });
+
+  it('a refused charge (400) is an attempt with an error; the schedule goes on to the end', async () => {
+    script.charge = () => {
+      throw refused(StripeFailureType.InvalidRequest);
+    };
+    const c = await startCase();
+    expect(await c.result()).toEqual({ state: 'exhausted', outcome: 'cancel_subscription' });
+    const s = await c.status();
+    expect(s.attempts.length).toBeGreaterThan(1);
+    expect(new Set(s.attempts.map((a) => a.outcome))).toEqual(new Set(['error']));
+    expect(s.attempts[0]!.error).toMatch(/^StripeInvalidRequest: /);
+  });
+
+  it('an end action Stripe refuses still ends the case, and says so', async () => {
+    script.endAction = () => {
+      throw refused(StripeFailureType.InvalidRequest);
+    };
+    const c = await startCase();
+    expect(await c.result()).toEqual({ state: 'exhausted', outcome: 'cancel_subscription_refused' });
+    expect(calls).toContain('event:dunning.exhausted');
+  });
+
+  it('an email the provider refuses (bad address) is recorded; a bad email key blocks on resend', async () => {
+    let keyRevoked = false;
+    script.email = () => {
+      if (keyRevoked) throw refused(EmailFailureType.AuthFailed);
+      throw refused(EmailFailureType.InvalidRecipient);
+    };
+    const c = await startCase();
+    const first = await until('the refused email', async () => ((await c.status()).emails.length ? c.status() : undefined));
+    expect(first.emails[0]).toMatchObject({ template: 'payment_failed', error: expect.stringContaining('EmailInvalidRecipient') });
+    expect(first.blockedOn).toBeUndefined();
+    keyRevoked = true;
+    // Hour by hour to the day-3 reminder, which the revoked key blocks.
+    for (let hours = 0; hours < 4 * 24 && !(await c.status()).blockedOn; hours++) await env.sleep(HOUR);
+    const blocked = await c.status();
+    expect(blocked.blockedOn?.provider).toBe('resend');
+    expect((await c.describe()).typedSearchAttributes.get(DunningBlockedOn)).toBe('resend');
+    // Paid meanwhile: the recovery email is the case's last word and waits for the key to be fixed.
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await env.sleep(HOUR);
+    expect((await c.status()).state).toBe('active');
+    keyRevoked = false;
+    script.email = () => ({ messageId: 'msg_ok', template: 'payment_recovered' });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
+    expect((await c.status()).emails.at(-1)).toMatchObject({ template: 'payment_recovered', messageId: 'msg_ok' });
+  });
+
+  it('a charge interrupted by a payment elsewhere while Stripe is down ends recovered', async () => {
+    script.charge = () => {
+      throw unavailable(StripeFailureType.Transient);
+    };
+    const c = await startCase();
+    await skipPast(c, 'retry'); // the first retry: its activity gives up, the case waits
+    await until('blocked', async () => ((await c.status()).blockedOn ? true : undefined));
+    await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
+    expect((await c.status()).blockedOn).toBeUndefined();
+  });
+});
