@@ -34,7 +34,7 @@ interface Script {
   facts: () => CaseFacts;
   charge: () => RetryChargeResult;
   endAction: () => { applied: boolean; detail: string };
-  email: () => { messageId: string; template: string };
+  email: () => Awaited<ReturnType<EmailActivities['sendDunningEmail']>>;
 }
 
 const facts = (invoiceId: string): CaseFacts => ({
@@ -91,7 +91,7 @@ beforeEach(() => {
     facts: () => facts('in_x'),
     charge: () => ({ outcome: 'declined', decline: { code: 'card_declined', declineCode: 'processing_error' } }),
     endAction: () => ({ applied: true, detail: 'subscription canceled' }),
-    email: () => ({ messageId: `msg_${randomBytes(3).toString('hex')}`, template: 'payment_failed.temporary' }),
+    email: () => ({ messageId: `msg_${randomBytes(3).toString('hex')}`, template: 'payment_failed.generic' }),
   };
 });
 
