@@ -26,6 +26,8 @@ export interface LocalStackOptions {
   emailRatePerSecond?: number;
   /** Waits between the Stripe sandbox's webhook delivery tries (Stripe's own go on for days). */
   webhookRetryDelaysMs?: number[];
+  /** Webhook deliveries in flight at once (Stripe's are concurrent and unordered); default 1. */
+  webhookConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -107,6 +109,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         '--webhook-url', `${apiUrl}/webhooks/stripe`,
         '--webhook-secret', webhookSecret,
         ...(o.webhookRetryDelaysMs ? ['--webhook-retry-delays', o.webhookRetryDelaysMs.join(',')] : []),
+        ...(o.webhookConcurrency ? ['--webhook-concurrency', String(o.webhookConcurrency)] : []),
       ],
       {},
       /^ready: (\S+)/,

@@ -4,7 +4,7 @@
  * and a test can kill or fault one without the others:
  *
  *   npm run sandbox:stripe -- [--port 12111] [--webhook-url URL] [--webhook-secret whsec_…]
- *                             [--data-dir DIR] [--webhook-retry-delays 1000,5000,…]
+ *                             [--data-dir DIR] [--webhook-retry-delays 1000,5000,…] [--webhook-concurrency N]
  *   npm run sandbox:resend -- [--port 12112] [--data-dir DIR] [--rate-limit N] [--api-key re_…]
  *
  * Flags win over the environment (STRIPE_SANDBOX_PORT, STRIPE_SANDBOX_WEBHOOK_URL,
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       'webhook-url': { type: 'string' },
       'webhook-secret': { type: 'string' },
       'webhook-retry-delays': { type: 'string' },
+      'webhook-concurrency': { type: 'string' },
       'rate-limit': { type: 'string' },
       'api-key': { type: 'string' },
     },
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
         dataFile: dataDir ? join(dataDir, 'stripe-sandbox.json') : undefined,
         // Stripe redelivers for days; a long chaos run wants more than the default few seconds.
         webhookRetryDelaysMs: delays,
+        webhookConcurrency: integer('--webhook-concurrency', values['webhook-concurrency']),
       });
       console.log(`stripe sandbox: use STRIPE_API_BASE=${sandbox.url} with any sk_test_ key`);
       url = sandbox.url;

@@ -65,9 +65,9 @@ describe('chaos checks', () => {
   it('flags a lost case, a Failed run, an active state on a closed run and a wrong end', () => {
     const cases = [
       { invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'paid' as const },
-      { invoiceId: 'in_2', customerId: 'c', subscriptionId: 's', fate: 'voided' as const },
+      { invoiceId: 'in_2', customerId: 'c', subscriptionId: 's', fate: 'voided' as const, settledAt: 1 },
       { invoiceId: 'in_3', customerId: 'c', subscriptionId: 's', fate: 'none' as const },
-      { invoiceId: 'in_4', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const },
+      { invoiceId: 'in_4', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const, settledAt: 1 },
     ];
     const facts = new Map([
       ['in_2', { found: true, status: 'FAILED', state: 'active' }],
@@ -78,5 +78,14 @@ describe('chaos checks', () => {
     expect(f).toMatchObject({ cases: 4, lost: 1, failed: 1, stateMismatch: 1, wrongEnd: 2 });
     // At the end of a full run an open case is a wrong end too.
     expect(caseFigures(cases.slice(2, 3), facts, [], [], true).wrongEnd).toBe(1);
+  });
+
+  it('counts a case that ended on its schedule because its fate reached it too late apart from a wrong end', () => {
+    const closed = Date.parse('2026-01-01T00:10:00Z');
+    const facts = new Map([['in_1', { found: true, status: 'COMPLETED', state: 'exhausted', closeTime: closed }]]);
+    const fixed = (settledAt?: number) => [{ invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const, settledAt }];
+    expect(caseFigures(fixed(closed + 1000), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
+    expect(caseFigures(fixed(undefined), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
+    expect(caseFigures(fixed(closed - 5 * 60_000), facts, [], [], true)).toMatchObject({ wrongEnd: 1, settledLate: 0 });
   });
 });

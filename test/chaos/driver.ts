@@ -6,6 +6,7 @@
  */
 import type Stripe from 'stripe';
 import type { LocalStack } from '../../scripts/stack/localStack';
+import { USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { createStripeClient } from '../../src/providers/stripe';
 import type { OutboxTimedFault } from '../../src/sandbox/resend';
 import {
@@ -16,19 +17,11 @@ import {
   type StripeEventRecord,
   type StripeTimedFaultSpec,
 } from '../../src/sandbox/stripe';
+import type { FuzzDelivery } from '../support/fuzzEvents';
 import type { SentEmail } from './checks';
 
 /** The event types the service uses, i.e. the ones a case's shuffled sequence is made of. */
-export const CASE_EVENT_TYPES = new Set([
-  'invoice.payment_failed',
-  'invoice.paid',
-  'invoice.voided',
-  'invoice.marked_uncollectible',
-  'customer.subscription.deleted',
-  'payment_method.attached',
-  'payment_method.automatically_updated',
-  'customer.updated',
-]);
+export const CASE_EVENT_TYPES: ReadonlySet<string> = new Set(USED_TYPES);
 
 export class ChaosDriver {
   /** The real SDK against the sandbox, retrying like the service's own client would not: the driver must get through storms. */
@@ -99,13 +92,21 @@ export class ChaosDriver {
     return this.json(`${this.stack.outboxUrl}/_outbox/faults`, { method: 'POST', body: JSON.stringify(spec) });
   }
 
-  /** One POST to the webhook route, signed with the stack's secret unless told otherwise; the HTTP status, or 0 when no answer came. */
-  async deliver(body: string | Buffer, o: { signed?: boolean | 'missing'; contentType?: string } = {}): Promise<number> {
-    const payload = typeof body === 'string' ? body : body.toString('utf8');
+  /**
+   * One POST to the webhook route, signed with the stack's secret unless told otherwise (as the
+   * fuzzer's deliveries say); the HTTP status, or 0 when no answer came.
+   */
+  async deliver(body: string, o: { signing?: FuzzDelivery['signing']; contentType?: string } = {}): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    const signing = o.signing ?? 'signed';
     const signature =
-      o.signed === 'missing'
+      signing === 'unsigned'
         ? undefined
-        : stripeSignatureHeader(payload, o.signed === false ? 'whsec_not_the_secret' : this.stack.webhookSecret);
+        : stripeSignatureHeader(
+            body,
+            signing === 'wrong_secret' ? 'whsec_someone_else' : this.stack.webhookSecret,
+            signing === 'stale' ? now - 3600 : now,
+          );
     try {
       const res = await fetch(`${this.stack.apiUrl}/webhooks/stripe`, {
         method: 'POST',

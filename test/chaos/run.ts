@@ -12,9 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import { startLocalStack, type LocalStack } from '../../scripts/stack/localStack';
 import { REPO_ROOT } from '../../scripts/stack/processes';
 import { startAppEndpoint, type AppEndpoint } from './appEndpoint';
-import { caseFigures, caseFiguresPass, describeCases, formatCaseFigures, isTerminalFate } from './checks';
-import { ChaosDriver, sleep } from './driver';
-import { seededRandom } from './fuzzEvents';
+import { caseFigures, caseFiguresPass, describeCases, formatCaseFigures, isTerminalFate, settlingEventIds } from './checks';
+import { ChaosDriver, mapLimit, sleep } from './driver';
+import { seededRandom } from '../support/fuzzEvents';
 import * as scenario from './scenarios';
 import type { ChaosSizes, ScenarioContext, ScenarioOutcome } from './scenarios';
 
@@ -110,6 +110,7 @@ export async function runChaos(
       emailRatePerSecond: 100,
       // Stripe redelivers for three days; these few minutes outlast a Temporal restart or an outage.
       webhookRetryDelaysMs: [1000, 2000, 4000, 8000, 15_000, 30_000, 60_000, 60_000, 60_000],
+      webhookConcurrency: 4,
       log: (line) => log(`stack: ${line}`),
     });
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
@@ -164,6 +165,20 @@ export async function runChaos(
       if (waiting.length) await sleep(3000);
     }
     log(`settled (${waiting.length} not yet there or still open); checking`);
+    // When the sandbox's deliveries settled each case (the suite's own deliveries noted it already).
+    await mapLimit(
+      all.filter((c) => isTerminalFate(c.fate) && c.settledAt === undefined),
+      8,
+      async (c) => {
+        const records = await ctx.driver.eventsOf(c.customerId);
+        const settling = settlingEventIds(records.map((r) => r.event), c);
+        const taken = records
+          .filter((r) => settling.has(r.event.id))
+          .flatMap((r) => r.delivery.attempts.filter((a) => a.status !== undefined && a.status >= 200 && a.status < 300))
+          .map((a) => Date.parse(a.at) + a.durationMs);
+        if (taken.length) c.settledAt = Math.min(...taken);
+      },
+    );
     const [facts, messages, charges] = await Promise.all([
       describeCases(client, all.map((c) => c.invoiceId)),
       ctx.driver.messages(),

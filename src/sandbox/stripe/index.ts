@@ -33,6 +33,8 @@ export interface StripeSandboxOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** Per-try timeout for webhook deliveries (default 5 s). */
   webhookTimeoutMs?: number;
+  /** First delivery tries in flight at once (default 1: in creation order). */
+  webhookConcurrency?: number;
 }
 
 export interface StripeSandbox {
@@ -97,6 +99,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
     secret: opts.webhookSecret,
     retryDelaysMs: opts.webhookRetryDelaysMs ?? [250, 500, 1000, 2000],
     timeoutMs: opts.webhookTimeoutMs ?? 5000,
+    concurrency: opts.webhookConcurrency,
     onAttempt: changed,
   });
   const billing = new SandboxBilling(data, {

@@ -18,18 +18,25 @@ export interface WebhookSenderOptions {
   /** Waits before each retry; tries = 1 + length. Stripe retries for days; a sandbox must not. */
   retryDelaysMs: readonly number[];
   timeoutMs: number;
+  /**
+   * First attempts in flight at once; default 1: one at a time in creation order. Stripe itself
+   * delivers concurrently and promises no order; a load test wants that, a demo the order.
+   */
+  concurrency?: number;
   /** Called after each attempt, so the caller can persist delivery status. */
   onAttempt: () => void;
 }
 
 /**
- * Sends events to the webhook endpoint. First attempts go out one at a time in creation order, so
- * a receiver sees `invoice.payment_failed` before a later `invoice.paid` on the happy path; a
- * failed delivery is retried on its own timer and never holds up the events behind it.
+ * Sends events to the webhook endpoint. First attempts go out one at a time in creation order
+ * (unless `concurrency` says otherwise), so a receiver sees `invoice.payment_failed` before a later
+ * `invoice.paid` on the happy path; a failed delivery is retried on its own timer and never holds
+ * up the events behind it.
  */
 export class WebhookSender {
   private readonly queue: StripeEventRecord[] = [];
-  private draining: Promise<void> | undefined;
+  /** Loops taking first attempts off the queue: at most `concurrency` at once. */
+  private readonly lanes = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -49,15 +56,16 @@ export class WebhookSender {
     }
     record.delivery.status = 'pending';
     this.queue.push(record);
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    while (this.lanes.size < Math.max(1, this.opts.concurrency ?? 1) && this.lanes.size < this.queue.length) {
+      const lane: Promise<void> = this.drain().finally(() => this.lanes.delete(lane));
+      this.lanes.add(lane);
+    }
   }
 
   /** Resolves once nothing is queued, in flight or waiting for a retry (or after `timeoutMs`). */
   async idle(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.queue.length > 0 || this.draining || this.inFlight.size > 0 || this.timers.size > 0) {
+    while (this.queue.length > 0 || this.lanes.size > 0 || this.inFlight.size > 0 || this.timers.size > 0) {
       if (Date.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -69,7 +77,7 @@ export class WebhookSender {
     this.timers.clear();
     this.queue.length = 0;
     this.abort.abort();
-    await Promise.allSettled([this.draining, ...this.inFlight]);
+    await Promise.allSettled([...this.lanes, ...this.inFlight]);
   }
 
   private async drain(): Promise<void> {
