@@ -70,7 +70,8 @@ export interface CancelDunningSignal {
 
 export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
 
-export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe';
+/** `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge). */
+export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe' | 'customer_retry';
 export type AttemptOutcome =
   | 'succeeded'
   | 'declined'
@@ -119,7 +120,41 @@ export interface DunningStatus {
   outcome?: string;
   /** Set while the case waits out a provider that does not answer (or refuses our key). */
   blockedOn?: BlockedOn;
+  /** The card the case charges (what the customer's retry page shows). */
+  card?: { brand?: string; last4?: string };
+  /** Whether the customer may retry with the same card now, and if not why and from when. */
+  customerRetry?: { allowed: true } | RetryNotPossible;
 }
+
+/** Why a customer's retry cannot happen now (and, when it can later, from when). */
+export type RetryRefusal =
+  | 'case_over' // recovered, exhausted or cancelled: the page shows the outcome
+  | 'not_retryable' // a hard decline, authentication, or an unknown state: the same card cannot succeed
+  | 'card_blocked' // an issuer said never to retry this card
+  | 'cooldown' // the customer retried less than the policy's customerRetryCooldown ago
+  | 'budget' // the card's network reattempt budget is used up for now
+  | 'busy'; // a charge of this case is under way
+
+export interface RetryNotPossible {
+  allowed: false;
+  reason: RetryRefusal;
+  /** When a retry will be possible again, if it will. */
+  retryAt?: string;
+}
+
+export interface RetryRequest {
+  /** The confirmation page's nonce: a double-click or a repeated POST is the same request. */
+  requestId: string;
+}
+
+/** The answer of the `retryRequested` Update: what the charge did. */
+export type RetryOutcome =
+  | { outcome: 'succeeded' }
+  | { outcome: 'declined'; declineCategory: DeclineCategory; declineCode?: string }
+  /** The bank asks the customer to confirm (3-D Secure): on the invoice's hosted page. */
+  | { outcome: 'requires_action'; hostedInvoiceUrl?: string }
+  /** Found out only while charging (the card's budget, a block, the case ending meanwhile). */
+  | { outcome: 'not_possible'; reason: RetryRefusal; retryAt?: string };
 
 export type Provider = 'stripe' | 'resend';
 
