@@ -1,9 +1,11 @@
 /**
  * Provisions everything the tests and `npm start` need that npm does not ship: the Temporal CLI
- * (dev server), the Java time-skipping test server, stripe-mock and docker-compose. Each tool is
- * found or built once per machine and remembered in the cache's manifest.
+ * (dev server), the Java time-skipping test server, stripe-mock, docker-compose and Chromium (for
+ * the browser tests). Each tool is found or built once per machine and remembered in the cache's
+ * manifest.
  */
 import { isUsable, readManifest, type ToolName } from './cache';
+import { ensureChromium } from './chromium';
 import { ensureDockerCompose } from './dockerCompose';
 import type { Log } from './process';
 import { ensureStripeMock } from './stripeMock';
@@ -16,17 +18,19 @@ export { ensureTemporalCli, TEMPORAL_CLI } from './temporalCli';
 export { ensureTestServer } from './testServer';
 export { ensureStripeMock, STRIPE_MOCK } from './stripeMock';
 export { ensureDockerCompose } from './dockerCompose';
+export { ensureChromium } from './chromium';
 
 export interface Toolchain {
   temporalCli?: string;
   testServer?: string;
   stripeMock?: string;
   dockerCompose?: string;
+  chromium?: string;
 }
 
 /**
  * Finds or builds every tool. The two Go builds run one after the other (each already keeps both
- * cores busy); Maven and apt run beside them.
+ * cores busy); Maven and apt run beside them (the apt installs one after the other: see ./apt).
  */
 export async function ensureToolchain(log: Log = (line) => console.log(`[toolchain] ${line}`)): Promise<Toolchain> {
   const goTools = (async () => {
@@ -34,12 +38,13 @@ export async function ensureToolchain(log: Log = (line) => console.log(`[toolcha
     const stripeMock = await ensureStripeMock(log);
     return { temporalCli, stripeMock };
   })();
-  const [{ temporalCli, stripeMock }, testServer, dockerCompose] = await Promise.all([
+  const [{ temporalCli, stripeMock }, testServer, dockerCompose, chromium] = await Promise.all([
     goTools,
     ensureTestServer(log),
     ensureDockerCompose(log),
+    ensureChromium(log),
   ]);
-  return { temporalCli, testServer, stripeMock, dockerCompose };
+  return { temporalCli, testServer, stripeMock, dockerCompose, chromium };
 }
 
 /**
@@ -54,5 +59,6 @@ export function cachedToolchain(): Toolchain {
     testServer: pick('testServer'),
     stripeMock: pick('stripeMock'),
     dockerCompose: pick('dockerCompose'),
+    chromium: pick('chromium'),
   };
 }
