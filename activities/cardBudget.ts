@@ -25,11 +25,12 @@ const ledgerStart = (taskQueue: string, cardKey: string) => ({
  * one customer, share one budget.
  */
 export function reserveCardAttemptVia(client: Client, taskQueue: string): ReserveCardAttempt {
-  return async (card, key) => {
+  return async (card, key, initiator) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
     return client.workflow.executeUpdateWithStart(reserveAttemptUpdate, {
-      args: [{ key }],
+      // Merchant-initiated is the ledger's default: requests of older workers carry no initiator.
+      args: [initiator === 'customer' ? { key, initiator } : { key }],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof cardRetryBudgetWorkflow>(CARD_BUDGET_WORKFLOW_TYPE, {
         ...ledgerStart(taskQueue, cardKey),
         workflowIdConflictPolicy: 'USE_EXISTING', // the running ledger answers; only a missing one starts

@@ -2,13 +2,22 @@
  * The network retry budget of one card as a pure sliding window, kept by a per-card workflow so
  * that every case retrying the same card shares one budget.
  *
- * Visa's Excessive Reattempts rule: at most 15 reattempts of a declined transaction in 30 days;
- * each further one draws a fee (Stripe blocks some of them itself, see
+ * Visa's Excessive Reattempts rule (Visa Core Rules, 18 April 2026, ID# 0030640, §7.3.6.3,
+ * Table 7-2, as restated by Checkout.com, "When can I retry a declined transaction?"): since
+ * 19 May 2025 at most 20 reattempts of a declined transaction in 30 days (categories 2-4; it was
+ * 15 from April 2021), counted separately for customer-initiated (CIT) and merchant-initiated (MIT)
+ * transactions; each further one draws a fee (Stripe blocks some of them itself, see
  * https://support.stripe.com/questions/payment-blocked-due-to-excessive-retries). Pure and
  * deterministic: the caller passes the time.
  */
 
-export const VISA_MAX_REATTEMPTS = 15;
+/** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days. */
+export const VISA_MAX_REATTEMPTS = 20;
+/** The limit before 19 May 2025 (one counter): ledgers recorded under it keep it on replay. */
+export const VISA_MAX_REATTEMPTS_BEFORE_2025 = 15;
+
+/** Who starts a charge: the merchant (our schedule, a card update) or the customer (their own retry). */
+export type Initiator = 'merchant' | 'customer';
 export const BUDGET_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 /**
  * How long a card stays blocked after a "never retry" answer (Visa category 1, Mastercard MAC
@@ -21,7 +30,11 @@ export interface LedgerEntry {
   /** Idempotency key of the attempt. */
   key: string;
   at: number;
+  /** Absent in ledgers kept before the counters were split: merchant-initiated. */
+  initiator?: Initiator;
 }
+
+const initiatorOf = (e: LedgerEntry): Initiator => e.initiator ?? 'merchant';
 
 export interface LedgerState {
   /** Sorted by `at`. */
@@ -68,6 +81,7 @@ export function reserve(
   at: number,
   limit: number = VISA_MAX_REATTEMPTS,
   windowMs: number = BUDGET_WINDOW_MS,
+  initiator: Initiator = 'merchant',
 ): ReserveResult {
   const live = prune(state, at, windowMs);
   // Checked against the unpruned state: a key granted once stays granted, even if the activity
@@ -78,13 +92,15 @@ export function reserve(
   if (live.blocked) {
     return { state: live, granted: false, duplicate: false, blockedReason: live.blocked.reason };
   }
-  if (live.entries.length < limit) {
-    const entries = [...live.entries, { key, at }].sort((a, b) => a.at - b.at);
+  const counted = live.entries.filter((e) => initiatorOf(e) === initiator);
+  if (counted.length < limit) {
+    const entry: LedgerEntry = initiator === 'merchant' ? { key, at } : { key, at, initiator };
+    const entries = [...live.entries, entry].sort((a, b) => a.at - b.at);
     return { state: { ...live, entries }, granted: true, duplicate: false };
   }
-  // Refused: a place opens once the (n - limit + 1)-th oldest entry leaves the window (with n
-  // equal to the limit, that is the oldest one).
-  const sorted = [...live.entries].sort((a, b) => a.at - b.at);
+  // Refused: a place opens once the (n - limit + 1)-th oldest entry of this counter leaves the
+  // window (with n equal to the limit, that is the oldest one).
+  const sorted = [...counted].sort((a, b) => a.at - b.at);
   const blocking = sorted[sorted.length - Math.max(limit, 1)];
   const result: ReserveResult = { state: live, granted: false, duplicate: false };
   if (blocking !== undefined && limit > 0) result.retryAt = blocking.at + windowMs;

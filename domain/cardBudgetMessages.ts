@@ -3,7 +3,7 @@
  * it for room through an Update-with-Start). Defined once, shared by the workflow and its callers.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { LedgerState } from './cardBudgetLedger';
+import type { Initiator, LedgerState } from './cardBudgetLedger';
 
 export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
 /**
@@ -16,6 +16,8 @@ export const cardBudgetWorkflowId = (taskQueue: string, cardKey: string): string
 export interface ReserveAttemptRequest {
   /** The charge's idempotency key: a retried activity is granted again without using budget. */
   key: string;
+  /** Which counter the attempt uses; default merchant. */
+  initiator?: Initiator;
 }
 export interface ReserveAttemptResult {
   granted: boolean;

@@ -8,7 +8,15 @@ import type {
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
+  RetryOutcome,
+  RetryRequest,
 } from './types';
+
+/** A customer's retry the loop has yet to carry out; the Update's handler waits for `outcome`. */
+export interface PendingRetry {
+  request: RetryRequest;
+  outcome?: RetryOutcome;
+}
 
 export class CaseInbox {
   /** Failed attempts, oldest first (Stripe's own retries, or our retries echoed back). */
@@ -18,6 +26,7 @@ export class CaseInbox {
   paidElsewhere: PaymentSucceededSignal | undefined;
   cancellation: CancelDunningSignal | undefined;
   private readonly seenEvents = new Set<string>();
+  private readonly retries: PendingRetry[] = [];
 
   paymentFailed(s: PaymentFailedSignal): void {
     if (s.eventId) {
@@ -46,7 +55,22 @@ export class CaseInbox {
 
   /** Anything the loop must act on before its next planned step. */
   hasNews(): boolean {
-    return this.failures.length > 0 || this.cardUpdate !== undefined || this.endingSignaled();
+    return this.failures.length > 0 || this.cardUpdate !== undefined || this.endingSignaled() || this.retries.length > 0;
+  }
+
+  /** The customer asked to retry now: the loop carries it out between two steps. */
+  requestRetry(request: RetryRequest): PendingRetry {
+    const pending: PendingRetry = { request };
+    this.retries.push(pending);
+    return pending;
+  }
+
+  retryPending(): boolean {
+    return this.retries.length > 0;
+  }
+
+  takeRetry(): PendingRetry | undefined {
+    return this.retries.shift();
   }
 
   /** The newest failure; the older ones it supersedes are dropped. */

@@ -29,6 +29,8 @@ import type {
   EmailRecord,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
+  RetryNotPossible,
+  RetryOutcome,
 } from './types';
 
 export type FinalState = Exclude<CaseState, 'active'>;
@@ -43,6 +45,14 @@ export interface ReplanPatches {
 
 /** What a charge's answer means for the case. */
 export type ChargeVerdict = { settled: true } | { settled: false; closedBy?: CancelDunningSignal };
+
+/** One charge attempt as the case saw it: Stripe's answer, or that Stripe refused, or that the case ended meanwhile. */
+export interface ChargeReport {
+  settled: boolean;
+  result?: RetryChargeResult;
+  error?: string;
+  interrupted?: boolean;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -63,6 +73,11 @@ export class CaseRecord {
   lastCard: CardFacts | undefined;
   /** Card updates charged so far: numbers their steps' idempotency keys. */
   cardUpdates = 0;
+  /** The customer's own retries so far (numbers their keys), and when the last one was made. */
+  customerRetries = 0;
+  lastCustomerRetryAt: number | undefined;
+  /** A charge of this case is under way (the customer's retry waits for it to end). */
+  charging = false;
   private schedule: PlannedStep[] = [];
   private readonly done = new Set<string>();
   /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
@@ -85,8 +100,9 @@ export class CaseRecord {
     return this.state === 'active' ? this.schedule.find((s) => !this.done.has(s.key)) : undefined;
   }
 
-  status(): DunningStatus {
+  status(now: number = Date.now()): DunningStatus {
     const next = this.nextStep();
+    const card = this.lastCard?.brand || this.lastCard?.last4 ? { brand: this.lastCard.brand, last4: this.lastCard.last4 } : undefined;
     return {
       invoiceId: this.invoiceId,
       customerId: this.customerId,
@@ -102,7 +118,52 @@ export class CaseRecord {
       endedAt: this.endedAt === undefined ? undefined : iso(this.endedAt),
       outcome: this.outcome,
       blockedOn: this.blockedOn,
+      card,
+      customerRetry: this.customerRetryVerdict(now, false),
     };
+  }
+
+  /**
+   * May the customer retry with the same card now? Only while the case is open, for declines the
+   * same card can get past (insufficient funds, temporary, unknown), once per cooldown, and not
+   * while another charge of the case runs or another retry waits (`retryWaiting`).
+   */
+  customerRetryVerdict(now: number, retryWaiting: boolean): { allowed: true } | RetryNotPossible {
+    if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (!this.resolved || this.charging || retryWaiting) return { allowed: false, reason: 'busy' };
+    if (this.classification.category === 'never_retry') return { allowed: false, reason: 'card_blocked' };
+    if (!this.classification.retryable) return { allowed: false, reason: 'not_retryable' };
+    const cooldownEnds = this.lastCustomerRetryAt === undefined ? undefined : this.lastCustomerRetryAt + this.resolved.customerRetryCooldownMs;
+    if (cooldownEnds !== undefined && cooldownEnds > now) return { allowed: false, reason: 'cooldown', retryAt: iso(cooldownEnds) };
+    return { allowed: true };
+  }
+
+  /** Counts a customer's retry as it starts; returns its number (for its idempotency key). */
+  startCustomerRetry(now: number): number {
+    this.lastCustomerRetryAt = now;
+    return (this.customerRetries += 1);
+  }
+
+  /** What the customer's retry page shows for a charge's answer. */
+  retryOutcome(charge: ChargeReport): RetryOutcome {
+    if (charge.settled) return { outcome: 'succeeded' };
+    const r = charge.result;
+    switch (r?.outcome) {
+      case 'declined':
+        return { outcome: 'declined', declineCategory: this.classification.category, declineCode: r.decline.declineCode ?? r.decline.code };
+      case 'requires_action':
+        return { outcome: 'requires_action', hostedInvoiceUrl: this.facts?.invoice.hostedInvoiceUrl };
+      case 'budget_exhausted':
+        return { outcome: 'not_possible', reason: 'budget', retryAt: r.retryAt || undefined };
+      case 'card_blocked':
+        return { outcome: 'not_possible', reason: 'card_blocked' };
+      case 'invoice_closed':
+      case 'subscription_ended':
+        return { outcome: 'not_possible', reason: 'case_over' };
+      default:
+        // Stripe refused the request itself, or the case ended while Stripe was unavailable.
+        return { outcome: 'not_possible', reason: charge.interrupted ? 'case_over' : 'not_retryable' };
+    }
   }
 
   searchAttributes(): SearchAttributeUpdatePair[] {

@@ -59,6 +59,11 @@ export interface DunningPolicy {
    * retries onto a payday, a second one hours later only costs a decline and a reattempt.
    */
   minRetryGap?: string;
+  /**
+   * How long after a customer's own retry ("Retry my payment now" in the email) the next one is
+   * possible (default '6h'): a double-click or an impatient customer never becomes a burst of declines.
+   */
+  customerRetryCooldown?: string;
   /** IANA time zone used when the customer's is unknown. */
   defaultTimeZone: string;
   byCategory?: Partial<Record<DeclineCategory, PolicyOverride>>;
@@ -75,17 +80,22 @@ export interface ResolvedPolicy {
   paydays: number[];
   retryHour: number | null;
   minRetryGapMs: number;
+  customerRetryCooldownMs: number;
   defaultTimeZone: string;
 }
+
+/** Used when a policy names no customerRetryCooldown. */
+export const DEFAULT_CUSTOMER_RETRY_COOLDOWN = '6h';
 
 /** Used when a policy names no minRetryGap (and by every case started before the field existed). */
 export const DEFAULT_MIN_RETRY_GAP = '12h';
 
 /**
- * Visa's Excessive Reattempts rule: at most 15 reattempts of a declined transaction in 30 days
+ * Visa's Excessive Reattempts rule: at most 20 merchant-initiated reattempts of a declined
+ * transaction in 30 days since 19 May 2025 (domain/cardBudgetLedger.ts)
  * (categories 2-4); each further one draws a fee. A policy that plans more is rejected.
  */
-export const POLICY_MAX_RETRIES_IN_30_DAYS = 15;
+export const POLICY_MAX_RETRIES_IN_30_DAYS = 20;
 const THIRTY_DAYS_MS = 30 * 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -404,6 +414,7 @@ export function resolvePolicy(
     paydays: [...new Set(p.paydays)].sort((a, b) => a - b),
     retryHour: p.retryHour,
     minRetryGapMs: parseDuration(p.minRetryGap ?? DEFAULT_MIN_RETRY_GAP),
+    customerRetryCooldownMs: parseDuration(p.customerRetryCooldown ?? DEFAULT_CUSTOMER_RETRY_COOLDOWN),
     defaultTimeZone: p.defaultTimeZone,
   };
 }

@@ -1,4 +1,5 @@
 /** Inputs and results of the activities, shared (as types only) with the workflows. */
+import type { Initiator } from './cardBudgetLedger';
 import type { EndAction } from './policy';
 import type { DeclineCategory, DeclineFacts } from './types';
 
@@ -53,6 +54,11 @@ export interface RetryChargeInput {
   idempotencyKey: string;
   /** Charge this payment method (a card the customer just added); default: the invoice's default. */
   paymentMethodId?: string;
+  /**
+   * `customer`: the customer asked for this charge and is present (their own retry): not
+   * `off_session`, and counted on the card's customer-initiated counter. Default `merchant`.
+   */
+  initiator?: Initiator;
 }
 
 export type RetryChargeResult =

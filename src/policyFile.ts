@@ -70,6 +70,7 @@ const policySchema = z
       .optional(),
     retryHour: z.number().int('must be a whole hour').min(0, 'must be 0..23').max(23, 'must be 0..23').nullable().optional(),
     minRetryGap: durationSchema.optional(),
+    customerRetryCooldown: durationSchema.optional(),
     defaultTimeZone: z.string().optional(),
     byCategory: byCategorySchema.optional(),
     overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
@@ -118,6 +119,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
     defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
   };
   if (d.minRetryGap !== undefined) policy.minRetryGap = d.minRetryGap;
+  if (d.customerRetryCooldown !== undefined) policy.customerRetryCooldown = d.customerRetryCooldown;
   if (d.byCategory) policy.byCategory = d.byCategory;
   if (d.overrides) policy.overrides = d.overrides;
   const errors = policyProblems(policy);

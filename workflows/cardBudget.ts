@@ -1,10 +1,11 @@
 /**
  * cardRetryBudgetWorkflow: one per card (Stripe fingerprint), the single writer of that card's
- * reattempt ledger. Visa fines more than 15 reattempts of a card in 30 days, whatever the invoice,
+ * reattempt ledger. Visa fines more than 20 reattempts of a card in 30 days (customer- and
+ * merchant-initiated counted apart), whatever the invoice,
  * so every case that charges the card reserves an attempt here first, through an Update (a
  * reservation must be answered, and must be serialised with every other case's).
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   block,
   BUDGET_WINDOW_MS,
@@ -12,9 +13,11 @@ import {
   prune,
   reserve,
   VISA_MAX_REATTEMPTS,
+  VISA_MAX_REATTEMPTS_BEFORE_2025,
   type LedgerState,
 } from '../domain/cardBudgetLedger';
 import { blockCardSignal, ledgerQuery, openLedgerSignal, reserveAttemptUpdate } from '../domain/cardBudgetMessages';
+import { VISA_2025_LIMIT_PATCH } from './patches';
 
 export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<void> {
   let ledger: LedgerState = initial ?? { entries: [] };
@@ -25,17 +28,19 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
     changes += 1;
   });
   setHandler(ledgerQuery, () => ledger);
-  setHandler(reserveAttemptUpdate, ({ key }) => {
+  setHandler(reserveAttemptUpdate, ({ key, initiator = 'merchant' }) => {
     const now = Date.now();
-    const r = reserve(prune(ledger, now), key, now, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS);
+    // Ledgers recorded under the old limit keep it (a different answer changes their timers).
+    const limit = patched(VISA_2025_LIMIT_PATCH) ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025;
+    const r = reserve(prune(ledger, now), key, now, limit, BUDGET_WINDOW_MS, initiator);
     ledger = r.state;
     changes += 1;
     return {
       granted: r.granted,
       duplicate: r.duplicate,
       retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
-      used: ledger.entries.length,
-      limit: VISA_MAX_REATTEMPTS,
+      used: ledger.entries.filter((e) => (e.initiator ?? 'merchant') === initiator).length,
+      limit,
       blockedReason: r.blockedReason,
     };
   });

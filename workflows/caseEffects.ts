@@ -7,7 +7,8 @@ import { allHandlersFinished, condition, log, patched, proxyActivities, upsertSe
 import type { DunningActivities, EmailActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
 import type { CaseInbox } from '../domain/caseInbox';
-import type { CaseRecord, FinalState } from '../domain/caseRecord';
+import type { Initiator } from '../domain/cardBudgetLedger';
+import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
 import {
   DETACHED_APP_EVENTS_PATCH,
   FAILURE_MODEL_PATCH,
@@ -152,19 +153,20 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     else record.recordEmail(at, { template, error: sent.error });
   };
 
-  /** One charge attempt. Returns true when the invoice is settled. */
-  const attempt = async (trigger: AttemptTrigger, key: string, paymentMethodId?: string): Promise<boolean> => {
-    const charged = await call('stripe', () =>
-      stripe.retryCharge({ invoiceId: record.invoiceId, idempotencyKey: `${keyPrefix}/${key}`, paymentMethodId }),
-    );
-    if (charged.kind === 'interrupted') return false; // paid elsewhere or cancelled meanwhile: the loop ends the case
+  /** One charge attempt; `settled` when the invoice is paid. */
+  const attempt = async (trigger: AttemptTrigger, key: string, paymentMethodId?: string, initiator?: Initiator): Promise<ChargeReport> => {
+    record.charging = true;
+    const input = { invoiceId: record.invoiceId, idempotencyKey: `${keyPrefix}/${key}`, paymentMethodId, ...(initiator ? { initiator } : {}) };
+    const charged = await call('stripe', () => stripe.retryCharge(input)).finally(() => (record.charging = false));
+    // Paid elsewhere or cancelled meanwhile: the loop ends the case.
+    if (charged.kind === 'interrupted') return { settled: false, interrupted: true };
     if (charged.kind !== 'answered') {
       record.recordChargeError(trigger, Date.now(), charged.error);
-      return false;
+      return { settled: false, error: charged.error };
     }
     const verdict = record.applyChargeResult(trigger, charged.value, Date.now(), paymentMethodId, replan);
     if (!verdict.settled && verdict.closedBy) inbox.cancel(verdict.closedBy);
-    return verdict.settled;
+    return { settled: verdict.settled, result: charged.value };
   };
 
   /** Reads the case's facts again (the decline of an attempt Stripe made on its own). */

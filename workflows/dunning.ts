@@ -8,11 +8,19 @@
  * The record (caseRecord.ts) keeps the books, the inbox (caseInbox.ts) holds what signals said,
  * the effects (caseEffects.ts) talk to the world; this function only decides what comes next.
  */
-import { condition, log, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
 import { CaseRecord } from '../domain/caseRecord';
-import { cancelDunningSignal, paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal, statusQuery } from '../domain/messages';
+import {
+  cancelDunningSignal,
+  paymentFailedSignal,
+  paymentMethodUpdatedSignal,
+  paymentSucceededSignal,
+  RETRY_NOT_POSSIBLE,
+  retryRequestedUpdate,
+  statusQuery,
+} from '../domain/messages';
 import {
   DECLINED_CARD_ONCE_PATCH,
   KEEP_FAILURES_DURING_LOAD_PATCH,
@@ -21,6 +29,7 @@ import {
   SUBSCRIPTION_ENDED_PATCH,
 } from './patches';
 import type { DunningPolicy } from '../domain/policy';
+import type { RetryNotPossible } from '../domain/types';
 import { DunningCustomerId, DunningInvoiceId } from '../domain/searchAttributes';
 
 export type { DunningResult } from './caseEffects';
@@ -39,7 +48,18 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(paymentMethodUpdatedSignal, (s) => inbox.paymentMethodUpdated(s));
   setHandler(paymentSucceededSignal, (s) => inbox.paymentSucceeded(s));
   setHandler(cancelDunningSignal, (s) => inbox.cancel(s));
-  setHandler(statusQuery, () => record.status());
+  setHandler(statusQuery, () => record.status(Date.now()));
+  // The customer's own retry: refused at once when it cannot happen; else carried out by the loop
+  // between two steps (never beside another charge), the charge's outcome as the answer.
+  setHandler(
+    retryRequestedUpdate,
+    async (request) => {
+      const pending = inbox.requestRetry(request);
+      await condition(() => pending.outcome !== undefined);
+      return pending.outcome!;
+    },
+    { validator: (_request) => refuseRetryUnlessPossible(record.customerRetryVerdict(Date.now(), inbox.retryPending())) },
+  );
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
   const fx = caseEffects(record, inbox, workflowInfo().workflowId);
@@ -111,6 +131,21 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       fx.publish();
       continue;
     }
+    const retry = inbox.takeRetry();
+    if (retry) {
+      // Checked again: the case may have moved on since the request was validated.
+      const verdict = record.customerRetryVerdict(Date.now(), false);
+      if (!verdict.allowed) {
+        retry.outcome = { outcome: 'not_possible', reason: verdict.reason, retryAt: verdict.retryAt };
+        continue;
+      }
+      const n = record.startCustomerRetry(Date.now());
+      const charged = await fx.attempt('customer_retry', `retry:customer_${n}`, undefined, 'customer');
+      retry.outcome = record.retryOutcome(charged);
+      if (charged.settled) return recovered('customer_retry');
+      fx.publish();
+      continue;
+    }
     const update = inbox.takeCardUpdate();
     if (update) {
       if (record.isDeclinedCardReportedAgain(update) && patched(DECLINED_CARD_ONCE_PATCH)) {
@@ -118,7 +153,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         continue;
       }
       const n = (record.cardUpdates += 1);
-      if (await fx.attempt('payment_method_updated', `retry:card_update_${n}`, update.paymentMethodId)) return recovered('card_updated');
+      if ((await fx.attempt('payment_method_updated', `retry:card_update_${n}`, update.paymentMethodId)).settled) return recovered('card_updated');
       // Cases from before DECLINED_CARD_ONCE_PATCH: a report of the same card that arrived while it
       // was being charged is the same news, dropped here.
       const meanwhile = inbox.cardUpdate;
@@ -142,7 +177,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         break;
       case 'retry':
         if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
-        else if (await fx.attempt('schedule', step.key)) return recovered('retry_succeeded');
+        else if ((await fx.attempt('schedule', step.key)).settled) return recovered('retry_succeeded');
         break;
       case 'final_notice':
         await fx.sendEmail(step.key, 'final_notice');
@@ -170,4 +205,15 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
     fx.publish();
   }
+}
+
+/** An Update validator's refusal: the caller gets the reason (and when it will be possible) at once. */
+function refuseRetryUnlessPossible(verdict: { allowed: true } | RetryNotPossible): void {
+  if (verdict.allowed) return;
+  throw ApplicationFailure.create({
+    type: RETRY_NOT_POSSIBLE,
+    message: `retry not possible: ${verdict.reason}${verdict.retryAt ? ` until ${verdict.retryAt}` : ''}`,
+    details: [verdict],
+    nonRetryable: true,
+  });
 }

@@ -16,5 +16,7 @@ export const DETACHED_APP_EVENTS_PATCH = 'app-events-detached';
 export const KEEP_FAILURES_DURING_LOAD_PATCH = 'keep-failures-during-load';
 /** A card that declined in this case is not charged again because it was reported again. */
 export const DECLINED_CARD_ONCE_PATCH = 'declined-card-once';
+/** The card ledger: Visa's 20 reattempts per 30 days per counter (customer, merchant) since 19 May 2025. */
+export const VISA_2025_LIMIT_PATCH = 'visa-20-per-initiator';
 /** A subscription deleted before the case learned its facts ends the case. */
 export const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { classifyDecline } from '../../domain/declines';
+import type { Initiator } from '../../domain/cardBudgetLedger';
 import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { isEndedSubscription } from '../../domain/subscriptions';
 import { callStripe, toActivityFailure } from './errors';
@@ -9,6 +10,7 @@ import { cardFacts, declineDetails, invoiceFacts } from './facts';
 export type ReserveCardAttempt = (
   card: CardFacts,
   key: string,
+  initiator?: Initiator,
 ) => Promise<{ granted: boolean; retryAt?: string; blockedReason?: string }>;
 /** Records in the card's ledger that its issuer said never to retry it. */
 export type BlockCard = (card: CardFacts, reason: string) => Promise<void>;
@@ -35,7 +37,7 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
 
   const card = await cardToCharge(stripe, invoice, subscription, input.paymentMethodId);
   if (card) {
-    const budget = await ledger.reserve(card, input.idempotencyKey);
+    const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator);
     if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
     if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
   }
@@ -43,7 +45,12 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
   try {
     await stripe.invoices.pay(
       input.invoiceId,
-      { off_session: true, ...(input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}) },
+      {
+        // The customer's own retry is made with the customer present: the bank may ask them to
+        // confirm (3-D Secure) on the invoice's hosted page, instead of declining an off-session charge.
+        off_session: input.initiator !== 'customer',
+        ...(input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}),
+      },
       { idempotencyKey: input.idempotencyKey },
     );
     return { outcome: 'succeeded', card };

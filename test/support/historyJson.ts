@@ -32,3 +32,18 @@ export function historyFromJSON(json: unknown): History {
   }
   return fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
 }
+
+/**
+ * With RECORD_HISTORIES=<label> (`1` means `current`), writes a finished workflow's history to
+ * test/histories/<name>.<label>.json, for test/unit/replay.test.ts. Does nothing otherwise.
+ */
+export async function recordHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
+  const label = process.env.RECORD_HISTORIES === '1' ? 'current' : process.env.RECORD_HISTORIES;
+  if (!label) return;
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(__dirname, '..', 'histories');
+  mkdirSync(dir, { recursive: true });
+  const history = await handle.fetchHistory();
+  writeFileSync(join(dir, `${name}.${label}.json`), `${historyToJSON(history)}\n`);
+}

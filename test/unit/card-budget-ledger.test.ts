@@ -26,8 +26,8 @@ function filled(n: number, limit?: number): LedgerState {
 }
 
 describe('constants', () => {
-  it('Visa: 15 reattempts in 30 days', () => {
-    expect(VISA_MAX_REATTEMPTS).toBe(15);
+  it('Visa since 19 May 2025: 20 reattempts in 30 days per counter', () => {
+    expect(VISA_MAX_REATTEMPTS).toBe(20);
     expect(BUDGET_WINDOW_MS).toBe(30 * D);
   });
 });
@@ -39,18 +39,31 @@ describe('reserve', () => {
     expect(s.entries[0]).toEqual({ key: 'k0', at: T0 });
   });
 
-  it('refuses the 16th within 30 days and says when the oldest leaves the window', () => {
-    const s = filled(15);
-    const r = reserve(s, 'k15', T0 + 15 * D);
+  it('refuses one over the limit within 30 days and says when the oldest leaves the window', () => {
+    const s = filled(15, 15);
+    const r = reserve(s, 'k15', T0 + 15 * D, 15);
     expect(r).toEqual({ state: s, granted: false, duplicate: false, retryAt: T0 + 30 * D });
   });
 
   it('grants again exactly when the oldest entry leaves the window', () => {
-    const s = filled(15);
-    expect(reserve(s, 'k15', T0 + 30 * D - 1).granted).toBe(false);
-    const r = reserve(s, 'k15', T0 + 30 * D);
+    const s = filled(15, 15);
+    expect(reserve(s, 'k15', T0 + 30 * D - 1, 15).granted).toBe(false);
+    const r = reserve(s, 'k15', T0 + 30 * D, 15);
     expect(r.granted).toBe(true);
     expect(r.state.entries.map((e) => e.key)).toEqual([...Array.from({ length: 14 }, (_, i) => `k${i + 1}`), 'k15']);
+  });
+
+  it('customer- and merchant-initiated attempts have counters of their own (Visa, 19 May 2025)', () => {
+    const merchantFull = filled(VISA_MAX_REATTEMPTS);
+    expect(reserve(merchantFull, 'mit', T0 + 20 * D).granted).toBe(false);
+    const cit = reserve(merchantFull, 'cit', T0 + 20 * D, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer');
+    expect(cit.granted).toBe(true);
+    expect(cit.state.entries.at(-1)).toEqual({ key: 'cit', at: T0 + 20 * D, initiator: 'customer' });
+    // A ledger full of the customer's own retries leaves the merchant's counter untouched.
+    let s = emptyLedger();
+    for (let i = 0; i < VISA_MAX_REATTEMPTS; i++) s = reserve(s, `c${i}`, T0 + i, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer').state;
+    expect(reserve(s, 'c-over', T0 + D, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer')).toMatchObject({ granted: false, retryAt: T0 + 30 * D });
+    expect(reserve(s, 'm0', T0 + D).granted).toBe(true);
   });
 
   it('a repeated key (retried activity) is granted without consuming budget', () => {

@@ -253,11 +253,11 @@ describe('parsePolicy: each rule has its own error', () => {
     ['override endAfter cuts inherited steps', (p) => ({ ...p, overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d' } }] }), [
       "overrides[0].policy.endAfter: '7d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own",
     ]],
-    ['16 retries in 30 days', (p) => {
-      p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 16 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
-      p.endAfter = '20d';
+    ['21 retries in 30 days', (p) => {
+      p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 21 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
+      p.endAfter = '25d';
       return p;
-    }, ["steps: 16 retries within 30 days exceed Visa's limit of 15 reattempts in 30 days"]],
+    }, ["steps: 21 retries within 30 days exceed Visa's limit of 20 reattempts in 30 days"]],
   ];
 
   it.each(cases)('%s', (_name, mutate, expected) => {
@@ -269,17 +269,17 @@ describe('parsePolicy: each rule has its own error', () => {
     expect(errors).toEqual(expect.arrayContaining(['retryHour: must be 0..23', 'paydays[0]: must be 1..31', 'extra: unknown key']));
   });
 
-  it('15 retries in 30 days are allowed', () => {
+  it('20 retries in 30 days are allowed (Visa since 19 May 2025)', () => {
     const p = base();
-    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 15 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
-    p.endAfter = '20d';
+    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
+    p.endAfter = '25d';
     expect(parsePolicy(p).ok).toBe(true);
   });
 
-  it('16 retries spread over more than 30 days are allowed', () => {
+  it('21 retries spread over more than 30 days are allowed', () => {
     const p = base();
-    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 16 }, (_, i) => ({ at: `${i * 3}d`, action: 'retry' }))];
-    p.endAfter = '60d';
+    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 21 }, (_, i) => ({ at: `${i * 3}d`, action: 'retry' }))];
+    p.endAfter = '70d';
     expect(parsePolicy(p).ok).toBe(true);
   });
 

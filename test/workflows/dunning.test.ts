@@ -6,18 +6,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle as Handle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEventActivities, DunningActivities, EmailActivities } from '../../activities';
 import { EmailFailureType, StripeFailureType } from '../../domain/providerFailures';
-import { paymentFailedSignal, paymentSucceededSignal, statusQuery, workflowIdForInvoice } from '../../domain/messages';
+import {
+  paymentFailedSignal,
+  paymentSucceededSignal,
+  RETRY_NOT_POSSIBLE,
+  retryRequestedUpdate,
+  statusQuery,
+  workflowIdForInvoice,
+} from '../../domain/messages';
 import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
 import { DunningBlockedOn } from '../../domain/searchAttributes';
 import type { DunningStatus } from '../../domain/types';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../src/worker';
 import { createTimeSkippingEnv } from '../setup/timeSkipping';
+import { recordHistory } from '../support/historyJson';
 import type { DunningResult } from '../../workflows/dunning';
 
 try {
@@ -229,9 +238,71 @@ describe('the failure model, decision by decision', () => {
     };
     const c = await startCase();
     await skipPast(c, 'retry'); // the first retry: its activity gives up, the case waits
-    await until('blocked', async () => ((await c.status()).blockedOn ? true : undefined));
+    // A slow worker may still be between attempts when the skip ends: skip on until it waits.
+    for (let i = 0; i < 36 && !(await c.status()).blockedOn; i++) await env.sleep(10 * MINUTE);
+    expect((await c.status()).blockedOn?.provider).toBe('stripe');
     await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
     expect((await c.status()).blockedOn).toBeUndefined();
+  });
+});
+
+/** The validator's refusal of a customer's retry: its reason (and when it will be possible). */
+async function refusal(c: Handle, requestId: string): Promise<unknown> {
+  try {
+    await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId }], updateId: requestId });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === RETRY_NOT_POSSIBLE) {
+      return err.cause.details?.[0];
+    }
+    throw err;
+  }
+  throw new Error('the retry was not refused');
+}
+
+describe("the customer's own retry (Update retryRequested)", () => {
+  it('declined again, then refused during the cooldown, then paid: one customer-initiated charge each time', async () => {
+    const charges: string[] = [];
+    let funds = false;
+    script.charge = () => {
+      charges.push('charge');
+      return funds ? { outcome: 'succeeded' } : { outcome: 'declined', decline: { code: 'card_declined', declineCode: 'insufficient_funds' } };
+    };
+    script.facts = () => ({ ...facts('in_x'), lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' } } });
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    expect((await c.status()).customerRetry).toEqual({ allowed: true });
+    expect((await c.status()).card).toEqual({ brand: 'visa', last4: '4242' });
+
+    const first = await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'r1' }], updateId: 'r1' });
+    expect(first).toEqual({ outcome: 'declined', declineCategory: 'insufficient_funds', declineCode: 'insufficient_funds' });
+    // The same request again (a double-click): the same answer, no second charge.
+    expect(await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'r1' }], updateId: 'r1' })).toEqual(first);
+    expect(charges).toHaveLength(1);
+    const cooldown = (await refusal(c, 'r2')) as { reason: string; retryAt: string };
+    expect(cooldown).toMatchObject({ allowed: false, reason: 'cooldown' });
+    expect((await c.status()).customerRetry).toMatchObject({ allowed: false, reason: 'cooldown', retryAt: cooldown.retryAt });
+
+    await env.sleep(6 * HOUR + MINUTE);
+    funds = true;
+    expect(await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'r3' }], updateId: 'r3' })).toEqual({ outcome: 'succeeded' });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'customer_retry' });
+    const s = await c.status();
+    expect(s.attempts.map((a) => [a.trigger, a.outcome])).toEqual([
+      ['customer_retry', 'declined'],
+      ['customer_retry', 'succeeded'],
+    ]);
+    expect(charges).toHaveLength(2);
+    await recordHistory('customer-retry', c);
+  });
+
+  it('a hard decline is refused at once: the same card cannot succeed', async () => {
+    script.facts = () => ({ ...facts('in_x'), lastDecline: { code: 'expired_card', declineCode: 'expired_card', card: { paymentMethodId: 'pm_old' } } });
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    expect(await refusal(c, 'h1')).toEqual({ allowed: false, reason: 'not_retryable' });
+    expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.result();
   });
 });

@@ -2,7 +2,7 @@
  * Visa's Excessive Reattempts rule across cases: five customers pay with the same physical card
  * (the sandbox derives a card's fingerprint from its number, so one test card is one fingerprint),
  * all five renewals fail at once, and the policy asks for a retry every day. The per-card ledger
- * workflow lets at most 15 reattempts through in 30 days; every other planned retry is recorded
+ * workflow lets at most 20 (merchant-initiated) reattempts through in 30 days; every other planned retry is recorded
  * as `skipped_budget` and never reaches the card.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,13 +24,13 @@ afterAll(async () => {
 const RETRY_DAYS = 12;
 
 describe('Visa budget shared by every case on one card', () => {
-  it('five concurrent cases never charge the card more than 15 times in 30 days', async () => {
+  it("five concurrent cases never charge the card more than Visa's 20 times in 30 days", async () => {
     const steps: PolicyStep[] = [
       { at: '0', action: 'email', template: 'payment_failed' },
       ...Array.from({ length: RETRY_DAYS }, (_, i): PolicyStep => ({ at: `${i + 1}d`, action: 'retry' })),
       { at: '13d', action: 'final_notice' },
     ];
-    // A valid policy on its own (12 retries per case, under 15), but not five times over.
+    // A valid policy on its own (12 retries per case, under 20), but not five times over.
     const parsed = parsePolicy({ version: 1, steps, endAfter: '14d', endAction: 'leave_past_due' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 
