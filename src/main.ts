@@ -14,11 +14,8 @@ import { DunningClient } from './dunningClient';
 import { createApp } from './http/app';
 import { createResendClient } from './providers/resend';
 import { createStripeClient } from './providers/stripe';
-import { startResendOutbox } from './sandbox/resend';
-import { startStripeSandbox } from './sandbox/stripe';
-import { startServiceDevServer } from './temporal/devServer';
+import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
-import { ensureTemporalCli } from './toolchain';
 import { createWorkers, workflowBundleFile } from './worker';
 
 type Role = 'all' | 'worker' | 'api';
@@ -70,6 +67,9 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   let address = config.temporal.address;
   if (!address) {
     if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
+    // Dev-only code, loaded only here: the production image does not contain it.
+    const { ensureTemporalCli } = await import('./toolchain');
+    const { startServiceDevServer } = await import('./temporal/devServer');
     const cliPath = await ensureTemporalCli((line) => log(`toolchain: ${line}`));
     log('starting the embedded Temporal dev server…');
     const dev = await startServiceDevServer({
@@ -91,6 +91,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   let stripeBase = config.stripe.apiBase;
   if (config.stripe.sandbox && !stripeBase) {
     if (role !== 'all') throw new ConfigError([`STRIPE_SECRET_KEY or STRIPE_API_BASE: required to run the ${role} alone`]);
+    const { startStripeSandbox } = await import('./sandbox/stripe');
     const sandbox = await startStripeSandbox({
       port: config.port + 1,
       webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
@@ -105,6 +106,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   if (config.email.sandbox && !emailBase) {
     if (role === 'worker' || role === 'all') {
       if (role === 'worker') throw new ConfigError(['RESEND_API_KEY or RESEND_BASE_URL: required to run the worker alone']);
+      const { startResendOutbox } = await import('./sandbox/resend');
       const outbox = await startResendOutbox({ port: config.port + 2, dataDir: config.dataDir });
       stops.push(() => outbox.close());
       emailBase = outbox.url;
@@ -160,6 +162,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
       businessName: config.email.businessName,
+      // With the worker in this process, /metrics serves its metrics too.
+      alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, () => resolve(s));
