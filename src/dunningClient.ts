@@ -2,13 +2,23 @@
  * What the HTTP edge and the CLI do to cases, in Temporal terms. The names (workflow type, IDs,
  * signals, search attributes) come from workflows/, defined once.
  */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
+  RETRY_NOT_POSSIBLE,
+  retryRequestedUpdate,
   statusQuery,
   WORKFLOW_TYPE,
   workflowIdForInvoice,
@@ -32,6 +42,9 @@ import type {
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
   Provider,
+  RetryNotPossible,
+  RetryOutcome,
+  RetryRefusal,
 } from '../domain/types';
 
 export interface CaseSummary {
@@ -48,6 +61,48 @@ export interface CaseSummary {
   startedAt: string;
   closedAt?: string;
   status: string;
+}
+
+/** What a customer's retry came to, as the retry page shows it. */
+export type RetryAnswer =
+  /** The Update ran: the charge's outcome (or what stopped it while charging). */
+  | { kind: 'outcome'; outcome: RetryOutcome }
+  /** The Update's validator refused at once (cooldown, budget, a hard decline, a charge under way). */
+  | { kind: 'refused'; refusal: RetryNotPossible }
+  /** The case has ended (or ends as the request arrives): the page shows its outcome. */
+  | { kind: 'ended'; status: DunningStatus }
+  /** No case for this invoice (never opened, or gone past the namespace's retention). */
+  | { kind: 'no_case' };
+
+/**
+ * How long the retry page waits for the charge's outcome. Longer than other calls: the Update
+ * returns only once Stripe has answered, which a slow Stripe (retried in the activity) can take.
+ */
+export const RETRY_DEADLINE_MS = 30_000;
+
+// Every refusal, so a new one in domain/types.ts fails to compile here until it is parsed too.
+const REFUSALS = {
+  case_over: true,
+  not_retryable: true,
+  card_blocked: true,
+  cooldown: true,
+  budget: true,
+  busy: true,
+} satisfies Record<RetryRefusal, true>;
+
+/** The validator's refusal, as the workflow puts it in the failure's details. */
+const RetryNotPossibleDetails = z.object({
+  allowed: z.literal(false),
+  reason: z.enum(Object.keys(REFUSALS) as [RetryRefusal, ...RetryRefusal[]]),
+  retryAt: z.string().optional(),
+});
+
+/** The refusal in a failed Update, when that is what it is (type RETRY_NOT_POSSIBLE with readable details). */
+export function retryRefusalOf(err: unknown): RetryNotPossible | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== RETRY_NOT_POSSIBLE) return undefined;
+  const details = RetryNotPossibleDetails.safeParse(err.cause.details?.[0]);
+  return details.success ? details.data : undefined;
 }
 
 /** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
@@ -139,11 +194,35 @@ export class DunningClient {
 
   async status(invoiceId: string): Promise<DunningStatus | undefined> {
     try {
-      return await this.withDeadline(() =>
-        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).query(statusQuery),
-      );
+      return await this.withDeadline(() => this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The customer's own retry with the same card: the Update `retryRequested`, `requestId` as its
+   * Update id, so the same request sent twice (a double-click, a repeated POST) is one Update and
+   * one charge, answered with the first one's outcome. A refusal by the validator comes back as
+   * its `RetryNotPossible`; a case that has ended (before or as the request came) as its status.
+   * Throws what Temporal throws when it cannot answer in time (see `isTemporalUnavailable`).
+   */
+  async requestRetry(invoiceId: string, requestId: string, deadlineMs = RETRY_DEADLINE_MS): Promise<RetryAnswer> {
+    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
+    try {
+      const outcome = await this.client.withDeadline(Date.now() + deadlineMs, () =>
+        handle.executeUpdate(retryRequestedUpdate, { args: [{ requestId }], updateId: requestId }),
+      );
+      return { kind: 'outcome', outcome };
+    } catch (err) {
+      const refusal = retryRefusalOf(err);
+      if (refusal && refusal.reason !== 'case_over') return { kind: 'refused', refusal };
+      // A closed run answers an Update with "not found"; its status query still answers.
+      if (refusal || err instanceof WorkflowNotFoundError) {
+        const status = await this.status(invoiceId);
+        return status ? { kind: 'ended', status } : { kind: 'no_case' };
+      }
       throw err;
     }
   }

@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Resend } from 'resend';
-import { updateLinkUrl } from '../../src/links/updateLinkToken';
+import { retryLinkUrl, updateLinkUrl } from '../../src/links/updateLinkToken';
+import { isRetryableCategory } from '../../domain/declines';
 import type { DunningEmailInput } from '../../domain/providerTypes';
 import { sendEmail } from './send';
-import { pickLocale, renderEmail, templateForCategory, TEMPLATE_NAMES, type TemplateName } from './templates';
+import { pickLocale, renderEmail, templateForCategory, TEMPLATE_NAMES, type EmailLocale, type TemplateName } from './templates';
 
 export interface EmailSettings {
   from: string;
@@ -22,7 +23,36 @@ export function resolveTemplate(input: Pick<DunningEmailInput, 'template' | 'dec
   throw ApplicationFailure.nonRetryable(`unknown email template ${input.template}`, 'EmailUnknownTemplate');
 }
 
-/** Renders one dunning email (with a fresh signed update link) and sends it through Resend. */
+/**
+ * The email's signed links: the update link (a "confirm payment" link for authentication), and the
+ * customer's own retry where a retry with the same card can succeed (insufficient funds, temporary,
+ * unknown; the templates of a closed case leave it out). Both carry the customer's language and
+ * time zone, so the pages behind them speak as the email does.
+ */
+export function emailLinks(
+  settings: Pick<EmailSettings, 'publicBaseUrl' | 'linkSecret' | 'linkTtlDays'>,
+  input: Pick<DunningEmailInput, 'customerId' | 'invoiceId' | 'declineCategory' | 'timeZone'>,
+  template: TemplateName,
+  locale: EmailLocale,
+  nowMs: number,
+): { updateUrl: string; retryUrl?: string } {
+  const claims = {
+    customerId: input.customerId,
+    invoiceId: input.invoiceId,
+    exp: Math.floor(nowMs / 1000) + settings.linkTtlDays * 86_400,
+    locale,
+    ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+  };
+  const updateUrl = updateLinkUrl(settings.publicBaseUrl, settings.linkSecret, {
+    ...claims,
+    // The bank wants the customer to confirm this payment: the invoice page does that, not the portal.
+    purpose: template === 'payment_failed.authentication' ? 'pay' : 'update',
+  });
+  if (!isRetryableCategory(input.declineCategory)) return { updateUrl };
+  return { updateUrl, retryUrl: retryLinkUrl(settings.publicBaseUrl, settings.linkSecret, claims) };
+}
+
+/** Renders one dunning email (with fresh signed links) and sends it through Resend. */
 export async function sendDunningEmail(
   resend: Resend,
   settings: EmailSettings,
@@ -31,13 +61,7 @@ export async function sendDunningEmail(
 ): Promise<{ messageId: string; template: TemplateName }> {
   const template = resolveTemplate(input);
   const locale = pickLocale(input.preferredLocales);
-  const updateUrl = updateLinkUrl(settings.publicBaseUrl, settings.linkSecret, {
-    customerId: input.customerId,
-    invoiceId: input.invoiceId,
-    exp: Math.floor(nowMs / 1000) + settings.linkTtlDays * 86_400,
-    // The bank wants the customer to confirm this payment: the invoice page does that, not the portal.
-    purpose: template === 'payment_failed.authentication' ? 'pay' : 'update',
-  });
+  const { updateUrl, retryUrl } = emailLinks(settings, input, template, locale, nowMs);
   const { subject, html, text } = renderEmail(template, locale, {
     businessName: settings.businessName,
     customerName: input.customerName,
@@ -45,6 +69,7 @@ export async function sendDunningEmail(
     currency: input.currency,
     invoiceNumber: input.invoiceNumber,
     updateUrl,
+    retryUrl,
     nextRetryAt: input.nextRetryAt,
     endsAt: input.endsAt,
     endAction: input.endAction,

@@ -1,16 +1,15 @@
 /**
  * Renders every dunning email in every language with sample data, so the copy can be read in a
- * browser before it reaches a customer.
+ * browser before it reaches a customer (the samples of retryable declines show both buttons,
+ * "Retry my payment now" and "Use a different card").
  *
  *   npx tsx src/cli/preview-emails.ts [outDir]     (default .data/email-preview)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import escapeHtml from 'escape-html';
-import { renderEmail, TEMPLATE_NAMES, type EmailLocale } from '../../activities/email/templates';
+import { EMAIL_LOCALES, renderEmail, TEMPLATE_NAMES } from '../../activities/email/templates';
 import { sampleEmailData } from '../../activities/email/templates/sample-data';
-
-const LOCALES: EmailLocale[] = ['en', 'vi'];
 
 function main(): void {
   const outDir = resolve(process.argv[2] ?? '.data/email-preview');
@@ -18,7 +17,7 @@ function main(): void {
 
   const rows: string[] = [];
   for (const name of TEMPLATE_NAMES) {
-    for (const locale of LOCALES) {
+    for (const locale of EMAIL_LOCALES) {
       const email = renderEmail(name, locale, sampleEmailData(name, locale));
       const base = `${name}.${locale}`;
       writeFileSync(join(outDir, `${base}.html`), email.html);

@@ -1,4 +1,4 @@
-/** The HTTP service: Stripe webhooks, the signal API, the update link, health and metrics. */
+/** The HTTP service: Stripe webhooks, the signal API, the email links (update, retry), health and metrics. */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type Stripe from 'stripe';
@@ -6,8 +6,10 @@ import type { DunningClient } from '../dunningClient';
 import { Metrics } from '../metrics';
 import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
-import { badLinkPage, billingLinkRouter, unavailablePage } from './billingLinkRoute';
+import { billingLinkRouter } from './billingLinkRoute';
 import { isTemporalUnavailable, sendError } from './errors';
+import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
+import { retryRouter } from './retryRoute';
 import { stripeWebhookRouter } from './webhookRoute';
 
 export interface AppDeps {
@@ -42,9 +44,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.cases.client.withDeadline(Date.now() + 3000, () =>
-        deps.cases.client.workflowService.getSystemInfo({}),
-      );
+      await deps.cases.client.withDeadline(Date.now() + 3000, () => deps.cases.client.workflowService.getSystemInfo({}));
       res.json({ ok: true, temporal: 'reachable' });
     } catch (err) {
       sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable: ${(err as Error).message}`);
@@ -67,7 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use((req, res, next) => {
     res.on('finish', () => {
-      if (req.path.startsWith('/api/')) metrics.apiRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) });
+      if (req.path.startsWith('/api/'))
+        metrics.apiRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) });
     });
     next();
   });
@@ -82,6 +83,15 @@ export function createApp(deps: AppDeps): express.Express {
       log,
     }),
   );
+  app.use(
+    retryRouter({
+      cases: deps.cases,
+      linkSecret: deps.linkSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      businessName: deps.businessName,
+      log,
+    }),
+  );
 
   app.use((_req: Request, res: Response) => sendError(res, 404, 'not_found', 'No such route'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -89,13 +99,13 @@ export function createApp(deps: AppDeps): express.Express {
     if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'Body too large');
     // The client's mistake (e.g. a path segment that is not valid percent-encoding): say so.
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      if (req.path.startsWith('/billing/')) return badLinkPage(res);
+      if (req.path.startsWith('/billing/')) return badLinkPage(res, pageLocale(req));
       return sendError(res, e.status, 'bad_request', 'Bad request');
     }
     if (req.path.startsWith('/billing/')) {
       // The link in a customer's email never answers with a 500.
       console.error('billing link error', err);
-      return unavailablePage(res);
+      return unavailablePage(res, pageLocale(req));
     }
     if (isTemporalUnavailable(err)) return sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable; try again');
     console.error('unhandled error', err);

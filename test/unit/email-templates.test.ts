@@ -84,6 +84,60 @@ describe('every template', () => {
   });
 });
 
+describe('the customer\'s own retry button', () => {
+  // Where the sample data has a retry link (declines a retry with the same card can get past).
+  const WITH_RETRY: readonly TemplateName[] = ['payment_failed.insufficient_funds', 'payment_failed.generic', 'reminder', 'final_notice'];
+  // Never, whatever the data: the card cannot succeed again, the bank wants a confirmation, or the case is over.
+  const NEVER: readonly TemplateName[] = ['payment_failed.card_invalid', 'payment_failed.authentication', 'payment_recovered', 'subscription_ended'];
+  const LABELS: Record<EmailLocale, { retry: string; other: string; update: string }> = {
+    en: { retry: 'Retry my payment now', other: 'Use a different card', update: 'Update payment method' },
+    vi: { retry: 'Thử thanh toán lại ngay', other: 'Dùng thẻ khác', update: 'Cập nhật phương thức thanh toán' },
+  };
+
+  it.each(WITH_RETRY.flatMap((name) => LOCALES.map((locale) => [name, locale] as const)))(
+    '%s (%s): "retry now" first, "use a different card" beside it, both in the text part',
+    (name, locale) => {
+      const data = sampleEmailData(name, locale);
+      const { html, text } = renderEmail(name, locale, data);
+      const retryAt = html.indexOf(`href="${escapedUrl(data.retryUrl!)}"`);
+      const updateAt = html.indexOf(`href="${escapedUrl(data.updateUrl)}"`);
+      expect(retryAt).toBeGreaterThan(0);
+      expect(updateAt).toBeGreaterThan(retryAt);
+      expect(html).toContain(`>${LABELS[locale].retry}</a>`);
+      expect(html).toContain(`>${LABELS[locale].other}</a>`);
+      expect(html).not.toContain(`>${LABELS[locale].update}</a>`);
+      expect(text).toContain(`${LABELS[locale].retry}:\n${data.retryUrl}\n\n${LABELS[locale].other}:\n${data.updateUrl}`);
+    },
+  );
+
+  it.each(WITH_RETRY.flatMap((name) => LOCALES.map((locale) => [name, locale] as const)))(
+    '%s (%s) without a retry link: the update button alone, as before',
+    (name, locale) => {
+      const { html, text } = renderEmail(name, locale, { ...sampleEmailData(name, locale), retryUrl: undefined });
+      expect(html).not.toContain('/billing/retry/');
+      expect(text).not.toContain('/billing/retry/');
+      expect(html).toContain(`>${LABELS[locale].update}</a>`);
+      expect(html).not.toContain(LABELS[locale].retry);
+    },
+  );
+
+  it.each(NEVER.flatMap((name) => LOCALES.map((locale) => [name, locale] as const)))(
+    '%s (%s) never offers it, even when given a retry link',
+    (name, locale) => {
+      const data = { ...sampleEmailData(name, locale), retryUrl: 'https://billing.acme.example/billing/retry/tok_x' };
+      const { html, text } = renderEmail(name, locale, data);
+      expect(html).not.toContain('/billing/retry/');
+      expect(text).not.toContain('/billing/retry/');
+      expect(html).not.toContain(LABELS[locale].retry);
+    },
+  );
+
+  it('refuses a retry link that is not absolute http(s)', () => {
+    const data = sampleEmailData('reminder', 'en');
+    expect(() => renderEmail('reminder', 'en', { ...data, retryUrl: 'javascript:alert(1)' })).toThrow(/http/);
+  });
+});
+
 describe('untrusted data', () => {
   const hostile: EmailData = {
     ...sampleEmailData('payment_failed.generic', 'en'),

@@ -33,6 +33,12 @@ export interface Action {
   url: string;
 }
 
+/** Where an email's buttons lead. `retry` only when a retry with the same card can succeed. */
+export interface Links {
+  update: string;
+  retry?: string;
+}
+
 /** What one template says: everything between the greeting and the sign-off. */
 export interface Body {
   subject: string;
@@ -40,6 +46,8 @@ export interface Body {
   /** Before the details table and the button: what happened and what to do. */
   intro: Paragraph[];
   action?: Action;
+  /** A second, quieter button beside the first ("Use a different card" beside "Retry my payment now"). */
+  alternative?: Action;
   /** After the button: reassurance, what happens next. */
   outro: Paragraph[];
 }
@@ -58,17 +66,33 @@ export interface EmailContent extends Body {
   details: Detail[];
   /** "If the button doesn't work, copy this link:" */
   linkFallback: string;
+  /** The same with two buttons: "If the buttons don't work, copy a link:" */
+  linksFallback: string;
   signoff: string[];
   footer: Paragraph[];
 }
 
 /** Everything a language must provide. */
 export interface LocaleCopy {
-  templates: Record<TemplateName, (facts: Facts, updateUrl: string) => Body>;
+  templates: Record<TemplateName, (facts: Facts, links: Links) => Body>;
+  /** The sentence for each kind of decline (emails, and the retry page's "declined again"). */
+  reasons: Record<ReasonKey, string>;
   greeting(customerName: string | undefined): string;
   signoff(business: string): string[];
   footer(facts: Facts): Paragraph[];
   /** The card as a table value: "Visa •••• 4242". */
-  cardLabel(facts: Facts): string | undefined;
-  labels: { amountDue: string; amountPaid: string; invoice: string; paymentMethod: string; nextRetry: string; linkFallback: string };
+  cardLabel(card: Pick<Facts, 'cardBrand' | 'cardLast4'>): string | undefined;
+  labels: {
+    amountDue: string;
+    amountPaid: string;
+    invoice: string;
+    paymentMethod: string;
+    nextRetry: string;
+    linkFallback: string;
+    linksFallback: string;
+    /** The retry button, in the emails and on its confirmation page. */
+    retryNow: string;
+    /** The update button beside it. */
+    useDifferentCard: string;
+  };
 }

@@ -1,4 +1,4 @@
-import type { Body, Facts, LocaleCopy, Paragraph } from './content';
+import type { Body, Facts, Links, LocaleCopy, Paragraph } from './content';
 import type { ReasonKey } from './decline-reasons';
 
 /** English wording. Sentences are plain text; the layouts escape them. */
@@ -70,19 +70,31 @@ const nextTry = (f: Facts): string =>
 
 const update = (url: string, label = 'Update payment method') => ({ label, url });
 
+const RETRY_NOW = 'Retry my payment now';
+const USE_DIFFERENT_CARD = 'Use a different card';
+
+/** With a retry link, "Retry my payment now" and "Use a different card" beside it; else the update button alone. */
+const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
+  links.retry
+    ? { action: { label: RETRY_NOW, url: links.retry }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
+    : { action: update(links.update) };
+
 export const en: LocaleCopy = {
   templates: {
-    'payment_failed.insufficient_funds': (f, url): Body => ({
+    'payment_failed.insufficient_funds': (f, links): Body => ({
       subject: `Your ${f.business} payment of ${f.amount} didn't go through`,
       heading: "Your payment didn't go through",
       intro: [
         `We tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, but your bank declined it because there weren't enough funds available.`,
-        `${nextTry(f)} If the funds will be there by then, you don't need to do anything. You can also switch to a different card now.`,
+        links.retry
+          ? `${nextTry(f)} If the funds will be there by then, you don't need to do anything. If they're there already, you can retry the payment now with the same card, or switch to a different card.`
+          : `${nextTry(f)} If the funds will be there by then, you don't need to do anything. You can also switch to a different card now.`,
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    'payment_failed.card_invalid': (f, url): Body => ({
+    // A card that can't be charged again: no retry button, whatever the links.
+    'payment_failed.card_invalid': (f, { update: url }): Body => ({
       subject: `Please update your payment method for ${f.business}`,
       heading: "Your card can't be charged",
       intro: [
@@ -92,7 +104,8 @@ export const en: LocaleCopy = {
       action: update(url),
       outro: graceOutro(f),
     }),
-    'payment_failed.authentication': (f, url): Body => ({
+    // The bank wants the customer to confirm: a retry from here would only be declined again.
+    'payment_failed.authentication': (f, { update: url }): Body => ({
       subject: `Please confirm your ${f.business} payment of ${f.amount}`,
       heading: 'Your bank needs you to confirm this payment',
       intro: [
@@ -102,28 +115,32 @@ export const en: LocaleCopy = {
       action: update(url, 'Confirm payment'),
       outro: graceOutro(f),
     }),
-    'payment_failed.generic': (f, url): Body => ({
+    'payment_failed.generic': (f, links): Body => ({
       subject: `There was a problem with your ${f.business} payment`,
       heading: "Your payment didn't go through",
       intro: [
         `We couldn't charge ${f.amount} to ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
-        `${nextTry(f)} If it keeps failing, updating your payment method or contacting your bank usually fixes it.`,
+        links.retry
+          ? `${nextTry(f)} You can also retry the payment now. If it keeps failing, using a different card or contacting your bank usually fixes it.`
+          : `${nextTry(f)} If it keeps failing, updating your payment method or contacting your bank usually fixes it.`,
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    reminder: (f, url): Body => ({
+    reminder: (f, links): Body => ({
       subject: `Reminder: your ${f.business} payment of ${f.amount} is still due`,
       heading: 'Your payment is still outstanding',
       intro: [
         `We still haven't been able to collect ${f.amount} ${forInvoice(f)}.`,
-        "Updating your payment method takes about a minute, and we'll retry the payment straight away." +
+        (links.retry
+          ? "If your card can take the payment now, retry it with the button below. Or use a different card: it takes about a minute, and we'll retry the payment straight away."
+          : "Updating your payment method takes about a minute, and we'll retry the payment straight away.") +
           (f.nextRetry ? ` Otherwise, we'll try your current payment method again on ${f.nextRetry}.` : ''),
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    final_notice: (f, url): Body => {
+    final_notice: (f, links): Body => {
       const ahead = endAhead(f);
       return {
         subject: ahead ? `Final notice: ${ahead}` : `Final notice: your ${f.business} payment is overdue`,
@@ -133,21 +150,25 @@ export const en: LocaleCopy = {
           ahead
             ? `Unless the payment goes through, ${ahead}.`
             : 'Unless the payment goes through soon, your service may be interrupted.',
-          `To keep your ${f.business} service, please update your payment method as soon as possible. We'll retry the payment as soon as you do.`,
+          links.retry
+            ? `To keep your ${f.business} service, retry the payment now if your card can take it, or use a different card as soon as possible: we'll retry the payment as soon as you add it.`
+            : `To keep your ${f.business} service, please update your payment method as soon as possible. We'll retry the payment as soon as you do.`,
         ],
-        action: update(url),
+        ...buttons(links),
         outro: f.endsAt ? ['Your service keeps running as normal until then.'] : [],
       };
     },
-    new_card_declined: (f, url): Body => ({
+    new_card_declined: (f, links): Body => ({
       subject: `Your new payment method for ${f.business} was declined`,
       heading: 'Your new card was declined too',
       intro: [
         `Thanks for updating your payment method. Unfortunately, when we tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, it was declined too.`,
         reason(f),
-        'Please try another card or payment method, or contact your bank to find out more.',
+        links.retry
+          ? 'Once the card can take the payment, you can retry it with the button below. Or try another card or payment method, or contact your bank to find out more.'
+          : 'Please try another card or payment method, or contact your bank to find out more.',
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
     // The case is closed: no button, nothing to do.
@@ -159,7 +180,8 @@ export const en: LocaleCopy = {
       ],
       outro: ['We appreciate having you with us.'],
     }),
-    subscription_ended: (f, url): Body => {
+    // The case is over: the customer's retry is no longer offered (the dunning has stopped).
+    subscription_ended: (f, { update: url }): Body => {
       const cancelled = f.endAction === 'cancel_subscription';
       const subject =
         f.endAction === 'cancel_subscription'
@@ -181,6 +203,7 @@ export const en: LocaleCopy = {
       };
     },
   },
+  reasons: REASONS,
   greeting: (name) => (name ? `Hi ${name},` : 'Hi there,'),
   signoff: (business) => ['Thanks,', `The ${business} team`],
   footer: (f) => [
@@ -189,7 +212,8 @@ export const en: LocaleCopy = {
       ? ['Questions? Reply to this email or write to ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Questions? Just reply to this email.',
   ],
-  cardLabel: (f) => (f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Card'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined),
+  cardLabel: (f) =>
+    f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Card'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined,
   labels: {
     amountDue: 'Amount due',
     amountPaid: 'Amount paid',
@@ -197,5 +221,8 @@ export const en: LocaleCopy = {
     paymentMethod: 'Payment method',
     nextRetry: 'Next attempt',
     linkFallback: "If the button doesn't work, copy this link into your browser:",
+    linksFallback: "If the buttons don't work, copy a link into your browser:",
+    retryNow: RETRY_NOW,
+    useDifferentCard: USE_DIFFERENT_CARD,
   },
 };

@@ -1,4 +1,4 @@
-import type { Body, Facts, LocaleCopy, Paragraph } from './content';
+import type { Body, Facts, Links, LocaleCopy, Paragraph } from './content';
 import type { ReasonKey } from './decline-reasons';
 
 /**
@@ -63,19 +63,31 @@ const nextTry = (f: Facts): string =>
 
 const update = (url: string, label = 'Cập nhật phương thức thanh toán') => ({ label, url });
 
+const RETRY_NOW = 'Thử thanh toán lại ngay';
+const USE_DIFFERENT_CARD = 'Dùng thẻ khác';
+
+/** With a retry link, "Thử thanh toán lại ngay" and "Dùng thẻ khác" beside it; else the update button alone. */
+const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
+  links.retry
+    ? { action: { label: RETRY_NOW, url: links.retry }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
+    : { action: update(links.update) };
+
 export const vi: LocaleCopy = {
   templates: {
-    'payment_failed.insufficient_funds': (f, url): Body => ({
+    'payment_failed.insufficient_funds': (f, links): Body => ({
       subject: `Thanh toán ${f.amount} cho ${f.business} không thành công`,
       heading: 'Thanh toán của bạn không thành công',
       intro: [
         `Chúng tôi đã thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, nhưng ngân hàng đã từ chối vì tài khoản không đủ số dư.`,
-        `${nextTry(f)} Nếu tài khoản có đủ tiền trước thời điểm đó, bạn không cần làm gì thêm. Bạn cũng có thể chuyển sang thẻ khác ngay bây giờ.`,
+        links.retry
+          ? `${nextTry(f)} Nếu tài khoản có đủ tiền trước thời điểm đó, bạn không cần làm gì thêm. Nếu bây giờ tài khoản đã đủ tiền, bạn có thể thanh toán lại ngay bằng chính thẻ này hoặc chuyển sang thẻ khác.`
+          : `${nextTry(f)} Nếu tài khoản có đủ tiền trước thời điểm đó, bạn không cần làm gì thêm. Bạn cũng có thể chuyển sang thẻ khác ngay bây giờ.`,
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    'payment_failed.card_invalid': (f, url): Body => ({
+    // A card that can't be charged again: no retry button, whatever the links.
+    'payment_failed.card_invalid': (f, { update: url }): Body => ({
       subject: `Vui lòng cập nhật phương thức thanh toán cho ${f.business}`,
       heading: 'Không thể thanh toán bằng thẻ của bạn',
       intro: [
@@ -85,7 +97,8 @@ export const vi: LocaleCopy = {
       action: update(url),
       outro: graceOutro(f),
     }),
-    'payment_failed.authentication': (f, url): Body => ({
+    // The bank wants the customer to confirm: a retry from here would only be declined again.
+    'payment_failed.authentication': (f, { update: url }): Body => ({
       subject: `Vui lòng xác nhận khoản thanh toán ${f.amount} cho ${f.business}`,
       heading: 'Ngân hàng cần bạn xác nhận khoản thanh toán',
       intro: [
@@ -95,28 +108,32 @@ export const vi: LocaleCopy = {
       action: update(url, 'Xác nhận thanh toán'),
       outro: graceOutro(f),
     }),
-    'payment_failed.generic': (f, url): Body => ({
+    'payment_failed.generic': (f, links): Body => ({
       subject: `Thanh toán cho ${f.business} không thành công`,
       heading: 'Thanh toán của bạn không thành công',
       intro: [
         `Chúng tôi không thể thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
-        `${nextTry(f)} Nếu vẫn không thành công, bạn có thể cập nhật phương thức thanh toán hoặc liên hệ ngân hàng; cách này thường giải quyết được vấn đề.`,
+        links.retry
+          ? `${nextTry(f)} Bạn cũng có thể thử thanh toán lại ngay bây giờ. Nếu vẫn không thành công, bạn có thể dùng thẻ khác hoặc liên hệ ngân hàng; cách này thường giải quyết được vấn đề.`
+          : `${nextTry(f)} Nếu vẫn không thành công, bạn có thể cập nhật phương thức thanh toán hoặc liên hệ ngân hàng; cách này thường giải quyết được vấn đề.`,
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    reminder: (f, url): Body => ({
+    reminder: (f, links): Body => ({
       subject: `Nhắc thanh toán: khoản ${f.amount} cho ${f.business} vẫn chưa được thanh toán`,
       heading: 'Khoản thanh toán của bạn vẫn chưa hoàn tất',
       intro: [
         `Chúng tôi vẫn chưa thu được ${f.amount} ${forInvoice(f)}.`,
-        'Cập nhật phương thức thanh toán chỉ mất khoảng một phút và chúng tôi sẽ thanh toán lại ngay.' +
+        (links.retry
+          ? 'Nếu thẻ của bạn đã đủ tiền, hãy bấm nút bên dưới để thanh toán lại ngay. Hoặc dùng thẻ khác: chỉ mất khoảng một phút và chúng tôi sẽ thanh toán lại ngay.'
+          : 'Cập nhật phương thức thanh toán chỉ mất khoảng một phút và chúng tôi sẽ thanh toán lại ngay.') +
           (f.nextRetry ? ` Nếu không, chúng tôi sẽ thử lại phương thức thanh toán hiện tại vào ngày ${f.nextRetry}.` : ''),
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
-    final_notice: (f, url): Body => {
+    final_notice: (f, links): Body => {
       const ahead = endAhead(f);
       return {
         subject: ahead ? `Thông báo cuối: ${ahead}` : `Thông báo cuối: khoản thanh toán cho ${f.business} đã quá hạn`,
@@ -126,21 +143,25 @@ export const vi: LocaleCopy = {
           ahead
             ? `Nếu khoản thanh toán không thành công, ${ahead}.`
             : 'Nếu khoản thanh toán không sớm thành công, dịch vụ của bạn có thể bị gián đoạn.',
-          `Để tiếp tục sử dụng ${f.business}, vui lòng cập nhật phương thức thanh toán càng sớm càng tốt. Chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.`,
+          links.retry
+            ? `Để tiếp tục sử dụng ${f.business}, hãy thanh toán lại ngay nếu thẻ của bạn đã đủ tiền, hoặc dùng thẻ khác càng sớm càng tốt: chúng tôi sẽ thanh toán lại ngay khi bạn thêm thẻ.`
+            : `Để tiếp tục sử dụng ${f.business}, vui lòng cập nhật phương thức thanh toán càng sớm càng tốt. Chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.`,
         ],
-        action: update(url),
+        ...buttons(links),
         outro: f.endsAt ? ['Dịch vụ của bạn vẫn hoạt động bình thường đến thời điểm đó.'] : [],
       };
     },
-    new_card_declined: (f, url): Body => ({
+    new_card_declined: (f, links): Body => ({
       subject: `Phương thức thanh toán mới cho ${f.business} đã bị từ chối`,
       heading: 'Thẻ mới của bạn cũng bị từ chối',
       intro: [
         `Cảm ơn bạn đã cập nhật phương thức thanh toán. Tuy nhiên, khi chúng tôi thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, giao dịch cũng bị từ chối.`,
         reason(f),
-        'Vui lòng thử thẻ hoặc phương thức thanh toán khác, hoặc liên hệ ngân hàng để biết thêm chi tiết.',
+        links.retry
+          ? 'Khi thẻ đã có thể thanh toán, bạn có thể bấm nút bên dưới để thanh toán lại. Bạn cũng có thể thử thẻ hoặc phương thức thanh toán khác, hoặc liên hệ ngân hàng để biết thêm chi tiết.'
+          : 'Vui lòng thử thẻ hoặc phương thức thanh toán khác, hoặc liên hệ ngân hàng để biết thêm chi tiết.',
       ],
-      action: update(url),
+      ...buttons(links),
       outro: graceOutro(f),
     }),
     // The case is closed: no button, nothing to do.
@@ -152,7 +173,8 @@ export const vi: LocaleCopy = {
       ],
       outro: [`Cảm ơn bạn đã tiếp tục đồng hành cùng ${f.business}.`],
     }),
-    subscription_ended: (f, url): Body => {
+    // The case is over: the customer's retry is no longer offered (the dunning has stopped).
+    subscription_ended: (f, { update: url }): Body => {
       const cancelled = f.endAction === 'cancel_subscription';
       const subject =
         f.endAction === 'cancel_subscription'
@@ -174,6 +196,7 @@ export const vi: LocaleCopy = {
       };
     },
   },
+  reasons: REASONS,
   greeting: (name) => (name ? `Xin chào ${name},` : 'Xin chào,'),
   signoff: (business) => ['Trân trọng,', `Đội ngũ ${business}`],
   footer: (f) => [
@@ -182,7 +205,8 @@ export const vi: LocaleCopy = {
       ? ['Nếu có câu hỏi, hãy trả lời email này hoặc liên hệ ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Nếu có câu hỏi, bạn chỉ cần trả lời email này.',
   ],
-  cardLabel: (f) => (f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Thẻ'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined),
+  cardLabel: (f) =>
+    f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Thẻ'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined,
   labels: {
     amountDue: 'Số tiền cần thanh toán',
     amountPaid: 'Số tiền đã thanh toán',
@@ -190,5 +214,8 @@ export const vi: LocaleCopy = {
     paymentMethod: 'Phương thức thanh toán',
     nextRetry: 'Lần thử tiếp theo',
     linkFallback: 'Nếu nút không hoạt động, hãy sao chép liên kết sau vào trình duyệt:',
+    linksFallback: 'Nếu các nút không hoạt động, hãy sao chép một trong các liên kết sau vào trình duyệt:',
+    retryNow: RETRY_NOW,
+    useDifferentCard: USE_DIFFERENT_CARD,
   },
 };

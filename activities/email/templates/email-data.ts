@@ -1,7 +1,9 @@
 /** What a caller knows about a case when it asks for an email. Plain data: it crosses activity boundaries. */
 import type { EndAction } from '../../../domain/policy';
 
-export type EmailLocale = 'en' | 'vi';
+/** The languages we have copy for. */
+export const EMAIL_LOCALES = ['en', 'vi'] as const;
+export type EmailLocale = (typeof EMAIL_LOCALES)[number];
 
 /** The policy's last step, as the customer will experience it. */
 export type { EndAction };
@@ -16,8 +18,14 @@ export interface EmailData {
   amountDue: number;
   currency: string;
   invoiceNumber?: string;
-  /** The one button: the signed `/billing/update/:token` link. Must be absolute http(s). */
+  /** The update button: the signed `/billing/update/:token` link. Must be absolute http(s). */
   updateUrl: string;
+  /**
+   * "Retry my payment now": the signed `/billing/retry/:token` link, set only when a retry with the
+   * same card can succeed (the decline category says so). Templates where it has no place (a hard
+   * decline, authentication, a closed case) leave it out. Must be absolute http(s).
+   */
+  retryUrl?: string;
   /** ISO-8601: when the next automatic attempt is scheduled. */
   nextRetryAt?: string;
   /** ISO-8601: when `endAction` takes effect (access restricted, subscription cancelled...). */

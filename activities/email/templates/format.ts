@@ -32,6 +32,32 @@ export function formatDate(iso: string | undefined, locale: EmailLocale, timeZon
   }
 }
 
+/**
+ * A moment as the locale writes it ("March 15, 2025 at 3:00 AM", "lúc 03:00 15 tháng 3, 2025"),
+ * for "you can try again from …". In the customer's zone; without one, in UTC and saying so.
+ */
+export function formatDateTime(iso: string | undefined, locale: EmailLocale, timeZone: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const utc = () =>
+    new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZoneName: 'short',
+      timeZone: 'UTC',
+    }).format(date);
+  if (!timeZone) return utc();
+  try {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(date);
+  } catch {
+    return utc();
+  }
+}
+
 const BRAND_NAMES: Record<string, string> = {
   amex: 'American Express',
   american_express: 'American Express',

@@ -1,5 +1,5 @@
 import e from 'escape-html';
-import type { EmailContent, Inline, Paragraph } from './content';
+import type { Action, EmailContent, Inline, Paragraph } from './content';
 
 /**
  * The HTML part. Email clients ignore <style> blocks and most CSS, so: inline styles, tables for
@@ -35,15 +35,41 @@ function details(c: EmailContent): string {
   return `<table style="width:100%;border-collapse:collapse;margin:8px 0 24px;">\n${rows}\n</table>`;
 }
 
+/**
+ * One button. The table cell carries the colour too, so clients that drop padding on <a> still
+ * show a button. A second button is outlined: one clear first choice, the other beside it.
+ */
+function button(a: Action, primary: boolean, tableStyle: string): string {
+  const cell = primary
+    ? `border-radius:6px;background-color:${BRAND};`
+    : `border-radius:6px;border:2px solid ${BRAND};background-color:#ffffff;`;
+  const link = primary
+    ? `display:inline-block;padding:14px 28px;font-family:${FONT};font-size:16px;font-weight:600;line-height:20px;color:#ffffff;text-decoration:none;border-radius:6px;background-color:${BRAND};`
+    : `display:inline-block;padding:12px 26px;font-family:${FONT};font-size:16px;font-weight:600;line-height:20px;color:${BRAND};text-decoration:none;border-radius:6px;`;
+  return [
+    `<table role="presentation" cellspacing="0" cellpadding="0" border="0" style="${tableStyle}"><tr><td style="${cell}">`,
+    `<a href="${e(a.url)}" style="${link}">${e(a.label)}</a>`,
+    `</td></tr></table>`,
+  ].join('\n');
+}
+
 function action(c: EmailContent): string {
   if (!c.action) return '';
-  const href = e(c.action.url);
-  // The table cell carries the colour too, so clients that drop padding on <a> still show a button.
+  const fallback = `margin:0 0 24px;font-size:14px;line-height:20px;color:${MUTED};`;
+  const link = (a: Action) =>
+    `<a href="${e(a.url)}" style="color:${BRAND};text-decoration:underline;word-break:break-all;">${e(a.url)}</a>`;
+  if (!c.alternative) {
+    return [
+      button(c.action, true, 'margin:0 0 16px;'),
+      `<p style="${fallback}">${e(c.linkFallback)}<br>${link(c.action)}</p>`,
+    ].join('\n');
+  }
+  // inline-table: the two buttons sit side by side where there is room and wrap on a narrow screen.
+  const beside = 'display:inline-table;vertical-align:top;margin:0 12px 16px 0;';
   return [
-    `<table role="presentation" cellspacing="0" cellpadding="0" border="0" style="margin:0 0 16px;"><tr><td style="border-radius:6px;background-color:${BRAND};">`,
-    `<a href="${href}" style="display:inline-block;padding:14px 28px;font-family:${FONT};font-size:16px;font-weight:600;line-height:20px;color:#ffffff;text-decoration:none;border-radius:6px;background-color:${BRAND};">${e(c.action.label)}</a>`,
-    `</td></tr></table>`,
-    `<p style="margin:0 0 24px;font-size:14px;line-height:20px;color:${MUTED};">${e(c.linkFallback)}<br><a href="${href}" style="color:${BRAND};text-decoration:underline;word-break:break-all;">${e(c.action.url)}</a></p>`,
+    button(c.action, true, beside),
+    button(c.alternative, false, beside),
+    `<p style="${fallback}">${e(c.linksFallback)}${[c.action, c.alternative].map((a) => `<br>${e(a.label)}: ${link(a)}`).join('')}</p>`,
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
-import type { EmailContent, Facts } from './content';
+import type { EmailContent, Facts, LocaleCopy } from './content';
 import { en } from './copy-en';
 import { vi } from './copy-vi';
 import { reasonKey } from './decline-reasons';
@@ -16,24 +16,39 @@ import { renderText } from './text-layout';
 
 export type { EmailData, EmailLocale, EndAction } from './email-data';
 export { TEMPLATE_NAMES, templateForCategory, type TemplateName } from './template-names';
-export { pickLocale } from './locale';
+export { EMAIL_LOCALES, pickLocale } from './locale';
 
 const COPY = { en, vi } as const;
+
+/** The button labels of one language: the retry page says "Retry my payment now" as the email does. */
+export const emailLabels = (locale: EmailLocale): LocaleCopy['labels'] => COPY[locale].labels;
+
+/** The plain-language sentence for a decline code (`insufficient_funds`, …), as the emails say it. */
+export const declineReasonText = (locale: EmailLocale, declineCode: string | undefined): string =>
+  COPY[locale].reasons[reasonKey(declineCode) ?? 'generic'];
 
 // Templates written after the retries are over: a next attempt would be misleading there.
 const CLOSED: ReadonlySet<TemplateName> = new Set(['payment_recovered', 'subscription_ended']);
 
+const optional = (v: string | undefined) => (v ? singleLine(v) || undefined : undefined);
+
+/** The card as people read it; anything but four digits is not a last4 we can vouch for. */
+function cardFacts(brand: string | undefined, last4: string | undefined): Pick<Facts, 'cardBrand' | 'cardLast4'> {
+  const digits = last4?.trim();
+  return { cardBrand: optional(cardBrandName(brand)), cardLast4: digits && /^\d{4}$/.test(digits) ? digits : undefined };
+}
+
+/** "Visa •••• 4242" in the locale's words, as the emails' details table shows it (the retry page too). */
+export const cardLabel = (locale: EmailLocale, brand: string | undefined, last4: string | undefined): string | undefined =>
+  COPY[locale].cardLabel(cardFacts(brand, last4));
+
 function toFacts(locale: EmailLocale, data: EmailData): Facts {
-  const optional = (v: string | undefined) => (v ? singleLine(v) || undefined : undefined);
-  const last4 = data.cardLast4?.trim();
   return {
     business: singleLine(data.businessName, 120),
     customerName: optional(data.customerName),
     amount: formatAmount(data.amountDue, data.currency, locale),
     invoice: optional(data.invoiceNumber),
-    cardBrand: optional(cardBrandName(data.cardBrand)),
-    // Anything but four digits is not a last4 we can vouch for.
-    cardLast4: last4 && /^\d{4}$/.test(last4) ? last4 : undefined,
+    ...cardFacts(data.cardBrand, data.cardLast4),
     nextRetry: formatDate(data.nextRetryAt, locale, data.timeZone),
     endsAt: formatDate(data.endsAt, locale, data.timeZone),
     endAction: data.endAction,
@@ -42,10 +57,17 @@ function toFacts(locale: EmailLocale, data: EmailData): Facts {
   };
 }
 
-export function renderEmail(name: TemplateName, locale: EmailLocale, data: EmailData): { subject: string; html: string; text: string } {
+export function renderEmail(
+  name: TemplateName,
+  locale: EmailLocale,
+  data: EmailData,
+): { subject: string; html: string; text: string } {
   const copy = COPY[locale];
   const facts = toFacts(locale, data);
-  const body = copy.templates[name](facts, httpUrl(data.updateUrl));
+  const body = copy.templates[name](facts, {
+    update: httpUrl(data.updateUrl),
+    ...(data.retryUrl ? { retry: httpUrl(data.retryUrl) } : {}),
+  });
   const { labels } = copy;
   const card = copy.cardLabel(facts);
   const closed = CLOSED.has(name);
@@ -64,6 +86,7 @@ export function renderEmail(name: TemplateName, locale: EmailLocale, data: Email
     greeting: copy.greeting(facts.customerName),
     details,
     linkFallback: labels.linkFallback,
+    linksFallback: labels.linksFallback,
     signoff: copy.signoff(facts.business),
     footer: copy.footer(facts),
   };

@@ -1,6 +1,6 @@
-import type { EmailLocale } from './email-data';
+import { EMAIL_LOCALES, type EmailLocale } from './email-data';
 
-const SUPPORTED: readonly EmailLocale[] = ['en', 'vi'];
+export { EMAIL_LOCALES, type EmailLocale };
 
 /**
  * The first of the Stripe customer's `preferred_locales` we have copy for. Only the language
@@ -9,7 +9,7 @@ const SUPPORTED: readonly EmailLocale[] = ['en', 'vi'];
 export function pickLocale(preferredLocales: string[] | undefined): EmailLocale {
   for (const tag of preferredLocales ?? []) {
     const language = tag.trim().toLowerCase().split(/[-_]/)[0];
-    const match = SUPPORTED.find((l) => l === language);
+    const match = EMAIL_LOCALES.find((l) => l === language);
     if (match) return match;
   }
   return 'en';

@@ -4,7 +4,9 @@ import type { TemplateName } from './template-names';
 /**
  * Fixed, realistic data for every template: the preview CLI renders it and the golden tests pin
  * it. Each locale gets its own currency and time zone so both number and date formats are covered.
- * The update URL carries a query string so golden files show `&` escaped in attributes.
+ * The update URL carries a query string so golden files show `&` escaped in attributes. The retry
+ * button is in the samples whose decline a retry with the same card can get past (as the email
+ * activity decides: insufficient funds, temporary, unknown), absent after a hard decline.
  */
 
 /** What does not depend on the locale: the same business, invoice, link, dates and card in every language. */
@@ -38,13 +40,15 @@ const BASE: Record<EmailLocale, EmailData> = {
   },
 };
 
+const RETRY_URL = 'https://billing.acme.example/billing/retry/tok_sample456';
+
 const PER_TEMPLATE: Record<TemplateName, Partial<EmailData>> = {
-  'payment_failed.insufficient_funds': { declineReason: 'insufficient_funds' },
+  'payment_failed.insufficient_funds': { declineReason: 'insufficient_funds', retryUrl: RETRY_URL },
   'payment_failed.card_invalid': { declineReason: 'expired_card', nextRetryAt: undefined },
   'payment_failed.authentication': { declineReason: 'authentication_required', nextRetryAt: undefined },
-  'payment_failed.generic': { declineReason: 'processing_error' },
-  reminder: { declineReason: 'insufficient_funds' },
-  final_notice: { declineReason: 'insufficient_funds', nextRetryAt: undefined },
+  'payment_failed.generic': { declineReason: 'processing_error', retryUrl: RETRY_URL },
+  reminder: { declineReason: 'insufficient_funds', retryUrl: RETRY_URL },
+  final_notice: { declineReason: 'insufficient_funds', nextRetryAt: undefined, retryUrl: RETRY_URL },
   new_card_declined: { declineReason: 'incorrect_cvc', cardBrand: 'mastercard', cardLast4: '5555' },
   payment_recovered: { nextRetryAt: undefined, endsAt: undefined, endAction: undefined },
   subscription_ended: { nextRetryAt: undefined },

@@ -13,7 +13,7 @@ const paragraph = (p: Paragraph): string => (typeof p === 'string' ? p : p.map(i
 export function renderText(c: EmailContent): string {
   const blocks: string[] = [c.greeting, ...c.intro.map(paragraph)];
   if (c.details.length > 0) blocks.push(c.details.map((d) => `${d.label}: ${d.value}`).join('\n'));
-  if (c.action) blocks.push(`${c.action.label}:\n${c.action.url}`);
+  for (const a of [c.action, c.alternative]) if (a) blocks.push(`${a.label}:\n${a.url}`);
   blocks.push(...c.outro.map(paragraph), c.signoff.join('\n'), ...c.footer.map(paragraph));
   return `${blocks.join('\n\n')}\n`;
 }
