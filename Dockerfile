@@ -1,18 +1,37 @@
 # The service image: one image, two roles (`worker`, `api`), chosen by the command.
-FROM node:20-bookworm-slim
-
+#
+# Two stages: the build stage installs everything and runs `npm run build` (TypeScript to dist/,
+# dev-only code removed, the workflow bundle prebuilt); the image itself holds production
+# dependencies, dist/ and the policies, and runs plain Node under tini, which forwards SIGTERM and
+# SIGINT to Node (PID 1 does not get default signal handlers) so workers shut down gracefully.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# Full `npm ci` (dev dependencies included): the service runs its TypeScript through tsx, and the
-# lockfile, not this file, decides what is installed.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY domain domain
+COPY workflows workflows
+COPY activities activities
+COPY src src
+COPY scripts/build.ts scripts/build.ts
+RUN npm run build
 
-COPY . .
-# DATA_DIR (outbox, dev secrets) on a volume, writable by the unprivileged user.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY policies ./policies
+# DATA_DIR on a volume, writable by the unprivileged user.
 RUN mkdir -p /data && chown node:node /data
-ENV DATA_DIR=/data
+ENV DATA_DIR=/data \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
 
 EXPOSE 3000
-ENTRYPOINT ["npx", "tsx", "src/main.ts"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/main.js"]
 CMD ["api"]

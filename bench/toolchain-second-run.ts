@@ -5,7 +5,7 @@
  *
  *   npm run bench
  */
-import { ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath } from '../src/toolchain';
+import { ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath } from '../src/dev/toolchain';
 import { existsSync } from 'node:fs';
 
 async function main(): Promise<void> {

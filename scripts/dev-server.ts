@@ -6,8 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../src/config';
-import { startServiceDevServer } from '../src/temporal/devServer';
-import { ensureTemporalCli } from '../src/toolchain';
+import { startServiceDevServer } from '../src/dev/temporal/devServer';
+import { ensureTemporalCli } from '../src/dev/toolchain';
 
 const log = (line: string) => console.log(`[temporal] ${line}`);
 

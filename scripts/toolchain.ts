@@ -6,7 +6,7 @@
  * Never fails the test run: a tool that cannot be had is reported, and the code that needs it falls
  * back (the SDK's own download, or a skipped test).
  */
-import { ensureToolchain, manifestPath } from '../src/toolchain';
+import { ensureToolchain, manifestPath } from '../src/dev/toolchain';
 
 async function main(): Promise<void> {
   const started = performance.now();

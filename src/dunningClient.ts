@@ -74,12 +74,6 @@ export type RetryAnswer =
   /** No case for this invoice (never opened, or gone past the namespace's retention). */
   | { kind: 'no_case' };
 
-/**
- * How long the retry page waits for the charge's outcome. Longer than other calls: the Update
- * returns only once Stripe has answered, which a slow Stripe (retried in the activity) can take.
- */
-export const RETRY_DEADLINE_MS = 30_000;
-
 // Every refusal, so a new one in domain/types.ts fails to compile here until it is parsed too.
 const REFUSALS = {
   case_over: true,
@@ -207,8 +201,11 @@ export class DunningClient {
    * one charge, answered with the first one's outcome. A refusal by the validator comes back as
    * its `RetryNotPossible`; a case that has ended (before or as the request came) as its status.
    * Throws what Temporal throws when it cannot answer in time (see `isTemporalUnavailable`).
+   *
+   * Waits three times as long as other calls (30 s by default): the Update returns only once Stripe
+   * has answered the charge, which a slow Stripe (retried in the activity) can take.
    */
-  async requestRetry(invoiceId: string, requestId: string, deadlineMs = RETRY_DEADLINE_MS): Promise<RetryAnswer> {
+  async requestRetry(invoiceId: string, requestId: string, deadlineMs = 3 * this.deadlineMs): Promise<RetryAnswer> {
     const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
     try {
       const outcome = await this.client.withDeadline(Date.now() + deadlineMs, () =>

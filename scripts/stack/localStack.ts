@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServiceDevServer, type DevServer } from '../../src/temporal/devServer';
-import { ensureTemporalCli } from '../../src/toolchain';
-import { freePort } from '../../src/toolchain/ports';
+import { startServiceDevServer, type DevServer } from '../../src/dev/temporal/devServer';
+import { ensureTemporalCli } from '../../src/dev/toolchain';
+import { freePort } from '../../src/dev/toolchain/ports';
 import { startChild, type Child } from './processes';
 
 export interface LocalStackOptions {
@@ -102,7 +102,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- the providers ---------------------------------------------------------------------------
     const stripe = once(
       'stripe-sandbox',
-      'src/sandbox/main.ts',
+      'src/dev/sandbox/main.ts',
       [
         'stripe',
         '--port', String(stripePort),
@@ -115,7 +115,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       /^ready: (\S+)/,
     );
     cleanups.push(() => stripe.stop());
-    const outbox = once('resend-outbox', 'src/sandbox/main.ts', ['resend', '--port', String(outboxPort)], {}, /^ready: (\S+)/);
+    const outbox = once('resend-outbox', 'src/dev/sandbox/main.ts', ['resend', '--port', String(outboxPort)], {}, /^ready: (\S+)/);
     cleanups.push(() => outbox.stop());
     const [stripeReady, outboxReady] = await Promise.all([stripe.ready, outbox.ready]);
     const stripeUrl = stripeReady[1]!;
@@ -191,6 +191,8 @@ async function runAll(cleanups: Array<() => Promise<void>>): Promise<void> {
 /** One role (worker or API): a process at a time, restarted when it exits unasked. */
 function supervised(role: string, spawnNth: (n: number) => Child, log: (line: string) => void): Role {
   let current: Child | undefined;
+  /** The process last killed on purpose: its exit is not a crash. */
+  let killed: Child | undefined;
   let generation = 0;
   let stopping = false;
   const self: Role = {
@@ -219,6 +221,5 @@ function supervised(role: string, spawnNth: (n: number) => Child, log: (line: st
       await current?.stop();
     },
   };
-  let killed: Child | undefined;
   return self;
 }

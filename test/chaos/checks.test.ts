@@ -1,6 +1,6 @@
 /** The chaos invariants themselves: they must see a duplicate when there is one. */
 import { describe, expect, it } from 'vitest';
-import type { ChargeRecord } from '../../src/sandbox/stripe';
+import type { ChargeRecord } from '../../src/dev/sandbox/stripe';
 import { caseFigures, doubleCharges, duplicateEmails, stepOfKey, type SentEmail } from './checks';
 
 const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({

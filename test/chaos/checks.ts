@@ -4,11 +4,11 @@
  * account of itself.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { OutboxMessage } from '../../src/sandbox/resend';
+import type { OutboxMessage } from '../../src/dev/sandbox/resend';
 
 /** An email as the outbox lists it for counting (its bodies left out). */
 export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
-import type { ChargeRecord } from '../../src/sandbox/stripe';
+import type { ChargeRecord } from '../../src/dev/sandbox/stripe';
 import type { CaseState } from '../../domain/types';
 import { DunningState } from '../../domain/searchAttributes';
 import { mapLimit } from './driver';

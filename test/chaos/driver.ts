@@ -8,7 +8,7 @@ import type Stripe from 'stripe';
 import type { LocalStack } from '../../scripts/stack/localStack';
 import { USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { createStripeClient } from '../../src/providers/stripe';
-import type { OutboxTimedFault } from '../../src/sandbox/resend';
+import type { OutboxTimedFault } from '../../src/dev/sandbox/resend';
 import {
   stripeSignatureHeader,
   type ChargeRecord,
@@ -16,7 +16,7 @@ import {
   type ScenarioResult,
   type StripeEventRecord,
   type StripeTimedFaultSpec,
-} from '../../src/sandbox/stripe';
+} from '../../src/dev/sandbox/stripe';
 import type { FuzzDelivery } from '../support/fuzzEvents';
 import type { SentEmail } from './checks';
 

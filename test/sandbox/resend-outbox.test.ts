@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Resend } from 'resend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResendClient } from '../../src/providers/resend';
-import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../src/sandbox/resend';
+import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../src/dev/sandbox/resend';
 
 const open: ResendOutbox[] = [];
 const dirs: string[] = [];

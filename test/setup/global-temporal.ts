@@ -5,8 +5,8 @@
  * Set TEMPORAL_TEST_ADDRESS to run the project against a server you already have instead.
  */
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../../src/temporal/devServer';
-import { ensureStripeMock, ensureTemporalCli, ensureTestServer } from '../../src/toolchain';
+import { startDevServer, type DevServer } from '../../src/dev/temporal/devServer';
+import { ensureStripeMock, ensureTemporalCli, ensureTestServer } from '../../src/dev/toolchain';
 
 const log = (line: string) => console.log(`[temporal-setup] ${line}`);
 

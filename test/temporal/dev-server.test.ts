@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEV_SERVER_PID_FILE } from '../../src/temporal/devServer';
-import { freePort, isListening } from '../../src/toolchain/ports';
-import { isAlive, listeningProcess } from '../../src/toolchain/processInfo';
+import { DEV_SERVER_PID_FILE } from '../../src/dev/temporal/devServer';
+import { freePort, isListening } from '../../src/dev/toolchain/ports';
+import { isAlive, listeningProcess } from '../../src/dev/toolchain/processInfo';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 import { upsertAndComplete } from '../setup/fixtures/workflows';
 

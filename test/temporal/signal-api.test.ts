@@ -202,7 +202,7 @@ describe('the race: a card update for a case visibility does not list yet', () =
       expect(await api.json()).toEqual({ signaled: [s.workflowId] });
       await until(s.invoiceId, 'the retry after the API call', (x) => x.attempts.length === 1);
 
-      const { stripeSignatureHeader } = await import('../../src/sandbox/stripe');
+      const { stripeSignatureHeader } = await import('../../src/dev/sandbox/stripe');
       // New card data for the same payment method (the network updated it): charged again, so
       // the attempt shows the webhook reached the case.
       const attached = stack.eventsFor('payment_method.attached', paymentMethodId).at(-1)!;

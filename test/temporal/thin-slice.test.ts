@@ -4,7 +4,7 @@
  * → the case waits → card update through the signal API → charge retried → recovered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripeSignatureHeader } from '../../src/sandbox/stripe';
+import { stripeSignatureHeader } from '../../src/dev/sandbox/stripe';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -12,7 +12,7 @@ import { DunningClient } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
-import { stripeSignatureHeader, type StripeEventPayload } from '../../src/sandbox/stripe';
+import { stripeSignatureHeader, type StripeEventPayload } from '../../src/dev/sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { eventually, startStack, type Stack } from './support/stack';

@@ -7,8 +7,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedToolchain } from '../../src/toolchain';
-import { findOnPath } from '../../src/toolchain/process';
+import { cachedToolchain } from '../../src/dev/toolchain';
+import { findOnPath } from '../../src/dev/toolchain/process';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 
 const root = resolve(__dirname, '../..');

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cachedToolchain, ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath, readManifest } from '../../src/toolchain';
+import { cachedToolchain, ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath, readManifest } from '../../src/dev/toolchain';
 
 // Provisioned by `npm test`'s pretest; a bare `vitest` on a fresh machine has no manifest yet.
 describe.skipIf(!existsSync(manifestPath()))('toolchain (cached)', () => {

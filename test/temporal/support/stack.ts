@@ -13,14 +13,14 @@ import { DunningClient } from '../../../src/dunningClient';
 import { createApp } from '../../../src/http/app';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
-import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../src/sandbox/resend';
+import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../src/dev/sandbox/resend';
 import {
   startStripeSandbox,
   stripeSignatureHeader,
   type StripeEventPayload,
   type StripeSandbox,
-} from '../../../src/sandbox/stripe';
-import { freePort } from '../../../src/toolchain/ports';
+} from '../../../src/dev/sandbox/stripe';
+import { freePort } from '../../../src/dev/toolchain/ports';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';

@@ -8,8 +8,8 @@
  *   npm run demo -- --decline mac03    Mastercard, "do not try again"
  */
 import { parseArgs } from 'node:util';
-import { workflowIdForInvoice } from '../../domain/messages';
-import { ConfigError, loadConfig } from '../config';
+import { workflowIdForInvoice } from '../../../domain/messages';
+import { ConfigError, loadConfig } from '../../config';
 
 const DECLINES: Record<string, unknown> = {
   funds: 'pm_card_chargeDeclinedInsufficientFunds',

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../../domain/searchAttributes';
 import { freePort } from '../toolchain/ports';
 import { assertPortFree, removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './devServerPidFile';
 
