@@ -1,0 +1,56 @@
+/**
+ * The production build (`npm run build`, what the image runs): compiled without tsx, without
+ * dev-only code, with the workflow bundle prebuilt, and its entry point starts under plain Node.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { devOnlyInDist } from '../../scripts/image-contents';
+
+const ROOT = resolve(__dirname, '..', '..');
+const DIST = join(ROOT, 'dist');
+
+describe('production build', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/build.ts'], { cwd: ROOT, stdio: 'pipe' });
+  }, 120_000);
+
+  it('holds the service and the prebuilt workflow bundle, and no dev-only code', () => {
+    for (const f of ['src/main.js', 'src/worker.js', 'workflows/dunning.js', 'domain/caseRecord.js', 'workflow-bundle.js']) {
+      expect(existsSync(join(DIST, f)), f).toBe(true);
+    }
+    expect(devOnlyInDist(DIST)).toEqual([]);
+    expect(readFileSync(join(DIST, 'workflow-bundle.js'), 'utf8')).toContain('dunningWorkflow');
+  });
+
+  it('the check can fail: it names dev code in a build', () => {
+    const fake = mkdtempSync(join(tmpdir(), 'dist-'));
+    mkdirSync(join(fake, 'src', 'dev', 'sandbox'), { recursive: true });
+    writeFileSync(join(fake, 'src', 'dev', 'sandbox', 'index.js'), '');
+    expect(devOnlyInDist(fake)).toEqual(['src/dev']);
+  });
+
+  it('starts under plain Node (no tsx) and stops on a bad variable, naming it', () => {
+    const run = spawnSync(process.execPath, [join(DIST, 'src', 'main.js'), 'api'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, PORT: 'abc', DATA_DIR: join(ROOT, '.data', 'build-test') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).toMatch(/PORT/);
+  });
+
+  it('without a Temporal address or real keys, production refuses instead of reaching for dev code', () => {
+    const run = spawnSync(process.execPath, [join(DIST, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', DATA_DIR: join(ROOT, '.data', 'build-test') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/Cannot find module/);
+  });
+});
