@@ -11,11 +11,47 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url',
-  'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
-const IO_PACKAGES = ['stripe', 'resend', 'express', 'zod', 'prom-client', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'standardwebhooks'];
+const IO_PACKAGES = [
+  'stripe',
+  'resend',
+  'express',
+  'zod',
+  'prom-client',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  'standardwebhooks',
+];
 
 const DETERMINISTIC_ONLY = [...NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]), ...IO_PACKAGES].map((name) => ({
   name,
@@ -45,7 +81,11 @@ export default tseslint.config(
           paths: DETERMINISTIC_ONLY,
           patterns: [
             NO_NODE,
-            { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Workflows import activity types only (proxyActivities).' },
+            {
+              group: ['../activities', '../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'Workflows import activity types only (proxyActivities).',
+            },
             { group: ['../src', '../src/**'], message: 'Workflows never import the service code.' },
           ],
         },
@@ -63,7 +103,15 @@ export default tseslint.config(
           patterns: [
             NO_NODE,
             {
-              group: ['../workflows', '../workflows/**', '../activities', '../activities/**', '../src', '../src/**', '../test/**'],
+              group: [
+                '../workflows',
+                '../workflows/**',
+                '../activities',
+                '../activities/**',
+                '../src',
+                '../src/**',
+                '../test/**',
+              ],
               message: 'domain/ is the bottom layer: it imports only domain/ and pure packages.',
             },
           ],
@@ -79,7 +127,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/workflows/dunning', '**/workflows/case*', '**/workflows/providerCalls', '**/workflows/cardBudget', '**/workflows/quarantine', '**/workflows/index'],
+              group: [
+                '**/workflows/dunning',
+                '**/workflows/case*',
+                '**/workflows/providerCalls',
+                '**/workflows/cardBudget',
+                '**/workflows/quarantine',
+                '**/workflows/index',
+              ],
               allowTypeImports: true,
               message: 'Activities never import workflow runtime code.',
             },
@@ -96,7 +151,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/dev', '**/dev/**'], message: 'dev-only code: load it with await import() where it is wanted.' }] },
+        {
+          patterns: [
+            { group: ['**/dev', '**/dev/**'], message: 'dev-only code: load it with await import() where it is wanted.' },
+          ],
+        },
       ],
     },
   },

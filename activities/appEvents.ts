@@ -55,7 +55,8 @@ export async function deliverAppEvent(
  */
 export function reportUndeliveredAppEvent(
   undelivered: { type: string; id: string; error: string },
-  log: (msg: string, meta: Record<string, unknown>) => void = (msg, meta) => console.warn(JSON.stringify({ level: 'warn', msg, ...meta })),
+  log: (msg: string, meta: Record<string, unknown>) => void = (msg, meta) =>
+    console.warn(JSON.stringify({ level: 'warn', msg, ...meta })),
 ): void {
   appEventsUndelivered.inc({ type: undelivered.type });
   log('app event undelivered', undelivered);
@@ -66,10 +67,19 @@ export function reportUndeliveredAppEvent(
  * task queue. Idempotent: the workflow ID is per case and event type, so a retried activity, or a
  * case that emits the same event again, finds it started and the app gets it once.
  */
-export async function startAppEventDelivery(client: Client, taskQueue: string, event: AppEventInput): Promise<{ workflowId: string }> {
+export async function startAppEventDelivery(
+  client: Client,
+  taskQueue: string,
+  event: AppEventInput,
+): Promise<{ workflowId: string }> {
   const workflowId = appEventWorkflowId(event.id);
   try {
-    await client.workflow.start(APP_EVENT_WORKFLOW_TYPE, { workflowId, taskQueue, args: [event], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    await client.workflow.start(APP_EVENT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [event],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   }
   runs.sort((a, b) => a - b);
   const pct = (p: number) => runs[Math.min(runs.length - 1, Math.floor(p * runs.length))]!.toFixed(1);
-  console.log(`toolchain second run over ${runs.length} runs: median ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${pct(1)} ms (target < 1000 ms)`);
+  console.log(
+    `toolchain second run over ${runs.length} runs: median ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${pct(1)} ms (target < 1000 ms)`,
+  );
 }
 
 void main();

@@ -10,13 +10,7 @@ import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChar
 import { classifyDecline, type DeclineClassification } from './declines';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type ResolvedPolicy } from './policy';
 import { planSchedule, type PlannedStep } from './schedule';
-import {
-  DunningAmountDue,
-  DunningCurrency,
-  DunningDeclineCategory,
-  DunningNextActionAt,
-  DunningState,
-} from './searchAttributes';
+import { DunningAmountDue, DunningCurrency, DunningDeclineCategory, DunningNextActionAt, DunningState } from './searchAttributes';
 import { isEndedSubscription } from './subscriptions';
 import type {
   AttemptRecord,
@@ -102,7 +96,8 @@ export class CaseRecord {
 
   status(now: number = Date.now()): DunningStatus {
     const next = this.nextStep();
-    const card = this.lastCard?.brand || this.lastCard?.last4 ? { brand: this.lastCard.brand, last4: this.lastCard.last4 } : undefined;
+    const card =
+      this.lastCard?.brand || this.lastCard?.last4 ? { brand: this.lastCard.brand, last4: this.lastCard.last4 } : undefined;
     return {
       invoiceId: this.invoiceId,
       customerId: this.customerId,
@@ -133,8 +128,10 @@ export class CaseRecord {
     if (!this.resolved || this.charging || retryWaiting) return { allowed: false, reason: 'busy' };
     if (this.classification.category === 'never_retry') return { allowed: false, reason: 'card_blocked' };
     if (!this.classification.retryable) return { allowed: false, reason: 'not_retryable' };
-    const cooldownEnds = this.lastCustomerRetryAt === undefined ? undefined : this.lastCustomerRetryAt + this.resolved.customerRetryCooldownMs;
-    if (cooldownEnds !== undefined && cooldownEnds > now) return { allowed: false, reason: 'cooldown', retryAt: iso(cooldownEnds) };
+    const cooldownEnds =
+      this.lastCustomerRetryAt === undefined ? undefined : this.lastCustomerRetryAt + this.resolved.customerRetryCooldownMs;
+    if (cooldownEnds !== undefined && cooldownEnds > now)
+      return { allowed: false, reason: 'cooldown', retryAt: iso(cooldownEnds) };
     return { allowed: true };
   }
 
@@ -150,7 +147,11 @@ export class CaseRecord {
     const r = charge.result;
     switch (r?.outcome) {
       case 'declined':
-        return { outcome: 'declined', declineCategory: this.classification.category, declineCode: r.decline.declineCode ?? r.decline.code };
+        return {
+          outcome: 'declined',
+          declineCategory: this.classification.category,
+          declineCode: r.decline.declineCode ?? r.decline.code,
+        };
       case 'requires_action':
         return { outcome: 'requires_action', hostedInvoiceUrl: this.facts?.invoice.hostedInvoiceUrl };
       case 'budget_exhausted':

@@ -247,8 +247,7 @@ export function classifyDecline(f: DeclineFacts): DeclineClassification {
     if (winner) break;
   }
   const category: DeclineCategory = winner?.category ?? 'unknown';
-  const reason =
-    winner?.reason ?? norm(f.declineCode)?.toLowerCase() ?? norm(f.code)?.toLowerCase() ?? 'unrecognised';
+  const reason = winner?.reason ?? norm(f.declineCode)?.toLowerCase() ?? norm(f.code)?.toLowerCase() ?? 'unrecognised';
   const retryable = isRetryableCategory(category);
   const result: DeclineClassification = { category, reason, retryable };
   if (retryable) {

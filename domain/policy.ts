@@ -300,7 +300,12 @@ function checkOverride(o: PolicyOverride, prefix: string, errors: string[]): voi
 }
 
 /** Every combination a case can resolve to (override × category) must make sense. */
-function checkCombination(p: DunningPolicy, category: DeclineCategory, overrideIndex: number | undefined, errors: string[]): void {
+function checkCombination(
+  p: DunningPolicy,
+  category: DeclineCategory,
+  overrideIndex: number | undefined,
+  errors: string[],
+): void {
   const m = merge(p, layersFor(p, category, overrideIndex));
   if (m.endAfterMs === 0) return; // reported on its own
   const end = formatDuration(m.endAfterMs);
@@ -358,7 +363,12 @@ function checkSemantics(p: DunningPolicy, errors: string[]): void {
   p.overrides?.forEach((ov, i) => {
     const prefix = `overrides[${i}].`;
     const { match } = ov;
-    if (match.plans === undefined && match.minAmount === undefined && match.maxAmount === undefined && match.currency === undefined) {
+    if (
+      match.plans === undefined &&
+      match.minAmount === undefined &&
+      match.maxAmount === undefined &&
+      match.currency === undefined
+    ) {
       errors.push(`${prefix}match: must name at least one of plans, minAmount, maxAmount, currency`);
     }
     if (match.minAmount !== undefined && match.maxAmount !== undefined && match.minAmount > match.maxAmount) {

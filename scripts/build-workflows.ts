@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   // Write-then-rename: a worker starting meanwhile never loads half a bundle.
   writeFileSync(`${out}.tmp`, code);
   renameSync(`${out}.tmp`, out);
-  console.log(`workflow bundle: ${out} (${Math.round(code.length / 1024)} KiB, ${Date.now() - started} ms); use WORKFLOW_BUNDLE_PATH=${out}`);
+  console.log(
+    `workflow bundle: ${out} (${Math.round(code.length / 1024)} KiB, ${Date.now() - started} ms); use WORKFLOW_BUNDLE_PATH=${out}`,
+  );
 }
 
 main().catch((err) => {

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     log,
   });
-  console.log(`ready: TEMPORAL_ADDRESS=${server.address} pid=${server.pid ?? 'unknown'}${server.uiUrl ? ` ui=${server.uiUrl}` : ''}`);
+  console.log(
+    `ready: TEMPORAL_ADDRESS=${server.address} pid=${server.pid ?? 'unknown'}${server.uiUrl ? ` ui=${server.uiUrl}` : ''}`,
+  );
   const stop = () => void server.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

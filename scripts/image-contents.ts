@@ -67,8 +67,12 @@ function main(): void {
     const ignored = /(^|\/)(node_modules|\.git|\.data|coverage|dist|test-results)(\/|$)/;
     const beforeContext = tally(ROOT, (p) => ignored.test(relative(ROOT, p)));
     const beforeDeps = tally(join(ROOT, 'node_modules'));
-    console.log(`image before: ${mb({ files: beforeContext.files + beforeDeps.files, bytes: beforeContext.bytes + beforeDeps.bytes })} (context ${mb(beforeContext)}, all dependencies ${mb(beforeDeps)})`);
-    console.log(`image after:  ${mb(after)} (dist ${mb(tally(join(scratch, 'dist')))}, production dependencies ${mb(afterDeps)})`);
+    console.log(
+      `image before: ${mb({ files: beforeContext.files + beforeDeps.files, bytes: beforeContext.bytes + beforeDeps.bytes })} (context ${mb(beforeContext)}, all dependencies ${mb(beforeDeps)})`,
+    );
+    console.log(
+      `image after:  ${mb(after)} (dist ${mb(tally(join(scratch, 'dist')))}, production dependencies ${mb(afterDeps)})`,
+    );
     console.log(`dev-only code in dist/: ${dev.length === 0 ? 'none' : dev.join(', ')}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

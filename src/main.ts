@@ -183,7 +183,8 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
     `  Temporal        ${urls.temporal} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     urls.outbox && `  Email outbox    ${urls.outbox}   (local Resend sandbox)`,
     urls.stripeSandbox && `  Stripe sandbox  ${urls.stripeSandbox}   (local; set STRIPE_SECRET_KEY for real Stripe)`,
-    config.generated.includes('API_TOKEN') && `  Dev API token   ${config.apiToken}   (kept in ${config.dataDir}/dev-secrets.json)`,
+    config.generated.includes('API_TOKEN') &&
+      `  Dev API token   ${config.apiToken}   (kept in ${config.dataDir}/dev-secrets.json)`,
     urls.stripeSandbox && `  Try it:         npm run demo`,
     `  Stop:           Ctrl-C`,
   ];

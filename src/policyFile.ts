@@ -4,13 +4,7 @@
  * stays out of the workflow bundle: workflows get an already valid policy.
  */
 import { z } from 'zod';
-import {
-  DEFAULT_POLICY,
-  durationError,
-  durationMs,
-  policyProblems,
-  type DunningPolicy,
-} from '../domain/policy';
+import { DEFAULT_POLICY, durationError, durationMs, policyProblems, type DunningPolicy } from '../domain/policy';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../domain/types';
 
 export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
@@ -37,10 +31,12 @@ const overrideSchema = z
   .strict();
 
 const byCategorySchema = z
-  .object(Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
-    DeclineCategory,
-    z.ZodOptional<typeof overrideSchema>
-  >)
+  .object(
+    Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
+      DeclineCategory,
+      z.ZodOptional<typeof overrideSchema>
+    >,
+  )
   .strict();
 
 const amountSchema = z.number().int('must be an integer in minor units').nonnegative('must not be negative');
@@ -125,4 +121,3 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }
-

@@ -78,7 +78,9 @@ export function workflowBundleFile(codePath: string, warn: (line: string) => voi
     newer.push(...sources.filter((f) => statSync(join(dir, f)).mtimeMs > builtAt).map((f) => `${name}/${f}`));
   }
   if (newer.length) {
-    warn(`workflow bundle ${codePath} is older than ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', …' : ''}: run npm run build:workflows`);
+    warn(
+      `workflow bundle ${codePath} is older than ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', …' : ''}: run npm run build:workflows`,
+    );
   }
   return { codePath };
 }

@@ -12,7 +12,6 @@ import type { AppEventActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
 import { appEventsTaskQueue } from '../domain/taskQueues';
 
-
 /** The whole delivery window: tries at about 5 s, 15 s, 45 s, 2 min, 7 min, 20 min, 1 h, 3 h, then every 6 h. */
 export const APP_EVENT_DELIVERY_WINDOW = '3 days';
 

@@ -3,18 +3,21 @@
  * to the app, search attributes and the end. Workflow code (activities, timers, upserts), kept
  * apart from the case's record (caseRecord.ts, pure) and from its process (dunning.ts).
  */
-import { allHandlersFinished, condition, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
 import type { CaseInbox } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
-import {
-  DETACHED_APP_EVENTS_PATCH,
-  FAILURE_MODEL_PATCH,
-  KEEP_OWED_STEPS_PATCH,
-  RETRY_MIN_GAP_PATCH,
-} from './patches';
+import { DETACHED_APP_EVENTS_PATCH, FAILURE_MODEL_PATCH, KEEP_OWED_STEPS_PATCH, RETRY_MIN_GAP_PATCH } from './patches';
 import { callProvider, failureText, type CallResult } from './providerCalls';
 import { DunningBlockedOn } from '../domain/searchAttributes';
 import { emailTaskQueue } from '../domain/taskQueues';
@@ -149,14 +152,25 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     }
     // A refused email (quota, bad address) must not stop the case: it is recorded and visible.
     if (sent.kind === 'answered') record.recordEmail(at, { template: sent.value.template, messageId: sent.value.messageId });
-    else if (sent.kind === 'interrupted') record.recordEmail(at, { template, error: 'not sent: the case ended while the email provider was unavailable' });
+    else if (sent.kind === 'interrupted')
+      record.recordEmail(at, { template, error: 'not sent: the case ended while the email provider was unavailable' });
     else record.recordEmail(at, { template, error: sent.error });
   };
 
   /** One charge attempt; `settled` when the invoice is paid. */
-  const attempt = async (trigger: AttemptTrigger, key: string, paymentMethodId?: string, initiator?: Initiator): Promise<ChargeReport> => {
+  const attempt = async (
+    trigger: AttemptTrigger,
+    key: string,
+    paymentMethodId?: string,
+    initiator?: Initiator,
+  ): Promise<ChargeReport> => {
     record.charging = true;
-    const input = { invoiceId: record.invoiceId, idempotencyKey: `${keyPrefix}/${key}`, paymentMethodId, ...(initiator ? { initiator } : {}) };
+    const input = {
+      invoiceId: record.invoiceId,
+      idempotencyKey: `${keyPrefix}/${key}`,
+      paymentMethodId,
+      ...(initiator ? { initiator } : {}),
+    };
     const charged = await call('stripe', () => stripe.retryCharge(input)).finally(() => (record.charging = false));
     // Paid elsewhere or cancelled meanwhile: the loop ends the case.
     if (charged.kind === 'interrupted') return { settled: false, interrupted: true };
@@ -170,7 +184,8 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
   };
 
   /** Reads the case's facts again (the decline of an attempt Stripe made on its own). */
-  const loadFacts = (opts: { waitOnRefusal?: boolean } = {}) => call('stripe', () => stripe.loadCaseFacts(record.invoiceId), opts);
+  const loadFacts = (opts: { waitOnRefusal?: boolean } = {}) =>
+    call('stripe', () => stripe.loadCaseFacts(record.invoiceId), opts);
 
   /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
   const applyEndAction = () =>

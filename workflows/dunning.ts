@@ -8,7 +8,16 @@
  * The record (caseRecord.ts) keeps the books, the inbox (caseInbox.ts) holds what signals said,
  * the effects (caseEffects.ts) talk to the world; this function only decides what comes next.
  */
-import { ApplicationFailure, condition, log, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  patched,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
 import { CaseRecord } from '../domain/caseRecord';
@@ -78,7 +87,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   if (loaded.kind === 'not_found') return fx.finish('cancelled', 'invoice_not_found');
   if (loaded.kind !== 'answered') {
     // Paid elsewhere or cancelled while Stripe could not tell us the facts: end as the signal says.
-    return inbox.paidElsewhere ? fx.finish('recovered', `paid_${inbox.paidElsewhere.source}`) : fx.finish('cancelled', inbox.cancellation!.reason);
+    return inbox.paidElsewhere
+      ? fx.finish('recovered', `paid_${inbox.paidElsewhere.source}`)
+      : fx.finish('cancelled', inbox.cancellation!.reason);
   }
   record.learnFacts(loaded.value);
   // In the memo so that visibility listings can tell which subscription a case belongs to.
@@ -153,11 +164,16 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         continue;
       }
       const n = (record.cardUpdates += 1);
-      if ((await fx.attempt('payment_method_updated', `retry:card_update_${n}`, update.paymentMethodId)).settled) return recovered('card_updated');
+      if ((await fx.attempt('payment_method_updated', `retry:card_update_${n}`, update.paymentMethodId)).settled)
+        return recovered('card_updated');
       // Cases from before DECLINED_CARD_ONCE_PATCH: a report of the same card that arrived while it
       // was being charged is the same news, dropped here.
       const meanwhile = inbox.cardUpdate;
-      if (update.paymentMethodId && meanwhile?.paymentMethodId === update.paymentMethodId && patched(SAME_CARD_UPDATE_ONCE_PATCH)) {
+      if (
+        update.paymentMethodId &&
+        meanwhile?.paymentMethodId === update.paymentMethodId &&
+        patched(SAME_CARD_UPDATE_ONCE_PATCH)
+      ) {
         inbox.cardUpdate = undefined;
       }
       if (!inbox.endingSignaled()) await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
@@ -198,7 +214,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         }
         if (!record.accessRestricted) fx.emit('access.restricted');
         record.accessRestricted = true;
-        if (endAction !== 'leave_past_due') await fx.sendEmail('email:subscription_ended', 'subscription_ended', { ending: true });
+        if (endAction !== 'leave_past_due')
+          await fx.sendEmail('email:subscription_ended', 'subscription_ended', { ending: true });
         fx.emit('dunning.exhausted', { endAction });
         return fx.finish('exhausted', endAction);
       }

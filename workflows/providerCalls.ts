@@ -25,7 +25,8 @@ export interface BlockedTracker {
 
 const MINUTE_MS = 60_000;
 /** Waits between calls while blocked: 1, 2, 4 … minutes, at most an hour. */
-export const blockedBackoffMs = (failures: number): number => Math.min(60 * MINUTE_MS, MINUTE_MS * 2 ** Math.max(0, failures - 1));
+export const blockedBackoffMs = (failures: number): number =>
+  Math.min(60 * MINUTE_MS, MINUTE_MS * 2 ** Math.max(0, failures - 1));
 
 /**
  * Calls until the provider answers or refuses for good. `firstError`: the failure of a call the

@@ -67,7 +67,9 @@ export function toEmailFailure(error: ErrorResponse, headers: Record<string, str
       });
     // Docs: "safe to retry this request later"; the first attempt's answer will then be replayed.
     case 'concurrent_idempotent_requests':
-      return fail(EmailFailureType.IdempotencyInProgress, false, { nextRetryDelay: retryAfterMs ?? FALLBACK_RATE_LIMIT_DELAY_MS });
+      return fail(EmailFailureType.IdempotencyInProgress, false, {
+        nextRetryDelay: retryAfterMs ?? FALLBACK_RATE_LIMIT_DELAY_MS,
+      });
     case 'missing_api_key':
     case 'invalid_api_key':
     case 'restricted_api_key':
@@ -96,7 +98,11 @@ export function toEmailFailure(error: ErrorResponse, headers: Record<string, str
   }
 
   // By status, for names we do not know (and application_error / internal_server_error):
-  if (status === 429) return fail(EmailFailureType.RateLimited, false, { nextRetryDelay: retryAfterMs ?? FALLBACK_RATE_LIMIT_DELAY_MS, benign: true });
+  if (status === 429)
+    return fail(EmailFailureType.RateLimited, false, {
+      nextRetryDelay: retryAfterMs ?? FALLBACK_RATE_LIMIT_DELAY_MS,
+      benign: true,
+    });
   if (status === null || status >= 500 || status === 408) return fail(EmailFailureType.ProviderUnavailable, false);
   if (status === 401 || status === 403) return fail(EmailFailureType.AuthFailed, true);
   return fail(EmailFailureType.Rejected, true);

@@ -39,9 +39,7 @@ async function lastPaymentError(stripe: Stripe, invoiceId: string): Promise<Decl
     const pi = p.payment?.payment_intent;
     if (!pi) continue;
     const intent =
-      typeof pi === 'string'
-        ? await callStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(pi))
-        : pi;
+      typeof pi === 'string' ? await callStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(pi)) : pi;
     if (intent.last_payment_error) return declineDetails(intent.last_payment_error);
   }
   return undefined;

@@ -72,14 +72,23 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const apiToken = `chaos_${randomBytes(16).toString('hex')}`;
   const linkSecret = randomBytes(32).toString('hex');
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  const [temporalPort, apiPort, stripePort, outboxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [temporalPort, apiPort, stripePort, outboxPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const bundlePath = join(o.dataDir, 'workflow-bundle.js');
   const cleanups: Array<() => Promise<void>> = [];
   const baseEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(baseEnv)) {
     // The stack's configuration is what this file says, not whatever the caller's shell exported.
-    if (/^(TEMPORAL_|STRIPE_|RESEND_|APP_WEBHOOK_|EMAIL_|DUNNING_|API_TOKEN|LINK_SECRET|PUBLIC_BASE_URL|PORT$|WORKFLOW_BUNDLE)/.test(name)) {
+    if (
+      /^(TEMPORAL_|STRIPE_|RESEND_|APP_WEBHOOK_|EMAIL_|DUNNING_|API_TOKEN|LINK_SECRET|PUBLIC_BASE_URL|PORT$|WORKFLOW_BUNDLE)/.test(
+        name,
+      )
+    ) {
       delete baseEnv[name];
     }
   }
@@ -105,9 +114,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       'src/dev/sandbox/main.ts',
       [
         'stripe',
-        '--port', String(stripePort),
-        '--webhook-url', `${apiUrl}/webhooks/stripe`,
-        '--webhook-secret', webhookSecret,
+        '--port',
+        String(stripePort),
+        '--webhook-url',
+        `${apiUrl}/webhooks/stripe`,
+        '--webhook-secret',
+        webhookSecret,
         ...(o.webhookRetryDelaysMs ? ['--webhook-retry-delays', o.webhookRetryDelaysMs.join(',')] : []),
         ...(o.webhookConcurrency ? ['--webhook-concurrency', String(o.webhookConcurrency)] : []),
       ],
@@ -115,7 +127,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       /^ready: (\S+)/,
     );
     cleanups.push(() => stripe.stop());
-    const outbox = once('resend-outbox', 'src/dev/sandbox/main.ts', ['resend', '--port', String(outboxPort)], {}, /^ready: (\S+)/);
+    const outbox = once(
+      'resend-outbox',
+      'src/dev/sandbox/main.ts',
+      ['resend', '--port', String(outboxPort)],
+      {},
+      /^ready: (\S+)/,
+    );
     cleanups.push(() => outbox.stop());
     const [stripeReady, outboxReady] = await Promise.all([stripe.ready, outbox.ready]);
     const stripeUrl = stripeReady[1]!;
@@ -145,9 +163,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           }
         : {}),
     };
-    const worker = supervised('worker', (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], serviceEnv, /dunning service running/), log);
+    const worker = supervised(
+      'worker',
+      (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], serviceEnv, /dunning service running/),
+      log,
+    );
     const api = supervised('api', (n) => once(`api-${n}`, 'src/main.ts', ['api'], serviceEnv, /dunning service running/), log);
-    cleanups.push(() => api.stop(), () => worker.stop());
+    cleanups.push(
+      () => api.stop(),
+      () => worker.stop(),
+    );
     await Promise.all([worker.start(), api.start()]);
 
     return {
@@ -206,7 +231,9 @@ function supervised(role: string, spawnNth: (n: number) => Child, log: (line: st
       void child.exited.then(({ code, signal }) => {
         if (current !== child || stopping || child === killed) return;
         self.unexpectedExits += 1;
-        log(`${role}: exited unasked (${code ?? signal}); restarting. Last output:\n${child.tail().split('\n').slice(-8).join('\n')}`);
+        log(
+          `${role}: exited unasked (${code ?? signal}); restarting. Last output:\n${child.tail().split('\n').slice(-8).join('\n')}`,
+        );
         void self.start().catch((err) => log(`${role}: restart failed: ${String(err)}`));
       });
       await child.ready;

@@ -7,7 +7,9 @@ export function bearerAuth(token: string) {
   const expected = createHash('sha256').update(token).digest();
   return (req: Request, res: Response, next: NextFunction) => {
     const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
-    const given = createHash('sha256').update(m?.[1]?.trim() ?? '').digest();
+    const given = createHash('sha256')
+      .update(m?.[1]?.trim() ?? '')
+      .digest();
     if (!m || !timingSafeEqual(given, expected)) {
       res.set('WWW-Authenticate', 'Bearer');
       sendError(res, 401, 'unauthorized', 'Missing or invalid bearer token');

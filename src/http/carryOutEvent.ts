@@ -23,7 +23,9 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       // `ended`: the invoice's case is over; a late delivery is acknowledged, not a new case.
       return { ...(await cases.failureTaken(action.signal)) };
     case 'invoice_signal':
-      return { signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [] };
+      return {
+        signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [],
+      };
     case 'card_updated':
       // Visibility and Stripe's open invoices: a case started a moment ago must not miss it.
       return signalCardUpdate({ cases, stripe: deps.stripe, log: deps.log }, action.customerId, {

@@ -20,7 +20,11 @@ export function sendError(res: Response, status: number, code: string, message: 
 
 // What a busy or unreachable cluster answers; anything else (INVALID_ARGUMENT, PERMISSION_DENIED, …)
 // gives the same answer on every try, so it is ours to fix (500), not the caller's to repeat (503).
-const TEMPORAL_RETRY_LATER: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
+const TEMPORAL_RETRY_LATER: ReadonlySet<number> = new Set([
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+  status.RESOURCE_EXHAUSTED,
+]);
 
 /**
  * A Temporal call that failed because the cluster is down or slow: the caller should retry. The

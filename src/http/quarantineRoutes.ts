@@ -31,12 +31,14 @@ export function quarantineRouter(deps: CarryOutDeps & { quarantine: QuarantineSt
   const pending = async (eventId: string): Promise<QuarantineDetails> => {
     const found = await quarantine.get(eventId);
     if (!found) throw new HttpError(404, 'not_found', `No quarantined event ${eventId}`);
-    if (found.status !== 'quarantined') throw new HttpError(409, 'already_resolved', `Event ${eventId} was ${found.status} already`);
+    if (found.status !== 'quarantined')
+      throw new HttpError(409, 'already_resolved', `Event ${eventId} was ${found.status} already`);
     return found;
   };
   const resolve = async (eventId: string, action: 'replayed' | 'discarded', by: string) => {
     // Resolved by someone else in the meantime.
-    if (!(await quarantine.resolve(eventId, { action, by }))) throw new HttpError(409, 'already_resolved', `Event ${eventId} was resolved already`);
+    if (!(await quarantine.resolve(eventId, { action, by })))
+      throw new HttpError(409, 'already_resolved', `Event ${eventId} was resolved already`);
   };
 
   router.get('/api/quarantine', async (req, res) => {

@@ -101,7 +101,11 @@ const usedEvent = z.discriminatedUnion('type', [
   envelope.extend({
     type: z.literal('customer.subscription.deleted'),
     data: z.object({
-      object: z.object({ id: subscriptionId, customer: expandable(customerId), latest_invoice: expandable(invoiceId).nullable() }),
+      object: z.object({
+        id: subscriptionId,
+        customer: expandable(customerId),
+        latest_invoice: expandable(invoiceId).nullable(),
+      }),
     }),
   }),
   envelope.extend({
@@ -117,7 +121,10 @@ const usedEvent = z.discriminatedUnion('type', [
         invoice_settings: z.object({ default_payment_method: expandable(paymentMethodId).nullable() }),
       }),
       // Only which keys changed is read (passthrough keeps them), not their old values.
-      previous_attributes: z.object({ invoice_settings: z.object({}).passthrough().nullish() }).passthrough().optional(),
+      previous_attributes: z
+        .object({ invoice_settings: z.object({}).passthrough().nullish() })
+        .passthrough()
+        .optional(),
     }),
   }),
 ]);

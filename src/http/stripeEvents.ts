@@ -32,7 +32,12 @@ export function interpretStripeEvent(body: unknown): EventInterpretation {
     case 'invalid':
       return { kind: 'invalid', problem: read.problem };
     case 'unused':
-      return { kind: 'valid', id: read.id, type: read.type, action: { kind: 'ignore', reason: `event type ${read.type} is not used for dunning` } };
+      return {
+        kind: 'valid',
+        id: read.id,
+        type: read.type,
+        action: { kind: 'ignore', reason: `event type ${read.type} is not used for dunning` },
+      };
     case 'used':
       return { kind: 'valid', id: read.event.id, type: read.event.type, action: actionFor(read.event) };
   }
@@ -53,7 +58,10 @@ function actionFor(event: UsedStripeEvent): EventAction {
       // Dunning is for automatic subscription charges; a one-off or send_invoice invoice is the
       // business's own collection process, not ours.
       if (inv.collection_method !== 'charge_automatically') {
-        return { kind: 'ignore', reason: `invoice ${inv.id} is collected by ${inv.collection_method}, not charged automatically` };
+        return {
+          kind: 'ignore',
+          reason: `invoice ${inv.id} is collected by ${inv.collection_method}, not charged automatically`,
+        };
       }
       const subscriptionId = inv.parent?.subscription_details?.subscription;
       if (!subscriptionId) return { kind: 'ignore', reason: `invoice ${inv.id} belongs to no subscription` };
@@ -92,7 +100,12 @@ function actionFor(event: UsedStripeEvent): EventAction {
     }
     case 'customer.subscription.deleted': {
       const sub = event.data.object;
-      return { kind: 'subscription_cancelled', customerId: sub.customer, subscriptionId: sub.id, latestInvoiceId: sub.latest_invoice ?? undefined };
+      return {
+        kind: 'subscription_cancelled',
+        customerId: sub.customer,
+        subscriptionId: sub.id,
+        latestInvoiceId: sub.latest_invoice ?? undefined,
+      };
     }
     case 'payment_method.attached':
     case 'payment_method.automatically_updated': {

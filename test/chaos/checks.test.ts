@@ -83,7 +83,9 @@ describe('chaos checks', () => {
   it('counts a case that ended on its schedule because its fate reached it too late apart from a wrong end', () => {
     const closed = Date.parse('2026-01-01T00:10:00Z');
     const facts = new Map([['in_1', { found: true, status: 'COMPLETED', state: 'exhausted', closeTime: closed }]]);
-    const fixed = (settledAt?: number) => [{ invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const, settledAt }];
+    const fixed = (settledAt?: number) => [
+      { invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'card_fixed' as const, settledAt },
+    ];
     expect(caseFigures(fixed(closed + 1000), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
     expect(caseFigures(fixed(undefined), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
     expect(caseFigures(fixed(closed - 5 * 60_000), facts, [], [], true)).toMatchObject({ wrongEnd: 1, settledLate: 0 });

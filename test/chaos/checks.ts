@@ -50,9 +50,19 @@ const SETTLING_TYPES: Record<Fate, readonly string[]> = {
  * The events (ids) of a customer that settle a case's fate: those of the fate's types created
  * after the invoice's failure (the card a customer signed up with is attached before it).
  */
-export function settlingEventIds(events: ReadonlyArray<{ id: string; type: string; data: { object: object } }>, c: ChaosCase): Set<string> {
-  const failed = events.findIndex((e) => e.type === 'invoice.payment_failed' && (e.data.object as { id?: string }).id === c.invoiceId);
-  return new Set(events.slice(failed + 1).filter((e) => SETTLING_TYPES[c.fate].includes(e.type)).map((e) => e.id));
+export function settlingEventIds(
+  events: ReadonlyArray<{ id: string; type: string; data: { object: object } }>,
+  c: ChaosCase,
+): Set<string> {
+  const failed = events.findIndex(
+    (e) => e.type === 'invoice.payment_failed' && (e.data.object as { id?: string }).id === c.invoiceId,
+  );
+  return new Set(
+    events
+      .slice(failed + 1)
+      .filter((e) => SETTLING_TYPES[c.fate].includes(e.type))
+      .map((e) => e.id),
+  );
 }
 
 /** The states a case may be in at the end of a run, by fate; `active` only while its run is open. */
@@ -87,7 +97,12 @@ export async function describeCases(client: Client, invoiceIds: readonly string[
     for (let attempt = 1; ; attempt++) {
       try {
         const d = await client.workflow.getHandle(`dunning-${invoiceId}`).describe();
-        return { found: true, status: d.status.name, state: d.typedSearchAttributes.get(DunningState), closeTime: d.closeTime?.getTime() };
+        return {
+          found: true,
+          status: d.status.name,
+          state: d.typedSearchAttributes.get(DunningState),
+          closeTime: d.closeTime?.getTime(),
+        };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { found: false };
         if (attempt >= 5) throw err;
@@ -209,12 +224,15 @@ export function caseFigures(
       else {
         wrongEnd++;
         const settled = c.settledAt ? `settled ${new Date(c.settledAt).toISOString()}` : 'never settled';
-        note(`${c.invoiceId} (${c.fate}, ${settled}) ended ${f.state} (${f.status}), expected ${allowedEndStates(c.fate, mustHaveEnded).join('|')}`);
+        note(
+          `${c.invoiceId} (${c.fate}, ${settled}) ended ${f.state} (${f.status}), expected ${allowedEndStates(c.fate, mustHaveEnded).join('|')}`,
+        );
       }
     }
   }
   const dupEmails = duplicateEmails(messages, ids);
-  for (const m of dupEmails.slice(0, 2)) note(`duplicate email ${tag(m, 'template')} for ${tag(m, 'invoice_id')} (key ${m.idempotency?.key})`);
+  for (const m of dupEmails.slice(0, 2))
+    note(`duplicate email ${tag(m, 'template')} for ${tag(m, 'invoice_id')} (key ${m.idempotency?.key})`);
   const dupCharges = doubleCharges(charges, ids);
   for (const c of dupCharges.slice(0, 2)) note(`double charge of ${c.invoiceId} (key ${c.idempotencyKey}, ${c.outcome})`);
   return {
@@ -231,7 +249,14 @@ export function caseFigures(
 }
 
 export function caseFiguresPass(f: CaseFigures): boolean {
-  return f.lost === 0 && f.duplicateEmails === 0 && f.doubleCharges === 0 && f.failed === 0 && f.stateMismatch === 0 && f.wrongEnd === 0;
+  return (
+    f.lost === 0 &&
+    f.duplicateEmails === 0 &&
+    f.doubleCharges === 0 &&
+    f.failed === 0 &&
+    f.stateMismatch === 0 &&
+    f.wrongEnd === 0
+  );
 }
 
 export function formatCaseFigures(f: CaseFigures): string {

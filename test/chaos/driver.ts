@@ -72,7 +72,8 @@ export class ChaosDriver {
   }
 
   async eventsOf(customerId: string): Promise<StripeEventRecord[]> {
-    return (await this.json<{ data: StripeEventRecord[] }>(`${this.stack.stripeUrl}/_sandbox/events?customer=${customerId}`)).data;
+    return (await this.json<{ data: StripeEventRecord[] }>(`${this.stack.stripeUrl}/_sandbox/events?customer=${customerId}`))
+      .data;
   }
 
   async charges(): Promise<ChargeRecord[]> {
@@ -110,7 +111,10 @@ export class ChaosDriver {
     try {
       const res = await fetch(`${this.stack.apiUrl}/webhooks/stripe`, {
         method: 'POST',
-        headers: { 'content-type': o.contentType ?? 'application/json; charset=utf-8', ...(signature ? { 'stripe-signature': signature } : {}) },
+        headers: {
+          'content-type': o.contentType ?? 'application/json; charset=utf-8',
+          ...(signature ? { 'stripe-signature': signature } : {}),
+        },
         body,
         signal: AbortSignal.timeout(30_000),
       });
@@ -140,7 +144,11 @@ export class ChaosDriver {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs `fn` over `items` with at most `limit` at a time; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(

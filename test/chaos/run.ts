@@ -116,7 +116,15 @@ export async function runChaos(
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: stack.namespace });
-    const ctx: ScenarioContext = { stack, driver: new ChaosDriver(stack), client, app, sizes: settings, rnd: seededRandom(seed), log };
+    const ctx: ScenarioContext = {
+      stack,
+      driver: new ChaosDriver(stack),
+      client,
+      app,
+      sizes: settings,
+      rnd: seededRandom(seed),
+      log,
+    };
 
     const guarded = (name: string, run: () => Promise<ScenarioOutcome>) => async (): Promise<ScenarioOutcome> => {
       log(`${name}: start`);
@@ -171,7 +179,10 @@ export async function runChaos(
       8,
       async (c) => {
         const records = await ctx.driver.eventsOf(c.customerId);
-        const settling = settlingEventIds(records.map((r) => r.event), c);
+        const settling = settlingEventIds(
+          records.map((r) => r.event),
+          c,
+        );
         const taken = records
           .filter((r) => settling.has(r.event.id))
           .flatMap((r) => r.delivery.attempts.filter((a) => a.status !== undefined && a.status >= 200 && a.status < 300))
@@ -180,7 +191,10 @@ export async function runChaos(
       },
     );
     const [facts, messages, charges] = await Promise.all([
-      describeCases(client, all.map((c) => c.invoiceId)),
+      describeCases(
+        client,
+        all.map((c) => c.invoiceId),
+      ),
       ctx.driver.messages(),
       ctx.driver.charges(),
     ]);
@@ -194,7 +208,9 @@ export async function runChaos(
       if (ok) passed++;
       else failed++;
       const extra = Object.entries(outcome.figures).map(([k, v]) => `${k} ${v}`);
-      lines.push(`chaos: ${outcome.name.padEnd(27)} ${ok ? 'PASS' : 'FAIL'}  ${[f && formatCaseFigures(f), ...extra].filter(Boolean).join(', ')}`);
+      lines.push(
+        `chaos: ${outcome.name.padEnd(27)} ${ok ? 'PASS' : 'FAIL'}  ${[f && formatCaseFigures(f), ...extra].filter(Boolean).join(', ')}`,
+      );
       for (const p of outcome.problems) log(`${outcome.name}: ${p}`);
       for (const e of f?.examples ?? []) log(`${outcome.name}: ${e}`);
     }
@@ -222,7 +238,9 @@ export async function runChaos(
     ]) {
       let shown = 0;
       for await (const w of client.workflow.list({ query })) {
-        log(`whole namespace: ${w.workflowId} ${w.status.name} DunningState ${w.searchAttributes?.DunningState ?? '-'} (${query})`);
+        log(
+          `whole namespace: ${w.workflowId} ${w.status.name} DunningState ${w.searchAttributes?.DunningState ?? '-'} (${query})`,
+        );
         if (++shown >= 3) break;
       }
     }

@@ -60,17 +60,35 @@ const DECLINES = [
 ] as const;
 
 /** Fates of cases whose events Stripe delivers itself, weighted towards the ones that charge. */
-const DELIVERED_FATES: readonly Fate[] = ['card_fixed', 'card_fixed', 'paid', 'voided', 'deleted', 'card_declined', 'none', 'none'];
+const DELIVERED_FATES: readonly Fate[] = [
+  'card_fixed',
+  'card_fixed',
+  'paid',
+  'voided',
+  'deleted',
+  'card_declined',
+  'none',
+  'none',
+];
 
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 let caseCounter = 0;
 
 /** Failed renewals whose webhooks the Stripe sandbox delivers to the API as Stripe would. */
-async function openCases(ctx: ScenarioContext, label: string, n: number, fates: readonly Fate[] = DELIVERED_FATES): Promise<ChaosCase[]> {
+async function openCases(
+  ctx: ScenarioContext,
+  label: string,
+  n: number,
+  fates: readonly Fate[] = DELIVERED_FATES,
+): Promise<ChaosCase[]> {
   return mapLimit(Array.from({ length: n }), 6, async () => {
     const i = ++caseCounter;
-    const s = await ctx.driver.createFailedInvoice({ email: `${label}-${i}@chaos.test`, name: `Chaos ${i}`, decline: pick(ctx.rnd, DECLINES) });
+    const s = await ctx.driver.createFailedInvoice({
+      email: `${label}-${i}@chaos.test`,
+      name: `Chaos ${i}`,
+      decline: pick(ctx.rnd, DECLINES),
+    });
     return { invoiceId: s.invoiceId, customerId: s.customerId, subscriptionId: s.subscriptionId, fate: pick(ctx.rnd, fates) };
   });
 }
@@ -192,7 +210,9 @@ function stripeStorm(name: string, storms: Array<{ status: 429 | 500 | 503; rate
     return {
       name,
       cases: cases,
-      figures: { storm: `${storms.map((s) => `${s.status}×${Math.round(s.rate * 100)}%`).join('+')} for ${ctx.sizes.stormSeconds} s` },
+      figures: {
+        storm: `${storms.map((s) => `${s.status}×${Math.round(s.rate * 100)}%`).join('+')} for ${ctx.sizes.stormSeconds} s`,
+      },
       problems: [],
     };
   };
@@ -228,7 +248,9 @@ function resendStorm(name: string, storms: Array<{ status: 429 | 500 | 503; rate
     return {
       name,
       cases: cases,
-      figures: { storm: `${storms.map((s) => `${s.status}×${Math.round(s.rate * 100)}%`).join('+')} for ${ctx.sizes.stormSeconds} s` },
+      figures: {
+        storm: `${storms.map((s) => `${s.status}×${Math.round(s.rate * 100)}%`).join('+')} for ${ctx.sizes.stormSeconds} s`,
+      },
       problems: [],
     };
   };
@@ -253,7 +275,10 @@ export async function appEndpointDown(ctx: ScenarioContext): Promise<ScenarioOut
   await sleep(Math.max(0, windowMs * 0.6));
   // Still down. Each of these cases has been settled in Stripe; one still open may be waiting for
   // its webhook or its last email (other faults run meanwhile), but never for the app endpoint.
-  const facts = await describeCases(ctx.client, cases.map((c) => c.invoiceId));
+  const facts = await describeCases(
+    ctx.client,
+    cases.map((c) => c.invoiceId),
+  );
   const open = cases.filter((c) => facts.get(c.invoiceId)?.status === 'RUNNING');
   const held = (
     await mapLimit(open, 8, async (c) => {
@@ -292,19 +317,25 @@ export async function fuzz(ctx: ScenarioContext, seed: number): Promise<Scenario
     const status = await ctx.driver.deliver(d.payload, { signing: d.signing, contentType: d.contentType });
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     if (status >= 500 || status === 0) fiveHundreds++;
-    if (status !== expectedStatus(d.expect)) wrong.push(`#${i} ${d.label}: ${status || 'no answer'}, owed ${expectedStatus(d.expect)}`);
+    if (status !== expectedStatus(d.expect))
+      wrong.push(`#${i} ${d.label}: ${status || 'no answer'}, owed ${expectedStatus(d.expect)}`);
   });
   return {
     name: 'fuzzed webhooks',
     cases: [],
     figures: {
       deliveries: deliveries.length,
-      answers: [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s || 'none'}×${n}`).join(' '),
+      answers: [...byStatus]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s || 'none'}×${n}`)
+        .join(' '),
       '5xx to bad input': fiveHundreds,
       'other wrong answers': wrong.length - fiveHundreds,
       rate: `${Math.round(deliveries.length / ((Date.now() - started) / 1000))}/s`,
     },
-    problems: wrong.length ? [`${wrong.length} deliveries not answered as owed (seed ${seed}), e.g. ${wrong.slice(0, 3).join('; ')}`] : [],
+    problems: wrong.length
+      ? [`${wrong.length} deliveries not answered as owed (seed ${seed}), e.g. ${wrong.slice(0, 3).join('; ')}`]
+      : [],
   };
 }
 
@@ -319,7 +350,11 @@ export async function shuffledEvents(ctx: ScenarioContext): Promise<ScenarioOutc
   const answers = new Map<number, number>();
   const cases = await mapLimit(Array.from({ length: ctx.sizes.shuffledCases }), ctx.sizes.shuffledConcurrency, async (_, i) => {
     const fate = fates[i % fates.length]!;
-    const s = await ctx.driver.createFailedInvoice({ email: `shuffled-${++caseCounter}@chaos.test`, decline: pick(ctx.rnd, DECLINES), webhooks: false });
+    const s = await ctx.driver.createFailedInvoice({
+      email: `shuffled-${++caseCounter}@chaos.test`,
+      decline: pick(ctx.rnd, DECLINES),
+      webhooks: false,
+    });
     const c: ChaosCase = { invoiceId: s.invoiceId, customerId: s.customerId, subscriptionId: s.subscriptionId, fate };
     // Some customers also tried a card that declined before their case was settled.
     if ((fate === 'paid' || fate === 'voided' || fate === 'deleted') && ctx.rnd() < 0.3) {
@@ -343,7 +378,13 @@ export async function shuffledEvents(ctx: ScenarioContext): Promise<ScenarioOutc
   return {
     name: 'shuffled duplicated events',
     cases: cases,
-    figures: { deliveries, answers: [...answers].sort(([a], [b]) => a - b).map(([s, n]) => `${s || 'none'}×${n}`).join(' ') },
+    figures: {
+      deliveries,
+      answers: [...answers]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s || 'none'}×${n}`)
+        .join(' '),
+    },
     problems: [],
   };
 }

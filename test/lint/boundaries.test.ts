@@ -24,12 +24,28 @@ describe('import boundaries', () => {
     ['workflows/x.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;", /no Node built-ins/],
     ['workflows/x.ts', "import { randomUUID } from 'crypto';\nexport const f = randomUUID;", /no Node built-ins/],
     ['workflows/x.ts', "import Stripe from 'stripe';\nexport const s = Stripe;", /I\/O packages/],
-    ['workflows/x.ts', "import { createActivities } from '../activities';\nexport const a = createActivities;", /activity types only/],
-    ['workflows/x.ts', "import { loadConfig } from '../src/config';\nexport const c = loadConfig;", /never import the service code/],
+    [
+      'workflows/x.ts',
+      "import { createActivities } from '../activities';\nexport const a = createActivities;",
+      /activity types only/,
+    ],
+    [
+      'workflows/x.ts',
+      "import { loadConfig } from '../src/config';\nexport const c = loadConfig;",
+      /never import the service code/,
+    ],
     ['domain/x.ts', "import { z } from 'zod';\nexport const s = z;", /I\/O packages/],
-    ['domain/x.ts', "import type { DunningActivities } from '../activities';\nexport type A = DunningActivities;", /bottom layer/],
+    [
+      'domain/x.ts',
+      "import type { DunningActivities } from '../activities';\nexport type A = DunningActivities;",
+      /bottom layer/,
+    ],
     ['domain/x.ts', "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;", /bottom layer/],
-    ['activities/x.ts', "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;", /never import workflow runtime code/],
+    [
+      'activities/x.ts',
+      "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;",
+      /never import workflow runtime code/,
+    ],
     ['src/x.ts', "import { startStripeSandbox } from './dev/sandbox/stripe';\nexport const s = startStripeSandbox;", /dev-only/],
   ])('%s: %s is refused', async (file, code, message) => {
     const found = await problems(file, code);
@@ -40,7 +56,10 @@ describe('import boundaries', () => {
   it.each([
     ['workflows/x.ts', "import type { DunningActivities } from '../activities';\nexport type A = DunningActivities;"],
     ['workflows/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
-    ['activities/x.ts', "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;"],
+    [
+      'activities/x.ts',
+      "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;",
+    ],
     ['activities/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
     ['src/x.ts', "export const load = () => import('./dev/sandbox/stripe');"],
   ])('%s: %s is allowed', async (file, code) => {

@@ -37,13 +37,19 @@ describe('stripe sandbox charge log and per-customer switches', () => {
 
   it('records each charge that reached the card, with its key and outcome, and no replay or refusal', async () => {
     const s = await sandbox.createFailedInvoiceScenario({ email: 'c@example.com', amount: 500, currency: 'usd' });
-    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-1' })).rejects.toBeInstanceOf(Stripe.errors.StripeCardError);
+    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-1' })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeCardError,
+    );
     // The same key again: Stripe replays the saved answer, the card is not charged again.
-    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-1' })).rejects.toBeInstanceOf(Stripe.errors.StripeCardError);
+    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-1' })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeCardError,
+    );
     const { paymentMethodId } = await sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa');
     await stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-2' });
     // Paid: a further pay is refused before any charge.
-    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-3' })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(stripe.invoices.pay(s.invoiceId, {}, { idempotencyKey: 'k-3' })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
 
     const res = await fetch(`${sandbox.url}/_sandbox/charges?invoice=${s.invoiceId}`);
     const { data } = (await res.json()) as { data: ChargeRecord[] };
@@ -59,7 +65,12 @@ describe('stripe sandbox charge log and per-customer switches', () => {
 
   it('mutes the events of a customer created with webhooks: false, and lists its events by customer', async () => {
     const loud = await sandbox.createFailedInvoiceScenario({ email: 'loud@example.com', amount: 500, currency: 'usd' });
-    const quiet = await sandbox.createFailedInvoiceScenario({ email: 'quiet@example.com', amount: 500, currency: 'usd', webhooks: false });
+    const quiet = await sandbox.createFailedInvoiceScenario({
+      email: 'quiet@example.com',
+      amount: 500,
+      currency: 'usd',
+      webhooks: false,
+    });
     await stripe.invoices.voidInvoice(quiet.invoiceId);
     await sandbox.flushWebhooks();
 
@@ -70,13 +81,25 @@ describe('stripe sandbox charge log and per-customer switches', () => {
     );
     expect(data.every((r) => r.delivery.status === 'muted')).toBe(true);
     expect(delivered.some((id) => data.some((r) => r.event.id === id))).toBe(false);
-    const loudFailed = sandbox.events().find((r) => r.event.type === 'invoice.payment_failed' && (r.event.data.object as { id: string }).id === loud.invoiceId);
+    const loudFailed = sandbox
+      .events()
+      .find((r) => r.event.type === 'invoice.payment_failed' && (r.event.data.object as { id: string }).id === loud.invoiceId);
     expect(delivered).toContain(loudFailed!.event.id);
   });
 
   it('gives the cards of an ownCards customer fingerprints of their own', async () => {
-    const a = await sandbox.createFailedInvoiceScenario({ email: 'a1@example.com', amount: 500, currency: 'usd', ownCards: true });
-    const b = await sandbox.createFailedInvoiceScenario({ email: 'b1@example.com', amount: 500, currency: 'usd', ownCards: true });
+    const a = await sandbox.createFailedInvoiceScenario({
+      email: 'a1@example.com',
+      amount: 500,
+      currency: 'usd',
+      ownCards: true,
+    });
+    const b = await sandbox.createFailedInvoiceScenario({
+      email: 'b1@example.com',
+      amount: 500,
+      currency: 'usd',
+      ownCards: true,
+    });
     const shared = await sandbox.createFailedInvoiceScenario({ email: 'c1@example.com', amount: 500, currency: 'usd' });
     const fingerprint = async (pm: string) => (await stripe.paymentMethods.retrieve(pm)).card!.fingerprint;
     expect(await fingerprint(a.paymentMethodId)).not.toBe(await fingerprint(b.paymentMethodId));

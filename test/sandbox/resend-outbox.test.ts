@@ -194,12 +194,19 @@ describe('resend outbox with the real SDK', () => {
 
   it('lists messages without their bodies for counting (summary=1), with tags and idempotency key', async () => {
     const { outbox: o, resend } = await outbox();
-    await resend.emails.send({ ...email, tags: [{ name: 'invoice_id', value: 'in_1' }] }, { idempotencyKey: 'dunning-in_1/email:x' });
+    await resend.emails.send(
+      { ...email, tags: [{ name: 'invoice_id', value: 'in_1' }] },
+      { idempotencyKey: 'dunning-in_1/email:x' },
+    );
     const listed = (await (await fetch(`${o.url}/_outbox/messages?summary=1`)).json()) as Array<Record<string, unknown>>;
     expect(listed).toHaveLength(1);
     expect(listed[0]).not.toHaveProperty('html');
     expect(listed[0]).not.toHaveProperty('text');
-    expect(listed[0]).toMatchObject({ to: ['ada@example.org'], tags: [{ name: 'invoice_id', value: 'in_1' }], idempotency: { key: 'dunning-in_1/email:x' } });
+    expect(listed[0]).toMatchObject({
+      to: ['ada@example.org'],
+      tags: [{ name: 'invoice_id', value: 'in_1' }],
+      idempotency: { key: 'dunning-in_1/email:x' },
+    });
   });
 
   it('keeps messages and idempotency keys across a restart with dataDir', async () => {

@@ -97,7 +97,12 @@ describe('stripe sandbox with the real SDK', () => {
 
     const failed = eventsOf(sandbox, 'invoice.payment_failed', s.invoiceId);
     expect(failed).toHaveLength(1);
-    expect(failed[0]?.event).toMatchObject({ object: 'event', api_version: STRIPE_API_VERSION, livemode: false, request: { id: null } });
+    expect(failed[0]?.event).toMatchObject({
+      object: 'event',
+      api_version: STRIPE_API_VERSION,
+      livemode: false,
+      request: { id: null },
+    });
     expect(failed[0]?.event.id).toMatch(/^evt_/);
     expect(failed[0]?.delivery.status).toBe('not_configured');
   });
@@ -107,7 +112,13 @@ describe('stripe sandbox with the real SDK', () => {
       email: 'max@example.com',
       amount: 1500,
       currency: 'usd',
-      decline: { brand: 'mastercard', declineCode: 'do_not_honor', adviceCode: 'do_not_try_again', networkDeclineCode: '05', networkAdviceCode: '03' },
+      decline: {
+        brand: 'mastercard',
+        declineCode: 'do_not_honor',
+        adviceCode: 'do_not_try_again',
+        networkDeclineCode: '05',
+        networkAdviceCode: '03',
+      },
     });
     const err = await rejection(stripe.invoices.pay(s.invoiceId, { off_session: true }));
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
@@ -123,7 +134,13 @@ describe('stripe sandbox with the real SDK', () => {
     const payments = await stripe.invoicePayments.list({ invoice: s.invoiceId, expand: ['data.payment.payment_intent'] });
     expect(payments.data).toHaveLength(1);
     const payment = payments.data[0] as Stripe.InvoicePayment;
-    expect(payment).toMatchObject({ object: 'invoice_payment', invoice: s.invoiceId, is_default: true, status: 'open', amount_requested: 1500 });
+    expect(payment).toMatchObject({
+      object: 'invoice_payment',
+      invoice: s.invoiceId,
+      is_default: true,
+      status: 'open',
+      amount_requested: 1500,
+    });
     expect(payment.payment.type).toBe('payment_intent');
     const pi = payment.payment.payment_intent as Stripe.PaymentIntent;
     expect(pi.object).toBe('payment_intent');
@@ -151,7 +168,9 @@ describe('stripe sandbox with the real SDK', () => {
     expect(retrieved.last_payment_error?.decline_code).toBe('do_not_honor');
     expect((retrieved.payment_method as Stripe.PaymentMethod).id).toBe(s.paymentMethodId);
     // `last_payment_error.payment_method` is always an object, so (as in Stripe) it is not expandable.
-    const notExpandable = await rejection(stripe.paymentIntents.retrieve(s.paymentIntentId, { expand: ['last_payment_error.payment_method'] }));
+    const notExpandable = await rejection(
+      stripe.paymentIntents.retrieve(s.paymentIntentId, { expand: ['last_payment_error.payment_method'] }),
+    );
     expect(notExpandable.statusCode).toBe(400);
   });
 
@@ -210,7 +229,12 @@ describe('stripe sandbox with the real SDK', () => {
   });
 
   it('asks for authentication with a 3-D Secure card', async () => {
-    const s = await sandbox.createFailedInvoiceScenario({ email: 'sca@example.com', amount: 700, currency: 'eur', decline: 'pm_card_authenticationRequired' });
+    const s = await sandbox.createFailedInvoiceScenario({
+      email: 'sca@example.com',
+      amount: 700,
+      currency: 'eur',
+      decline: 'pm_card_authenticationRequired',
+    });
     const err = await rejection(stripe.invoices.pay(s.invoiceId));
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(err.code).toBe('invoice_payment_intent_requires_action');
@@ -228,7 +252,13 @@ describe('stripe sandbox with the real SDK', () => {
     expect(a.id).not.toBe('pm_card_visa');
     expect(a.id).not.toBe(b.id);
     expect(a.customer).toBe(s.customerId);
-    expect(a.card).toMatchObject({ brand: 'visa', last4: '4242', country: 'US', exp_month: expect.any(Number), exp_year: expect.any(Number) });
+    expect(a.card).toMatchObject({
+      brand: 'visa',
+      last4: '4242',
+      country: 'US',
+      exp_month: expect.any(Number),
+      exp_year: expect.any(Number),
+    });
     expect(a.card?.fingerprint).toBe(b.card?.fingerprint);
     const failing = await stripe.paymentMethods.retrieve(s.paymentMethodId);
     expect(failing.card?.fingerprint).not.toBe(a.card?.fingerprint);
@@ -239,7 +269,9 @@ describe('stripe sandbox with the real SDK', () => {
     const change = eventsOf(sandbox, 'customer.updated', s.customerId).at(-1);
     expect(change?.event.data.previous_attributes).toEqual({ invoice_settings: { default_payment_method: s.paymentMethodId } });
 
-    const notAttached = await rejection(stripe.customers.update(s.customerId, { invoice_settings: { default_payment_method: 'pm_unknown' } }));
+    const notAttached = await rejection(
+      stripe.customers.update(s.customerId, { invoice_settings: { default_payment_method: 'pm_unknown' } }),
+    );
     expect(notAttached.statusCode).toBe(404);
     expect(notAttached.param).toBe('invoice_settings[default_payment_method]');
 
@@ -289,7 +321,9 @@ describe('stripe sandbox with the real SDK', () => {
     expect(viaSdk).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(viaSdk.code).toBe('resource_missing');
 
-    const unknown = await rejection(stripe.customers.create({ email: 'x@example.com', colour: 'blue' } as Stripe.CustomerCreateParams));
+    const unknown = await rejection(
+      stripe.customers.create({ email: 'x@example.com', colour: 'blue' } as Stripe.CustomerCreateParams),
+    );
     expect(unknown.statusCode).toBe(400);
     expect(unknown.code).toBe('parameter_unknown');
     expect(unknown.param).toBe('colour');
@@ -297,7 +331,9 @@ describe('stripe sandbox with the real SDK', () => {
     const anonymous = await fetch(`${sandbox.url}/v1/customers/cus_missing`);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
-    const live = await rejection(createStripeClient({ secretKey: 'sk_live_nope', apiBase: sandbox.url, maxNetworkRetries: 0 }).customers.retrieve('cus_x'));
+    const live = await rejection(
+      createStripeClient({ secretKey: 'sk_live_nope', apiBase: sandbox.url, maxNetworkRetries: 0 }).customers.retrieve('cus_x'),
+    );
     expect(live).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
 
@@ -331,7 +367,12 @@ describe('stripe sandbox with the real SDK', () => {
       return_url: 'http://127.0.0.1:9/billing/done',
       flow_data: { type: 'payment_method_update' },
     });
-    expect(session).toMatchObject({ object: 'billing_portal.session', customer: s.customerId, return_url: 'http://127.0.0.1:9/billing/done', flow: { type: 'payment_method_update' } });
+    expect(session).toMatchObject({
+      object: 'billing_portal.session',
+      customer: s.customerId,
+      return_url: 'http://127.0.0.1:9/billing/done',
+      flow: { type: 'payment_method_update' },
+    });
     expect(session.id).toMatch(/^bps_/);
     expect(session.url).toBe(`${sandbox.url}/_sandbox/portal/${session.id}`);
 
@@ -378,7 +419,12 @@ describe('stripe sandbox with the real SDK', () => {
     const res = await fetch(`${sandbox.url}/_sandbox/scenarios/failed-invoice`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'cli@example.com', amount: 1999, currency: 'usd', decline: { declineCode: 'insufficient_funds', adviceCode: 'try_again_later' } }),
+      body: JSON.stringify({
+        email: 'cli@example.com',
+        amount: 1999,
+        currency: 'usd',
+        decline: { declineCode: 'insufficient_funds', adviceCode: 'try_again_later' },
+      }),
     });
     expect(res.status).toBe(201);
     const s = (await res.json()) as { invoiceId: string; paymentMethodId: string; customerId: string };
@@ -406,7 +452,9 @@ describe('stripe sandbox with the real SDK', () => {
     });
     expect(attach.status).toBe(201);
 
-    const events = (await (await fetch(`${sandbox.url}/_sandbox/events?type=invoice.paid`)).json()) as { data: { event: { data: { object: { id: string } } } }[] };
+    const events = (await (await fetch(`${sandbox.url}/_sandbox/events?type=invoice.paid`)).json()) as {
+      data: { event: { data: { object: { id: string } } } }[];
+    };
     expect(events.data.some((r) => r.event.data.object.id === s.invoiceId)).toBe(true);
   });
 });
@@ -439,14 +487,20 @@ describe('stripe sandbox webhooks', () => {
   });
 
   it('signs each event so stripe.webhooks.constructEvent verifies it, and retries a failed delivery', async () => {
-    const sandbox = await startStripeSandbox({ webhookSecret: SECRET, webhookUrl: receiverUrl, webhookRetryDelaysMs: [20, 20, 20, 20] });
+    const sandbox = await startStripeSandbox({
+      webhookSecret: SECRET,
+      webhookUrl: receiverUrl,
+      webhookRetryDelaysMs: [20, 20, 20, 20],
+    });
     try {
       failNext = 1; // the first delivery (customer.created) is refused once
       const s = await sandbox.createFailedInvoiceScenario({ email: 'hook@example.com', amount: 1000, currency: 'usd' });
       await sandbox.flushWebhooks(5000);
 
       const stripe = client(sandbox);
-      const verified = received.map((r) => stripe.webhooks.constructEvent(r.body, r.headers['stripe-signature'] as string, SECRET));
+      const verified = received.map((r) =>
+        stripe.webhooks.constructEvent(r.body, r.headers['stripe-signature'] as string, SECRET),
+      );
       const failed = verified.find((e) => e.type === 'invoice.payment_failed');
       expect(failed).toBeDefined();
       expect((failed?.data.object as Stripe.Invoice).id).toBe(s.invoiceId);
@@ -458,9 +512,13 @@ describe('stripe sandbox webhooks', () => {
       expect(types.indexOf('invoice.finalized')).toBeGreaterThanOrEqual(0);
       expect(types.indexOf('invoice.finalized')).toBeLessThan(types.indexOf('invoice.payment_failed'));
 
-      expect(() => stripe.webhooks.constructEvent(received[0]?.body ?? '', received[0]?.headers['stripe-signature'] as string, 'whsec_wrong')).toThrow(
-        Stripe.errors.StripeSignatureVerificationError,
-      );
+      expect(() =>
+        stripe.webhooks.constructEvent(
+          received[0]?.body ?? '',
+          received[0]?.headers['stripe-signature'] as string,
+          'whsec_wrong',
+        ),
+      ).toThrow(Stripe.errors.StripeSignatureVerificationError);
 
       const records = sandbox.events();
       expect(records.every((r) => r.delivery.status === 'delivered')).toBe(true);
@@ -472,7 +530,11 @@ describe('stripe sandbox webhooks', () => {
   });
 
   it('gives up after the bounded number of tries', async () => {
-    const sandbox = await startStripeSandbox({ webhookSecret: SECRET, webhookUrl: 'http://127.0.0.1:9/unreachable', webhookRetryDelaysMs: [10, 10] });
+    const sandbox = await startStripeSandbox({
+      webhookSecret: SECRET,
+      webhookUrl: 'http://127.0.0.1:9/unreachable',
+      webhookRetryDelaysMs: [10, 10],
+    });
     try {
       await sandbox.createFailedInvoiceScenario({ email: 'nobody@example.com', amount: 1000, currency: 'usd' });
       await sandbox.flushWebhooks(5000);

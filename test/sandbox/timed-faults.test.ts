@@ -70,11 +70,19 @@ describe('stripe sandbox storms and outages', () => {
   });
 
   it('a 429 storm answers Stripe rate_limit errors to about its rate', async () => {
-    await post(`${sandbox.url}/_sandbox/faults`, { status: 429, rate: 0.5, durationMs: 5_000, pathPattern: '^GET /v1/customers' });
+    await post(`${sandbox.url}/_sandbox/faults`, {
+      status: 429,
+      rate: 0.5,
+      durationMs: 5_000,
+      pathPattern: '^GET /v1/customers',
+    });
     const { customerId } = await sandbox.createFailedInvoiceScenario({ email: 'b@example.com', amount: 100, currency: 'usd' });
     let limited = 0;
     for (let i = 0; i < 60; i++) {
-      const e = await stripe.customers.retrieve(customerId).then(() => undefined, (x: unknown) => x);
+      const e = await stripe.customers.retrieve(customerId).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       if (e) {
         expect(e).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
         limited++;

@@ -25,7 +25,11 @@ describe('stripe sandbox webhook concurrency', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     open.push({ close: () => new Promise((r) => receiver.close(r)) });
     const { port } = receiver.address() as AddressInfo;
-    const sandbox: StripeSandbox = await startStripeSandbox({ webhookSecret: 'whsec_t', webhookUrl: `http://127.0.0.1:${port}/`, webhookConcurrency });
+    const sandbox: StripeSandbox = await startStripeSandbox({
+      webhookSecret: 'whsec_t',
+      webhookUrl: `http://127.0.0.1:${port}/`,
+      webhookConcurrency,
+    });
     open.push(sandbox);
     await sandbox.createFailedInvoiceScenario({ email: 'a@example.com', amount: 100, currency: 'usd' }); // about ten events
     await sandbox.flushWebhooks();

@@ -118,7 +118,9 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
       hosted_invoice_url: f.chance(0.8) ? `https://invoice.stripe.com/i/${f.token()}` : null,
       attempt_count: f.int(10),
       // Charged automatically, but of no subscription: acknowledged and skipped.
-      parent: dunnable ? null : { type: 'subscription_details', subscription_details: { subscription: expandable(f, f.id('sub')) } },
+      parent: dunnable
+        ? null
+        : { type: 'subscription_details', subscription_details: { subscription: expandable(f, f.id('sub')) } },
     });
   },
   'invoice.paid': (f) => envelope(f, 'invoice.paid', { id: f.id('in'), object: 'invoice' }),
@@ -132,7 +134,11 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
       latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
     }),
   'payment_method.attached': (f) =>
-    envelope(f, 'payment_method.attached', { id: f.id(f.pick(['pm', 'card', 'src'])), object: 'payment_method', customer: expandable(f, f.id('cus')) }),
+    envelope(f, 'payment_method.attached', {
+      id: f.id(f.pick(['pm', 'card', 'src'])),
+      object: 'payment_method',
+      customer: expandable(f, f.id('cus')),
+    }),
   'payment_method.automatically_updated': (f) =>
     envelope(f, 'payment_method.automatically_updated', {
       id: f.id('pm'),
@@ -143,7 +149,11 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
     envelope(
       f,
       'customer.updated',
-      { id: f.id('cus'), object: 'customer', invoice_settings: { default_payment_method: f.chance(0.8) ? expandable(f, f.id('pm')) : null, footer: null } },
+      {
+        id: f.id('cus'),
+        object: 'customer',
+        invoice_settings: { default_payment_method: f.chance(0.8) ? expandable(f, f.id('pm')) : null, footer: null },
+      },
       { previous_attributes: f.chance(0.5) ? { invoice_settings: { default_payment_method: null } } : { name: 'Old name' } },
     ),
 };
@@ -193,7 +203,10 @@ const FIELDS: Record<string, Array<[string[], Kind]>> = {
   'customer.updated': [
     [['id'], { k: 'id', prefixes: ['cus'] }],
     [['invoice_settings'], { k: 'object', nullable: false }],
-    [['invoice_settings', 'default_payment_method'], { k: 'id', prefixes: ['pm', 'card', 'src'], nullable: true, expandable: true }],
+    [
+      ['invoice_settings', 'default_payment_method'],
+      { k: 'id', prefixes: ['pm', 'card', 'src'], nullable: true, expandable: true },
+    ],
   ],
 };
 
@@ -226,7 +239,19 @@ function invalidFor(f: Fuzzer, kind: Kind): Bad {
       ]);
     }
     case 'amount':
-      return f.pick<Bad>([...common, null, String(f.int(10_000)), { value: 1 }, 1e308, -1, -f.int(1e9) - 1, 1.5, 2 ** 53, 2 ** 60, '1e3']);
+      return f.pick<Bad>([
+        ...common,
+        null,
+        String(f.int(10_000)),
+        { value: 1 },
+        1e308,
+        -1,
+        -f.int(1e9) - 1,
+        1.5,
+        2 ** 53,
+        2 ** 60,
+        '1e3',
+      ]);
     case 'currency':
       return f.pick<Bad>([...common, null, '', 'us', 'usdd', 'ü$d', 'U S', '12e', 978, f.unicode(3), f.huge(MAX_HUGE_BYTES)]);
     case 'enum':
@@ -234,10 +259,29 @@ function invalidFor(f: Fuzzer, kind: Kind): Bad {
     case 'text':
       return f.pick<Bad>([MISSING, [], true, DEEP, 42, {}, '', 'x'.repeat(kind.max + 1 + f.int(1000)), f.huge(MAX_HUGE_BYTES)]);
     case 'url':
-      return f.pick<Bad>([MISSING, [], true, DEEP, 5, {}, 'javascript:alert(1)', 'not a url', 'ftp://example.com/i', `https://x.example/${'a'.repeat(2100)}`]);
+      return f.pick<Bad>([
+        MISSING,
+        [],
+        true,
+        DEEP,
+        5,
+        {},
+        'javascript:alert(1)',
+        'not a url',
+        'ftp://example.com/i',
+        `https://x.example/${'a'.repeat(2100)}`,
+      ]);
     case 'object':
       // (Not deep nesting: nested objects with keys we do not read are a valid object.)
-      return f.pick<Bad>([...notNull(kind.nullable), 'text', 5, [], [[[[]]]], true, ...(kind.nullable ? [] : ([MISSING] as Bad[]))]);
+      return f.pick<Bad>([
+        ...notNull(kind.nullable),
+        'text',
+        5,
+        [],
+        [[[[]]]],
+        true,
+        ...(kind.nullable ? [] : ([MISSING] as Bad[])),
+      ]);
   }
 }
 
@@ -291,12 +335,42 @@ const MAKERS: Array<[weight: number, Maker]> = [
   [
     12,
     (f) => {
-      const e = f.chance(0.5) ? VALID[f.pick(USED_TYPES)]!(f) : envelope(f, `${f.token(5).toLowerCase()}.${f.token(4).toLowerCase()}`, { id: 'x' });
+      const e = f.chance(0.5)
+        ? VALID[f.pick(USED_TYPES)]!(f)
+        : envelope(f, `${f.token(5).toLowerCase()}.${f.token(4).toLowerCase()}`, { id: 'x' });
       const [field, bad] = f.pick<[string, Bad]>([
         ['id', f.pick<Bad>([MISSING, null, '', `ev_${f.token()}`, `evt_${'a'.repeat(260)}`, `evt_${f.unicode(4)}`, 12, DEEP])],
-        ['type', f.pick<Bad>([MISSING, null, '', 'Invoice.Paid', 'invoice paid', 'invoice..paid', `a.${'b'.repeat(120)}`, f.unicode(8), 5, ['invoice.paid'], DEEP])],
+        [
+          'type',
+          f.pick<Bad>([
+            MISSING,
+            null,
+            '',
+            'Invoice.Paid',
+            'invoice paid',
+            'invoice..paid',
+            `a.${'b'.repeat(120)}`,
+            f.unicode(8),
+            5,
+            ['invoice.paid'],
+            DEEP,
+          ]),
+        ],
         ['created', f.pick<Bad>([MISSING, null, 0, -1, 1.5, '1790000000', 1e308, 2 ** 53, true])],
-        ['data', f.pick<Bad>([MISSING, null, 'x', [], { object: null }, { object: [] }, { object: 'in_1' }, { previous_attributes: {} }, DEEP])],
+        [
+          'data',
+          f.pick<Bad>([
+            MISSING,
+            null,
+            'x',
+            [],
+            { object: null },
+            { object: [] },
+            { object: 'in_1' },
+            { previous_attributes: {} },
+            DEEP,
+          ]),
+        ],
       ]);
       setPath(e, [field], bad);
       return { label: `envelope: ${field}`, payload: text(f, e), expect: 'quarantined' };
@@ -307,7 +381,18 @@ const MAKERS: Array<[weight: number, Maker]> = [
     6,
     (f) => ({
       label: 'JSON, not an event',
-      payload: f.pick(['null', 'true', '0', String(f.int(1e9)), '[]', '[{"id":"evt_1"}]', '"evt_1"', '{}', f.deep(1 + f.int(20_000)), JSON.stringify(f.unicode(50))]),
+      payload: f.pick([
+        'null',
+        'true',
+        '0',
+        String(f.int(1e9)),
+        '[]',
+        '[{"id":"evt_1"}]',
+        '"evt_1"',
+        '{}',
+        f.deep(1 + f.int(20_000)),
+        JSON.stringify(f.unicode(50)),
+      ]),
       expect: 'quarantined',
     }),
   ],
@@ -351,7 +436,14 @@ const MAKERS: Array<[weight: number, Maker]> = [
     12,
     (f) => {
       const type = f.chance(0.5)
-        ? f.pick(['invoice.created', 'invoice.finalized', 'charge.failed', 'customer.created', 'customer.subscription.updated', 'payment_intent.payment_failed'])
+        ? f.pick([
+            'invoice.created',
+            'invoice.finalized',
+            'charge.failed',
+            'customer.created',
+            'customer.subscription.updated',
+            'payment_intent.payment_failed',
+          ])
         : `${f.token(1 + f.int(10)).toLowerCase()}.${f.token(1 + f.int(10)).toLowerCase()}`;
       const object: Obj = { id: f.chance(0.5) ? f.id('x') : (junk(f) as never) };
       for (let i = f.int(4); i > 0; i--) object[f.unicode(3)] = junk(f);
@@ -383,7 +475,10 @@ export function fuzzedDeliveries(seed: number, count: number, unsigned = Math.ce
       label: `${how}: ${base.label}`,
       payload: base.payload,
       signing: how === 'content_type' ? 'signed' : how,
-      contentType: how === 'content_type' ? f.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) : 'application/json',
+      contentType:
+        how === 'content_type'
+          ? f.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])
+          : 'application/json',
       expect: 'rejected',
     });
   }

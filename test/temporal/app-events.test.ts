@@ -73,11 +73,16 @@ describe('events to the SaaS app', () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'app@example.com', amount: 4900, currency: 'usd' });
     await eventually(async () => ((await statusOf(s.invoiceId))?.emails.length ? true : undefined), 20_000, 'the case');
     stack.sandbox.setPaymentMethodBehaviour(s.paymentMethodId, { outcome: 'succeed' });
-    expect((await stack.api(`/api/invoices/${s.invoiceId}/payment-method-updated`, { method: 'POST', body: '{}' })).status).toBe(202);
+    expect((await stack.api(`/api/invoices/${s.invoiceId}/payment-method-updated`, { method: 'POST', body: '{}' })).status).toBe(
+      202,
+    );
 
     const result = await stack.client.workflow.getHandle(`dunning-${s.invoiceId}`).result();
     expect(result).toEqual({ state: 'recovered', outcome: 'card_updated' });
-    expect(await deliveriesDone(s.invoiceId, ['dunning.started', 'dunning.recovered'])).toEqual([{ delivered: true }, { delivered: true }]);
+    expect(await deliveriesDone(s.invoiceId, ['dunning.started', 'dunning.recovered'])).toEqual([
+      { delivered: true },
+      { delivered: true },
+    ]);
 
     const events = delivered(s.invoiceId);
     expect(events.map((e) => e.event.type).sort()).toEqual(['dunning.recovered', 'dunning.started']);
@@ -104,18 +109,28 @@ describe('events to the SaaS app', () => {
 
     // The signature really is checked: another secret, or a changed body, fails verification.
     const one = events[0]!.r;
-    expect(() => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(one.body, headersOf(one))).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(one.body, headersOf(one))).toThrow(
+      WebhookVerificationError,
+    );
     expect(() => new Webhook(secret).verify(one.body.replace('4900', '1'), headersOf(one))).toThrow(WebhookVerificationError);
   });
 
   it('dunning.cancelled when an operator stops a case', async () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'app2@example.com', amount: 1200, currency: 'eur' });
     await eventually(async () => ((await statusOf(s.invoiceId))?.emails.length ? true : undefined), 20_000, 'the case');
-    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'refunded', by: 'ops' }) });
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'refunded', by: 'ops' }),
+    });
     await stack.client.workflow.getHandle(`dunning-${s.invoiceId}`).result();
     await deliveriesDone(s.invoiceId, ['dunning.started', 'dunning.cancelled']);
     const types = delivered(s.invoiceId).map((e) => e.event);
     expect(types.map((t) => t.type).sort()).toEqual(['dunning.cancelled', 'dunning.started']);
-    expect(types.find((t) => t.type === 'dunning.cancelled')!.data).toMatchObject({ reason: 'refunded', by: 'ops', currency: 'eur', amountDue: 1200 });
+    expect(types.find((t) => t.type === 'dunning.cancelled')!.data).toMatchObject({
+      reason: 'refunded',
+      by: 'ops',
+      currency: 'eur',
+      amountDue: 1200,
+    });
   });
 });

@@ -50,7 +50,11 @@ describe('dev server', () => {
       workflowsPath: join(__dirname, '../setup/fixtures/workflows.ts'),
     });
     await worker.runUntil(
-      client.workflow.execute(upsertAndComplete, { taskQueue, workflowId: `dunning-${invoiceId}`, args: [invoiceId, 'cus_test'] }),
+      client.workflow.execute(upsertAndComplete, {
+        taskQueue,
+        workflowId: `dunning-${invoiceId}`,
+        args: [invoiceId, 'cus_test'],
+      }),
     );
     await workerConnection.close();
 
@@ -77,11 +81,25 @@ describe('dev server lifecycle across a crash', () => {
   const started: ChildProcess[] = [];
   const serverPids: number[] = [];
 
-  function startService(port: number): { child: ChildProcess; ready: Promise<number>; exit: Promise<number | null>; stderr: () => string } {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(port), TEMPORAL_DEV_UI_PORT: '0' };
+  function startService(port: number): {
+    child: ChildProcess;
+    ready: Promise<number>;
+    exit: Promise<number | null>;
+    stderr: () => string;
+  } {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: String(port),
+      TEMPORAL_DEV_UI_PORT: '0',
+    };
     delete env.TEMPORAL_ADDRESS;
     // node --import tsx: one process (no tsx wrapper), so SIGKILL hits the one that spawned the CLI.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev-server.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev-server.ts'], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started.push(child);
     let out = '';
     let err = '';

@@ -74,7 +74,8 @@ async function burst(stack: Stack, tag: string) {
     expect(st.emails[0]!.messageId).toBeDefined();
   }
   // Each exactly once, whatever was retried.
-  for (let i = 0; i < 8; i += 1) expect(stack.outbox.messages().filter((m) => m.to.includes(`${tag}${i}@example.com`))).toHaveLength(1);
+  for (let i = 0; i < 8; i += 1)
+    expect(stack.outbox.messages().filter((m) => m.to.includes(`${tag}${i}@example.com`))).toHaveLength(1);
   await Promise.all(scenarios.map((s) => stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' })));
   return { elapsed, rateLimited: stack.outbox.stats().rateLimited };
 }

@@ -47,7 +47,8 @@ async function serve(cases: DunningClient, metrics?: Metrics) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-const gauge = (text: string, provider: string) => Number(new RegExp(`dunning_cases_blocked\\{provider="${provider}"\\} (\\d+)`).exec(text)?.[1]);
+const gauge = (text: string, provider: string) =>
+  Number(new RegExp(`dunning_cases_blocked\\{provider="${provider}"\\} (\\d+)`).exec(text)?.[1]);
 
 describe('dunning_cases_blocked', () => {
   it("counts this deployment's running cases by DunningBlockedOn, from visibility, when scraped", async () => {
@@ -83,10 +84,14 @@ describe('dunning_cases_blocked', () => {
         })
         .then((h) => started.push(h));
 
-      const text = await eventually(async () => {
-        const t = await api.scrape();
-        return gauge(t, 'stripe') === 2 && gauge(t, 'resend') === 1 ? t : undefined;
-      }, 15_000, 'the gauge to count the blocked cases');
+      const text = await eventually(
+        async () => {
+          const t = await api.scrape();
+          return gauge(t, 'stripe') === 2 && gauge(t, 'resend') === 1 ? t : undefined;
+        },
+        15_000,
+        'the gauge to count the blocked cases',
+      );
       expect(text).toContain('# TYPE dunning_cases_blocked gauge');
 
       // A case that ends is no longer counted.

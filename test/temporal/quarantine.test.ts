@@ -38,7 +38,11 @@ const post = (path: string, body: unknown = {}) => stack.api(path, { method: 'PO
 type Listed = { eventId: string; type: string; field: string; reason: string; receivedAt: string; status: string };
 const listed = async () => ((await (await stack.api('/api/quarantine')).json()) as { events: Listed[] }).events;
 const untilListed = (eventId: string, present: boolean) =>
-  eventually(async () => ((await listed()).some((e) => e.eventId === eventId) === present ? true : undefined), 15_000, `${eventId} listed: ${present}`);
+  eventually(
+    async () => ((await listed()).some((e) => e.eventId === eventId) === present ? true : undefined),
+    15_000,
+    `${eventId} listed: ${present}`,
+  );
 
 /** A failed-invoice event with `amount_due` as a string, delivered as `payload` (exact text). */
 function invalidCopy(failed: StripeEventPayload, id: string, extra: Record<string, unknown> = {}) {
@@ -67,7 +71,10 @@ describe('quarantine', () => {
     expect(details).toEqual({ status: 200, body: { ...entry, rawBody: payload } });
 
     const replay = await json(await post(`/api/quarantine/${id}/replay`, { by: 'ops@example.com' }));
-    expect(replay).toEqual({ status: 422, body: { error: { code: 'still_invalid', message: expect.stringContaining('data.object.amount_due') } } });
+    expect(replay).toEqual({
+      status: 422,
+      body: { error: { code: 'still_invalid', message: expect.stringContaining('data.object.amount_due') } },
+    });
     // Kept, and no case.
     expect((await json(await stack.api(`/api/quarantine/${id}`))).body).toMatchObject({ status: 'quarantined' });
     expect(await stack.status(s.invoiceId)).toBeUndefined();
@@ -79,7 +86,12 @@ describe('quarantine', () => {
     const raw = Buffer.from(JSON.stringify(s.failed));
     // What the earlier deployment's webhook did with it (say it refused EUR invoices by mistake).
     const { eventId } = await store.put(
-      { eventId: s.failed.id, type: 'invoice.payment_failed', field: 'data.object.currency', reason: 'data.object.currency: not supported' },
+      {
+        eventId: s.failed.id,
+        type: 'invoice.payment_failed',
+        field: 'data.object.currency',
+        reason: 'data.object.currency: not supported',
+      },
       raw,
     );
     expect(eventId).toBe(s.failed.id);
@@ -96,7 +108,10 @@ describe('quarantine', () => {
     });
     await untilListed(eventId, false);
     // Once only.
-    expect(await json(await post(`/api/quarantine/${eventId}/replay`))).toMatchObject({ status: 409, body: { error: { code: 'already_resolved' } } });
+    expect(await json(await post(`/api/quarantine/${eventId}/replay`))).toMatchObject({
+      status: 409,
+      body: { error: { code: 'already_resolved' } },
+    });
     expect(await json(await post(`/api/quarantine/${eventId}/discard`))).toMatchObject({ status: 409 });
     await post(`/api/invoices/${s.invoiceId}/cancel`);
   });
@@ -107,8 +122,14 @@ describe('quarantine', () => {
     const payload = invalidCopy(s.failed, id);
     expect((await stack.deliver(payload)).status).toBe(200);
     await untilListed(id, true);
-    expect(await json(await post(`/api/quarantine/${id}/discard`, { by: 'ops' }))).toEqual({ status: 200, body: { discarded: id } });
-    expect((await json(await stack.api(`/api/quarantine/${id}`))).body).toMatchObject({ status: 'discarded', resolution: { action: 'discarded', by: 'ops' } });
+    expect(await json(await post(`/api/quarantine/${id}/discard`, { by: 'ops' }))).toEqual({
+      status: 200,
+      body: { discarded: id },
+    });
+    expect((await json(await stack.api(`/api/quarantine/${id}`))).body).toMatchObject({
+      status: 'discarded',
+      resolution: { action: 'discarded', by: 'ops' },
+    });
     await untilListed(id, false);
     expect(await stack.status(s.invoiceId)).toBeUndefined();
 
@@ -117,7 +138,7 @@ describe('quarantine', () => {
     expect((await json(await stack.api(`/api/quarantine/${id}`))).body).toMatchObject({ status: 'quarantined' });
   });
 
-  it('keeps a large body exactly, compressed: a 1 MB webhook of escapes (about 2 MB, Temporal\'s payload limit, as a JSON string)', async () => {
+  it("keeps a large body exactly, compressed: a 1 MB webhook of escapes (about 2 MB, Temporal's payload limit, as a JSON string)", async () => {
     const s = await scenario();
     const id = `${s.failed.id}_big`;
     // Whitespace that JSON-escaping doubles (newline → `\\n`).
@@ -138,7 +159,10 @@ describe('quarantine', () => {
     for (const path of ['/api/quarantine/foo', '/api/quarantine/body_xyz', `/api/quarantine/evt_${'a'.repeat(300)}`]) {
       expect((await stack.api(path)).status, path).toBe(400);
     }
-    expect(await json(await stack.api('/api/quarantine/evt_unknown123'))).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await json(await stack.api('/api/quarantine/evt_unknown123'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
     expect((await post('/api/quarantine/evt_unknown123/replay')).status).toBe(404);
     expect((await post('/api/quarantine/evt_unknown123/discard')).status).toBe(404);
     expect((await post('/api/quarantine/evt_unknown123/discard', { by: 'x', extra: 1 })).status).toBe(400);

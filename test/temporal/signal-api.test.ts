@@ -70,8 +70,11 @@ describe('auth', () => {
 });
 
 describe('validation and not found', () => {
-  it('413 for a body over the limit, in the contract\'s error shape', async () => {
-    const res = await stack.api('/api/invoices/in_123/cancel', { method: 'POST', body: JSON.stringify({ reason: 'x'.repeat(100_000) }) });
+  it("413 for a body over the limit, in the contract's error shape", async () => {
+    const res = await stack.api('/api/invoices/in_123/cancel', {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'x'.repeat(100_000) }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { code: 'body_too_large', message: expect.any(String) } });
   });
@@ -125,7 +128,9 @@ describe('202', () => {
 
     // A card this case has not charged yet (one that declines too, so the case goes on): the
     // card that declined is not charged again for being reported again (issue #7).
-    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', {
+      makeDefault: true,
+    });
     const byCustomer = await stack.api(`/api/customers/${s.customerId}/payment-method-updated`, {
       method: 'POST',
       body: JSON.stringify({ paymentMethodId }),
@@ -135,14 +140,26 @@ describe('202', () => {
     const st = await until(s.invoiceId, 'the second retry', (x) => x.attempts.length === 2);
     expect(st.attempts.map((a) => a.trigger)).toEqual(['payment_method_updated', 'payment_method_updated']);
 
-    const listed = await eventually(async () => {
-      const res = await stack.api(`/api/dunning?customerId=${s.customerId}&state=active`);
-      const body = (await res.json()) as { cases: CaseSummary[] };
-      return body.cases.length === 1 ? body.cases : undefined;
-    }, 15_000, 'visibility');
-    expect(listed[0]).toMatchObject({ workflowId: s.workflowId, invoiceId: s.invoiceId, customerId: s.customerId, state: 'active' });
+    const listed = await eventually(
+      async () => {
+        const res = await stack.api(`/api/dunning?customerId=${s.customerId}&state=active`);
+        const body = (await res.json()) as { cases: CaseSummary[] };
+        return body.cases.length === 1 ? body.cases : undefined;
+      },
+      15_000,
+      'visibility',
+    );
+    expect(listed[0]).toMatchObject({
+      workflowId: s.workflowId,
+      invoiceId: s.invoiceId,
+      customerId: s.customerId,
+      state: 'active',
+    });
 
-    const cancel = await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'customer left', by: 'ops' }) });
+    const cancel = await stack.api(`/api/invoices/${s.invoiceId}/cancel`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'customer left', by: 'ops' }),
+    });
     expect(cancel.status).toBe(202);
     expect(await cancel.json()).toEqual({ signaled: [s.workflowId] });
     expect(await until(s.invoiceId, 'cancelled', (x) => x.state === 'cancelled')).toMatchObject({ outcome: 'customer left' });
@@ -196,7 +213,9 @@ describe('the race: a card update for a case visibility does not list yet', () =
       await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
 
       // The customer adds a card that declines, so each signal shows as one more attempt.
-      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
+      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', {
+        makeDefault: true,
+      });
       const api = await lagging.post(`/api/customers/${s.customerId}/payment-method-updated`, '{}');
       expect(api.status).toBe(202);
       expect(await api.json()).toEqual({ signaled: [s.workflowId] });
@@ -207,7 +226,9 @@ describe('the race: a card update for a case visibility does not list yet', () =
       // the attempt shows the webhook reached the case.
       const attached = stack.eventsFor('payment_method.attached', paymentMethodId).at(-1)!;
       const payload = JSON.stringify({ ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' });
-      const hook = await lagging.post('/webhooks/stripe', payload, { 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) });
+      const hook = await lagging.post('/webhooks/stripe', payload, {
+        'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret),
+      });
       expect(hook.status).toBe(200);
       expect(await hook.json()).toEqual({ received: true, signaled: [s.workflowId] });
       const st = await until(s.invoiceId, 'the retry after the webhook', (x) => x.attempts.length === 2);
@@ -227,7 +248,10 @@ describe('the race: a card update for a case visibility does not list yet', () =
       const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, card, { makeDefault: true });
       const [hook, api] = await Promise.all([
         stack.deliver(s.failed),
-        stack.api(`/api/customers/${s.customerId}/payment-method-updated`, { method: 'POST', body: JSON.stringify({ paymentMethodId }) }),
+        stack.api(`/api/customers/${s.customerId}/payment-method-updated`, {
+          method: 'POST',
+          body: JSON.stringify({ paymentMethodId }),
+        }),
       ]);
       expect(hook.status).toBe(200);
       // 202 when the case already existed, 404 when the update came first: either way the case
@@ -247,7 +271,10 @@ describe('the race: a card update for a case visibility does not list yet', () =
     expect(early.status).toBe(404);
     expect((await stack.deliver(s.failed)).status).toBe(200);
     const st = await until(s.invoiceId, 'recovery', (x) => x.state === 'recovered');
-    expect(st).toMatchObject({ outcome: 'card_updated', attempts: [expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' })] });
+    expect(st).toMatchObject({
+      outcome: 'card_updated',
+      attempts: [expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' })],
+    });
   });
 });
 
@@ -256,7 +283,10 @@ describe('only active cases take card updates', () => {
     // Cases in the two states, on a task queue no worker polls, so that they stay as set here.
     const queue = `no-worker-${randomBytes(4).toString('hex')}`;
     const customerId = `cus_ended${randomBytes(6).toString('hex')}`;
-    const [endedInvoice, activeInvoice] = ['in_ended', 'in_active'].map((p) => `${p}${randomBytes(6).toString('hex')}`) as [string, string];
+    const [endedInvoice, activeInvoice] = ['in_ended', 'in_active'].map((p) => `${p}${randomBytes(6).toString('hex')}`) as [
+      string,
+      string,
+    ];
     const start = (invoiceId: string, state: string) =>
       stack.client.workflow.start('dunningWorkflow', {
         workflowId: `dunning-${invoiceId}`,
@@ -271,7 +301,11 @@ describe('only active cases take card updates', () => {
     const handles = [await start(endedInvoice, 'recovered'), await start(activeInvoice, 'active')];
     try {
       const cases = new DunningClient(stack.client, queue, DEFAULT_POLICY);
-      await eventually(async () => ((await cases.list({ customerId, running: true })).length === 2 ? true : undefined), 15_000, 'both runs visible');
+      await eventually(
+        async () => ((await cases.list({ customerId, running: true })).length === 2 ? true : undefined),
+        15_000,
+        'both runs visible',
+      );
       expect((await cases.activeCasesOf(customerId)).map((c) => c.invoiceId)).toEqual([activeInvoice]);
 
       const res = await stack.api(`/api/customers/${customerId}/payment-method-updated`, { method: 'POST', body: '{}' });

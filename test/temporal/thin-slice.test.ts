@@ -28,10 +28,14 @@ describe('thin slice', () => {
     });
 
     // The first email goes out and the case waits for its next step.
-    const first = await eventually(async () => {
-      const s = await statusOf(scenario.invoiceId);
-      return s && s.emails.length >= 1 ? s : undefined;
-    }, 30_000, 'the first email');
+    const first = await eventually(
+      async () => {
+        const s = await statusOf(scenario.invoiceId);
+        return s && s.emails.length >= 1 ? s : undefined;
+      },
+      30_000,
+      'the first email',
+    );
     expect(first).toMatchObject({
       invoiceId: scenario.invoiceId,
       customerId: scenario.customerId,
@@ -74,13 +78,15 @@ describe('thin slice', () => {
     expect(signal.status).toBe(202);
     expect(await signal.json()).toEqual({ signaled: [`dunning-${scenario.invoiceId}`] });
 
-    const done = await eventually(async () => {
-      const s = await statusOf(scenario.invoiceId);
-      return s?.state === 'recovered' ? s : undefined;
-    }, 30_000, 'recovery');
-    expect(done.attempts).toEqual([
-      expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' }),
-    ]);
+    const done = await eventually(
+      async () => {
+        const s = await statusOf(scenario.invoiceId);
+        return s?.state === 'recovered' ? s : undefined;
+      },
+      30_000,
+      'recovery',
+    );
+    expect(done.attempts).toEqual([expect.objectContaining({ trigger: 'payment_method_updated', outcome: 'succeeded' })]);
     expect(done.emails.map((e) => e.template)).toEqual(['payment_failed.insufficient_funds', 'payment_recovered']);
     expect(done.outcome).toBe('card_updated');
     expect(done.endedAt).toBeDefined();
@@ -91,11 +97,15 @@ describe('thin slice', () => {
     // The workflow result and the visibility record agree.
     const result = await stack.client.workflow.getHandle(`dunning-${scenario.invoiceId}`).result();
     expect(result).toEqual({ state: 'recovered', outcome: 'card_updated' });
-    const listed = await eventually(async () => {
-      const res = await stack.api(`/api/dunning?customerId=${scenario.customerId}&state=recovered`);
-      const body = (await res.json()) as { cases: Array<{ invoiceId: string }> };
-      return body.cases.length === 1 ? body.cases : undefined;
-    }, 15_000, 'visibility');
+    const listed = await eventually(
+      async () => {
+        const res = await stack.api(`/api/dunning?customerId=${scenario.customerId}&state=recovered`);
+        const body = (await res.json()) as { cases: Array<{ invoiceId: string }> };
+        return body.cases.length === 1 ? body.cases : undefined;
+      },
+      15_000,
+      'visibility',
+    );
     expect(listed[0]!.invoiceId).toBe(scenario.invoiceId);
   });
 
@@ -107,7 +117,11 @@ describe('thin slice', () => {
       decline: 'pm_card_chargeDeclinedProcessingError',
     });
     await stack.sandbox.flushWebhooks();
-    const failed = stack.sandbox.events().find((e) => e.event.type === 'invoice.payment_failed' && (e.event.data.object as { id: string }).id === scenario.invoiceId);
+    const failed = stack.sandbox
+      .events()
+      .find(
+        (e) => e.event.type === 'invoice.payment_failed' && (e.event.data.object as { id: string }).id === scenario.invoiceId,
+      );
     expect(failed?.delivery.status).toBe('delivered');
     const payload = JSON.stringify(failed!.event);
 
@@ -126,10 +140,14 @@ describe('thin slice', () => {
     });
     expect(again.status).toBe(200);
 
-    const s = await eventually(async () => {
-      const st = await statusOf(scenario.invoiceId);
-      return st && st.emails.length >= 1 ? st : undefined;
-    }, 30_000, 'the first email');
+    const s = await eventually(
+      async () => {
+        const st = await statusOf(scenario.invoiceId);
+        return st && st.emails.length >= 1 ? st : undefined;
+      },
+      30_000,
+      'the first email',
+    );
     // Give a duplicate every chance to do damage, then count.
     await new Promise((r) => setTimeout(r, 1500));
     const after = await statusOf(scenario.invoiceId);
@@ -138,15 +156,22 @@ describe('thin slice', () => {
     expect(stack.outbox.messages().filter((m) => m.to.includes('twice@example.com'))).toHaveLength(1);
     // The Web UI's questions work: "active cases of this customer blocked on a temporary decline".
     const query = `DunningState = 'active' AND DunningDeclineCategory = 'temporary' AND DunningCustomerId = '${scenario.customerId}'`;
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
-      return ids.length ? ids : undefined;
-    }, 15_000, 'the case by search attributes');
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids.length ? ids : undefined;
+      },
+      15_000,
+      'the case by search attributes',
+    );
     expect(found).toEqual([`dunning-${scenario.invoiceId}`]);
     const runs = [];
     for await (const wf of stack.client.workflow.list({ query: `WorkflowId = 'dunning-${scenario.invoiceId}'` })) runs.push(wf);
     expect(runs.length).toBeLessThanOrEqual(1);
-    await stack.api(`/api/invoices/${scenario.invoiceId}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'test over' }) });
+    await stack.api(`/api/invoices/${scenario.invoiceId}/cancel`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'test over' }),
+    });
   });
 });

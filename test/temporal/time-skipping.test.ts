@@ -51,7 +51,12 @@ describe('time-skipping test server', () => {
 
   it('takes signals, signal-with-start, queries and updates, and skips a 30-day wait', async () => {
     const workflowId = randomUUID();
-    const handle = await env.client.workflow.signalWithStart(entity, { taskQueue, workflowId, signal: pingSignal, signalArgs: [2] });
+    const handle = await env.client.workflow.signalWithStart(entity, {
+      taskQueue,
+      workflowId,
+      signal: pingSignal,
+      signalArgs: [2],
+    });
     await handle.signal(pingSignal, 3);
     expect(await handle.executeUpdate(addUpdate, { args: [10] })).toBe(15);
     // A validator's rejection comes back as WorkflowUpdateFailedError caused by its error.
@@ -63,7 +68,11 @@ describe('time-skipping test server', () => {
 
   it('runs signalWithStart + executeUpdate from an activity', async () => {
     const entityId = randomUUID();
-    const result = await env.client.workflow.execute(callsEntityFromActivity, { taskQueue, workflowId: randomUUID(), args: [entityId] });
+    const result = await env.client.workflow.execute(callsEntityFromActivity, {
+      taskQueue,
+      workflowId: randomUUID(),
+      args: [entityId],
+    });
     expect(result).toBe(8); // ping 1 on start, then add 7
     await env.client.workflow.getHandle(entityId).signal(finishSignal);
   });
@@ -71,7 +80,11 @@ describe('time-skipping test server', () => {
   it('accepts upserts of the contract search attributes', async () => {
     const invoiceId = `in_${randomUUID()}`;
     await expect(
-      env.client.workflow.execute(upsertAndComplete, { taskQueue, workflowId: `dunning-${invoiceId}`, args: [invoiceId, 'cus_1'] }),
+      env.client.workflow.execute(upsertAndComplete, {
+        taskQueue,
+        workflowId: `dunning-${invoiceId}`,
+        args: [invoiceId, 'cus_1'],
+      }),
     ).resolves.toBe(invoiceId);
   });
 });

@@ -37,7 +37,10 @@ describe('update link', () => {
     expect(a).toMatch(new RegExp(`^${stack.sandbox.url}/_sandbox/portal/bps_`));
     expect(b).not.toBe(a);
     expect(portalSessions()).toBe(before + 2);
-    const session = stack.sandbox.events().filter((r) => r.event.type === 'billing_portal.session.created').at(-1)!.event.data.object as {
+    const session = stack.sandbox
+      .events()
+      .filter((r) => r.event.type === 'billing_portal.session.created')
+      .at(-1)!.event.data.object as {
       customer: string;
       return_url: string;
       flow: { type: string } | null;
@@ -50,7 +53,12 @@ describe('update link', () => {
   });
 
   it('a "confirm payment" link (3-D Secure) opens the hosted invoice page, the portal as its fallback', async () => {
-    const pay = createLinkToken(stack.linkSecret, { customerId: scenario.customerId, invoiceId: scenario.invoiceId, exp: now() + 3600, purpose: 'pay' });
+    const pay = createLinkToken(stack.linkSecret, {
+      customerId: scenario.customerId,
+      invoiceId: scenario.invoiceId,
+      exp: now() + 3600,
+      purpose: 'pay',
+    });
     const before = portalSessions();
     const res = await visit(pay);
     expect(res.status).toBe(302);
@@ -101,7 +109,9 @@ describe('update link', () => {
   it('tampered, malformed or signed with another secret: 400 page, never a 500', async () => {
     const good = token();
     const [payload, mac] = good.split('.') as [string, string];
-    const otherCustomer = Buffer.from(JSON.stringify({ c: 'cus_other', i: scenario.invoiceId, e: now() + 3600 })).toString('base64url');
+    const otherCustomer = Buffer.from(JSON.stringify({ c: 'cus_other', i: scenario.invoiceId, e: now() + 3600 })).toString(
+      'base64url',
+    );
     const signedGarbage = (p: string) => `${p}.${createHmac('sha256', stack.linkSecret).update(p).digest('base64url')}`;
     const bad = [
       `${otherCustomer}.${mac}`, // payload swapped

@@ -40,47 +40,62 @@ async function post(d: FuzzDelivery): Promise<{ status: number; body: Record<str
 }
 
 describe('fuzzed webhooks against the whole stack', () => {
-  it(`seed ${SEED}: ${SIGNED} signed and ${UNSIGNED} unsigned deliveries, each answered as it must be`, { timeout: 120_000 }, async () => {
-    const deliveries = fuzzedDeliveries(SEED, SIGNED, UNSIGNED);
-    const wrong: string[] = [];
-    const fresh = new Set<string>(); // quarantined now by this stack (not already by another)
-    const counts: Record<string, number> = {};
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < deliveries.length; i = next++) {
-        const d = deliveries[i]!;
-        const { status, body } = await post(d);
-        counts[`${d.expect} ${status}`] = (counts[`${d.expect} ${status}`] ?? 0) + 1;
-        const where = `#${i} ${d.label} (seed ${SEED})`;
-        if (status >= 500) wrong.push(`${where}: ${status} ${JSON.stringify(body)}`);
-        else if (status !== expectedStatus(d.expect)) wrong.push(`${where}: ${status}, expected ${expectedStatus(d.expect)} for ${d.expect}`);
-        else if (d.expect === 'quarantined' && typeof body?.quarantined !== 'string') wrong.push(`${where}: 200 without quarantine ${JSON.stringify(body)}`);
-        else if (d.expect === 'taken' && body?.quarantined !== undefined) wrong.push(`${where}: quarantined a valid event: ${JSON.stringify(body)}`);
-        else if (status === 400 && !(body?.error as { code?: string } | undefined)?.code) wrong.push(`${where}: 400 without the error shape`);
-        if (d.expect === 'quarantined' && typeof body?.quarantined === 'string' && !body.already) fresh.add(body.quarantined);
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    expect(wrong.slice(0, 10), JSON.stringify(counts)).toEqual([]);
-    // Every kind of delivery was exercised.
-    for (const k of ['quarantined 200', 'taken 200', 'not_json 400', 'rejected 400']) expect(counts[k], k).toBeGreaterThan(20);
+  it(
+    `seed ${SEED}: ${SIGNED} signed and ${UNSIGNED} unsigned deliveries, each answered as it must be`,
+    { timeout: 120_000 },
+    async () => {
+      const deliveries = fuzzedDeliveries(SEED, SIGNED, UNSIGNED);
+      const wrong: string[] = [];
+      const fresh = new Set<string>(); // quarantined now by this stack (not already by another)
+      const counts: Record<string, number> = {};
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < deliveries.length; i = next++) {
+          const d = deliveries[i]!;
+          const { status, body } = await post(d);
+          counts[`${d.expect} ${status}`] = (counts[`${d.expect} ${status}`] ?? 0) + 1;
+          const where = `#${i} ${d.label} (seed ${SEED})`;
+          if (status >= 500) wrong.push(`${where}: ${status} ${JSON.stringify(body)}`);
+          else if (status !== expectedStatus(d.expect))
+            wrong.push(`${where}: ${status}, expected ${expectedStatus(d.expect)} for ${d.expect}`);
+          else if (d.expect === 'quarantined' && typeof body?.quarantined !== 'string')
+            wrong.push(`${where}: 200 without quarantine ${JSON.stringify(body)}`);
+          else if (d.expect === 'taken' && body?.quarantined !== undefined)
+            wrong.push(`${where}: quarantined a valid event: ${JSON.stringify(body)}`);
+          else if (status === 400 && !(body?.error as { code?: string } | undefined)?.code)
+            wrong.push(`${where}: 400 without the error shape`);
+          if (d.expect === 'quarantined' && typeof body?.quarantined === 'string' && !body.already) fresh.add(body.quarantined);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      expect(wrong.slice(0, 10), JSON.stringify(counts)).toEqual([]);
+      // Every kind of delivery was exercised.
+      for (const k of ['quarantined 200', 'taken 200', 'not_json 400', 'rejected 400']) expect(counts[k], k).toBeGreaterThan(20);
 
-    // Never a case: not one dunning workflow on this deployment's task queue.
-    const cases = await stack.client.workflow.count(`WorkflowType = 'dunningWorkflow' AND TaskQueue = '${stack.taskQueue}'`);
-    expect(cases.count).toBe(0);
+      // Never a case: not one dunning workflow on this deployment's task queue.
+      const cases = await stack.client.workflow.count(`WorkflowType = 'dunningWorkflow' AND TaskQueue = '${stack.taskQueue}'`);
+      expect(cases.count).toBe(0);
 
-    // Each one kept where an operator finds it, and counted.
-    const listed = await eventually(async () => {
-      const body = (await (await stack.api('/api/quarantine?limit=1000')).json()) as { events: Array<{ eventId: string }> };
-      const ids = new Set(body.events.map((e) => e.eventId));
-      return [...fresh].every((id) => ids.has(id)) ? ids : undefined;
-    }, 30_000, 'every quarantined event listed');
-    expect(listed.size).toBe(fresh.size);
-    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    const quarantinedTotal = [...metrics.matchAll(/^dunning_stripe_events_quarantined_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-    expect(quarantinedTotal).toBe(fresh.size);
-    // Labels stay bounded: used types by name, any other as `other`.
-    const typeLabels = new Set([...metrics.matchAll(/^dunning_stripe_webhooks_total\{type="([^"]*)"/gm)].map((m) => m[1]));
-    expect(typeLabels.size).toBeLessThanOrEqual(10);
-  });
+      // Each one kept where an operator finds it, and counted.
+      const listed = await eventually(
+        async () => {
+          const body = (await (await stack.api('/api/quarantine?limit=1000')).json()) as { events: Array<{ eventId: string }> };
+          const ids = new Set(body.events.map((e) => e.eventId));
+          return [...fresh].every((id) => ids.has(id)) ? ids : undefined;
+        },
+        30_000,
+        'every quarantined event listed',
+      );
+      expect(listed.size).toBe(fresh.size);
+      const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+      const quarantinedTotal = [...metrics.matchAll(/^dunning_stripe_events_quarantined_total\{[^}]*\} (\d+)$/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      expect(quarantinedTotal).toBe(fresh.size);
+      // Labels stay bounded: used types by name, any other as `other`.
+      const typeLabels = new Set([...metrics.matchAll(/^dunning_stripe_webhooks_total\{type="([^"]*)"/gm)].map((m) => m[1]));
+      expect(typeLabels.size).toBeLessThanOrEqual(10);
+    },
+  );
 });

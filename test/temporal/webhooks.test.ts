@@ -95,7 +95,9 @@ describe('bad requests', () => {
       status: 400,
       body: { error: { code: 'bad_content_type' } },
     });
-    expect(await json(await stack.deliver(payload, { contentType: 'application/x-www-form-urlencoded' }))).toMatchObject({ status: 400 });
+    expect(await json(await stack.deliver(payload, { contentType: 'application/x-www-form-urlencoded' }))).toMatchObject({
+      status: 400,
+    });
 
     // Validly signed, but not JSON: 400, never a 500 nor a silent 200.
     for (const body of ['{"id": "evt_1", "type": ', '', 'nul', '{"id":"evt_1"}}']) {
@@ -109,7 +111,12 @@ describe('bad requests', () => {
   });
 
   it('413 for a body over the limit, signed or not', async () => {
-    const big = JSON.stringify({ id: 'evt_big', type: 'invoice.created', created: 1, data: { object: { pad: 'x'.repeat(MAX_WEBHOOK_BYTES) } } });
+    const big = JSON.stringify({
+      id: 'evt_big',
+      type: 'invoice.created',
+      created: 1,
+      data: { object: { pad: 'x'.repeat(MAX_WEBHOOK_BYTES) } },
+    });
     const res = await stack.deliver(big);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
@@ -148,19 +155,27 @@ describe('verified but invalid: acknowledged, quarantined, never a case', () => 
     expect(again).toEqual({ status: 200, body: { received: true, quarantined: ids[0], already: true } });
     expect(await runsOf(`quarantine-${ids[0]}`)).toBe(1);
 
-    const listed = await eventually(async () => {
-      const body = (await (await stack.api('/api/quarantine')).json()) as { events: Array<{ eventId: string; field: string }> };
-      const mine = body.events.filter((e) => ids.includes(e.eventId));
-      return mine.length === ids.length ? mine : undefined;
-    }, 15_000, 'the quarantine list');
+    const listed = await eventually(
+      async () => {
+        const body = (await (await stack.api('/api/quarantine')).json()) as { events: Array<{ eventId: string; field: string }> };
+        const mine = body.events.filter((e) => ids.includes(e.eventId));
+        return mine.length === ids.length ? mine : undefined;
+      },
+      15_000,
+      'the quarantine list',
+    );
     expect(new Set(listed.map((e) => e.field))).toEqual(new Set(examples.map(([, , f]) => f)));
     // Never a case, for the invoice or the 300-character id.
     expect(await exists(s.workflowId)).toBe(false);
     expect(await exists(`dunning-in_${'a'.repeat(297)}`)).toBe(false);
 
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    expect(metrics).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 3');
-    expect(metrics).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.currency"} 1');
+    expect(metrics).toContain(
+      'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 3',
+    );
+    expect(metrics).toContain(
+      'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.currency"} 1',
+    );
     expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="invoice.payment_failed",result="quarantined"\} 6\n/);
   });
 
@@ -213,8 +228,13 @@ describe('a bug of ours is a 500, not a 503', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const s = await scenario();
-      expect(await json(await post(s.failed))).toEqual({ status: 500, body: { error: { code: 'internal', message: expect.any(String) } } });
-      expect(await json(await post({ ...s.failed, id: `${s.failed.id}_bad`, created: 'yesterday' }))).toMatchObject({ status: 500 });
+      expect(await json(await post(s.failed))).toEqual({
+        status: 500,
+        body: { error: { code: 'internal', message: expect.any(String) } },
+      });
+      expect(await json(await post({ ...s.failed, id: `${s.failed.id}_bad`, created: 'yesterday' }))).toMatchObject({
+        status: 500,
+      });
       expect(errors).toHaveBeenCalledTimes(2);
     } finally {
       errors.mockRestore();
@@ -234,7 +254,12 @@ describe('every contract event is mapped', () => {
     const res = await json(await stack.deliver(s.failed));
     expect(res).toEqual({ status: 200, body: { received: true, workflowId: s.workflowId } });
     const st = await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);
-    expect(st).toMatchObject({ state: 'active', customerId: s.customerId, amountDue: 2500, declineCategory: 'insufficient_funds' });
+    expect(st).toMatchObject({
+      state: 'active',
+      customerId: s.customerId,
+      amountDue: 2500,
+      declineCategory: 'insufficient_funds',
+    });
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
   });
 
@@ -244,11 +269,17 @@ describe('every contract event is mapped', () => {
     await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
 
     // A new card that declines too, so the case stays active and each charge shows as an attempt.
-    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: true });
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', {
+      makeDefault: true,
+    });
     const attached = lastEvent('payment_method.attached', paymentMethodId);
     const customerUpdated = lastEvent('customer.updated', s.customerId);
     expect(customerUpdated.data.previous_attributes).toHaveProperty('invoice_settings.default_payment_method', s.paymentMethodId);
-    const autoUpdated: StripeEventPayload = { ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' };
+    const autoUpdated: StripeEventPayload = {
+      ...attached,
+      id: `${attached.id}_auto`,
+      type: 'payment_method.automatically_updated',
+    };
 
     // Stripe reports the new card twice (attached, then made default): one charge (issue #7,
     // behaviour 4). New card data for the same payment method is a new card: charged again.
@@ -275,7 +306,10 @@ describe('every contract event is mapped', () => {
     await stack.stripe.customers.update(s.customerId, { name: 'Renamed' });
     const renamed = lastEvent('customer.updated', s.customerId);
     expect(renamed.data.previous_attributes).not.toHaveProperty('invoice_settings');
-    expect(await json(await stack.deliver(renamed))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('default payment method') } });
+    expect(await json(await stack.deliver(renamed))).toMatchObject({
+      status: 200,
+      body: { ignored: expect.stringContaining('default payment method') },
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect((await statusOf(s.invoiceId))!.attempts).toHaveLength(attempts);
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
@@ -376,8 +410,14 @@ describe('order and duplicates converge on one correct case', () => {
     const inv = s.failed.data.object as Record<string, unknown>;
     const sendInvoice = { ...s.failed, id: `${s.failed.id}_si`, data: { object: { ...inv, collection_method: 'send_invoice' } } };
     const oneOff = { ...s.failed, id: `${s.failed.id}_oo`, data: { object: { ...inv, parent: null } } };
-    expect(await json(await stack.deliver(sendInvoice))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('send_invoice') } });
-    expect(await json(await stack.deliver(oneOff))).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('no subscription') } });
+    expect(await json(await stack.deliver(sendInvoice))).toMatchObject({
+      status: 200,
+      body: { ignored: expect.stringContaining('send_invoice') },
+    });
+    expect(await json(await stack.deliver(oneOff))).toMatchObject({
+      status: 200,
+      body: { ignored: expect.stringContaining('no subscription') },
+    });
     expect(await exists(s.workflowId)).toBe(false);
   });
 });
@@ -424,7 +464,12 @@ describe('Temporal unreachable', () => {
   it('answers 503 while Temporal is down, and the same event delivered again after recovery is taken', async () => {
     const r = await relay(inject('temporalAddress'));
     const connection = await Connection.connect({ address: r.address() });
-    const cases = new DunningClient(new Client({ connection, namespace: inject('temporalNamespace') }), stack.taskQueue, DEFAULT_POLICY, 1500);
+    const cases = new DunningClient(
+      new Client({ connection, namespace: inject('temporalNamespace') }),
+      stack.taskQueue,
+      DEFAULT_POLICY,
+      1500,
+    );
     const app = createApp({
       stripe: stack.stripe,
       cases,
@@ -449,7 +494,9 @@ describe('Temporal unreachable', () => {
     };
     try {
       const s = await scenario();
-      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', { makeDefault: false });
+      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', {
+        makeDefault: false,
+      });
       await r.down();
 
       const t0 = Date.now();
@@ -459,7 +506,11 @@ describe('Temporal unreachable', () => {
       expect(Date.now() - t0, 'a dead cluster answers within the deadline').toBeLessThan(10_000);
       expect((await post(lastEvent('payment_method.attached', paymentMethodId))).status).toBe(503);
       // An invalid event cannot be quarantined either: 503 too, so that Stripe keeps it for us.
-      const invalid = { ...s.failed, id: `${s.failed.id}_inv`, data: { object: { ...(s.failed.data.object as object), currency: '' } } };
+      const invalid = {
+        ...s.failed,
+        id: `${s.failed.id}_inv`,
+        data: { object: { ...(s.failed.data.object as object), currency: '' } },
+      };
       const refused = await post(invalid);
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
@@ -467,10 +518,14 @@ describe('Temporal unreachable', () => {
 
       await r.up();
       // Stripe delivers again; the first tries may still find the channel reconnecting.
-      const taken = await eventually(async () => {
-        const res = await post(s.failed);
-        return res.status === 200 ? ((await res.json()) as { workflowId: string }) : undefined;
-      }, 20_000, 'the redelivery to be taken');
+      const taken = await eventually(
+        async () => {
+          const res = await post(s.failed);
+          return res.status === 200 ? ((await res.json()) as { workflowId: string }) : undefined;
+        },
+        20_000,
+        'the redelivery to be taken',
+      );
       expect(taken.workflowId).toBe(s.workflowId);
       expect(await json(await post(invalid))).toEqual({ status: 200, body: { received: true, quarantined: invalid.id } });
       const st = await until(s.invoiceId, 'the first email', (x) => x.emails.length === 1);

@@ -61,8 +61,12 @@ describe('reserve', () => {
     expect(cit.state.entries.at(-1)).toEqual({ key: 'cit', at: T0 + 20 * D, initiator: 'customer' });
     // A ledger full of the customer's own retries leaves the merchant's counter untouched.
     let s = emptyLedger();
-    for (let i = 0; i < VISA_MAX_REATTEMPTS; i++) s = reserve(s, `c${i}`, T0 + i, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer').state;
-    expect(reserve(s, 'c-over', T0 + D, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer')).toMatchObject({ granted: false, retryAt: T0 + 30 * D });
+    for (let i = 0; i < VISA_MAX_REATTEMPTS; i++)
+      s = reserve(s, `c${i}`, T0 + i, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer').state;
+    expect(reserve(s, 'c-over', T0 + D, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, 'customer')).toMatchObject({
+      granted: false,
+      retryAt: T0 + 30 * D,
+    });
     expect(reserve(s, 'm0', T0 + D).granted).toBe(true);
   });
 

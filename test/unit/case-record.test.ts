@@ -13,9 +13,21 @@ const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th,
 const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true };
 
 const facts = (over: Partial<CaseFacts> = {}): CaseFacts => ({
-  invoice: { id: 'in_1', status: 'open', customerId: 'cus_1', amountDue: 2900, amountRemaining: 2900, currency: 'usd', subscriptionId: 'sub_1' },
+  invoice: {
+    id: 'in_1',
+    status: 'open',
+    customerId: 'cus_1',
+    amountDue: 2900,
+    amountRemaining: 2900,
+    currency: 'usd',
+    subscriptionId: 'sub_1',
+  },
   customer: { id: 'cus_1', email: 'a@example.com', name: 'Ada', preferredLocales: ['en'], defaultPaymentMethodId: 'pm_old' },
-  lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' } },
+  lastDecline: {
+    code: 'card_declined',
+    declineCode: 'insufficient_funds',
+    card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' },
+  },
   subscription: { id: 'sub_1', status: 'past_due' },
   ...over,
 });
@@ -38,7 +50,13 @@ describe('CaseRecord', () => {
   it('starts from the facts: amounts, classification, a plan, the status and search attributes', () => {
     const r = started();
     const s = r.status();
-    expect(s).toMatchObject({ state: 'active', amountDue: 2900, currency: 'usd', subscriptionId: 'sub_1', declineCategory: 'insufficient_funds' });
+    expect(s).toMatchObject({
+      state: 'active',
+      amountDue: 2900,
+      currency: 'usd',
+      subscriptionId: 'sub_1',
+      declineCategory: 'insufficient_funds',
+    });
     // The first email is due at once; then day 3 (the 13th): its reminder comes first, the retry
     // waits for the 15th (payday).
     expect(s.nextAction).toEqual({ kind: 'email', at: new Date(T0).toISOString() });
@@ -76,7 +94,9 @@ describe('CaseRecord', () => {
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(true);
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '' })).toBe(false);
     expect(r.isDeclinedCardReportedAgain({ source: 'api', occurredAt: '' })).toBe(false);
-    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', cardDataChanged: true, occurredAt: '' })).toBe(false);
+    expect(
+      r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', cardDataChanged: true, occurredAt: '' }),
+    ).toBe(false);
     // New data clears it: the same id reported again later is charged once more.
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(false);
   });
@@ -91,7 +111,12 @@ describe('CaseRecord', () => {
     expect(v).toEqual({ settled: false });
     expect(replans).toBe(1);
     expect(r.status().attempts).toEqual([
-      { at: new Date(T0 + DAY).toISOString(), trigger: 'payment_method_updated', outcome: 'declined', declineCode: 'expired_card' },
+      {
+        at: new Date(T0 + DAY).toISOString(),
+        trigger: 'payment_method_updated',
+        outcome: 'declined',
+        declineCode: 'expired_card',
+      },
     ]);
     expect(r.classification.category).toBe('payment_method');
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '' })).toBe(true);
@@ -102,8 +127,16 @@ describe('CaseRecord', () => {
   it.each<[RetryChargeResult, { settled: boolean; closedBy?: unknown }, string]>([
     [{ outcome: 'succeeded' }, { settled: true }, 'succeeded'],
     [{ outcome: 'already_paid' }, { settled: true }, 'skipped_already_paid'],
-    [{ outcome: 'invoice_closed', status: 'void' }, { settled: false, closedBy: { reason: 'invoice_void', by: 'stripe' } }, 'skipped_invoice_closed'],
-    [{ outcome: 'subscription_ended', status: 'canceled' }, { settled: false, closedBy: { reason: 'subscription_deleted', by: 'stripe' } }, 'skipped_subscription_ended'],
+    [
+      { outcome: 'invoice_closed', status: 'void' },
+      { settled: false, closedBy: { reason: 'invoice_void', by: 'stripe' } },
+      'skipped_invoice_closed',
+    ],
+    [
+      { outcome: 'subscription_ended', status: 'canceled' },
+      { settled: false, closedBy: { reason: 'subscription_deleted', by: 'stripe' } },
+      'skipped_subscription_ended',
+    ],
     [{ outcome: 'budget_exhausted', retryAt: '', card: {} }, { settled: false }, 'skipped_budget'],
     [{ outcome: 'card_blocked', reason: 'mac_03', card: {} }, { settled: false }, 'skipped_never_retry'],
   ])('charge answer %j → %j, attempt %s', (result, verdict, outcome) => {
@@ -115,7 +148,12 @@ describe('CaseRecord', () => {
   it('a failure with a new decline reason from Stripe forgets which cards declined', () => {
     const r = started();
     const before = r.classification;
-    expect(r.applyFailure({ invoiceId: 'in_1', customerId: 'cus_1', amountDue: 3100, currency: 'usd', declineCode: 'do_not_honor', occurredAt: '' }, T0 + DAY)).toEqual({
+    expect(
+      r.applyFailure(
+        { invoiceId: 'in_1', customerId: 'cus_1', amountDue: 3100, currency: 'usd', declineCode: 'do_not_honor', occurredAt: '' },
+        T0 + DAY,
+      ),
+    ).toEqual({
       needsDecline: false,
     });
     expect(r.amountDue).toBe(3100);
@@ -125,7 +163,9 @@ describe('CaseRecord', () => {
 
   it('a failure without codes asks for the decline to be read from Stripe', () => {
     const r = started();
-    expect(r.applyFailure({ invoiceId: 'in_1', customerId: 'cus_1', amountDue: 0, currency: 'usd', occurredAt: '' }, T0).needsDecline).toBe(true);
+    expect(
+      r.applyFailure({ invoiceId: 'in_1', customerId: 'cus_1', amountDue: 0, currency: 'usd', occurredAt: '' }, T0).needsDecline,
+    ).toBe(true);
     expect(r.amountDue).toBe(2900); // no amount in the event: the known one stays
   });
 
@@ -155,7 +195,9 @@ describe('CaseRecord', () => {
     });
     const noEmail = started(facts({ customer: { ...facts().customer, email: undefined } }));
     expect(noEmail.emailInput('reminder', 'k', T0)).toBeUndefined();
-    expect(noEmail.status().emails).toEqual([{ at: new Date(T0).toISOString(), template: 'reminder', error: 'customer has no email address' }]);
+    expect(noEmail.status().emails).toEqual([
+      { at: new Date(T0).toISOString(), template: 'reminder', error: 'customer has no email address' },
+    ]);
   });
 
   it('the end: state, outcome and no next action', () => {
@@ -169,7 +211,11 @@ describe('CaseRecord', () => {
   it('a card added before the failure reached us is offered as a card update', () => {
     expect(started().cardAddedBeforeStart(T0)).toBeUndefined();
     const r = started(facts({ customer: { ...facts().customer, defaultPaymentMethodId: 'pm_newer' } }));
-    expect(r.cardAddedBeforeStart(T0)).toEqual({ source: 'stripe', paymentMethodId: 'pm_newer', occurredAt: new Date(T0).toISOString() });
+    expect(r.cardAddedBeforeStart(T0)).toEqual({
+      source: 'stripe',
+      paymentMethodId: 'pm_newer',
+      occurredAt: new Date(T0).toISOString(),
+    });
   });
 
   it('uses the policy given (and the default otherwise)', () => {

@@ -127,12 +127,17 @@ describe('classifyDecline: Stripe decline codes', () => {
     expect(r.retryable).toBe(retryableOf(category));
   });
 
-  it.each(['expired_card', 'incorrect_cvc', 'incorrect_number', 'invalid_cvc', 'invalid_number', 'invalid_expiry_month', 'invalid_expiry_year'])(
-    'error code %s without a decline_code is a payment_method decline',
-    (code) => {
-      expect(classifyDecline({ code })).toMatchObject({ category: 'payment_method', reason: code, retryable: false });
-    },
-  );
+  it.each([
+    'expired_card',
+    'incorrect_cvc',
+    'incorrect_number',
+    'invalid_cvc',
+    'invalid_number',
+    'invalid_expiry_month',
+    'invalid_expiry_year',
+  ])('error code %s without a decline_code is a payment_method decline', (code) => {
+    expect(classifyDecline({ code })).toMatchObject({ category: 'payment_method', reason: code, retryable: false });
+  });
 
   it('error code authentication_required (PaymentIntent needs the customer) is authentication', () => {
     expect(classifyDecline({ code: 'authentication_required' })).toEqual({
@@ -164,7 +169,12 @@ describe('classifyDecline: Stripe advice codes', () => {
 
 describe('classifyDecline: Mastercard merchant advice codes', () => {
   it.each(Object.entries(MAC_ROWS))('MAC %s', (mac, [category, reason]) => {
-    const r = classifyDecline({ code: 'card_declined', declineCode: 'generic_decline', networkAdviceCode: mac, cardBrand: 'mastercard' });
+    const r = classifyDecline({
+      code: 'card_declined',
+      declineCode: 'generic_decline',
+      networkAdviceCode: mac,
+      cardBrand: 'mastercard',
+    });
     expect(r).toMatchObject({ category, reason, retryable: retryableOf(category) });
     expect(r.networkRetryAfterMs).toBeUndefined();
   });
@@ -176,7 +186,12 @@ describe('classifyDecline: Mastercard merchant advice codes', () => {
 
   it.each(Object.entries(MAC_WAIT_ROWS))('MAC %s keeps the category of the other codes', (mac, wait) => {
     const r = classifyDecline({ declineCode: 'insufficient_funds', networkAdviceCode: mac });
-    expect(r).toEqual({ category: 'insufficient_funds', reason: 'insufficient_funds', retryable: true, networkRetryAfterMs: wait });
+    expect(r).toEqual({
+      category: 'insufficient_funds',
+      reason: 'insufficient_funds',
+      retryable: true,
+      networkRetryAfterMs: wait,
+    });
   });
 
   it('a single-digit MAC is read as two digits', () => {
@@ -195,7 +210,12 @@ describe('classifyDecline: Mastercard merchant advice codes', () => {
 
 describe('classifyDecline: Visa category 1 ("issuer will never approve")', () => {
   it.each(VISA_CATEGORY_1)('Visa %s is never_retry', (code) => {
-    const r = classifyDecline({ code: 'card_declined', declineCode: 'do_not_honor', networkDeclineCode: code, cardBrand: 'visa' });
+    const r = classifyDecline({
+      code: 'card_declined',
+      declineCode: 'do_not_honor',
+      networkDeclineCode: code,
+      cardBrand: 'visa',
+    });
     expect(r).toEqual({ category: 'never_retry', reason: 'visa_category_1', retryable: false });
   });
 
@@ -210,7 +230,12 @@ describe('classifyDecline: Visa category 1 ("issuer will never approve")', () =>
 
 describe('classifyDecline: network decline codes', () => {
   it.each(Object.entries(NETWORK_ROWS))('network code %s on a non-Visa card', (code, [category, reason]) => {
-    const r = classifyDecline({ code: 'card_declined', declineCode: 'generic_decline', networkDeclineCode: code, cardBrand: 'mastercard' });
+    const r = classifyDecline({
+      code: 'card_declined',
+      declineCode: 'generic_decline',
+      networkDeclineCode: code,
+      cardBrand: 'mastercard',
+    });
     expect(r).toMatchObject({ category, reason, retryable: retryableOf(category) });
   });
 
@@ -231,16 +256,61 @@ describe('classifyDecline: network decline codes', () => {
 
 describe('classifyDecline: precedence', () => {
   const cases: Array<[string, DeclineFacts, DeclineCategory, string]> = [
-    ['advice do_not_try_again beats insufficient_funds', { declineCode: 'insufficient_funds', adviceCode: 'do_not_try_again' }, 'never_retry', 'advice_do_not_try_again'],
-    ['MAC 03 beats insufficient_funds', { declineCode: 'insufficient_funds', networkAdviceCode: '03' }, 'never_retry', 'mac_03_do_not_try_again'],
-    ['MAC 21 beats authentication', { declineCode: 'authentication_required', networkAdviceCode: '21' }, 'never_retry', 'mac_21_payment_cancelled'],
-    ['Visa category 1 beats lost_card', { declineCode: 'lost_card', networkDeclineCode: '41', cardBrand: 'visa' }, 'never_retry', 'visa_category_1'],
+    [
+      'advice do_not_try_again beats insufficient_funds',
+      { declineCode: 'insufficient_funds', adviceCode: 'do_not_try_again' },
+      'never_retry',
+      'advice_do_not_try_again',
+    ],
+    [
+      'MAC 03 beats insufficient_funds',
+      { declineCode: 'insufficient_funds', networkAdviceCode: '03' },
+      'never_retry',
+      'mac_03_do_not_try_again',
+    ],
+    [
+      'MAC 21 beats authentication',
+      { declineCode: 'authentication_required', networkAdviceCode: '21' },
+      'never_retry',
+      'mac_21_payment_cancelled',
+    ],
+    [
+      'Visa category 1 beats lost_card',
+      { declineCode: 'lost_card', networkDeclineCode: '41', cardBrand: 'visa' },
+      'never_retry',
+      'visa_category_1',
+    ],
     ['fraudulent beats expired_card', { code: 'expired_card', declineCode: 'fraudulent' }, 'never_retry', 'fraudulent'],
-    ['authentication beats payment_method', { declineCode: 'authentication_required', adviceCode: 'confirm_card_data' }, 'authentication', 'authentication_required'],
-    ['payment_method beats insufficient_funds', { declineCode: 'insufficient_funds', adviceCode: 'confirm_card_data' }, 'payment_method', 'advice_confirm_card_data'],
-    ['insufficient_funds beats temporary', { declineCode: 'insufficient_funds', adviceCode: 'try_again_later' }, 'insufficient_funds', 'insufficient_funds'],
-    ['temporary beats unknown', { declineCode: 'do_not_honor', adviceCode: 'try_again_later' }, 'temporary', 'advice_try_again_later'],
-    ['MAC 01 makes a generic decline a payment_method decline', { declineCode: 'generic_decline', networkAdviceCode: '01' }, 'payment_method', 'mac_01_new_account_information'],
+    [
+      'authentication beats payment_method',
+      { declineCode: 'authentication_required', adviceCode: 'confirm_card_data' },
+      'authentication',
+      'authentication_required',
+    ],
+    [
+      'payment_method beats insufficient_funds',
+      { declineCode: 'insufficient_funds', adviceCode: 'confirm_card_data' },
+      'payment_method',
+      'advice_confirm_card_data',
+    ],
+    [
+      'insufficient_funds beats temporary',
+      { declineCode: 'insufficient_funds', adviceCode: 'try_again_later' },
+      'insufficient_funds',
+      'insufficient_funds',
+    ],
+    [
+      'temporary beats unknown',
+      { declineCode: 'do_not_honor', adviceCode: 'try_again_later' },
+      'temporary',
+      'advice_try_again_later',
+    ],
+    [
+      'MAC 01 makes a generic decline a payment_method decline',
+      { declineCode: 'generic_decline', networkAdviceCode: '01' },
+      'payment_method',
+      'mac_01_new_account_information',
+    ],
   ];
   it.each(cases)('%s', (_name, facts, category, reason) => {
     const r = classifyDecline(facts);
@@ -272,13 +342,10 @@ describe('tables are fully tested', () => {
   });
 
   it('isRetryableCategory', () => {
-    expect(['insufficient_funds', 'temporary', 'unknown', 'payment_method', 'authentication', 'never_retry'].map((c) => isRetryableCategory(c as DeclineCategory))).toEqual([
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ['insufficient_funds', 'temporary', 'unknown', 'payment_method', 'authentication', 'never_retry'].map((c) =>
+        isRetryableCategory(c as DeclineCategory),
+      ),
+    ).toEqual([true, true, true, false, false, false]);
   });
 });

@@ -209,7 +209,12 @@ describe('helpers', () => {
   it('sanitizeTags keeps valid tags, repairs the rest, caps length', () => {
     expect(sanitizeTags([{ name: 'ok-name_1', value: 'Value-2_x' }])).toEqual([{ name: 'ok-name_1', value: 'Value-2_x' }]);
     expect(sanitizeTags([{ name: 'a', value: 'x'.repeat(300) }])[0]!.value).toHaveLength(256);
-    expect(sanitizeTags([{ name: 'a', value: '1' }, { name: 'a', value: '2' }])).toEqual([{ name: 'a', value: '2' }]);
+    expect(
+      sanitizeTags([
+        { name: 'a', value: '1' },
+        { name: 'a', value: '2' },
+      ]),
+    ).toEqual([{ name: 'a', value: '2' }]);
     expect(sanitizeTags([{ name: '', value: 'x' }])).toEqual([]);
   });
 });

@@ -84,11 +84,21 @@ describe('every template', () => {
   });
 });
 
-describe('the customer\'s own retry button', () => {
+describe("the customer's own retry button", () => {
   // Where the sample data has a retry link (declines a retry with the same card can get past).
-  const WITH_RETRY: readonly TemplateName[] = ['payment_failed.insufficient_funds', 'payment_failed.generic', 'reminder', 'final_notice'];
+  const WITH_RETRY: readonly TemplateName[] = [
+    'payment_failed.insufficient_funds',
+    'payment_failed.generic',
+    'reminder',
+    'final_notice',
+  ];
   // Never, whatever the data: the card cannot succeed again, the bank wants a confirmation, or the case is over.
-  const NEVER: readonly TemplateName[] = ['payment_failed.card_invalid', 'payment_failed.authentication', 'payment_recovered', 'subscription_ended'];
+  const NEVER: readonly TemplateName[] = [
+    'payment_failed.card_invalid',
+    'payment_failed.authentication',
+    'payment_recovered',
+    'subscription_ended',
+  ];
   const LABELS: Record<EmailLocale, { retry: string; other: string; update: string }> = {
     en: { retry: 'Retry my payment now', other: 'Use a different card', update: 'Update payment method' },
     vi: { retry: 'Thử thanh toán lại ngay', other: 'Dùng thẻ khác', update: 'Cập nhật phương thức thanh toán' },
@@ -212,10 +222,26 @@ describe('dates and consequences', () => {
   });
 
   it.each([
-    ['cancel_subscription', 'your subscription will be cancelled on March 28, 2025', 'Your Acme Analytics subscription has been cancelled'],
-    ['pause_collection', 'your subscription will be paused on March 28, 2025', 'Your Acme Analytics subscription has been paused'],
-    ['mark_uncollectible', 'your access to Acme Analytics will be suspended on March 28, 2025', 'Your access to Acme Analytics has been suspended'],
-    ['leave_past_due', 'your access to Acme Analytics will be suspended on March 28, 2025', 'Your access to Acme Analytics has been suspended'],
+    [
+      'cancel_subscription',
+      'your subscription will be cancelled on March 28, 2025',
+      'Your Acme Analytics subscription has been cancelled',
+    ],
+    [
+      'pause_collection',
+      'your subscription will be paused on March 28, 2025',
+      'Your Acme Analytics subscription has been paused',
+    ],
+    [
+      'mark_uncollectible',
+      'your access to Acme Analytics will be suspended on March 28, 2025',
+      'Your access to Acme Analytics has been suspended',
+    ],
+    [
+      'leave_past_due',
+      'your access to Acme Analytics will be suspended on March 28, 2025',
+      'Your access to Acme Analytics has been suspended',
+    ],
   ] as const)('explains %s ahead of time and once done', (endAction, ahead, endedSubject) => {
     const data = { ...sampleEmailData('final_notice', 'en'), endAction };
     expect(renderEmail('final_notice', 'en', data).subject).toBe(`Final notice: ${ahead}`);

@@ -19,7 +19,9 @@ describe('Metrics', () => {
     expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 2');
     expect(text).toContain('dunning_api_requests_total{route="/api/dunning",status="200"} 1');
     expect(text).toContain('dunning_update_link_visits_total{result="portal"} 1');
-    expect(text).toContain('dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 1');
+    expect(text).toContain(
+      'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.amount_due"} 1',
+    );
     expect(await b.render()).not.toContain('invoice.paid');
     expect(a.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
@@ -31,7 +33,10 @@ describe('Metrics', () => {
     expect(read).not.toHaveBeenCalled();
     const [first] = await Promise.all([m.render(), m.render(), m.render()]);
     expect(read).toHaveBeenCalledTimes(1);
-    expect(gaugeLines(first)).toEqual(['dunning_cases_blocked{provider="stripe"} 3', 'dunning_cases_blocked{provider="resend"} 1']);
+    expect(gaugeLines(first)).toEqual([
+      'dunning_cases_blocked{provider="stripe"} 3',
+      'dunning_cases_blocked{provider="resend"} 1',
+    ]);
     stripe = 5;
     expect(gaugeLines(await m.render())).toContain('dunning_cases_blocked{provider="stripe"} 3'); // cached
     expect(read).toHaveBeenCalledTimes(1);
@@ -55,7 +60,10 @@ describe('Metrics', () => {
     expect(gaugeLines(await m.render())).toContain('dunning_cases_blocked{provider="stripe"} 2');
     up = false;
     const text = await m.render();
-    expect(gaugeLines(text)).toEqual(['dunning_cases_blocked{provider="stripe"} 2', 'dunning_cases_blocked{provider="resend"} 0']);
+    expect(gaugeLines(text)).toEqual([
+      'dunning_cases_blocked{provider="stripe"} 2',
+      'dunning_cases_blocked{provider="resend"} 0',
+    ]);
     expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 1');
     expect(log).toHaveBeenCalledTimes(1);
     expect(log.mock.calls[0]![1]).toMatchObject({ error: expect.stringContaining('UNAVAILABLE') });

@@ -173,29 +173,63 @@ describe('parsePolicy: each rule has its own error', () => {
     ['unknown step key', (p) => ((p.steps[1].delay = '1d'), p), ['steps[1].delay: unknown key']],
     ['version', (p) => ({ ...p, version: 2 }), ['version: must be 1']],
     ['missing endAfter', (p) => ({ ...p, endAfter: undefined }), ['endAfter: Required']],
-    ['bad duration', (p) => ((p.steps[2].at = '3x'), p), ["steps[2].at: '3x' is not a duration like '3d', '12h', '30m' or '20s'"]],
-    ['bad endAfter duration', (p) => ({ ...p, endAfter: '2 weeks' }), ["endAfter: '2 weeks' is not a duration like '3d', '12h', '30m' or '20s'"]],
-    ['bad action', (p) => ((p.steps[1].action = 'sms'), p), ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice', received 'sms'"]],
-    ['bad endAction', (p) => ({ ...p, endAction: 'delete_customer' }), [
-      "endAction: Invalid enum value. Expected 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due', received 'delete_customer'",
-    ]],
+    [
+      'bad duration',
+      (p) => ((p.steps[2].at = '3x'), p),
+      ["steps[2].at: '3x' is not a duration like '3d', '12h', '30m' or '20s'"],
+    ],
+    [
+      'bad endAfter duration',
+      (p) => ({ ...p, endAfter: '2 weeks' }),
+      ["endAfter: '2 weeks' is not a duration like '3d', '12h', '30m' or '20s'"],
+    ],
+    [
+      'bad action',
+      (p) => ((p.steps[1].action = 'sms'), p),
+      ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice', received 'sms'"],
+    ],
+    [
+      'bad endAction',
+      (p) => ({ ...p, endAction: 'delete_customer' }),
+      [
+        "endAction: Invalid enum value. Expected 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due', received 'delete_customer'",
+      ],
+    ],
     ['endAfter 0', (p) => ({ ...p, endAfter: '0' }), ["endAfter: must be longer than '0'"]],
     ['step at endAfter', (p) => ((p.steps[3].at = '10d'), p), ["steps[3].at: '10d' is not before endAfter '10d'"]],
     ['step after endAfter', (p) => ((p.steps[1].at = '11d'), p), ["steps[1].at: '11d' is not before endAfter '10d'"]],
     ['grace longer than endAfter', (p) => ({ ...p, grace: '11d' }), ["grace: '11d' is longer than endAfter '10d'"]],
-    ['no first email', (p) => ((p.steps = p.steps.slice(1)), p), [
-      "steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
-    ]],
-    ['first email without its template', (p) => (delete p.steps[0].template, p), [
-      "steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
-    ]],
-    ['payment_failed later', (p) => ((p.steps[2].template = 'payment_failed'), p), [
-      "steps[2].template: 'payment_failed' is the first email and belongs at '0'",
-    ]],
-    ['template on a retry', (p) => ((p.steps[1].template = 'reminder'), p), ['steps[1].template: only email steps take a template']],
+    [
+      'no first email',
+      (p) => ((p.steps = p.steps.slice(1)), p),
+      ["steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)"],
+    ],
+    [
+      'first email without its template',
+      (p) => (delete p.steps[0].template, p),
+      ["steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)"],
+    ],
+    [
+      'payment_failed later',
+      (p) => ((p.steps[2].template = 'payment_failed'), p),
+      ["steps[2].template: 'payment_failed' is the first email and belongs at '0'"],
+    ],
+    [
+      'template on a retry',
+      (p) => ((p.steps[1].template = 'reminder'), p),
+      ['steps[1].template: only email steps take a template'],
+    ],
     ['duplicate step', (p) => (p.steps.push({ at: '72h', action: 'retry' }), p), ['steps[4]: duplicates steps[1]']],
-    ['reminder duplicates an implicit reminder', (p) => (p.steps.push({ at: '5d', action: 'email', template: 'reminder' }), p), ['steps[4]: duplicates steps[2]']],
-    ['two final notices', (p) => (p.steps.push({ at: '9d', action: 'final_notice' }), p), ['steps[4]: a second final_notice (steps[3] is one)']],
+    [
+      'reminder duplicates an implicit reminder',
+      (p) => (p.steps.push({ at: '5d', action: 'email', template: 'reminder' }), p),
+      ['steps[4]: duplicates steps[2]'],
+    ],
+    [
+      'two final notices',
+      (p) => (p.steps.push({ at: '9d', action: 'final_notice' }), p),
+      ['steps[4]: a second final_notice (steps[3] is one)'],
+    ],
     ['payday 0', (p) => ({ ...p, paydays: [0, 15] }), ['paydays[0]: must be 1..31']],
     ['payday 32', (p) => ({ ...p, paydays: [32] }), ['paydays[0]: must be 1..31']],
     ['payday 1.5', (p) => ({ ...p, paydays: [1.5] }), ['paydays[0]: must be a whole day of the month']],
@@ -204,60 +238,120 @@ describe('parsePolicy: each rule has its own error', () => {
     ['retryHour 24', (p) => ({ ...p, retryHour: 24 }), ['retryHour: must be 0..23']],
     ['retryHour -1', (p) => ({ ...p, retryHour: -1 }), ['retryHour: must be 0..23']],
     ['retryHour 9.5', (p) => ({ ...p, retryHour: 9.5 }), ['retryHour: must be a whole hour']],
-    ['time zone', (p) => ({ ...p, defaultTimeZone: 'Mars/Olympus_Mons' }), [
-      "defaultTimeZone: 'Mars/Olympus_Mons' is not an IANA time zone such as 'Europe/Paris'",
-    ]],
-    ['unknown category', (p) => ({ ...p, byCategory: { card_expired: { endAfter: '5d' } } }), [
-      'byCategory.card_expired: \'card_expired\' is not a decline category (one of insufficient_funds, temporary, payment_method, authentication, never_retry, unknown)',
-    ]],
-    ['unknown key in a category override', (p) => ({ ...p, byCategory: { unknown: { retries: 2 } } }), ['byCategory.unknown.retries: unknown key']],
-    ['category steps past endAfter', (p) => ({
-      ...p,
-      byCategory: { unknown: { steps: [{ at: '0', action: 'email', template: 'payment_failed' }, { at: '12d', action: 'retry' }] } },
-    }), ["byCategory.unknown.steps[1].at: '12d' is not before endAfter '10d' (endAfter of the base policy)"]],
-    ['category steps without the first email', (p) => ({ ...p, byCategory: { temporary: { steps: [{ at: '1d', action: 'retry' }] } } }), [
-      "byCategory.temporary.steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
-    ]],
-    ['category endAfter 0', (p) => ({ ...p, byCategory: { temporary: { endAfter: '0' } } }), ["byCategory.temporary.endAfter: must be longer than '0'"]],
-    ['category endAfter cuts inherited steps', (p) => ({ ...p, byCategory: { temporary: { endAfter: '6d' } } }), [
-      "byCategory.temporary.endAfter: '6d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own",
-    ]],
-    ['category grace longer than its endAfter', (p) => ({ ...p, byCategory: { temporary: { grace: '12d' } } }), [
-      "byCategory.temporary.grace: '12d' is longer than endAfter '10d' (endAfter of the base policy)",
-    ]],
-    ['override min > max', (p) => ({ ...p, overrides: [{ match: { minAmount: 5000, maxAmount: 100 }, policy: { endAction: 'mark_uncollectible' } }] }), [
-      'overrides[0].match: minAmount 5000 is greater than maxAmount 100',
-    ]],
-    ['override with an empty match', (p) => ({ ...p, overrides: [{ match: {}, policy: { endAction: 'mark_uncollectible' } }] }), [
-      'overrides[0].match: must name at least one of plans, minAmount, maxAmount, currency',
-    ]],
-    ['override that changes nothing', (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: {} }] }), ['overrides[0].policy: changes nothing']],
-    ['override with a negative amount', (p) => ({ ...p, overrides: [{ match: { minAmount: -1 }, policy: { endAction: 'pause_collection' } }] }), [
-      'overrides[0].match.minAmount: must not be negative',
-    ]],
-    ['override with a fractional amount', (p) => ({ ...p, overrides: [{ match: { maxAmount: 9.99 }, policy: { endAction: 'pause_collection' } }] }), [
-      'overrides[0].match.maxAmount: must be an integer in minor units',
-    ]],
-    ['override with a bad currency', (p) => ({ ...p, overrides: [{ match: { currency: 'US$' }, policy: { endAction: 'pause_collection' } }] }), [
-      'overrides[0].match.currency: must be a three-letter ISO 4217 code such as "usd"',
-    ]],
-    ['override with no plans', (p) => ({ ...p, overrides: [{ match: { plans: [] }, policy: { endAction: 'pause_collection' } }] }), [
-      'overrides[0].match.plans: must list at least one plan',
-    ]],
-    ['unknown key in an override match', (p) => ({ ...p, overrides: [{ match: { plan: 'pro' }, policy: { endAction: 'pause_collection' } }] }), [
-      'overrides[0].match.plan: unknown key',
-    ]],
-    ['override grace longer than the endAfter it sees', (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: { endAfter: '9d', grace: '9d1h' } }] }), [
-      "overrides[0].policy.grace: '9d1h' is longer than endAfter '9d'",
-    ]],
-    ['override endAfter cuts inherited steps', (p) => ({ ...p, overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d' } }] }), [
-      "overrides[0].policy.endAfter: '7d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own",
-    ]],
-    ['21 retries in 30 days', (p) => {
-      p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 21 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
-      p.endAfter = '25d';
-      return p;
-    }, ["steps: 21 retries within 30 days exceed Visa's limit of 20 reattempts in 30 days"]],
+    [
+      'time zone',
+      (p) => ({ ...p, defaultTimeZone: 'Mars/Olympus_Mons' }),
+      ["defaultTimeZone: 'Mars/Olympus_Mons' is not an IANA time zone such as 'Europe/Paris'"],
+    ],
+    [
+      'unknown category',
+      (p) => ({ ...p, byCategory: { card_expired: { endAfter: '5d' } } }),
+      [
+        "byCategory.card_expired: 'card_expired' is not a decline category (one of insufficient_funds, temporary, payment_method, authentication, never_retry, unknown)",
+      ],
+    ],
+    [
+      'unknown key in a category override',
+      (p) => ({ ...p, byCategory: { unknown: { retries: 2 } } }),
+      ['byCategory.unknown.retries: unknown key'],
+    ],
+    [
+      'category steps past endAfter',
+      (p) => ({
+        ...p,
+        byCategory: {
+          unknown: {
+            steps: [
+              { at: '0', action: 'email', template: 'payment_failed' },
+              { at: '12d', action: 'retry' },
+            ],
+          },
+        },
+      }),
+      ["byCategory.unknown.steps[1].at: '12d' is not before endAfter '10d' (endAfter of the base policy)"],
+    ],
+    [
+      'category steps without the first email',
+      (p) => ({ ...p, byCategory: { temporary: { steps: [{ at: '1d', action: 'retry' }] } } }),
+      ["byCategory.temporary.steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)"],
+    ],
+    [
+      'category endAfter 0',
+      (p) => ({ ...p, byCategory: { temporary: { endAfter: '0' } } }),
+      ["byCategory.temporary.endAfter: must be longer than '0'"],
+    ],
+    [
+      'category endAfter cuts inherited steps',
+      (p) => ({ ...p, byCategory: { temporary: { endAfter: '6d' } } }),
+      ["byCategory.temporary.endAfter: '6d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own"],
+    ],
+    [
+      'category grace longer than its endAfter',
+      (p) => ({ ...p, byCategory: { temporary: { grace: '12d' } } }),
+      ["byCategory.temporary.grace: '12d' is longer than endAfter '10d' (endAfter of the base policy)"],
+    ],
+    [
+      'override min > max',
+      (p) => ({ ...p, overrides: [{ match: { minAmount: 5000, maxAmount: 100 }, policy: { endAction: 'mark_uncollectible' } }] }),
+      ['overrides[0].match: minAmount 5000 is greater than maxAmount 100'],
+    ],
+    [
+      'override with an empty match',
+      (p) => ({ ...p, overrides: [{ match: {}, policy: { endAction: 'mark_uncollectible' } }] }),
+      ['overrides[0].match: must name at least one of plans, minAmount, maxAmount, currency'],
+    ],
+    [
+      'override that changes nothing',
+      (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: {} }] }),
+      ['overrides[0].policy: changes nothing'],
+    ],
+    [
+      'override with a negative amount',
+      (p) => ({ ...p, overrides: [{ match: { minAmount: -1 }, policy: { endAction: 'pause_collection' } }] }),
+      ['overrides[0].match.minAmount: must not be negative'],
+    ],
+    [
+      'override with a fractional amount',
+      (p) => ({ ...p, overrides: [{ match: { maxAmount: 9.99 }, policy: { endAction: 'pause_collection' } }] }),
+      ['overrides[0].match.maxAmount: must be an integer in minor units'],
+    ],
+    [
+      'override with a bad currency',
+      (p) => ({ ...p, overrides: [{ match: { currency: 'US$' }, policy: { endAction: 'pause_collection' } }] }),
+      ['overrides[0].match.currency: must be a three-letter ISO 4217 code such as "usd"'],
+    ],
+    [
+      'override with no plans',
+      (p) => ({ ...p, overrides: [{ match: { plans: [] }, policy: { endAction: 'pause_collection' } }] }),
+      ['overrides[0].match.plans: must list at least one plan'],
+    ],
+    [
+      'unknown key in an override match',
+      (p) => ({ ...p, overrides: [{ match: { plan: 'pro' }, policy: { endAction: 'pause_collection' } }] }),
+      ['overrides[0].match.plan: unknown key'],
+    ],
+    [
+      'override grace longer than the endAfter it sees',
+      (p) => ({ ...p, overrides: [{ match: { plans: ['pro'] }, policy: { endAfter: '9d', grace: '9d1h' } }] }),
+      ["overrides[0].policy.grace: '9d1h' is longer than endAfter '9d'"],
+    ],
+    [
+      'override endAfter cuts inherited steps',
+      (p) => ({ ...p, overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d' } }] }),
+      ["overrides[0].policy.endAfter: '7d' cuts off steps[3] at '8d' (from the base policy); give it steps of its own"],
+    ],
+    [
+      '21 retries in 30 days',
+      (p) => {
+        p.steps = [
+          { at: '0', action: 'email', template: 'payment_failed' },
+          ...Array.from({ length: 21 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' })),
+        ];
+        p.endAfter = '25d';
+        return p;
+      },
+      ["steps: 21 retries within 30 days exceed Visa's limit of 20 reattempts in 30 days"],
+    ],
   ];
 
   it.each(cases)('%s', (_name, mutate, expected) => {
@@ -266,25 +360,36 @@ describe('parsePolicy: each rule has its own error', () => {
 
   it('reports several problems at once', () => {
     const errors = errorsOf({ ...base(), retryHour: 30, paydays: [40], extra: true });
-    expect(errors).toEqual(expect.arrayContaining(['retryHour: must be 0..23', 'paydays[0]: must be 1..31', 'extra: unknown key']));
+    expect(errors).toEqual(
+      expect.arrayContaining(['retryHour: must be 0..23', 'paydays[0]: must be 1..31', 'extra: unknown key']),
+    );
   });
 
   it('20 retries in 30 days are allowed (Visa since 19 May 2025)', () => {
     const p = base();
-    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' }))];
+    p.steps = [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}d1h`, action: 'retry' })),
+    ];
     p.endAfter = '25d';
     expect(parsePolicy(p).ok).toBe(true);
   });
 
   it('21 retries spread over more than 30 days are allowed', () => {
     const p = base();
-    p.steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 21 }, (_, i) => ({ at: `${i * 3}d`, action: 'retry' }))];
+    p.steps = [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      ...Array.from({ length: 21 }, (_, i) => ({ at: `${i * 3}d`, action: 'retry' })),
+    ];
     p.endAfter = '70d';
     expect(parsePolicy(p).ok).toBe(true);
   });
 
   it('retry steps for a category that forbids retries are ignored, not errors', () => {
-    const steps = [{ at: '0', action: 'email', template: 'payment_failed' }, ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}h`, action: 'retry' }))];
+    const steps = [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      ...Array.from({ length: 20 }, (_, i) => ({ at: `${i}h`, action: 'retry' })),
+    ];
     const r = parsePolicy({ ...base(), byCategory: { never_retry: { steps } } });
     expect(r.ok).toBe(true);
     if (r.ok) expect(resolvePolicy(r.policy, ctx('never_retry')).steps.filter((s) => s.action === 'retry')).toEqual([]);
@@ -293,7 +398,12 @@ describe('parsePolicy: each rule has its own error', () => {
   it('an override with its own steps may shorten the case', () => {
     const r = parsePolicy({
       ...base(),
-      overrides: [{ match: { plans: ['lite'] }, policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] } }],
+      overrides: [
+        {
+          match: { plans: ['lite'] },
+          policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] },
+        },
+      ],
     });
     expect(r.ok).toBe(true);
   });
@@ -303,12 +413,19 @@ describe('resolvePolicy', () => {
   const policy: DunningPolicy = {
     ...DEFAULT_POLICY,
     overrides: [
-      { match: { plans: ['enterprise'] }, policy: { endAfter: '30d', endAction: 'leave_past_due', steps: [
-        { at: '0', action: 'email', template: 'payment_failed' },
-        { at: '10d', action: 'retry' },
-        { at: '20d', action: 'retry' },
-        { at: '28d', action: 'final_notice' },
-      ] } },
+      {
+        match: { plans: ['enterprise'] },
+        policy: {
+          endAfter: '30d',
+          endAction: 'leave_past_due',
+          steps: [
+            { at: '0', action: 'email', template: 'payment_failed' },
+            { at: '10d', action: 'retry' },
+            { at: '20d', action: 'retry' },
+            { at: '28d', action: 'final_notice' },
+          ],
+        },
+      },
       { match: { minAmount: 100_000, currency: 'USD' }, policy: { endAction: 'mark_uncollectible' } },
       { match: { maxAmount: 500 }, policy: { endAction: 'pause_collection', grace: '3d' } },
     ],
@@ -324,13 +441,17 @@ describe('resolvePolicy', () => {
   });
 
   it('the first matching override wins', () => {
-    expect(resolvePolicy(policy, ctx('temporary', { planId: 'enterprise', amountDue: 200_000 })).endAction).toBe('leave_past_due');
+    expect(resolvePolicy(policy, ctx('temporary', { planId: 'enterprise', amountDue: 200_000 })).endAction).toBe(
+      'leave_past_due',
+    );
   });
 
   it('amount bounds are inclusive and the currency is case-insensitive', () => {
     expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100_000, currency: 'usd' })).endAction).toBe('mark_uncollectible');
     expect(resolvePolicy(policy, ctx('temporary', { amountDue: 99_999 })).endAction).toBe('cancel_subscription');
-    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100_000, currency: 'eur' })).endAction).toBe('cancel_subscription');
+    expect(resolvePolicy(policy, ctx('temporary', { amountDue: 100_000, currency: 'eur' })).endAction).toBe(
+      'cancel_subscription',
+    );
     expect(resolvePolicy(policy, ctx('temporary', { amountDue: 500 })).endAction).toBe('pause_collection');
     expect(resolvePolicy(policy, ctx('temporary', { amountDue: 501 })).endAction).toBe('cancel_subscription');
   });
@@ -354,7 +475,10 @@ describe('resolvePolicy', () => {
       byCategory: undefined,
       overrides: [
         { match: { plans: ['long'] }, policy: { endAfter: '20d' } },
-        { match: { plans: ['short'] }, policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] } },
+        {
+          match: { plans: ['short'] },
+          policy: { endAfter: '7d', steps: [{ at: '0', action: 'email', template: 'payment_failed' }] },
+        },
       ],
     };
     expect(parsePolicy(p).ok).toBe(true);
@@ -386,11 +510,21 @@ describe('resolvePolicy', () => {
       '24h:final_notice',
       '5d:email',
     ]);
-    expect(resolvePolicy(p, ctx('authentication')).steps.map((s) => s.action)).toEqual(['email', 'email', 'final_notice', 'email']);
+    expect(resolvePolicy(p, ctx('authentication')).steps.map((s) => s.action)).toEqual([
+      'email',
+      'email',
+      'final_notice',
+      'email',
+    ]);
   });
 
   it('drops steps at or after the end of an unvalidated policy and sorts paydays', () => {
-    const p: DunningPolicy = { ...DEFAULT_POLICY, byCategory: undefined, paydays: [25, 1, 25], steps: [...DEFAULT_POLICY.steps, { at: '14d', action: 'email' }] };
+    const p: DunningPolicy = {
+      ...DEFAULT_POLICY,
+      byCategory: undefined,
+      paydays: [25, 1, 25],
+      steps: [...DEFAULT_POLICY.steps, { at: '14d', action: 'email' }],
+    };
     const r = resolvePolicy(p, ctx('temporary'));
     expect(r.steps.some((s) => s.at === '14d')).toBe(false);
     expect(r.paydays).toEqual([1, 25]);

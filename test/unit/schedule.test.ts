@@ -99,7 +99,11 @@ describe('planSchedule: insufficient funds waits for payday', () => {
   });
 
   it('an invalid customer time zone falls back to the policy default', () => {
-    const a = plan('insufficient_funds', { startedAt: t('2024-01-28T20:00:00Z'), timeZone: 'Not/AZone' }, { defaultTimeZone: 'Asia/Ho_Chi_Minh' });
+    const a = plan(
+      'insufficient_funds',
+      { startedAt: t('2024-01-28T20:00:00Z'), timeZone: 'Not/AZone' },
+      { defaultTimeZone: 'Asia/Ho_Chi_Minh' },
+    );
     expect(a.find(([k]) => k === 'retry@3d')).toEqual(['retry@3d', '2024-02-01T02:00:00.000Z']);
   });
 
@@ -199,7 +203,11 @@ describe('planSchedule: Mastercard MAC 24-30 wait', () => {
   });
 
   it('a wait past the end leaves no retries', () => {
-    const steps = plan('unknown', { startedAt: t('2024-01-02T10:00:00Z'), lastFailureAt: t('2024-01-07T10:00:00Z'), networkRetryAfterMs: 10 * D });
+    const steps = plan('unknown', {
+      startedAt: t('2024-01-02T10:00:00Z'),
+      lastFailureAt: t('2024-01-07T10:00:00Z'),
+      networkRetryAfterMs: 10 * D,
+    });
     expect(steps.filter(([k]) => k.startsWith('retry'))).toEqual([]);
     expect(steps.at(-1)).toEqual(['end_action', '2024-01-16T10:00:00.000Z']);
   });
@@ -244,25 +252,48 @@ describe('planSchedule: categories and the end', () => {
   it('carries kinds and templates; keys are unique', () => {
     const steps = planSchedule(resolved('temporary'), { startedAt: t('2024-01-02T10:00:00Z'), category: 'temporary' });
     expect(new Set(steps.map((s) => s.key)).size).toBe(steps.length);
-    expect(steps[0]).toEqual({ key: 'email:payment_failed@0', kind: 'email', at: t('2024-01-02T10:00:00Z'), template: 'payment_failed' });
-    expect(steps.find((s) => s.key === 'final_notice@12d')).toEqual({ key: 'final_notice@12d', kind: 'final_notice', at: t('2024-01-14T10:00:00Z') });
+    expect(steps[0]).toEqual({
+      key: 'email:payment_failed@0',
+      kind: 'email',
+      at: t('2024-01-02T10:00:00Z'),
+      template: 'payment_failed',
+    });
+    expect(steps.find((s) => s.key === 'final_notice@12d')).toEqual({
+      key: 'final_notice@12d',
+      kind: 'final_notice',
+      at: t('2024-01-14T10:00:00Z'),
+    });
     expect(steps.at(-1)).toEqual({ key: 'end_action', kind: 'end_action', at: t('2024-01-16T10:00:00Z') });
   });
 
   it('keys do not depend on the time shift, so a re-plan keeps them', () => {
     const keys = (ctx: Omit<PlanContext, 'category'>) =>
-      planSchedule(resolved('temporary'), { category: 'temporary', ...ctx }).map((s) => s.key).sort();
-    expect(keys({ startedAt: t('2024-01-02T10:00:00Z') })).toEqual(keys({ startedAt: t('2024-03-08T15:00:00Z'), timeZone: 'America/Los_Angeles' }));
+      planSchedule(resolved('temporary'), { category: 'temporary', ...ctx })
+        .map((s) => s.key)
+        .sort();
+    expect(keys({ startedAt: t('2024-01-02T10:00:00Z') })).toEqual(
+      keys({ startedAt: t('2024-03-08T15:00:00Z'), timeZone: 'America/Los_Angeles' }),
+    );
   });
 
   it('uses canonical offsets in keys (36h → 1d12h)', () => {
-    const p: ResolvedPolicy = { ...resolved('temporary'), steps: [{ at: '0', action: 'email', template: 'payment_failed' }, { at: '36h', action: 'retry' }] };
+    const p: ResolvedPolicy = {
+      ...resolved('temporary'),
+      steps: [
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '36h', action: 'retry' },
+      ],
+    };
     const steps = planSchedule(p, { startedAt: t('2024-01-02T10:00:00Z'), category: 'temporary' });
     expect(steps.map((s) => s.key)).toEqual(['email:payment_failed@0', 'retry@1d12h', 'end_action']);
   });
 
   it('is deterministic', () => {
-    const ctx: PlanContext = { startedAt: t('2024-01-28T20:00:00Z'), category: 'insufficient_funds', timeZone: 'Asia/Ho_Chi_Minh' };
+    const ctx: PlanContext = {
+      startedAt: t('2024-01-28T20:00:00Z'),
+      category: 'insufficient_funds',
+      timeZone: 'Asia/Ho_Chi_Minh',
+    };
     expect(planSchedule(resolved('insufficient_funds'), ctx)).toEqual(planSchedule(resolved('insufficient_funds'), ctx));
   });
 });
@@ -274,7 +305,9 @@ describe('minimum gap between retries', () => {
     // time (15th 12:00) is past that payday's hour, and the next payday is after the end.
     const startedAt = Date.UTC(2026, 0, 3, 12, 0, 0);
     const ctx = { startedAt, category: 'insufficient_funds' as const, timeZone: 'UTC' };
-    const withoutGap = planSchedule(policy, ctx).filter((s) => s.kind === 'retry').map((s) => iso(s.at));
+    const withoutGap = planSchedule(policy, ctx)
+      .filter((s) => s.kind === 'retry')
+      .map((s) => iso(s.at));
     expect(withoutGap).toEqual(['2026-01-15T09:00:00.000Z', '2026-01-15T12:00:00.000Z']);
     const withGap = planSchedule(policy, { ...ctx, minRetryGapMs: 12 * 3600_000 })
       .filter((s) => s.kind === 'retry')

@@ -74,9 +74,13 @@ describe('ids', () => {
 
   it('payment methods may be pm_, card_ or src_', () => {
     for (const id of ['pm_1', 'card_1', 'src_1']) {
-      expect(mapStripeEvent(event('payment_method.attached', { id, customer: 'cus_1' })), id).toMatchObject({ kind: 'card_updated', paymentMethodId: id });
+      expect(mapStripeEvent(event('payment_method.attached', { id, customer: 'cus_1' })), id).toMatchObject({
+        kind: 'card_updated',
+        paymentMethodId: id,
+      });
     }
-    for (const id of ['ba_1', 'pi_1', 'pm_']) expect(refusal(event('payment_method.attached', { id, customer: 'cus_1' })).field).toBe('data.object.id');
+    for (const id of ['ba_1', 'pi_1', 'pm_'])
+      expect(refusal(event('payment_method.attached', { id, customer: 'cus_1' })).field).toBe('data.object.id');
     const customer = (pm: unknown) => ({ id: 'cus_1', invoice_settings: { default_payment_method: pm } });
     const changed = { previous_attributes: { invoice_settings: { default_payment_method: null } } };
     const updated = (pm: unknown) => ({ ...event('customer.updated', customer(pm)), data: { object: customer(pm), ...changed } });
@@ -123,7 +127,9 @@ describe('nullable fields as Stripe sends them', () => {
     const sub = { id: 'sub_1', customer: 'cus_1', latest_invoice: null };
     expect(taken(event('customer.subscription.deleted', sub))).toBe(true);
     expect(refusal(event('customer.subscription.deleted', { ...sub, customer: null })).field).toBe('data.object.customer');
-    expect(refusal(event('customer.subscription.deleted', { id: 'sub_1', customer: 'cus_1' })).field).toBe('data.object.latest_invoice');
+    expect(refusal(event('customer.subscription.deleted', { id: 'sub_1', customer: 'cus_1' })).field).toBe(
+      'data.object.latest_invoice',
+    );
   });
 
   it('the hosted invoice page, shown to customers, is an http(s) URL', () => {
@@ -156,13 +162,21 @@ describe('the envelope, for every type', () => {
   });
 
   it('the refusal names the event only when its id and type are well-formed', () => {
-    expect(refusal({ ...failed(), id: `evt_${'x'.repeat(300)}`, type: 'x'.repeat(101) })).toMatchObject({ eventId: undefined, type: undefined });
+    expect(refusal({ ...failed(), id: `evt_${'x'.repeat(300)}`, type: 'x'.repeat(101) })).toMatchObject({
+      eventId: undefined,
+      type: undefined,
+    });
     expect(refusal(failed({ amount_due: 'x' }))).toMatchObject({ eventId: 'evt_1', type: 'invoice.payment_failed' });
   });
 
   it('types we do not use: the envelope is checked, their object is not', () => {
     const r = interpretStripeEvent(event('invoice.created', { id: 'whatever', amount_due: 'not checked' }));
-    expect(r).toEqual({ kind: 'valid', id: 'evt_1', type: 'invoice.created', action: { kind: 'ignore', reason: expect.stringContaining('invoice.created') } });
+    expect(r).toEqual({
+      kind: 'valid',
+      id: 'evt_1',
+      type: 'invoice.created',
+      action: { kind: 'ignore', reason: expect.stringContaining('invoice.created') },
+    });
   });
 
   it('a refusal stays short however large the value it refuses', () => {
@@ -175,10 +189,16 @@ describe('the envelope, for every type', () => {
 describe('cardDataChanged', () => {
   it('only payment_method.automatically_updated brings new card data', () => {
     const pm = { id: 'pm_1', customer: 'cus_1' };
-    expect(mapStripeEvent(event('payment_method.automatically_updated', pm))).toMatchObject({ kind: 'card_updated', cardDataChanged: true });
+    expect(mapStripeEvent(event('payment_method.automatically_updated', pm))).toMatchObject({
+      kind: 'card_updated',
+      cardDataChanged: true,
+    });
     expect(mapStripeEvent(event('payment_method.attached', pm))).not.toHaveProperty('cardDataChanged');
     const customer = { id: 'cus_1', invoice_settings: { default_payment_method: 'pm_1' } };
-    const updated = { ...event('customer.updated', customer), data: { object: customer, previous_attributes: { invoice_settings: { default_payment_method: null } } } };
+    const updated = {
+      ...event('customer.updated', customer),
+      data: { object: customer, previous_attributes: { invoice_settings: { default_payment_method: null } } },
+    };
     const a = mapStripeEvent(updated);
     expect(a).toMatchObject({ kind: 'card_updated' });
     expect(a).not.toHaveProperty('cardDataChanged');

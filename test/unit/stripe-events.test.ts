@@ -68,7 +68,10 @@ describe('mapStripeEvent', () => {
         }),
       ),
     );
-    expect(a).toMatchObject({ kind: 'payment_failed', signal: { amountDue: 1000, customerId: 'cus_x', subscriptionId: 'sub_x' } });
+    expect(a).toMatchObject({
+      kind: 'payment_failed',
+      signal: { amountDue: 1000, customerId: 'cus_x', subscriptionId: 'sub_x' },
+    });
   });
 
   it.each([
@@ -103,10 +106,19 @@ describe('mapStripeEvent', () => {
 
   it('customer.subscription.deleted: cancel the cases of that subscription, its latest invoice included', () => {
     expect(
-      mapStripeEvent(event('customer.subscription.deleted', { id: 'sub_1', object: 'subscription', customer: 'cus_1', latest_invoice: 'in_9' })),
+      mapStripeEvent(
+        event('customer.subscription.deleted', {
+          id: 'sub_1',
+          object: 'subscription',
+          customer: 'cus_1',
+          latest_invoice: 'in_9',
+        }),
+      ),
     ).toEqual({ kind: 'subscription_cancelled', customerId: 'cus_1', subscriptionId: 'sub_1', latestInvoiceId: 'in_9' });
     expect(
-      mapStripeEvent(event('customer.subscription.deleted', { id: 'sub_1', object: 'subscription', customer: 'cus_1', latest_invoice: null })),
+      mapStripeEvent(
+        event('customer.subscription.deleted', { id: 'sub_1', object: 'subscription', customer: 'cus_1', latest_invoice: null }),
+      ),
     ).toEqual({ kind: 'subscription_cancelled', customerId: 'cus_1', subscriptionId: 'sub_1', latestInvoiceId: undefined });
   });
 
@@ -127,38 +139,55 @@ describe('mapStripeEvent', () => {
   });
 
   it('customer.updated: only a change of the default payment method to a card counts', () => {
-    const customer = (pm: string | null) => ({ id: 'cus_1', object: 'customer', invoice_settings: { default_payment_method: pm } });
-    expect(mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { default_payment_method: 'pm_old' } }))).toEqual({
+    const customer = (pm: string | null) => ({
+      id: 'cus_1',
+      object: 'customer',
+      invoice_settings: { default_payment_method: pm },
+    });
+    expect(
+      mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { default_payment_method: 'pm_old' } })),
+    ).toEqual({
       kind: 'card_updated',
       customerId: 'cus_1',
       paymentMethodId: 'pm_new',
       occurredAt: at,
     });
     // First default ever (previous null) is a change too.
-    expect(mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { default_payment_method: null } })).kind).toBe(
-      'card_updated',
-    );
+    expect(
+      mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { default_payment_method: null } })).kind,
+    ).toBe('card_updated');
     // Expanded default payment method.
     expect(
       mapStripeEvent(
-        event('customer.updated', { ...customer(null), invoice_settings: { default_payment_method: { id: 'pm_x' } } }, {
-          invoice_settings: { default_payment_method: 'pm_old' },
-        }),
+        event(
+          'customer.updated',
+          { ...customer(null), invoice_settings: { default_payment_method: { id: 'pm_x' } } },
+          {
+            invoice_settings: { default_payment_method: 'pm_old' },
+          },
+        ),
       ),
     ).toMatchObject({ kind: 'card_updated', paymentMethodId: 'pm_x' });
     // Other changes: ignored.
     expect(mapStripeEvent(event('customer.updated', customer('pm_new'), { name: 'Old' })).kind).toBe('ignore');
-    expect(mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { footer: 'x' } })).kind).toBe('ignore');
+    expect(mapStripeEvent(event('customer.updated', customer('pm_new'), { invoice_settings: { footer: 'x' } })).kind).toBe(
+      'ignore',
+    );
     expect(mapStripeEvent(event('customer.updated', customer('pm_new'))).kind).toBe('ignore');
     // Default removed: nothing to retry with.
-    expect(mapStripeEvent(event('customer.updated', customer(null), { invoice_settings: { default_payment_method: 'pm_old' } })).kind).toBe('ignore');
+    expect(
+      mapStripeEvent(event('customer.updated', customer(null), { invoice_settings: { default_payment_method: 'pm_old' } })).kind,
+    ).toBe('ignore');
   });
 
-  it.each(['invoice.created', 'invoice.finalized', 'payment_intent.payment_failed', 'customer.subscription.updated', 'charge.failed'])(
-    '%s: acknowledged and ignored',
-    (type) => {
-      const a = mapStripeEvent(event(type, { id: 'x_1' }));
-      expect(a).toEqual({ kind: 'ignore', reason: expect.stringContaining(type) });
-    },
-  );
+  it.each([
+    'invoice.created',
+    'invoice.finalized',
+    'payment_intent.payment_failed',
+    'customer.subscription.updated',
+    'charge.failed',
+  ])('%s: acknowledged and ignored', (type) => {
+    const a = mapStripeEvent(event(type, { id: 'x_1' }));
+    expect(a).toEqual({ kind: 'ignore', reason: expect.stringContaining(type) });
+  });
 });

@@ -71,11 +71,20 @@ function startRelay(targetPort: number): Promise<number> {
       const body = Buffer.concat(chunks);
       const target = `${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`;
       if (refuse?.test(target)) {
-        const record: Seen = { method: req.method ?? '', path: target.split(' ')[1]!, query: '', body: '', status: 404, refused: true };
+        const record: Seen = {
+          method: req.method ?? '',
+          path: target.split(' ')[1]!,
+          query: '',
+          body: '',
+          status: 404,
+          refused: true,
+        };
         seen.push(record);
         everything.push(record);
         res.writeHead(404, { 'content-type': 'application/json', 'request-id': 'req_relay' });
-        res.end(JSON.stringify({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such customer' } }));
+        res.end(
+          JSON.stringify({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such customer' } }),
+        );
         return;
       }
       const out = httpRequest(
@@ -154,7 +163,9 @@ it.runIf(process.env.CI === 'true')('CI has stripe-mock to validate request shap
 
 describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-validated)', () => {
   it('stripe-mock rejects a request Stripe would reject (the check can fail)', async () => {
-    const err = await stripe.invoices.pay('in_mock', { no_such_param: true } as unknown as Stripe.InvoicePayParams).catch((e: unknown) => e);
+    const err = await stripe.invoices
+      .pay('in_mock', { no_such_param: true } as unknown as Stripe.InvoicePayParams)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(String((err as Error).message)).toMatch(/validation/i);
   });
@@ -167,9 +178,15 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
   it('loadCaseFacts: invoice, customer, invoice payments (expanded PaymentIntent), and a PaymentIntent when not expanded', async () => {
     const facts = await loadCaseFacts(stripe, 'in_mock');
     expect(facts.invoice.id).toBeTruthy();
-    expect(calls()).toEqual(expect.arrayContaining(['GET /v1/invoices/in_*', 'GET /v1/customers/cus_*', 'GET /v1/invoice_payments']));
+    expect(calls()).toEqual(
+      expect.arrayContaining(['GET /v1/invoices/in_*', 'GET /v1/customers/cus_*', 'GET /v1/invoice_payments']),
+    );
     const list = seen.find((s) => s.path === '/v1/invoice_payments')!;
-    expect(Object.fromEntries(params(list))).toMatchObject({ invoice: 'in_mock', limit: '10', 'expand[0]': 'data.payment.payment_intent' });
+    expect(Object.fromEntries(params(list))).toMatchObject({
+      invoice: 'in_mock',
+      limit: '10',
+      'expand[0]': 'data.payment.payment_intent',
+    });
 
     // A payment whose PaymentIntent came back as an id is fetched on its own.
     seen = [];
@@ -190,10 +207,19 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
       reserved.push(key);
       return { granted: true };
     };
-    const r = await retryCharge(stripe, { reserve, block: async () => undefined }, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', paymentMethodId: 'pm_new' });
+    const r = await retryCharge(
+      stripe,
+      { reserve, block: async () => undefined },
+      { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', paymentMethodId: 'pm_new' },
+    );
     expect(r.outcome).toBe('succeeded');
     // The subscription is read even with a card given: a deleted subscription is never charged.
-    expect(calls()).toEqual(['GET /v1/invoices/in_*', 'GET /v1/subscriptions/sub_*', 'GET /v1/payment_methods/pm_*', 'POST /v1/invoices/in_*/pay']);
+    expect(calls()).toEqual([
+      'GET /v1/invoices/in_*',
+      'GET /v1/subscriptions/sub_*',
+      'GET /v1/payment_methods/pm_*',
+      'POST /v1/invoices/in_*/pay',
+    ]);
     const pay = seen[3]!;
     expect(pay.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:card_update_1');
     expect(Object.fromEntries(params(pay))).toEqual({ off_session: 'true', payment_method: 'pm_new' });
@@ -203,14 +229,24 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
   it('retryCharge on schedule: finds the card via subscription then customer; no card known → pays without a budget reservation', async () => {
     patch = (method, path, body) => {
       openSubscriptionInvoice(method, path, body);
-      if (/^\/v1\/customers\//.test(path)) body.invoice_settings = { ...(body.invoice_settings as object), default_payment_method: null };
+      if (/^\/v1\/customers\//.test(path))
+        body.invoice_settings = { ...(body.invoice_settings as object), default_payment_method: null };
     };
     const reserve: ReserveCardAttempt = async () => {
       throw new Error('no card: the budget must not be asked');
     };
-    const r = await retryCharge(stripe, { reserve, block: async () => undefined }, { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:3d' });
+    const r = await retryCharge(
+      stripe,
+      { reserve, block: async () => undefined },
+      { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:3d' },
+    );
     expect(r.outcome).toBe('succeeded');
-    expect(calls()).toEqual(['GET /v1/invoices/in_*', 'GET /v1/subscriptions/sub_*', 'GET /v1/customers/cus_*', 'POST /v1/invoices/in_*/pay']);
+    expect(calls()).toEqual([
+      'GET /v1/invoices/in_*',
+      'GET /v1/subscriptions/sub_*',
+      'GET /v1/customers/cus_*',
+      'POST /v1/invoices/in_*/pay',
+    ]);
     expect(seen[3]!.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:3d');
     expect(Object.fromEntries(params(seen[3]!))).toEqual({ off_session: 'true' });
   });
@@ -258,7 +294,11 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     try {
-      const token = createLinkToken('secret', { customerId: 'cus_mock', invoiceId: 'in_mock', exp: Math.floor(Date.now() / 1000) + 3600 });
+      const token = createLinkToken('secret', {
+        customerId: 'cus_mock',
+        invoiceId: 'in_mock',
+        exp: Math.floor(Date.now() / 1000) + 3600,
+      });
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/billing/update/${token}`;
       const res = await fetch(url, { redirect: 'manual' });
       expect(res.status).toBe(302);
@@ -309,7 +349,12 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
   it('all of the above were accepted by stripe-mock, and this is the whole list of endpoints', () => {
     const rejected = everything.filter((s) => s.status !== 200 && !s.refused && !s.body.includes('no_such_param'));
     expect(rejected).toEqual([]);
-    const endpoints = new Set(everything.map((s) => `${s.method} ${s.path.replace(/\/(in|cus|sub|pm|pi)_[A-Za-z0-9]+/g, '/{id}').replace(/^\/v1\/subscriptions\/subscription$/, '/v1/subscriptions/{id}')}`));
+    const endpoints = new Set(
+      everything.map(
+        (s) =>
+          `${s.method} ${s.path.replace(/\/(in|cus|sub|pm|pi)_[A-Za-z0-9]+/g, '/{id}').replace(/^\/v1\/subscriptions\/subscription$/, '/v1/subscriptions/{id}')}`,
+      ),
+    );
     expect([...endpoints].sort()).toEqual(
       [
         'GET /v1/customers/{id}',

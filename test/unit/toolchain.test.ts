@@ -4,7 +4,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cachedToolchain, ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath, readManifest } from '../../src/dev/toolchain';
+import {
+  cachedToolchain,
+  ensureStripeMock,
+  ensureTemporalCli,
+  ensureTestServer,
+  manifestPath,
+  readManifest,
+} from '../../src/dev/toolchain';
 
 // Provisioned by `npm test`'s pretest; a bare `vitest` on a fresh machine has no manifest yet.
 describe.skipIf(!existsSync(manifestPath()))('toolchain (cached)', () => {
@@ -12,7 +19,11 @@ describe.skipIf(!existsSync(manifestPath()))('toolchain (cached)', () => {
   it('resolves every tool again from the cache, building and running nothing', async () => {
     const lines: string[] = [];
     const log = (line: string) => void lines.push(line);
-    const [cli, testServer, stripeMock] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log), ensureStripeMock(log)]);
+    const [cli, testServer, stripeMock] = await Promise.all([
+      ensureTemporalCli(log),
+      ensureTestServer(log),
+      ensureStripeMock(log),
+    ]);
     expect(lines.join('\n')).not.toMatch(/building|\$ /); // nothing was built or run
     for (const path of [cli, testServer, stripeMock]) {
       if (path) expect(statSync(path).mode & 0o111, path).not.toBe(0);

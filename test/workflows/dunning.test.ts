@@ -47,7 +47,15 @@ interface Script {
 }
 
 const facts = (invoiceId: string): CaseFacts => ({
-  invoice: { id: invoiceId, status: 'open', customerId: 'cus_stub', amountDue: 2900, amountRemaining: 2900, currency: 'usd', subscriptionId: 'sub_stub' },
+  invoice: {
+    id: invoiceId,
+    status: 'open',
+    customerId: 'cus_stub',
+    amountDue: 2900,
+    amountRemaining: 2900,
+    currency: 'usd',
+    subscriptionId: 'sub_stub',
+  },
   customer: { id: 'cus_stub', email: 'stub@example.com', preferredLocales: [], defaultPaymentMethodId: 'pm_old' },
   lastDecline: { code: 'card_declined', declineCode: 'processing_error', card: { paymentMethodId: 'pm_old' } },
   subscription: { id: 'sub_stub', status: 'past_due' },
@@ -67,7 +75,10 @@ beforeAll(async () => {
   const [e, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
   env = e;
   const stripe: DunningActivities = {
-    loadCaseFacts: async (invoiceId) => (calls.push('loadCaseFacts'), { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } }),
+    loadCaseFacts: async (invoiceId) => (
+      calls.push('loadCaseFacts'),
+      { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } }
+    ),
     retryCharge: async () => (calls.push('retryCharge'), script.charge()),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
@@ -214,7 +225,10 @@ describe('the failure model, decision by decision', () => {
     };
     const c = await startCase();
     const first = await until('the refused email', async () => ((await c.status()).emails.length ? c.status() : undefined));
-    expect(first.emails[0]).toMatchObject({ template: 'payment_failed', error: expect.stringContaining('EmailInvalidRecipient') });
+    expect(first.emails[0]).toMatchObject({
+      template: 'payment_failed',
+      error: expect.stringContaining('EmailInvalidRecipient'),
+    });
     expect(first.blockedOn).toBeUndefined();
     keyRevoked = true;
     // Hour by hour to the day-3 reminder, which the revoked key blocks.
@@ -252,7 +266,11 @@ async function refusal(c: Handle, requestId: string): Promise<unknown> {
   try {
     await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId }], updateId: requestId });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === RETRY_NOT_POSSIBLE) {
+    if (
+      err instanceof WorkflowUpdateFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === RETRY_NOT_POSSIBLE
+    ) {
       return err.cause.details?.[0];
     }
     throw err;
@@ -266,9 +284,18 @@ describe("the customer's own retry (Update retryRequested)", () => {
     let funds = false;
     script.charge = () => {
       charges.push('charge');
-      return funds ? { outcome: 'succeeded' } : { outcome: 'declined', decline: { code: 'card_declined', declineCode: 'insufficient_funds' } };
+      return funds
+        ? { outcome: 'succeeded' }
+        : { outcome: 'declined', decline: { code: 'card_declined', declineCode: 'insufficient_funds' } };
     };
-    script.facts = () => ({ ...facts('in_x'), lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' } } });
+    script.facts = () => ({
+      ...facts('in_x'),
+      lastDecline: {
+        code: 'card_declined',
+        declineCode: 'insufficient_funds',
+        card: { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' },
+      },
+    });
     const c = await startCase();
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
     expect((await c.status()).customerRetry).toEqual({ allowed: true });
@@ -285,7 +312,9 @@ describe("the customer's own retry (Update retryRequested)", () => {
 
     await env.sleep(6 * HOUR + MINUTE);
     funds = true;
-    expect(await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'r3' }], updateId: 'r3' })).toEqual({ outcome: 'succeeded' });
+    expect(await c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'r3' }], updateId: 'r3' })).toEqual({
+      outcome: 'succeeded',
+    });
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'customer_retry' });
     const s = await c.status();
     expect(s.attempts.map((a) => [a.trigger, a.outcome])).toEqual([
@@ -297,7 +326,10 @@ describe("the customer's own retry (Update retryRequested)", () => {
   });
 
   it('a hard decline is refused at once: the same card cannot succeed', async () => {
-    script.facts = () => ({ ...facts('in_x'), lastDecline: { code: 'expired_card', declineCode: 'expired_card', card: { paymentMethodId: 'pm_old' } } });
+    script.facts = () => ({
+      ...facts('in_x'),
+      lastDecline: { code: 'expired_card', declineCode: 'expired_card', card: { paymentMethodId: 'pm_old' } },
+    });
     const c = await startCase();
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
     expect(await refusal(c, 'h1')).toEqual({ allowed: false, reason: 'not_retryable' });

@@ -33,10 +33,13 @@ async function main(): Promise<void> {
   });
   const config = loadConfig();
   if (!config.stripe.sandbox) {
-    throw new Error('npm run demo drives the local Stripe sandbox; with STRIPE_SECRET_KEY set, use `stripe trigger invoice.payment_failed` instead.');
+    throw new Error(
+      'npm run demo drives the local Stripe sandbox; with STRIPE_SECRET_KEY set, use `stripe trigger invoice.payment_failed` instead.',
+    );
   }
   const amount = Number(values.amount);
-  if (!Number.isInteger(amount) || amount <= 0) throw new Error(`--amount must be a positive integer in minor units (got ${values.amount})`);
+  if (!Number.isInteger(amount) || amount <= 0)
+    throw new Error(`--amount must be a positive integer in minor units (got ${values.amount})`);
   const sandboxUrl = `http://127.0.0.1:${config.port + 1}`;
   const body = {
     email: values.email,

@@ -127,11 +127,16 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number; pidF
   await assertPortFree(o.port, 'Temporal gRPC');
   if (o.uiPort) await assertPortFree(o.uiPort, 'Temporal Web UI');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
-    '--namespace', o.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'warn',
     ...(o.dbFile ? ['--db-filename', o.dbFile] : []),
     ...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
@@ -231,7 +236,9 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
     const wrongType = SEARCH_ATTRIBUTES.filter(
-      (a) => customAttributes?.[a.name] !== undefined && Number(customAttributes[a.name]) !== SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed,
+      (a) =>
+        customAttributes?.[a.name] !== undefined &&
+        Number(customAttributes[a.name]) !== SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed,
     );
     if (wrongType.length) {
       throw new Error(

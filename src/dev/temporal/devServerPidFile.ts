@@ -70,7 +70,9 @@ export async function stopRecordedDevServer(file: string, log: (line: string) =>
     return;
   }
   if (isRecordedServer(record)) {
-    log(`dev server: stopping the server a previous run left behind (pid ${record.pid}, port ${record.port}, started ${record.startedAt})`);
+    log(
+      `dev server: stopping the server a previous run left behind (pid ${record.pid}, port ${record.port}, started ${record.startedAt})`,
+    );
     signalGroup(record.pid, 'SIGTERM');
     if (!(await waitFor(() => !isAlive(record.pid), STOP_GRACE_MS))) {
       log(`dev server: pid ${record.pid} did not stop within ${STOP_GRACE_MS} ms, killing it`);

@@ -57,7 +57,11 @@ export async function goInstall(cache: string, tool: GoTool, log: Log): Promise<
  * A pinned Go tool: the binary named in `envVar` → `tool.binary` on PATH → the cached build →
  * `go install` into the cache → undefined, saying what happens without it (`whenMissing`).
  */
-export async function resolveGoTool(tool: GoTool, o: { envVar: string; whenMissing: string }, log: Log): Promise<ToolRecord | undefined> {
+export async function resolveGoTool(
+  tool: GoTool,
+  o: { envVar: string; whenMissing: string },
+  log: Log,
+): Promise<ToolRecord | undefined> {
   const own = fromEnv(tool.label, o.envVar, log) ?? fromPath(tool.label, tool.binary, log);
   if (own) return own;
   const cached: ToolRecord = { path: goToolPath(cacheDir(), tool), version: tool.version, source: 'cache' };

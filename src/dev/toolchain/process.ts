@@ -42,11 +42,7 @@ export interface RunOptions {
  * Runs a command to completion, printing a heartbeat with the elapsed time and the latest output
  * line every ~15 s. Resolves with the exit code and the output tail (for error messages).
  */
-export function runWithHeartbeat(
-  command: string,
-  args: string[],
-  opts: RunOptions,
-): Promise<{ code: number; tail: string }> {
+export function runWithHeartbeat(command: string, args: string[], opts: RunOptions): Promise<{ code: number; tail: string }> {
   const started = Date.now();
   const file = opts.logFile ? createWriteStream(opts.logFile) : undefined;
   let tail = '';
@@ -64,7 +60,9 @@ export function runWithHeartbeat(
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     const heartbeat = setInterval(() => {
-      opts.log(`${opts.label}: still running, ${formatElapsed(Date.now() - started)} elapsed${lastLine ? ` (${lastLine.slice(0, 120)})` : ''}`);
+      opts.log(
+        `${opts.label}: still running, ${formatElapsed(Date.now() - started)} elapsed${lastLine ? ` (${lastLine.slice(0, 120)})` : ''}`,
+      );
     }, opts.heartbeatMs ?? 15_000);
     let finished = false;
     // 'error' (e.g. ENOENT) may be followed by 'close': settle once.

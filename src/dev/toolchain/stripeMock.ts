@@ -17,6 +17,10 @@ export const STRIPE_MOCK: GoTool = {
 /** `STRIPE_MOCK_PATH` → PATH → cached build → `go install` → undefined. */
 export function ensureStripeMock(log: Log): Promise<string | undefined> {
   return provision('stripeMock', () =>
-    resolveGoTool(STRIPE_MOCK, { envVar: 'STRIPE_MOCK_PATH', whenMissing: 'tests that need it will skip or use another fake' }, log),
+    resolveGoTool(
+      STRIPE_MOCK,
+      { envVar: 'STRIPE_MOCK_PATH', whenMissing: 'tests that need it will skip or use another fake' },
+      log,
+    ),
   );
 }

@@ -31,7 +31,10 @@ export function testServerDir(version = testServerVersion()): string {
  * (the SDK then tries its own download).
  */
 export function ensureTestServer(log: Log): Promise<string | undefined> {
-  return provision('testServer', async () => fromEnv('test-server', 'TEMPORAL_TEST_SERVER_PATH', log) ?? (await resolveTestServer(log)));
+  return provision(
+    'testServer',
+    async () => fromEnv('test-server', 'TEMPORAL_TEST_SERVER_PATH', log) ?? (await resolveTestServer(log)),
+  );
 }
 
 /** The cached wrapper, else one made from Maven's classpath. */
@@ -101,8 +104,17 @@ async function buildClassArchive(java: string, classpath: string, archive: strin
   const port = await freePort();
   const child = spawn(
     java,
-    [`-XX:ArchiveClassesAtExit=${archive}`, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xlog:cds=off', '-Xlog:cds+dynamic=off',
-      '-cp', classpath, 'io.temporal.testserver.TestServer', String(port)],
+    [
+      `-XX:ArchiveClassesAtExit=${archive}`,
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      '-Xlog:cds=off',
+      '-Xlog:cds+dynamic=off',
+      '-cp',
+      classpath,
+      'io.temporal.testserver.TestServer',
+      String(port),
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));

@@ -37,10 +37,18 @@ describe('Visa budget shared by every case on one card', () => {
     const t0 = await h.advanceToDayOfMonth(3, 12);
     const cases: Case[] = [];
     for (let i = 0; i < 5; i++) {
-      cases.push(await h.startCase({ decline: 'pm_card_chargeDeclinedProcessingError', policy: parsed.policy, record: i === 0 ? 'budget-shared-card' : undefined }));
+      cases.push(
+        await h.startCase({
+          decline: 'pm_card_chargeDeclinedProcessingError',
+          policy: parsed.policy,
+          record: i === 0 ? 'budget-shared-card' : undefined,
+        }),
+      );
     }
     const fingerprints = new Set(
-      await Promise.all(cases.map(async (c) => (await h.stripe.paymentMethods.retrieve(c.scenario.paymentMethodId)).card?.fingerprint)),
+      await Promise.all(
+        cases.map(async (c) => (await h.stripe.paymentMethods.retrieve(c.scenario.paymentMethodId)).card?.fingerprint),
+      ),
     );
     expect(fingerprints.size).toBe(1);
     const [fingerprint] = [...fingerprints];

@@ -73,7 +73,13 @@ describe('exhausted', () => {
       'final_notice',
       'subscription_ended',
     ]);
-    expect(c.sentTemplates()).toEqual([tag('payment_failed.insufficient_funds'), 'reminder', 'reminder', 'final_notice', 'subscription_ended']);
+    expect(c.sentTemplates()).toEqual([
+      tag('payment_failed.insufficient_funds'),
+      'reminder',
+      'reminder',
+      'final_notice',
+      'subscription_ended',
+    ]);
     expect((await c.charges()).map((x) => x.outcome)).toEqual(['failed', 'failed', 'failed']);
     const sub = await h.stripe.subscriptions.retrieve(c.scenario.subscriptionId);
     expect(sub.status).toBe('canceled');
@@ -88,7 +94,11 @@ describe('exhausted', () => {
   it('a policy ending in mark_uncollectible: the invoice is marked, the subscription stays', async () => {
     const parsed = parsePolicy({ ...DEFAULT_POLICY, endAction: 'mark_uncollectible' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    const c = await h.startCase({ record: 'exhausted-mark-uncollectible', decline: 'pm_card_chargeDeclined', policy: parsed.policy });
+    const c = await h.startCase({
+      record: 'exhausted-mark-uncollectible',
+      decline: 'pm_card_chargeDeclined',
+      policy: parsed.policy,
+    });
     const first = await firstEmail(c);
     expect(first.declineCategory).toBe('unknown');
     expect(first.emails[0]!.template).toBe('payment_failed.generic');
@@ -100,7 +110,13 @@ describe('exhausted', () => {
       ['schedule', 'declined', 'generic_decline'],
       ['schedule', 'declined', 'generic_decline'],
     ]);
-    expect(end.emails.map((e) => e.template)).toEqual(['payment_failed.generic', 'reminder', 'reminder', 'final_notice', 'subscription_ended']);
+    expect(end.emails.map((e) => e.template)).toEqual([
+      'payment_failed.generic',
+      'reminder',
+      'reminder',
+      'final_notice',
+      'subscription_ended',
+    ]);
     expect((await h.stripe.invoices.retrieve(c.scenario.invoiceId)).status).toBe('uncollectible');
     expect((await h.stripe.subscriptions.retrieve(c.scenario.subscriptionId)).status).not.toBe('canceled');
   });
@@ -190,9 +206,15 @@ describe('Mastercard MAC 03 (do not try again)', () => {
       declineCode: 'do_not_honor',
       adviceCode: 'do_not_try_again',
     });
-    await expect(h.stripe.invoices.pay(c.scenario.invoiceId, { off_session: true })).rejects.toMatchObject({ type: 'StripeCardError' });
+    await expect(h.stripe.invoices.pay(c.scenario.invoiceId, { off_session: true })).rejects.toMatchObject({
+      type: 'StripeCardError',
+    });
     // What the webhook sends for it: invoice facts, no decline codes.
-    await c.handle.signal(paymentFailedSignal, { ...c.firstFailure, eventId: 'evt_stripe_retry', occurredAt: iso(await h.now()) });
+    await c.handle.signal(paymentFailedSignal, {
+      ...c.firstFailure,
+      eventId: 'evt_stripe_retry',
+      occurredAt: iso(await h.now()),
+    });
     const reclassified = await until(async () => {
       const s = await c.status();
       return s.declineCategory === 'never_retry' ? s : undefined;

@@ -34,14 +34,23 @@ describe('a provider answer never fails the case', () => {
     const { paymentMethodId: foreign } = await h.sandbox.attachTestPaymentMethod(other.scenario.customerId, 'pm_card_visa', {
       makeDefault: false,
     });
-    await c.handle.signal(paymentMethodUpdatedSignal, { source: 'api', paymentMethodId: foreign, occurredAt: iso(await h.now()) });
+    await c.handle.signal(paymentMethodUpdatedSignal, {
+      source: 'api',
+      paymentMethodId: foreign,
+      occurredAt: iso(await h.now()),
+    });
     const refused = await until(async () => {
       const s = await c.status();
       return s.attempts.length ? s : undefined;
     }, 'the refused attempt');
     expect(refused.state).toBe('active');
     expect(refused.attempts).toEqual([
-      { at: expect.any(String), trigger: 'payment_method_updated', outcome: 'error', error: expect.stringMatching(/^StripeInvalidRequest: pay invoice: /) },
+      {
+        at: expect.any(String),
+        trigger: 'payment_method_updated',
+        outcome: 'error',
+        error: expect.stringMatching(/^StripeInvalidRequest: pay invoice: /),
+      },
     ]);
     expect(await statusName(c)).toBe('RUNNING');
 
@@ -83,7 +92,10 @@ describe('a provider answer never fails the case', () => {
         return s.blockedOn ? s : undefined;
       }, 'blockedOn');
       expect(blocked.state).toBe('active');
-      expect(blocked.blockedOn).toMatchObject({ provider: 'stripe', reason: expect.stringMatching(/StripeTransient|Timeout|attempts/) });
+      expect(blocked.blockedOn).toMatchObject({
+        provider: 'stripe',
+        reason: expect.stringMatching(/StripeTransient|Timeout|attempts/),
+      });
       expect(Date.parse(blocked.blockedOn!.retryAt)).toBeGreaterThan(Date.parse(blocked.blockedOn!.since));
       expect((await searchAttributes(started)).get(DunningBlockedOn)).toBe('stripe');
       expect(blocked.emails).toEqual([]);
@@ -135,7 +147,12 @@ describe('events to the app never hold a case', () => {
       // The delivery's backoff has at most a few minutes to run at this point.
       await h.advanceBy(30 * 60_000);
       expect(await delivery.result()).toEqual({ delivered: true });
-      expect(h.appEvents().filter((e) => e.data.invoiceId === c.scenario.invoiceId).map((e) => e.type)).toContain('dunning.recovered');
+      expect(
+        h
+          .appEvents()
+          .filter((e) => e.data.invoiceId === c.scenario.invoiceId)
+          .map((e) => e.type),
+      ).toContain('dunning.recovered');
     } finally {
       h.setAppDown(false);
     }

@@ -29,7 +29,12 @@ import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
 import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../src/dev/sandbox/resend';
-import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../src/dev/sandbox/stripe';
+import {
+  startStripeSandbox,
+  type ScenarioOptions,
+  type ScenarioResult,
+  type StripeSandbox,
+} from '../../../src/dev/sandbox/stripe';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
 import { statusQuery, workflowIdForInvoice } from '../../../domain/messages';
@@ -157,14 +162,18 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
   const email = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: emailTaskQueue(taskQueue),
-    activities: createEmailActivities(resend, {
-      from: 'Acme Billing <billing@acme.test>',
-      replyTo: 'support@acme.test',
-      businessName: 'Acme',
-      publicBaseUrl: 'http://127.0.0.1:1',
-      linkSecret: randomBytes(32).toString('hex'),
-      linkTtlDays: 30,
-    }, EMAIL_RATE_PER_SECOND),
+    activities: createEmailActivities(
+      resend,
+      {
+        from: 'Acme Billing <billing@acme.test>',
+        replyTo: 'support@acme.test',
+        businessName: 'Acme',
+        publicBaseUrl: 'http://127.0.0.1:1',
+        linkSecret: randomBytes(32).toString('hex'),
+        linkTtlDays: 30,
+      },
+      EMAIL_RATE_PER_SECOND,
+    ),
     maxTaskQueueActivitiesPerSecond: EMAIL_RATE_PER_SECOND,
   });
   const emailRunning = email.run();
@@ -263,7 +272,9 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
       // webhook's own mapping, sent with the client's signal-with-start.
       const failedEvent = sandbox
         .events()
-        .find((e) => e.event.type === 'invoice.payment_failed' && (e.event.data.object as { id: string }).id === scenario.invoiceId);
+        .find(
+          (e) => e.event.type === 'invoice.payment_failed' && (e.event.data.object as { id: string }).id === scenario.invoiceId,
+        );
       const action = mapStripeEvent(failedEvent!.event as unknown as Stripe.Event);
       if (action.kind !== 'payment_failed') throw new Error(`unexpected mapping: ${action.kind}`);
       const cases = new DunningClient(env.client, taskQueue, o.policy ?? DEFAULT_POLICY);
@@ -320,7 +331,10 @@ async function startAppReceiver(clock: () => Promise<number>) {
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       try {
-        const payload = verifier.verify(body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+        const payload = verifier.verify(body, req.headers as Record<string, string>) as {
+          type: string;
+          data: Record<string, unknown>;
+        };
         events.push({ type: payload.type, data: payload.data, receivedAt: await clock() });
         res.writeHead(204).end();
       } catch {

@@ -66,7 +66,8 @@ describe('signal races', () => {
     expect(retryAt).toBe(Date.UTC(new Date(t0).getUTCFullYear(), new Date(t0).getUTCMonth(), 8, 9));
 
     // No worker: the timer fires and the signal arrives; the next worker sees both in one task.
-    const firedCount = async () => ((await c.handle.fetchHistory()).events ?? []).filter((e) => Number(e.eventType) === EventType.TimerFired).length;
+    const firedCount = async () =>
+      ((await c.handle.fetchHistory()).events ?? []).filter((e) => Number(e.eventType) === EventType.TimerFired).length;
     // Counted before time moves: under load the timer can fire before a later count would run.
     const firedBefore = await firedCount();
     await h.stopWorkflowWorker();
@@ -93,7 +94,8 @@ describe('signal races', () => {
 
     // The race did happen: one activation saw the timer and the signal together.
     const together = activations((await c.handle.fetchHistory()).events ?? []).filter(
-      (a) => a.some((e) => Number(e.eventType) === EventType.TimerFired) && a.some((e) => Number(e.eventType) === EventType.Signaled),
+      (a) =>
+        a.some((e) => Number(e.eventType) === EventType.TimerFired) && a.some((e) => Number(e.eventType) === EventType.Signaled),
     );
     expect(together).toHaveLength(1);
   });
@@ -108,8 +110,13 @@ describe('signal races', () => {
       if (!input.idempotencyKey.includes('/retry@')) return;
       h.hooks.beforeRetryCharge = undefined;
       // The customer adds a card on the billing page (not made default) while we charge the old one.
-      newCard = (await h.sandbox.attachTestPaymentMethod(c.scenario.customerId, 'pm_card_visa', { makeDefault: false })).paymentMethodId;
-      await c.handle.signal(paymentMethodUpdatedSignal, { source: 'api', paymentMethodId: newCard, occurredAt: iso(await h.now()) });
+      newCard = (await h.sandbox.attachTestPaymentMethod(c.scenario.customerId, 'pm_card_visa', { makeDefault: false }))
+        .paymentMethodId;
+      await c.handle.signal(paymentMethodUpdatedSignal, {
+        source: 'api',
+        paymentMethodId: newCard,
+        occurredAt: iso(await h.now()),
+      });
     };
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'card_updated' });
     expect(newCard).toBeDefined();
@@ -118,7 +125,9 @@ describe('signal races', () => {
       ['schedule', 'declined'],
       ['payment_method_updated', 'succeeded'],
     ]);
-    expect(Date.parse(end.attempts[0]!.at)).toBeGreaterThanOrEqual(Date.UTC(new Date(t0).getUTCFullYear(), new Date(t0).getUTCMonth(), 8, 9));
+    expect(Date.parse(end.attempts[0]!.at)).toBeGreaterThanOrEqual(
+      Date.UTC(new Date(t0).getUTCFullYear(), new Date(t0).getUTCMonth(), 8, 9),
+    );
     const charges = await c.charges();
     expect(charges.map((x) => [x.paymentMethodId, x.outcome])).toEqual([
       [c.scenario.paymentMethodId, 'failed'],
@@ -130,7 +139,11 @@ describe('signal races', () => {
     // The signal did land during the charge: between the activity's scheduling and its completion.
     const events = (await c.handle.fetchHistory()).events ?? [];
     const scheduled = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'retryCharge');
-    const completed = events.findIndex((e, i) => i > scheduled && e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === String(events[scheduled]!.eventId));
+    const completed = events.findIndex(
+      (e, i) =>
+        i > scheduled &&
+        e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === String(events[scheduled]!.eventId),
+    );
     const signaled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentMethodUpdated');
     expect(scheduled).toBeGreaterThan(0);
     expect(signaled).toBeGreaterThan(scheduled);
@@ -179,13 +192,23 @@ describe('signal races', () => {
     // (which only a duplicate-by-id filter can ignore).
     await c.handle.signal(paymentFailedSignal, c.firstFailure);
     await c.handle.signal(paymentFailedSignal, c.firstFailure);
-    await c.handle.signal(paymentFailedSignal, { ...c.firstFailure, networkAdviceCode: '03', declineCode: 'do_not_honor', amountDue: 1 });
+    await c.handle.signal(paymentFailedSignal, {
+      ...c.firstFailure,
+      networkAdviceCode: '03',
+      declineCode: 'do_not_honor',
+      amountDue: 1,
+    });
     await h.advanceBy(HOUR);
     const same = await c.status();
     expect(same).toEqual(first);
 
     // A genuinely new failure event with a do-not-try-again advice does change the case.
-    await c.handle.signal(paymentFailedSignal, { ...c.firstFailure, eventId: 'evt_new_failure', networkAdviceCode: '03', declineCode: 'do_not_honor' });
+    await c.handle.signal(paymentFailedSignal, {
+      ...c.firstFailure,
+      eventId: 'evt_new_failure',
+      networkAdviceCode: '03',
+      declineCode: 'do_not_honor',
+    });
     const changed = await until(async () => {
       const s = await c.status();
       return s.declineCategory === 'never_retry' ? s : undefined;

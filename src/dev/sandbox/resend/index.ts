@@ -87,7 +87,8 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
   }
 
   function injectTimedFault(f: OutboxTimedFault): ActiveTimedFault<OutboxTimedFault> {
-    if (![429, 500, 502, 503, 'reset'].includes(f.status)) throw new RangeError('fault status must be 429, 500, 502, 503 or reset');
+    if (![429, 500, 502, 503, 'reset'].includes(f.status))
+      throw new RangeError('fault status must be 429, 500, 502, 503 or reset');
     if (f.pathPattern !== undefined) new RegExp(f.pathPattern); // a SyntaxError is the caller's mistake
     return timed.add(f);
   }
@@ -111,7 +112,8 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     const header = req.headers.authorization;
     const key = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
     if (!header || !key) throw new ResendHttpError(401, 'missing_api_key', 'Missing API key in the authorization header.');
-    if (opts.apiKey !== undefined && key !== opts.apiKey) throw new ResendHttpError(403, 'invalid_api_key', 'API key is invalid.');
+    if (opts.apiKey !== undefined && key !== opts.apiKey)
+      throw new ResendHttpError(403, 'invalid_api_key', 'API key is invalid.');
   }
 
   /** Rate-limit headers go on every API answer, as Resend's do (IETF ratelimit draft names). */
@@ -146,7 +148,11 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       const earlier = store.findByIdempotencyKey(key);
       if (earlier) {
         if (earlier.idempotency?.bodyHash !== idempotency.bodyHash) {
-          throw new ResendHttpError(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload.');
+          throw new ResendHttpError(
+            409,
+            'invalid_idempotent_request',
+            'Same idempotency key used with a different request payload.',
+          );
         }
         return json(res, 200, { id: earlier.id });
       }
@@ -179,7 +185,8 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       }
     }
     if (path === '/emails') {
-      if (method !== 'POST') throw new ResendHttpError(405, 'method_not_allowed', 'Method is not allowed for the requested path.');
+      if (method !== 'POST')
+        throw new ResendHttpError(405, 'method_not_allowed', 'Method is not allowed for the requested path.');
       return sendEmail(req, res);
     }
     const emailId = /^\/emails\/([^/]+)$/.exec(path)?.[1];
@@ -206,10 +213,12 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       // `count`: the next sends fail; `durationMs`: a storm or outage for a while.
       const body = (await readJson(req)) as Partial<OutboxFault & OutboxTimedFault>;
       try {
-        if (body && typeof body === 'object' && 'durationMs' in body) return json(res, 201, injectTimedFault(body as OutboxTimedFault));
+        if (body && typeof body === 'object' && 'durationMs' in body)
+          return json(res, 201, injectTimedFault(body as OutboxTimedFault));
         injectFault(body as OutboxFault);
       } catch (err) {
-        if (err instanceof RangeError || err instanceof SyntaxError) throw new ResendHttpError(422, 'validation_error', err.message);
+        if (err instanceof RangeError || err instanceof SyntaxError)
+          throw new ResendHttpError(422, 'validation_error', err.message);
         throw err;
       }
       res.writeHead(204).end();
@@ -304,7 +313,9 @@ function hashBody(body: unknown): string {
               .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
           )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex');
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -39,7 +39,10 @@ export function renderIndex(messages: OutboxMessage[]): string {
   const table = messages.length
     ? `<table><thead><tr><th>Time</th><th>To</th><th>Subject</th><th>Tags</th></tr></thead><tbody>${rows}</tbody></table>`
     : '<p>No emails sent yet.</p>';
-  return page('Outbox', `<h1>Outbox</h1><p>${messages.length} email(s), newest first. Nothing here leaves this machine.</p>${table}`);
+  return page(
+    'Outbox',
+    `<h1>Outbox</h1><p>${messages.length} email(s), newest first. Nothing here leaves this machine.</p>${table}`,
+  );
 }
 
 export function renderMessage(m: OutboxMessage): string {

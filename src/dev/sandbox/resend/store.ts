@@ -27,7 +27,10 @@ export class OutboxStore {
   private readonly byKey = new Map<string, OutboxMessage>();
   private readonly file: string | undefined;
 
-  constructor(dataDir: string | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    dataDir: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     if (dataDir === undefined) return;
     mkdirSync(dataDir, { recursive: true });
     this.file = join(dataDir, 'outbox.jsonl');

@@ -187,7 +187,11 @@ function checkApiKey(header: string | undefined): StripeApiError | undefined {
 
 export function sendError(res: Response, err: StripeApiError): void {
   if (!res.get('request-id')) res.set('request-id', `req_${newId('x').slice(2, 16)}`);
-  res.set(err.headers).status(err.status).type('application/json').send(json({ error: err.body }));
+  res
+    .set(err.headers)
+    .status(err.status)
+    .type('application/json')
+    .send(json({ error: err.body }));
 }
 
 /** Stripe pretty-prints its JSON responses. */

@@ -163,7 +163,16 @@ export class SandboxBilling {
 
   /** `options`: the sandbox's own switches for the customer, in force from its first event. */
   createCustomer(params: Params, ctx: RequestContext, options?: CustomerOptions): Stripe.Customer {
-    rejectUnknownParams(params, ['email', 'name', 'preferred_locales', 'metadata', 'description', 'phone', 'payment_method', 'invoice_settings']);
+    rejectUnknownParams(params, [
+      'email',
+      'name',
+      'preferred_locales',
+      'metadata',
+      'description',
+      'phone',
+      'payment_method',
+      'invoice_settings',
+    ]);
     const customer = customerObject({
       email: optionalString(params, 'email') || null,
       name: optionalString(params, 'name') || null,
@@ -248,7 +257,11 @@ export class SandboxBilling {
     const pm = this.paymentMethod(id, 'payment_method');
     if (pm.customer === customerId) return pm;
     if (pm.customer !== null) {
-      throw invalidRequest('The payment method you provided has already been attached to a customer.', 'payment_method', 'payment_method_unexpected_state');
+      throw invalidRequest(
+        'The payment method you provided has already been attached to a customer.',
+        'payment_method',
+        'payment_method_unexpected_state',
+      );
     }
     pm.customer = customerId;
     this.emit('payment_method.attached', pm, ctx);
@@ -305,9 +318,15 @@ export class SandboxBilling {
         const behavior = optionalString(pause, 'behavior', 'pause_collection[behavior]');
         if (!behavior) throw missingParam('pause_collection[behavior]');
         if (!['keep_as_draft', 'mark_uncollectible', 'void'].includes(behavior)) {
-          throw invalidRequest(`Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void`, 'pause_collection[behavior]');
+          throw invalidRequest(
+            `Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void`,
+            'pause_collection[behavior]',
+          );
         }
-        next = { behavior: behavior as Stripe.Subscription.PauseCollection.Behavior, resumes_at: optionalInteger(pause, 'resumes_at') ?? null };
+        next = {
+          behavior: behavior as Stripe.Subscription.PauseCollection.Behavior,
+          resumes_at: optionalInteger(pause, 'resumes_at') ?? null,
+        };
       }
       if (JSON.stringify(next) !== JSON.stringify(sub.pause_collection)) {
         previous.pause_collection = sub.pause_collection;
@@ -356,7 +375,17 @@ export class SandboxBilling {
   // ---------------------------------------------------------------- invoices
 
   listInvoices(params: Params): { data: Stripe.Invoice[]; url: string; limit: number } {
-    rejectUnknownParams(params, ['customer', 'subscription', 'status', 'limit', 'starting_after', 'ending_before', 'collection_method', 'created', 'due_date']);
+    rejectUnknownParams(params, [
+      'customer',
+      'subscription',
+      'status',
+      'limit',
+      'starting_after',
+      'ending_before',
+      'collection_method',
+      'created',
+      'due_date',
+    ]);
     const customer = optionalString(params, 'customer');
     const subscription = optionalString(params, 'subscription');
     const status = optionalString(params, 'status');
@@ -448,7 +477,10 @@ export class SandboxBilling {
       const type = optionalString(flow, 'type', 'flow_data[type]');
       if (!type) throw missingParam('flow_data[type]');
       if (type !== 'payment_method_update') {
-        throw invalidRequest(`The sandbox portal supports flow_data[type]=payment_method_update only, not ${type}.`, 'flow_data[type]');
+        throw invalidRequest(
+          `The sandbox portal supports flow_data[type]=payment_method_update only, not ${type}.`,
+          'flow_data[type]',
+        );
       }
       flowType = type;
     }
@@ -507,7 +539,8 @@ export class SandboxBilling {
    * `invoice.payment_failed`.
    */
   createFailedInvoiceScenario(opts: ScenarioOptions): ScenarioResult {
-    if (!Number.isInteger(opts.amount) || opts.amount <= 0) throw invalidRequest('amount must be a positive integer in minor units', 'amount');
+    if (!Number.isInteger(opts.amount) || opts.amount <= 0)
+      throw invalidRequest('amount must be a positive integer in minor units', 'amount');
     const currency = opts.currency.toLowerCase();
     if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest('currency must be a three-letter ISO code', 'currency');
     const card = scenarioCard(opts.decline);
@@ -573,7 +606,9 @@ export class SandboxBilling {
     const subId = invoice.parent?.subscription_details?.subscription;
     const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
     const candidate =
-      invoice.default_payment_method ?? sub?.default_payment_method ?? this.customer(customerId).invoice_settings.default_payment_method;
+      invoice.default_payment_method ??
+      sub?.default_payment_method ??
+      this.customer(customerId).invoice_settings.default_payment_method;
     const pmId = typeof candidate === 'string' ? candidate : candidate?.id;
     const pm = pmId ? this.data.paymentMethods[pmId] : undefined;
     if (!pm) {
@@ -588,12 +623,7 @@ export class SandboxBilling {
     return Object.values(this.data.invoicePayments).find((p) => p.invoice === invoice.id && p.is_default);
   }
 
-  private attemptPayment(
-    invoice: Stripe.Invoice,
-    pm: Stripe.PaymentMethod,
-    ctx: RequestContext,
-    how: AttemptHow,
-  ): AttemptResult {
+  private attemptPayment(invoice: Stripe.Invoice, pm: Stripe.PaymentMethod, ctx: RequestContext, how: AttemptHow): AttemptResult {
     const invoicePayment = this.defaultInvoicePayment(invoice);
     const pi = invoicePayment ? this.data.paymentIntents[invoicePayment.payment.payment_intent as string] : undefined;
     if (!invoicePayment || !pi) throw new Error(`stripe sandbox: invoice ${invoice.id} has no default payment`);
@@ -634,8 +664,12 @@ export class SandboxBilling {
       code: code as Stripe.PaymentIntent.LastPaymentError.Code,
       ...(declineCode ? { decline_code: declineCode } : {}),
       ...(behaviour.outcome === 'decline' && behaviour.adviceCode ? { advice_code: behaviour.adviceCode } : {}),
-      ...(behaviour.outcome === 'decline' && behaviour.networkDeclineCode ? { network_decline_code: behaviour.networkDeclineCode } : {}),
-      ...(behaviour.outcome === 'decline' && behaviour.networkAdviceCode ? { network_advice_code: behaviour.networkAdviceCode } : {}),
+      ...(behaviour.outcome === 'decline' && behaviour.networkDeclineCode
+        ? { network_decline_code: behaviour.networkDeclineCode }
+        : {}),
+      ...(behaviour.outcome === 'decline' && behaviour.networkAdviceCode
+        ? { network_advice_code: behaviour.networkAdviceCode }
+        : {}),
       doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`,
       message: (behaviour.outcome === 'decline' ? behaviour.message : undefined) ?? declineMessage(code, declineCode),
       payment_method: structuredClone(pm),
@@ -643,7 +677,10 @@ export class SandboxBilling {
     pi.last_payment_error = lastError;
     if (behaviour.outcome === 'require_authentication') {
       pi.status = 'requires_action';
-      pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}` } };
+      pi.next_action = {
+        type: 'use_stripe_sdk',
+        use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}` },
+      };
     } else {
       pi.status = 'requires_payment_method';
       pi.next_action = null;

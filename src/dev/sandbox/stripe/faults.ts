@@ -39,7 +39,8 @@ export class FaultInjector {
 
   add(spec: FaultSpec): void {
     if (![429, 500, 503].includes(spec.status)) throw new Error(`stripe sandbox: unsupported fault status ${spec.status}`);
-    if (!Number.isInteger(spec.count) || spec.count < 1) throw new Error('stripe sandbox: fault count must be a positive integer');
+    if (!Number.isInteger(spec.count) || spec.count < 1)
+      throw new Error('stripe sandbox: fault count must be a positive integer');
     this.faults.push({ ...spec, regex: new RegExp(spec.pathPattern), remaining: spec.count });
   }
 
@@ -81,7 +82,11 @@ export class FaultInjector {
 /** Stripe's answer when its edge fails: the error body, and `Stripe-Should-Retry` as described on FaultSpec. */
 function stripeEdgeError(status: StripeFaultStatus, shouldRetry: boolean | undefined): StripeApiError {
   const retryHeader: Record<string, string> =
-    shouldRetry !== undefined ? { 'stripe-should-retry': String(shouldRetry) } : status === 429 ? { 'stripe-should-retry': 'false' } : {};
+    shouldRetry !== undefined
+      ? { 'stripe-should-retry': String(shouldRetry) }
+      : status === 429
+        ? { 'stripe-should-retry': 'false' }
+        : {};
   if (status === 429) {
     return new StripeApiError(
       429,

@@ -30,9 +30,7 @@ function arraysFromIndexedHashes(value: ParamValue): ParamValue {
   const keys = Object.keys(value);
   const entries = keys.map((k) => [k, arraysFromIndexedHashes(value[k] as ParamValue)] as const);
   if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k) || k.startsWith('\u0000'))) {
-    return entries
-      .sort(([a], [b]) => order(a) - order(b))
-      .map(([, v]) => v);
+    return entries.sort(([a], [b]) => order(a) - order(b)).map(([, v]) => v);
   }
   return Object.fromEntries(entries);
 }
@@ -73,7 +71,11 @@ export function canonicalParams(params: Params): string {
       ? v
       : Array.isArray(v)
         ? v.map(sort)
-        : Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k] as ParamValue)]));
+        : Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k] as ParamValue)]),
+          );
   return JSON.stringify(sort(params));
 }
 
@@ -125,7 +127,8 @@ export function optionalBoolean(params: Params, key: string): boolean | undefine
 export function optionalInteger(params: Params, key: string): number | undefined {
   const v = params[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw invalidRequest(`Invalid integer: ${String(v)}`, key, 'parameter_invalid_integer');
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v))
+    throw invalidRequest(`Invalid integer: ${String(v)}`, key, 'parameter_invalid_integer');
   return Number(v);
 }
 

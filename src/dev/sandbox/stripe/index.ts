@@ -53,7 +53,11 @@ export interface StripeSandbox {
   createFailedInvoiceScenario(opts: ScenarioOptions): Promise<ScenarioResult>;
   setPaymentMethodBehaviour(pmId: string, b: CardBehaviour): void;
   /** A new card for the customer from a test id (`pm_card_visa`), made default unless told otherwise. */
-  attachTestPaymentMethod(customerId: string, testPaymentMethod: string, opts?: { makeDefault?: boolean }): Promise<{ paymentMethodId: string }>;
+  attachTestPaymentMethod(
+    customerId: string,
+    testPaymentMethod: string,
+    opts?: { makeDefault?: boolean },
+  ): Promise<{ paymentMethodId: string }>;
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
   flushWebhooks(timeoutMs?: number): Promise<void>;
 }
@@ -119,10 +123,15 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
   // Raw bytes for every body: the API parses Stripe's form encoding itself, and keeping the bytes
   // lets idempotency compare exactly what was sent.
   expressApp.use(express.raw({ type: () => true, limit: '1mb' }));
-  expressApp.use('/v1', stripeApiRouter({ billing, faults, idempotency: new IdempotencyStore(), apiVersion: STRIPE_API_VERSION, changed }));
+  expressApp.use(
+    '/v1',
+    stripeApiRouter({ billing, faults, idempotency: new IdempotencyStore(), apiVersion: STRIPE_API_VERSION, changed }),
+  );
   expressApp.use('/_sandbox', sandboxRouter({ billing, data, faults, webhooks, changed }));
   expressApp.use((req, res) => {
-    res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}).` } });
+    res
+      .status(404)
+      .json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}).` } });
   });
   app = expressApp;
 

@@ -295,7 +295,10 @@ export function subscriptionCycleInvoiceObject(p: {
           period: { end: p.periodEnd, start: p.periodStart },
           pretax_credit_amounts: [],
           pricing: {
-            price_details: { price: p.price.id, product: typeof p.price.product === 'string' ? p.price.product : p.price.product.id },
+            price_details: {
+              price: p.price.id,
+              product: typeof p.price.product === 'string' ? p.price.product : p.price.product.id,
+            },
             type: 'price_details',
             unit_amount_decimal: p.price.unit_amount_decimal,
           },

@@ -40,7 +40,10 @@ export const scenarioSchema = z
     amount: z.number().int().positive(),
     currency: z.string().regex(/^[A-Za-z]{3}$/),
     decline: z
-      .union([z.string(), z.object({ ...declineFields, brand: z.enum(['visa', 'mastercard', 'amex', 'discover']).optional() }).strict()])
+      .union([
+        z.string(),
+        z.object({ ...declineFields, brand: z.enum(['visa', 'mastercard', 'amex', 'discover']).optional() }).strict(),
+      ])
       .optional(),
     planName: z.string().optional(),
     webhooks: z.boolean().optional(),
@@ -180,7 +183,9 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
   router.get('/invoices/:id/pdf', (req, res) => {
     const invoice = deps.data.invoices[req.params.id];
     if (!invoice) return void res.status(404).type('text').send('Invoice not found');
-    res.type('text').send(`Invoice ${invoice.number}\nAmount due: ${invoice.amount_due} ${invoice.currency}\nStatus: ${invoice.status}\n`);
+    res
+      .type('text')
+      .send(`Invoice ${invoice.number}\nAmount due: ${invoice.amount_due} ${invoice.currency}\nStatus: ${invoice.status}\n`);
   });
 
   router.post('/invoices/:id', (req, res) => {
@@ -192,11 +197,20 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
     res
       .status(result.ok ? 200 : 402)
       .type('html')
-      .send(hostedInvoicePage(invoice, result.ok ? { kind: 'ok', text: 'Payment succeeded. Thank you!' } : { kind: 'error', text: result.error.message }));
+      .send(
+        hostedInvoicePage(
+          invoice,
+          result.ok ? { kind: 'ok', text: 'Payment succeeded. Thank you!' } : { kind: 'error', text: result.error.message },
+        ),
+      );
   });
 
   router.use((req, res) => {
-    res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized sandbox URL (${req.method}: ${req.originalUrl})` } });
+    res
+      .status(404)
+      .json({
+        error: { type: 'invalid_request_error', message: `Unrecognized sandbox URL (${req.method}: ${req.originalUrl})` },
+      });
   });
   return router;
 }

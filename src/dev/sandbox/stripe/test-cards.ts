@@ -23,9 +23,7 @@ export interface DeclineSpec {
  * its limit starts succeeding once the customer has money again.
  */
 export type CardBehaviour =
-  | { outcome: 'succeed' }
-  | ({ outcome: 'decline' } & DeclineSpec)
-  | { outcome: 'require_authentication' };
+  { outcome: 'succeed' } | ({ outcome: 'decline' } & DeclineSpec) | { outcome: 'require_authentication' };
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover';
 
@@ -44,18 +42,117 @@ const decline = (spec: DeclineSpec): CardBehaviour => ({ outcome: 'decline', ...
 // Advice and network codes on the declining cards are this sandbox's choice (plausible Visa
 // response codes and Stripe advice codes), so a dunning policy has something realistic to read.
 export const TEST_CARDS: readonly TestCard[] = [
-  { id: 'pm_card_visa', label: 'Visa, succeeds', number: '4242424242424242', brand: 'visa', country: 'US', behaviour: { outcome: 'succeed' } },
-  { id: 'pm_card_mastercard', label: 'Mastercard, succeeds', number: '5555555555554444', brand: 'mastercard', country: 'US', behaviour: { outcome: 'succeed' } },
-  { id: 'pm_card_amex', label: 'American Express, succeeds', number: '378282246310005', brand: 'amex', country: 'US', behaviour: { outcome: 'succeed' } },
-  { id: 'pm_card_chargeDeclined', label: 'Visa, declined (generic_decline)', number: '4000000000000002', brand: 'visa', country: 'US', behaviour: decline({ declineCode: 'generic_decline', networkDeclineCode: '05' }) },
-  { id: 'pm_card_chargeDeclinedInsufficientFunds', label: 'Visa, declined (insufficient_funds)', number: '4000000000009995', brand: 'visa', country: 'US', behaviour: decline({ declineCode: 'insufficient_funds', adviceCode: 'try_again_later', networkDeclineCode: '51' }) },
-  { id: 'pm_card_chargeDeclinedExpiredCard', label: 'Visa, declined (expired_card)', number: '4000000000000069', brand: 'visa', country: 'US', behaviour: decline({ code: 'expired_card', declineCode: 'expired_card', adviceCode: 'confirm_card_data', networkDeclineCode: '54' }) },
-  { id: 'pm_card_chargeDeclinedIncorrectCvc', label: 'Visa, declined (incorrect_cvc)', number: '4000000000000127', brand: 'visa', country: 'US', behaviour: decline({ code: 'incorrect_cvc', declineCode: 'incorrect_cvc', adviceCode: 'confirm_card_data', networkDeclineCode: 'N7' }) },
-  { id: 'pm_card_chargeDeclinedProcessingError', label: 'Visa, declined (processing_error)', number: '4000000000000119', brand: 'visa', country: 'US', behaviour: decline({ code: 'processing_error', declineCode: 'processing_error', adviceCode: 'try_again_later', networkDeclineCode: '96' }) },
-  { id: 'pm_card_chargeDeclinedLostCard', label: 'Visa, declined (lost_card)', number: '4000000000009987', brand: 'visa', country: 'US', behaviour: decline({ declineCode: 'lost_card', adviceCode: 'do_not_try_again', networkDeclineCode: '41' }) },
-  { id: 'pm_card_chargeDeclinedStolenCard', label: 'Visa, declined (stolen_card)', number: '4000000000009979', brand: 'visa', country: 'US', behaviour: decline({ declineCode: 'stolen_card', adviceCode: 'do_not_try_again', networkDeclineCode: '43' }) },
-  { id: 'pm_card_chargeCustomerFail', label: 'Visa, attaches then declines', number: '4000000000000341', brand: 'visa', country: 'US', behaviour: decline({ declineCode: 'generic_decline', networkDeclineCode: '05' }) },
-  { id: 'pm_card_authenticationRequired', label: 'Visa, always requires 3-D Secure', number: '4000002760003184', brand: 'visa', country: 'DE', behaviour: { outcome: 'require_authentication' } },
+  {
+    id: 'pm_card_visa',
+    label: 'Visa, succeeds',
+    number: '4242424242424242',
+    brand: 'visa',
+    country: 'US',
+    behaviour: { outcome: 'succeed' },
+  },
+  {
+    id: 'pm_card_mastercard',
+    label: 'Mastercard, succeeds',
+    number: '5555555555554444',
+    brand: 'mastercard',
+    country: 'US',
+    behaviour: { outcome: 'succeed' },
+  },
+  {
+    id: 'pm_card_amex',
+    label: 'American Express, succeeds',
+    number: '378282246310005',
+    brand: 'amex',
+    country: 'US',
+    behaviour: { outcome: 'succeed' },
+  },
+  {
+    id: 'pm_card_chargeDeclined',
+    label: 'Visa, declined (generic_decline)',
+    number: '4000000000000002',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({ declineCode: 'generic_decline', networkDeclineCode: '05' }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedInsufficientFunds',
+    label: 'Visa, declined (insufficient_funds)',
+    number: '4000000000009995',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({ declineCode: 'insufficient_funds', adviceCode: 'try_again_later', networkDeclineCode: '51' }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedExpiredCard',
+    label: 'Visa, declined (expired_card)',
+    number: '4000000000000069',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({
+      code: 'expired_card',
+      declineCode: 'expired_card',
+      adviceCode: 'confirm_card_data',
+      networkDeclineCode: '54',
+    }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedIncorrectCvc',
+    label: 'Visa, declined (incorrect_cvc)',
+    number: '4000000000000127',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({
+      code: 'incorrect_cvc',
+      declineCode: 'incorrect_cvc',
+      adviceCode: 'confirm_card_data',
+      networkDeclineCode: 'N7',
+    }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedProcessingError',
+    label: 'Visa, declined (processing_error)',
+    number: '4000000000000119',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({
+      code: 'processing_error',
+      declineCode: 'processing_error',
+      adviceCode: 'try_again_later',
+      networkDeclineCode: '96',
+    }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedLostCard',
+    label: 'Visa, declined (lost_card)',
+    number: '4000000000009987',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({ declineCode: 'lost_card', adviceCode: 'do_not_try_again', networkDeclineCode: '41' }),
+  },
+  {
+    id: 'pm_card_chargeDeclinedStolenCard',
+    label: 'Visa, declined (stolen_card)',
+    number: '4000000000009979',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({ declineCode: 'stolen_card', adviceCode: 'do_not_try_again', networkDeclineCode: '43' }),
+  },
+  {
+    id: 'pm_card_chargeCustomerFail',
+    label: 'Visa, attaches then declines',
+    number: '4000000000000341',
+    brand: 'visa',
+    country: 'US',
+    behaviour: decline({ declineCode: 'generic_decline', networkDeclineCode: '05' }),
+  },
+  {
+    id: 'pm_card_authenticationRequired',
+    label: 'Visa, always requires 3-D Secure',
+    number: '4000002760003184',
+    brand: 'visa',
+    country: 'DE',
+    behaviour: { outcome: 'require_authentication' },
+  },
 ];
 
 /**

@@ -112,7 +112,11 @@ export class WebhookSender {
       });
       await res.arrayBuffer().catch(() => undefined);
       ok = res.status >= 200 && res.status < 300;
-      record.delivery.attempts.push({ at: new Date(started).toISOString(), status: res.status, durationMs: Date.now() - started });
+      record.delivery.attempts.push({
+        at: new Date(started).toISOString(),
+        status: res.status,
+        durationMs: Date.now() - started,
+      });
     } catch (err) {
       if (this.closed) return;
       record.delivery.attempts.push({
