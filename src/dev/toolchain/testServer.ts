@@ -13,7 +13,7 @@ import { findOnPath, formatElapsed, runWithHeartbeat, type Log } from './process
 import { fromEnv, provision } from './provision';
 
 /** The pom is the one place the test server version is pinned. */
-export const TEST_SERVER_POM = resolve(__dirname, '../../scripts/test-server/pom.xml');
+export const TEST_SERVER_POM = resolve(__dirname, '../../../scripts/test-server/pom.xml');
 
 export function testServerVersion(): string {
   const pom = readFileSync(TEST_SERVER_POM, 'utf8');
