@@ -12,7 +12,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: ['test/temporal/**', 'test/workflows/**', 'test/chaos/**', 'node_modules/**'] },
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/temporal/**', 'test/workflows/**', 'test/chaos/**', 'test/browser/**', 'node_modules/**'],
+        },
       },
       {
         extends: true,
@@ -23,8 +27,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'temporal',
-          // test/workflows: the case workflow with stub activities on the time-skipping server.
-          include: ['test/temporal/**/*.test.ts', 'test/workflows/**/*.test.ts'],
+          // test/workflows: the case workflow with stub activities on the time-skipping server;
+          // test/browser: headless Chromium (the toolchain's) clicking through the real stack.
+          include: ['test/temporal/**/*.test.ts', 'test/workflows/**/*.test.ts', 'test/browser/**/*.test.ts'],
           globalSetup: ['test/setup/global-temporal.ts'],
         },
       },

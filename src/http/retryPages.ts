@@ -38,7 +38,7 @@ export function confirmationPage(res: Response, ctx: RetryPageContext, status: D
   const f = facts(ctx, status);
   sendPage(res, 200, ctx.locale, {
     title: c.title,
-    paragraphs: [...(stale ? [c.staleForm] : []), c.intro(f)],
+    paragraphs: [...(stale ? [c.staleForm] : []), c.intro(f), c.note],
     details: [{ label: c.amount, value: f.amount }, ...(f.card ? [{ label: c.card, value: f.card }] : [])],
     form: { action: ctx.retryPath, fields: { csrf }, button: emailLabels(ctx.locale).retryNow },
     links: [useDifferentCard(ctx)],
