@@ -3,7 +3,7 @@
  * toolchain: `npm run toolchain`) driven by playwright-core, on the real stack. The customer
  * opens the email in the outbox, follows "Retry my payment now", reads the confirmation page,
  * presses the button (a plain form POST) and sees the outcome. Screenshots of each page are kept
- * under test-results/browser/ (git-ignored), and attached to the test's report.
+ * under test-results/browser/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -49,7 +49,6 @@ describe('retry from the email, in headless Chromium', () => {
       const shot = async (name: string) => {
         const path = join(ARTIFACTS, `customer-retry-${name}.png`);
         await page.screenshot({ path, fullPage: true });
-        await ctx.annotate(`screenshot: ${name}`, { path, contentType: 'image/png' });
       };
 
       // The customer's mailbox: the outbox's page for the message, the email in its frame.
