@@ -21,8 +21,14 @@ export interface PendingRetry {
 export class CaseInbox {
   /** Failed attempts, oldest first (Stripe's own retries, or our retries echoed back). */
   readonly failures: PaymentFailedSignal[] = [];
-  /** The latest card report; several before we act collapse into one charge. */
+  /** The latest card report (set while any report waits). */
   cardUpdate: PaymentMethodUpdatedSignal | undefined;
+  /**
+   * The cards reported and not acted upon yet, one entry per payment method, in the order first
+   * reported. Stripe's events arrive in any order: a late re-report of the card that failed must
+   * not hide the new card reported just before it.
+   */
+  private readonly cardReports: PaymentMethodUpdatedSignal[] = [];
   paidElsewhere: PaymentSucceededSignal | undefined;
   cancellation: CancelDunningSignal | undefined;
   private readonly seenEvents = new Set<string>();
@@ -38,6 +44,9 @@ export class CaseInbox {
 
   paymentMethodUpdated(s: PaymentMethodUpdatedSignal): void {
     this.cardUpdate = s;
+    const i = this.cardReports.findIndex((r) => r.paymentMethodId === s.paymentMethodId);
+    if (i < 0) this.cardReports.push(s);
+    else this.cardReports[i] = { ...s, ...(this.cardReports[i]!.cardDataChanged || s.cardDataChanged ? { cardDataChanged: true } : {}) };
   }
 
   paymentSucceeded(s: PaymentSucceededSignal): void {
@@ -80,9 +89,24 @@ export class CaseInbox {
     return latest;
   }
 
-  takeCardUpdate(): PaymentMethodUpdatedSignal | undefined {
+  /**
+   * The next card to act on. With several cards reported, each in turn (`everyCard`: a patch
+   * check, called only then); otherwise, and for cases recorded before, the latest report alone.
+   */
+  takeCardUpdate(everyCard: () => boolean = () => true): PaymentMethodUpdatedSignal | undefined {
+    if (this.cardReports.length > 1 && everyCard()) {
+      const next = this.cardReports.shift();
+      this.cardUpdate = this.cardReports.at(-1);
+      return next;
+    }
     const update = this.cardUpdate;
-    this.cardUpdate = undefined;
+    this.dropCardReports();
     return update;
+  }
+
+  /** Forgets every card report waiting (the same card reported while it was being charged). */
+  dropCardReports(): void {
+    this.cardUpdate = undefined;
+    this.cardReports.length = 0;
   }
 }

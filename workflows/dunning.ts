@@ -32,6 +32,7 @@ import {
 } from '../domain/messages';
 import {
   DECLINED_CARD_ONCE_PATCH,
+  EVERY_REPORTED_CARD_PATCH,
   KEEP_FAILURES_DURING_LOAD_PATCH,
   REFETCH_DECLINE_ON_JOIN_PATCH,
   SAME_CARD_UPDATE_ONCE_PATCH,
@@ -157,7 +158,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       fx.publish();
       continue;
     }
-    const update = inbox.takeCardUpdate();
+    const update = inbox.takeCardUpdate(() => patched(EVERY_REPORTED_CARD_PATCH));
     if (update) {
       if (record.isDeclinedCardReportedAgain(update) && patched(DECLINED_CARD_ONCE_PATCH)) {
         log.info('card reported again after it declined: not charged again', { paymentMethodId: update.paymentMethodId });
@@ -174,7 +175,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         meanwhile?.paymentMethodId === update.paymentMethodId &&
         patched(SAME_CARD_UPDATE_ONCE_PATCH)
       ) {
-        inbox.cardUpdate = undefined;
+        inbox.dropCardReports();
       }
       if (!inbox.endingSignaled()) await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
       fx.publish();

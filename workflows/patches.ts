@@ -18,5 +18,7 @@ export const KEEP_FAILURES_DURING_LOAD_PATCH = 'keep-failures-during-load';
 export const DECLINED_CARD_ONCE_PATCH = 'declined-card-once';
 /** The card ledger: Visa's 20 reattempts per 30 days per counter (customer, merchant) since 19 May 2025. */
 export const VISA_2025_LIMIT_PATCH = 'visa-20-per-initiator';
+/** Several cards reported before the case acts: each is considered in turn, not only the last. */
+export const EVERY_REPORTED_CARD_PATCH = 'every-reported-card';
 /** A subscription deleted before the case learned its facts ends the case. */
 export const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';

@@ -241,16 +241,52 @@ describe('CaseInbox', () => {
     expect(inbox.hasNews()).toBe(false);
   });
 
-  it('card reports collapse into the latest; the first payment and the first cancellation win', () => {
+  it('reports of one card collapse into the latest; the first payment and the first cancellation win', () => {
     const inbox = new CaseInbox();
-    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '' });
-    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_b', occurredAt: '' });
-    expect(inbox.takeCardUpdate()?.paymentMethodId).toBe('pm_b');
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '1' });
+    inbox.paymentMethodUpdated({ source: 'api', paymentMethodId: 'pm_a', occurredAt: '2' });
+    expect(inbox.takeCardUpdate()).toMatchObject({ source: 'api', paymentMethodId: 'pm_a' });
     expect(inbox.takeCardUpdate()).toBeUndefined();
     inbox.paymentSucceeded({ source: 'stripe', occurredAt: '1' });
     inbox.paymentSucceeded({ source: 'api', occurredAt: '2' });
     inbox.cancel({ reason: 'a', by: 'x' });
     inbox.cancel({ reason: 'b', by: 'y' });
     expect([inbox.paidElsewhere?.source, inbox.cancellation?.reason, inbox.endingSignaled()]).toEqual(['stripe', 'a', true]);
+  });
+});
+
+describe('CaseInbox: several cards reported before the case acts', () => {
+  it('each distinct card in turn, first reported first; a re-report merges into its card', () => {
+    const inbox = new CaseInbox();
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '1' });
+    // A late re-report of the card that failed (events arrive in any order) …
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_failed', occurredAt: '2' });
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_new', cardDataChanged: true, occurredAt: '3' });
+    // … does not hide the new card.
+    expect(inbox.takeCardUpdate(() => true)).toMatchObject({ paymentMethodId: 'pm_new', cardDataChanged: true });
+    expect(inbox.hasNews()).toBe(true);
+    expect(inbox.takeCardUpdate(() => true)?.paymentMethodId).toBe('pm_failed');
+    expect(inbox.takeCardUpdate(() => true)).toBeUndefined();
+  });
+
+  it('cases recorded before: the latest report alone (the patch check says no)', () => {
+    const inbox = new CaseInbox();
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '1' });
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_failed', occurredAt: '2' });
+    let asked = 0;
+    expect(inbox.takeCardUpdate(() => (asked++, false))?.paymentMethodId).toBe('pm_failed');
+    expect(asked).toBe(1);
+    expect(inbox.hasNews()).toBe(false);
+  });
+
+  it('a single card: no patch check at all (histories without it replay unchanged)', () => {
+    const inbox = new CaseInbox();
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '1' });
+    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '2' });
+    expect(
+      inbox.takeCardUpdate(() => {
+        throw new Error('not asked');
+      })?.occurredAt,
+    ).toBe('2');
   });
 });

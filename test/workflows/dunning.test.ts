@@ -15,6 +15,7 @@ import type { AppEventActivities, DunningActivities, EmailActivities } from '../
 import { EmailFailureType, StripeFailureType } from '../../domain/providerFailures';
 import {
   paymentFailedSignal,
+  paymentMethodUpdatedSignal,
   paymentSucceededSignal,
   RETRY_NOT_POSSIBLE,
   retryRequestedUpdate,
@@ -68,6 +69,10 @@ let env: TestWorkflowEnvironment;
 let workers: Worker[] = [];
 let running: Promise<void>[] = [];
 let script: Script;
+/** Holds loadCaseFacts until released: signals can land before the case acts on anything. */
+let factsGate: Promise<void> = Promise.resolve();
+/** The payment method of every charge (undefined: the invoice's default). */
+const charged: Array<string | undefined> = [];
 const calls: string[] = [];
 const taskQueue = `stub-dunning-${randomBytes(4).toString('hex')}`;
 
@@ -75,11 +80,12 @@ beforeAll(async () => {
   const [e, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
   env = e;
   const stripe: DunningActivities = {
-    loadCaseFacts: async (invoiceId) => (
-      calls.push('loadCaseFacts'),
-      { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } }
-    ),
-    retryCharge: async () => (calls.push('retryCharge'), script.charge()),
+    loadCaseFacts: async (invoiceId) => {
+      calls.push('loadCaseFacts');
+      await factsGate;
+      return { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } };
+    },
+    retryCharge: async (input) => (calls.push('retryCharge'), charged.push(input.paymentMethodId), script.charge()),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
     emitAppEvent: async () => ({ delivered: false }),
@@ -107,6 +113,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   calls.length = 0;
+  charged.length = 0;
   script = {
     facts: () => facts('in_x'),
     charge: () => ({ outcome: 'declined', decline: { code: 'card_declined', declineCode: 'processing_error' } }),
@@ -336,5 +343,27 @@ describe("the customer's own retry (Update retryRequested)", () => {
     expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
     await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
     await c.result();
+  });
+});
+
+describe('cards reported in any order', () => {
+  it('a new card reported, then a late re-report of the failed card: the new card is still charged', async () => {
+    let release!: () => void;
+    factsGate = new Promise((r) => (release = r));
+    script.charge = () => ({ outcome: 'succeeded' });
+    try {
+      const c = await startCase();
+      await until('the facts load', async () => (calls.includes('loadCaseFacts') ? true : undefined));
+      const at = new Date().toISOString();
+      await c.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId: 'pm_new', occurredAt: at });
+      await c.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId: 'pm_old', occurredAt: at });
+      release();
+      expect(await c.result()).toEqual({ state: 'recovered', outcome: 'card_updated' });
+      expect(charged).toEqual(['pm_new']);
+      await recordHistory('every-reported-card', c);
+    } finally {
+      release();
+      factsGate = Promise.resolve();
+    }
   });
 });
