@@ -105,8 +105,9 @@ export async function describeCases(client: Client, invoiceIds: readonly string[
         };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { found: false };
-        if (attempt >= 5) throw err;
-        await new Promise((r) => setTimeout(r, 500 * attempt));
+        // Up to about a minute: a Temporal server restarted on its database takes a while to own its shards again.
+        if (attempt >= 12) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 8000)));
       }
     }
   });

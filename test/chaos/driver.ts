@@ -151,13 +151,22 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(
+  let failed = false;
+  // Every lane finishes before a failure is passed on: none may outlive the caller's cleanup.
+  const lanes = await Promise.allSettled(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
+      while (next < items.length && !failed) {
         const i = next++;
-        results[i] = await fn(items[i]!, i);
+        try {
+          results[i] = await fn(items[i]!, i);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
     }),
   );
+  const rejected = lanes.find((l) => l.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return results;
 }

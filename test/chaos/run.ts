@@ -6,7 +6,7 @@
  * scenario with its figures and a closing line `chaos: N passed, M failed`; exits 1 if any failed.
  * CHAOS_SEED repeats a run's random choices (the seed is printed).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startLocalStack, type LocalStack } from '../../scripts/stack/localStack';
@@ -92,10 +92,13 @@ export async function runChaos(
   const seed = o.seed ?? (Number(process.env.CHAOS_SEED) || Date.now() % 2 ** 31);
   const out = o.out ?? ((line: string) => console.log(line));
   const log = o.log ?? ((line: string) => console.error(`[chaos +${Math.round((Date.now() - started) / 1000)}s] ${line}`));
-  const dataDir = join(REPO_ROOT, '.data', `chaos-${mode}`);
-  rmSync(dataDir, { recursive: true, force: true });
+  // A directory per run: two runs at once (npm test beside npm run chaos) must not share a database.
+  const runs = join(REPO_ROOT, '.data', 'chaos');
+  pruneOldRuns(runs);
+  const dataDir = join(runs, `${mode}-${new Date(started).toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
   mkdirSync(dataDir, { recursive: true });
-  log(`${mode} run, seed ${seed}, data and logs in ${dataDir}`);
+  log(`${mode} run, seed ${seed}, data and logs in ${dataDir} (removed after a run that passes)`);
+  let passedAll = false;
 
   let app: AppEndpoint | undefined;
   let stack: LocalStack | undefined;
@@ -168,8 +171,12 @@ export async function runChaos(
     const settleBy = started + settings.settleBySeconds * 1000;
     log(`settling: ${all.length} cases must exist, ${mustClose.size} of them close`);
     while (waiting.length && Date.now() < settleBy) {
-      const facts = await describeCases(client, waiting);
-      waiting = waiting.filter((id) => !facts.get(id)?.found || (mustClose.has(id) && facts.get(id)?.status === 'RUNNING'));
+      try {
+        const facts = await describeCases(client, waiting);
+        waiting = waiting.filter((id) => !facts.get(id)?.found || (mustClose.has(id) && facts.get(id)?.status === 'RUNNING'));
+      } catch (err) {
+        log(`settling: Temporal does not answer (${(err as Error).message}); waiting`);
+      }
       if (waiting.length) await sleep(3000);
     }
     log(`settled (${waiting.length} not yet there or still open); checking`);
@@ -255,12 +262,28 @@ export async function runChaos(
     );
     lines.push(`chaos: ${passed} passed, ${failed} failed`);
     for (const line of lines) out(line);
+    passedAll = failed === 0;
     return { lines, passed, failed, seed };
   } finally {
     await connection?.close().catch(() => undefined);
     await stack?.stop();
     await app?.close();
+    if (passedAll) rmSync(dataDir, { recursive: true, force: true });
     log(`stopped everything after ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+/** Runs kept for their logs go after a day. */
+function pruneOldRuns(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (Date.now() - statSync(path).mtimeMs > 24 * 3600_000) rmSync(path, { recursive: true, force: true });
   }
 }
 
