@@ -46,7 +46,11 @@ export class CaseInbox {
     this.cardUpdate = s;
     const i = this.cardReports.findIndex((r) => r.paymentMethodId === s.paymentMethodId);
     if (i < 0) this.cardReports.push(s);
-    else this.cardReports[i] = { ...s, ...(this.cardReports[i]!.cardDataChanged || s.cardDataChanged ? { cardDataChanged: true } : {}) };
+    else
+      this.cardReports[i] = {
+        ...s,
+        ...(this.cardReports[i]!.cardDataChanged || s.cardDataChanged ? { cardDataChanged: true } : {}),
+      };
   }
 
   paymentSucceeded(s: PaymentSucceededSignal): void {
