@@ -206,11 +206,9 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
   });
 
   router.use((req, res) => {
-    res
-      .status(404)
-      .json({
-        error: { type: 'invalid_request_error', message: `Unrecognized sandbox URL (${req.method}: ${req.originalUrl})` },
-      });
+    res.status(404).json({
+      error: { type: 'invalid_request_error', message: `Unrecognized sandbox URL (${req.method}: ${req.originalUrl})` },
+    });
   });
   return router;
 }
