@@ -90,14 +90,20 @@ export interface DunningEmailInput {
   idempotencyKey: string;
   invoiceId: string;
   customerId: string;
+  /** From the Stripe customer: untrusted, escaped and flattened to one line by the templates. */
   customerName?: string;
+  /** Minor units of `currency` (ISO 4217, any case): 1999 'usd' = $19.99, 50000 'vnd' = ₫50,000. */
   amountDue: number;
   currency: string;
   invoiceNumber?: string;
+  /** IANA zone used to format dates; UTC when absent or unknown. */
   timeZone?: string;
+  /** ISO-8601: when the next automatic attempt is scheduled. */
   nextRetryAt?: string;
+  /** ISO-8601: when `endAction` takes effect (access restricted, subscription cancelled...). */
   endsAt?: string;
   endAction?: EndAction;
+  /** Short machine reason, e.g. `expired_card`, `insufficient_funds`; unknown ones read as a generic decline. */
   declineReason?: string;
   cardBrand?: string;
   cardLast4?: string;
