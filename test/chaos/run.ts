@@ -45,7 +45,8 @@ export const MODES: Record<ChaosMode, ModeSettings> = {
   short: {
     burstCases: 60,
     workerKills: 3,
-    burstSeconds: 40,
+    // Early enough that a kill in the middle of an activity (45 s to its timeout) is over before the checks.
+    burstSeconds: 25,
     shuffledCases: 60,
     shuffledConcurrency: 4,
     fuzzEvents: 500,
@@ -55,7 +56,8 @@ export const MODES: Record<ChaosMode, ModeSettings> = {
     appDownSeconds: 15,
     restartCases: 12,
     temporalDownSeconds: 4,
-    settleBySeconds: 150,
+    // Before the first cases reach the compressed policy's end (2m20s): checks see no case in the middle of ending.
+    settleBySeconds: 135,
     allMustEnd: false,
   },
   full: {
