@@ -86,6 +86,11 @@ export class CaseInbox {
     return this.retries.shift();
   }
 
+  /** The case ends: retries still waiting get `outcome` (their Update handlers must finish first). */
+  settleRetries(outcome: RetryOutcome): void {
+    for (const pending of this.retries.splice(0)) pending.outcome = outcome;
+  }
+
   /** The newest failure; the older ones it supersedes are dropped. */
   takeLatestFailure(): PaymentFailedSignal | undefined {
     const latest = this.failures.at(-1);

@@ -94,7 +94,8 @@ export class CaseRecord {
     return this.state === 'active' ? this.schedule.find((s) => !this.done.has(s.key)) : undefined;
   }
 
-  status(now: number = Date.now()): DunningStatus {
+  /** `retryWaiting`: a customer's retry is accepted and waits for the loop (the inbox knows). */
+  status(now: number = Date.now(), retryWaiting = false): DunningStatus {
     const next = this.nextStep();
     const card =
       this.lastCard?.brand || this.lastCard?.last4 ? { brand: this.lastCard.brand, last4: this.lastCard.last4 } : undefined;
@@ -114,7 +115,7 @@ export class CaseRecord {
       outcome: this.outcome,
       blockedOn: this.blockedOn,
       card,
-      customerRetry: this.customerRetryVerdict(now, false),
+      customerRetry: this.customerRetryVerdict(now, retryWaiting),
     };
   }
 

@@ -130,6 +130,8 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
 
   const finish = async (state: FinalState, outcome: string): Promise<DunningResult> => {
     record.end(state, outcome, Date.now());
+    // A customer's retry accepted just before the end: answered, or the case would wait on it forever.
+    inbox.settleRetries({ outcome: 'not_possible', reason: 'case_over' });
     blocked.set(undefined);
     publish();
     await Promise.all(pendingEvents);

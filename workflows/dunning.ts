@@ -58,7 +58,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(paymentMethodUpdatedSignal, (s) => inbox.paymentMethodUpdated(s));
   setHandler(paymentSucceededSignal, (s) => inbox.paymentSucceeded(s));
   setHandler(cancelDunningSignal, (s) => inbox.cancel(s));
-  setHandler(statusQuery, () => record.status(Date.now()));
+  setHandler(statusQuery, () => record.status(Date.now(), inbox.retryPending()));
   // The customer's own retry: refused at once when it cannot happen; else carried out by the loop
   // between two steps (never beside another charge), the charge's outcome as the answer.
   setHandler(

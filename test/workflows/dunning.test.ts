@@ -71,6 +71,8 @@ let running: Promise<void>[] = [];
 let script: Script;
 /** Holds loadCaseFacts until released: signals can land before the case acts on anything. */
 let factsGate: Promise<void> = Promise.resolve();
+/** Holds every email until released: messages can land while the case is busy sending. */
+let emailGate: Promise<void> = Promise.resolve();
 /** The payment method of every charge (undefined: the invoice's default). */
 const charged: Array<string | undefined> = [];
 const calls: string[] = [];
@@ -91,7 +93,11 @@ beforeAll(async () => {
     emitAppEvent: async () => ({ delivered: false }),
   };
   const email: EmailActivities = {
-    sendDunningEmail: async (input) => (calls.push(`email:${input.template}`), script.email()),
+    sendDunningEmail: async (input) => {
+      calls.push(`email:${input.template}`);
+      await emailGate;
+      return script.email();
+    },
   };
   const appEvents: AppEventActivities = {
     deliverAppEvent: async () => ({ delivered: true }),
@@ -364,6 +370,28 @@ describe('cards reported in any order', () => {
     } finally {
       release();
       factsGate = Promise.resolve();
+    }
+  });
+});
+
+describe('a retry accepted just before the case ends', () => {
+  it('is answered "not possible: case over", and the case still ends', async () => {
+    let release!: () => void;
+    emailGate = new Promise((r) => (release = r));
+    try {
+      const c = await startCase();
+      await until('the first email under way', async () => (calls.some((x) => x.startsWith('email:')) ? true : undefined));
+      // Both land while the email is being sent: the loop sees the payment first.
+      const answer = c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'late' }], updateId: 'late' });
+      await until('the retry accepted', async () => ((await c.status()).customerRetry?.allowed === false ? true : undefined));
+      await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+      release();
+      expect(await answer).toEqual({ outcome: 'not_possible', reason: 'case_over' });
+      expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
+      expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
+    } finally {
+      release();
+      emailGate = Promise.resolve();
     }
   });
 });
