@@ -126,7 +126,9 @@ export class CaseRecord {
    */
   customerRetryVerdict(now: number, retryWaiting: boolean): { allowed: true } | RetryNotPossible {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
-    if (!this.resolved || this.charging || retryWaiting) return { allowed: false, reason: 'busy' };
+    // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
+    // customer would wait on a page for an outage to end).
+    if (!this.resolved || this.charging || retryWaiting || this.blockedOn) return { allowed: false, reason: 'busy' };
     if (this.classification.category === 'never_retry') return { allowed: false, reason: 'card_blocked' };
     if (!this.classification.retryable) return { allowed: false, reason: 'not_retryable' };
     const cooldownEnds =
