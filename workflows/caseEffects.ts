@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
-import type { CaseInbox } from '../domain/caseInbox';
+import type { CaseInbox, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
 import { DETACHED_APP_EVENTS_PATCH, FAILURE_MODEL_PATCH, KEEP_OWED_STEPS_PATCH, RETRY_MIN_GAP_PATCH } from './patches';
@@ -185,6 +185,21 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     return { settled: verdict.settled, result: charged.value };
   };
 
+  /** Carries out a customer's retry taken from the inbox; true when the invoice is paid. */
+  const customerRetry = async (retry: PendingRetry): Promise<boolean> => {
+    // Checked again: the case may have moved on since the request was validated.
+    const verdict = record.customerRetryVerdict(Date.now(), false);
+    if (!verdict.allowed) {
+      retry.outcome = { outcome: 'not_possible', reason: verdict.reason, retryAt: verdict.retryAt };
+      return false;
+    }
+    const n = record.startCustomerRetry(Date.now());
+    const charged = await attempt('customer_retry', `retry:customer_${n}`, undefined, 'customer');
+    retry.outcome = record.retryOutcome(charged);
+    if (!charged.settled) publish();
+    return charged.settled;
+  };
+
   /** Reads the case's facts again (the decline of an attempt Stripe made on its own). */
   const loadFacts = (opts: { waitOnRefusal?: boolean } = {}) =>
     call('stripe', () => stripe.loadCaseFacts(record.invoiceId), opts);
@@ -203,5 +218,5 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       { stop: () => false },
     );
 
-  return { publish, replan, emit, finish, sendEmail, attempt, loadFacts, applyEndAction };
+  return { publish, replan, emit, finish, sendEmail, attempt, customerRetry, loadFacts, applyEndAction };
 }

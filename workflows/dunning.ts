@@ -145,17 +145,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
     const retry = inbox.takeRetry();
     if (retry) {
-      // Checked again: the case may have moved on since the request was validated.
-      const verdict = record.customerRetryVerdict(Date.now(), false);
-      if (!verdict.allowed) {
-        retry.outcome = { outcome: 'not_possible', reason: verdict.reason, retryAt: verdict.retryAt };
-        continue;
-      }
-      const n = record.startCustomerRetry(Date.now());
-      const charged = await fx.attempt('customer_retry', `retry:customer_${n}`, undefined, 'customer');
-      retry.outcome = record.retryOutcome(charged);
-      if (charged.settled) return recovered('customer_retry');
-      fx.publish();
+      if (await fx.customerRetry(retry)) return recovered('customer_retry');
       continue;
     }
     const update = inbox.takeCardUpdate(() => patched(EVERY_REPORTED_CARD_PATCH));
