@@ -2,7 +2,7 @@
  * Behaviour changes that running cases must not see mid-flight (their histories recorded the old
  * behaviour; replaying them with the new one would fail with a nondeterminism error). Each becomes
  * deprecatePatch() once no case started before it is running (a case lasts endAfter, 14 days by
- * default), and is removed after that. test/unit/replay.test.ts replays the older histories.
+ * default), and is removed after that. test/workflows/replay.test.ts replays the older histories.
  */
 export const KEEP_OWED_STEPS_PATCH = 'replan-keeps-owed-steps';
 export const SAME_CARD_UPDATE_ONCE_PATCH = 'same-card-update-once';

@@ -35,7 +35,7 @@ export function historyFromJSON(json: unknown): History {
 
 /**
  * With RECORD_HISTORIES=<label> (`1` means `current`), writes a finished workflow's history to
- * test/histories/<name>.<label>.json, for test/unit/replay.test.ts. Does nothing otherwise.
+ * test/histories/<name>.<label>.json, for test/workflows/replay.test.ts. Does nothing otherwise.
  */
 export async function recordHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
   const label = process.env.RECORD_HISTORIES === '1' ? 'current' : process.env.RECORD_HISTORIES;

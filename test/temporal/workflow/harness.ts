@@ -364,7 +364,7 @@ async function startAppReceiver(clock: () => Promise<number>) {
 /**
  * RECORD_HISTORIES=<label> (`1` means `current`) writes each recorded case's history, once it has
  * ended, to test/histories/<name>.<label>.json in the JSON form Temporal's tools use. Histories of
- * older code are kept under their own label: test/unit/replay.test.ts replays them all against the
+ * older code are kept under their own label: test/workflows/replay.test.ts replays them all against the
  * current workflow code, so a change that would break a running case fails CI.
  */
 async function recordHistories(cases: Array<{ name: string; handle: WorkflowHandle }>): Promise<void> {
