@@ -3,16 +3,8 @@
  * one email. Everything from a message is escaped; the HTML body is shown in a sandboxed iframe
  * (`srcdoc`, no scripts) so a template cannot break or script the outbox page around it.
  */
+import escapeHtml from 'escape-html';
 import type { OutboxMessage } from './store';
-
-export function escapeHtml(s: string): string {
-  return s
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#1a1a1a}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}

@@ -1,3 +1,4 @@
+import escapeHtml from 'escape-html';
 import type Stripe from 'stripe';
 import { TEST_CARDS } from './test-cards';
 
@@ -7,14 +8,10 @@ import { TEST_CARDS } from './test-cards';
  * scripts), so they work in any browser and from tests with a form POST.
  */
 
-function escape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}
 .banner{background:#fff4e5;border:1px solid #f5a623;padding:.5rem .75rem;border-radius:6px;font-size:.9rem}
@@ -38,7 +35,7 @@ function cardChoices(onlyWorking: boolean): string {
   return TEST_CARDS.filter((c) => !onlyWorking || c.behaviour.outcome === 'succeed')
     .map(
       (c, i) =>
-        `<label><input type="radio" name="payment_method" value="${escape(c.id)}"${i === 0 ? ' checked' : ''}> ${escape(c.label)} <small>(•••• ${c.number.slice(-4)})</small></label>`,
+        `<label><input type="radio" name="payment_method" value="${escapeHtml(c.id)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(c.label)} <small>(•••• ${c.number.slice(-4)})</small></label>`,
     )
     .join('\n');
 }
@@ -47,21 +44,21 @@ export function portalPage(session: Stripe.BillingPortal.Session, customer: Stri
   return layout(
     'Update your payment method',
     `<h1>Update your payment method</h1>
-<p>${escape(customer.name ?? customer.email ?? customer.id)}</p>
+<p>${escapeHtml(customer.name ?? customer.email ?? customer.id)}</p>
 <form method="post">
 <fieldset><legend>Choose a test card</legend>
 ${cardChoices(false)}
 </fieldset>
 <button type="submit">Save card</button>
 </form>
-${session.return_url ? `<p><a href="${escape(session.return_url)}">Return without changes</a></p>` : ''}`,
+${session.return_url ? `<p><a href="${escapeHtml(session.return_url)}">Return without changes</a></p>` : ''}`,
   );
 }
 
 export function portalDonePage(returnUrl: string | null): string {
   return layout(
     'Payment method updated',
-    `<h1 class="ok">Your payment method was updated.</h1>${returnUrl ? `<p><a href="${escape(returnUrl)}">Continue</a></p>` : ''}`,
+    `<h1 class="ok">Your payment method was updated.</h1>${returnUrl ? `<p><a href="${escapeHtml(returnUrl)}">Continue</a></p>` : ''}`,
   );
 }
 
@@ -69,23 +66,23 @@ export function hostedInvoicePage(invoice: Stripe.Invoice, message?: { kind: 'ok
   const open = invoice.status === 'open' || invoice.status === 'uncollectible';
   return layout(
     `Invoice ${invoice.number ?? invoice.id}`,
-    `<h1>Invoice ${escape(invoice.number ?? invoice.id)}</h1>
+    `<h1>Invoice ${escapeHtml(invoice.number ?? invoice.id)}</h1>
 <dl>
-<dt>Amount due</dt><dd>${escape(money(invoice.amount_remaining, invoice.currency))}</dd>
-<dt>Status</dt><dd id="status">${escape(invoice.status ?? 'unknown')}</dd>
-<dt>Billed to</dt><dd>${escape(invoice.customer_email ?? '')}</dd>
+<dt>Amount due</dt><dd>${escapeHtml(money(invoice.amount_remaining, invoice.currency))}</dd>
+<dt>Status</dt><dd id="status">${escapeHtml(invoice.status ?? 'unknown')}</dd>
+<dt>Billed to</dt><dd>${escapeHtml(invoice.customer_email ?? '')}</dd>
 </dl>
-${message ? `<p class="${message.kind}" id="message">${escape(message.text)}</p>` : ''}
+${message ? `<p class="${message.kind}" id="message">${escapeHtml(message.text)}</p>` : ''}
 ${
   open
     ? `<form method="post"><fieldset><legend>Pay with a test card</legend>
 ${cardChoices(false)}
-</fieldset><button type="submit">Pay ${escape(money(invoice.amount_remaining, invoice.currency))}</button></form>`
+</fieldset><button type="submit">Pay ${escapeHtml(money(invoice.amount_remaining, invoice.currency))}</button></form>`
     : ''
 }`,
   );
 }
 
 export function notFoundPage(what: string): string {
-  return layout('Not found', `<h1>${escape(what)} not found</h1>`);
+  return layout('Not found', `<h1>${escapeHtml(what)} not found</h1>`);
 }
