@@ -1,15 +1,14 @@
-import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
 import { nowSeconds } from './ids';
 import type { StripeEventRecord } from './state';
 
 /**
- * `Stripe-Signature` exactly as Stripe computes it: HMAC-SHA256 of `${timestamp}.${payload}` keyed
- * with the whole endpoint secret (including its `whsec_` prefix), hex encoded, scheme `v1`.
- * stripe-node's `webhooks.constructEvent` verifies it.
+ * `Stripe-Signature` as Stripe computes it (`t=…,v1=…`), made by stripe-node itself so it always
+ * matches what `webhooks.constructEvent` verifies. The timestamp is passed explicitly so the
+ * sandbox's clock (not stripe-node's `Date.now()`) decides it.
  */
 export function stripeSignatureHeader(payload: string, secret: string, timestamp = nowSeconds()): string {
-  const signature = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
-  return `t=${timestamp},v1=${signature}`;
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 }
 
 export interface WebhookSenderOptions {
