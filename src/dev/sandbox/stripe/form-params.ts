@@ -4,64 +4,43 @@
  * arrays as `x[0]=v` (indexed, not `x[]`), and an empty value to unset a field.
  */
 
+import qs from 'qs';
 import { invalidRequest } from './errors';
 
 export type ParamValue = string | ParamValue[] | { [key: string]: ParamValue };
 export type Params = { [key: string]: ParamValue };
 
-/** `a[b][0]` -> ['a', 'b', '0']; `expand[]` -> ['expand', ''] (append). */
-function keyPath(key: string): string[] {
-  const first = key.indexOf('[');
-  if (first === -1) return [key];
-  const parts = [key.slice(0, first)];
-  const re = /\[([^\]]*)\]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(key.slice(first))) !== null) parts.push(m[1] ?? '');
-  return parts;
-}
+const QS_OPTIONS = {
+  // `items[0][price_data][recurring][interval]` is 4 brackets deep; leave room. Deeper keys stay literal.
+  depth: 20,
+  // Indices up to this become arrays in qs itself; larger ones are turned into arrays below.
+  arrayLimit: 100,
+  parameterLimit: 10_000,
+  // Stripe: a repeated key means the last value, never an array.
+  duplicates: 'last',
+  // Null-prototype objects, so `metadata[toString]=x` is a key like any other (no prototype keys).
+  plainObjects: true,
+} as const satisfies qs.IParseOptions;
 
-function decode(s: string): string {
-  return decodeURIComponent(s.replace(/\+/g, ' '));
-}
-
-/** Hashes whose keys are all array indices (or appends) become arrays, in index order. */
-function arraysFromIndexedHashes(value: ParamValue): ParamValue {
-  if (typeof value === 'string' || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
-  const entries = keys.map((k) => [k, arraysFromIndexedHashes(value[k] as ParamValue)] as const);
-  if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k) || k.startsWith('\u0000'))) {
-    return entries.sort(([a], [b]) => order(a) - order(b)).map(([, v]) => v);
+/**
+ * qs's result as `Params`: ordinary objects (a null-prototype hash breaks `String(v)` in error
+ * messages), and hashes whose keys are all indices (qs keeps indices above `arrayLimit` as keys)
+ * as arrays in index order, the way Stripe reads `x[150]=v`.
+ */
+function normalize(value: unknown): ParamValue {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value === null || typeof value !== 'object') return String(value);
+  const entries = Object.entries(value).map(([k, v]) => [k, normalize(v)] as const);
+  if (entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k))) {
+    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v);
   }
   return Object.fromEntries(entries);
 }
 
-function order(k: string): number {
-  return k.startsWith('\u0000') ? 1e9 + Number(k.slice(1)) : Number(k);
-}
-
 export function parseFormParams(encoded: string): Params {
-  const root: { [key: string]: ParamValue } = {};
-  let appendCounter = 0;
-  for (const pair of encoded.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    const rawKey = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
-    const path = keyPath(rawKey);
-    let node: { [key: string]: ParamValue } = root;
-    path.forEach((segment, i) => {
-      // `x[]` appends: give each append a unique key that sorts after explicit indices.
-      const k = segment === '' && i > 0 ? `\u0000${appendCounter++}` : segment;
-      if (i === path.length - 1) {
-        node[k] = value;
-        return;
-      }
-      const next = node[k];
-      if (next === undefined || typeof next === 'string' || Array.isArray(next)) node[k] = {};
-      node = node[k] as { [key: string]: ParamValue };
-    });
-  }
-  return arraysFromIndexedHashes(root) as Params;
+  // The top level is always a hash (`0=x` is an unknown parameter named `0`, not an array).
+  return Object.fromEntries(Object.entries(qs.parse(encoded, QS_OPTIONS)).map(([k, v]) => [k, normalize(v)]));
 }
 
 /** Stable JSON (sorted keys) so two requests with the same parameters compare equal. */
