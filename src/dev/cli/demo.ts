@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   if (!res.ok) throw new Error(`The sandbox refused the scenario: ${json.error?.message ?? res.status}`);
 
   const workflowId = workflowIdForInvoice(json.invoiceId);
-  const ui = `http://localhost:8233/namespaces/${config.temporal.namespace}`;
+  const ui = `http://localhost:${config.temporal.devServer.uiPort}/namespaces/${config.temporal.namespace}`;
   console.log(
     [
       `A payment failed: invoice ${json.invoiceId} of customer ${json.customerId} (${values.decline}).`,
