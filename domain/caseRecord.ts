@@ -35,6 +35,8 @@ export interface ReplanPatches {
   minRetryGap(): boolean;
   /** Steps due but not run when a retry declined are kept. */
   keepOwedSteps(): boolean;
+  /** The end action is never dropped as past (a case whose facts came late still ends properly). */
+  keepEndAction(): boolean;
 }
 
 /** What a charge's answer means for the case. */
@@ -264,7 +266,10 @@ export class CaseRecord {
         this.done.has(s.key) ||
         s.at === this.startedAt ||
         // Running cases recorded the old choice (the step dropped): they keep it on replay.
-        (owed.has(s.key) && patches.keepOwedSteps()),
+        (owed.has(s.key) && patches.keepOwedSteps()) ||
+        // A case that learned its facts after its end (a long outage) ends with its end action,
+        // not with a schedule that has nothing left in it.
+        (s.kind === 'end_action' && patches.keepEndAction()),
     );
   }
 

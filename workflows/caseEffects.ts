@@ -17,7 +17,13 @@ import type { AppEventInput } from '../domain/providerTypes';
 import type { CaseInbox, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
-import { DETACHED_APP_EVENTS_PATCH, FAILURE_MODEL_PATCH, KEEP_OWED_STEPS_PATCH, RETRY_MIN_GAP_PATCH } from './patches';
+import {
+  DETACHED_APP_EVENTS_PATCH,
+  END_ACTION_ALWAYS_PLANNED_PATCH,
+  FAILURE_MODEL_PATCH,
+  KEEP_OWED_STEPS_PATCH,
+  RETRY_MIN_GAP_PATCH,
+} from './patches';
 import { callProvider, failureText, type CallResult } from './providerCalls';
 import { DunningBlockedOn } from '../domain/searchAttributes';
 import { emailTaskQueue } from '../domain/taskQueues';
@@ -102,6 +108,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     record.replan(Date.now(), {
       minRetryGap: () => patched(RETRY_MIN_GAP_PATCH),
       keepOwedSteps: () => patched(KEEP_OWED_STEPS_PATCH),
+      keepEndAction: () => patched(END_ACTION_ALWAYS_PLANNED_PATCH),
     });
 
   /**

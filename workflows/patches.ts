@@ -20,5 +20,7 @@ export const DECLINED_CARD_ONCE_PATCH = 'declined-card-once';
 export const VISA_2025_LIMIT_PATCH = 'visa-20-per-initiator';
 /** Several cards reported before the case acts: each is considered in turn, not only the last. */
 export const EVERY_REPORTED_CARD_PATCH = 'every-reported-card';
+/** The end action stays planned even when the case plans after its end (facts that came late). */
+export const END_ACTION_ALWAYS_PLANNED_PATCH = 'end-action-always-planned';
 /** A subscription deleted before the case learned its facts ends the case. */
 export const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';

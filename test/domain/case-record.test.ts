@@ -10,7 +10,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th, payday the 15th
-const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true };
+const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true, keepEndAction: () => true };
 
 const facts = (over: Partial<CaseFacts> = {}): CaseFacts => ({
   invoice: {
@@ -288,5 +288,20 @@ describe('CaseInbox: several cards reported before the case acts', () => {
         throw new Error('not asked');
       })?.occurredAt,
     ).toBe('2');
+  });
+});
+
+describe("CaseRecord: facts that come after the case's end", () => {
+  it('still plans the end action (after the first email), instead of a schedule with nothing left', () => {
+    const late = (keepEndAction: boolean) => {
+      const r = new CaseRecord('in_1', 'cus_1', T0);
+      r.learnFacts(facts());
+      r.classifyFirst(undefined, T0 + 20 * DAY);
+      r.replan(T0 + 20 * DAY, { ...ALWAYS, keepEndAction: () => keepEndAction });
+      r.markDone(r.nextStep()!); // the first email, due at the start
+      return r.nextStep();
+    };
+    expect(late(true)).toMatchObject({ kind: 'end_action', at: T0 + 14 * DAY });
+    expect(late(false)).toBeUndefined(); // cases recorded before the patch: as they were
   });
 });
