@@ -31,6 +31,7 @@ import {
   statusQuery,
 } from '../domain/messages';
 import {
+  CARD_ADDED_BEFORE_START_QUEUED_PATCH,
   DECLINED_CARD_ONCE_PATCH,
   EVERY_REPORTED_CARD_PATCH,
   KEEP_FAILURES_DURING_LOAD_PATCH,
@@ -116,7 +117,17 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // ---- tell the customer ----------------------------------------------------------------------
   fx.emit('dunning.started', { declineCategory: record.classification.category, reason: record.classification.reason });
   fx.publish();
-  inbox.cardUpdate ??= record.cardAddedBeforeStart(Date.now());
+  // A card added before the failure reached us: try it at once. Reports of other cards that came
+  // first (a late re-report of the card that failed) must not hide it.
+  const added = record.cardAddedBeforeStart(Date.now());
+  if (added && inbox.cardUpdate === undefined) inbox.cardUpdate = added;
+  else if (
+    added &&
+    added.paymentMethodId !== inbox.cardUpdate?.paymentMethodId &&
+    patched(CARD_ADDED_BEFORE_START_QUEUED_PATCH)
+  ) {
+    inbox.paymentMethodUpdated(added);
+  }
 
   // ---- wait, retry, remind --------------------------------------------------------------------
   for (;;) {

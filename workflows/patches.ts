@@ -22,5 +22,7 @@ export const VISA_2025_LIMIT_PATCH = 'visa-20-per-initiator';
 export const EVERY_REPORTED_CARD_PATCH = 'every-reported-card';
 /** The end action stays planned even when the case plans after its end (facts that came late). */
 export const END_ACTION_ALWAYS_PLANNED_PATCH = 'end-action-always-planned';
+/** The card added before the case started is queued beside cards already reported, not dropped. */
+export const CARD_ADDED_BEFORE_START_QUEUED_PATCH = 'card-added-before-start-queued';
 /** A subscription deleted before the case learned its facts ends the case. */
 export const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';

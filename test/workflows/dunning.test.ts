@@ -395,3 +395,28 @@ describe('a retry accepted just before the case ends', () => {
     }
   });
 });
+
+describe('a new card added before the case started, while the failed card is reported again', () => {
+  it('the new card (the customer default in the facts) is still charged', async () => {
+    let release!: () => void;
+    factsGate = new Promise((r) => (release = r));
+    script.charge = () => ({ outcome: 'succeeded' });
+    script.facts = () => ({ ...facts('in_x'), customer: { ...facts('in_x').customer, defaultPaymentMethodId: 'pm_added' } });
+    try {
+      const c = await startCase();
+      await until('the facts load', async () => (calls.includes('loadCaseFacts') ? true : undefined));
+      // The new card's own events were lost (no case yet); only the failed card's re-report lands.
+      await c.signal(paymentMethodUpdatedSignal, {
+        source: 'stripe',
+        paymentMethodId: 'pm_old',
+        occurredAt: new Date().toISOString(),
+      });
+      release();
+      expect(await c.result()).toEqual({ state: 'recovered', outcome: 'card_updated' });
+      expect(charged).toEqual(['pm_added']);
+    } finally {
+      release();
+      factsGate = Promise.resolve();
+    }
+  });
+});
