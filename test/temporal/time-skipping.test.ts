@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +75,13 @@ describe('time-skipping test server', () => {
       args: [entityId],
     });
     expect(result).toBe(8); // ping 1 on start, then add 7
-    await env.client.workflow.getHandle(entityId).signal(finishSignal);
+    // Clean-up: under load the server may already have skipped past the entity's 30-day timeout.
+    await env.client.workflow
+      .getHandle(entityId)
+      .signal(finishSignal)
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
   });
 
   it('accepts upserts of the contract search attributes', async () => {
