@@ -23,11 +23,31 @@ import type {
   EmailRecord,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
+  PaymentSucceededSignal,
   RetryNotPossible,
   RetryOutcome,
 } from './types';
 
 export type FinalState = Exclude<CaseState, 'active'>;
+
+/**
+ * What Stripe's current facts say that the webhooks may not have said yet: the invoice paid, voided
+ * or written off, or the subscription ended. Read just before the end action, so that a late or
+ * lost webhook never gets a paid customer's subscription cancelled. The same news a webhook brings,
+ * in the same form, so the case ends exactly as the webhook would have ended it.
+ */
+export function endingNewsInFacts(
+  f: CaseFacts,
+  now: number,
+): { paid: PaymentSucceededSignal } | { cancel: CancelDunningSignal } | undefined {
+  if (f.invoice.status === 'paid') return { paid: { source: 'stripe', occurredAt: iso(now) } };
+  if (f.invoice.status === 'void') return { cancel: { reason: 'invoice_voided', by: 'stripe' } };
+  if (f.invoice.status === 'uncollectible') return { cancel: { reason: 'invoice_marked_uncollectible', by: 'stripe' } };
+  if (f.subscription && isEndedSubscription(f.subscription.status)) {
+    return { cancel: { reason: 'subscription_deleted', by: 'stripe' } };
+  }
+  return undefined;
+}
 
 /** `patched()` checks, evaluated lazily at the points where they always were. */
 export interface ReplanPatches {

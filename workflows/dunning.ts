@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
-import { CaseRecord } from '../domain/caseRecord';
+import { CaseRecord, endingNewsInFacts } from '../domain/caseRecord';
 import {
   cancelDunningSignal,
   paymentFailedSignal,
@@ -37,6 +37,7 @@ import {
   KEEP_FAILURES_DURING_LOAD_PATCH,
   REFETCH_DECLINE_ON_JOIN_PATCH,
   SAME_CARD_UPDATE_ONCE_PATCH,
+  STRIPE_CHECKED_BEFORE_END_PATCH,
   SUBSCRIPTION_ENDED_PATCH,
 } from './patches';
 import type { DunningPolicy } from '../domain/policy';
@@ -206,6 +207,15 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         fx.emit('access.restricted');
         break;
       case 'end_action': {
+        if (patched(STRIPE_CHECKED_BEFORE_END_PATCH)) {
+          // Paid, voided or ended at Stripe while its webhook is late or lost: end as it would have.
+          const current = await fx.loadFacts();
+          const news = current.kind === 'answered' ? endingNewsInFacts(current.value, Date.now()) : undefined;
+          if (news && 'paid' in news) inbox.paymentSucceeded(news.paid);
+          else if (news) inbox.cancel(news.cancel);
+          // Interrupted: the signal that cut the read short ends the case at the top of the loop.
+          if (news || current.kind === 'interrupted') continue;
+        }
         const endAction = record.endAction();
         const applied = await fx.applyEndAction();
         if (applied.kind !== 'answered') {

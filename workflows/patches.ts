@@ -26,3 +26,8 @@ export const END_ACTION_ALWAYS_PLANNED_PATCH = 'end-action-always-planned';
 export const CARD_ADDED_BEFORE_START_QUEUED_PATCH = 'card-added-before-start-queued';
 /** A subscription deleted before the case learned its facts ends the case. */
 export const SUBSCRIPTION_ENDED_PATCH = 'subscription-ended-at-start';
+/**
+ * Stripe is asked, just before the end action, whether the invoice or subscription has settled: a
+ * late or lost webhook must never get a paid customer's subscription cancelled.
+ */
+export const STRIPE_CHECKED_BEFORE_END_PATCH = 'stripe-checked-before-end-action';

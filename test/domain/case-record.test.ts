@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
 import { CaseInbox } from '../../domain/caseInbox';
-import { CaseRecord } from '../../domain/caseRecord';
+import { CaseRecord, endingNewsInFacts } from '../../domain/caseRecord';
 import { DEFAULT_POLICY } from '../../domain/policy';
 
 const DAY = 86_400_000;
@@ -81,6 +81,23 @@ describe('CaseRecord', () => {
     const r = new CaseRecord('in_1', 'cus_1', T0);
     r.learnFacts(facts(over));
     expect(r.settledBeforeStart(() => true)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      { invoice: { ...facts().invoice, status: 'paid' as const } },
+      { paid: { source: 'stripe', occurredAt: new Date(T0).toISOString() } },
+    ],
+    [{ invoice: { ...facts().invoice, status: 'void' as const } }, { cancel: { reason: 'invoice_voided', by: 'stripe' } }],
+    [
+      { invoice: { ...facts().invoice, status: 'uncollectible' as const } },
+      { cancel: { reason: 'invoice_marked_uncollectible', by: 'stripe' } },
+    ],
+    [{ subscription: { id: 'sub_1', status: 'canceled' } }, { cancel: { reason: 'subscription_deleted', by: 'stripe' } }],
+    [{ subscription: { id: 'sub_1', status: 'unpaid' } }, undefined],
+    [{}, undefined],
+  ])('what Stripe says before the end action, as the webhook would: %j → %j', (over, expected) => {
+    expect(endingNewsInFacts(facts(over), T0)).toEqual(expected);
   });
 
   it('a deleted subscription is not checked for cases recorded before the patch', () => {

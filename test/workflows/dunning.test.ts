@@ -420,3 +420,36 @@ describe('a new card added before the case started, while the failed card is rep
     }
   });
 });
+
+describe('Stripe settled the case while its webhook is late or lost', () => {
+  const loads = () => calls.filter((x) => x === 'loadCaseFacts').length;
+
+  it('paid at Stripe before the end action: recovered, the subscription is not cancelled', async () => {
+    // Open when the case starts; paid by the time the end action is due (the webhook never came).
+    script.facts = () =>
+      loads() > 1 ? { ...facts('in_x'), invoice: { ...facts('in_x').invoice, status: 'paid' } } : facts('in_x');
+    const c = await startCase();
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
+    expect(calls).not.toContain('applyEndAction');
+    expect(calls).toContain('email:payment_recovered');
+    expect(calls).toContain('event:dunning.recovered');
+    expect((await c.status()).attempts.at(-1)).toMatchObject({ trigger: 'stripe', outcome: 'skipped_already_paid' });
+    await recordHistory('paid-before-end-action', c);
+  });
+
+  it('subscription deleted at Stripe before the end action: cancelled, no end action', async () => {
+    script.facts = () =>
+      loads() > 1 ? { ...facts('in_x'), subscription: { id: 'sub_stub', status: 'canceled' } } : facts('in_x');
+    const c = await startCase();
+    expect(await c.result()).toEqual({ state: 'cancelled', outcome: 'subscription_deleted' });
+    expect(calls).not.toContain('applyEndAction');
+    expect(calls).toContain('event:dunning.cancelled');
+  });
+
+  it('still open at Stripe: the end action runs, after one read of the facts', async () => {
+    const c = await startCase();
+    expect(await c.result()).toEqual({ state: 'exhausted', outcome: 'cancel_subscription' });
+    expect(loads()).toBe(2);
+    expect(calls.indexOf('applyEndAction')).toBeGreaterThan(calls.lastIndexOf('loadCaseFacts'));
+  });
+});
