@@ -3,11 +3,12 @@
  * labels and the decline sentences are the emails' own (activities/email/templates), so the page
  * says "Retry my payment now" exactly as the button the customer just pressed did.
  */
-import type { EmailLocale } from '../../activities/email/templates';
+import { brandName, type EmailLocale } from '../../activities/email/templates';
 import type { CaseState, RetryRefusal } from '../../domain/types';
 
 /** What a page sentence may mention, already formatted for the locale. */
 export interface PageFacts {
+  /** BUSINESS_NAME as configured: a name ("Acme") or a description (the default, "Your subscription"; see brandName). */
   business: string;
   /** "$19.99", "499.000 ₫" */
   amount: string;
@@ -15,6 +16,12 @@ export interface PageFacts {
   card?: string;
   /** When a retry will be possible again ("March 15, 2025 at 3:00 AM"). */
   when?: string;
+}
+
+/** "Acme subscription" with a real name, "subscription" when BUSINESS_NAME only describes (the default). */
+function named(business: string, noun: string): string {
+  const name = brandName(business);
+  return name ? `${name} ${noun}` : noun;
 }
 
 interface TitleBody {
@@ -55,7 +62,7 @@ const en: LinkPageCopy = {
     confirm: {
       title: 'Retry your payment',
       intro: (f) =>
-        `We'll charge ${f.amount} to ${f.card ? `your ${f.card}` : 'the card you have on file'} for your ${f.business} subscription.`,
+        `We'll charge ${f.amount} to ${f.card ? `your ${f.card}` : 'the card you have on file'} for your ${named(f.business, 'subscription')}.`,
       amount: 'Amount',
       card: 'Card',
       note: 'Press the button once: the result shows on the next page.',
@@ -122,7 +129,7 @@ const vi: LinkPageCopy = {
     confirm: {
       title: 'Thanh toán lại',
       intro: (f) =>
-        `Chúng tôi sẽ thu ${f.amount} từ ${f.card ? `thẻ ${f.card} của bạn` : 'thẻ bạn đã lưu'} cho gói đăng ký ${f.business}.`,
+        `Chúng tôi sẽ thu ${f.amount} từ ${f.card ? `thẻ ${f.card} của bạn` : 'thẻ bạn đã lưu'} cho gói đăng ký ${brandName(f.business) ?? 'của bạn'}.`,
       amount: 'Số tiền',
       card: 'Thẻ',
       note: 'Bạn chỉ cần bấm nút một lần: kết quả sẽ hiện ở trang tiếp theo.',

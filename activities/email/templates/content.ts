@@ -13,7 +13,8 @@ export type Paragraph = string | Inline[];
 
 /** The email's data, sanitized and formatted for one locale: what copy writes sentences from. */
 export interface Facts {
-  business: string;
+  /** The business's name; undefined when BUSINESS_NAME describes rather than names (business-name.ts). */
+  business?: string;
   customerName?: string;
   /** e.g. "$19.99", "499.000 ₫" */
   amount: string;
@@ -78,7 +79,7 @@ export interface LocaleCopy {
   /** The sentence for each kind of decline (emails, and the retry page's "declined again"). */
   reasons: Record<ReasonKey, string>;
   greeting(customerName: string | undefined): string;
-  signoff(business: string): string[];
+  signoff(business: string | undefined): string[];
   footer(facts: Facts): Paragraph[];
   /** The card as a table value: "Visa •••• 4242". */
   cardLabel(card: Pick<Facts, 'cardBrand' | 'cardLast4'>): string | undefined;

@@ -27,7 +27,19 @@ function card(f: Facts): string {
   return 'your payment method';
 }
 
-const forInvoice = (f: Facts): string => (f.invoice ? `for invoice ${f.invoice}` : `for your ${f.business} subscription`);
+/**
+ * The business's name is optional (business-name.ts): these put it where it reads naturally and
+ * leave it out cleanly. `named(f, 'service')`: "Acme service", or "service" after "your".
+ */
+const named = (f: Facts, noun: string): string => (f.business ? `${f.business} ${noun}` : noun);
+/** "Acme payment", or "subscription payment": after "your" in the subjects. */
+const payment = (f: Facts): string => (f.business ? `${f.business} payment` : 'subscription payment');
+/** "your access to Acme", or "your access". */
+const access = (f: Facts): string => (f.business ? `your access to ${f.business}` : 'your access');
+/** " for Acme", or nothing. */
+const forBusiness = (f: Facts): string => (f.business ? ` for ${f.business}` : '');
+
+const forInvoice = (f: Facts): string => (f.invoice ? `for invoice ${f.invoice}` : `for your ${named(f, 'subscription')}`);
 
 /** What the policy will do, and when: "your subscription will be cancelled on March 14, 2025". */
 function endAhead(f: Facts): string | undefined {
@@ -39,7 +51,7 @@ function endAhead(f: Facts): string | undefined {
     case 'pause_collection':
       return `your subscription will be paused${on}`;
     default:
-      return `your access to ${f.business} will be suspended${on}`;
+      return `${access(f)} will be suspended${on}`;
   }
 }
 
@@ -51,16 +63,14 @@ function endDone(f: Facts): string {
     case 'pause_collection':
       return f.endsAt ? `your subscription was paused on ${f.endsAt}` : 'your subscription has been paused';
     default:
-      return f.endsAt
-        ? `your access to ${f.business} was suspended on ${f.endsAt}`
-        : `your access to ${f.business} has been suspended`;
+      return f.endsAt ? `${access(f)} was suspended on ${f.endsAt}` : `${access(f)} has been suspended`;
   }
 }
 
 /** During the grace period the customer keeps the service: saying so keeps the tone calm. */
 function graceOutro(f: Facts): Paragraph[] {
   const ahead = endAhead(f);
-  const out: Paragraph[] = [`Your ${f.business} service keeps running as normal while we sort this out.`];
+  const out: Paragraph[] = [`Your ${named(f, 'service')} keeps running as normal while we sort this out.`];
   if (ahead) out.push(`If we still can't collect the payment, ${ahead}.`);
   return out;
 }
@@ -82,7 +92,7 @@ const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
 export const en: LocaleCopy = {
   templates: {
     'payment_failed.insufficient_funds': (f, links): Body => ({
-      subject: `Your ${f.business} payment of ${f.amount} didn't go through`,
+      subject: `Your ${payment(f)} of ${f.amount} didn't go through`,
       heading: "Your payment didn't go through",
       intro: [
         `We tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, but your bank declined it because there weren't enough funds available.`,
@@ -95,7 +105,7 @@ export const en: LocaleCopy = {
     }),
     // A card that can't be charged again: no retry button, whatever the links.
     'payment_failed.card_invalid': (f, { update: url }): Body => ({
-      subject: `Please update your payment method for ${f.business}`,
+      subject: `Please update your payment method${forBusiness(f)}`,
       heading: "Your card can't be charged",
       intro: [
         `We couldn't charge ${f.amount} to ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
@@ -106,7 +116,7 @@ export const en: LocaleCopy = {
     }),
     // The bank wants the customer to confirm: a retry from here would only be declined again.
     'payment_failed.authentication': (f, { update: url }): Body => ({
-      subject: `Please confirm your ${f.business} payment of ${f.amount}`,
+      subject: `Please confirm your ${payment(f)} of ${f.amount}`,
       heading: 'Your bank needs you to confirm this payment',
       intro: [
         `Your bank asked for an extra confirmation step before it lets us charge ${f.amount} to ${card(f)} ${forInvoice(f)}. This is a routine security check, such as a code sent to your phone or an approval in your banking app.`,
@@ -116,7 +126,7 @@ export const en: LocaleCopy = {
       outro: graceOutro(f),
     }),
     'payment_failed.generic': (f, links): Body => ({
-      subject: `There was a problem with your ${f.business} payment`,
+      subject: `There was a problem with your ${payment(f)}`,
       heading: "Your payment didn't go through",
       intro: [
         `We couldn't charge ${f.amount} to ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
@@ -128,7 +138,7 @@ export const en: LocaleCopy = {
       outro: graceOutro(f),
     }),
     reminder: (f, links): Body => ({
-      subject: `Reminder: your ${f.business} payment of ${f.amount} is still due`,
+      subject: `Reminder: your ${payment(f)} of ${f.amount} is still due`,
       heading: 'Your payment is still outstanding',
       intro: [
         `We still haven't been able to collect ${f.amount} ${forInvoice(f)}.`,
@@ -143,7 +153,7 @@ export const en: LocaleCopy = {
     final_notice: (f, links): Body => {
       const ahead = endAhead(f);
       return {
-        subject: ahead ? `Final notice: ${ahead}` : `Final notice: your ${f.business} payment is overdue`,
+        subject: ahead ? `Final notice: ${ahead}` : `Final notice: your ${payment(f)} is overdue`,
         heading: 'Final notice: please update your payment method',
         intro: [
           `We've tried several times but still couldn't collect ${f.amount} ${forInvoice(f)}.`,
@@ -151,15 +161,15 @@ export const en: LocaleCopy = {
             ? `Unless the payment goes through, ${ahead}.`
             : 'Unless the payment goes through soon, your service may be interrupted.',
           links.retry
-            ? `To keep your ${f.business} service, retry the payment now if your card can take it, or use a different card as soon as possible: we'll retry the payment as soon as you add it.`
-            : `To keep your ${f.business} service, please update your payment method as soon as possible. We'll retry the payment as soon as you do.`,
+            ? `To keep your ${named(f, 'service')}, retry the payment now if your card can take it, or use a different card as soon as possible: we'll retry the payment as soon as you add it.`
+            : `To keep your ${named(f, 'service')}, please update your payment method as soon as possible. We'll retry the payment as soon as you do.`,
         ],
         ...buttons(links),
         outro: f.endsAt ? ['Your service keeps running as normal until then.'] : [],
       };
     },
     new_card_declined: (f, links): Body => ({
-      subject: `Your new payment method for ${f.business} was declined`,
+      subject: `Your new payment method${forBusiness(f)} was declined`,
       heading: 'Your new card was declined too',
       intro: [
         `Thanks for updating your payment method. Unfortunately, when we tried to charge ${f.amount} to ${card(f)} ${forInvoice(f)}, it was declined too.`,
@@ -173,7 +183,7 @@ export const en: LocaleCopy = {
     }),
     // The case is closed: no button, nothing to do.
     payment_recovered: (f): Body => ({
-      subject: `Thank you! Your ${f.business} payment went through`,
+      subject: `Thank you! Your ${payment(f)} went through`,
       heading: 'Thanks, your payment went through',
       intro: [
         `We've received your payment of ${f.amount} ${forInvoice(f)}. Your subscription is fully up to date and there's nothing else you need to do.`,
@@ -185,10 +195,10 @@ export const en: LocaleCopy = {
       const cancelled = f.endAction === 'cancel_subscription';
       const subject =
         f.endAction === 'cancel_subscription'
-          ? `Your ${f.business} subscription has been cancelled`
+          ? `Your ${named(f, 'subscription')} has been cancelled`
           : f.endAction === 'pause_collection'
-            ? `Your ${f.business} subscription has been paused`
-            : `Your access to ${f.business} has been suspended`;
+            ? `Your ${named(f, 'subscription')} has been paused`
+            : `Your access${f.business ? ` to ${f.business}` : ''} has been suspended`;
       return {
         subject,
         heading: subject,
@@ -205,9 +215,9 @@ export const en: LocaleCopy = {
   },
   reasons: REASONS,
   greeting: (name) => (name ? `Hi ${name},` : 'Hi there,'),
-  signoff: (business) => ['Thanks,', `The ${business} team`],
+  signoff: (business) => ['Thanks,', business ? `The ${business} team` : 'The billing team'],
   footer: (f) => [
-    `You're receiving this email about your ${f.business} subscription.`,
+    `You're receiving this email about your ${named(f, 'subscription')}.`,
     f.supportEmail
       ? ['Questions? Reply to this email or write to ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Questions? Just reply to this email.',

@@ -30,7 +30,16 @@ function card(f: Facts): string {
   return 'phương thức thanh toán của bạn';
 }
 
-const forInvoice = (f: Facts): string => (f.invoice ? `cho hóa đơn ${f.invoice}` : `cho gói đăng ký ${f.business}`);
+/**
+ * The business's name is optional (business-name.ts): these put it where it reads naturally and
+ * leave it out cleanly. `yours(f, 'dịch vụ')`: "dịch vụ Acme của bạn", or "dịch vụ của bạn".
+ */
+const yours = (f: Facts, noun: string): string => (f.business ? `${noun} ${f.business} của bạn` : `${noun} của bạn`);
+/** What a payment is for, after "cho": "Acme", or "gói đăng ký của bạn". */
+const payee = (f: Facts): string => f.business ?? 'gói đăng ký của bạn';
+
+const forInvoice = (f: Facts): string =>
+  f.invoice ? `cho hóa đơn ${f.invoice}` : f.business ? `cho gói đăng ký ${f.business}` : 'cho gói đăng ký của bạn';
 
 /**
  * What the policy does at the end, and when, ahead (`sẽ`, will) or done (`đã`, has): "gói đăng ký
@@ -44,7 +53,7 @@ function endPhrase(f: Facts, tense: 'sẽ' | 'đã'): string {
     case 'pause_collection':
       return `gói đăng ký của bạn ${tense} bị tạm dừng${on}`;
     default:
-      return `quyền truy cập ${f.business} của bạn ${tense} bị tạm ngưng${on}`;
+      return `${yours(f, 'quyền truy cập')} ${tense} bị tạm ngưng${on}`;
   }
 }
 const endAhead = (f: Facts): string | undefined => (f.endAction || f.endsAt ? endPhrase(f, 'sẽ') : undefined);
@@ -53,7 +62,7 @@ const endDone = (f: Facts): string => endPhrase(f, 'đã');
 /** During the grace period the customer keeps the service: saying so keeps the tone calm. */
 function graceOutro(f: Facts): Paragraph[] {
   const ahead = endAhead(f);
-  const out: Paragraph[] = [`Trong thời gian này, dịch vụ ${f.business} của bạn vẫn hoạt động bình thường.`];
+  const out: Paragraph[] = [`Trong thời gian này, ${yours(f, 'dịch vụ')} vẫn hoạt động bình thường.`];
   if (ahead) out.push(`Nếu vẫn không thu được khoản thanh toán, ${ahead}.`);
   return out;
 }
@@ -75,7 +84,7 @@ const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
 export const vi: LocaleCopy = {
   templates: {
     'payment_failed.insufficient_funds': (f, links): Body => ({
-      subject: `Thanh toán ${f.amount} cho ${f.business} không thành công`,
+      subject: `Thanh toán ${f.amount} cho ${payee(f)} không thành công`,
       heading: 'Thanh toán của bạn không thành công',
       intro: [
         `Chúng tôi đã thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, nhưng ngân hàng đã từ chối vì tài khoản không đủ số dư.`,
@@ -88,7 +97,7 @@ export const vi: LocaleCopy = {
     }),
     // A card that can't be charged again: no retry button, whatever the links.
     'payment_failed.card_invalid': (f, { update: url }): Body => ({
-      subject: `Vui lòng cập nhật phương thức thanh toán cho ${f.business}`,
+      subject: `Vui lòng cập nhật phương thức thanh toán cho ${payee(f)}`,
       heading: 'Không thể thanh toán bằng thẻ của bạn',
       intro: [
         `Chúng tôi không thể thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
@@ -99,7 +108,7 @@ export const vi: LocaleCopy = {
     }),
     // The bank wants the customer to confirm: a retry from here would only be declined again.
     'payment_failed.authentication': (f, { update: url }): Body => ({
-      subject: `Vui lòng xác nhận khoản thanh toán ${f.amount} cho ${f.business}`,
+      subject: `Vui lòng xác nhận khoản thanh toán ${f.amount} cho ${payee(f)}`,
       heading: 'Ngân hàng cần bạn xác nhận khoản thanh toán',
       intro: [
         `Ngân hàng của bạn yêu cầu thêm một bước xác nhận trước khi cho phép chúng tôi thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. Đây là bước kiểm tra bảo mật thông thường, ví dụ nhập mã OTP gửi tới điện thoại hoặc xác nhận trong ứng dụng ngân hàng.`,
@@ -109,7 +118,7 @@ export const vi: LocaleCopy = {
       outro: graceOutro(f),
     }),
     'payment_failed.generic': (f, links): Body => ({
-      subject: `Thanh toán cho ${f.business} không thành công`,
+      subject: `Thanh toán cho ${payee(f)} không thành công`,
       heading: 'Thanh toán của bạn không thành công',
       intro: [
         `Chúng tôi không thể thu ${f.amount} từ ${card(f)} ${forInvoice(f)}. ${reason(f)}`,
@@ -121,7 +130,7 @@ export const vi: LocaleCopy = {
       outro: graceOutro(f),
     }),
     reminder: (f, links): Body => ({
-      subject: `Nhắc thanh toán: khoản ${f.amount} cho ${f.business} vẫn chưa được thanh toán`,
+      subject: `Nhắc thanh toán: khoản ${f.amount} cho ${payee(f)} vẫn chưa được thanh toán`,
       heading: 'Khoản thanh toán của bạn vẫn chưa hoàn tất',
       intro: [
         `Chúng tôi vẫn chưa thu được ${f.amount} ${forInvoice(f)}.`,
@@ -136,7 +145,7 @@ export const vi: LocaleCopy = {
     final_notice: (f, links): Body => {
       const ahead = endAhead(f);
       return {
-        subject: ahead ? `Thông báo cuối: ${ahead}` : `Thông báo cuối: khoản thanh toán cho ${f.business} đã quá hạn`,
+        subject: ahead ? `Thông báo cuối: ${ahead}` : `Thông báo cuối: khoản thanh toán cho ${payee(f)} đã quá hạn`,
         heading: 'Thông báo cuối: vui lòng cập nhật phương thức thanh toán',
         intro: [
           `Chúng tôi đã thử nhiều lần nhưng vẫn chưa thu được ${f.amount} ${forInvoice(f)}.`,
@@ -144,15 +153,15 @@ export const vi: LocaleCopy = {
             ? `Nếu khoản thanh toán không thành công, ${ahead}.`
             : 'Nếu khoản thanh toán không sớm thành công, dịch vụ của bạn có thể bị gián đoạn.',
           links.retry
-            ? `Để tiếp tục sử dụng ${f.business}, hãy thanh toán lại ngay nếu thẻ của bạn đã đủ tiền, hoặc dùng thẻ khác càng sớm càng tốt: chúng tôi sẽ thanh toán lại ngay khi bạn thêm thẻ.`
-            : `Để tiếp tục sử dụng ${f.business}, vui lòng cập nhật phương thức thanh toán càng sớm càng tốt. Chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.`,
+            ? `Để tiếp tục sử dụng ${f.business ?? 'dịch vụ'}, hãy thanh toán lại ngay nếu thẻ của bạn đã đủ tiền, hoặc dùng thẻ khác càng sớm càng tốt: chúng tôi sẽ thanh toán lại ngay khi bạn thêm thẻ.`
+            : `Để tiếp tục sử dụng ${f.business ?? 'dịch vụ'}, vui lòng cập nhật phương thức thanh toán càng sớm càng tốt. Chúng tôi sẽ thanh toán lại ngay khi bạn cập nhật.`,
         ],
         ...buttons(links),
         outro: f.endsAt ? ['Dịch vụ của bạn vẫn hoạt động bình thường đến thời điểm đó.'] : [],
       };
     },
     new_card_declined: (f, links): Body => ({
-      subject: `Phương thức thanh toán mới cho ${f.business} đã bị từ chối`,
+      subject: `Phương thức thanh toán mới cho ${payee(f)} đã bị từ chối`,
       heading: 'Thẻ mới của bạn cũng bị từ chối',
       intro: [
         `Cảm ơn bạn đã cập nhật phương thức thanh toán. Tuy nhiên, khi chúng tôi thử thu ${f.amount} từ ${card(f)} ${forInvoice(f)}, giao dịch cũng bị từ chối.`,
@@ -166,22 +175,22 @@ export const vi: LocaleCopy = {
     }),
     // The case is closed: no button, nothing to do.
     payment_recovered: (f): Body => ({
-      subject: `Cảm ơn bạn! Thanh toán cho ${f.business} đã thành công`,
+      subject: `Cảm ơn bạn! Thanh toán cho ${payee(f)} đã thành công`,
       heading: 'Cảm ơn bạn, thanh toán đã thành công',
       intro: [
         `Chúng tôi đã nhận được khoản thanh toán ${f.amount} ${forInvoice(f)}. Gói đăng ký của bạn đã được thanh toán đầy đủ và bạn không cần làm gì thêm.`,
       ],
-      outro: [`Cảm ơn bạn đã tiếp tục đồng hành cùng ${f.business}.`],
+      outro: [`Cảm ơn bạn đã tiếp tục đồng hành cùng ${f.business ?? 'chúng tôi'}.`],
     }),
     // The case is over: the customer's retry is no longer offered (the dunning has stopped).
     subscription_ended: (f, { update: url }): Body => {
       const cancelled = f.endAction === 'cancel_subscription';
       const subject =
         f.endAction === 'cancel_subscription'
-          ? `Gói đăng ký ${f.business} của bạn đã bị hủy`
+          ? `${yours(f, 'Gói đăng ký')} đã bị hủy`
           : f.endAction === 'pause_collection'
-            ? `Gói đăng ký ${f.business} của bạn đã bị tạm dừng`
-            : `Quyền truy cập ${f.business} của bạn đã bị tạm ngưng`;
+            ? `${yours(f, 'Gói đăng ký')} đã bị tạm dừng`
+            : `${yours(f, 'Quyền truy cập')} đã bị tạm ngưng`;
       return {
         subject,
         heading: subject,
@@ -198,9 +207,9 @@ export const vi: LocaleCopy = {
   },
   reasons: REASONS,
   greeting: (name) => (name ? `Xin chào ${name},` : 'Xin chào,'),
-  signoff: (business) => ['Trân trọng,', `Đội ngũ ${business}`],
+  signoff: (business) => ['Trân trọng,', business ? `Đội ngũ ${business}` : 'Bộ phận thanh toán'],
   footer: (f) => [
-    `Bạn nhận được email này vì bạn đang sử dụng gói đăng ký ${f.business}.`,
+    `Bạn nhận được email này vì bạn đang sử dụng gói đăng ký ${f.business ?? 'của chúng tôi'}.`,
     f.supportEmail
       ? ['Nếu có câu hỏi, hãy trả lời email này hoặc liên hệ ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Nếu có câu hỏi, bạn chỉ cần trả lời email này.',

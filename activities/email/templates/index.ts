@@ -1,3 +1,4 @@
+import { brandName } from './business-name';
 import type { EmailContent, Facts, LocaleCopy } from './content';
 import { en } from './copy-en';
 import { vi } from './copy-vi';
@@ -17,6 +18,7 @@ import { renderText } from './text-layout';
 export type { EmailData, EmailLocale, EndAction } from './email-data';
 export { TEMPLATE_NAMES, templateForCategory, type TemplateName } from './template-names';
 export { EMAIL_LOCALES, pickLocale } from './locale';
+export { brandName } from './business-name';
 
 const COPY = { en, vi } as const;
 
@@ -44,7 +46,7 @@ export const cardLabel = (locale: EmailLocale, brand: string | undefined, last4:
 
 function toFacts(locale: EmailLocale, data: EmailData): Facts {
   return {
-    business: singleLine(data.businessName, 120),
+    business: brandName(singleLine(data.businessName, 120)),
     customerName: optional(data.customerName),
     amount: formatAmount(data.amountDue, data.currency, locale),
     invoice: optional(data.invoiceNumber),
