@@ -11,6 +11,8 @@
  * deterministic: the caller passes the time.
  */
 
+import { whenLabel } from './caseNarrative';
+
 /** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days. */
 export const VISA_MAX_REATTEMPTS = 20;
 /** The limit before 19 May 2025 (one counter): ledgers recorded under it keep it on replay. */
@@ -106,3 +108,12 @@ export function reserve(
   if (blocking !== undefined && limit > 0) result.retryAt = blocking.at + windowMs;
   return result;
 }
+
+/** The ledger's timer as the Web UI lists it: what the wait is for (`at`: from nextExpiry). */
+export function ledgerWaitSummary(state: LedgerState, at: number): string {
+  const when = whenLabel(at, 'UTC');
+  return state.blocked?.until === at ? `card blocked until ${when}` : `a reattempt leaves the 30-day window (${when})`;
+}
+
+/** With nothing in the window the ledger ends after an hour without news (its next run starts fresh). */
+export const LEDGER_IDLE_SUMMARY = 'nothing in the window: end after an hour without news';

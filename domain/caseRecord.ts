@@ -8,8 +8,9 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from './providerTypes';
 import { classifyDecline, type DeclineClassification } from './declines';
-import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type ResolvedPolicy } from './policy';
-import { planSchedule, type PlannedStep } from './schedule';
+import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
+import { caseTimeZone, planSchedule, type PlannedStep } from './schedule';
+import { pickLocale } from './presentation';
 import { DunningAmountDue, DunningCurrency, DunningDeclineCategory, DunningNextActionAt, DunningState } from './searchAttributes';
 import { isEndedSubscription } from './subscriptions';
 import type {
@@ -190,6 +191,27 @@ export class CaseRecord {
         // Stripe refused the request itself, or the case ended while Stripe was unavailable.
         return { outcome: 'not_possible', reason: charge.interrupted ? 'case_over' : 'not_retryable' };
     }
+  }
+
+  /** The zone the case's times are planned and shown in (the customer's, else the policy's). */
+  timeZone(): string {
+    return caseTimeZone(this.facts?.customer.timeZone, this.resolved?.defaultTimeZone ?? this.policy.defaultTimeZone);
+  }
+
+  /** The language the customer's emails are written in. */
+  emailLocale(): string {
+    return pickLocale(this.facts?.customer.preferredLocales);
+  }
+
+  /** A planned retry's place among the case's planned retries: the 2nd of 4. */
+  retryOrdinal(step: PlannedStep): { n: number; of: number } {
+    const retries = this.schedule.filter((s) => s.kind === 'retry');
+    return { n: retries.findIndex((s) => s.key === step.key) + 1, of: retries.length };
+  }
+
+  /** The policy's end action once the case has a plan (undefined before: nothing to show yet). */
+  plannedEndAction(): EndAction | undefined {
+    return this.resolved?.endAction;
   }
 
   searchAttributes(): SearchAttributeUpdatePair[] {

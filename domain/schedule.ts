@@ -165,13 +165,20 @@ export function nextPaydayAt(afterMs: number, paydays: number[], hour: number, t
  * restrict_access comes at startedAt + grace when grace < endAfter; at the end the end action
  * implies restriction, so only end_action is emitted.
  */
+/** The zone a case lives in: the customer's, else the policy's default, else UTC. */
+export function caseTimeZone(customerTimeZone: string | undefined, policyDefault: string): string {
+  if (customerTimeZone && isValidTimeZone(customerTimeZone)) return customerTimeZone;
+  return isValidTimeZone(policyDefault) ? policyDefault : 'UTC';
+}
+
+/** The policy offset a step's key was built from ('3d' for 'retry@3d'); undefined for unique steps. */
+export function stepOffsetLabel(step: Pick<PlannedStep, 'key'>): string | undefined {
+  const at = step.key.lastIndexOf('@');
+  return at < 0 ? undefined : step.key.slice(at + 1);
+}
+
 export function planSchedule(policy: ResolvedPolicy, ctx: PlanContext): PlannedStep[] {
-  const tz =
-    ctx.timeZone && isValidTimeZone(ctx.timeZone)
-      ? ctx.timeZone
-      : isValidTimeZone(policy.defaultTimeZone)
-        ? policy.defaultTimeZone
-        : 'UTC';
+  const tz = caseTimeZone(ctx.timeZone, policy.defaultTimeZone);
   const endAt = ctx.startedAt + policy.endAfterMs;
   const retryFloor =
     ctx.networkRetryAfterMs !== undefined && ctx.networkRetryAfterMs > 0
