@@ -11,6 +11,7 @@ import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio
 import type { AppEventActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
 import { appEventsTaskQueue } from '../domain/taskQueues';
+import { deliverAppEventSummary, reportUndeliveredSummary } from '../domain/appEventMessages';
 
 /** The whole delivery window: tries at about 5 s, 15 s, 45 s, 2 min, 7 min, 20 min, 1 h, 3 h, then every 6 h. */
 export const APP_EVENT_DELIVERY_WINDOW = '3 days';
@@ -34,13 +35,15 @@ export async function appEventDeliveryWorkflow(event: AppEventInput): Promise<Ap
     retry: { maximumAttempts: 5 },
   });
   try {
-    await deliverAppEvent(event);
+    await deliverAppEvent.executeWithOptions({ summary: deliverAppEventSummary(event.type) }, [event]);
     return { delivered: true };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const error = String(err.cause?.message ?? err.message);
     log.warn('app event undelivered', { type: event.type, id: event.id, error });
-    await reportUndeliveredAppEvent({ type: event.type, id: event.id, error }).catch(() => undefined);
+    await reportUndeliveredAppEvent
+      .executeWithOptions({ summary: reportUndeliveredSummary(event.type) }, [{ type: event.type, id: event.id, error }])
+      .catch(() => undefined);
     return { delivered: false, error };
   }
 }

@@ -9,6 +9,8 @@ import { allHandlersFinished, condition, continueAsNew, patched, setHandler, wor
 import {
   block,
   BUDGET_WINDOW_MS,
+  LEDGER_IDLE_SUMMARY,
+  ledgerWaitSummary,
   nextExpiry,
   prune,
   reserve,
@@ -52,12 +54,14 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
     const next = nextExpiry(ledger);
     if (next === undefined) {
       const seen = changes;
-      const more = await condition(() => changes !== seen, '1 hour');
+      const more = await condition(() => changes !== seen, '1 hour', { summary: LEDGER_IDLE_SUMMARY });
       if (!more && allHandlersFinished()) return;
       continue;
     }
     const seen = changes;
-    await condition(() => changes !== seen || workflowInfo().continueAsNewSuggested, Math.max(1, next - Date.now()));
+    await condition(() => changes !== seen || workflowInfo().continueAsNewSuggested, Math.max(1, next - Date.now()), {
+      summary: ledgerWaitSummary(ledger, next),
+    });
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof cardRetryBudgetWorkflow>(prune(ledger, Date.now()));

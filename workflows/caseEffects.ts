@@ -9,6 +9,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,7 +27,18 @@ import {
 } from './patches';
 import { callProvider, failureText, type CallResult } from './providerCalls';
 import { DunningBlockedOn } from '../domain/searchAttributes';
-import { emailTaskQueue } from '../domain/taskQueues';
+import {
+  appEventSummary,
+  blockedWaitSummary,
+  caseCurrentDetails,
+  chargeSummary,
+  emailSummary,
+  endActionSummary,
+  factsReadSummary,
+  type ChargeReason,
+  type FactsRead,
+} from '../domain/caseNarrative';
+import { emailPriorityKey, emailTaskQueue } from '../domain/taskQueues';
 import type { AttemptTrigger, BlockedOn, Provider } from '../domain/types';
 
 export interface DunningResult {
@@ -75,6 +87,27 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
   const email = emailActivities();
   const pendingEvents: Promise<unknown>[] = [];
 
+  /**
+   * The case's current details in the Web UI (the decline, what it waits for next and why): kept
+   * with what `status` says. Not a command: no trace in the history, nothing to replay.
+   */
+  const describe = (): void =>
+    setCurrentDetails(
+      caseCurrentDetails({
+        state: record.state,
+        outcome: record.outcome,
+        endedAt: record.endedAt,
+        classification: record.facts ? record.classification : undefined,
+        card: record.lastCard,
+        next: record.nextStep(),
+        endAction: record.plannedEndAction(),
+        blockedOn: record.blockedOn,
+        timeZone: record.timeZone(),
+        attempts: record.attempts.length,
+        emails: record.emails.length,
+      }),
+    );
+
   /** Records whether the case waits on a provider, in `status` and in `DunningBlockedOn`. */
   const blocked = {
     set(b: BlockedOn | undefined) {
@@ -82,8 +115,11 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         upsertSearchAttributes([{ key: DunningBlockedOn, value: b ? b.provider : null }]);
       }
       record.blockedOn = b;
+      describe();
     },
+    waitSummary: (b: BlockedOn) => blockedWaitSummary(b, record.timeZone()),
   };
+  describe();
 
   /**
    * A provider call under the failure model. Cases that started before it (their histories
@@ -102,7 +138,10 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     }
   };
 
-  const publish = (): void => upsertSearchAttributes(record.searchAttributes());
+  const publish = (): void => {
+    upsertSearchAttributes(record.searchAttributes());
+    describe();
+  };
 
   const replan = (): void =>
     record.replan(Date.now(), {
@@ -129,9 +168,14 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         ...data,
       },
     };
+    const summary = { summary: appEventSummary(type) };
     const started = patched(DETACHED_APP_EVENTS_PATCH)
-      ? appEvents.startAppEventDelivery(event).catch((err) => log.warn('app event not started', { type, error: String(err) }))
-      : appEvents.emitAppEvent(event).catch((err) => log.warn('app event not delivered', { type, error: String(err) }));
+      ? appEvents.startAppEventDelivery
+          .executeWithOptions(summary, [event])
+          .catch((err) => log.warn('app event not started', { type, error: String(err) }))
+      : appEvents.emitAppEvent
+          .executeWithOptions(summary, [event])
+          .catch((err) => log.warn('app event not delivered', { type, error: String(err) }));
     pendingEvents.push(started);
   };
 
@@ -152,8 +196,17 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     const input = record.emailInput(template, `${keyPrefix}/${key}`, at);
     if (!input) return;
     let sent: CallResult<{ messageId: string; template: string }>;
+    // The first email and confirmations go before reminders in a backlog (domain/taskQueues.ts).
+    const options = {
+      summary: emailSummary(template, record.emailLocale()),
+      priority: { priorityKey: emailPriorityKey(template) },
+    };
     try {
-      sent = await call('resend', () => email.sendDunningEmail(input), opts.ending ? { stop: () => false } : {});
+      sent = await call(
+        'resend',
+        () => email.sendDunningEmail.executeWithOptions(options, [input]),
+        opts.ending ? { stop: () => false } : {},
+      );
     } catch (err) {
       // Cases started before the failure model: a failed email was recorded and the case went on.
       record.recordEmail(at, { template, error: failureText(err) });
@@ -166,10 +219,11 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     else record.recordEmail(at, { template, error: sent.error });
   };
 
-  /** One charge attempt; `settled` when the invoice is paid. */
+  /** One charge attempt; `settled` when the invoice is paid. `why` names it in the history. */
   const attempt = async (
     trigger: AttemptTrigger,
     key: string,
+    why: ChargeReason,
     paymentMethodId?: string,
     initiator?: Initiator,
   ): Promise<ChargeReport> => {
@@ -180,7 +234,10 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       paymentMethodId,
       ...(initiator ? { initiator } : {}),
     };
-    const charged = await call('stripe', () => stripe.retryCharge(input)).finally(() => (record.charging = false));
+    const summary = chargeSummary(record.lastCard, why);
+    const charged = await call('stripe', () => stripe.retryCharge.executeWithOptions({ summary }, [input])).finally(
+      () => (record.charging = false),
+    );
     // Paid elsewhere or cancelled meanwhile: the loop ends the case.
     if (charged.kind === 'interrupted') return { settled: false, interrupted: true };
     if (charged.kind !== 'answered') {
@@ -201,27 +258,33 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       return false;
     }
     const n = record.startCustomerRetry(Date.now());
-    const charged = await attempt('customer_retry', `retry:customer_${n}`, undefined, 'customer');
+    const charged = await attempt('customer_retry', `retry:customer_${n}`, { kind: 'customer_retry', n }, undefined, 'customer');
     retry.outcome = record.retryOutcome(charged);
     if (!charged.settled) publish();
     return charged.settled;
   };
 
-  /** Reads the case's facts again (the decline of an attempt Stripe made on its own). */
-  const loadFacts = (opts: { waitOnRefusal?: boolean } = {}) =>
-    call('stripe', () => stripe.loadCaseFacts(record.invoiceId), opts);
+  /** Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end. */
+  const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean } = {}) =>
+    call(
+      'stripe',
+      () => stripe.loadCaseFacts.executeWithOptions({ summary: factsReadSummary(record.invoiceId, why) }, [record.invoiceId]),
+      opts,
+    );
 
   /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
   const applyEndAction = () =>
     call(
       'stripe',
       () =>
-        stripe.applyEndAction({
-          action: record.endAction(),
-          invoiceId: record.invoiceId,
-          subscriptionId: record.subscriptionId,
-          idempotencyKey: `${keyPrefix}/end_action`,
-        }),
+        stripe.applyEndAction.executeWithOptions({ summary: endActionSummary(record.endAction()) }, [
+          {
+            action: record.endAction(),
+            invoiceId: record.invoiceId,
+            subscriptionId: record.subscriptionId,
+            idempotencyKey: `${keyPrefix}/end_action`,
+          },
+        ]),
       { stop: () => false },
     );
 

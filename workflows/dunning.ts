@@ -21,6 +21,7 @@ import {
 import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
 import { CaseRecord, endingNewsInFacts } from '../domain/caseRecord';
+import { stepWaitSummary } from '../domain/caseNarrative';
 import {
   cancelDunningSignal,
   paymentFailedSignal,
@@ -86,7 +87,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   const firstSignal = inbox.failures[0];
   record.learnFromWebhook(firstSignal);
   const failuresBeforeLoad = inbox.failures.length;
-  const loaded = await fx.loadFacts({ waitOnRefusal: true });
+  const loaded = await fx.loadFacts('start', { waitOnRefusal: true });
   if (loaded.kind === 'not_found') return fx.finish('cancelled', 'invoice_not_found');
   if (loaded.kind !== 'answered') {
     // Paid elsewhere or cancelled while Stripe could not tell us the facts: end as the signal says.
@@ -147,7 +148,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       if (record.applyFailure(failure, Date.now()).needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
         // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
         // "never retry" answer to an attempt Stripe made on its own still stops our retries.
-        const reread = await fx.loadFacts();
+        const reread = await fx.loadFacts('decline');
         const decline = reread.kind === 'answered' ? reread.value.lastDecline : undefined;
         if (decline) record.applyDeclineRead(decline);
       }
@@ -167,7 +168,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         continue;
       }
       const n = (record.cardUpdates += 1);
-      if ((await fx.attempt('payment_method_updated', `retry:card_update_${n}`, update.paymentMethodId)).settled)
+      const why = { kind: 'card_update', n, paymentMethodId: update.paymentMethodId } as const;
+      if ((await fx.attempt('payment_method_updated', `retry:card_update_${n}`, why, update.paymentMethodId)).settled)
         return recovered('card_updated');
       // Cases from before DECLINED_CARD_ONCE_PATCH: a report of the same card that arrived while it
       // was being charged is the same news, dropped here.
@@ -187,7 +189,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     const step = record.nextStep();
     if (!step) return fx.finish('exhausted', 'schedule_ended'); // unreachable: end_action is always planned
     const waitMs = step.at - Date.now();
-    if (waitMs > 0 && (await condition(() => inbox.hasNews(), waitMs))) continue;
+    const summary = stepWaitSummary(step, record.timeZone(), record.plannedEndAction());
+    if (waitMs > 0 && (await condition(() => inbox.hasNews(), waitMs, { summary }))) continue;
     record.markDone(step);
 
     switch (step.kind) {
@@ -196,7 +199,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         break;
       case 'retry':
         if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
-        else if ((await fx.attempt('schedule', step.key)).settled) return recovered('retry_succeeded');
+        else if ((await fx.attempt('schedule', step.key, { kind: 'retry', ...record.retryOrdinal(step) })).settled)
+          return recovered('retry_succeeded');
         break;
       case 'final_notice':
         await fx.sendEmail(step.key, 'final_notice');
@@ -209,7 +213,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       case 'end_action': {
         if (patched(STRIPE_CHECKED_BEFORE_END_PATCH)) {
           // Paid, voided or ended at Stripe while its webhook is late or lost: end as it would have.
-          const current = await fx.loadFacts();
+          const current = await fx.loadFacts('before_end');
           const news = current.kind === 'answered' ? endingNewsInFacts(current.value, Date.now()) : undefined;
           if (news && 'paid' in news) inbox.paymentSucceeded(news.paid);
           else if (news) inbox.cancel(news.cancel);

@@ -21,6 +21,8 @@ export type CallResult<T> =
 export interface BlockedTracker {
   /** Set while blocked, undefined once the provider answers (or the wait is cut short). */
   set(blocked: BlockedOn | undefined): void;
+  /** The summary of the wait's timer in the history ('Stripe unavailable: try again at …'). */
+  waitSummary(blocked: BlockedOn): string;
 }
 
 const MINUTE_MS = 60_000;
@@ -67,13 +69,14 @@ export async function callProvider<T>(
     }
     since ??= Date.now();
     const waitMs = blockedBackoffMs(failures);
-    blocked.set({
+    const blockedOn: BlockedOn = {
       provider: providerOfFailure(cause?.type ?? undefined, provider),
       since: new Date(since).toISOString(),
       reason: error,
       retryAt: new Date(Date.now() + waitMs).toISOString(),
-    });
-    if (await condition(stop, waitMs)) {
+    };
+    blocked.set(blockedOn);
+    if (await condition(stop, waitMs, { summary: blocked.waitSummary(blockedOn) })) {
       blocked.set(undefined);
       return { kind: 'interrupted' };
     }
