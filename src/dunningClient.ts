@@ -24,6 +24,7 @@ import {
   workflowIdForInvoice,
 } from '../domain/messages';
 import type { DunningPolicy } from '../domain/policy';
+import { caseStaticDetails, caseSummary } from '../domain/caseNarrative';
 import {
   DunningAmountDue,
   DunningBlockedOn,
@@ -147,6 +148,10 @@ export class DunningClient {
         args: [input],
         signal: paymentFailedSignal,
         signalArgs: [s],
+        // What the Web UI shows for the case from its first moment (ids and the amount only: the
+        // decline is not known until the case reads it from Stripe).
+        staticSummary: caseSummary(s),
+        staticDetails: caseStaticDetails(s),
         // Set at start, so the case is findable by customer before its first workflow task runs.
         typedSearchAttributes: [
           { key: DunningInvoiceId, value: s.invoiceId },
