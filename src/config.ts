@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
 import { parsePolicy } from './policyFile';
+import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -26,6 +27,41 @@ const url = (name: string) =>
     .string()
     .trim()
     .refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: `${name} must be an http(s) URL` });
+
+/**
+ * `PAYLOAD_ENCRYPTION_KEYS`: `keyId:base64key,…`, 32-byte keys, the first encrypts. Problems name
+ * the entry by position and id, never echo key material.
+ */
+const encryptionKeysSchema = z.string().transform((value, ctx): EncryptionKey[] => {
+  const keys: EncryptionKey[] = [];
+  const entries = value.split(',').map((s) => s.trim());
+  for (const [i, entry] of entries.entries()) {
+    const where = `entry ${i + 1} of ${entries.length}`;
+    const m = /^([A-Za-z0-9._-]{1,64}):([A-Za-z0-9+/_-]+={0,2})$/.exec(entry);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `${where} is not keyId:base64key (key id: letters, digits, . _ -)` });
+      continue;
+    }
+    const [, id, material] = m as unknown as [string, string, string];
+    const key = Buffer.from(material, material.includes('-') || material.includes('_') ? 'base64url' : 'base64');
+    if (key.length !== KEY_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `${where} (key id ${id}): ${key.length} bytes, AES-256 needs ${KEY_BYTES}` });
+    } else if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `${where}: key id ${id} appears twice` });
+    } else keys.push({ id, key });
+  }
+  return keys;
+});
+
+/** Origins as the browser sends them (`scheme://host[:port]`), comma-separated. */
+const origins = z.string().transform((value, ctx) => {
+  const list = value.split(',').map((s) => s.trim().replace(/\/+$/, ''));
+  for (const o of list) {
+    if (!URL.canParse(o) || new URL(o).origin !== o)
+      ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin like https://ui.example.com` });
+  }
+  return list;
+});
 
 const envSchema = z.object({
   NODE_ENV: optionalString,
@@ -64,6 +100,13 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('.data'),
   /** A workflow bundle written by `npm run build:workflows`; unset: the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: optionalString,
+  PAYLOAD_ENCRYPTION_KEYS: encryptionKeysSchema.optional(),
+  /** Origins whose browser pages (a Temporal Web UI) may call the codec server. */
+  CODEC_ALLOWED_ORIGINS: origins.optional(),
+  /** The codec server's token: `Authorization: Bearer …` or the login cookie. */
+  CODEC_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, {
+    message: 'CODEC_TOKEN must be at least 16 characters',
+  }),
   APP_WEBHOOK_URL: url('APP_WEBHOOK_URL').optional(),
   APP_WEBHOOK_RATE_LIMIT: z.coerce.number().positive().max(1000).default(10),
   APP_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
@@ -108,6 +151,14 @@ export interface Config {
   publicBaseUrl: string;
   policy: DunningPolicy;
   appWebhook?: { url: string; secret: string; ratePerSecond: number };
+  /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS): the first key encrypts, all decrypt. */
+  encryptionKeys: EncryptionKey[];
+  /**
+   * The codec server (POST /codec/encode|decode) for a Temporal Web UI. `token` undefined: only
+   * loopback callers, and browsers only from `allowedOrigins` (dev: the embedded UI); set: every
+   * caller shows the token. Production without a token: the codec server is off.
+   */
+  codec: { enabled: boolean; allowedOrigins: string[]; token?: string };
   /** Secrets generated for development, to print at start. */
   generated: string[];
   /** Absolute path of a prebuilt workflow bundle; undefined: bundle at start. */
@@ -125,18 +176,41 @@ function readPem(value: string, name: string, problems: string[]): string {
   }
 }
 
-/** Dev secrets are kept under DATA_DIR so that links in sent emails survive a restart. */
-function devSecrets(dataDir: string): { apiToken: string; linkSecret: string; stripeWebhookSecret: string } {
+interface DevSecrets {
+  apiToken: string;
+  linkSecret: string;
+  stripeWebhookSecret: string;
+  /** PAYLOAD_ENCRYPTION_KEYS form: `dev-<date>:base64`. */
+  payloadEncryptionKeys: string;
+}
+
+/**
+ * Dev secrets are kept under DATA_DIR so that links in sent emails survive a restart, and the dev
+ * server's histories stay readable. A file from an older version gets the secrets it lacks added.
+ */
+function devSecrets(dataDir: string): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = {
-    apiToken: `dev_${randomBytes(18).toString('base64url')}`,
-    linkSecret: randomBytes(32).toString('base64url'),
-    stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+  const kept: Partial<DevSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const secrets: DevSecrets = {
+    apiToken: kept.apiToken ?? `dev_${randomBytes(18).toString('base64url')}`,
+    linkSecret: kept.linkSecret ?? randomBytes(32).toString('base64url'),
+    stripeWebhookSecret: kept.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
+    payloadEncryptionKeys:
+      kept.payloadEncryptionKeys ??
+      `dev-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}:${randomBytes(KEY_BYTES).toString('base64')}`,
   };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(secrets).some((k) => kept[k as keyof DevSecrets] === undefined)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
+}
+
+function parseDevKeys(value: string): EncryptionKey[] {
+  const parsed = encryptionKeysSchema.safeParse(value);
+  if (!parsed.success)
+    throw new ConfigError([`DATA_DIR/dev-secrets.json payloadEncryptionKeys: ${parsed.error.issues[0]?.message}`]);
+  return parsed.data;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -152,7 +226,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(e.DATA_DIR);
 
   if (production) {
-    for (const name of ['API_TOKEN', 'LINK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'RESEND_API_KEY'] as const) {
+    for (const name of [
+      'API_TOKEN',
+      'LINK_SECRET',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'RESEND_API_KEY',
+      'PAYLOAD_ENCRYPTION_KEYS',
+    ] as const) {
       if (!e[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }
@@ -194,10 +275,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length) throw new ConfigError(problems);
 
   const generated: string[] = [];
-  const needDev = !e.API_TOKEN || !e.LINK_SECRET || !e.STRIPE_WEBHOOK_SECRET;
+  const needDev = !e.API_TOKEN || !e.LINK_SECRET || !e.STRIPE_WEBHOOK_SECRET || !e.PAYLOAD_ENCRYPTION_KEYS;
   const dev = needDev ? devSecrets(dataDir) : undefined;
   if (!e.API_TOKEN) generated.push('API_TOKEN');
   if (!e.LINK_SECRET) generated.push('LINK_SECRET');
+  if (!e.PAYLOAD_ENCRYPTION_KEYS) generated.push('PAYLOAD_ENCRYPTION_KEYS');
+  const encryptionKeys = e.PAYLOAD_ENCRYPTION_KEYS ?? parseDevKeys(dev!.payloadEncryptionKeys);
+  // The embedded dev server's Web UI calls the codec server from these origins (its loopback names).
+  const devUiOrigins =
+    !e.TEMPORAL_ADDRESS && e.TEMPORAL_DEV_UI_PORT
+      ? [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`]
+      : [];
 
   return {
     production,
@@ -235,6 +323,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET
         ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET, ratePerSecond: e.APP_WEBHOOK_RATE_LIMIT }
         : undefined,
+    encryptionKeys,
+    codec: {
+      // Without a token only loopback callers are served, which in production is no protection
+      // (a sidecar, a proxy): off there.
+      enabled: Boolean(e.CODEC_TOKEN) || !production,
+      allowedOrigins: e.CODEC_ALLOWED_ORIGINS ?? devUiOrigins,
+      token: e.CODEC_TOKEN,
+    },
     generated,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH ? resolve(e.WORKFLOW_BUNDLE_PATH) : undefined,
   };

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('config', () => {
     expect(a.port).toBe(3000);
     expect(a.publicBaseUrl).toBe('http://localhost:3000');
     expect(a.policy).toEqual(DEFAULT_POLICY);
-    expect(a.generated).toEqual(['API_TOKEN', 'LINK_SECRET']);
+    expect(a.generated).toEqual(['API_TOKEN', 'LINK_SECRET', 'PAYLOAD_ENCRYPTION_KEYS']);
     const b = loadConfig({ DATA_DIR: dir });
     expect(b.apiToken).toBe(a.apiToken);
     expect(b.linkSecret).toBe(a.linkSecret);
@@ -75,5 +76,69 @@ describe('config', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/PORT/);
+  });
+});
+
+describe('config: payload encryption keys and the codec server', () => {
+  const k = (n = 32) => randomBytes(n).toString('base64');
+
+  it('generates a dev key into dev-secrets.json, kept across restarts and added to an older file', () => {
+    const dir = dataDir();
+    writeFileSync(
+      join(dir, 'dev-secrets.json'),
+      JSON.stringify({ apiToken: 'dev_old_token_123456', linkSecret: 'x'.repeat(40), stripeWebhookSecret: 'whsec_old' }),
+    );
+    const a = loadConfig({ DATA_DIR: dir });
+    expect(a.apiToken).toBe('dev_old_token_123456');
+    expect(a.generated).toContain('PAYLOAD_ENCRYPTION_KEYS');
+    expect(a.encryptionKeys).toHaveLength(1);
+    expect(a.encryptionKeys[0]!.key).toHaveLength(32);
+    const kept = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8'));
+    expect(kept.payloadEncryptionKeys).toMatch(/^dev-\d{8}:/);
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(b.encryptionKeys[0]!.key.equals(a.encryptionKeys[0]!.key)).toBe(true);
+  });
+
+  it('reads keyId:base64key pairs, the first one encrypting', () => {
+    const c = loadConfig({ DATA_DIR: dataDir(), PAYLOAD_ENCRYPTION_KEYS: `2026-11:${k()}, 2025-01:${k()}` });
+    expect(c.encryptionKeys.map((x) => x.id)).toEqual(['2026-11', '2025-01']);
+    expect(c.generated).not.toContain('PAYLOAD_ENCRYPTION_KEYS');
+  });
+
+  it.each([
+    [`nocolon`, /entry 1 of 1 is not keyId:base64key/],
+    [`k1:${k(16)}`, /entry 1 of 1 \(key id k1\): 16 bytes, AES-256 needs 32/],
+    [`k1:${k()},k1:${k()}`, /key id k1 appears twice/],
+    [`k1:${k()},bad id:${k()}`, /entry 2 of 2 is not keyId:base64key/],
+  ])('names PAYLOAD_ENCRYPTION_KEYS and what is wrong, without echoing key material (case %#)', (value, message) => {
+    const problems = problemsOf({ PAYLOAD_ENCRYPTION_KEYS: value });
+    expect(problems.some((p) => p.startsWith('PAYLOAD_ENCRYPTION_KEYS') && message.test(p))).toBe(true);
+    for (const part of value.split(',')) expect(problems.join('\n')).not.toContain(part.split(':')[1] ?? '\u0000');
+  });
+
+  it('requires PAYLOAD_ENCRYPTION_KEYS in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toContain('PAYLOAD_ENCRYPTION_KEYS: required when NODE_ENV=production');
+  });
+
+  it('codec server: the embedded Web UI origins in dev; a token or nothing in production; origins validated', () => {
+    const dev = loadConfig({ DATA_DIR: dataDir(), TEMPORAL_DEV_UI_PORT: '18233' });
+    expect(dev.codec).toEqual({
+      enabled: true,
+      allowedOrigins: ['http://localhost:18233', 'http://127.0.0.1:18233'],
+      token: undefined,
+    });
+    const cluster = loadConfig({
+      DATA_DIR: dataDir(),
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      CODEC_ALLOWED_ORIGINS: 'https://cloud.temporal.io, http://localhost:8233/',
+      CODEC_TOKEN: 'codec-token-0123456789',
+    });
+    expect(cluster.codec).toEqual({
+      enabled: true,
+      allowedOrigins: ['https://cloud.temporal.io', 'http://localhost:8233'],
+      token: 'codec-token-0123456789',
+    });
+    expect(problemsOf({ CODEC_ALLOWED_ORIGINS: 'https://ui.example.com/path' }).join()).toMatch(/^CODEC_ALLOWED_ORIGINS: /);
+    expect(problemsOf({ CODEC_TOKEN: 'short' }).join()).toMatch(/^CODEC_TOKEN/);
   });
 });

@@ -1,0 +1,16 @@
+/**
+ * The data converter of every client and worker of the service: payloads encrypted by the codec,
+ * failure messages and stack traces encoded (and so encrypted) by the failure converter. A client
+ * without it cannot read what the workers write (query results, workflow results), so whatever
+ * talks to the service's workflows takes it from here.
+ */
+import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec, type EncryptionKey } from './payloadCodec';
+
+/** Extensionless: tsx, the compiled build (dist/) and the workflow bundler each find their file. */
+export const FAILURE_CONVERTER_PATH = join(__dirname, 'failureConverter');
+
+export function encryptingDataConverter(keys: readonly EncryptionKey[]): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
