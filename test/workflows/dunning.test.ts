@@ -2,15 +2,17 @@
  * The fast tier of workflow tests, in the samples' style: the real dunningWorkflow with typed stub
  * activities on the time-skipping test server. No Stripe, no Resend: each test scripts what the
  * providers answer, so the failure model's decisions (wait, record, end) are checked in seconds.
- * The end-to-end tier with the real activities is test/temporal/workflow/.
+ * The end-to-end tier with the real activities is test/temporal/workflow/. What the Web UI shows
+ * (summaries, details: user metadata, which the test server does not keep) is checked on the
+ * `temporal` project's dev server, with the same stubs.
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { WorkflowUpdateFailedError, type WorkflowHandle as Handle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle as Handle } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppEventActivities, DunningActivities, EmailActivities } from '../../activities';
 import { EmailFailureType, StripeFailureType } from '../../domain/providerFailures';
 import {
@@ -29,6 +31,9 @@ import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../src/w
 import { createTimeSkippingEnv } from '../setup/timeSkipping';
 import { recordHistory } from '../support/historyJson';
 import type { DunningResult } from '../../workflows/dunning';
+import { DunningClient } from '../../src/dunningClient';
+import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
+import { ROUTINE_EMAIL_PRIORITY, URGENT_EMAIL_PRIORITY } from '../../domain/taskQueues';
 
 try {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -78,9 +83,8 @@ const charged: Array<string | undefined> = [];
 const calls: string[] = [];
 const taskQueue = `stub-dunning-${randomBytes(4).toString('hex')}`;
 
-beforeAll(async () => {
-  const [e, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-  env = e;
+/** The stub providers, answering as `script` says; a worker for each of the case's task queues. */
+function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBundle: WorkflowBundle): Promise<Worker[]> {
   const stripe: DunningActivities = {
     loadCaseFacts: async (invoiceId) => {
       calls.push('loadCaseFacts');
@@ -103,11 +107,18 @@ beforeAll(async () => {
     deliverAppEvent: async () => ({ delivered: true }),
     reportUndeliveredAppEvent: async () => undefined,
   };
-  workers = await Promise.all([
-    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: stripe }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: emailTaskQueue(taskQueue), activities: email }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: appEventsTaskQueue(taskQueue), activities: appEvents }),
+  return Promise.all([
+    Worker.create({ connection, taskQueue, workflowBundle, activities: stripe }),
+    Worker.create({ connection, taskQueue: emailTaskQueue(taskQueue), activities: email }),
+    Worker.create({ connection, taskQueue: appEventsTaskQueue(taskQueue), activities: appEvents }),
   ]);
+}
+
+let workflowBundle: WorkflowBundle;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  workers = await stubWorkers(env.nativeConnection, taskQueue, workflowBundle);
   running = workers.map((w) => w.run());
 });
 
@@ -451,5 +462,117 @@ describe('Stripe settled the case while its webhook is late or lost', () => {
     expect(await c.result()).toEqual({ state: 'exhausted', outcome: 'cancel_subscription' });
     expect(loads()).toBe(2);
     expect(calls.indexOf('applyEndAction')).toBeGreaterThan(calls.lastIndexOf('loadCaseFacts'));
+  });
+});
+
+/**
+ * On the real dev server of the `temporal` project: the time-skipping test server keeps no user
+ * metadata (summaries, details), so this case runs on the wall clock, with a policy in seconds.
+ */
+describe('what the Web UI shows for a case', () => {
+  const uiQueue = `stub-dunning-ui-${randomBytes(4).toString('hex')}`;
+  const SECONDS_POLICY: DunningPolicy = {
+    ...DEFAULT_POLICY,
+    steps: [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      { at: '2s', action: 'email', template: 'reminder' },
+      { at: '3s', action: 'retry' },
+      { at: '1h', action: 'retry' },
+    ],
+    endAfter: '2h',
+    grace: '2h',
+    retryHour: null,
+    minRetryGap: '1s',
+    byCategory: undefined,
+  };
+  let connection: Connection;
+  let workerConnection: NativeConnection;
+  let client: Client;
+  let uiWorkers: Worker[] = [];
+  let uiRunning: Promise<void>[] = [];
+
+  beforeAll(async () => {
+    const address = inject('temporalAddress');
+    [connection, workerConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
+    client = new Client({ connection, namespace: inject('temporalNamespace') });
+    uiWorkers = await stubWorkers(workerConnection, uiQueue, workflowBundle);
+    uiRunning = uiWorkers.map((w) => w.run());
+  });
+
+  afterAll(async () => {
+    for (const w of uiWorkers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(uiRunning);
+    await connection?.close();
+    await workerConnection?.close();
+  });
+
+  it('a static summary at start, a summary on every timer and activity, current details; urgent emails first', async () => {
+    const visa = { paymentMethodId: 'pm_old', brand: 'visa', last4: '4242' };
+    script.facts = () => ({
+      ...facts('in_x'),
+      customer: { ...facts('in_x').customer, preferredLocales: ['vi-VN'], timeZone: 'America/New_York' },
+      lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: visa },
+    });
+    script.charge = () => ({
+      outcome: 'declined',
+      decline: { code: 'card_declined', declineCode: 'insufficient_funds', card: visa },
+    });
+    const invoiceId = `in_${randomBytes(6).toString('hex')}`;
+    // Started as the webhook starts it: the client sets the static summary and details.
+    const cases = new DunningClient(client, uiQueue, SECONDS_POLICY);
+    const handle = client.workflow.getHandle(
+      await cases.paymentFailed({
+        invoiceId,
+        customerId: 'cus_stub',
+        amountDue: 2900,
+        currency: 'usd',
+        occurredAt: new Date().toISOString(),
+      }),
+    );
+    const described = await handle.describe();
+    expect(await described.staticSummary()).toBe(`$29.00 USD · ${invoiceId} · cus_stub`);
+    expect(await described.staticDetails()).toContain(`Stripe invoice \`${invoiceId}\` of customer \`cus_stub\``);
+
+    // Current details, as the Web UI reads them (the SDK's built-in metadata query).
+    const details = async () => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+    const status = () => handle.query(statusQuery);
+    await until('the first email', async () => ((await status()).emails.length ? true : undefined));
+    expect(await details()).toMatch(
+      /^\*\*Decline:\*\* insufficient funds \(insufficient_funds\) on Visa •••• 4242\n\*\*Next:\*\* \+2s reminder at \w{3} \d+, \d\d:\d\d America\/New_York: remind/,
+    );
+    await until('the first retry', async () => ((await status()).attempts.length ? true : undefined));
+    await handle.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+    expect(await handle.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
+    expect(await details()).toMatch(/^\*\*Ended:\*\* recovered \(paid_stripe\) on /);
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const summary = (e: (typeof events)[number]) =>
+      e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary) : undefined;
+    const timers = events.filter((e) => e.timerStartedEventAttributes).map(summary);
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+    const activities = scheduled.map(summary);
+    expect(timers.slice(0, 3)).toEqual([
+      expect.stringMatching(/^wait for the \+2s reminder \(\w{3} \d+, \d\d:\d\d America\/New_York\)$/),
+      expect.stringMatching(/^wait for the \+3s retry \(\w{3} \d+, \d\d:\d\d America\/New_York\)$/),
+      expect.stringMatching(/^wait for the \+1h retry \(\w{3} \d+, \d\d:\d\d America\/New_York\)$/),
+    ]);
+    expect(timers.filter((t) => t === undefined)).toEqual([]);
+    expect(activities.filter((a) => a === undefined)).toEqual([]);
+    expect(activities).toEqual(
+      expect.arrayContaining([
+        `Stripe: read invoice ${invoiceId}, its customer and decline`,
+        'email: payment_failed (vi)',
+        'app event: dunning.started',
+        'email: reminder (vi)',
+        'charge Visa •••• 4242 (retry 1 of 2)',
+        'email: payment_recovered (vi)',
+        'app event: dunning.recovered',
+      ]),
+    );
+    const priorityOf = (s: string) =>
+      scheduled.find((e) => summary(e) === s)?.activityTaskScheduledEventAttributes?.priority?.priorityKey;
+    expect(priorityOf('email: payment_failed (vi)')).toBe(URGENT_EMAIL_PRIORITY);
+    expect(priorityOf('email: payment_recovered (vi)')).toBe(URGENT_EMAIL_PRIORITY);
+    expect(priorityOf('email: reminder (vi)')).toBe(ROUTINE_EMAIL_PRIORITY);
   });
 });
