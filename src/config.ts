@@ -206,10 +206,10 @@ function devSecrets(dataDir: string): DevSecrets {
   return secrets;
 }
 
-function parseDevKeys(value: string): EncryptionKey[] {
+/** A PAYLOAD_ENCRYPTION_KEYS value read elsewhere (dev-secrets.json, a test stack's client). */
+export function parseEncryptionKeys(value: string, source = 'PAYLOAD_ENCRYPTION_KEYS'): EncryptionKey[] {
   const parsed = encryptionKeysSchema.safeParse(value);
-  if (!parsed.success)
-    throw new ConfigError([`DATA_DIR/dev-secrets.json payloadEncryptionKeys: ${parsed.error.issues[0]?.message}`]);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.message}`));
   return parsed.data;
 }
 
@@ -280,7 +280,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.API_TOKEN) generated.push('API_TOKEN');
   if (!e.LINK_SECRET) generated.push('LINK_SECRET');
   if (!e.PAYLOAD_ENCRYPTION_KEYS) generated.push('PAYLOAD_ENCRYPTION_KEYS');
-  const encryptionKeys = e.PAYLOAD_ENCRYPTION_KEYS ?? parseDevKeys(dev!.payloadEncryptionKeys);
+  const encryptionKeys =
+    e.PAYLOAD_ENCRYPTION_KEYS ??
+    parseEncryptionKeys(dev!.payloadEncryptionKeys, `${dataDir}/dev-secrets.json payloadEncryptionKeys`);
   // The embedded dev server's Web UI calls the codec server from these origins (its loopback names).
   const devUiOrigins =
     !e.TEMPORAL_ADDRESS && e.TEMPORAL_DEV_UI_PORT

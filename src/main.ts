@@ -16,6 +16,7 @@ import { createResendClient } from './providers/resend';
 import { createStripeClient } from './providers/stripe';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
+import { EncryptionCodec } from './temporal/payloadCodec';
 import { createWorkers, workflowBundleFile } from './worker';
 
 type Role = 'all' | 'worker' | 'api';
@@ -65,6 +66,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
 
   // ---- Temporal -------------------------------------------------------------------------------
   let address = config.temporal.address;
+  /** The embedded Web UI's origins (its port may have been chosen at start): the codec server's CORS. */
+  const devUiOrigins: string[] = [];
   if (!address) {
     if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
     // Dev-only code, loaded only here: the production image does not contain it.
@@ -77,15 +80,18 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       dataDir: config.dataDir,
       port: config.temporal.devServer.port,
       uiPort: config.temporal.devServer.uiPort,
+      // The Web UI shows payloads decrypted through the API's codec server (this process serves it).
+      uiCodecEndpoint: `http://localhost:${config.port}/codec`,
       namespace: config.temporal.namespace,
       log: (line) => log(`temporal: ${line}`),
     });
     stops.push(() => dev.stop());
     address = dev.address;
     urls.webUi = dev.uiUrl;
+    if (dev.uiPort) devUiOrigins.push(`http://localhost:${dev.uiPort}`, `http://127.0.0.1:${dev.uiPort}`);
   }
   urls.temporal = address;
-  const target = targetFrom(config.temporal, address);
+  const target = targetFrom(config.temporal, address, config.encryptionKeys);
 
   // ---- the sandboxes for what is not configured ----------------------------------------------
   let stripeBase = config.stripe.apiBase;
@@ -137,6 +143,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       },
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
+      dataConverter: target.dataConverter,
       workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
     });
     const running = workers.run();
@@ -164,6 +171,13 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       businessName: config.email.businessName,
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
+      codec: {
+        codec: new EncryptionCodec(config.encryptionKeys),
+        namespace: config.temporal.namespace,
+        allowedOrigins: [...new Set([...config.codec.allowedOrigins, ...devUiOrigins])],
+        token: config.codec.token,
+        enabled: config.codec.enabled,
+      },
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, () => resolve(s));
@@ -179,12 +193,15 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
   const lines = [
     `dunning service running (${role})`,
     urls.api && `  API             ${urls.api}   (webhooks: ${urls.api}/webhooks/stripe)`,
+    urls.api && config.codec.enabled && `  Codec server    ${urls.api}/codec   (the Web UI decrypts payloads through it)`,
     urls.webUi && `  Temporal Web UI ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows`,
     `  Temporal        ${urls.temporal} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     urls.outbox && `  Email outbox    ${urls.outbox}   (local Resend sandbox)`,
     urls.stripeSandbox && `  Stripe sandbox  ${urls.stripeSandbox}   (local; set STRIPE_SECRET_KEY for real Stripe)`,
     config.generated.includes('API_TOKEN') &&
       `  Dev API token   ${config.apiToken}   (kept in ${config.dataDir}/dev-secrets.json)`,
+    config.generated.includes('PAYLOAD_ENCRYPTION_KEYS') &&
+      `  Payload key     ${config.encryptionKeys[0]!.id}   (dev key, kept in ${config.dataDir}/dev-secrets.json)`,
     urls.stripeSandbox && `  Try it:         npm run demo`,
     `  Stop:           Ctrl-C`,
   ];

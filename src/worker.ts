@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -19,6 +20,7 @@ import { createActivities, createAppEventActivities, createEmailActivities } fro
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
+import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -37,6 +39,11 @@ export interface WorkerDeps {
    * `npm run build:workflows` (WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start.
    */
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
+  /**
+   * Payload encryption (src/temporal/dataConverter.ts), the same as the client's; undefined:
+   * payloads in clear (the workflow tests on the time-skipping server).
+   */
+  dataConverter?: DataConverter;
 }
 
 /** Deliveries per second to the app when none is configured (APP_WEBHOOK_RATE_LIMIT's default). */
@@ -49,8 +56,17 @@ export interface DunningWorkers {
 
 export { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 
+/**
+ * The workflows' failure converter encodes messages and stack traces into a payload, which the
+ * worker's codec (when it has one) encrypts; without a codec that payload is plain JSON, which any
+ * client reads, so one bundle serves both.
+ */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundlerLogger,
+  });
 }
 
 /** Where `npm run build:workflows` writes the bundle unless told otherwise. */
@@ -101,6 +117,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle,
+    dataConverter: deps.dataConverter,
     activities: createActivities({
       stripe: deps.stripe,
       temporal: deps.client,
@@ -112,6 +129,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: emailTaskQueue(deps.taskQueue),
+    dataConverter: deps.dataConverter,
     activities: createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
     maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
   });
@@ -121,6 +139,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: appEventsTaskQueue(deps.taskQueue),
+    dataConverter: deps.dataConverter,
     activities: createAppEventActivities(deps.appWebhook),
     maxTaskQueueActivitiesPerSecond: deps.appWebhook?.ratePerSecond ?? DEFAULT_APP_EVENT_RATE,
   });

@@ -1,4 +1,7 @@
-/** The HTTP service: Stripe webhooks, the signal API, the email links (update, retry), health and metrics. */
+/**
+ * The HTTP service: Stripe webhooks, the signal API, the email links (update, retry), the codec
+ * server for the Temporal Web UI, health and metrics.
+ */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type Stripe from 'stripe';
@@ -7,6 +10,7 @@ import { Metrics } from '../metrics';
 import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
 import { billingLinkRouter } from './billingLinkRoute';
+import { codecRouter, type CodecServerOptions } from './codecRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import { retryRouter } from './retryRoute';
@@ -28,6 +32,8 @@ export interface AppDeps {
   quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   webhookToleranceSeconds?: number;
+  /** The codec server for the Temporal Web UI (`/codec/*`); undefined: no such routes. */
+  codec?: Omit<CodecServerOptions, 'log'>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -72,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+  if (deps.codec) app.use(codecRouter({ ...deps.codec, log }));
   app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, log }));
   app.use(
     billingLinkRouter({

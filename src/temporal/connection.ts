@@ -1,17 +1,31 @@
-/** Connections to the Temporal cluster, from config: plain, API key (Temporal Cloud) or mTLS. */
+/**
+ * Connections to the Temporal cluster, from config: plain, API key (Temporal Cloud) or mTLS; and
+ * the data converter (payload encryption) every client and worker of the service shares.
+ */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
+import { encryptingDataConverter } from './dataConverter';
+import type { EncryptionKey } from './payloadCodec';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
   apiKey?: string;
   tls?: { cert: string; key: string };
+  /** For the client and the workers (Worker.create); the NativeConnection takes none. */
+  dataConverter: DataConverter;
 }
 
-export function targetFrom(cfg: Config['temporal'], address: string): TemporalTarget {
-  return { address, namespace: cfg.namespace, apiKey: cfg.apiKey, tls: cfg.tls };
+export function targetFrom(cfg: Config['temporal'], address: string, encryptionKeys: readonly EncryptionKey[]): TemporalTarget {
+  return {
+    address,
+    namespace: cfg.namespace,
+    apiKey: cfg.apiKey,
+    tls: cfg.tls,
+    dataConverter: encryptingDataConverter(encryptionKeys),
+  };
 }
 
 function tlsOptions(t: TemporalTarget) {
@@ -26,7 +40,7 @@ export async function connectClient(t: TemporalTarget): Promise<Client> {
     apiKey: t.apiKey,
     metadata: t.apiKey ? { 'temporal-namespace': t.namespace } : undefined,
   });
-  return new Client({ connection, namespace: t.namespace });
+  return new Client({ connection, namespace: t.namespace, dataConverter: t.dataConverter });
 }
 
 export async function connectWorker(t: TemporalTarget): Promise<NativeConnection> {

@@ -25,6 +25,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port (8233 for `npm start`); 0: a free port; undefined: no UI. */
   uiPort?: number;
+  /** The codec server the Web UI calls from the browser to show payloads decrypted (`…/codec`). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   log?: (line: string) => void;
   /** How long to wait for the server to answer; default 60 s (a cold start on 2 busy cores is slow). */
@@ -41,10 +43,18 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The Web UI's port, when it runs. */
+  uiPort?: number;
   /** The CLI's pid (also its process group); undefined when @temporalio/testing runs it. */
   pid?: number;
   stop(): Promise<void>;
 }
+
+/**
+ * Dynamic config of every server the project starts: the matcher that honours activity and
+ * workflow priorities (confirmation and first emails before reminders in a backlog) is opt-in.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.useNewMatcher=true'];
 
 const { IndexedValueType } = temporal.api.enums.v1;
 /**
@@ -70,12 +80,13 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
         namespace,
         port,
         uiPort,
+        uiCodecEndpoint: opts.uiCodecEndpoint,
         dbFile,
         log,
         timeoutMs: opts.startTimeoutMs ?? 60_000,
         pidFile: opts.pidFile ? resolve(opts.pidFile) : undefined,
       })
-    : await startWithSdk({ namespace, port, uiPort, dbFile, log });
+    : await startWithSdk({ namespace, port, uiPort, uiCodecEndpoint: opts.uiCodecEndpoint, dbFile, log });
   try {
     await ensureSearchAttributes(server.address, namespace, log);
   } catch (err) {
@@ -98,6 +109,7 @@ export function startServiceDevServer(o: {
   dataDir: string;
   port: number;
   uiPort?: number;
+  uiCodecEndpoint?: string;
   namespace: string;
   log?: (line: string) => void;
 }): Promise<DevServer> {
@@ -107,6 +119,7 @@ export function startServiceDevServer(o: {
     pidFile: join(o.dataDir, DEV_SERVER_PID_FILE),
     port: o.port,
     uiPort: o.uiPort,
+    uiCodecEndpoint: o.uiCodecEndpoint,
     namespace: o.namespace,
     log: o.log,
   });
@@ -116,6 +129,7 @@ interface Resolved {
   namespace: string;
   port: number;
   uiPort: number | undefined;
+  uiCodecEndpoint: string | undefined;
   dbFile: string | undefined;
   log: (line: string) => void;
 }
@@ -139,6 +153,8 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number; pidF
     'warn',
     ...(o.dbFile ? ['--db-filename', o.dbFile] : []),
     ...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']),
+    ...(o.uiPort && o.uiCodecEndpoint ? ['--ui-codec-endpoint', o.uiCodecEndpoint] : []),
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
   ];
   const address = `127.0.0.1:${o.port}`;
@@ -200,7 +216,7 @@ async function spawnCli(cliPath: string, o: Resolved & { timeoutMs: number; pidF
   }
   const uiUrl = o.uiPort ? `http://localhost:${o.uiPort}` : undefined;
   o.log(`dev server: ready on ${address} after ${Date.now() - started} ms${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
-  return { address, namespace: o.namespace, uiUrl, pid, stop };
+  return { address, namespace: o.namespace, uiUrl, uiPort: o.uiPort, pid, stop };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -271,12 +287,17 @@ async function startWithSdk(o: Resolved): Promise<DevServer> {
       ui: o.uiPort !== undefined,
       uiPort: o.uiPort,
       searchAttributes: SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].sdk)),
+      extraArgs: [
+        ...(o.uiPort !== undefined && o.uiCodecEndpoint ? ['--ui-codec-endpoint', o.uiCodecEndpoint] : []),
+        ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
+      ],
     },
   });
   return {
     address: env.address,
     namespace: o.namespace,
     uiUrl: o.uiPort !== undefined ? `http://localhost:${o.uiPort}` : undefined,
+    uiPort: o.uiPort,
     stop: () => env.teardown(),
   };
 }
