@@ -52,6 +52,8 @@ export interface LocalStack {
   apiUrl: string;
   apiToken: string;
   webhookSecret: string;
+  /** PAYLOAD_ENCRYPTION_KEYS of the worker and API: a client of the stack needs them. */
+  payloadEncryptionKeys: string;
   stripeUrl: string;
   outboxUrl: string;
   worker: Role;
@@ -72,6 +74,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const apiToken = `chaos_${randomBytes(16).toString('hex')}`;
   const linkSecret = randomBytes(32).toString('hex');
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  // One key for worker and API (they would otherwise race to generate one in DATA_DIR) and for the
+  // caller's own client: every client of encrypting workers needs the same data converter.
+  const payloadEncryptionKeys = `local-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`;
   const [temporalPort, apiPort, stripePort, outboxPort] = [
     await freePort(),
     await freePort(),
@@ -85,7 +90,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   for (const name of Object.keys(baseEnv)) {
     // The stack's configuration is what this file says, not whatever the caller's shell exported.
     if (
-      /^(TEMPORAL_|STRIPE_|RESEND_|APP_WEBHOOK_|EMAIL_|DUNNING_|API_TOKEN|LINK_SECRET|PUBLIC_BASE_URL|PORT$|WORKFLOW_BUNDLE)/.test(
+      /^(TEMPORAL_|STRIPE_|RESEND_|APP_WEBHOOK_|EMAIL_|DUNNING_|API_TOKEN|LINK_SECRET|PUBLIC_BASE_URL|PORT$|WORKFLOW_BUNDLE|PAYLOAD_ENCRYPTION_KEYS|CODEC_)/.test(
         name,
       )
     ) {
@@ -151,6 +156,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       EMAIL_RATE_LIMIT: String(o.emailRatePerSecond ?? 100),
       API_TOKEN: apiToken,
       LINK_SECRET: linkSecret,
+      PAYLOAD_ENCRYPTION_KEYS: payloadEncryptionKeys,
       PORT: String(apiPort),
       PUBLIC_BASE_URL: apiUrl,
       WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -183,6 +189,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       apiUrl,
       apiToken,
       webhookSecret,
+      payloadEncryptionKeys,
       stripeUrl,
       outboxUrl,
       worker,

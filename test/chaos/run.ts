@@ -10,6 +10,8 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startLocalStack, type LocalStack } from '../../scripts/stack/localStack';
+import { parseEncryptionKeys } from '../../src/config';
+import { encryptingDataConverter } from '../../src/temporal/dataConverter';
 import { REPO_ROOT } from '../../scripts/stack/processes';
 import { startAppEndpoint, type AppEndpoint } from './appEndpoint';
 import { caseFigures, caseFiguresPass, describeCases, formatCaseFigures, isTerminalFate, settlingEventIds } from './checks';
@@ -120,7 +122,12 @@ export async function runChaos(
     });
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
     connection = await Connection.connect({ address: stack.temporalAddress });
-    const client = new Client({ connection, namespace: stack.namespace });
+    // The workers encrypt: this client reads what they write with the same keys.
+    const client = new Client({
+      connection,
+      namespace: stack.namespace,
+      dataConverter: encryptingDataConverter(parseEncryptionKeys(stack.payloadEncryptionKeys)),
+    });
     const ctx: ScenarioContext = {
       stack,
       driver: new ChaosDriver(stack),

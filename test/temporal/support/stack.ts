@@ -21,6 +21,8 @@ import {
   type StripeSandbox,
 } from '../../../src/dev/sandbox/stripe';
 import { freePort } from '../../../src/dev/toolchain/ports';
+import { encryptingDataConverter } from '../../../src/temporal/dataConverter';
+import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
@@ -35,7 +37,10 @@ export interface Stack {
   stripe: Stripe;
   sandbox: StripeSandbox;
   outbox: ResendOutbox;
+  /** With the stack's data converter (payload encryption), like every client of the service. */
   client: Client;
+  /** The stack's payload key (random per stack). */
+  encryptionKeys: EncryptionKey[];
   cases: DunningClient;
   /** Authorised fetch against the API. */
   api(path: string, init?: RequestInit): Promise<Response>;
@@ -99,8 +104,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     webhookRetryDelaysMs: [200, 400, 800, 1600, 3200],
   });
   const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
+  // Encrypted as `npm start` does: a client without the same converter cannot read query results.
+  const encryptionKeys = [{ id: `test-${taskQueue}`, key: randomBytes(32) }];
+  const dataConverter = encryptingDataConverter(encryptionKeys);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter });
   const cases = new DunningClient(client, taskQueue, opts.policy ?? DEFAULT_POLICY);
 
   let workers: DunningWorkers | undefined;
@@ -125,6 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       emailRatePerSecond: opts.emailRatePerSecond ?? 50,
       appWebhook: opts.appWebhook,
+      dataConverter,
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
@@ -164,6 +173,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sandbox,
     outbox,
     client,
+    encryptionKeys,
     cases,
     api,
     status,
