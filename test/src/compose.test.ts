@@ -104,6 +104,20 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
     expect(service.depends_on?.['temporal-setup']?.condition).toBe('service_completed_successfully');
   });
 
+  it("points the Web UI at the API's codec server, with credentials, and allows its origin there", () => {
+    const ui = services['temporal-ui']!.environment ?? {};
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:3000/codec');
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    expect(services.api!.environment?.CODEC_ALLOWED_ORIGINS).toBe('http://localhost:8233');
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    for (const name of ['PAYLOAD_ENCRYPTION_KEYS', 'CODEC_TOKEN']) expect(example, name).toMatch(new RegExp(`^${name}=`, 'm'));
+  });
+
+  it("turns on the server's priority-aware matcher (activity priorities)", () => {
+    const dynamic = readFileSync(join(root, 'deploy/temporal/dynamicconfig.yaml'), 'utf8');
+    expect(dynamic).toMatch(/^matching\.useNewMatcher:\n {2}- value: true/m);
+  });
+
   it('creates every contract search attribute at start-up', () => {
     const setup = services['temporal-setup']!;
     const declared = (setup.environment?.SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean);
