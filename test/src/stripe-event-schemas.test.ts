@@ -5,26 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { readStripeEvent } from '../../src/http/stripeEventSchemas';
 import { interpretStripeEvent, mapStripeEvent } from '../../src/http/stripeEvents';
+import { stripeInvoice as invoice } from '../support/stripeInvoice';
 
 const created = 1_790_000_000;
 
 function event(type: string, object: unknown, extra: Record<string, unknown> = {}) {
   return { id: 'evt_1', object: 'event', created, livemode: false, type, data: { object }, ...extra };
 }
-const invoice = (over: Record<string, unknown> = {}) => ({
-  id: 'in_123',
-  object: 'invoice',
-  customer: 'cus_1',
-  collection_method: 'charge_automatically',
-  amount_due: 2500,
-  amount_remaining: 2500,
-  currency: 'eur',
-  number: 'ABC-0001',
-  hosted_invoice_url: 'https://invoice.stripe.com/i/x',
-  attempt_count: 1,
-  parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_1' } },
-  ...over,
-});
 const failed = (over: Record<string, unknown> = {}) => event('invoice.payment_failed', invoice(over));
 
 /** The refusal, or a failed expectation when the event was taken. */

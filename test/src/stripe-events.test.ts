@@ -5,6 +5,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { mapStripeEvent } from '../../src/http/stripeEvents';
+import { stripeInvoice as invoice } from '../support/stripeInvoice';
 
 const created = 1_790_000_000;
 const at = new Date(created * 1000).toISOString();
@@ -22,21 +23,6 @@ function event(type: string, object: Record<string, unknown>, previous?: Record<
     data: { object, ...(previous ? { previous_attributes: previous } : {}) },
   } as unknown as Stripe.Event;
 }
-
-const invoice = (over: Record<string, unknown> = {}) => ({
-  id: 'in_123',
-  object: 'invoice',
-  customer: 'cus_1',
-  collection_method: 'charge_automatically',
-  amount_due: 2500,
-  amount_remaining: 2500,
-  currency: 'eur',
-  number: 'ABC-0001',
-  hosted_invoice_url: 'https://invoice.stripe.com/i/x',
-  attempt_count: 1,
-  parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_1' } },
-  ...over,
-});
 
 describe('mapStripeEvent', () => {
   it('invoice.payment_failed of a subscription charged automatically: signal-with-start paymentFailed', () => {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { DunningClient } from '../../src/dunningClient';
-import { createApp } from '../../src/http/app';
 import { issueRetryCsrf } from '../../src/http/retryCsrf';
 import { createLinkToken } from '../../src/links/updateLinkToken';
+import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -265,21 +265,8 @@ describe('the retry link refuses what is not its own', () => {
       DEFAULT_POLICY,
       1000,
     );
-    const app = createApp({
-      stripe: stack.stripe,
-      cases: dead,
-      webhookSecret: stack.webhookSecret,
-      apiToken: stack.apiToken,
-      linkSecret: stack.linkSecret,
-      publicBaseUrl: stack.baseUrl,
-      businessName: 'Acme',
-      log: () => undefined,
-    });
-    const server = await new Promise<import('node:http').Server>((resolve) => {
-      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
-    });
+    const { base, close } = await serveApp(stack, { cases: dead });
     try {
-      const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
       const t = createLinkToken(stack.linkSecret, { ...claims, exp: now() + 3600, purpose: 'retry' });
       const get = await fetch(`${base}/billing/retry/${t}`);
       expect(get.status).toBe(503);
@@ -292,10 +279,7 @@ describe('the retry link refuses what is not its own', () => {
       const again = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
       expect(again?.split('.')[0], 'the same nonce: the same request').toBe(csrf.split('.')[0]);
     } finally {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
     }
   });
 });

@@ -3,15 +3,13 @@
  * (`DunningBlockedOn`) when scraped, and a scrape still answers while Temporal is down.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
-import { createApp } from '../../src/http/app';
 import { Metrics } from '../../src/metrics';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { DunningBlockedOn, DunningState } from '../../domain/searchAttributes';
+import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -23,28 +21,15 @@ afterAll(async () => {
 });
 
 async function serve(cases: DunningClient, metrics?: Metrics) {
-  const app = createApp({
-    stripe: stack.stripe,
-    cases,
-    metrics,
-    webhookSecret: stack.webhookSecret,
-    apiToken: stack.apiToken,
-    linkSecret: stack.linkSecret,
-    publicBaseUrl: stack.baseUrl,
-    businessName: 'Acme',
-    log: () => undefined,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const { base, close } = await serveApp(stack, { cases, metrics });
   return {
     scrape: async () => {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+      const res = await fetch(`${base}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       return res.text();
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close,
   };
 }
 const gauge = (text: string, provider: string) =>

@@ -3,14 +3,12 @@
  * race between a case starting and a card update arriving before visibility lists the case.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient, type CaseSummary } from '../../src/dunningClient';
-import { createApp } from '../../src/http/app';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../domain/searchAttributes';
 import type { DunningStatus } from '../../domain/types';
+import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -178,29 +176,18 @@ describe('the race: a card update for a case visibility does not list yet', () =
         return [];
       }
     }
-    const cases = new LaggingVisibility(stack.client, stack.taskQueue, DEFAULT_POLICY);
-    const app = createApp({
-      stripe: stack.stripe,
-      cases,
-      webhookSecret: stack.webhookSecret,
-      apiToken: stack.apiToken,
-      linkSecret: stack.linkSecret,
-      publicBaseUrl: stack.baseUrl,
-      businessName: 'Acme',
-      log: () => undefined,
+    const { base, deliver, close } = await serveApp(stack, {
+      cases: new LaggingVisibility(stack.client, stack.taskQueue, DEFAULT_POLICY),
     });
-    const server: Server = await new Promise((resolve) => {
-      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return {
-      post: (path: string, body: string, headers: Record<string, string> = {}) =>
+      post: (path: string, body: string) =>
         fetch(`${base}${path}`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${stack.apiToken}`, 'content-type': 'application/json', ...headers },
+          headers: { authorization: `Bearer ${stack.apiToken}`, 'content-type': 'application/json' },
           body,
         }),
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      deliver,
+      close,
     };
   }
 
@@ -221,13 +208,13 @@ describe('the race: a card update for a case visibility does not list yet', () =
       expect(await api.json()).toEqual({ signaled: [s.workflowId] });
       await until(s.invoiceId, 'the retry after the API call', (x) => x.attempts.length === 1);
 
-      const { stripeSignatureHeader } = await import('../../src/dev/sandbox/stripe');
       // New card data for the same payment method (the network updated it): charged again, so
       // the attempt shows the webhook reached the case.
       const attached = stack.eventsFor('payment_method.attached', paymentMethodId).at(-1)!;
-      const payload = JSON.stringify({ ...attached, id: `${attached.id}_auto`, type: 'payment_method.automatically_updated' });
-      const hook = await lagging.post('/webhooks/stripe', payload, {
-        'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret),
+      const hook = await lagging.deliver({
+        ...attached,
+        id: `${attached.id}_auto`,
+        type: 'payment_method.automatically_updated',
       });
       expect(hook.status).toBe(200);
       expect(await hook.json()).toEqual({ received: true, signaled: [s.workflowId] });

@@ -4,7 +4,7 @@
  * → the case waits → card update through the signal API → charge retried → recovered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripeSignatureHeader } from '../../src/dev/sandbox/stripe';
+import { postSignedWebhook } from '../support/signedWebhook';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -125,19 +125,11 @@ describe('thin slice', () => {
     expect(failed?.delivery.status).toBe('delivered');
     const payload = JSON.stringify(failed!.event);
 
-    const forged = await fetch(`${stack.baseUrl}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, 'whsec_wrong') },
-      body: payload,
-    });
+    const forged = await postSignedWebhook(`${stack.baseUrl}/webhooks/stripe`, payload, 'whsec_wrong');
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ error: { code: 'bad_signature' } });
 
-    const again = await fetch(`${stack.baseUrl}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
-      body: payload,
-    });
+    const again = await postSignedWebhook(`${stack.baseUrl}/webhooks/stripe`, payload, stack.webhookSecret);
     expect(again.status).toBe(200);
 
     const s = await eventually(

@@ -9,12 +9,12 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
-import { createApp } from '../../src/http/app';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../src/dev/sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
+import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -203,28 +203,7 @@ describe('a bug of ours is a 500, not a 503', () => {
     quarantine.put = async () => {
       throw new RangeError('another bug');
     };
-    const app = createApp({
-      stripe: stack.stripe,
-      cases,
-      quarantine,
-      webhookSecret: stack.webhookSecret,
-      apiToken: stack.apiToken,
-      linkSecret: stack.linkSecret,
-      publicBaseUrl: stack.baseUrl,
-      businessName: 'Acme',
-      log: () => undefined,
-    });
-    const server = await new Promise<import('node:http').Server>((resolve) => {
-      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
-    });
-    const post = (event: object) => {
-      const payload = JSON.stringify(event);
-      return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
-        body: payload,
-      });
-    };
+    const { deliver: post, close } = await serveApp(stack, { cases, quarantine });
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const s = await scenario();
@@ -238,7 +217,7 @@ describe('a bug of ours is a 500, not a 503', () => {
       expect(errors).toHaveBeenCalledTimes(2);
     } finally {
       errors.mockRestore();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     }
   });
 });
@@ -470,28 +449,7 @@ describe('Temporal unreachable', () => {
       DEFAULT_POLICY,
       1500,
     );
-    const app = createApp({
-      stripe: stack.stripe,
-      cases,
-      webhookSecret: stack.webhookSecret,
-      apiToken: stack.apiToken,
-      linkSecret: stack.linkSecret,
-      publicBaseUrl: stack.baseUrl,
-      businessName: 'Acme',
-      log: () => undefined,
-    });
-    const server = await new Promise<import('node:http').Server>((resolve) => {
-      const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
-    });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
-    const post = (event: object) => {
-      const payload = JSON.stringify(event);
-      return fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, stack.webhookSecret) },
-        body: payload,
-      });
-    };
+    const { deliver: post, close } = await serveApp(stack, { cases });
     try {
       const s = await scenario();
       const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_chargeDeclined', {
@@ -532,10 +490,7 @@ describe('Temporal unreachable', () => {
       expect(st.state).toBe('active');
       await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
     } finally {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
       await connection.close().catch(() => undefined);
       await r.down();
     }
