@@ -4,12 +4,15 @@
  * without it cannot read what the workers write (query results, workflow results), so whatever
  * talks to the service's workflows takes it from here.
  */
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec, type EncryptionKey } from './payloadCodec';
 
-/** Extensionless: tsx, the compiled build (dist/) and the workflow bundler each find their file. */
-export const FAILURE_CONVERTER_PATH = join(__dirname, 'failureConverter');
+/**
+ * With this file's own extension: `.ts` from source (tsx, vitest, the workflow bundler), `.js` in
+ * dist/. Node's require() does not try `.ts` on an extensionless path.
+ */
+export const FAILURE_CONVERTER_PATH = join(__dirname, `failureConverter${extname(__filename)}`);
 
 export function encryptingDataConverter(keys: readonly EncryptionKey[]): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };

@@ -4,7 +4,12 @@
  * instead of the failure's plain fields, so the payload codec encrypts them too (a Stripe error
  * message can quote the customer's email address). Also runs inside the workflow sandbox: imports
  * nothing but @temporalio/common.
+ *
+ * Written as plain CommonJS on purpose: the SDK loads it with Node's own `require()`, which under
+ * vitest has no TypeScript loader and reads a `.ts` file as JavaScript. So the same file serves
+ * tsx, vitest, the workflow bundler and (compiled) dist/.
  */
-import { DefaultFailureConverter } from '@temporalio/common';
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { DefaultFailureConverter } = require('@temporalio/common');
 
-export const failureConverter = new DefaultFailureConverter({ encodeCommonAttributes: true });
+exports.failureConverter = new DefaultFailureConverter({ encodeCommonAttributes: true });
