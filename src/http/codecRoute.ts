@@ -34,8 +34,8 @@ export interface CodecServerOptions {
 }
 
 const SESSION_COOKIE = 'dunning_codec';
-/** What the Web UI sends (content-type, x-namespace; authorization with "pass access token"). */
-const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
+/** What the Web UI sends (content-type, x-namespace; authorization and its -extras with "pass access token"). */
+const ALLOWED_HEADERS = 'content-type, x-namespace, authorization, authorization-extras';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const jsonPayload = z.object({ metadata: z.record(base64).nullish(), data: base64.nullish() });

@@ -74,7 +74,9 @@ describe('codec server, dev (no token): loopback only, browsers from the embedde
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(UI);
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(res.headers.get('access-control-allow-headers')).toBe('content-type, x-namespace, authorization');
+    expect(res.headers.get('access-control-allow-headers')).toBe(
+      'content-type, x-namespace, authorization, authorization-extras',
+    );
   });
 
   it('refuses another origin with a 403 in the contract error shape, preflight included', async () => {
