@@ -3,7 +3,7 @@
  * resend SDKs against the local Stripe sandbox and Resend outbox, a worker and the HTTP API, on
  * the dev server shared by the temporal project (unique task queue per stack).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -39,7 +39,7 @@ export interface Stack {
   outbox: ResendOutbox;
   /** With the stack's data converter (payload encryption), like every client of the service. */
   client: Client;
-  /** The stack's payload key (random per stack). */
+  /** The stacks' payload key (one for every stack on the shared server). */
   encryptionKeys: EncryptionKey[];
   cases: DunningClient;
   /** Authorised fetch against the API. */
@@ -64,6 +64,15 @@ try {
 } catch {
   // already installed in this process
 }
+
+/**
+ * One key for every stack on the project's shared dev server (each test file is its own process):
+ * listing cases (`GET /api/dunning`) decodes the memo of every case in the namespace, those of other
+ * stacks included, as one deployment's API would.
+ */
+const TEST_ENCRYPTION_KEYS: EncryptionKey[] = [
+  { id: 'test-stacks', key: createHash('sha256').update('dunning test stacks: not a secret').digest() },
+];
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** One workflow bundle per test file (forked process): bundling takes seconds. */
@@ -105,8 +114,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
   // Encrypted as `npm start` does: a client without the same converter cannot read query results.
-  const encryptionKeys = [{ id: `test-${taskQueue}`, key: randomBytes(32) }];
-  const dataConverter = encryptingDataConverter(encryptionKeys);
+  const dataConverter = encryptingDataConverter(TEST_ENCRYPTION_KEYS);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
   const cases = new DunningClient(client, taskQueue, opts.policy ?? DEFAULT_POLICY);
@@ -173,7 +181,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sandbox,
     outbox,
     client,
-    encryptionKeys,
+    encryptionKeys: TEST_ENCRYPTION_KEYS,
     cases,
     api,
     status,
