@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     port: config.temporal.devServer.port,
     uiPort: config.temporal.devServer.uiPort,
+    // The API (`npm run start:api`, same PORT) serves the codec the Web UI decrypts payloads with.
+    uiCodecEndpoint: `http://localhost:${config.port}/codec`,
     namespace: config.temporal.namespace,
     log,
   });

@@ -283,9 +283,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const encryptionKeys =
     e.PAYLOAD_ENCRYPTION_KEYS ??
     parseEncryptionKeys(dev!.payloadEncryptionKeys, `${dataDir}/dev-secrets.json payloadEncryptionKeys`);
-  // The embedded dev server's Web UI calls the codec server from these origins (its loopback names).
+  // The dev server's Web UI calls the codec server from these origins (its loopback names), also
+  // when it runs on its own (`npm run temporal:dev`) for a separate API process.
   const devUiOrigins =
-    !e.TEMPORAL_ADDRESS && e.TEMPORAL_DEV_UI_PORT
+    !production && e.TEMPORAL_DEV_UI_PORT
       ? [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`]
       : [];
 
