@@ -219,7 +219,7 @@ function decodedBase64Strings(json: string): string[] {
 /** Opens the first email's activity in the timeline, so that its decrypted input and result show. */
 async function expandEmailActivity(page: Page): Promise<void> {
   // The timeline's row for the activity, named by its (decrypted) summary.
-  const row = page.getByText('sendDunningEmail • email: payment_failed (en)').first();
+  const row = page.getByText(/sendDunningEmail • email: payment_failed/).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
   await page.getByText('"amountDue": 2900').first().waitFor({ timeout: 20_000 });
