@@ -1,10 +1,7 @@
 /**
  * How money, cards and languages are written for people, in a form workflow code may import
- * (pure, no I/O, Intl with explicit options only).
- *
- * The email templates (activities/email/templates: format.ts, locale.ts) hold the same three
- * rules; they are meant to re-export these. Until they do, test/domain/presentation.test.ts
- * checks that both give the same answers, so the Web UI and the emails never disagree.
+ * (pure, no I/O, Intl with explicit options only). The email templates re-export these
+ * (activities/email/templates: format.ts, locale.ts), so the Web UI and the emails never disagree.
  */
 
 /** The languages we have email copy for. */

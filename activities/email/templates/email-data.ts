@@ -3,8 +3,7 @@ import type { EndAction } from '../../../domain/policy';
 import type { DunningEmailInput } from '../../../domain/providerTypes';
 
 /** The languages we have copy for. */
-export const EMAIL_LOCALES = ['en', 'vi'] as const;
-export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+export { EMAIL_LOCALES, type EmailLocale } from '../../../domain/presentation';
 
 /** The policy's last step, as the customer will experience it. */
 export type { EndAction };

@@ -1,21 +1,7 @@
 import type { EmailLocale } from './email-data';
 
-/**
- * `amount` in minor units, as the locale writes money. The number of minor digits comes from Intl
- * (USD 2, VND and JPY 0), the same table Stripe's zero-decimal currencies follow.
- */
-export function formatAmount(amount: number, currency: string, locale: EmailLocale): string {
-  const code = currency.trim().toUpperCase();
-  let format: Intl.NumberFormat;
-  try {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency: code });
-  } catch {
-    // A malformed code must not stop a dunning email: show the figure with the raw code.
-    return `${(amount / 100).toFixed(2)} ${code}`;
-  }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount / 10 ** digits);
-}
+// Money and card brands are written the same in emails and in the Web UI: one rule, in domain/.
+export { cardBrandName, formatAmount } from '../../../domain/presentation';
 
 /**
  * A day as the locale writes it ("March 14, 2025", "14 tháng 3, 2025") in the customer's zone.
@@ -56,25 +42,4 @@ export function formatDateTime(iso: string | undefined, locale: EmailLocale, tim
   } catch {
     return utc();
   }
-}
-
-const BRAND_NAMES: Record<string, string> = {
-  amex: 'American Express',
-  american_express: 'American Express',
-  cartes_bancaires: 'Cartes Bancaires',
-  diners: 'Diners Club',
-  discover: 'Discover',
-  eftpos_au: 'eftpos',
-  jcb: 'JCB',
-  link: 'Link',
-  mastercard: 'Mastercard',
-  unionpay: 'UnionPay',
-  visa: 'Visa',
-};
-
-/** Stripe's brand id ('mastercard') as people say it; brands we don't know are title-cased. */
-export function cardBrandName(brand: string | undefined): string | undefined {
-  const id = brand?.trim().toLowerCase();
-  if (!id || id === 'unknown') return undefined;
-  return BRAND_NAMES[id] ?? id.replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
 }
