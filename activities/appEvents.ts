@@ -79,6 +79,8 @@ export async function startAppEventDelivery(
       taskQueue,
       args: [event],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // What an operator sees in the Web UI's list: which event, for which case.
+      staticSummary: `app event ${event.type} · ${String(event.data.invoiceId ?? event.id)}`,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

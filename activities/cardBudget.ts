@@ -16,6 +16,7 @@ const cardKeyOf = (card: CardFacts): string | undefined => card.fingerprint ?? c
 const ledgerStart = (taskQueue: string, cardKey: string) => ({
   workflowId: cardBudgetWorkflowId(taskQueue, cardKey),
   taskQueue,
+  staticSummary: "card reattempt ledger: the networks' retry limits for one card, across its cases",
 });
 
 /**

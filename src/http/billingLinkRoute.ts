@@ -7,6 +7,7 @@ import express, { type Router } from 'express';
 import type Stripe from 'stripe';
 import { verifyLinkToken } from '../links/updateLinkToken';
 import type { Metrics } from '../metrics';
+import { brandName } from '../../activities/email/templates/business-name';
 import { badLinkPage, expiredLinkPage, pageLocale, sendPage, unavailablePage } from './linkPages';
 
 export interface BillingLinkDeps {
@@ -75,8 +76,14 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
   router.get('/billing/done', (_req, res) =>
     sendPage(res, 200, 'en', {
       title: 'Thank you',
-      paragraphs: [`Your payment details were updated. ${deps.businessName} will retry the payment shortly.`],
+      paragraphs: [`Your payment details were updated. We will retry your ${subscriptionOf(deps.businessName)} payment shortly.`],
     }),
   );
   return router;
 }
+
+/** "Acme subscription" with a business name, "subscription" with the default description. */
+const subscriptionOf = (businessName: string): string => {
+  const brand = brandName(businessName);
+  return brand ? `${brand} subscription` : 'subscription';
+};

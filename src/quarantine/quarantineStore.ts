@@ -68,6 +68,7 @@ export class QuarantineStore {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           args: [input],
           memo: { ...memo },
+          staticSummary: `quarantined Stripe event ${memo.type}${memo.field ? `: invalid ${memo.field}` : ''}`,
         }),
       );
       return { eventId, already: false };
