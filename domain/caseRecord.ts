@@ -11,7 +11,14 @@ import { classifyDecline, type DeclineClassification } from './declines';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
 import { caseTimeZone, planSchedule, type PlannedStep } from './schedule';
 import { pickLocale } from './presentation';
-import { DunningAmountDue, DunningCurrency, DunningDeclineCategory, DunningNextActionAt, DunningState } from './searchAttributes';
+import {
+  DunningAmountDue,
+  DunningCurrency,
+  DunningDeclineCategory,
+  DunningNextActionAt,
+  DunningRecoveredBy,
+  DunningState,
+} from './searchAttributes';
 import { isEndedSubscription } from './subscriptions';
 import type {
   AttemptRecord,
@@ -222,6 +229,8 @@ export class CaseRecord {
       { key: DunningAmountDue, value: this.amountDue },
       { key: DunningCurrency, value: this.currency },
       { key: DunningNextActionAt, value: next ? new Date(next.at) : null },
+      // Only once recovered, so every earlier upsert stays exactly as running cases recorded it.
+      ...(this.state === 'recovered' && this.outcome ? [{ key: DunningRecoveredBy, value: this.outcome }] : []),
     ];
   }
 

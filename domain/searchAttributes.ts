@@ -13,6 +13,11 @@ export const DunningCurrency = defineSearchAttributeKey('DunningCurrency', Searc
 export const DunningNextActionAt = defineSearchAttributeKey('DunningNextActionAt', SearchAttributeType.DATETIME);
 /** `stripe`, `resend` or empty: the provider an open case is waiting for (an outage, a refused key). */
 export const DunningBlockedOn = defineSearchAttributeKey('DunningBlockedOn', SearchAttributeType.KEYWORD);
+/**
+ * How a recovered case was recovered (its outcome: `retry_succeeded`, `card_updated`,
+ * `customer_retry`, `paid_stripe`, …); unset on every other case. The recovery dashboard groups by it.
+ */
+export const DunningRecoveredBy = defineSearchAttributeKey('DunningRecoveredBy', SearchAttributeType.KEYWORD);
 
 /** Name and CLI type of each attribute, as `temporal server start-dev --search-attribute` takes them. */
 export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' | 'Datetime' }> = [
@@ -24,4 +29,5 @@ export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword'
   { name: DunningCurrency.name, cliType: 'Keyword' },
   { name: DunningNextActionAt.name, cliType: 'Datetime' },
   { name: DunningBlockedOn.name, cliType: 'Keyword' },
+  { name: DunningRecoveredBy.name, cliType: 'Keyword' },
 ];
