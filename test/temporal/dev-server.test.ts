@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEV_SERVER_PID_FILE } from '../../src/dev/temporal/devServer';
+import { DEV_SERVER_PID_FILE, NAMESPACE_RETENTION_DAYS } from '../../src/dev/temporal/devServer';
 import { freePort, isListening } from '../../src/dev/toolchain/ports';
 import { isAlive, listeningProcess } from '../../src/dev/toolchain/processInfo';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
@@ -37,6 +37,12 @@ describe('dev server', () => {
     for (const attribute of SEARCH_ATTRIBUTES) {
       expect(Number(customAttributes?.[attribute.name]), attribute.name).toBe(expected[attribute.cliType]);
     }
+  });
+
+  it('keeps closed cases at least 35 days (start-dev creates the namespace with 24 h)', async () => {
+    const { config } = await connection.workflowService.describeNamespace({ namespace });
+    expect(Number(config?.workflowExecutionRetentionTtl?.seconds)).toBeGreaterThanOrEqual(NAMESPACE_RETENTION_DAYS * 86_400);
+    expect(NAMESPACE_RETENTION_DAYS).toBeGreaterThanOrEqual(35);
   });
 
   it('finds a workflow by its upserted DunningInvoiceId', async () => {

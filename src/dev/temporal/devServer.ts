@@ -89,6 +89,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     : await startWithSdk({ namespace, port, uiPort, uiCodecEndpoint: opts.uiCodecEndpoint, dbFile, log });
   try {
     await ensureSearchAttributes(server.address, namespace, log);
+    await ensureRetention(server.address, namespace, log);
   } catch (err) {
     await server.stop();
     throw err;
@@ -268,6 +269,33 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
         searchAttributes: Object.fromEntries(missing.map((a) => [a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed])),
       });
     }
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * How long the namespace keeps a closed case. `start-dev` creates it with 24 hours (and has no flag
+ * for more): the dashboard's monthly figures read closed cases from visibility, so a month needs
+ * at least 31 days, with a few to spare.
+ */
+export const NAMESPACE_RETENTION_DAYS = 35;
+
+/** Raises the namespace's retention to NAMESPACE_RETENTION_DAYS when it is shorter (never lowers it). */
+async function ensureRetention(address: string, namespace: string, log: (line: string) => void): Promise<void> {
+  const want = NAMESPACE_RETENTION_DAYS * 86_400;
+  const connection = await Connection.connect({ address });
+  try {
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    const have = Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+    if (have >= want) return;
+    log(
+      `dev server: namespace ${namespace} keeps closed cases ${NAMESPACE_RETENTION_DAYS} days (was ${Math.round(have / 3600)} h)`,
+    );
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: { seconds: want } },
+    });
   } finally {
     await connection.close();
   }
