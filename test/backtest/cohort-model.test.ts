@@ -1,0 +1,132 @@
+/**
+ * The cohort model draws what it says it draws: seeded shares within tolerance of the stated ones,
+ * the same cohort for the same seed, and the behaviour functions at their documented values.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  BRAND_SHARES,
+  CAUSE_SHARES,
+  CLEARING,
+  FUNDING_SHARES,
+  GENERIC_CLEAR_MEDIAN_MS,
+  PAID_ELSEWHERE_SHARE,
+  PAY_FREQUENCY_SHARES,
+  cardUpdateAfterEmail,
+  causeSharesFor,
+  emailUpdateChance,
+  generateCohort,
+  macForWait,
+  nsfShare,
+  nsfSuccessAfter,
+  paydaysBetween,
+  retrySuccessChance,
+  type Cause,
+} from '../../backtest/cohortModel';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 10, 26, 15, 0); // Thu 26 Nov 2026, 15:00 UTC
+const N = 20_000;
+const cohort = generateCohort(7, N, T0);
+const share = (pred: (c: (typeof cohort)[number]) => boolean, of = cohort) => of.filter(pred).length / of.length;
+/** About 3.5 standard errors of a share from N draws. */
+const tol = (p: number, n = N) => 3.5 * Math.sqrt((p * (1 - p)) / n);
+
+describe('the cohort: seeded draws match the stated shares', () => {
+  it('is the same for the same seed, different for another', () => {
+    expect(generateCohort(7, 50, T0)).toEqual(cohort.slice(0, 50));
+    expect(generateCohort(8, 50, T0)).not.toEqual(cohort.slice(0, 50));
+  });
+
+  it('funding, brand, pay frequency', () => {
+    for (const [k, p] of Object.entries(FUNDING_SHARES)) expect(Math.abs(share((c) => c.funding === k) - p)).toBeLessThan(tol(p));
+    for (const [k, p] of Object.entries(BRAND_SHARES)) expect(Math.abs(share((c) => c.brand === k) - p)).toBeLessThan(tol(p));
+    for (const [k, p] of Object.entries(PAY_FREQUENCY_SHARES))
+      expect(Math.abs(share((c) => c.payFrequency === k) - p)).toBeLessThan(tol(p));
+  });
+
+  it('decline causes overall, and insufficient funds by funding type (Recurly debit 28.99% vs credit 6.94%)', () => {
+    for (const [k, p] of Object.entries(CAUSE_SHARES)) expect(Math.abs(share((c) => c.cause === k) - p)).toBeLessThan(tol(p));
+    const debit = cohort.filter((c) => c.funding === 'debit');
+    const credit = cohort.filter((c) => c.funding === 'credit');
+    expect(nsfShare('debit') / nsfShare('credit')).toBeCloseTo(28.99 / 6.94, 6);
+    expect(Math.abs(share((c) => c.cause === 'insufficient_funds', debit) - nsfShare('debit'))).toBeLessThan(
+      tol(nsfShare('debit'), debit.length),
+    );
+    expect(Math.abs(share((c) => c.cause === 'insufficient_funds', credit) - nsfShare('credit'))).toBeLessThan(
+      tol(nsfShare('credit'), credit.length),
+    );
+    for (const f of ['credit', 'debit'] as const)
+      expect(Object.values(causeSharesFor(f)).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('causes clear with their stated chance; generic declines after a median of 2 days', () => {
+    for (const cause of Object.keys(CLEARING) as Cause[]) {
+      const of = cohort.filter((c) => c.cause === cause);
+      const p = CLEARING[cause].clears;
+      expect(Math.abs(share((c) => c.clearsAt !== undefined, of) - p)).toBeLessThanOrEqual(tol(p, of.length) + 1e-9);
+    }
+    const waits = cohort
+      .filter((c) => c.cause === 'generic_decline' && c.clearsAt !== undefined)
+      .map((c) => c.clearsAt! - c.failedAt)
+      .sort((a, b) => a - b);
+    const median = waits[Math.floor(waits.length / 2)]!;
+    expect(median / GENERIC_CLEAR_MEDIAN_MS).toBeGreaterThan(0.85);
+    expect(median / GENERIC_CLEAR_MEDIAN_MS).toBeLessThan(1.15);
+    const p90 = waits[Math.floor(waits.length * 0.9)]!;
+    expect(p90 / DAY).toBeGreaterThan(8);
+    expect(p90 / DAY).toBeLessThan(12);
+  });
+
+  it('insufficient funds clear on a payday after the failure (plus at most a day of posting)', () => {
+    for (const c of cohort.filter((x) => x.cause === 'insufficient_funds' && x.clearsAt !== undefined).slice(0, 500)) {
+      const payday = paydaysBetween(c.payFrequency, c.payPhase, c.timeZone, c.failedAt, c.failedAt + 40 * DAY)[0]!;
+      expect(c.clearsAt! - payday).toBeGreaterThanOrEqual(0);
+      expect(c.clearsAt! - payday).toBeLessThanOrEqual(DAY);
+    }
+  });
+
+  it('Mastercard insufficient funds carry a MAC 24-30 wait, Visa none; paid elsewhere at 3%', () => {
+    const nsf = cohort.filter((c) => c.cause === 'insufficient_funds');
+    expect(nsf.filter((c) => c.brand === 'mastercard').every((c) => /^(2[4-9]|30)$/.test(c.decline.networkAdviceCode!))).toBe(
+      true,
+    );
+    expect(nsf.filter((c) => c.brand === 'visa').every((c) => c.decline.networkAdviceCode === undefined)).toBe(true);
+    expect(Math.abs(share((c) => c.paidElsewhereAt !== undefined) - PAID_ELSEWHERE_SHARE)).toBeLessThan(
+      tol(PAID_ELSEWHERE_SHARE),
+    );
+    expect(macForWait(3 * DAY)).toBe('26');
+    expect(macForWait(undefined)).toBe('30');
+  });
+});
+
+describe('behaviour at simulated time', () => {
+  it('paydays: semimonthly on the 1st and 15th, monthly on the last business day, weekly on Fridays', () => {
+    const days = (ms: number[]) => ms.map((m) => new Date(m + -5 * HOUR).toISOString().slice(0, 10));
+    expect(days(paydaysBetween('semimonthly', 0, 'America/New_York', T0, T0 + 30 * DAY))).toEqual(['2026-12-01', '2026-12-15']);
+    expect(days(paydaysBetween('monthly', 0, 'America/New_York', T0, T0 + 40 * DAY))).toEqual(['2026-11-30', '2026-12-31']);
+    expect(days(paydaysBetween('weekly', 0, 'America/New_York', T0, T0 + 8 * DAY))).toEqual(['2026-11-27', '2026-12-04']);
+    expect(paydaysBetween('biweekly', 0, 'America/New_York', T0, T0 + 28 * DAY)).toHaveLength(2);
+  });
+
+  it('NSF: 0.85 just after payday, 0.5 a week later; before the clear time only the small chance', () => {
+    expect(nsfSuccessAfter(DAY)).toBe(0.85);
+    expect(nsfSuccessAfter(7 * DAY)).toBe(0.5);
+    const c = cohort.find((x) => x.cause === 'insufficient_funds' && x.clearsAt !== undefined)!;
+    expect(retrySuccessChance(c, c.clearsAt! - 1)).toBe(CLEARING.insufficient_funds.before);
+    expect(retrySuccessChance(c, c.clearsAt! + HOUR)).toBe(0.85);
+    const hard = cohort.find((x) => x.cause === 'lost_stolen')!;
+    expect(retrySuccessChance(hard, T0 + 10 * DAY)).toBe(0);
+  });
+
+  it('card updates after emails: Baremetrics shape × 0.5, by cause; only emails that ask for payment', () => {
+    expect(emailUpdateChance(0, 'generic_decline')).toBeCloseTo(0.06625, 6);
+    expect(emailUpdateChance(15, 'generic_decline')).toBeCloseTo(0.0211, 6);
+    expect(emailUpdateChance(0, 'insufficient_funds')).toBeCloseTo(0.06625 * 0.6, 6);
+    const c = cohort.find((x) => x.cause === 'generic_decline')!;
+    let hits = 0;
+    for (let i = 0; i < 20_000; i++) if (cardUpdateAfterEmail(7, { ...c, index: i }, 'payment_failed', 0, c.failedAt)) hits++;
+    expect(Math.abs(hits / 20_000 - 0.06625)).toBeLessThan(tol(0.06625));
+    expect(cardUpdateAfterEmail(7, c, 'payment_recovered', 0, c.failedAt)).toBeUndefined();
+  });
+});
