@@ -3,19 +3,32 @@
  * the case's loop acts on the news one item at a time, so a signal that lands while an activity
  * runs, or as a timer fires, is handled once, after the running step. Pure: no Temporal calls.
  */
+import type { Initiator } from './cardBudgetLedger';
 import type {
   CancelDunningSignal,
+  OperatorRequest,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
+  ResendLinkOutcome,
   RetryOutcome,
   RetryRequest,
 } from './types';
 
-/** A customer's retry the loop has yet to carry out; the Update's handler waits for `outcome`. */
+/**
+ * A retry asked for now that the loop has yet to carry out; the Update's handler waits for
+ * `outcome`. `customer`: the customer's own (retryRequested); `merchant`: an operator's (retryNowRequested).
+ */
 export interface PendingRetry {
-  request: RetryRequest;
+  request: RetryRequest | OperatorRequest;
+  initiator: Initiator;
   outcome?: RetryOutcome;
+}
+
+/** An operator's request for a fresh link email, waiting for the loop; the handler waits for `outcome`. */
+export interface PendingLink {
+  request: OperatorRequest;
+  outcome?: ResendLinkOutcome;
 }
 
 export class CaseInbox {
@@ -33,6 +46,7 @@ export class CaseInbox {
   cancellation: CancelDunningSignal | undefined;
   private readonly seenEvents = new Set<string>();
   private readonly retries: PendingRetry[] = [];
+  private readonly links: PendingLink[] = [];
 
   paymentFailed(s: PaymentFailedSignal): void {
     if (s.eventId) {
@@ -68,12 +82,18 @@ export class CaseInbox {
 
   /** Anything the loop must act on before its next planned step. */
   hasNews(): boolean {
-    return this.failures.length > 0 || this.cardUpdate !== undefined || this.endingSignaled() || this.retries.length > 0;
+    return (
+      this.failures.length > 0 ||
+      this.cardUpdate !== undefined ||
+      this.endingSignaled() ||
+      this.retries.length > 0 ||
+      this.links.length > 0
+    );
   }
 
-  /** The customer asked to retry now: the loop carries it out between two steps. */
-  requestRetry(request: RetryRequest): PendingRetry {
-    const pending: PendingRetry = { request };
+  /** The customer (or an operator) asked to retry now: the loop carries it out between two steps. */
+  requestRetry(request: RetryRequest | OperatorRequest, initiator: Initiator = 'customer'): PendingRetry {
+    const pending: PendingRetry = { request, initiator };
     this.retries.push(pending);
     return pending;
   }
@@ -89,6 +109,22 @@ export class CaseInbox {
   /** The case ends: retries still waiting get `outcome` (their Update handlers must finish first). */
   settleRetries(outcome: RetryOutcome): void {
     for (const pending of this.retries.splice(0)) pending.outcome = outcome;
+  }
+
+  /** An operator asked for a fresh link email: the loop sends it between two steps. */
+  requestLink(request: OperatorRequest): PendingLink {
+    const pending: PendingLink = { request };
+    this.links.push(pending);
+    return pending;
+  }
+
+  takeLink(): PendingLink | undefined {
+    return this.links.shift();
+  }
+
+  /** The case ends: link requests still waiting get `outcome`. */
+  settleLinks(outcome: ResendLinkOutcome): void {
+    for (const pending of this.links.splice(0)) pending.outcome = outcome;
   }
 
   /** The newest failure; the older ones it supersedes are dropped. */

@@ -141,7 +141,8 @@ export const emailSummary = (template: string, locale: string): string => `email
 export type ChargeReason =
   | { kind: 'retry'; n: number; of: number }
   | { kind: 'card_update'; n: number; paymentMethodId?: string }
-  | { kind: 'customer_retry'; n: number };
+  | { kind: 'customer_retry'; n: number }
+  | { kind: 'operator_retry' };
 
 /** `charge Visa •••• 4242 (retry 2 of 4)` */
 export function chargeSummary(card: { brand?: string; last4?: string } | undefined, why: ChargeReason): string {
@@ -153,6 +154,8 @@ export function chargeSummary(card: { brand?: string; last4?: string } | undefin
       return `charge the new card ${why.paymentMethodId ?? '(customer default)'} (card update ${why.n})`;
     case 'customer_retry':
       return `charge ${cardLabel(card)} (customer's own retry ${why.n})`;
+    case 'operator_retry':
+      return `charge ${cardLabel(card)} (an operator's retry now)`;
   }
 }
 

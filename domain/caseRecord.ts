@@ -32,6 +32,8 @@ import type {
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
+  LinkNotPossible,
+  ResendLinkOutcome,
   RetryNotPossible,
   RetryOutcome,
 } from './types';
@@ -146,6 +148,7 @@ export class CaseRecord {
       blockedOn: this.blockedOn,
       card,
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
+      timeZone: this.facts ? this.timeZone() : undefined,
     };
   }
 
@@ -155,17 +158,42 @@ export class CaseRecord {
    * while another charge of the case runs or another retry waits (`retryWaiting`).
    */
   customerRetryVerdict(now: number, retryWaiting: boolean): { allowed: true } | RetryNotPossible {
+    const verdict = this.operatorRetryVerdict(retryWaiting);
+    if (!verdict.allowed) return verdict;
+    const cooldownEnds =
+      this.lastCustomerRetryAt === undefined ? undefined : this.lastCustomerRetryAt + this.resolved!.customerRetryCooldownMs;
+    if (cooldownEnds !== undefined && cooldownEnds > now)
+      return { allowed: false, reason: 'cooldown', retryAt: iso(cooldownEnds) };
+    return { allowed: true };
+  }
+
+  /**
+   * May an operator retry the card on file now? As the customer may, without the customer's
+   * cooldown (an operator's decision); the card's network budget is still the ledger's to grant.
+   */
+  operatorRetryVerdict(retryWaiting: boolean): { allowed: true } | RetryNotPossible {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
     // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
     // customer would wait on a page for an outage to end).
     if (!this.resolved || this.charging || retryWaiting || this.blockedOn) return { allowed: false, reason: 'busy' };
     if (this.classification.category === 'never_retry') return { allowed: false, reason: 'card_blocked' };
     if (!this.classification.retryable) return { allowed: false, reason: 'not_retryable' };
-    const cooldownEnds =
-      this.lastCustomerRetryAt === undefined ? undefined : this.lastCustomerRetryAt + this.resolved.customerRetryCooldownMs;
-    if (cooldownEnds !== undefined && cooldownEnds > now)
-      return { allowed: false, reason: 'cooldown', retryAt: iso(cooldownEnds) };
     return { allowed: true };
+  }
+
+  /** May the case send a fresh email with the update link now? */
+  linkVerdict(): { allowed: true } | LinkNotPossible {
+    if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (!this.facts || !this.resolved) return { allowed: false, reason: 'busy' };
+    if (!this.facts.customer.email) return { allowed: false, reason: 'no_email_address' };
+    return { allowed: true };
+  }
+
+  /** What the operator is told of a link email the case tried to send (as `status.emails` has it). */
+  linkOutcome(email: EmailRecord | undefined): ResendLinkOutcome {
+    if (!email) return { outcome: 'not_possible', reason: 'no_email_address' };
+    if (email.error) return { outcome: 'failed', at: email.at, template: email.template, error: email.error };
+    return { outcome: 'sent', at: email.at, template: email.template, messageId: email.messageId };
   }
 
   /** Counts a customer's retry as it starts; returns its number (for its idempotency key). */
@@ -477,8 +505,10 @@ export class CaseRecord {
     };
   }
 
-  recordEmail(at: number, email: { template: string; messageId?: string; error?: string }): void {
-    this.emails.push({ at: iso(at), ...email });
+  recordEmail(at: number, email: { template: string; messageId?: string; error?: string }): EmailRecord {
+    const record = { at: iso(at), ...email };
+    this.emails.push(record);
+    return record;
   }
 
   // ---- the end ----------------------------------------------------------------------------------

@@ -3,10 +3,12 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CancelDunningSignal,
   DunningStatus,
+  OperatorRequest,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
   RetryOutcome,
+  ResendLinkOutcome,
   RetryRequest,
 } from './types';
 
@@ -27,3 +29,19 @@ export const statusQuery = defineQuery<DunningStatus>('status');
  */
 export const retryRequestedUpdate = defineUpdate<RetryOutcome, [RetryRequest]>('retryRequested');
 export const RETRY_NOT_POSSIBLE = 'RetryNotPossible';
+
+/**
+ * An operator's retry now (`POST /api/invoices/:id/retry-now`): a merchant-initiated charge of the
+ * card on file, through the card's ledger, carried out by the case's loop like the customer's own
+ * retry. Refused at once by its validator as `retryRequested` is (RETRY_NOT_POSSIBLE, details
+ * `[RetryNotPossible]`), without the customer's cooldown: an operator's decision.
+ */
+export const retryNowRequestedUpdate = defineUpdate<RetryOutcome, [OperatorRequest]>('retryNowRequested');
+
+/**
+ * A fresh email with the update link (`POST /api/invoices/:id/resend-link`): a reminder, its links
+ * signed at sending, with an idempotency key of its own per request. Refused at once with an
+ * ApplicationFailure of type LINK_NOT_POSSIBLE, details `[LinkNotPossible]`.
+ */
+export const resendLinkRequestedUpdate = defineUpdate<ResendLinkOutcome, [OperatorRequest]>('resendLinkRequested');
+export const LINK_NOT_POSSIBLE = 'LinkNotPossible';

@@ -70,8 +70,11 @@ export interface CancelDunningSignal {
 
 export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
 
-/** `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge). */
-export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe' | 'customer_retry';
+/**
+ * `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge).
+ * `operator_retry`: an operator's retry now (`npm run cases -- retry-now`, a merchant-initiated charge).
+ */
+export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe' | 'customer_retry' | 'operator_retry';
 export type AttemptOutcome =
   | 'succeeded'
   | 'declined'
@@ -124,6 +127,8 @@ export interface DunningStatus {
   card?: { brand?: string; last4?: string };
   /** Whether the customer may retry with the same card now, and if not why and from when. */
   customerRetry?: { allowed: true } | RetryNotPossible;
+  /** The zone the case plans and shows its times in (the customer's, else the policy's), once its facts are known. */
+  timeZone?: string;
 }
 
 /** Why a customer's retry cannot happen now (and, when it can later, from when). */
@@ -146,6 +151,33 @@ export interface RetryRequest {
   /** The confirmation page's nonce: a double-click or a repeated POST is the same request. */
   requestId: string;
 }
+
+/** An operator's action on a case (retry now, resend the link): `requestId` is the Update's id. */
+export interface OperatorRequest {
+  /** A repeated request (the same id) is the same action, carried out once. */
+  requestId: string;
+  /** Who asked (an operator's name or a system's), for the logs. */
+  by?: string;
+}
+
+/** Why a fresh link email cannot be sent now. */
+export type LinkRefusal =
+  | 'case_over' // recovered, exhausted or cancelled
+  | 'busy' // the case has not read its facts from Stripe yet: nothing to write the email with
+  | 'no_email_address'; // the Stripe customer has no email address
+
+export interface LinkNotPossible {
+  allowed: false;
+  reason: LinkRefusal;
+}
+
+/** The answer of the `resendLinkRequested` Update: the email as `status.emails` records it. */
+export type ResendLinkOutcome =
+  | { outcome: 'sent'; at: string; template: string; messageId?: string }
+  /** The email provider refused it (recorded in `status.emails` with the error). */
+  | { outcome: 'failed'; at: string; template: string; error: string }
+  /** Found out only when the case came to it (the case ended meanwhile). */
+  | { outcome: 'not_possible'; reason: LinkRefusal };
 
 /** The answer of the `retryRequested` Update: what the charge did. */
 export type RetryOutcome =

@@ -7,7 +7,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
   type WorkflowExecutionInfo,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -17,7 +20,10 @@ import {
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
+  LINK_NOT_POSSIBLE,
+  resendLinkRequestedUpdate,
   RETRY_NOT_POSSIBLE,
+  retryNowRequestedUpdate,
   retryRequestedUpdate,
   statusQuery,
   WORKFLOW_TYPE,
@@ -39,10 +45,14 @@ import type {
   CancelDunningSignal,
   CaseState,
   DunningStatus,
+  LinkNotPossible,
+  LinkRefusal,
+  OperatorRequest,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
   Provider,
+  ResendLinkOutcome,
   RetryNotPossible,
   RetryOutcome,
   RetryRefusal,
@@ -59,6 +69,8 @@ export interface CaseSummary {
   currency?: string;
   nextActionAt?: string;
   subscriptionId?: string;
+  /** The provider the case waits for (`DunningBlockedOn`), while it waits. */
+  blockedOn?: string;
   startedAt: string;
   closedAt?: string;
   status: string;
@@ -97,6 +109,32 @@ export function retryRefusalOf(err: unknown): RetryNotPossible | undefined {
   if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   if (err.cause.type !== RETRY_NOT_POSSIBLE) return undefined;
   const details = RetryNotPossibleDetails.safeParse(err.cause.details?.[0]);
+  return details.success ? details.data : undefined;
+}
+
+/**
+ * What an operator's action (retry now, resend the link) came to. `accepted`: the case took it but
+ * has not finished it within the wait (a charge or an email waiting out a slow provider); the
+ * case's status shows it once done.
+ */
+export type OperatorAnswer<T, R> =
+  | { kind: 'done'; result: T }
+  | { kind: 'accepted' }
+  | { kind: 'refused'; refusal: R }
+  | { kind: 'ended'; status: DunningStatus }
+  | { kind: 'no_case' };
+
+const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true } satisfies Record<LinkRefusal, true>;
+const LinkNotPossibleDetails = z.object({
+  allowed: z.literal(false),
+  reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),
+});
+
+/** The refusal of a link email in a failed Update (type LINK_NOT_POSSIBLE with readable details). */
+export function linkRefusalOf(err: unknown): LinkNotPossible | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== LINK_NOT_POSSIBLE) return undefined;
+  const details = LinkNotPossibleDetails.safeParse(err.cause.details?.[0]);
   return details.success ? details.data : undefined;
 }
 
@@ -229,10 +267,87 @@ export class DunningClient {
     }
   }
 
-  async list(filter: { customerId?: string; state?: CaseState; running?: boolean; limit?: number }): Promise<CaseSummary[]> {
+  /**
+   * An operator's retry now: the Update `retryNowRequested` (a merchant-initiated charge through
+   * the card's ledger), `requestId` as its Update id, so a repeated request charges once. Waits up
+   * to `waitMs` for the charge's outcome; longer, and the answer is `accepted`.
+   */
+  retryNow(
+    invoiceId: string,
+    request: OperatorRequest,
+    waitMs = 3 * this.deadlineMs,
+  ): Promise<OperatorAnswer<RetryOutcome, RetryNotPossible>> {
+    return this.operatorUpdate(invoiceId, request, waitMs, retryRefusalOf, (handle) =>
+      handle.startUpdate(retryNowRequestedUpdate, {
+        args: [request],
+        updateId: request.requestId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
+    );
+  }
+
+  /** A fresh email with the update link: the Update `resendLinkRequested`, as `retryNow`. */
+  resendLink(
+    invoiceId: string,
+    request: OperatorRequest,
+    waitMs = this.deadlineMs,
+  ): Promise<OperatorAnswer<ResendLinkOutcome, LinkNotPossible>> {
+    return this.operatorUpdate(invoiceId, request, waitMs, linkRefusalOf, (handle) =>
+      handle.startUpdate(resendLinkRequestedUpdate, {
+        args: [request],
+        updateId: request.requestId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
+    );
+  }
+
+  /**
+   * Starts an operator's Update (accepted: the validator let it through, or refused it), then
+   * waits for its result a while. A case that has ended (before or as the request came) answers
+   * with its status; a Temporal that cannot answer throws (see `isTemporalUnavailable`).
+   */
+  private async operatorUpdate<T, R extends { reason: string }>(
+    invoiceId: string,
+    request: OperatorRequest,
+    waitMs: number,
+    refusalOf: (err: unknown) => R | undefined,
+    start: (handle: WorkflowHandle) => Promise<{ result(): Promise<T> }>,
+  ): Promise<OperatorAnswer<T, R>> {
+    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
+    let started: { result(): Promise<T> } | undefined;
+    try {
+      started = await this.withDeadline(() => start(handle));
+      const update = started;
+      return { kind: 'done', result: await this.client.withDeadline(Date.now() + waitMs, () => update.result()) };
+    } catch (err) {
+      // Accepted, not finished yet: the case carries it out all the same.
+      if (started && err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'accepted' };
+      const refusal = refusalOf(err);
+      if (refusal && refusal.reason !== 'case_over') return { kind: 'refused', refusal };
+      // A closed run answers an Update with "not found"; its status query still answers.
+      if (refusal || err instanceof WorkflowNotFoundError) {
+        const status = await this.status(invoiceId);
+        return status ? { kind: 'ended', status } : { kind: 'no_case' };
+      }
+      throw err;
+    }
+  }
+
+  async list(filter: {
+    customerId?: string;
+    state?: CaseState;
+    running?: boolean;
+    /** Only cases waiting on a provider (`DunningBlockedOn` set). */
+    blocked?: boolean;
+    limit?: number;
+  }): Promise<CaseSummary[]> {
     const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
     if (filter.customerId) clauses.push(`${DunningCustomerId.name} = ${quote(filter.customerId)}`);
     if (filter.state) clauses.push(`${DunningState.name} = ${quote(filter.state)}`);
+    if (filter.blocked) {
+      const providers: Provider[] = ['stripe', 'resend'];
+      clauses.push(`${DunningBlockedOn.name} IN (${providers.map(quote).join(', ')})`);
+    }
     if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
     const out: CaseSummary[] = [];
     const limit = filter.limit ?? 500;
@@ -287,6 +402,7 @@ function summarize(wf: WorkflowExecutionInfo): CaseSummary {
     currency: sa.get(DunningCurrency),
     nextActionAt: next ? next.toISOString() : undefined,
     subscriptionId: typeof wf.memo?.subscriptionId === 'string' ? wf.memo.subscriptionId : undefined,
+    blockedOn: sa.get(DunningBlockedOn),
     startedAt: wf.startTime.toISOString(),
     closedAt: wf.closeTime?.toISOString(),
     status: wf.status.name,

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
 import type { AppEventInput } from '../domain/providerTypes';
-import type { CaseInbox, PendingRetry } from '../domain/caseInbox';
+import type { CaseInbox, PendingLink, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
 import {
@@ -38,8 +38,9 @@ import {
   type ChargeReason,
   type FactsRead,
 } from '../domain/caseNarrative';
+import { recoveryStep } from '../domain/recoveryStep';
 import { emailPriorityKey, emailTaskQueue } from '../domain/taskQueues';
-import type { AttemptTrigger, BlockedOn, Provider } from '../domain/types';
+import type { AttemptTrigger, BlockedOn, EmailRecord, Provider } from '../domain/types';
 
 export interface DunningResult {
   state: FinalState;
@@ -165,6 +166,9 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         subscriptionId: record.subscriptionId,
         amountDue: record.amountDue,
         currency: record.currency,
+        // The worker's business metrics count cases from these events (activities/caseEvents.ts).
+        declineCategory: record.classification.category,
+        ...(type === 'dunning.recovered' ? { recovery: recoveryStep(String(data.how), record.attempts, record.emails) } : {}),
         ...data,
       },
     };
@@ -183,6 +187,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     record.end(state, outcome, Date.now());
     // A customer's retry accepted just before the end: answered, or the case would wait on it forever.
     inbox.settleRetries({ outcome: 'not_possible', reason: 'case_over' });
+    inbox.settleLinks({ outcome: 'not_possible', reason: 'case_over' });
     blocked.set(undefined);
     publish();
     await Promise.all(pendingEvents);
@@ -190,11 +195,14 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     return { state, outcome };
   };
 
-  /** `ending`: the case's last email (recovered, subscription ended), sent whatever is signaled meanwhile. */
-  const sendEmail = async (key: string, template: string, opts: { ending?: boolean } = {}): Promise<void> => {
+  /**
+   * `ending`: the case's last email (recovered, subscription ended), sent whatever is signaled
+   * meanwhile. Returns the email as recorded in `status.emails` (undefined: no address, recorded too).
+   */
+  const sendEmail = async (key: string, template: string, opts: { ending?: boolean } = {}): Promise<EmailRecord | undefined> => {
     const at = Date.now();
     const input = record.emailInput(template, `${keyPrefix}/${key}`, at);
-    if (!input) return;
+    if (!input) return undefined;
     let sent: CallResult<{ messageId: string; template: string }>;
     // The first email and confirmations go before reminders in a backlog (domain/taskQueues.ts).
     const options = {
@@ -209,14 +217,14 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       );
     } catch (err) {
       // Cases started before the failure model: a failed email was recorded and the case went on.
-      record.recordEmail(at, { template, error: failureText(err) });
-      return;
+      return record.recordEmail(at, { template, error: failureText(err) });
     }
     // A refused email (quota, bad address) must not stop the case: it is recorded and visible.
-    if (sent.kind === 'answered') record.recordEmail(at, { template: sent.value.template, messageId: sent.value.messageId });
-    else if (sent.kind === 'interrupted')
-      record.recordEmail(at, { template, error: 'not sent: the case ended while the email provider was unavailable' });
-    else record.recordEmail(at, { template, error: sent.error });
+    if (sent.kind === 'answered')
+      return record.recordEmail(at, { template: sent.value.template, messageId: sent.value.messageId });
+    if (sent.kind === 'interrupted')
+      return record.recordEmail(at, { template, error: 'not sent: the case ended while the email provider was unavailable' });
+    return record.recordEmail(at, { template, error: sent.error });
   };
 
   /** One charge attempt; `settled` when the invoice is paid. `why` names it in the history. */
@@ -249,19 +257,42 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     return { settled: verdict.settled, result: charged.value };
   };
 
-  /** Carries out a customer's retry taken from the inbox; true when the invoice is paid. */
-  const customerRetry = async (retry: PendingRetry): Promise<boolean> => {
+  /**
+   * Carries out a retry asked for now, taken from the inbox (the customer's own, or an operator's);
+   * true when the invoice is paid.
+   */
+  const requestedRetry = async (retry: PendingRetry): Promise<boolean> => {
+    const byOperator = retry.initiator === 'merchant';
     // Checked again: the case may have moved on since the request was validated.
-    const verdict = record.customerRetryVerdict(Date.now(), false);
+    const verdict = byOperator ? record.operatorRetryVerdict(false) : record.customerRetryVerdict(Date.now(), false);
     if (!verdict.allowed) {
       retry.outcome = { outcome: 'not_possible', reason: verdict.reason, retryAt: verdict.retryAt };
       return false;
     }
-    const n = record.startCustomerRetry(Date.now());
-    const charged = await attempt('customer_retry', `retry:customer_${n}`, { kind: 'customer_retry', n }, undefined, 'customer');
+    let charged: ChargeReport;
+    if (byOperator) {
+      // Keyed by the request: each operator's request is a charge of its own, a repeated one the same.
+      const key = `retry:operator_${retry.request.requestId}`;
+      charged = await attempt('operator_retry', key, { kind: 'operator_retry' }, undefined, 'merchant');
+    } else {
+      const n = record.startCustomerRetry(Date.now());
+      charged = await attempt('customer_retry', `retry:customer_${n}`, { kind: 'customer_retry', n }, undefined, 'customer');
+    }
     retry.outcome = record.retryOutcome(charged);
     if (!charged.settled) publish();
     return charged.settled;
+  };
+
+  /** An operator's fresh link email, taken from the inbox: a reminder with links signed now. */
+  const resendLink = async (link: PendingLink): Promise<void> => {
+    const verdict = record.linkVerdict();
+    if (!verdict.allowed) {
+      link.outcome = { outcome: 'not_possible', reason: verdict.reason };
+      return;
+    }
+    const email = await sendEmail(`email:link_${link.request.requestId}`, 'reminder');
+    link.outcome = record.linkOutcome(email);
+    publish();
   };
 
   /** Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end. */
@@ -288,5 +319,5 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       { stop: () => false },
     );
 
-  return { publish, replan, emit, finish, sendEmail, attempt, customerRetry, loadFacts, applyEndAction };
+  return { publish, replan, emit, finish, sendEmail, attempt, requestedRetry, resendLink, loadFacts, applyEndAction };
 }

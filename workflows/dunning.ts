@@ -27,7 +27,10 @@ import {
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
+  LINK_NOT_POSSIBLE,
+  resendLinkRequestedUpdate,
   RETRY_NOT_POSSIBLE,
+  retryNowRequestedUpdate,
   retryRequestedUpdate,
   statusQuery,
 } from '../domain/messages';
@@ -42,7 +45,7 @@ import {
   SUBSCRIPTION_ENDED_PATCH,
 } from './patches';
 import type { DunningPolicy } from '../domain/policy';
-import type { RetryNotPossible } from '../domain/types';
+import type { LinkNotPossible, RetryNotPossible } from '../domain/types';
 import { DunningCustomerId, DunningInvoiceId } from '../domain/searchAttributes';
 
 export type { DunningResult } from './caseEffects';
@@ -72,6 +75,26 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       return pending.outcome!;
     },
     { validator: (_request) => refuseRetryUnlessPossible(record.customerRetryVerdict(Date.now(), inbox.retryPending())) },
+  );
+  // An operator's retry now (merchant-initiated) and fresh link email: the same pattern. Handlers
+  // that act only when called: cases that never hear them replay as before.
+  setHandler(
+    retryNowRequestedUpdate,
+    async (request) => {
+      const pending = inbox.requestRetry(request, 'merchant');
+      await condition(() => pending.outcome !== undefined);
+      return pending.outcome!;
+    },
+    { validator: (_request) => refuseRetryUnlessPossible(record.operatorRetryVerdict(inbox.retryPending())) },
+  );
+  setHandler(
+    resendLinkRequestedUpdate,
+    async (request) => {
+      const pending = inbox.requestLink(request);
+      await condition(() => pending.outcome !== undefined);
+      return pending.outcome!;
+    },
+    { validator: (_request) => refuseLinkUnlessPossible(record.linkVerdict()) },
   );
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
@@ -158,7 +181,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
     const retry = inbox.takeRetry();
     if (retry) {
-      if (await fx.customerRetry(retry)) return recovered('customer_retry');
+      if (await fx.requestedRetry(retry)) return recovered(retry.initiator === 'merchant' ? 'operator_retry' : 'customer_retry');
       continue;
     }
     const update = inbox.takeCardUpdate(() => patched(EVERY_REPORTED_CARD_PATCH));
@@ -183,6 +206,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       }
       if (!inbox.endingSignaled()) await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
       fx.publish();
+      continue;
+    }
+    const link = inbox.takeLink();
+    if (link) {
+      await fx.resendLink(link);
       continue;
     }
 
@@ -246,6 +274,17 @@ function refuseRetryUnlessPossible(verdict: { allowed: true } | RetryNotPossible
   throw ApplicationFailure.create({
     type: RETRY_NOT_POSSIBLE,
     message: `retry not possible: ${verdict.reason}${verdict.retryAt ? ` until ${verdict.retryAt}` : ''}`,
+    details: [verdict],
+    nonRetryable: true,
+  });
+}
+
+/** The validator's refusal of a fresh link email. */
+function refuseLinkUnlessPossible(verdict: { allowed: true } | LinkNotPossible): void {
+  if (verdict.allowed) return;
+  throw ApplicationFailure.create({
+    type: LINK_NOT_POSSIBLE,
+    message: `link email not possible: ${verdict.reason}`,
     details: [verdict],
     nonRetryable: true,
   });

@@ -1,8 +1,10 @@
 /** The signal API (`/api`, bearer token): for billing pages, other systems and operators. */
+import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
+import { resendLinkResponse, retryNowResponse, type OperatorResponse } from './operatorAnswers';
 import type { QuarantineStore } from '../quarantine/quarantineStore';
 import { bearerAuth } from './auth';
 import { signalCardUpdate } from './cardUpdates';
@@ -26,10 +28,23 @@ const cancelBody = z
   })
   .strict()
   .default({});
+/** An operator's action: `requestId` makes a repeated request the same one (one charge, one email). */
+const operatorBody = z
+  .object({
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, _ or -')
+      .default(() => randomUUID()),
+    by: z.string().trim().min(1).max(200).default('api'),
+  })
+  .strict()
+  .default({});
 const listQuery = z
   .object({
     state: z.enum(['active', 'recovered', 'exhausted', 'cancelled']).optional(),
     customerId: customerIdParam.optional(),
+    /** `true`: only cases waiting on a provider. */
+    blocked: z.enum(['true', 'false']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
@@ -82,6 +97,26 @@ export function apiRouter(deps: ApiDeps): Router {
     res.status(202).json({ signaled: [workflowIdForInvoice(invoiceId)] });
   });
 
+  /** Sends what operatorAnswers.ts made of an operator's action; logs what was done. */
+  const answer = (res: Response, action: string, invoiceId: string, by: string, r: OperatorResponse) => {
+    deps.log(`operator ${action}`, { invoiceId, by, status: r.status, ...r.log });
+    res.status(r.status).json(r.body);
+  };
+
+  router.post('/api/invoices/:invoiceId/retry-now', async (req, res) => {
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parseInput(operatorBody, req.body ?? {}, 'body');
+    const result = await cases.retryNow(invoiceId, body);
+    answer(res, 'retry-now', invoiceId, body.by, retryNowResponse(invoiceId, body.requestId, result));
+  });
+
+  router.post('/api/invoices/:invoiceId/resend-link', async (req, res) => {
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parseInput(operatorBody, req.body ?? {}, 'body');
+    const result = await cases.resendLink(invoiceId, body);
+    answer(res, 'resend-link', invoiceId, body.by, resendLinkResponse(invoiceId, body.requestId, result));
+  });
+
   router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {
     const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
     const status = await cases.status(invoiceId);
@@ -91,7 +126,12 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/api/dunning', async (req, res) => {
     const q = parseInput(listQuery, req.query, 'query');
-    const found = await cases.list({ state: q.state, customerId: q.customerId, limit: q.limit });
+    const found = await cases.list({
+      state: q.state,
+      customerId: q.customerId,
+      blocked: q.blocked === 'true',
+      limit: q.limit,
+    });
     res.json({ cases: found });
   });
 

@@ -11,7 +11,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle as Handle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createLogger } from '../../src/log';
+import { installRuntime } from '../../src/temporal/runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AppEventActivities, DunningActivities, EmailActivities } from '../../activities';
 import { EmailFailureType, StripeFailureType } from '../../domain/providerFailures';
@@ -24,7 +26,7 @@ import {
   statusQuery,
   workflowIdForInvoice,
 } from '../../domain/messages';
-import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
+import type { CaseFacts, DunningEmailInput, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { DunningBlockedOn } from '../../domain/searchAttributes';
 import type { DunningStatus } from '../../domain/types';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../src/worker';
@@ -35,11 +37,8 @@ import { DunningClient } from '../../src/dunningClient';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
 import { ROUTINE_EMAIL_PRIORITY, URGENT_EMAIL_PRIORITY } from '../../domain/taskQueues';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-} catch {
-  // already installed in this process
-}
+// Tests want only what went wrong (one JSON line each).
+installRuntime({ logger: createLogger({ level: 'error' }) });
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -47,7 +46,7 @@ const HOUR = 60 * MINUTE;
 /** What the stub providers answer next; each test sets the parts it cares about. */
 interface Script {
   facts: () => CaseFacts;
-  charge: () => RetryChargeResult;
+  charge: (input: RetryChargeInput) => RetryChargeResult;
   endAction: () => { applied: boolean; detail: string };
   email: () => Awaited<ReturnType<EmailActivities['sendDunningEmail']>>;
 }
@@ -81,6 +80,9 @@ let emailGate: Promise<void> = Promise.resolve();
 /** The payment method of every charge (undefined: the invoice's default). */
 const charged: Array<string | undefined> = [];
 const calls: string[] = [];
+/** Every charge's and every email's input, in order. */
+const chargeInputs: RetryChargeInput[] = [];
+const emailInputs: DunningEmailInput[] = [];
 const taskQueue = `stub-dunning-${randomBytes(4).toString('hex')}`;
 
 /** The stub providers, answering as `script` says; a worker for each of the case's task queues. */
@@ -91,7 +93,12 @@ function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBu
       await factsGate;
       return { ...script.facts(), invoice: { ...script.facts().invoice, id: invoiceId } };
     },
-    retryCharge: async (input) => (calls.push('retryCharge'), charged.push(input.paymentMethodId), script.charge()),
+    retryCharge: async (input) => (
+      calls.push('retryCharge'),
+      charged.push(input.paymentMethodId),
+      chargeInputs.push(input),
+      script.charge(input)
+    ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
     emitAppEvent: async () => ({ delivered: false }),
@@ -99,6 +106,7 @@ function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBu
   const email: EmailActivities = {
     sendDunningEmail: async (input) => {
       calls.push(`email:${input.template}`);
+      emailInputs.push(input);
       await emailGate;
       return script.email();
     },
@@ -131,6 +139,8 @@ afterAll(async () => {
 beforeEach(() => {
   calls.length = 0;
   charged.length = 0;
+  chargeInputs.length = 0;
+  emailInputs.length = 0;
   script = {
     facts: () => facts('in_x'),
     charge: () => ({ outcome: 'declined', decline: { code: 'card_declined', declineCode: 'processing_error' } }),
@@ -574,5 +584,156 @@ describe('what the Web UI shows for a case', () => {
     expect(priorityOf('email: payment_failed (vi)')).toBe(URGENT_EMAIL_PRIORITY);
     expect(priorityOf('email: payment_recovered (vi)')).toBe(URGENT_EMAIL_PRIORITY);
     expect(priorityOf('email: reminder (vi)')).toBe(ROUTINE_EMAIL_PRIORITY);
+  });
+});
+
+/**
+ * The operator's actions (the ops CLI's `retry-now` and `resend-link`), through the client the API
+ * uses: Updates carried out by the case's loop, answered with what they did.
+ */
+describe("an operator's retry now (Update retryNowRequested)", () => {
+  const operatorCases = () => new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+  const insufficientFunds = () => ({
+    ...facts('in_x'),
+    lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old' } },
+  });
+
+  it('declined, again at once (no customer cooldown), then paid: merchant-initiated charges keyed by request', async () => {
+    let funds = false;
+    script.facts = insufficientFunds;
+    script.charge = () =>
+      funds
+        ? { outcome: 'succeeded' }
+        : { outcome: 'declined', decline: { code: 'card_declined', declineCode: 'insufficient_funds' } };
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    const cases = operatorCases();
+    const first = await cases.retryNow(c.workflowId.replace(/^dunning-/, ''), { requestId: 'op-one-1', by: 'ops' });
+    expect(first).toEqual({
+      kind: 'done',
+      result: { outcome: 'declined', declineCategory: 'insufficient_funds', declineCode: 'insufficient_funds' },
+    });
+    // The same request again: the same answer, no second charge.
+    expect(await cases.retryNow(c.workflowId.replace(/^dunning-/, ''), { requestId: 'op-one-1' })).toEqual(first);
+    expect(chargeInputs).toHaveLength(1);
+    funds = true;
+    expect(await cases.retryNow(c.workflowId.replace(/^dunning-/, ''), { requestId: 'op-two-2' })).toEqual({
+      kind: 'done',
+      result: { outcome: 'succeeded' },
+    });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'operator_retry' });
+    expect(chargeInputs.map((i) => [i.initiator, i.idempotencyKey])).toEqual([
+      ['merchant', `${c.workflowId}/retry:operator_op-one-1`],
+      ['merchant', `${c.workflowId}/retry:operator_op-two-2`],
+    ]);
+    const s = await c.status();
+    expect(s.attempts.map((a) => [a.trigger, a.outcome])).toEqual([
+      ['operator_retry', 'declined'],
+      ['operator_retry', 'succeeded'],
+    ]);
+    expect(calls).toContain('event:dunning.recovered');
+    // The case has ended: an operator's request now is told so, with how it ended.
+    const ended = await cases.retryNow(c.workflowId.replace(/^dunning-/, ''), { requestId: 'op-late-3' });
+    expect(ended).toMatchObject({ kind: 'ended', status: { state: 'recovered', outcome: 'operator_retry' } });
+    await recordHistory('operator-retry', c);
+  });
+
+  it('refused at once for a hard decline; the card budget found exhausted while charging is "not possible: budget"', async () => {
+    script.facts = () => ({
+      ...facts('in_x'),
+      lastDecline: { code: 'expired_card', declineCode: 'expired_card', card: { paymentMethodId: 'pm_old' } },
+    });
+    const hard = await startCase();
+    await until('the first email', async () => ((await hard.status()).emails.length ? true : undefined));
+    const cases = operatorCases();
+    const invoiceOf = (h: { workflowId: string }) => h.workflowId.replace(/^dunning-/, '');
+    expect(await cases.retryNow(invoiceOf(hard), { requestId: 'op-hard-1' })).toEqual({
+      kind: 'refused',
+      refusal: { allowed: false, reason: 'not_retryable' },
+    });
+    expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
+    await hard.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await hard.result();
+
+    script.facts = insufficientFunds;
+    const retryAt = new Date(Date.now() + 3 * 24 * HOUR).toISOString();
+    script.charge = () => ({ outcome: 'budget_exhausted', retryAt, card: { paymentMethodId: 'pm_old' } });
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    expect(await cases.retryNow(invoiceOf(c), { requestId: 'op-budget-1' })).toEqual({
+      kind: 'done',
+      result: { outcome: 'not_possible', reason: 'budget', retryAt },
+    });
+    expect((await c.status()).attempts.map((a) => [a.trigger, a.outcome])).toEqual([['operator_retry', 'skipped_budget']]);
+    // No case at all for an invoice nobody opened.
+    expect(await cases.retryNow('in_nobody', { requestId: 'op-nobody-1' })).toEqual({ kind: 'no_case' });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.result();
+  });
+});
+
+describe("an operator's fresh link email (Update resendLinkRequested)", () => {
+  const invoiceOf = (h: { workflowId: string }) => h.workflowId.replace(/^dunning-/, '');
+
+  it('a reminder with a key of its own per request, recorded in status.emails; the same request sends once', async () => {
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    script.email = () => ({ messageId: 'msg_link_1', template: 'reminder' });
+    const sent = await cases.resendLink(invoiceOf(c), { requestId: 'link-one-1', by: 'ops' });
+    expect(sent).toEqual({
+      kind: 'done',
+      result: { outcome: 'sent', at: expect.any(String), template: 'reminder', messageId: 'msg_link_1' },
+    });
+    expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-one-1' })).toEqual(sent);
+    script.email = () => ({ messageId: 'msg_link_2', template: 'reminder' });
+    expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-two-2' })).toMatchObject({
+      kind: 'done',
+      result: { outcome: 'sent', messageId: 'msg_link_2' },
+    });
+    const links = emailInputs.filter((e) => e.idempotencyKey.includes('/email:link_'));
+    expect(links.map((e) => [e.template, e.idempotencyKey])).toEqual([
+      ['reminder', `${c.workflowId}/email:link_link-one-1`],
+      ['reminder', `${c.workflowId}/email:link_link-two-2`],
+    ]);
+    expect((await c.status()).emails.slice(-2)).toEqual([
+      { at: expect.any(String), template: 'reminder', messageId: 'msg_link_1' },
+      { at: expect.any(String), template: 'reminder', messageId: 'msg_link_2' },
+    ]);
+    // The schedule goes on as planned: nothing was charged, the next step is still the first retry.
+    expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
+    expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-late-3' })).toMatchObject({
+      kind: 'ended',
+      status: { state: 'recovered' },
+    });
+    await recordHistory('resend-link', c);
+  });
+
+  it('refused while the facts are unread (busy) and for a customer without an email address', async () => {
+    let release!: () => void;
+    factsGate = new Promise((r) => (release = r));
+    script.facts = () => ({ ...facts('in_x'), customer: { ...facts('in_x').customer, email: undefined } });
+    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    try {
+      const c = await startCase();
+      await until('the facts load', async () => (calls.includes('loadCaseFacts') ? true : undefined));
+      expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-busy-1' })).toEqual({
+        kind: 'refused',
+        refusal: { allowed: false, reason: 'busy' },
+      });
+      release();
+      await until('the plan', async () => ((await c.status()).nextAction ? true : undefined));
+      expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-noaddr-1' })).toEqual({
+        kind: 'refused',
+        refusal: { allowed: false, reason: 'no_email_address' },
+      });
+      await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+      await c.result();
+    } finally {
+      release();
+      factsGate = Promise.resolve();
+    }
   });
 });
