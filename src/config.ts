@@ -75,6 +75,8 @@ const envSchema = z.object({
   /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /** The cluster's Temporal Web UI, for the dashboard's links to cases (the embedded one's in dev). */
+  TEMPORAL_UI_URL: url('TEMPORAL_UI_URL').optional(),
   STRIPE_SECRET_KEY: optionalString.refine((s) => s === undefined || /^(sk|rk)_(test|live)_/.test(s), {
     message: 'STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_',
   }),
@@ -127,6 +129,8 @@ export interface Config {
     tls?: { cert: string; key: string };
     /** The embedded dev server's ports; `uiPort` undefined: no Web UI. */
     devServer: { port: number; uiPort?: number };
+    /** TEMPORAL_UI_URL: the Web UI the dashboard links cases to; undefined: the embedded one, if any. */
+    uiUrl?: string;
   };
   stripe: {
     /** True when no key is set: the local sandbox plays Stripe. */
@@ -301,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
       tls,
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_DEV_UI_PORT || undefined },
+      uiUrl: e.TEMPORAL_UI_URL,
     },
     stripe: {
       sandbox: !e.STRIPE_SECRET_KEY,

@@ -169,6 +169,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
       businessName: config.email.businessName,
+      temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
       codec: {
@@ -194,6 +195,7 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
     `dunning service running (${role})`,
     urls.api && `  API             ${urls.api}   (webhooks: ${urls.api}/webhooks/stripe)`,
     urls.api && config.codec.enabled && `  Codec server    ${urls.api}/codec   (the Web UI decrypts payloads through it)`,
+    urls.api && `  Dashboard       ${urls.api}/dashboard   (sign in with the API token)`,
     urls.webUi && `  Temporal Web UI ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows`,
     `  Temporal        ${urls.temporal} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     urls.outbox && `  Email outbox    ${urls.outbox}   (local Resend sandbox)`,

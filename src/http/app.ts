@@ -1,6 +1,6 @@
 /**
  * The HTTP service: Stripe webhooks, the signal API, the email links (update, retry), the codec
- * server for the Temporal Web UI, health and metrics.
+ * server for the Temporal Web UI, the recovery dashboard, health and metrics.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -11,6 +11,7 @@ import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
 import { billingLinkRouter } from './billingLinkRoute';
 import { codecRouter, type CodecServerOptions } from './codecRoute';
+import { dashboardRouter } from './dashboardRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import { retryRouter } from './retryRoute';
@@ -32,6 +33,8 @@ export interface AppDeps {
   quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   webhookToleranceSeconds?: number;
+  /** The Temporal Web UI the dashboard links each case to; undefined: no links. */
+  temporalUiUrl?: string;
   /** The codec server for the Temporal Web UI (`/codec/*`); undefined: no such routes. */
   codec?: Omit<CodecServerOptions, 'log'>;
 }
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   if (deps.codec) app.use(codecRouter({ ...deps.codec, log }));
+  app.use(dashboardRouter({ cases: deps.cases, apiToken: deps.apiToken, temporalUiUrl: deps.temporalUiUrl, log }));
   app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, log }));
   app.use(
     billingLinkRouter({

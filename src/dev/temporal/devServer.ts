@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../../domain/searchAttributes';
 import { freePort } from '../toolchain/ports';
@@ -294,7 +295,7 @@ async function ensureRetention(address: string, namespace: string, log: (line: s
     );
     await connection.workflowService.updateNamespace({
       namespace,
-      config: { workflowExecutionRetentionTtl: { seconds: want } },
+      config: { workflowExecutionRetentionTtl: msToTs(want * 1000) },
     });
   } finally {
     await connection.close();

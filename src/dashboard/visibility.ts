@@ -1,0 +1,69 @@
+/**
+ * The cases the recovery dashboard reads, from Temporal visibility: this deployment's (task queue)
+ * open cases and those that ended since the month began, with their search attributes. Nothing is
+ * counted in this process, so a restart loses nothing; what visibility no longer has (a closed case
+ * past the namespace's retention) the dashboard cannot count either.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { WORKFLOW_TYPE } from '../../domain/messages';
+import {
+  DunningAmountDue,
+  DunningBlockedOn,
+  DunningCurrency,
+  DunningCustomerId,
+  DunningDeclineCategory,
+  DunningInvoiceId,
+  DunningNextActionAt,
+  DunningRecoveredBy,
+  DunningState,
+} from '../../domain/searchAttributes';
+import { quote } from '../dunningClient';
+import type { DashboardCase } from './figures';
+
+export interface DashboardCases {
+  cases: DashboardCase[];
+  /** More cases matched than `limit`: the figures cover the first `limit` only (the page says so). */
+  truncated: boolean;
+}
+
+export async function readDashboardCases(
+  client: Client,
+  o: { taskQueue: string; since: Date; limit?: number; deadlineMs?: number },
+): Promise<DashboardCases> {
+  const limit = o.limit ?? 5000;
+  const query = [
+    `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
+    `TaskQueue = ${quote(o.taskQueue)}`,
+    `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(o.since.toISOString())})`,
+  ].join(' AND ');
+  const cases: DashboardCase[] = [];
+  let truncated = false;
+  await client.withDeadline(Date.now() + (o.deadlineMs ?? 10_000), async () => {
+    for await (const wf of client.workflow.list({ query })) {
+      if (cases.length >= limit) {
+        truncated = true;
+        break;
+      }
+      cases.push(toDashboardCase(wf));
+    }
+  });
+  return { cases, truncated };
+}
+
+export function toDashboardCase(wf: WorkflowExecutionInfo): DashboardCase {
+  const sa = wf.typedSearchAttributes;
+  return {
+    workflowId: wf.workflowId,
+    invoiceId: sa.get(DunningInvoiceId),
+    customerId: sa.get(DunningCustomerId),
+    state: sa.get(DunningState),
+    amountDue: sa.get(DunningAmountDue),
+    currency: sa.get(DunningCurrency),
+    declineCategory: sa.get(DunningDeclineCategory),
+    nextActionAt: sa.get(DunningNextActionAt)?.toISOString(),
+    blockedOn: sa.get(DunningBlockedOn) || undefined,
+    recoveredBy: sa.get(DunningRecoveredBy) || undefined,
+    startedAt: wf.startTime.toISOString(),
+    closedAt: wf.closeTime?.toISOString(),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * `GET /dashboard`: the recovery dashboard, behind the `/api` token. Scripts send
+ * `Authorization: Bearer $API_TOKEN`; a browser signs in once (`POST /dashboard/login` with the
+ * token) and gets an HttpOnly cookie holding a value derived from the token (never the token
+ * itself), SameSite=Strict so no other site's page can make the browser send it (no CSRF), scoped
+ * to /dashboard. Without either: the sign-in form and a 401, never a figure.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import type { DunningClient } from '../dunningClient';
+import { dashboardFigures, monthStartUtc, searchCases, type DashboardCase } from '../dashboard/figures';
+import { readDashboardCases } from '../dashboard/visibility';
+import { isTemporalUnavailable } from './errors';
+import { loginPage, renderDashboard } from './dashboardPage';
+
+export interface DashboardOptions {
+  cases: DunningClient;
+  apiToken: string;
+  /** The Temporal Web UI (`http://localhost:8233`): each case links to its workflow there. */
+  temporalUiUrl?: string;
+  log?: (msg: string, meta?: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+const COOKIE = 'dunning_dashboard';
+const SESSION_SECONDS = 12 * 3600;
+/** Rows of the table: the figures count every case, the table shows the first of those matching. */
+const TABLE_ROWS = 200;
+const CASE_STATES = ['active', 'recovered', 'exhausted', 'cancelled'] as const;
+
+const searchSchema = z.object({
+  q: z.string().trim().max(200).default(''),
+  state: z.union([z.enum(CASE_STATES), z.literal('')]).default(''),
+});
+const loginSchema = z.object({ token: z.string().max(1000) });
+
+/** Constant time whatever the lengths (HMACs make them equal). */
+function sameSecret(given: string, expected: string): boolean {
+  const h = (s: string) => createHmac('sha256', 'dashboard-compare').update(s).digest();
+  return timingSafeEqual(h(given), h(expected));
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+/** Open cases first (soonest next step first), then the most recently ended. */
+function tableOrder(a: DashboardCase, b: DashboardCase): number {
+  const openA = a.state === 'active' && !a.closedAt;
+  const openB = b.state === 'active' && !b.closedAt;
+  if (openA !== openB) return openA ? -1 : 1;
+  if (openA) return (a.nextActionAt ?? '').localeCompare(b.nextActionAt ?? '');
+  return (b.closedAt ?? b.startedAt).localeCompare(a.closedAt ?? a.startedAt);
+}
+
+export function dashboardRouter(o: DashboardOptions): Router {
+  const router = express.Router();
+  const log = o.log ?? (() => undefined);
+  const now = o.now ?? Date.now;
+  const session = createHmac('sha256', o.apiToken).update('dashboard-session').digest('base64url');
+  const namespace = o.cases.client.options.namespace;
+  const workflowsUrl = o.temporalUiUrl
+    ? `${o.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}`
+    : undefined;
+
+  // Figures about money: never cached, never framed, no script at all.
+  router.use('/dashboard', (_req, res, next) => {
+    res.set({
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    next();
+  });
+
+  const signedIn = (req: Request): boolean => {
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
+    if (bearer !== undefined) return sameSecret(bearer, o.apiToken);
+    const cookie = cookieValue(req.get('cookie'), COOKIE);
+    return cookie !== undefined && sameSecret(cookie, session);
+  };
+  const cookie = (req: Request, value: string, maxAge: number) =>
+    `${COOKIE}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${req.secure ? '; Secure' : ''}`;
+
+  router.get('/dashboard/login', (_req, res) => {
+    res.type('html').send(loginPage(''));
+  });
+  router.post('/dashboard/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
+    // A form posted from another site is refused outright (the cookie is SameSite=Strict anyway).
+    const origin = req.get('origin');
+    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+      return res.status(403).type('html').send(loginPage('Sign in from this server’s own page.'));
+    }
+    const body = loginSchema.safeParse(req.body ?? {});
+    if (!body.success || !sameSecret(body.data.token, o.apiToken)) {
+      log('dashboard: sign-in refused');
+      return res.status(401).type('html').send(loginPage('That is not the API token.'));
+    }
+    res.set('Set-Cookie', cookie(req, session, SESSION_SECONDS));
+    res.redirect(303, '/dashboard');
+  });
+  router.post('/dashboard/logout', (req, res) => {
+    res.set('Set-Cookie', cookie(req, '', 0));
+    res.redirect(303, '/dashboard/login');
+  });
+
+  router.get('/dashboard', async (req, res) => {
+    if (!signedIn(req)) {
+      res.set('WWW-Authenticate', 'Bearer');
+      return res.status(401).type('html').send(loginPage(''));
+    }
+    const search = searchSchema.safeParse(req.query);
+    if (!search.success) {
+      return res
+        .status(400)
+        .type('text')
+        .send(search.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    }
+    const at = now();
+    let read;
+    try {
+      read = await readDashboardCases(o.cases.client, { taskQueue: o.cases.taskQueue, since: new Date(monthStartUtc(at)) });
+    } catch (err) {
+      if (!isTemporalUnavailable(err)) throw err;
+      return res.status(503).type('text').send('Temporal is unreachable: the dashboard has nothing to show; try again.');
+    }
+    const matching = searchCases(read.cases, { text: search.data.q, state: search.data.state }).sort(tableOrder);
+    res.type('html').send(
+      renderDashboard({
+        figures: dashboardFigures(read.cases, at),
+        rows: matching.slice(0, TABLE_ROWS),
+        matched: matching.length,
+        search: search.data,
+        truncated: read.truncated,
+        now: at,
+        workflowsUrl,
+      }),
+    );
+  });
+  return router;
+}
