@@ -71,7 +71,7 @@ export async function startAppEventDelivery(
   client: Client,
   taskQueue: string,
   event: AppEventInput,
-): Promise<{ workflowId: string }> {
+): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = appEventWorkflowId(event.id);
   try {
     await client.workflow.start(APP_EVENT_WORKFLOW_TYPE, {
@@ -84,6 +84,7 @@ export async function startAppEventDelivery(
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { workflowId, started: false };
   }
-  return { workflowId };
+  return { workflowId, started: true };
 }

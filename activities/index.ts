@@ -7,8 +7,10 @@ import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { deliverAppEvent, reportUndeliveredAppEvent, startAppEventDelivery, type AppWebhookTarget } from './appEvents';
 import { blockCardVia, reserveCardAttemptVia } from './cardBudget';
+import { countCaseEvent } from './caseEvents';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
+import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
@@ -27,11 +29,21 @@ export function createActivities(deps: ActivityDeps) {
     reserve: reserveCardAttemptVia(deps.temporal, deps.taskQueue),
     block: blockCardVia(deps.temporal, deps.taskQueue),
   };
+  // Business metrics (activities/metrics.ts) are counted here, around the calls, per attempt.
   return {
-    loadCaseFacts: (invoiceId: string) => loadCaseFacts(deps.stripe, invoiceId),
-    retryCharge: (input: RetryChargeInput) => retryCharge(deps.stripe, cardLedger, input),
-    applyEndAction: (input: EndActionInput) => applyEndAction(deps.stripe, input),
-    startAppEventDelivery: (event: AppEventInput) => startAppEventDelivery(deps.temporal, deps.taskQueue, event),
+    loadCaseFacts: (invoiceId: string) => countingErrors('stripe', () => loadCaseFacts(deps.stripe, invoiceId)),
+    retryCharge: async (input: RetryChargeInput) => {
+      const result = await countingErrors('stripe', () => retryCharge(deps.stripe, cardLedger, input));
+      countCharge(result, input.initiator);
+      return result;
+    },
+    applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
+    startAppEventDelivery: async (event: AppEventInput) => {
+      const delivery = await startAppEventDelivery(deps.temporal, deps.taskQueue, event);
+      // Only the attempt that started it counts: a retried activity counts the case once.
+      if (delivery.started) countCaseEvent(event);
+      return { workflowId: delivery.workflowId };
+    },
     /** Cases started before events were delivered on their own still call this (replay). */
     emitAppEvent: (event: AppEventInput) => deliverAppEvent(deps.appWebhook, event),
   };
@@ -52,7 +64,9 @@ export function createEmailActivities(resend: Resend, settings: EmailSettings, r
   return {
     sendDunningEmail: async (input: DunningEmailInput) => {
       await pace();
-      return sendDunningEmail(resend, settings, input, Date.now());
+      return countingEmail(input.template, () =>
+        countingErrors('resend', () => sendDunningEmail(resend, settings, input, Date.now())),
+      );
     },
   };
 }

@@ -1,10 +1,19 @@
 /**
  * The service's Prometheus metrics (prom-client), on a registry of their own rather than the
  * global one: several apps in one process (tests, a worker and an API side by side) each count
- * for themselves. The cases themselves are observed in Temporal (Web UI, visibility).
+ * for themselves. The cases' business counters are the worker's (activities/metrics.ts); the
+ * gauges read from visibility (blocked cases, open cases and amount at risk) are the API's.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Provider } from '../domain/types';
+import type { OpenCases } from './amountAtRisk';
+
+/**
+ * The Node process's own metrics (CPU, memory, event loop lag, GC), once per process whatever
+ * serves them: the API's `/metrics` or the worker's (src/workerMetricsServer.ts).
+ */
+export const processRegistry = new Registry();
+collectDefaultMetrics({ register: processRegistry });
 
 export interface MetricsOptions {
   /**
@@ -14,6 +23,10 @@ export interface MetricsOptions {
   blockedCases?: () => Promise<Record<Provider, number>>;
   /** How long one reading of `blockedCases` is reused (default 10 s): scrapes must not load visibility. */
   blockedCasesTtlMs?: number;
+  /** This deployment's active cases and their amount due, by currency (src/amountAtRisk.ts). Unset: no value. */
+  openCases?: () => Promise<OpenCases>;
+  /** How long one reading of `openCases` is reused (default 30 s): it lists every active case. */
+  openCasesTtlMs?: number;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   /** Other registries served with these (the worker's, when it runs in the same process). */
   alsoRender?: Registry[];
@@ -47,18 +60,49 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly casesBlocked: Gauge<'provider'>;
-
-  private blockedReadAt = Number.NEGATIVE_INFINITY;
-  private blockedReading: Promise<void> | undefined;
+  readonly casesOpen: Gauge<'currency'>;
+  readonly amountAtRisk: Gauge<'currency'>;
 
   constructor(private readonly opts: MetricsOptions = {}) {
-    const refresh = () => this.refreshBlocked();
+    const log = opts.log;
+    const blocked = opts.blockedCases;
     this.casesBlocked = new Gauge({
       name: 'dunning_cases_blocked',
       help: 'Running cases waiting on a provider (DunningBlockedOn), counted at scrape time',
       labelNames: ['provider'] as const,
       registers: [this.registry],
-      collect: refresh,
+      collect: blocked
+        ? readAtMostEvery(opts.blockedCasesTtlMs ?? 10_000, 'blocked cases', log, async () => {
+            for (const [provider, n] of Object.entries(await blocked())) this.casesBlocked.set({ provider }, n);
+          })
+        : undefined,
+    });
+    const open = opts.openCases;
+    const seen = new Set<string>();
+    const refreshOpen = open
+      ? readAtMostEvery(opts.openCasesTtlMs ?? 30_000, 'open cases', log, async () => {
+          const reading = await open();
+          for (const c of Object.keys(reading.cases)) seen.add(c);
+          // A currency without active cases any more reads 0, not its last amount.
+          for (const currency of seen) {
+            this.casesOpen.set({ currency }, reading.cases[currency] ?? 0);
+            this.amountAtRisk.set({ currency }, reading.amount[currency] ?? 0);
+          }
+        })
+      : undefined;
+    this.casesOpen = new Gauge({
+      name: 'dunning_cases_open',
+      help: "This deployment's active cases by currency (visibility: DunningState = 'active'), read at scrape time",
+      labelNames: ['currency'] as const,
+      registers: [this.registry],
+      collect: refreshOpen,
+    });
+    this.amountAtRisk = new Gauge({
+      name: 'dunning_amount_at_risk_minor_units',
+      help: 'Amount due of the active cases by currency, in minor units (visibility: sum of DunningAmountDue), read at scrape time',
+      labelNames: ['currency'] as const,
+      registers: [this.registry],
+      collect: refreshOpen,
     });
   }
 
@@ -66,29 +110,37 @@ export class Metrics {
     return this.registry.contentType;
   }
 
+  /** This app's metrics, the process's and those of `alsoRender`. */
   render(): Promise<string> {
-    const also = this.opts.alsoRender ?? [];
-    return (also.length ? Registry.merge([this.registry, ...also]) : this.registry).metrics();
+    return Registry.merge([this.registry, processRegistry, ...(this.opts.alsoRender ?? [])]).metrics();
   }
+}
 
-  /**
-   * At most one reading per TTL, shared by concurrent scrapes. A failed reading (Temporal down)
-   * leaves the gauge as it was and is logged: the rest of the scrape must not fail with it.
-   */
-  private refreshBlocked(): Promise<void> {
-    const read = this.opts.blockedCases;
-    if (!read || Date.now() - this.blockedReadAt < (this.opts.blockedCasesTtlMs ?? 10_000)) return Promise.resolve();
-    this.blockedReading ??= (async () => {
+/**
+ * A gauge's `collect` that reads visibility at most once per `ttlMs`, shared by concurrent
+ * scrapes: scrapes must not load visibility. A failed reading (Temporal down) leaves the gauge as
+ * it was and is logged: the rest of the scrape must not fail with it.
+ */
+function readAtMostEvery(
+  ttlMs: number,
+  what: string,
+  log: MetricsOptions['log'],
+  read: () => Promise<void>,
+): () => Promise<void> {
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading: Promise<void> | undefined;
+  return () => {
+    if (Date.now() - readAt < ttlMs) return Promise.resolve();
+    reading ??= (async () => {
       try {
-        const counts = await read();
-        for (const [provider, n] of Object.entries(counts)) this.casesBlocked.set({ provider }, n);
+        await read();
       } catch (err) {
-        this.opts.log?.('blocked cases not counted; the gauge keeps its last value', { error: String(err) });
+        log?.(`${what} not counted; the gauge keeps its last value`, { error: String(err) });
       } finally {
-        this.blockedReadAt = Date.now();
-        this.blockedReading = undefined;
+        readAt = Date.now();
+        reading = undefined;
       }
     })();
-    return this.blockedReading;
-  }
+    return reading;
+  };
 }

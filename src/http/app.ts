@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Registry } from 'prom-client';
 import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
+import { readOpenCases } from '../amountAtRisk';
 import { Metrics } from '../metrics';
 import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
@@ -25,7 +26,7 @@ export interface AppDeps {
   linkSecret: string;
   publicBaseUrl: string;
   businessName: string;
-  /** Default: the app's own, with the blocked-cases gauge read from `cases`. */
+  /** Default: the app's own, with the gauges read from visibility through `cases`. */
   metrics?: Metrics;
   /** Registries `/metrics` serves as well (the worker's, when it runs in this process). */
   alsoServeMetrics?: Registry[];
@@ -42,7 +43,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const log = deps.log ?? ((msg, meta) => console.log(JSON.stringify({ msg, ...meta })));
   const metrics =
-    deps.metrics ?? new Metrics({ blockedCases: () => deps.cases.blockedCaseCounts(), log, alsoRender: deps.alsoServeMetrics });
+    deps.metrics ??
+    new Metrics({
+      blockedCases: () => deps.cases.blockedCaseCounts(),
+      openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
+      log,
+      alsoRender: deps.alsoServeMetrics,
+    });
   const quarantine = deps.quarantine ?? new QuarantineStore(deps.cases.client, deps.cases.taskQueue);
   const app = express();
   app.disable('x-powered-by');

@@ -1,0 +1,35 @@
+/**
+ * The money at risk right now: the sum of `DunningAmountDue` over this deployment's active cases,
+ * by `DunningCurrency`, read from visibility. Counters cannot give it (a restarted process starts
+ * them at zero, and the cases it did not see would be missing); visibility always has every case.
+ * Visibility cannot sum, so the active cases are listed (their search attributes only).
+ */
+import type { Client } from '@temporalio/client';
+import { WORKFLOW_TYPE } from '../domain/messages';
+import { DunningAmountDue, DunningCurrency, DunningState } from '../domain/searchAttributes';
+import { quote } from './dunningClient';
+
+export interface OpenCases {
+  /** Active cases by currency. */
+  cases: Record<string, number>;
+  /** Their amount due by currency, in minor units. */
+  amount: Record<string, number>;
+}
+
+export async function readOpenCases(client: Client, taskQueue: string, deadlineMs = 10_000): Promise<OpenCases> {
+  const query = [
+    `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
+    `ExecutionStatus = 'Running'`,
+    `TaskQueue = ${quote(taskQueue)}`,
+    `${DunningState.name} = 'active'`,
+  ].join(' AND ');
+  const open: OpenCases = { cases: {}, amount: {} };
+  await client.withDeadline(Date.now() + deadlineMs, async () => {
+    for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
+      const currency = wf.typedSearchAttributes.get(DunningCurrency) ?? 'unknown';
+      open.cases[currency] = (open.cases[currency] ?? 0) + 1;
+      open.amount[currency] = (open.amount[currency] ?? 0) + (wf.typedSearchAttributes.get(DunningAmountDue) ?? 0);
+    }
+  });
+  return open;
+}
