@@ -66,6 +66,8 @@ const origins = z.string().transform((value, ctx) => {
 const envSchema = z.object({
   NODE_ENV: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The worker's own `/metrics` when it runs without the API (`npm run start:worker`). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('dunning'),
@@ -119,6 +121,8 @@ const envSchema = z.object({
 export interface Config {
   production: boolean;
   port: number;
+  /** METRICS_PORT: the worker's `/metrics` when it runs alone (the API's serves it otherwise). */
+  metricsPort: number;
   dataDir: string;
   temporal: {
     /** Undefined: start the embedded dev server. */
@@ -297,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     production,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     dataDir,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
