@@ -18,6 +18,7 @@ import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { createWorkers, workflowBundleFile } from './worker';
+import { serveWorkerMetrics } from './workerMetricsServer';
 
 type Role = 'all' | 'worker' | 'api';
 
@@ -156,6 +157,12 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       await running.catch(() => undefined);
       await connection.close();
     });
+    // Alone, the worker serves its own /metrics; beside the API, the API's serves them.
+    if (role === 'worker') {
+      const metrics = await serveWorkerMetrics(config.metricsPort);
+      stops.push(() => metrics.close());
+      log(`worker metrics on ${metrics.url}`);
+    }
   }
 
   // ---- HTTP API ----------------------------------------------------------------------------------
