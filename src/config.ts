@@ -63,8 +63,24 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
+/** pino's levels, any case (`LOG_LEVEL=WARN` works too). */
+export const logLevelSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+export type LogLevelName = z.infer<typeof logLevelSchema>;
+
 const envSchema = z.object({
   NODE_ENV: optionalString,
+  LOG_LEVEL: logLevelSchema.default('info'),
+  /**
+   * The Temporal SDK's own Prometheus endpoint (`host:port`); unset: a loopback port of its own,
+   * merged into this process's `/metrics` either way.
+   */
+  TEMPORAL_METRICS_ADDRESS: optionalString.refine((s) => s === undefined || /^[^\s:]+:\d{1,5}$/.test(s), {
+    message: 'TEMPORAL_METRICS_ADDRESS must be host:port, e.g. 0.0.0.0:9464',
+  }),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The worker's own `/metrics` when it runs without the API (`npm run start:worker`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
@@ -120,6 +136,9 @@ const envSchema = z.object({
 
 export interface Config {
   production: boolean;
+  logLevel: LogLevelName;
+  /** Where the Temporal SDK serves its Prometheus metrics; undefined: a loopback port of its own. */
+  temporalMetricsAddress?: string;
   port: number;
   /** METRICS_PORT: the worker's `/metrics` when it runs alone (the API's serves it otherwise). */
   metricsPort: number;
@@ -300,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     production,
+    logLevel: e.LOG_LEVEL,
+    temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS,
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
     dataDir,

@@ -9,20 +9,29 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, logLevelSchema, type Config } from './config';
 import { DunningClient } from './dunningClient';
 import { createApp } from './http/app';
 import { createResendClient } from './providers/resend';
+import { createLogger, routeConsoleTo, type Logger } from './log';
 import { createStripeClient } from './providers/stripe';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { EncryptionCodec } from './temporal/payloadCodec';
+import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
 import { createWorkers, workflowBundleFile } from './worker';
 import { serveWorkerMetrics } from './workerMetricsServer';
 
 type Role = 'all' | 'worker' | 'api';
 
-const log = (msg: string) => console.log(`[dunning] ${msg}`);
+// Before the configuration is read, so that its errors are log lines too; an invalid LOG_LEVEL
+// logs at info and stops with the configuration's error.
+const logger: Logger = createLogger({
+  level: logLevelSchema.catch('info').parse(process.env.LOG_LEVEL ?? 'info'),
+  base: { role: process.argv[2] ?? 'all' },
+});
+routeConsoleTo(logger);
+const log = (msg: string) => logger.info(msg);
 
 async function main(role: Role): Promise<void> {
   const config = loadConfig();
@@ -37,7 +46,7 @@ async function main(role: Role): Promise<void> {
       try {
         await stop();
       } catch (err) {
-        console.error(err);
+        logger.error({ err }, 'stopping: a part failed to stop');
       }
     }
     process.exit(code);
@@ -49,7 +58,7 @@ async function main(role: Role): Promise<void> {
     const urls = await startAll(config, role, stops);
     printBanner(config, role, urls);
   } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
+    logger.fatal(err instanceof ConfigError ? { problems: err.problems } : { err }, 'failed to start');
     await stopAll(1);
   }
 }
@@ -64,6 +73,13 @@ interface Urls {
 
 async function startAll(config: Config, role: Role, stops: Array<() => Promise<void> | void>): Promise<Urls> {
   const urls: Partial<Urls> = {};
+  if (role !== 'api') {
+    // Before any worker connection: the runtime is made with the first one.
+    installRuntime({
+      logger,
+      metricsAddress: config.temporalMetricsAddress ?? (await loopbackMetricsAddress()),
+    });
+  }
 
   // ---- Temporal -------------------------------------------------------------------------------
   let address = config.temporal.address;
@@ -149,7 +165,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
     const running = workers.run();
     running.catch((err) => {
-      console.error('worker stopped:', err);
+      logger.error({ err }, 'worker stopped');
       process.kill(process.pid, 'SIGTERM');
     });
     stops.push(async () => {
@@ -159,7 +175,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
     // Alone, the worker serves its own /metrics; beside the API, the API's serves them.
     if (role === 'worker') {
-      const metrics = await serveWorkerMetrics(config.metricsPort);
+      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText });
       stops.push(() => metrics.close());
       log(`worker metrics on ${metrics.url}`);
     }
@@ -176,6 +192,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
       businessName: config.email.businessName,
+      log: (msg, meta) => logger.info(meta ?? {}, msg),
       temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
@@ -214,7 +231,9 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
     urls.stripeSandbox && `  Try it:         npm run demo`,
     `  Stop:           Ctrl-C`,
   ];
-  console.log(lines.filter(Boolean).join('\n'));
+  // One line like every other: the message, then what a person looks for, without the padding.
+  const [first, ...rest] = lines.filter((l): l is string => typeof l === 'string');
+  logger.info({ details: rest.map((l) => l.trim().replace(/\s{2,}/, ': ')) }, first);
 }
 
 const role = (process.argv[2] ?? 'all') as Role;
@@ -223,6 +242,6 @@ if (!['all', 'worker', 'api'].includes(role)) {
   process.exit(2);
 }
 main(role).catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  logger.fatal(err instanceof ConfigError ? { problems: err.problems } : { err }, 'failed to start');
   process.exit(1);
 });

@@ -20,9 +20,12 @@ import { createActivities, createAppEventActivities, createEmailActivities } fro
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
+import { activityLogInterceptor } from './temporal/activityLogInterceptor';
 import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
+/** Adds `invoiceId` to the workflows' log lines: bundled with them (workflows/logInterceptors.ts). */
+export const WORKFLOW_LOG_INTERCEPTORS_PATH = join(__dirname, '..', 'workflows', 'logInterceptors.ts');
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -65,6 +68,7 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    workflowInterceptorModules: [WORKFLOW_LOG_INTERCEPTORS_PATH],
     logger: quietBundlerLogger,
   });
 }
@@ -112,12 +116,15 @@ const quietBundlerLogger = {
 
 export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
+  // Every activity's log lines name its invoice (the SDK adds workflow and run).
+  const interceptors = { activity: [activityLogInterceptor] };
   const main = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle,
     dataConverter: deps.dataConverter,
+    interceptors,
     activities: createActivities({
       stripe: deps.stripe,
       temporal: deps.client,
@@ -130,6 +137,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     namespace: deps.namespace,
     taskQueue: emailTaskQueue(deps.taskQueue),
     dataConverter: deps.dataConverter,
+    interceptors,
     activities: createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
     maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
   });
@@ -140,6 +148,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     namespace: deps.namespace,
     taskQueue: appEventsTaskQueue(deps.taskQueue),
     dataConverter: deps.dataConverter,
+    interceptors,
     activities: createAppEventActivities(deps.appWebhook),
     maxTaskQueueActivitiesPerSecond: deps.appWebhook?.ratePerSecond ?? DEFAULT_APP_EVENT_RATE,
   });

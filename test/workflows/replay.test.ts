@@ -9,16 +9,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { createLogger } from '../../src/log';
+import { installRuntime } from '../../src/temporal/runtime';
 import { describe, expect, it } from 'vitest';
 import { bundleWorkflows } from '../../src/worker';
 import { historyFromJSON, type History } from '../support/historyJson';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this process
-}
+// Workers log every state change at info; tests want only what went wrong (one JSON line each).
+installRuntime({ logger: createLogger({ level: 'warn' }) });
 
 const DIR = join(__dirname, '..', 'histories');
 const files = readdirSync(DIR)

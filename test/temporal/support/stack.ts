@@ -6,7 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLogger } from '../../../src/log';
+import { installRuntime } from '../../../src/temporal/runtime';
 import type Stripe from 'stripe';
 import { inject } from 'vitest';
 import { DunningClient } from '../../../src/dunningClient';
@@ -58,12 +60,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-// Workers log every state change at INFO; tests want only what went wrong.
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this process
-}
+// Workers log every state change at info; tests want only what went wrong (one JSON line each).
+installRuntime({ logger: createLogger({ level: 'warn' }) });
 
 /**
  * One key for every stack on the project's shared dev server (each test file is its own process):

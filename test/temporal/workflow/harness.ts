@@ -19,7 +19,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLogger } from '../../../src/log';
+import { installRuntime } from '../../../src/temporal/runtime';
 import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
 import { createActivities, createAppEventActivities, createEmailActivities } from '../../../activities';
@@ -43,11 +45,8 @@ import type { DunningStatus, PaymentFailedSignal } from '../../../domain/types';
 import { createTimeSkippingEnv } from '../../setup/timeSkipping';
 import { historyToJSON } from '../../support/historyJson';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this process
-}
+// Workers log every state change at info; tests want only what went wrong (one JSON line each).
+installRuntime({ logger: createLogger({ level: 'warn' }) });
 
 const EMAIL_RATE_PER_SECOND = 50;
 
