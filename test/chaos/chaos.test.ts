@@ -13,7 +13,8 @@ describe('chaos (short run)', () => {
     report = await runChaos('short');
   }, 240_000);
 
-  it.each([...SCENARIO_NAMES, 'whole namespace'])('%s: every invariant holds', (name) => {
+  // 'JSON logs': every line of every worker and API log parses as one JSON object.
+  it.each([...SCENARIO_NAMES, 'whole namespace', 'JSON logs'])('%s: every invariant holds', (name) => {
     const line = report.lines.find((l) => l.startsWith(`chaos: ${name} `));
     expect(line, `no line for ${name} in:\n${report.lines.join('\n')}`).toBeDefined();
     expect(line).toMatch(/ PASS /);

@@ -1,7 +1,10 @@
 /** The chaos invariants themselves: they must see a duplicate when there is one. */
 import { describe, expect, it } from 'vitest';
 import type { ChargeRecord } from '../../src/dev/sandbox/stripe';
-import { caseFigures, doubleCharges, duplicateEmails, stepOfKey, type SentEmail } from './checks';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey, type SentEmail } from './checks';
 
 const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({
   id,
@@ -89,5 +92,21 @@ describe('chaos checks', () => {
     expect(caseFigures(fixed(closed + 1000), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
     expect(caseFigures(fixed(undefined), facts, [], [], true)).toMatchObject({ wrongEnd: 0, settledLate: 1 });
     expect(caseFigures(fixed(closed - 5 * 60_000), facts, [], [], true)).toMatchObject({ wrongEnd: 1, settledLate: 0 });
+  });
+
+  it('finds every log line that is not one JSON object, in worker and API logs only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chaos-logs-'));
+    try {
+      writeFileSync(join(dir, 'worker-1.log'), '{"level":"info","msg":"a"}\n{"level":"warn","msg":"b"}\n');
+      // A pretty-printed SDK object, and a last line cut by a SIGKILL.
+      writeFileSync(join(dir, 'worker-2.log'), '{"msg":"ok"}\n2026-01-01 [WARN] Activity failed {\n  attempt: 2,\n}\n{"msg":"cu');
+      writeFileSync(join(dir, 'api-1.log'), '{"msg":"ok"}\n[1,2]\n');
+      writeFileSync(join(dir, 'stripe-sandbox.log'), 'ready: http://127.0.0.1:1\n');
+      const f = logFigures(dir);
+      expect(f).toMatchObject({ files: 3, lines: 8, notJson: 4, cutByKill: 1 });
+      expect(f.examples[0]).toMatch(/^api-1\.log:2: \[1,2\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,8 @@
  * at the Stripe sandbox) and what Temporal says about each case, never from the service's own
  * account of itself.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { OutboxMessage } from '../../src/dev/sandbox/resend';
 
@@ -265,4 +267,45 @@ export function formatCaseFigures(f: CaseFigures): string {
     `cases ${f.cases}, lost ${f.lost}, duplicate emails ${f.duplicateEmails}, double charges ${f.doubleCharges}, ` +
     `ended Failed ${f.failed}, state≠run ${f.stateMismatch}, wrong end ${f.wrongEnd} (settled too late to count ${f.settledLate})`
   );
+}
+
+/** The worker and API processes' logs (scripts/stack writes `worker-<n>.log`, `api-<n>.log`). */
+const SERVICE_LOG = /^(worker|api)-\d+\.log$/;
+
+export interface LogFigures {
+  files: number;
+  lines: number;
+  /** Lines that are not one JSON object: a multi-line SDK object, a pretty-printed error, a banner. */
+  notJson: number;
+  /** A last line without its newline: the process was SIGKILLed while writing it, not a format fault. */
+  cutByKill: number;
+  examples: string[];
+}
+
+/** Parses every line of every worker and API log under `dir`: each must be one JSON object. */
+export function logFigures(dir: string): LogFigures {
+  const f: LogFigures = { files: 0, lines: 0, notJson: 0, cutByKill: 0, examples: [] };
+  for (const name of readdirSync(dir).filter((n) => SERVICE_LOG.test(n))) {
+    f.files++;
+    const text = readFileSync(join(dir, name), 'utf8');
+    const lines = text.split('\n');
+    const last = lines.pop();
+    if (last) f.cutByKill++;
+    lines.forEach((line, i) => {
+      f.lines++;
+      if (isJsonObject(line)) return;
+      f.notJson++;
+      if (f.examples.length < 4) f.examples.push(`${name}:${i + 1}: ${line.slice(0, 160)}`);
+    });
+  }
+  return f;
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

@@ -14,7 +14,15 @@ import { parseEncryptionKeys } from '../../src/config';
 import { encryptingDataConverter } from '../../src/temporal/dataConverter';
 import { REPO_ROOT } from '../../scripts/stack/processes';
 import { startAppEndpoint, type AppEndpoint } from './appEndpoint';
-import { caseFigures, caseFiguresPass, describeCases, formatCaseFigures, isTerminalFate, settlingEventIds } from './checks';
+import {
+  caseFigures,
+  caseFiguresPass,
+  describeCases,
+  formatCaseFigures,
+  isTerminalFate,
+  logFigures,
+  settlingEventIds,
+} from './checks';
 import { ChaosDriver, mapLimit, sleep } from './driver';
 import { seededRandom } from '../support/fuzzEvents';
 import * as scenario from './scenarios';
@@ -268,6 +276,19 @@ export async function runChaos(
         `API exits unasked ${stack.api.unexpectedExits}, app events received ${app.events().length} (bad signatures ${app.badSignatures()}), ` +
         `emails ${messages.length}, charges ${charges.filter((c) => c.source === 'api').length}, seed ${seed}, ` +
         `${Math.round((Date.now() - started) / 1000)} s`,
+    );
+
+    // ---- the logs: every line the worker and API processes wrote is one JSON object ------------
+    // Stopped first, so that their last lines (shutdown) are checked too.
+    await stack.stop();
+    const logs = logFigures(join(dataDir, 'logs'));
+    const logsOk = logs.notJson === 0 && logs.lines > 0;
+    if (logsOk) passed++;
+    else failed++;
+    for (const e of logs.examples) log(`JSON logs: not one JSON object: ${e}`);
+    lines.push(
+      `chaos: ${'JSON logs'.padEnd(27)} ${logsOk ? 'PASS' : 'FAIL'}  lines ${logs.lines} in ${logs.files} worker and API logs, ` +
+        `not one JSON object ${logs.notJson}, last line cut by a SIGKILL ${logs.cutByKill}`,
     );
     lines.push(`chaos: ${passed} passed, ${failed} failed`);
     for (const line of lines) out(line);
