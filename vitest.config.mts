@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `fast` needs no Temporal server; `temporal` shares one dev server started once in
+// Four projects: `fast` needs no Temporal server; `cluster` starts (or reuses) the local
+// Temporal cluster on PostgreSQL; `temporal` shares one dev server started once in
 // a global setup (test/setup/global-temporal.ts); `chaos` is the short chaos run, which starts its
 // own stack of processes (test/chaos/run.ts). Workers run in forked processes: Temporal's native
 // bridge does not belong in worker threads.
@@ -15,13 +16,26 @@ export default defineConfig({
         test: {
           name: 'fast',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/temporal/**', 'test/workflows/**', 'test/chaos/**', 'test/browser/**', 'node_modules/**'],
+          exclude: [
+            'test/temporal/**',
+            'test/workflows/**',
+            'test/chaos/**',
+            'test/browser/**',
+            'test/cluster/**',
+            'node_modules/**',
+          ],
         },
       },
       {
         extends: true,
         // At most about three minutes of run (startup, faults, settling), with room for a slow machine.
         test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 240_000 },
+      },
+      {
+        extends: true,
+        // The thin slice on the local Temporal cluster (`npm run cluster`), worker and API as
+        // separate processes. The first run on a machine builds the server (minutes, once).
+        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 1_200_000 },
       },
       {
         extends: true,

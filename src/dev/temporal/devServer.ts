@@ -247,8 +247,9 @@ async function answers(address: string, namespace: string): Promise<boolean> {
 /**
  * Checks every contract search attribute is registered, adding missing ones: a database file
  * created by an older version of this service keeps its namespace (and the attributes it had).
+ * The local cluster (src/dev/cluster) registers them with this too.
  */
-async function ensureSearchAttributes(address: string, namespace: string, log: (line: string) => void): Promise<void> {
+export async function ensureSearchAttributes(address: string, namespace: string, log: (line: string) => void): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
@@ -283,7 +284,7 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
 export const NAMESPACE_RETENTION_DAYS = 35;
 
 /** Raises the namespace's retention to NAMESPACE_RETENTION_DAYS when it is shorter (never lowers it). */
-async function ensureRetention(address: string, namespace: string, log: (line: string) => void): Promise<void> {
+export async function ensureRetention(address: string, namespace: string, log: (line: string) => void): Promise<void> {
   const want = NAMESPACE_RETENTION_DAYS * 86_400;
   const connection = await Connection.connect({ address });
   try {
