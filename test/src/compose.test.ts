@@ -76,7 +76,17 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
 
   it('has the whole stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
+      [
+        'api',
+        'grafana',
+        'postgres',
+        'prometheus',
+        'temporal',
+        'temporal-schema',
+        'temporal-setup',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -116,6 +126,36 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
   it("turns on the server's priority-aware matcher (activity priorities)", () => {
     const dynamic = readFileSync(join(root, 'deploy/temporal/dynamicconfig.yaml'), 'utf8');
     expect(dynamic).toMatch(/^matching\.useNewMatcher:\n {2}- value: true/m);
+  });
+
+  /** Bind mounts by target: docker-compose 1.29 prints them as `source:target:mode`. */
+  const mounts = (name: string): Record<string, string> =>
+    Object.fromEntries(
+      ((services[name] as { volumes?: string[] }).volumes ?? []).map((v) => {
+        const [source, target] = v.split(':');
+        return [target, source];
+      }),
+    );
+
+  it("runs Prometheus on the repository's scrape config, scraping the API's PORT and the worker's METRICS_PORT", () => {
+    expect(mounts('prometheus')['/etc/prometheus']).toBe(join(dir, 'deploy/prometheus'));
+    const config = readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8');
+    expect(config).toMatch(new RegExp(`names: \\[api\\]\\s+type: A\\s+port: ${services.api!.environment?.PORT}\\b`));
+    expect(config).toMatch(
+      new RegExp(`names: \\[worker\\]\\s+type: A\\s+port: ${services.worker!.environment?.METRICS_PORT}\\b`),
+    );
+    expect(published('prometheus')).toEqual(['9090:9090']);
+  });
+
+  it('runs Grafana with the data source and the dashboard provisioned from deploy/grafana', () => {
+    expect(mounts('grafana')['/etc/grafana/provisioning']).toBe(join(dir, 'deploy/grafana/provisioning'));
+    expect(mounts('grafana')['/etc/grafana/dashboards']).toBe(join(dir, 'deploy/grafana/dashboards'));
+    const provider = readFileSync(join(root, 'deploy/grafana/provisioning/dashboards/dunning.yml'), 'utf8');
+    expect(provider).toMatch(/path: \/etc\/grafana\/dashboards$/m);
+    const datasource = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    expect(datasource).toMatch(/url: http:\/\/prometheus:9090$/m);
+    expect(datasource).toMatch(/uid: prometheus$/m);
+    expect(published('grafana')).toEqual(['3300:3000']);
   });
 
   it('creates every contract search attribute at start-up', () => {
