@@ -1,0 +1,137 @@
+/**
+ * `npm run cases -- …`: the ops CLI (`node dist/src/cli/cases.js …` in the production image). Lists
+ * cases, shows one as a timeline, and acts on it (cancel, retry now, resend the link) and on the
+ * quarantined Stripe events, through the service's `/api` with its token. See USAGE (casesArgs.ts).
+ *
+ * Exit codes: 0 done; 1 the service said no or could not be reached (one line on stderr: an
+ * unknown invoice, a refused retry, a wrong token); 2 a usage problem (the usage on stderr).
+ */
+import { userInfo } from 'node:os';
+import { z } from 'zod';
+import { ApiError, CasesApi, CliError, resolveTarget } from './casesApi';
+import { parseCasesArgs, USAGE, type Command } from './casesArgs';
+import { formatCase, formatCaseList, formatLinkSent, formatQuarantine, formatRetryOutcome } from './casesFormat';
+import { readCaseList, readQuarantine, readStatus } from './casesSchemas';
+import type { RetryOutcome } from '../../domain/types';
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out(text: string): void;
+  err(text: string): void;
+  now(): number;
+  fetch?: typeof fetch;
+}
+
+const retryAnswer = z.union([
+  z.object({ accepted: z.literal(true) }),
+  z.object({ outcome: z.enum(['succeeded', 'declined', 'requires_action', 'not_possible']) }).passthrough(),
+]);
+const linkAnswer = z.union([
+  z.object({ accepted: z.literal(true) }),
+  z.object({ outcome: z.literal('sent'), template: z.string(), messageId: z.string().optional() }).passthrough(),
+]);
+
+/** Who acts, for the service's logs: `cli:<user>`. */
+function defaultBy(env: NodeJS.ProcessEnv): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:${env.USER ?? 'unknown'}`; // no passwd entry (a container's arbitrary uid)
+  }
+}
+
+const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+
+/** Carries out one command; returns what to print. */
+async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, json: boolean, now: number): Promise<string> {
+  const show = (body: unknown, text: () => string) => (json ? JSON.stringify(body, null, 2) : text());
+  switch (command.name) {
+    case 'list': {
+      const q = new URLSearchParams({ limit: String(command.limit) });
+      if (command.state) q.set('state', command.state);
+      if (command.customerId) q.set('customerId', command.customerId);
+      if (command.blocked) q.set('blocked', 'true');
+      const { body } = await api.request('GET', `/api/dunning?${q}`);
+      return show(body, () => formatCaseList(readCaseList(body)));
+    }
+    case 'show': {
+      const { body } = await api.request('GET', `/api/invoices/${path(command.invoiceId)}/dunning`);
+      return show(body, () => formatCase(readStatus(body), now));
+    }
+    case 'cancel': {
+      const { body } = await api.request('POST', `/api/invoices/${path(command.invoiceId)}/cancel`, {
+        reason: command.reason,
+        by: command.by,
+      });
+      return show(body, () => `${command.invoiceId}: cancelled (${command.reason}); the case ends as soon as it hears it`);
+    }
+    case 'retry-now': {
+      const { body } = await api.request('POST', `/api/invoices/${path(command.invoiceId)}/retry-now`, { by: command.by });
+      return show(body, () =>
+        formatRetryOutcome(command.invoiceId, retryAnswer.parse(body) as RetryOutcome | { accepted: true }),
+      );
+    }
+    case 'resend-link': {
+      const { body } = await api.request('POST', `/api/invoices/${path(command.invoiceId)}/resend-link`, { by: command.by });
+      return show(body, () => formatLinkSent(command.invoiceId, linkAnswer.parse(body)));
+    }
+    case 'quarantine list': {
+      const { body } = await api.request('GET', `/api/quarantine?limit=${command.limit}`);
+      return show(body, () => formatQuarantine(readQuarantine(body)));
+    }
+    case 'quarantine replay':
+    case 'quarantine discard': {
+      const action = command.name === 'quarantine replay' ? 'replay' : 'discard';
+      const { body } = await api.request('POST', `/api/quarantine/${path(command.eventId)}/${action}`, { by: command.by });
+      return show(body, () => {
+        const { replayed: _r, discarded: _d, ...done } = (body ?? {}) as Record<string, unknown>;
+        const detail = Object.keys(done).length ? ` ${JSON.stringify(done)}` : '';
+        return `${command.eventId}: ${action === 'replay' ? 'replayed' : 'discarded'}${detail}`;
+      });
+    }
+  }
+}
+
+/** The CLI, as a function of its arguments and surroundings (tests run it in process). Returns the exit code. */
+export async function runCases(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCasesArgs(argv, { by: defaultBy(io.env) });
+  if (!parsed.ok) {
+    io.err(`cases: ${parsed.problem}\n\n${USAGE}`);
+    return 2;
+  }
+  const { command, api: apiUrl, json } = parsed.invocation;
+  if (command.name === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    const api = new CasesApi(resolveTarget(apiUrl, io.env, io.cwd), io.fetch);
+    io.out(await run(api, command, json, io.now()));
+    return 0;
+  } catch (err) {
+    if (err instanceof ApiError) {
+      io.err(`cases: ${err.message}`);
+      // The API found the input invalid: the same usage problem the CLI would have reported.
+      return err.status === 400 ? 2 : 1;
+    }
+    if (err instanceof CliError) {
+      io.err(`cases: ${err.message}`);
+      return 1;
+    }
+    io.err(`cases: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCases(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    now: () => Date.now(),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
