@@ -241,7 +241,12 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
           ? err
           : new ResendHttpError(500, 'internal_server_error', DEFAULT_MESSAGES.internal_server_error!);
       if (e.errorName === 'rate_limit_exceeded') counters.rateLimited++;
-      if (e.statusCode === 500 && !(err instanceof ResendHttpError)) console.error('[resend-outbox]', err);
+      // One line, in `npm start`'s log and in the standalone sandbox's: the stack's frames joined.
+      if (e.statusCode === 500 && !(err instanceof ResendHttpError)) {
+        console.error(
+          `[resend-outbox] ${err instanceof Error ? (err.stack ?? err.message).replace(/\n\s*/g, ' | ') : String(err)}`,
+        );
+      }
       for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
       json(res, e.statusCode, e.body());
     });
