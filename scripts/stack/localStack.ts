@@ -28,6 +28,11 @@ export interface LocalStackOptions {
   webhookRetryDelaysMs?: number[];
   /** Webhook deliveries in flight at once (Stripe's are concurrent and unordered); default 1. */
   webhookConcurrency?: number;
+  /**
+   * Extra environment for each worker start, read at every start: the bench restarts the worker
+   * with another EMAIL_RATE_LIMIT or cache size between its phases.
+   */
+  workerEnv?: () => NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -171,7 +176,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     };
     const worker = supervised(
       'worker',
-      (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], serviceEnv, /dunning service running/),
+      (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], { ...serviceEnv, ...o.workerEnv?.() }, /dunning service running/),
       log,
     );
     const api = supervised('api', (n) => once(`api-${n}`, 'src/main.ts', ['api'], serviceEnv, /dunning service running/), log);

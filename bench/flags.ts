@@ -1,0 +1,60 @@
+/**
+ * `npm run bench -- [--ingest N] [--cases N] [--burst N] [--burst-slow N] [--open N] [--cache N]
+ * [--concurrency N] [--temporal host:port]`. The defaults keep the whole run to a few minutes on a
+ * shared 2-core machine; the issue's full size is in the README.
+ */
+export interface BenchFlags {
+  /** Failure webhooks per side (webhook, raw signalWithStart) at full speed. */
+  ingest: number;
+  /** Cases (and floor workflows) for failure → first email. */
+  cases: number;
+  /** Burst drained at 50 emails/s. */
+  burst: number;
+  /** Burst drained at the default 2 emails/s. */
+  burstSlow: number;
+  /** Open sleeping cases for the memory figures (topped up to this many). */
+  open: number;
+  /** The small sticky cache the memory figures compare with the SDK's default. */
+  cache: number;
+  /** Client concurrency of the ingest and case phases. */
+  concurrency: number;
+  /** An existing cluster: the worker and API processes of the stack point at it (later: `npm run cluster`). */
+  temporal?: string;
+}
+
+export const DEFAULT_FLAGS: BenchFlags = {
+  ingest: 100,
+  cases: 100,
+  burst: 200,
+  burstSlow: 30,
+  open: 600,
+  cache: 100,
+  concurrency: 16,
+};
+
+export function parseFlags(argv: readonly string[]): BenchFlags {
+  const flags: BenchFlags = { ...DEFAULT_FLAGS };
+  const names: Record<string, keyof BenchFlags> = {
+    '--ingest': 'ingest',
+    '--cases': 'cases',
+    '--burst': 'burst',
+    '--burst-slow': 'burstSlow',
+    '--open': 'open',
+    '--cache': 'cache',
+    '--concurrency': 'concurrency',
+    '--temporal': 'temporal',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const key = names[argv[i]!];
+    const value = argv[i + 1];
+    if (!key || value === undefined) throw new Error(`unknown or incomplete flag ${argv[i]}: see bench/flags.ts`);
+    i++;
+    if (key === 'temporal') flags.temporal = value;
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${argv[i - 1]} wants a whole number, not ${value}`);
+      flags[key] = n;
+    }
+  }
+  return flags;
+}
