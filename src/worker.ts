@@ -49,6 +49,17 @@ export interface WorkerDeps {
   dataConverter?: DataConverter;
 }
 
+/**
+ * Workflows kept in the worker's sticky cache. A dunning case sleeps for days between steps, so a
+ * cached one is memory held for nothing; the SDK's default (sized from the heap, about 2,000 here)
+ * kept every open case. `npm run bench` measures the resident memory and the replay a wake-up of
+ * an evicted case costs (README, Benchmarks). WORKER_MAX_CACHED_WORKFLOWS overrides it.
+ */
+export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const n = Number(env.WORKER_MAX_CACHED_WORKFLOWS);
+  return env.WORKER_MAX_CACHED_WORKFLOWS && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** Deliveries per second to the app when none is configured (APP_WEBHOOK_RATE_LIMIT's default). */
 const DEFAULT_APP_EVENT_RATE = 10;
 
