@@ -16,7 +16,7 @@ export interface OpenCases {
   amount: Record<string, number>;
 }
 
-export async function readOpenCases(client: Client, taskQueue: string, deadlineMs = 10_000): Promise<OpenCases> {
+export async function readOpenCases(client: Client, taskQueue: string, deadlineMs = 30_000): Promise<OpenCases> {
   const query = [
     `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
     `ExecutionStatus = 'Running'`,

@@ -118,14 +118,17 @@ export class Metrics {
 
 /**
  * A gauge's `collect` that reads visibility at most once per `ttlMs`, shared by concurrent
- * scrapes: scrapes must not load visibility. A failed reading (Temporal down) leaves the gauge as
- * it was and is logged: the rest of the scrape must not fail with it.
+ * scrapes: scrapes must not load visibility. A scrape waits for a reading at most `waitMs`: a
+ * slow one (many open cases, a slow cluster) goes on and sets the gauge for the next scrape, and
+ * this scrape answers in time with the last values. A failed reading (Temporal down) leaves the
+ * gauge as it was and is logged: the rest of the scrape must not fail with it.
  */
 function readAtMostEvery(
   ttlMs: number,
   what: string,
   log: MetricsOptions['log'],
   read: () => Promise<void>,
+  waitMs = 2500,
 ): () => Promise<void> {
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
@@ -141,6 +144,8 @@ function readAtMostEvery(
         reading = undefined;
       }
     })();
-    return reading;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    return Promise.race([reading, waited]).finally(() => clearTimeout(timer));
   };
 }

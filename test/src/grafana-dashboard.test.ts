@@ -1,0 +1,129 @@
+/**
+ * deploy/grafana/dashboards/dunning.json: it parses, every panel reads the provisioned Prometheus,
+ * and every metric its PromQL names is one that `/metrics` exposes: the service's own (the API's
+ * registry, the worker's, the process's) or the Temporal SDK's worker metrics.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workerRegistry } from '../../activities/metrics';
+import { Metrics, processRegistry } from '../../src/metrics';
+
+const root = resolve(__dirname, '../..');
+
+interface Panel {
+  type: string;
+  title: string;
+  datasource?: { type: string; uid: string };
+  targets?: Array<{ expr: string; datasource?: { uid: string } }>;
+  panels?: Panel[];
+}
+const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/dashboards/dunning.json'), 'utf8')) as {
+  uid: string;
+  panels: Panel[];
+};
+const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
+
+/**
+ * The Temporal SDK worker metrics the dashboard may use, as the TS SDK's core exports them to
+ * Prometheus with the default `temporal_` prefix (src/temporal/runtime.ts installs it so). Only
+ * gauges and histograms: a counter's name depends on `countersTotalSuffix`. Durations are in
+ * milliseconds (`useSecondsForDurations` is off). Each name is checked below against the native
+ * core of the installed SDK, so an SDK upgrade that renames one fails here.
+ */
+const TEMPORAL_SDK_METRICS: Record<string, 'gauge' | 'histogram'> = {
+  workflow_task_schedule_to_start_latency: 'histogram',
+  workflow_task_execution_latency: 'histogram',
+  activity_schedule_to_start_latency: 'histogram',
+  activity_execution_latency: 'histogram',
+  worker_task_slots_available: 'gauge',
+  worker_task_slots_used: 'gauge',
+  sticky_cache_size: 'gauge',
+  num_pollers: 'gauge',
+};
+
+/** Every sample name a registry's metrics produce (a histogram's `_bucket`, `_sum`, `_count`). */
+async function exposedNames(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const registry of [new Metrics().registry, workerRegistry, processRegistry]) {
+    for (const m of await registry.getMetricsAsJSON()) {
+      names.add(m.name);
+      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
+      if (String(m.type) === 'summary') for (const s of ['_sum', '_count']) names.add(`${m.name}${s}`);
+    }
+  }
+  for (const [name, type] of Object.entries(TEMPORAL_SDK_METRICS)) {
+    names.add(`temporal_${name}`);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`temporal_${name}${s}`);
+  }
+  return names;
+}
+
+/** The metric names in a PromQL expression: identifiers that are not functions, keywords, labels or ranges. */
+function metricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // label values
+    .replace(/\{[^}]*\}/g, '') // label matchers
+    .replace(/\[[^\]]*\]/g, '') // ranges
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ''); // label lists
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+  return [...stripped.matchAll(/\b([a-zA-Z_:][\w:]*)\b(?!\s*\()/g)]
+    .map((m) => m[1]!)
+    .filter((name) => !keywords.has(name.toLowerCase()));
+}
+
+describe('deploy/grafana/dashboards/dunning.json', () => {
+  it('has panels, each with a query, on the provisioned Prometheus data source', () => {
+    const datasource = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    const uid = /^\s+uid: (\S+)$/m.exec(datasource)?.[1];
+    expect(panels.length).toBeGreaterThanOrEqual(15);
+    for (const p of panels) {
+      expect(p.datasource?.uid, p.title).toBe(uid);
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets!) expect(t.datasource?.uid ?? uid, p.title).toBe(uid);
+    }
+  });
+
+  it('names only metrics that /metrics exposes', async () => {
+    const exposed = await exposedNames();
+    const named = new Set<string>();
+    for (const p of panels) {
+      for (const t of p.targets!) {
+        const names = metricNames(t.expr);
+        expect(names.length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
+        for (const name of names) {
+          expect(exposed.has(name), `${p.title}: ${name} is not exposed`).toBe(true);
+          named.add(name);
+        }
+      }
+    }
+    // What the issue asks the dashboard to show is there.
+    for (const name of [
+      'dunning_cases_recovered_total',
+      'dunning_cases_exhausted_total',
+      'dunning_amount_at_risk_minor_units',
+      'dunning_amount_recovered_minor_units_total',
+      'dunning_emails_total',
+      'dunning_charges_total',
+      'dunning_cases_blocked',
+      'temporal_workflow_task_schedule_to_start_latency_bucket',
+      'temporal_worker_task_slots_available',
+    ])
+      expect(named, name).toContain(name);
+  });
+
+  it('reads metric names out of PromQL', () => {
+    expect(
+      metricNames(
+        'histogram_quantile(0.95, sum by (le, task_queue) (rate(temporal_x_bucket{a="b{c}"}[5m]))) / ignoring(k) max(y_total offset 1h) * 60',
+      ),
+    ).toEqual(['temporal_x_bucket', 'y_total']);
+  });
+
+  it("uses Temporal SDK metrics that the installed SDK's core defines", () => {
+    const releases = join(root, 'node_modules/@temporalio/core-bridge/releases');
+    const [target] = readdirSync(releases).filter((d) => d.startsWith(`${process.arch === 'x64' ? 'x86_64' : 'aarch64'}-`));
+    const core = readFileSync(join(releases, target!, 'index.node')).toString('latin1');
+    for (const name of Object.keys(TEMPORAL_SDK_METRICS)) expect(core.includes(name), name).toBe(true);
+  });
+});
