@@ -165,6 +165,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       PORT: String(apiPort),
       PUBLIC_BASE_URL: apiUrl,
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      // The worker's own /metrics (with the Temporal SDK's): a free port, not the default 9091 that
+      // another stack or service on this machine may hold.
+      METRICS_PORT: String(await freePort()),
       ...(o.policyFile ? { DUNNING_POLICY: o.policyFile } : {}),
       ...(o.appWebhook
         ? {
