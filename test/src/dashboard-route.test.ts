@@ -67,7 +67,8 @@ const login = (token: string, headers: Record<string, string> = {}) =>
 
 describe('GET /dashboard', () => {
   it('without the token: the sign-in form, 401, no figure', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { cookie: 'dunning_dashboard=forged' }]) {
+    const tries: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { cookie: 'dunning_dashboard=forged' }];
+    for (const headers of tries) {
       const res = await fetch(`${base}/dashboard`, { headers });
       expect(res.status).toBe(401);
       const html = await res.text();
