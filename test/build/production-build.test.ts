@@ -53,4 +53,20 @@ describe('production build', () => {
     expect(run.status).toBe(1);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/Cannot find module/);
   });
+
+  it('the ops CLI runs under plain Node (`node dist/src/cli/cases.js`), with the API token rules of production', () => {
+    const cases = (args: string[], env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [join(DIST, 'src', 'cli', 'cases.js'), ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const usage = cases(['frob'], {});
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('Usage: npm run cases');
+    const noToken = cases(['list'], { NODE_ENV: 'production' });
+    expect(noToken.status).toBe(1);
+    expect(noToken.stderr.trim()).toBe("cases: API_TOKEN is required in production (the token of the service's /api)");
+  });
 });
