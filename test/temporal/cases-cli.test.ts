@@ -190,6 +190,17 @@ describe('npm run cases', () => {
     expect(down).toBe(1);
     expect(out).toEqual([expect.stringMatching(/^cases: cannot reach the API at http:\/\/127\.0\.0\.1:9 /)]);
 
+    // The routes behind the CLI check their input as every /api route does.
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      stack.api(path, { method: 'POST', body: JSON.stringify(body), headers });
+    expect((await post('/api/invoices/in_doesnotexist123/retry-now', { requestId: 'short' })).status).toBe(400);
+    expect((await post('/api/invoices/in_doesnotexist123/resend-link', { extra: 1 })).status).toBe(400);
+    expect((await post('/api/invoices/not-an-invoice/retry-now', {})).status).toBe(400);
+    expect((await post('/api/invoices/in_doesnotexist123/retry-now', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect(await (await post('/api/invoices/in_doesnotexist123/resend-link', {})).json()).toEqual({
+      error: { code: 'not_found', message: 'No dunning case for invoice in_doesnotexist123' },
+    });
+
     for (const args of [[], ['frob'], ['show'], ['show', 'cus_123'], ['list', '--state', 'open'], ['list', '--reason', 'x']]) {
       const r = await cases(args);
       expect(r.code, args.join(' ')).toBe(2);

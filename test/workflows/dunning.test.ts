@@ -711,6 +711,31 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
     await recordHistory('resend-link', c);
   });
 
+  it('a slow email provider: accepted at once, sent when the provider answers', async () => {
+    const c = await startCase();
+    await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
+    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    let release!: () => void;
+    emailGate = new Promise((r) => (release = r));
+    try {
+      expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-slow-1' }, 500)).toEqual({ kind: 'accepted' });
+      expect((await c.status()).emails).toHaveLength(1);
+      release();
+      await until('the link email', async () => ((await c.status()).emails.length === 2 ? true : undefined));
+      // Asked again with the same request: the email it sent, not a second one.
+      expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-slow-1' })).toMatchObject({
+        kind: 'done',
+        result: { outcome: 'sent' },
+      });
+      expect(emailInputs.filter((e) => e.idempotencyKey.endsWith('/email:link_link-slow-1'))).toHaveLength(1);
+    } finally {
+      release();
+      emailGate = Promise.resolve();
+    }
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.result();
+  });
+
   it('refused while the facts are unread (busy) and for a customer without an email address', async () => {
     let release!: () => void;
     factsGate = new Promise((r) => (release = r));
