@@ -196,6 +196,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
+      alsoServeMetricsText: role === 'all' ? sdkMetricsText : undefined,
       codec: {
         codec: new EncryptionCodec(config.encryptionKeys),
         namespace: config.temporal.namespace,

@@ -30,6 +30,8 @@ export interface MetricsOptions {
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   /** Other registries served with these (the worker's, when it runs in the same process). */
   alsoRender?: Registry[];
+  /** Prometheus text appended to these (the Temporal SDK's, src/temporal/runtime.ts); empty: nothing. */
+  alsoText?: () => Promise<string>;
 }
 
 export class Metrics {
@@ -110,9 +112,11 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  /** This app's metrics, the process's and those of `alsoRender`. */
-  render(): Promise<string> {
-    return Registry.merge([this.registry, processRegistry, ...(this.opts.alsoRender ?? [])]).metrics();
+  /** This app's metrics, the process's, those of `alsoRender`, then `alsoText`'s. */
+  async render(): Promise<string> {
+    const own = await Registry.merge([this.registry, processRegistry, ...(this.opts.alsoRender ?? [])]).metrics();
+    const more = this.opts.alsoText ? await this.opts.alsoText() : '';
+    return more ? `${own.trimEnd()}\n${more}` : own;
   }
 }
 

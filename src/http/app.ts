@@ -30,6 +30,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Registries `/metrics` serves as well (the worker's, when it runs in this process). */
   alsoServeMetrics?: Registry[];
+  /** Prometheus text `/metrics` appends (the Temporal SDK's, when the worker runs in this process). */
+  alsoServeMetricsText?: () => Promise<string>;
   /** Default: on `cases`' client and task queue. */
   quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
@@ -49,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
       openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
       log,
       alsoRender: deps.alsoServeMetrics,
+      alsoText: deps.alsoServeMetricsText,
     });
   const quarantine = deps.quarantine ?? new QuarantineStore(deps.cases.client, deps.cases.taskQueue);
   const app = express();
