@@ -1,13 +1,18 @@
 /**
  * `curl /metrics` after a small run, as `npm start` serves it (the API's metrics with the
- * worker's): cases recovered (by a scheduled retry, by a card update), exhausted, cancelled and
- * one still open, on a policy in seconds; every business metric holds what those cases did.
+ * worker's and the Temporal SDK's): cases recovered (by a scheduled retry, by a card update),
+ * exhausted, cancelled and one still open, on a policy in seconds; every business metric holds
+ * what those cases did, and the SDK's worker metrics the Grafana dashboard reads are there.
  * This file is its own process, so the worker's counters start at zero here.
  */
+import './support/sdkMetricsRuntime';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerRegistry } from '../../activities/metrics';
 import { Metrics } from '../../src/metrics';
 import { readOpenCases } from '../../src/amountAtRisk';
+import { sdkMetricsText } from '../../src/temporal/runtime';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { serveApp, type ServedApp } from '../support/appServer';
@@ -40,6 +45,7 @@ beforeAll(async () => {
     openCases: () => readOpenCases(stack.client, stack.taskQueue),
     openCasesTtlMs: 0,
     alsoRender: [workerRegistry],
+    alsoText: sdkMetricsText,
   });
   app = await serveApp(stack, { cases: stack.cases, metrics });
 });
@@ -141,5 +147,17 @@ describe('business metrics after a small run', () => {
     expect(m.has('nodejs_eventloop_lag_seconds')).toBe(true);
 
     await stack.client.workflow.getHandle(`dunning-${open.invoiceId}`).terminate('test over');
+  });
+
+  it("serves the Temporal SDK's worker metrics that the Grafana dashboard reads", async () => {
+    const dashboard = readFileSync(join(__dirname, '../../deploy/grafana/dashboards/dunning.json'), 'utf8');
+    const used = new Set([...dashboard.matchAll(/\btemporal_\w+/g)].map((m) => m[0]));
+    expect(used.size).toBeGreaterThanOrEqual(5);
+    const m = await scrape();
+    for (const name of used)
+      expect(
+        [...m.keys()].some((k) => k.startsWith(`${name}{`)),
+        name,
+      ).toBe(true);
   });
 });
