@@ -75,7 +75,8 @@ export function dashboardRouter(o: DashboardOptions): Router {
       'Content-Security-Policy':
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
+      // Not no-referrer: with it, browsers send `Origin: null` on the sign-in POST, which the origin check refuses.
+      'Referrer-Policy': 'same-origin',
       'X-Content-Type-Options': 'nosniff',
     });
     next();
