@@ -1,8 +1,8 @@
 /**
- * The service's logs: one JSON object per line on stdout (pino), so that a collector reads every
- * process (API, worker, the Temporal SDK inside it) without a parser per source. A terminal gets
- * them pretty-printed (pino-pretty), which is what `npm start` by hand wants; a pipe or a file
- * always gets JSON.
+ * The service's logs: one JSON object per line (pino; error and fatal lines on stderr, the rest on
+ * stdout), so that a collector reads every process (API, worker, the Temporal SDK inside it)
+ * without a parser per source. A terminal gets them pretty-printed (pino-pretty), which is what
+ * `npm start` by hand wants; a pipe or a file always gets JSON.
  */
 import { format } from 'node:util';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
@@ -43,8 +43,16 @@ export function createLogger(o: LoggerOptions): Logger {
     const prettyStream = require('pino-pretty') as typeof import('pino-pretty');
     return pino(options, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
   }
-  // Synchronous writes: the lines before a crash or process.exit() are not lost.
-  return pino(options, pino.destination({ fd: 1, sync: true }));
+  // Errors on stderr, the rest on stdout (dedupe: each line to one stream only), as a shell or a
+  // supervisor expects. Synchronous writes: the lines before a crash or process.exit() are not lost.
+  const streams = pino.multistream(
+    [
+      { level: 'trace', stream: pino.destination({ fd: 1, sync: true }) },
+      { level: 'error', stream: pino.destination({ fd: 2, sync: true }) },
+    ],
+    { dedupe: true },
+  );
+  return pino(options, streams);
 }
 
 /** Emits with `atMs` as the line's time (synchronous: nothing else logs in between). */
