@@ -9,7 +9,7 @@ import { stripeId } from '../http/stripeIds';
 export const USAGE = `Usage: npm run cases -- <command> [options]
 
   list [--state active|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
-                                   cases, newest first (--blocked: waiting on Stripe or Resend)
+                                   cases, open ones first (--blocked: waiting on Stripe or Resend)
   show <invoice>                   the case as a timeline, in the customer's time zone
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
   retry-now <invoice>              charge the card on file now (merchant-initiated, card ledger)
