@@ -234,7 +234,17 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
   ];
   // One line like every other: the message, then what a person looks for, without the padding.
   const [first, ...rest] = lines.filter((l): l is string => typeof l === 'string');
-  logger.info({ details: rest.map((l) => l.trim().replace(/:?\s{2,}/, ': ').replace(/\s{2,}/g, ' ')) }, first);
+  logger.info(
+    {
+      details: rest.map((l) =>
+        l
+          .trim()
+          .replace(/:?\s{2,}/, ': ')
+          .replace(/\s{2,}/g, ' '),
+      ),
+    },
+    first,
+  );
 }
 
 const role = (process.argv[2] ?? 'all') as Role;
