@@ -1,4 +1,5 @@
 /** The log format (src/log.ts) and the Temporal SDK's entries in it (src/temporal/sdkLogger.ts). */
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { LogTimestamp } from '@temporalio/worker';
@@ -86,6 +87,31 @@ describe('logs', () => {
       expect(lines).toHaveLength(1);
       expect((parsed()[0]!.error as { stack: string }).stack).toMatch(/^ApplicationFailure: Stripe 503/);
     }
+  });
+
+  it('turns console calls, Node warnings and a crash of a service process into JSON lines', () => {
+    const script = [
+      "const { createLogger, routeConsoleTo } = require('./src/log');",
+      "routeConsoleTo(createLogger({ level: 'info', pretty: false }));",
+      "console.log('plain %d', 1);",
+      'console.warn(JSON.stringify({ level: "warn", msg: "already json", type: "x" }));',
+      "console.error('unhandled error', new Error('boom'));",
+      "process.emitWarning('careful');",
+      "setTimeout(() => { throw new Error('crash'); }, 10);",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    const lines = `${r.stdout}${r.stderr}`.split('\n').filter(Boolean);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'info', msg: 'plain 1' }),
+        expect.objectContaining({ level: 'warn', msg: 'already json', type: 'x' }),
+        expect.objectContaining({ level: 'error', msg: 'unhandled error', err: expect.objectContaining({ message: 'boom' }) }),
+        expect.objectContaining({ level: 'warn', msg: 'careful' }),
+        expect.objectContaining({ level: 'fatal', msg: 'uncaught exception: crash' }),
+      ]),
+    );
   });
 
   it('reads the invoice out of the workflow ids of a case and of its app events only', () => {
