@@ -1,4 +1,4 @@
-/** The metrics registry: names and labels as before prom-client, and the gauge read at scrape time. */
+/** The metrics registry: names and labels as before prom-client, and the gauges read at scrape time. */
 import { describe, expect, it, vi } from 'vitest';
 import { Counter, Registry } from 'prom-client';
 import { Metrics } from '../../src/metrics';
@@ -78,5 +78,47 @@ describe('Metrics', () => {
     expect(text).toContain('dunning_worker_thing_total 4');
     expect(text).toContain('dunning_stripe_webhooks_total{type="invoice.paid",result="ok"} 1');
     expect(await new Metrics().render()).not.toContain('dunning_worker_thing_total');
+  });
+
+  it('open cases and amount at risk by currency, read when scraped; a currency without open cases reads 0', async () => {
+    let reading = { cases: { usd: 2, eur: 1 }, amount: { usd: 7400, eur: 1000 } } as {
+      cases: Record<string, number>;
+      amount: Record<string, number>;
+    };
+    const m = new Metrics({ openCases: async () => reading, openCasesTtlMs: 0 });
+    const lines = (text: string) => text.split('\n').filter((l) => /^dunning_(cases_open|amount_at_risk_minor_units)\{/.test(l));
+    expect(lines(await m.render())).toEqual([
+      'dunning_cases_open{currency="usd"} 2',
+      'dunning_cases_open{currency="eur"} 1',
+      'dunning_amount_at_risk_minor_units{currency="usd"} 7400',
+      'dunning_amount_at_risk_minor_units{currency="eur"} 1000',
+    ]);
+    reading = { cases: { usd: 1 }, amount: { usd: 4900 } };
+    expect(lines(await m.render())).toContain('dunning_amount_at_risk_minor_units{currency="eur"} 0');
+    expect(lines(await m.render())).toContain('dunning_amount_at_risk_minor_units{currency="usd"} 4900');
+  });
+
+  it('a slow reading does not hold the scrape: it answers with the last values, the reading sets the next', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const m = new Metrics({
+      blockedCases: async () => {
+        await slow;
+        return { stripe: 4, resend: 0 };
+      },
+      blockedCasesTtlMs: 0,
+    });
+    const t0 = Date.now();
+    expect(gaugeLines(await m.render())).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(gaugeLines(await m.render())).toContain('dunning_cases_blocked{provider="stripe"} 4');
+  });
+
+  it("serves the process metrics and appends text (the Temporal SDK's)", async () => {
+    const text = await new Metrics({ alsoText: async () => 'temporal_num_pollers{poller_type="workflow_task"} 2\n' }).render();
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text.trimEnd().endsWith('temporal_num_pollers{poller_type="workflow_task"} 2')).toBe(true);
   });
 });
