@@ -24,10 +24,10 @@ export interface BenchFlags {
 
 export const DEFAULT_FLAGS: BenchFlags = {
   ingest: 100,
-  cases: 100,
-  burst: 200,
-  burstSlow: 30,
-  open: 600,
+  cases: 60,
+  burst: 100,
+  burstSlow: 20,
+  open: 400,
   cache: 100,
   concurrency: 16,
 };

@@ -33,6 +33,11 @@ export interface LocalStackOptions {
    * with another EMAIL_RATE_LIMIT or cache size between its phases.
    */
   workerEnv?: () => NodeJS.ProcessEnv;
+  /**
+   * An existing Temporal (e.g. `npm run cluster`'s, with the search attributes registered) instead
+   * of a dev server of the stack's own; the stack then cannot kill or restart it.
+   */
+  temporalAddress?: string;
   log?: (line: string) => void;
 }
 
@@ -89,6 +94,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await freePort(),
   ];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const temporalAddress = o.temporalAddress ?? `127.0.0.1:${temporalPort}`;
   const bundlePath = join(o.dataDir, 'workflow-bundle.js');
   const cleanups: Array<() => Promise<void>> = [];
   const baseEnv: NodeJS.ProcessEnv = { ...process.env };
@@ -110,12 +116,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const cliPath = await ensureTemporalCli(log);
     let temporal: DevServer | undefined;
     const startTemporal = async () => {
+      if (o.temporalAddress) throw new Error(`Temporal at ${o.temporalAddress} is not the stack's own: it cannot start it`);
       const started = Date.now();
       temporal = await startServiceDevServer({ cliPath, dataDir: o.dataDir, port: temporalPort, namespace, log });
       return Date.now() - started;
     };
     const bundle = once('build-workflows', 'scripts/build-workflows.ts', [bundlePath], {}, /^workflow bundle: /);
-    await Promise.all([startTemporal(), bundle.ready]);
+    await Promise.all([o.temporalAddress ? undefined : startTemporal(), bundle.ready]);
     cleanups.push(async () => temporal?.stop());
 
     // ---- the providers ---------------------------------------------------------------------------
@@ -152,7 +159,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- worker and API, each its own process ------------------------------------------------------
     const serviceEnv: NodeJS.ProcessEnv = {
       DATA_DIR: o.dataDir,
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
       STRIPE_API_BASE: stripeUrl,
@@ -191,7 +198,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     return {
       dataDir: o.dataDir,
-      temporalAddress: `127.0.0.1:${temporalPort}`,
+      temporalAddress,
       namespace,
       taskQueue,
       apiUrl,
@@ -204,6 +211,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       api,
       async killTemporal() {
         const pid = temporal?.pid;
+        if (o.temporalAddress) throw new Error(`Temporal at ${o.temporalAddress} is not the stack's own: it cannot kill it`);
         if (pid === undefined) throw new Error('the dev server runs through @temporalio/testing: no pid to kill');
         process.kill(-pid, 'SIGKILL');
         await temporal!.stop(); // reaps it and drops its pid record
