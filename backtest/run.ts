@@ -1,0 +1,222 @@
+/**
+ * Runs the back-test: the same cohort through each policy, every case at once, on one
+ * time-skipping test server. Each policy has its own task queue (so its own card ledgers) with a
+ * worker running the SHIPPED workflow bundle (src/worker.ts bundleWorkflows, or the built bundle
+ * at WORKFLOW_BUNDLE_PATH) and the simulated activities; one more worker runs the simulated
+ * customers. Waiting on every case's result lets the server skip time whenever all are idle.
+ */
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { paymentFailedSignal, workflowIdForInvoice } from '../domain/messages';
+import type { DunningPolicy } from '../domain/policy';
+import { emailTaskQueue } from '../domain/taskQueues';
+import { bundleWorkflows, workflowBundleFile } from '../src/worker';
+import { generateCase, type CohortCase } from './cohortModel';
+import {
+  CUSTOMER_TASK_QUEUE,
+  customerActivities,
+  newSimCase,
+  scheduleAct,
+  simulatedEmail,
+  simulatedStripe,
+  type PolicyRun,
+  type SimCase,
+} from './simulator';
+
+export interface BacktestOptions {
+  policies: Array<{ name: string; policy: DunningPolicy }>;
+  cases: number;
+  seed: number;
+  /**
+   * Cases started together (each with every policy). The Java test server skips time while
+   * workflow tasks of other workflows are still queued, so with many concurrent cases tasks
+   * expire and the server can wedge; small batches keep it correct. Default 1.
+   */
+  batch?: number;
+  /** Charge through the shipped card-ledger workflow (default true); see simulator.ts. */
+  ledger?: boolean;
+  /** A running time-skipping environment (tests); else one is started and stopped here. */
+  env?: TestWorkflowEnvironment;
+  progress?: (line: string) => void;
+}
+
+export interface CaseResult {
+  c: CohortCase;
+  state: string;
+  outcome: string;
+  /** Simulated ms from the failure to the payment, when recovered. */
+  recoveredAfterMs?: number;
+  charges: number;
+  emails: number;
+  firstScheduledRetry?: 'succeeded' | 'declined';
+  sim: SimCase;
+}
+
+export interface PolicyResult {
+  name: string;
+  policy: DunningPolicy;
+  cases: CaseResult[];
+}
+
+export interface BacktestResult {
+  seed: number;
+  startedAt: number;
+  wallMs: number;
+  policies: PolicyResult[];
+}
+
+async function shippedBundle(): Promise<WorkflowBundleOption> {
+  const path = process.env.WORKFLOW_BUNDLE_PATH;
+  return path ? workflowBundleFile(path) : bundleWorkflows();
+}
+
+export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
+  const log = opts.progress ?? (() => undefined);
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed in this process
+  }
+  const wallStart = Date.now();
+  const [env, bundle, customerBundle] = await Promise.all([
+    opts.env ?? import('../test/setup/timeSkipping').then((m) => m.createTimeSkippingEnv()),
+    shippedBundle(),
+    bundleWorkflowCode({ workflowsPath: join(__dirname, 'customerWorkflow.ts'), logger: quietLogger }),
+  ]);
+  const ownEnv = opts.env === undefined;
+  const client: Client = env.client;
+  const runs: PolicyRun[] = opts.policies.map((p, i) => ({
+    name: p.name,
+    taskQueue: `backtest-${i}-${p.name.replace(/[^A-Za-z0-9-]/g, '')}`,
+    seed: opts.seed,
+    ledger: opts.ledger,
+    cases: new Map(),
+  }));
+  const ts = env.connection.testService;
+  const time = ts ? { lock: () => ts.lockTimeSkipping({}), unlock: () => ts.unlockTimeSkipping({}) } : undefined;
+  const workers: Worker[] = [];
+  try {
+    for (const run of runs) {
+      workers.push(
+        await Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: run.taskQueue,
+          workflowBundle: bundle,
+          activities: simulatedStripe(run, client, time),
+        }),
+        await Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: emailTaskQueue(run.taskQueue),
+          activities: simulatedEmail(run, client, time),
+        }),
+      );
+    }
+    workers.push(
+      await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: CUSTOMER_TASK_QUEUE,
+        workflowBundle: customerBundle,
+        activities: customerActivities(runs, client, time),
+      }),
+    );
+    const running = workers.map((w) => w.run());
+    try {
+      const startedAt = await env.currentTimeMs();
+      const batch = Math.max(1, opts.batch ?? 1);
+      const results: CaseResult[][] = runs.map(() => []);
+      for (let from = 0; from < opts.cases; from += batch) {
+        // Each batch fails "now" on the simulated clock: later batches fail later (a cohort spread
+        // over time); a case meets every policy at the same moment, so the comparison stays paired.
+        const at = await env.currentTimeMs();
+        const n = Math.min(batch, opts.cases - from);
+        const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
+        const done = await Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, cohort)));
+        done.forEach((r, i) => results[i]!.push(...r));
+        log(`${from + n}/${opts.cases} cases done (${((Date.now() - wallStart) / 1000).toFixed(0)} s)`);
+      }
+      return {
+        seed: opts.seed,
+        startedAt,
+        wallMs: Date.now() - wallStart,
+        policies: results.map((cases, i) => ({ name: opts.policies[i]!.name, policy: opts.policies[i]!.policy, cases })),
+      };
+    } finally {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+    }
+  } finally {
+    if (ownEnv) await env.teardown();
+  }
+}
+
+async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, cohort: CohortCase[]): Promise<CaseResult[]> {
+  const handles = await Promise.all(
+    cohort.map(async (c) => {
+      const s = newSimCase(run, c);
+      // The renewal charge that failed: the first decline on the card, not a reattempt.
+      s.txs.push({
+        card: `fp_${run.name}_${c.id}`,
+        brand: c.brand,
+        amount: c.amount,
+        currency: c.currency,
+        at: c.failedAt,
+        initiator: 'merchant',
+        initial: true,
+        approved: false,
+        networkDeclineCode: c.decline.networkDeclineCode,
+        networkAdviceCode: c.decline.networkAdviceCode,
+      });
+      const customerId = `cus_${c.id}`;
+      const handle = await client.workflow.signalWithStart('dunningWorkflow', {
+        workflowId: workflowIdForInvoice(s.invoiceId),
+        taskQueue: run.taskQueue,
+        // The test server's clock also runs with the wall clock: on a loaded machine a task can
+        // take longer than the default 10 s, and a timed-out task races its own completion there.
+        workflowTaskTimeout: '2 minutes',
+        args: [{ invoiceId: s.invoiceId, customerId, policy }],
+        signal: paymentFailedSignal,
+        signalArgs: [
+          {
+            ...c.decline,
+            invoiceId: s.invoiceId,
+            customerId,
+            amountDue: c.amount,
+            currency: c.currency,
+            occurredAt: new Date(c.failedAt).toISOString(),
+          },
+        ],
+      });
+      if (c.clearsAt !== undefined && c.cause === 'expired_card') {
+        await scheduleAct(client, s.invoiceId, { at: c.clearsAt, kind: 'card_data_changed' });
+      }
+      if (c.paidElsewhereAt !== undefined) await scheduleAct(client, s.invoiceId, { at: c.paidElsewhereAt, kind: 'paid' });
+      return { s, handle };
+    }),
+  );
+  return Promise.all(
+    handles.map(async ({ s, handle }) => {
+      const r = (await handle.result()) as { state: string; outcome: string };
+      return {
+        c: s.c,
+        state: r.state,
+        outcome: r.outcome,
+        recoveredAfterMs: r.state === 'recovered' && s.paidAt !== undefined ? s.paidAt - s.c.failedAt : undefined,
+        charges: s.txs.filter((t) => !t.initial).length,
+        emails: s.emails,
+        firstScheduledRetry: s.firstScheduledRetry,
+        sim: s,
+      };
+    }),
+  );
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
