@@ -6,10 +6,10 @@
  * customers. Waiting on every case's result lets the server skip time whenever all are idle.
  */
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { paymentFailedSignal, workflowIdForInvoice } from '../domain/messages';
+import { paymentFailedSignal, statusQuery, workflowIdForInvoice } from '../domain/messages';
 import type { DunningPolicy } from '../domain/policy';
 import { emailTaskQueue } from '../domain/taskQueues';
 import { bundleWorkflows, workflowBundleFile } from '../src/worker';
@@ -29,11 +29,7 @@ export interface BacktestOptions {
   policies: Array<{ name: string; policy: DunningPolicy }>;
   cases: number;
   seed: number;
-  /**
-   * Cases started together (each with every policy). The Java test server skips time while
-   * workflow tasks of other workflows are still queued, so with many concurrent cases tasks
-   * expire and the server can wedge; small batches keep it correct. Default 1.
-   */
+  /** Cases started together (each with every policy): bounds the server's load. Default 100. */
   batch?: number;
   /** Charge through the shipped card-ledger workflow (default true); see simulator.ts. */
   ledger?: boolean;
@@ -86,7 +82,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     bundleWorkflowCode({ workflowsPath: join(__dirname, 'customerWorkflow.ts'), logger: quietLogger }),
   ]);
   const ownEnv = opts.env === undefined;
-  const client: Client = env.client;
+  // A plain client: its result() does not unlock time skipping. Time moves only when the driver
+  // below says so (see driveTime).
+  const client: Client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   const runs: PolicyRun[] = opts.policies.map((p, i) => ({
     name: p.name,
     taskQueue: `backtest-${i}-${p.name.replace(/[^A-Za-z0-9-]/g, '')}`,
@@ -94,8 +92,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     ledger: opts.ledger,
     cases: new Map(),
   }));
-  const ts = env.connection.testService;
-  const time = ts ? { lock: () => ts.lockTimeSkipping({}), unlock: () => ts.unlockTimeSkipping({}) } : undefined;
+  const time = undefined;
   const workers: Worker[] = [];
   try {
     for (const run of runs) {
@@ -124,7 +121,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     const running = workers.map((w) => w.run());
     try {
       const startedAt = await env.currentTimeMs();
-      const batch = Math.max(1, opts.batch ?? 1);
+      const batch = Math.max(1, opts.batch ?? 100);
       const results: CaseResult[][] = runs.map(() => []);
       for (let from = 0; from < opts.cases; from += batch) {
         // Each batch fails "now" on the simulated clock: later batches fail later (a cohort spread
@@ -132,7 +129,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         const at = await env.currentTimeMs();
         const n = Math.min(batch, opts.cases - from);
         const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
-        const done = await Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, cohort)));
+        const pending = Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, cohort)));
+        const done = await driveTime(env, client, workers, runs, pending);
         done.forEach((r, i) => results[i]!.push(...r));
         log(`${from + n}/${opts.cases} cases done (${((Date.now() - wallStart) / 1000).toFixed(0)} s)`);
       }
@@ -189,8 +187,10 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
         ],
       });
       if (c.clearsAt !== undefined && c.cause === 'expired_card') {
+        s.wakeUps.push(c.clearsAt);
         await scheduleAct(client, s.invoiceId, { at: c.clearsAt, kind: 'card_data_changed' });
       }
+      if (c.paidElsewhereAt !== undefined) s.wakeUps.push(c.paidElsewhereAt);
       if (c.paidElsewhereAt !== undefined) await scheduleAct(client, s.invoiceId, { at: c.paidElsewhereAt, kind: 'paid' });
       return { s, handle };
     }),
@@ -198,6 +198,7 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
   return Promise.all(
     handles.map(async ({ s, handle }) => {
       const r = (await handle.result()) as { state: string; outcome: string };
+      s.closed = true;
       return {
         c: s.c,
         state: r.state,
@@ -210,6 +211,67 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
       };
     }),
   );
+}
+
+/** Every wall-clock poll of the workers while waiting for them to go idle. */
+const IDLE_POLL_MS = 50;
+/** The longest simulated step when nothing is known to happen sooner (a card ledger's idle timer may fire late: harmless). */
+const MAX_STEP_MS = 86_400_000;
+
+/**
+ * Moves the simulated clock explicitly: wait until every worker is idle (no workflow task, no
+ * activity in flight, twice in a row), then advance to just after the next thing known to happen
+ * (a case's next step, a customer's act), at most an hour. The Java test server's own skipping
+ * jumps while other workflows' tasks are still queued, which expires them; this never does.
+ */
+async function driveTime<T>(
+  env: TestWorkflowEnvironment,
+  client: Client,
+  workers: Worker[],
+  runs: PolicyRun[],
+  until: Promise<T>,
+): Promise<T> {
+  let finished = false;
+  let value: T | undefined;
+  let failure: unknown;
+  until.then(
+    (v) => ((finished = true), (value = v)),
+    (e) => ((finished = true), (failure = e)),
+  );
+  const idle = () =>
+    workers.every((w) => {
+      const st = w.getStatus();
+      return st.numInFlightWorkflowActivations === 0 && st.numInFlightActivities === 0;
+    });
+  for (;;) {
+    let quiet = 0;
+    if (process.env.BACKTEST_DEBUG) console.error('waiting for idle workers');
+    while (quiet < 3 && !finished) {
+      await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+      quiet = idle() ? quiet + 1 : 0;
+    }
+    if (finished) {
+      if (failure) throw failure;
+      return value as T;
+    }
+    const now = await env.currentTimeMs();
+    let next = now + MAX_STEP_MS;
+    for (const run of runs) {
+      for (const s of run.cases.values()) {
+        if (s.closed) continue;
+        for (const at of s.wakeUps) if (at > now && at < next) next = at;
+        try {
+          const st = await client.workflow.getHandle(workflowIdForInvoice(s.invoiceId)).query(statusQuery);
+          const at = st.nextAction ? Date.parse(st.nextAction.at) : undefined;
+          if (at !== undefined && at > now && at < next) next = at;
+        } catch {
+          // ended meanwhile
+        }
+      }
+    }
+    if (process.env.BACKTEST_DEBUG) console.error(`clock ${new Date(now).toISOString()} → +${Math.round((next - now) / 1000)} s`);
+    await env.sleep(Math.max(1_000, next - now + 1_000));
+  }
 }
 
 const quietLogger = {

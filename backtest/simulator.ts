@@ -47,6 +47,10 @@ export interface SimCase {
   firstScheduledRetry?: 'succeeded' | 'declined';
   txs: NetworkTransaction[];
   results: Map<string, RetryChargeResult>;
+  /** When the customer will act (for the clock driver in run.ts). */
+  wakeUps: number[];
+  /** The case's workflow has ended. */
+  closed?: boolean;
 }
 
 export interface PolicyRun {
@@ -100,6 +104,7 @@ export function newSimCase(run: PolicyRun, c: CohortCase): SimCase {
     updatePending: false,
     txs: [],
     results: new Map(),
+    wakeUps: [],
   };
   run.cases.set(invoiceId, s);
   return s;
@@ -233,6 +238,7 @@ export function simulatedEmail(run: PolicyRun, client: Client, time?: TimeLock):
         if (/^(payment_failed|reminder|final_notice|new_card_declined)/.test(input.template)) s.askingEmails += 1;
         if (update) {
           s.updatePending = true;
+          s.wakeUps.push(at + update.delayMs);
           await scheduleAct(client, s.invoiceId, { at: at + update.delayMs, kind: 'card_update' });
         }
       }
