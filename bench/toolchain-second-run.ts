@@ -3,7 +3,7 @@
  * the test server and stripe-mock are cached). Target: well under a second. Prints its figures;
  * it asserts nothing, since this machine's timings are noisy.
  *
- *   npm run bench
+ *   npx tsx bench/toolchain-second-run.ts
  */
 import { ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath } from '../src/dev/toolchain';
 import { existsSync } from 'node:fs';
