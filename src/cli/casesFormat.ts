@@ -3,7 +3,8 @@
  * the answers of the operator actions. Pure (time comes in as epoch ms), so every line is tested
  * without a server; the words for decline, card and money are the Web UI's (domain/caseNarrative).
  */
-import { cardLabel, moneyLabel } from '../../domain/caseNarrative';
+// `Nov 20, 09:00`: the zone is named once, above the timeline.
+import { cardLabel, clockLabel, moneyLabel } from '../../domain/caseNarrative';
 import { caseTimeZone } from '../../domain/schedule';
 import type {
   AttemptOutcome,
@@ -47,18 +48,6 @@ const NEXT: Record<NextActionKind, string> = {
 
 const words = (s: string) => s.replace(/_/g, ' ');
 
-/** `Nov 20, 09:00`: the zone is named once, above the timeline. */
-function clock(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(ms);
-}
-
 /** `in 2 days`, `in 5 hours`, `in 12 minutes`, `now`, `3 hours ago`: how far off, roughly. */
 export function relativeLabel(ms: number, now: number): string {
   const delta = ms - now;
@@ -94,7 +83,7 @@ function emailLine(e: EmailRecord): string {
  */
 export function formatCase(s: DunningStatus, now: number): string {
   const zone = caseTimeZone(s.timeZone, 'UTC');
-  const at = (iso: string) => clock(Date.parse(iso), zone);
+  const at = (iso: string) => clockLabel(Date.parse(iso), zone);
   const lines: string[] = [];
   const sub = s.subscriptionId ? ` · ${s.subscriptionId}` : '';
   lines.push(`${s.invoiceId} · ${s.customerId}${sub} · ${moneyLabel(s.amountDue, s.currency)} · ${s.state}`);
