@@ -7,6 +7,7 @@
  * Valid events never start a case by default (failures are for invoices collected otherwise), so
  * a fuzz run leaves no workflow behind but its quarantine entries.
  */
+import { mulberry32 as seededRandom } from '../../backtest/prng';
 
 /** What the service must answer. */
 export type FuzzExpectation =
@@ -27,17 +28,8 @@ export interface FuzzDelivery {
 
 export const expectedStatus = (e: FuzzExpectation): 200 | 400 => (e === 'rejected' || e === 'not_json' ? 400 : 200);
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded sequence as the back-test's (mulberry32): one generator, defined once.
+export { seededRandom };
 
 /** Under the webhook's 1 MB limit with room for the rest of the event. */
 const MAX_HUGE_BYTES = 900 * 1024;
