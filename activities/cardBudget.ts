@@ -4,8 +4,10 @@ import {
   CARD_BUDGET_WORKFLOW_TYPE,
   cardBudgetWorkflowId,
   reserveAttemptUpdate,
+  type ReserveAttemptRequest,
 } from '../domain/cardBudgetMessages';
 import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';
+import { attemptLimitsFor, type NetworkRules } from '../domain/networkRules';
 import type { CardFacts } from '../domain/providerTypes';
 import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
 
@@ -24,14 +26,27 @@ const ledgerStart = (taskQueue: string, cardKey: string) => ({
  * Update-with-Start call, so starting the ledger and asking it are atomic. The card is known by
  * its fingerprint, so two customers' payment methods for one physical card, and every invoice of
  * one customer, share one budget.
+ *
+ * `networkRules`: the worker's rules file (read and checked at start); the limits that bind the
+ * card's brand go with the request, so the ledger decides by the file as it was when the charge
+ * was asked for, and its history records them. Without rules (a caller that loads none), the
+ * ledger decides by its constants (Visa's 20 in 30 days per initiator).
  */
-export function reserveCardAttemptVia(client: Client, taskQueue: string): ReserveCardAttempt {
-  return async (card, key, initiator) => {
+export function reserveCardAttemptVia(client: Client, taskQueue: string, networkRules?: NetworkRules): ReserveCardAttempt {
+  return async (card, key, initiator, charge) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
+    // Merchant-initiated is the ledger's default: requests of older workers carry no initiator.
+    const request: ReserveAttemptRequest = initiator === 'customer' ? { key, initiator } : { key };
+    if (networkRules) {
+      request.limits = attemptLimitsFor(networkRules, card.brand);
+      if (charge) {
+        request.amount = charge.amount;
+        request.currency = charge.currency;
+      }
+    }
     return client.workflow.executeUpdateWithStart(reserveAttemptUpdate, {
-      // Merchant-initiated is the ledger's default: requests of older workers carry no initiator.
-      args: [initiator === 'customer' ? { key, initiator } : { key }],
+      args: [request],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof cardRetryBudgetWorkflow>(CARD_BUDGET_WORKFLOW_TYPE, {
         ...ledgerStart(taskQueue, cardKey),
         workflowIdConflictPolicy: 'USE_EXISTING', // the running ledger answers; only a missing one starts
@@ -40,16 +55,19 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string): Reserv
   };
 }
 
-/** Tells the card's ledger that an issuer said never to retry it: every case stops charging it. */
+/**
+ * Tells the card's ledger that an issuer said never to retry it: every case stops charging it.
+ * `durationMs`: the rules file's window for that answer; unset: the ledger's month (BLOCK_MS).
+ */
 export function blockCardVia(client: Client, taskQueue: string): BlockCard {
-  return async (card, reason) => {
+  return async (card, reason, durationMs) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return;
     // Needs no answer, so a signal-with-start is enough.
     await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
       ...ledgerStart(taskQueue, cardKey),
       signal: blockCardSignal,
-      signalArgs: [{ reason }],
+      signalArgs: [durationMs === undefined ? { reason } : { reason, durationMs }],
     });
   };
 }

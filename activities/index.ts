@@ -14,6 +14,7 @@ import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
+import type { NetworkRules } from '../domain/networkRules';
 import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from '../domain/providerTypes';
 
 export interface ActivityDeps {
@@ -22,12 +23,15 @@ export interface ActivityDeps {
   /** Task queue of the card-budget workflows (the main queue). */
   taskQueue: string;
   appWebhook?: AppWebhookTarget;
+  /** The card networks' rules file, read and checked at start (src/networkRulesFile.ts): the card ledger enforces it. */
+  networkRules: NetworkRules;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const cardLedger = {
-    reserve: reserveCardAttemptVia(deps.temporal, deps.taskQueue),
+    reserve: reserveCardAttemptVia(deps.temporal, deps.taskQueue, deps.networkRules),
     block: blockCardVia(deps.temporal, deps.taskQueue),
+    networkRules: deps.networkRules,
   };
   // Business metrics (activities/metrics.ts) are counted here, around the calls, per attempt.
   return {
@@ -39,6 +43,12 @@ export function createActivities(deps: ActivityDeps) {
     },
     applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
     startAppEventDelivery: async (event: AppEventInput) => {
+      // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
+      // undelivered, and cost the server a workflow per event (npm run bench measured it).
+      if (!deps.appWebhook) {
+        countCaseEvent(event);
+        return { workflowId: undefined };
+      }
       const delivery = await startAppEventDelivery(deps.temporal, deps.taskQueue, event);
       // Only the attempt that started it counts: a retried activity counts the case once.
       if (delivery.started) countCaseEvent(event);

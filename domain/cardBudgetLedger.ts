@@ -2,6 +2,11 @@
  * The network retry budget of one card as a pure sliding window, kept by a per-card workflow so
  * that every case retrying the same card shares one budget.
  *
+ * The limits come from the card networks' rules file (policies/network-rules.json, see
+ * domain/networkRules.ts) with each reservation: `reserveUnderLimits`. A reservation recorded
+ * before the file reached the ledger carries no limits and is decided by `reserve` with the
+ * constants below, exactly as it was, so that every recorded ledger replays.
+ *
  * Visa's Excessive Reattempts rule (Visa Core Rules, 18 April 2026, ID# 0030640, §7.3.6.3,
  * Table 7-2, as restated by Checkout.com, "When can I retry a declined transaction?"): since
  * 19 May 2025 at most 20 reattempts of a declined transaction in 30 days (categories 2-4; it was
@@ -12,8 +17,9 @@
  */
 
 import { whenLabel } from './caseNarrative';
+import type { AttemptLimit } from './networkRules';
 
-/** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days. */
+/** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days: reservations without limits. */
 export const VISA_MAX_REATTEMPTS = 20;
 /** The limit before 19 May 2025 (one counter): ledgers recorded under it keep it on replay. */
 export const VISA_MAX_REATTEMPTS_BEFORE_2025 = 15;
@@ -34,6 +40,13 @@ export interface LedgerEntry {
   at: number;
   /** Absent in ledgers kept before the counters were split: merchant-initiated. */
   initiator?: Initiator;
+  /**
+   * The charge's amount (minor units) and currency, for limits counted per amount or currency.
+   * Absent in entries recorded before the limits came from the rules file: such an entry counts
+   * against every amount and currency (it might have been any).
+   */
+  amount?: number;
+  currency?: string;
 }
 
 const initiatorOf = (e: LedgerEntry): Initiator => e.initiator ?? 'merchant';
@@ -43,7 +56,15 @@ export interface LedgerState {
   entries: LedgerEntry[];
   /** Set when an issuer said never to retry this card: no reattempt until `until`, in any case. */
   blocked?: { reason: string; at: number; until: number };
+  /**
+   * How long entries are kept, when a limit's window is longer than 30 days (an edited rules
+   * file); absent: 30 days.
+   */
+  keepMs?: number;
 }
+
+/** How long the ledger keeps an entry: the longest window it has been asked to count in. */
+export const keepMsOf = (state: LedgerState): number => state.keepMs ?? BUDGET_WINDOW_MS;
 
 export interface ReserveResult {
   state: LedgerState;
@@ -61,7 +82,9 @@ export const emptyLedger = (): LedgerState => ({ entries: [] });
 /** Drops entries that left the window: an entry at `t` counts while now - t < windowMs. */
 export function prune(state: LedgerState, now: number, windowMs: number = BUDGET_WINDOW_MS): LedgerState {
   const entries = state.entries.filter((e) => now - e.at < windowMs);
-  return state.blocked && state.blocked.until > now ? { entries, blocked: state.blocked } : { entries };
+  const kept: LedgerState = state.blocked && state.blocked.until > now ? { entries, blocked: state.blocked } : { entries };
+  if (state.keepMs !== undefined) kept.keepMs = state.keepMs;
+  return kept;
 }
 
 /** The issuer said never to retry this card: every case is refused until the block ends. */
@@ -109,10 +132,103 @@ export function reserve(
   return result;
 }
 
+/** One attempt asked of the ledger, with what its limits may count apart. */
+export interface Attempt {
+  /** Idempotency key of the charge. */
+  key: string;
+  at: number;
+  initiator: Initiator;
+  /** Minor units; unknown: counted against every amount. */
+  amount?: number;
+  currency?: string;
+}
+
+export interface LimitedReserveResult extends ReserveResult {
+  /** The limit that refused the attempt, or the one with the least room left after granting it. */
+  rule?: string;
+  /** Attempts that limit counts in its window (this one included when granted), and its maximum. */
+  used: number;
+  limit: number;
+}
+
+/** Whether an earlier entry counts in the same counter as `a` (unknown values count everywhere). */
+function sameCounter(e: LedgerEntry, a: Attempt, per: AttemptLimit['per']): boolean {
+  return per.every((k) => {
+    if (k === 'initiator') return initiatorOf(e) === a.initiator;
+    if (k === 'amount') return e.amount === undefined || a.amount === undefined || e.amount === a.amount;
+    return e.currency === undefined || a.currency === undefined || e.currency.toLowerCase() === a.currency.toLowerCase();
+  });
+}
+
+/**
+ * Asks for one attempt on the card under the rules file's limits (every limit must have room).
+ * Visa's limit counts reattempts; Mastercard's count declines, and whether an attempt declines is
+ * known only after it: every granted attempt is counted as a potential decline (the conservative
+ * reading; an approved one ends its case anyway). The renewal's own first decline is Stripe's
+ * attempt, not one of ours, and is not in the ledger. Refused: `retryAt` is when every limit
+ * that refused has room again.
+ */
+export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits: readonly AttemptLimit[]): LimitedReserveResult {
+  const keepMs = Math.max(keepMsOf(state), ...limits.map((l) => l.windowMs));
+  const live = prune(state, attempt.at, keepMsOf(state));
+  if (keepMs > BUDGET_WINDOW_MS) live.keepMs = keepMs;
+  const first = limits[0];
+  const none = { rule: first?.rule, used: 0, limit: first?.max ?? 0 };
+  if (state.entries.some((e) => e.key === attempt.key)) {
+    return { state: live, granted: true, duplicate: true, ...none };
+  }
+  if (live.blocked) {
+    return { state: live, granted: false, duplicate: false, blockedReason: live.blocked.reason, ...none };
+  }
+  const counts = limits.map((l) => {
+    const counted = live.entries.filter((e) => attempt.at - e.at < l.windowMs && sameCounter(e, attempt, l.per));
+    return { l, counted };
+  });
+  const refusing = counts.filter(({ l, counted }) => counted.length >= l.max);
+  if (refusing.length > 0) {
+    // A place opens in a counter once its (n - max + 1)-th oldest entry leaves the window.
+    const opens = refusing.map(({ l, counted }) => {
+      const sorted = [...counted].sort((a, b) => a.at - b.at);
+      const oldest = l.max > 0 ? sorted[sorted.length - l.max] : undefined;
+      return { l, used: counted.length, at: oldest === undefined ? undefined : oldest.at + l.windowMs };
+    });
+    const never = opens.find((o) => o.at === undefined);
+    const last = never ?? opens.reduce((a, b) => ((b.at as number) > (a.at as number) ? b : a));
+    const result: LimitedReserveResult = {
+      state: live,
+      granted: false,
+      duplicate: false,
+      rule: last.l.rule,
+      used: last.used,
+      limit: last.l.max,
+    };
+    if (last.at !== undefined) result.retryAt = last.at;
+    return result;
+  }
+  const entry: LedgerEntry = { key: attempt.key, at: attempt.at };
+  if (attempt.initiator === 'customer') entry.initiator = 'customer';
+  if (attempt.amount !== undefined) entry.amount = attempt.amount;
+  if (attempt.currency !== undefined) entry.currency = attempt.currency.toLowerCase();
+  const entries = [...live.entries, entry].sort((a, b) => a.at - b.at);
+  const tightest = counts.reduce<{ l: AttemptLimit; counted: LedgerEntry[] } | undefined>(
+    (a, b) => (a === undefined || b.l.max - b.counted.length < a.l.max - a.counted.length ? b : a),
+    undefined,
+  );
+  return {
+    state: { ...live, entries },
+    granted: true,
+    duplicate: false,
+    rule: tightest?.l.rule,
+    used: (tightest?.counted.length ?? 0) + 1,
+    limit: tightest?.l.max ?? 0,
+  };
+}
+
 /** The ledger's timer as the Web UI lists it: what the wait is for (`at`: from nextExpiry). */
 export function ledgerWaitSummary(state: LedgerState, at: number): string {
   const when = whenLabel(at, 'UTC');
-  return state.blocked?.until === at ? `card blocked until ${when}` : `a reattempt leaves the 30-day window (${when})`;
+  const days = Math.round(keepMsOf(state) / 86_400_000);
+  return state.blocked?.until === at ? `card blocked until ${when}` : `a reattempt leaves the ${days}-day window (${when})`;
 }
 
 /** With nothing in the window the ledger ends after an hour without news (its next run starts fresh). */

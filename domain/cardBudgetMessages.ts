@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Initiator, LedgerState } from './cardBudgetLedger';
+import type { AttemptLimit } from './networkRules';
 
 export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
 /**
@@ -18,6 +19,17 @@ export interface ReserveAttemptRequest {
   key: string;
   /** Which counter the attempt uses; default merchant. */
   initiator?: Initiator;
+  /**
+   * The limits of the rules file that bind this card (domain/networkRules.ts `attemptLimitsFor`),
+   * as the worker that sent the request had loaded them: carried in the Update's arguments, so
+   * recorded in the ledger's history, so a rules change applies to reservations made after it and
+   * never alters a replay. Absent in requests recorded before the file reached the ledger: those
+   * are decided by the constants they were decided by (domain/cardBudgetLedger.ts `reserve`).
+   */
+  limits?: AttemptLimit[];
+  /** The charge's amount (minor units) and currency, for limits counted per amount or currency. */
+  amount?: number;
+  currency?: string;
 }
 export interface ReserveAttemptResult {
   granted: boolean;
@@ -29,6 +41,8 @@ export interface ReserveAttemptResult {
   limit: number;
   /** Refused because an issuer said never to retry this card (in this case or another). */
   blockedReason?: string;
+  /** The rules file's limit `used` and `limit` are about (the one that refused, or the tightest). */
+  rule?: string;
 }
 
 export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveAttemptRequest]>('reserveAttempt');
@@ -40,8 +54,10 @@ export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveA
 export const openLedgerSignal = defineSignal('openLedger');
 /**
  * An issuer answered "never retry" for this card (Visa category 1, Mastercard MAC 03/21,
- * `do_not_try_again`): no case may reattempt it, whichever invoice it was for.
+ * `do_not_try_again`): no case may reattempt it, whichever invoice it was for. `durationMs`: the
+ * rules file's window for that answer; absent (a rule that says "never", or a signal recorded
+ * before the file reached the ledger): BLOCK_MS.
  */
-export const blockCardSignal = defineSignal<[{ reason: string }]>('blockCard');
+export const blockCardSignal = defineSignal<[{ reason: string; durationMs?: number }]>('blockCard');
 /** The reattempts counted in the window, for operators and tests. */
 export const ledgerQuery = defineQuery<LedgerState>('ledger');

@@ -141,3 +141,26 @@ export function neverRetryRuleFor(
 /** How long a never-retry rule keeps the card blocked; undefined when the rule says "never". */
 export const blockWindowMs = (rule: NeverAfterDeclineRule): number | undefined =>
   rule.windowHours === undefined ? undefined : rule.windowHours * HOUR_MS;
+
+const PER_KEYS: ReadonlyArray<AttemptLimit['per'][number]> = ['amount', 'currency', 'initiator'];
+
+/**
+ * What is wrong with a reservation's limits, if anything: the ledger's Update validator refuses a
+ * malformed request before it enters the history (our activity sends well-formed ones; this
+ * guards against a hand-made Update).
+ */
+export function attemptLimitsProblem(limits: unknown): string | undefined {
+  if (limits === undefined) return undefined;
+  if (!Array.isArray(limits)) return 'limits must be an array';
+  for (const [i, l] of (limits as unknown[]).entries()) {
+    const x = l as Partial<Record<keyof AttemptLimit, unknown>> | null;
+    if (typeof x !== 'object' || x === null) return `limits[${i}] must be an object`;
+    if (typeof x.rule !== 'string' || x.rule === '') return `limits[${i}].rule must name a rule`;
+    if (typeof x.max !== 'number' || !Number.isInteger(x.max) || x.max < 0) return `limits[${i}].max must be a whole number`;
+    if (typeof x.windowMs !== 'number' || !Number.isFinite(x.windowMs) || x.windowMs <= 0)
+      return `limits[${i}].windowMs must be a positive number`;
+    if (!Array.isArray(x.per) || !x.per.every((k) => PER_KEYS.includes(k as AttemptLimit['per'][number])))
+      return `limits[${i}].per must list only ${PER_KEYS.join(', ')}`;
+  }
+  return undefined;
+}

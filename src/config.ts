@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { NetworkRules } from '../domain/networkRules';
 import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
+import { DEFAULT_NETWORK_RULES_FILE, readNetworkRules } from './networkRulesFile';
 import { parsePolicy } from './policyFile';
 import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
 
@@ -117,6 +119,8 @@ const envSchema = z.object({
   LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
   DUNNING_POLICY: optionalString,
+  /** The card networks' retry rules the card ledger enforces (relative to the working directory). */
+  NETWORK_RULES_FILE: z.string().trim().min(1).default(DEFAULT_NETWORK_RULES_FILE),
   DATA_DIR: z.string().trim().min(1).default('.data'),
   /** A workflow bundle written by `npm run build:workflows`; unset: the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -177,6 +181,8 @@ export interface Config {
   linkTtlDays: number;
   publicBaseUrl: string;
   policy: DunningPolicy;
+  /** NETWORK_RULES_FILE, checked: the limits and never-retry answers the card ledger enforces. */
+  networkRules: NetworkRules;
   appWebhook?: { url: string; secret: string; ratePerSecond: number };
   /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS): the first key encrypts, all decrypt. */
   encryptionKeys: EncryptionKey[];
@@ -292,6 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  // Read at every start, as the policy is: a bad rules file stops the process with one line per problem.
+  const rulesFile = readNetworkRules(resolve(e.NETWORK_RULES_FILE));
+  const networkRules = rulesFile.ok ? rulesFile.rules : undefined;
+  if (!rulesFile.ok) problems.push(...rulesFile.errors.map((m) => `NETWORK_RULES_FILE ${e.NETWORK_RULES_FILE}: ${m}`));
+
   const tls =
     e.TEMPORAL_TLS_CERT && e.TEMPORAL_TLS_KEY
       ? {
@@ -353,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkTtlDays: e.LINK_TTL_DAYS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     policy,
+    networkRules: networkRules!,
     appWebhook:
       e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET
         ? { url: e.APP_WEBHOOK_URL, secret: e.APP_WEBHOOK_SECRET, ratePerSecond: e.APP_WEBHOOK_RATE_LIMIT }

@@ -160,6 +160,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       },
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
+      networkRules: config.networkRules,
       dataConverter: target.dataConverter,
       workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
     });

@@ -20,6 +20,7 @@ import { createActivities, createAppEventActivities, createEmailActivities } fro
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
+import type { NetworkRules } from '../domain/networkRules';
 import { activityLogInterceptor } from './temporal/activityLogInterceptor';
 import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
 
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   email: EmailSettings;
   emailRatePerSecond: number;
   appWebhook?: AppWebhookTarget & { ratePerSecond?: number };
+  /** The card networks' rules file (NETWORK_RULES_FILE), checked at start: the card ledger enforces it. */
+  networkRules: NetworkRules;
   /**
    * A prebuilt bundle: in memory (tests build it once per file) or a file written by
    * `npm run build:workflows` (WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start.
@@ -141,6 +144,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
       temporal: deps.client,
       taskQueue: deps.taskQueue,
       appWebhook: deps.appWebhook,
+      networkRules: deps.networkRules,
     }),
   });
   const email = await Worker.create({

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { classifyDecline } from '../../domain/declines';
 import type { Initiator } from '../../domain/cardBudgetLedger';
+import { blockWindowMs, neverRetryRuleFor, type NetworkRules } from '../../domain/networkRules';
 import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { isEndedSubscription } from '../../domain/subscriptions';
 import { callStripe, toActivityFailure } from './errors';
@@ -11,13 +12,17 @@ export type ReserveCardAttempt = (
   card: CardFacts,
   key: string,
   initiator?: Initiator,
+  /** What is charged, for limits counted per amount or currency. */
+  charge?: { amount: number; currency: string },
 ) => Promise<{ granted: boolean; retryAt?: string; blockedReason?: string }>;
-/** Records in the card's ledger that its issuer said never to retry it. */
-export type BlockCard = (card: CardFacts, reason: string) => Promise<void>;
+/** Records in the card's ledger that its issuer said never to retry it (for `durationMs`; unset: the ledger's default). */
+export type BlockCard = (card: CardFacts, reason: string, durationMs?: number) => Promise<void>;
 
 export interface CardLedger {
   reserve: ReserveCardAttempt;
   block: BlockCard;
+  /** The worker's rules file: its never-retry answers block the card too. */
+  networkRules?: NetworkRules;
 }
 
 /**
@@ -37,7 +42,10 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
 
   const card = await cardToCharge(stripe, invoice, subscription, input.paymentMethodId);
   if (card) {
-    const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator);
+    const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator, {
+      amount: inv.amountRemaining,
+      currency: inv.currency,
+    });
     if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
     if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
   }
@@ -59,8 +67,13 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
       const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
       decline.card ??= card;
       // "Never retry" binds the card, not this invoice: every other case must stop charging it.
+      // The rules file's never-retry codes block it too, for the window the file gives.
       const verdict = classifyDecline(decline);
-      if (verdict.category === 'never_retry' && decline.card) await ledger.block(decline.card, verdict.reason);
+      const rule = ledger.networkRules && neverRetryRuleFor(ledger.networkRules, decline.cardBrand, decline);
+      if (decline.card && (verdict.category === 'never_retry' || rule)) {
+        const reason = verdict.category === 'never_retry' || !rule ? verdict.reason : rule.id;
+        await ledger.block(decline.card, reason, rule ? blockWindowMs(rule) : undefined);
+      }
       const needsAction =
         err.code === 'authentication_required' ||
         err.code === 'invoice_payment_intent_requires_action' ||

@@ -26,6 +26,7 @@ import { freePort } from '../../../src/dev/toolchain/ports';
 import { encryptingDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
+import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
 import type { DunningStatus } from '../../../domain/types';
@@ -139,6 +140,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       emailRatePerSecond: opts.emailRatePerSecond ?? 50,
       appWebhook: opts.appWebhook,
+      networkRules: loadNetworkRules(),
       dataConverter,
       workflowBundle: await sharedBundle(),
     });

@@ -25,7 +25,9 @@ import { installRuntime } from '../../../src/temporal/runtime';
 import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
 import { createActivities, createAppEventActivities, createEmailActivities } from '../../../activities';
+import type { NetworkRules } from '../../../domain/networkRules';
 import type { RetryChargeInput } from '../../../domain/providerTypes';
+import { loadNetworkRules } from '../../../src/networkRulesFile';
 import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
@@ -122,7 +124,9 @@ export interface Harness {
 }
 
 /** Starts the test server, sandbox, outbox and workers of one test file; `close()` stops them all. */
-export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?: number } } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { workerOptions?: { maxCachedWorkflows?: number }; networkRules?: NetworkRules } = {},
+): Promise<Harness> {
   const taskQueue = `ts-dunning-${randomBytes(4).toString('hex')}`;
   const [env, sandbox, outbox, bundle] = await Promise.all([
     createTimeSkippingEnv(),
@@ -135,7 +139,14 @@ export async function startHarness(opts: { workerOptions?: { maxCachedWorkflows?
   const hooks: Hooks = {};
 
   const app = await startAppReceiver(() => env.currentTimeMs());
-  const real = createActivities({ stripe, temporal: env.client, taskQueue, appWebhook: { url: app.url, secret: app.secret } });
+  const real = createActivities({
+    stripe,
+    temporal: env.client,
+    taskQueue,
+    appWebhook: { url: app.url, secret: app.secret },
+    // The shipped rules file, as the worker reads it at start; a test may pass an edited one.
+    networkRules: opts.networkRules ?? loadNetworkRules(),
+  });
   const activities: typeof real = {
     ...real,
     retryCharge: async (input) => {
