@@ -68,6 +68,45 @@ describe('config', () => {
     expect(problems.join('\n')).toMatch(/DUNNING_POLICY .*endAfter/);
   });
 
+  it('reads the network rules file (NETWORK_RULES_FILE, default the shipped one) and names each problem of a bad one', () => {
+    const shipped = JSON.parse(readFileSync('policies/network-rules.json', 'utf8')) as { rules: Array<Record<string, unknown>> };
+    expect(loadConfig({ DATA_DIR: dataDir() }).networkRules).toEqual(shipped);
+    const dir = dataDir();
+    const file = join(dir, 'rules.json');
+    const [visa1, visa20, ...rest] = shipped.rules;
+    writeFileSync(
+      file,
+      JSON.stringify({ ...shipped, rules: [{ ...visa1, sources: [] }, { ...visa20, max: 0, countedPer: ['amount'] }, ...rest] }),
+    );
+    const problems = problemsOf({ NETWORK_RULES_FILE: file });
+    expect(problems).toEqual([
+      `NETWORK_RULES_FILE ${file}: rules.0.sources (visa_category_1_never): every rule names its source`,
+      `NETWORK_RULES_FILE ${file}: rules.1.max (visa_reattempts_20_in_30_days): must be at least 1`,
+      `NETWORK_RULES_FILE ${file}: rules.1.countedPer (visa_reattempts_20_in_30_days): must include 'card' (the ledger counts per card)`,
+    ]);
+    expect(problemsOf({ NETWORK_RULES_FILE: join(dir, 'missing.json') })).toEqual([
+      expect.stringMatching(/^NETWORK_RULES_FILE .*missing\.json: cannot read as JSON \(ENOENT/),
+    ]);
+    const lower = join(dir, 'lower.json');
+    writeFileSync(lower, JSON.stringify({ ...shipped, rules: [{ ...visa20, max: 5 }] }));
+    expect(loadConfig({ DATA_DIR: dir, NETWORK_RULES_FILE: lower }).networkRules.rules).toEqual([{ ...visa20, max: 5 }]);
+  });
+
+  it('stops `npm start` with one line per problem of a bad rules file', () => {
+    const dir = dataDir();
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ version: 2, checkedOn: 'today', rules: [] }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, NETWORK_RULES_FILE: file, DATA_DIR: dir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`NETWORK_RULES_FILE ${file}: version: must be 1`);
+    expect(r.stderr).toContain(`NETWORK_RULES_FILE ${file}: checkedOn: must be a date YYYY-MM-DD`);
+    expect(r.stderr).toContain(`NETWORK_RULES_FILE ${file}: rules: must list at least one rule`);
+  });
+
   it('stops `npm start` with a message that names the variable', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: 'abc', DATA_DIR: dataDir() },
