@@ -1,8 +1,9 @@
 /**
  * The service as separate processes on one machine, as it runs in production, with the local
  * providers: the Temporal dev server (this process starts it: its database and pid record under
- * `dataDir`), the standalone Stripe sandbox and Resend outbox, one worker and one API process
- * (`src/main.ts worker|api`) loading a prebuilt workflow bundle. Every port is free and
+ * `dataDir`), the standalone Stripe sandbox and Resend outbox, one or more worker processes on the
+ * same task queue and one API process (`src/main.ts worker|api`) loading a prebuilt workflow
+ * bundle. Every port is free and
  * 127.0.0.1-only. Used by the chaos suite, which kills and restarts parts of it.
  *
  * A worker or API that exits without being told to is restarted (a supervisor's job in
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
    * of a dev server of the stack's own; the stack then cannot kill or restart it.
    */
   temporalAddress?: string;
+  /** Worker processes, all on the task queue (a scaled-out deployment); default 1. */
+  workers?: number;
   log?: (line: string) => void;
 }
 
@@ -66,7 +69,10 @@ export interface LocalStack {
   payloadEncryptionKeys: string;
   stripeUrl: string;
   outboxUrl: string;
+  /** The first of `workers`: the one worker of a single-worker stack. */
   worker: Role;
+  /** Every worker process, each its own role (killed, restarted and counted on its own). */
+  workers: Role[];
   api: Role;
   /** SIGKILLs the Temporal dev server (its whole process group). */
   killTemporal(): Promise<void>;
@@ -172,9 +178,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       PORT: String(apiPort),
       PUBLIC_BASE_URL: apiUrl,
       WORKFLOW_BUNDLE_PATH: bundlePath,
-      // The worker's own /metrics (with the Temporal SDK's): a free port, not the default 9091 that
-      // another stack or service on this machine may hold.
-      METRICS_PORT: String(await freePort()),
+      // Each worker's own /metrics (with the Temporal SDK's) on a port the OS picks when it binds:
+      // a port picked ahead and reused at every restart was seen taken meanwhile (EADDRINUSE) by
+      // one of the stack's own outgoing connections, which draw from the same ephemeral range.
+      METRICS_PORT: '0',
       ...(o.policyFile ? { DUNNING_POLICY: o.policyFile } : {}),
       ...(o.appWebhook
         ? {
@@ -184,17 +191,24 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           }
         : {}),
     };
-    const worker = supervised(
-      'worker',
-      (n) => once(`worker-${n}`, 'src/main.ts', ['worker'], { ...serviceEnv, ...o.workerEnv?.() }, /dunning service running/),
-      log,
-    );
+    const workers: Role[] = [];
+    for (let w = 1; w <= Math.max(1, o.workers ?? 1); w++) {
+      // Logs `worker-<n>.log` for the first worker (what the chaos suite reads), `worker<w>-<n>.log`
+      // for the others.
+      const name = w === 1 ? 'worker' : `worker${w}`;
+      workers.push(
+        supervised(
+          name,
+          (n) =>
+            once(`${name}-${n}`, 'src/main.ts', ['worker'], { ...serviceEnv, ...o.workerEnv?.() }, /dunning service running/),
+          log,
+        ),
+      );
+    }
+    const worker = workers[0]!;
     const api = supervised('api', (n) => once(`api-${n}`, 'src/main.ts', ['api'], serviceEnv, /dunning service running/), log);
-    cleanups.push(
-      () => api.stop(),
-      () => worker.stop(),
-    );
-    await Promise.all([worker.start(), api.start()]);
+    cleanups.push(() => api.stop(), ...workers.map((w) => () => w.stop()));
+    await Promise.all([...workers.map((w) => w.start()), api.start()]);
 
     return {
       dataDir: o.dataDir,
@@ -208,6 +222,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       stripeUrl,
       outboxUrl,
       worker,
+      workers,
       api,
       async killTemporal() {
         const pid = temporal?.pid;
@@ -236,7 +251,7 @@ async function runAll(cleanups: Array<() => Promise<void>>): Promise<void> {
   }
 }
 
-/** One role (worker or API): a process at a time, restarted when it exits unasked. */
+/** One role (a worker or the API): a process at a time, restarted when it exits unasked. */
 function supervised(role: string, spawnNth: (n: number) => Child, log: (line: string) => void): Role {
   let current: Child | undefined;
   /** The process last killed on purpose: its exit is not a crash. */
@@ -249,6 +264,8 @@ function supervised(role: string, spawnNth: (n: number) => Child, log: (line: st
     running: () => current?.running() ?? false,
     async start() {
       const started = Date.now();
+      // A role stopped and started again (the bench restarts workers between phases) is supervised again.
+      stopping = false;
       const child = spawnNth(++generation);
       current = child;
       void child.exited.then(({ code, signal }) => {
