@@ -65,9 +65,9 @@ export async function rssMb(pid: number | undefined): Promise<number> {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** Restarts the worker with this environment on top of the stack's. */
+/** Restarts every worker with this environment on top of the stack's. */
 export async function restartWorker(b: Bench, env: NodeJS.ProcessEnv): Promise<void> {
-  await b.stack.worker.stop();
+  await Promise.all(b.stack.workers.map((w) => w.stop()));
   b.workerEnv = env;
-  await b.stack.worker.start();
+  await Promise.all(b.stack.workers.map((w) => w.start()));
 }

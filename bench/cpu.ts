@@ -3,6 +3,8 @@
  * the stack, i.e. where the time goes when the service is slower than its floor.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clusterLayout } from '../src/dev/cluster/layout';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
 const TICKS = 100;
@@ -30,6 +32,8 @@ function read(pid: number): Proc | undefined {
 function roleOf(cmd: string[]): string {
   const joined = cmd.join(' ');
   if (/temporal server start-dev|\/temporal\b.*start-dev/.test(joined)) return 'temporal';
+  if (/temporal-server-v[^/]*\/server\b/.test(joined)) return 'temporal';
+  if (/^postgres(:|$)|\/postgresql\/.*\/postgres\b/.test(joined)) return 'postgres';
   if (/src\/main\.ts worker/.test(joined)) return 'worker';
   if (/src\/main\.ts api/.test(joined)) return 'api';
   if (/sandbox\/main\.ts stripe/.test(joined)) return 'stripe-sandbox';
@@ -38,31 +42,72 @@ function roleOf(cmd: string[]): string {
   return cmd[0]?.split('/').pop() ?? '?';
 }
 
-/** CPU seconds by role of every descendant of this process, and of this process itself (`bench`). */
-export function cpuByRole(): Map<string, number> {
+/**
+ * The processes of `npm run cluster`, if it runs: the Temporal server and the PostgreSQL
+ * postmaster (its backends are its children). They are not this process's descendants, and on
+ * the cluster they are where much of the CPU goes.
+ */
+export function clusterRoots(): number[] {
+  const layout = clusterLayout();
+  const roots: number[] = [];
+  try {
+    const record = JSON.parse(readFileSync(layout.record, 'utf8')) as { temporal?: { pid?: number } };
+    if (record.temporal?.pid) roots.push(record.temporal.pid);
+  } catch {
+    // not running
+  }
+  try {
+    const postmaster = Number(readFileSync(join(layout.pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (postmaster > 0) roots.push(postmaster);
+  } catch {
+    // not running
+  }
+  return roots;
+}
+
+/** CPU seconds so far of each process (by pid), with its role. */
+export type CpuSnapshot = Map<number, { role: string; cpuSeconds: number }>;
+
+/**
+ * CPU seconds so far of every descendant of this process, of this process itself (`bench`), and
+ * of `extraRoots` and their descendants (e.g. `clusterRoots()`), by pid: a worker restarted
+ * during a phase is a new pid whose CPU counts from zero, not against its predecessor's total.
+ */
+export function cpuSnapshot(extraRoots: readonly number[] = []): CpuSnapshot {
   const all = readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map((d) => read(Number(d)))
     .filter((p): p is Proc => p !== undefined);
   const children = new Map<number, Proc[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const byRole = new Map<string, number>();
-  const self = read(process.pid);
-  if (self) byRole.set('bench', self.cpuSeconds);
+  const snapshot: CpuSnapshot = new Map();
+  const add = (p: Proc, role = p.role) => snapshot.set(p.pid, { role, cpuSeconds: p.cpuSeconds });
   const walk = (pid: number) => {
     for (const c of children.get(pid) ?? []) {
-      byRole.set(c.role, (byRole.get(c.role) ?? 0) + c.cpuSeconds);
+      add(c);
       walk(c.pid);
     }
   };
+  const self = all.find((p) => p.pid === process.pid);
+  if (self) add(self, 'bench');
   walk(process.pid);
-  return byRole;
+  for (const pid of extraRoots) {
+    const root = all.find((p) => p.pid === pid);
+    if (!root) continue;
+    add(root);
+    walk(pid);
+  }
+  return snapshot;
 }
 
-/** CPU seconds spent by role between two snapshots, largest first. */
-export function cpuSpent(before: Map<string, number>, after: Map<string, number>): Array<[string, number]> {
-  return [...after]
-    .map(([role, s]): [string, number] => [role, s - (before.get(role) ?? 0)])
-    .filter(([, s]) => s > 0.05)
-    .sort((a, b) => b[1] - a[1]);
+/**
+ * CPU seconds spent by role between two snapshots, largest first. A process that exited between
+ * them (e.g. a worker SIGKILLed) is missing from the second: its share of the phase is not counted.
+ */
+export function cpuSpent(before: CpuSnapshot, after: CpuSnapshot): Array<[string, number]> {
+  const byRole = new Map<string, number>();
+  for (const [pid, { role, cpuSeconds }] of after) {
+    byRole.set(role, (byRole.get(role) ?? 0) + cpuSeconds - (before.get(pid)?.cpuSeconds ?? 0));
+  }
+  return [...byRole].filter(([, s]) => s > 0.05).sort((a, b) => b[1] - a[1]);
 }

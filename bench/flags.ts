@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--ingest N] [--cases N] [--burst N] [--burst-slow N] [--open N] [--cache N]
- * [--concurrency N] [--temporal host:port]`. The defaults keep the whole run to a few minutes on a
+ * [--concurrency N] [--workers N] [--kill-burst N] [--temporal host:port]`. The defaults keep the whole run to a few minutes on a
  * shared 2-core machine; the issue's full size is in the README.
  */
 export interface BenchFlags {
@@ -18,7 +18,14 @@ export interface BenchFlags {
   cache: number;
   /** Client concurrency of the ingest and case phases. */
   concurrency: number;
-  /** An existing cluster: the worker and API processes of the stack point at it (later: `npm run cluster`). */
+  /** Worker processes on the service's task queue (the scale-out factor compares runs with 1 and 2). */
+  workers: number;
+  /**
+   * With two workers or more: a burst drained at 50/s during which one worker is SIGKILLed after
+   * 30 % of the emails; every failure must be acknowledged and every case emailed exactly once.
+   */
+  killBurst: number;
+  /** An existing cluster (e.g. `npm run cluster`'s 127.0.0.1:17233): the stack's worker and API processes point at it. */
   temporal?: string;
 }
 
@@ -30,6 +37,8 @@ export const DEFAULT_FLAGS: BenchFlags = {
   open: 400,
   cache: 100,
   concurrency: 16,
+  workers: 1,
+  killBurst: 100,
 };
 
 export function parseFlags(argv: readonly string[]): BenchFlags {
@@ -42,6 +51,8 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     '--open': 'open',
     '--cache': 'cache',
     '--concurrency': 'concurrency',
+    '--workers': 'workers',
+    '--kill-burst': 'killBurst',
     '--temporal': 'temporal',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -56,5 +67,6 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       flags[key] = n;
     }
   }
+  if (flags.workers < 1) throw new Error('--workers wants at least 1');
   return flags;
 }

@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: the service's speed and scale on the chaos suite's multi-process stack
- * (scripts/stack: Temporal dev server, standalone Stripe sandbox and Resend outbox, worker and API
- * as separate processes) plus a floor worker (bench/floor). Prints one table, writes
+ * (scripts/stack: Temporal dev server or an existing cluster, standalone Stripe sandbox and Resend
+ * outbox, one or more workers and an API as separate processes) plus a floor worker (bench/floor). Prints one table, writes
  * bench/results/latest.json. Every ratio compares two figures measured in this run, under the
  * same load of the shared machine: compare ratios, not absolute figures, between runs.
  *
  * Flags (bench/flags.ts) size each phase; the README has the issue's full-size command.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parseEncryptionKeys } from '../src/config';
@@ -23,7 +23,7 @@ import { floorShapeOf, floorToLastActivity, serviceToFirstEmail } from './firstE
 import { parseFlags } from './flags';
 import { ingestPaced, ingestPeak } from './ingest';
 import { memoryWith } from './memory';
-import { cpuByRole, cpuSpent } from './cpu';
+import { clusterRoots, cpuSnapshot, cpuSpent } from './cpu';
 import { describeShape } from './historyShape';
 import { pacerDrain } from './pacerDrain';
 import { pathCosts } from './pathCosts';
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
       dataDir,
       // On a shared cluster, a queue of its own: cases of earlier runs are neither run nor counted.
       taskQueue: flags.temporal ? `bench-${started}` : 'dunning',
+      ...(flags.temporal ? { temporalAddress: flags.temporal } : {}),
+      workers: flags.workers,
       workerEnv: () => b.workerEnv,
       log: (l) => log(`stack: ${l}`),
     });
@@ -75,7 +77,10 @@ async function main(): Promise<void> {
       logFile: join(dataDir, 'logs', 'floor-worker.log'),
     });
     await floor.ready;
-    log(`stack ready: Temporal ${stack.temporalAddress}, API ${stack.apiUrl}`);
+    log(`stack ready: Temporal ${stack.temporalAddress}, ${flags.workers} worker(s), API ${stack.apiUrl}`);
+    // On `npm run cluster`'s cluster the server and PostgreSQL are not the bench's children: count them too.
+    const serverRoots = flags.temporal ? clusterRoots() : [];
+    const cpuNow = () => cpuSnapshot(serverRoots);
     const opened: string[] = [];
 
     // ---- 1. ingest at full speed -------------------------------------------------------------------
@@ -89,15 +94,15 @@ async function main(): Promise<void> {
 
     // ---- 2. failure → first email vs the floor -------------------------------------------------------
     const caseInvoices = await newFailedInvoices(b, flags.cases);
-    const cpuBefore = cpuByRole();
+    const cpuBefore = cpuNow();
     const service = await serviceToFirstEmail(b, caseInvoices, flags.concurrency);
-    const serviceCpu = cpuSpent(cpuBefore, cpuByRole());
+    const serviceCpu = cpuSpent(cpuBefore, cpuNow());
     opened.push(...caseInvoices.map((i) => i.invoiceId));
     const shape = await floorShapeOf(b, caseInvoices[0]!.invoiceId);
     log(`first email: service ${service.casesPerSecond.toFixed(1)} cases/s; floor shape ${describeShape(shape)}`);
-    const floorCpuBefore = cpuByRole();
+    const floorCpuBefore = cpuNow();
     const floorFigures = await floorToLastActivity(b, FLOOR_TASK_QUEUE, shape, flags.cases, flags.concurrency);
-    const floorCpu = cpuSpent(floorCpuBefore, cpuByRole());
+    const floorCpu = cpuSpent(floorCpuBefore, cpuNow());
     log(`first email: floor ${floorFigures.casesPerSecond.toFixed(1)} cases/s`);
     await waitForIdle(b, opened);
 
@@ -108,24 +113,29 @@ async function main(): Promise<void> {
     opened.push(...pacedInvoices.map((i) => i.invoiceId));
     await waitForIdle(b, opened);
 
-    // ---- 3. bursts drained at the default 2/s and at 50/s ----------------------------------------------
+    // ---- 3. bursts drained at the default 2/s and at 50/s, then one with a worker SIGKILLed ---------------
     const drains = [];
-    for (const [burst, rate] of [
-      [flags.burstSlow, 2],
-      [flags.burst, 50],
+    for (const [burst, rate, killOneAt] of [
+      [flags.burstSlow, 2, undefined],
+      [flags.burst, 50, undefined],
+      [flags.workers >= 2 ? flags.killBurst : 0, 50, 0.3],
     ] as const) {
       if (!burst) continue;
-      const d = await burstDrain(b, burst, rate, flags.concurrency);
-      log(`drain at ${rate}/s: ${d.drainPerSecond.toFixed(2)}/s (${d.emailed} of ${d.burst} emailed)`);
-      drains.push(d);
+      const drainCpuBefore = cpuNow();
+      const d = await burstDrain(b, burst, rate, flags.concurrency, killOneAt === undefined ? {} : { killOneAt });
+      const cpu = cpuSpent(drainCpuBefore, cpuNow());
+      log(
+        `drain at ${rate}/s: ${d.drainPerSecond.toFixed(2)}/s (${d.emailed} of ${d.burst} emailed, ${d.duplicateEmails} duplicates)`,
+      );
+      drains.push({ ...d, cpu });
     }
     b.workerEnv = { ...b.workerEnv, EMAIL_RATE_LIMIT: NO_EMAIL_LIMIT };
     const pacer = [await pacerDrain(2, 5), await pacerDrain(50, 5)];
 
-    // ---- 4. memory with N open sleeping cases ------------------------------------------------------------
-    const ids = await openCasesIds(b, flags.open, flags.concurrency);
+    // ---- 4. memory with N open sleeping cases (--open 0: skipped) ----------------------------------------
+    const ids = flags.open ? await openCasesIds(b, flags.open, flags.concurrency) : [];
     const rssAfterWork = await rssMb(b.stack.worker.pid());
-    const memory = [await memoryWith(b, ids, 'default'), await memoryWith(b, ids, flags.cache)];
+    const memory = flags.open ? [await memoryWith(b, ids, 'default'), await memoryWith(b, ids, flags.cache)] : [];
 
     // ---- 5. per path ------------------------------------------------------------------------------------
     const paths = pathCosts();
@@ -162,13 +172,29 @@ async function main(): Promise<void> {
       ],
       ['2 CPU seconds by process', 'service phase', formatCpu(serviceCpu), '', ''],
       ['', 'floor phase', formatCpu(floorCpu), '', ''],
-      ...drains.map((d): Row => [
-        `3 burst drain at ${d.configuredPerSecond}/s`,
-        `${d.burst} failures: acked, emailed; steady drain (overall)`,
-        `${d.acked}, ${d.emailed}; ${round(d.drainPerSecond)} (${round(d.overallPerSecond)}) per s`,
-        round(d.ratio),
-        '≥ 0.9',
-      ]),
+      ...drains.flatMap((d): Row[] =>
+        d.killed
+          ? [
+              [
+                `3 SIGKILL mid-burst at ${d.configuredPerSecond}/s`,
+                `${d.burst} failures, ${d.workers} workers, one killed after ${d.killed.afterEmails} emails: acked, lost, duplicate emails; drain time`,
+                `${d.acked}, ${d.burst - d.emailed}, ${d.duplicateEmails}; ${round(d.drainMs / 1000, 1)} s (killed at ${round(d.killed.atMs / 1000, 1)} s)`,
+                '',
+                'lost 0, duplicates 0',
+              ],
+              ['', 'CPU seconds by process', formatCpu(d.cpu), '', ''],
+            ]
+          : [
+              [
+                `3 burst drain at ${d.configuredPerSecond}/s`,
+                `${d.burst} failures, ${d.workers} worker(s): acked, emailed; steady drain (overall)`,
+                `${d.acked}, ${d.emailed}; ${round(d.drainPerSecond)} (${round(d.overallPerSecond)}) per s`,
+                round(d.ratio),
+                '≥ 0.9',
+              ],
+              ['', 'CPU seconds by process', formatCpu(d.cpu), '', ''],
+            ],
+      ),
       ...pacer.map((p, i): Row => [
         i ? '' : '3 the pacer alone',
         `${p.sends} sends at ${i ? 50 : 2}/s through activities/email/pacer.ts`,
@@ -176,7 +202,17 @@ async function main(): Promise<void> {
         round(p.ratio),
         '≥ 0.9',
       ]),
-      ['4 memory', `worker RSS after the run, ${ids.length} open cases`, `${Math.round(rssAfterWork)} MB`, '', ''],
+      ...(flags.open
+        ? [
+            [
+              '4 memory',
+              `${flags.workers > 1 ? 'first ' : ''}worker RSS after the run, ${ids.length} open cases`,
+              `${Math.round(rssAfterWork)} MB`,
+              '',
+              '',
+            ] satisfies Row,
+          ]
+        : []),
       ...memory.map((m): Row => [
         '',
         `cache ${m.cache}: RSS with every case woken once; query p50 cached / first cases again`,
@@ -192,17 +228,26 @@ async function main(): Promise<void> {
         '',
       ]),
     ];
-    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work`;
+    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`;
+    const temporal = flags.temporal ? `cluster at ${flags.temporal}` : 'dev server';
     console.log(formatTable(rows));
-    console.log(`machine: ${machine}; sizes: ${JSON.stringify(flags)}; ${Math.round((Date.now() - started) / 1000)} s`);
+    console.log(
+      `machine: ${machine}; Temporal: ${temporal}; sizes: ${JSON.stringify(flags)}; ${Math.round((Date.now() - started) / 1000)} s`,
+    );
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
+    // The default run's file stays latest.json; a cluster or multi-worker run does not overwrite it.
+    const resultsFile =
+      flags.temporal || flags.workers > 1 ? `${flags.temporal ? 'cluster' : 'dev'}-${flags.workers}w.json` : 'latest.json';
     writeFileSync(
-      join(resultsDir, 'latest.json'),
+      join(resultsDir, resultsFile),
       JSON.stringify(
         {
           at: new Date(started).toISOString(),
           machine,
+          temporal,
           flags,
           peak,
           paced,
