@@ -1,0 +1,97 @@
+/**
+ * The live card ledger enforces the rules file the worker was given, not constants: with an edited
+ * file whose Mastercard limit is 3 attempts in 24 hours (the shipped one says 10), two cases
+ * retrying one Mastercard three times each in six hours get exactly 3 charges through; the other
+ * 3 are refused by the ledger and never reach the card. The limits travel in each reservation's
+ * arguments, so the ledger's history (recorded as card-budget-ledger-mastercard.<label>.json)
+ * replays under any file: test/workflows/replay.test.ts replays it while policies/ still says 10.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardBudgetWorkflowId, ledgerQuery, reserveAttemptUpdate } from '../../../domain/cardBudgetMessages';
+import { attemptLimitsFor, type NetworkRules } from '../../../domain/networkRules';
+import { loadNetworkRules, parseNetworkRules } from '../../../src/networkRulesFile';
+import { parsePolicy } from '../../../src/policyFile';
+import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harness';
+
+const shipped = loadNetworkRules();
+const MC_DAILY = 'mastercard_10_declines_in_24h';
+const parsed = parseNetworkRules({
+  ...shipped,
+  rules: shipped.rules.map((r) => (r.id === MC_DAILY ? { ...r, max: 3 } : r)),
+});
+if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+const rules: NetworkRules = parsed.rules;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ networkRules: rules });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the live ledger enforces the rules file', () => {
+  it('an edited file with a lower Mastercard 24-hour limit: 3 attempts on the card in a day, the rest refused', async () => {
+    expect(shipped.rules.find((r) => r.id === MC_DAILY)).toMatchObject({ max: 10 });
+    const policy = parsePolicy({
+      version: 1,
+      steps: [
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '2h', action: 'retry' },
+        { at: '4h', action: 'retry' },
+        { at: '6h', action: 'retry' },
+      ],
+      endAfter: '2d',
+      endAction: 'leave_past_due',
+      retryHour: null,
+      minRetryGap: '1h',
+    });
+    if (!policy.ok) throw new Error(policy.errors.join('; '));
+
+    const t0 = await h.now();
+    const cases: Case[] = [];
+    for (let i = 0; i < 2; i++) {
+      cases.push(
+        await h.startCase({
+          decline: { brand: 'mastercard', code: 'processing_error' },
+          policy: policy.policy,
+          record: i === 0 ? 'mastercard-24h-limit' : undefined,
+        }),
+      );
+    }
+    for (const c of cases) await until(async () => ((await c.status()).emails.length === 1 ? true : undefined), 'first emails');
+    const pm = await h.stripe.paymentMethods.retrieve(cases[0]!.scenario.paymentMethodId);
+    expect(pm.card?.brand).toBe('mastercard');
+    const fingerprint = pm.card!.fingerprint!;
+    expect((await h.stripe.paymentMethods.retrieve(cases[1]!.scenario.paymentMethodId)).card?.fingerprint).toBe(fingerprint);
+
+    // Past the last retry (6 h), well inside the 24-hour window.
+    await h.advanceTo(t0 + 8 * HOUR);
+    const attempts = (await Promise.all(cases.map((c) => c.status()))).flatMap((s) => s.attempts);
+    expect(attempts).toHaveLength(6);
+    expect(attempts.filter((a) => a.outcome === 'declined')).toHaveLength(3);
+    expect(attempts.filter((a) => a.outcome === 'skipped_budget')).toHaveLength(3);
+    const charges = (await h.charges()).filter((c) => c.fingerprint === fingerprint);
+    expect(charges).toHaveLength(3);
+
+    // The ledger recorded the three with what its limits count by, and names the rule that refuses.
+    const ledger = h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, fingerprint));
+    const state = await ledger.query(ledgerQuery);
+    expect(state.entries).toHaveLength(3);
+    for (const e of state.entries) expect(e).toMatchObject({ amount: 2900, currency: 'usd' });
+    const limits = attemptLimitsFor(rules, 'mastercard');
+    const probe = await ledger.executeUpdate(reserveAttemptUpdate, {
+      args: [{ key: 'probe', limits, amount: 2900, currency: 'usd' }],
+    });
+    expect(probe).toMatchObject({ granted: false, rule: MC_DAILY, used: 3, limit: 3 });
+    expect(Date.parse(probe.retryAt!)).toBe(state.entries[0]!.at + DAY);
+    // A malformed request is refused by the Update's validator, before it is recorded.
+    await expect(
+      ledger.executeUpdate(reserveAttemptUpdate, { args: [{ key: 'bad', limits: [{ ...limits[0]!, max: -1 }] }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    h.record('card-budget-ledger-mastercard', ledger);
+
+    for (const c of cases) expect((await c.result()).state).toBe('exhausted');
+  });
+});
