@@ -2,16 +2,21 @@
  * Visa's Excessive Reattempts rule across cases: five customers pay with the same physical card
  * (the sandbox derives a card's fingerprint from its number, so one test card is one fingerprint),
  * all five renewals fail at once, and the policy asks for a retry every day. The per-card ledger
- * workflow lets at most 20 (merchant-initiated) reattempts through in 30 days; every other planned retry is recorded
+ * workflow lets at most 20 (merchant-initiated) reattempts through in 30 days (the rules file's limit); every other planned retry is recorded
  * as `skipped_budget` and never reaches the card.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBudgetWorkflowId, ledgerQuery } from '../../../domain/cardBudgetMessages';
-import { VISA_MAX_REATTEMPTS } from '../../../domain/cardBudgetLedger';
+import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { PolicyStep } from '../../../domain/policy';
 import { parsePolicy } from '../../../src/policyFile';
 import type { DunningStatus } from '../../../domain/types';
 import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harness';
+
+// The live ledger's limit is the rules file's (policies/network-rules.json), not a constant.
+const visaLimit = loadNetworkRules().rules.find((r) => r.id === 'visa_reattempts_20_in_30_days');
+if (visaLimit?.kind !== 'reattempt_limit') throw new Error('the rules file has no Visa reattempt limit');
+const VISA_MAX_REATTEMPTS = visaLimit.max;
 
 let h: Harness;
 beforeAll(async () => {

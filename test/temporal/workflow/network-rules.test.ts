@@ -16,9 +16,17 @@ import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harne
 
 const shipped = loadNetworkRules();
 const MC_DAILY = 'mastercard_10_declines_in_24h';
+const VISA_NEVER = 'visa_category_1_never';
 const parsed = parseNetworkRules({
   ...shipped,
-  rules: shipped.rules.map((r) => (r.id === MC_DAILY ? { ...r, max: 3 } : r)),
+  rules: shipped.rules.map((r) =>
+    r.id === MC_DAILY
+      ? { ...r, max: 3 }
+      : // A network code the decline tables do not know, added to Visa's "never": the file alone blocks it.
+        r.id === VISA_NEVER && r.kind === 'never_after_decline'
+        ? { ...r, networkDeclineCodes: [...(r.networkDeclineCodes ?? []), '59'] }
+        : r,
+  ),
 });
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const rules: NetworkRules = parsed.rules;
@@ -31,23 +39,28 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Retries 2, 4 and 6 hours after the failure, whatever the decline. */
+function threeRetries() {
+  const policy = parsePolicy({
+    version: 1,
+    steps: [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      { at: '2h', action: 'retry' },
+      { at: '4h', action: 'retry' },
+      { at: '6h', action: 'retry' },
+    ],
+    endAfter: '2d',
+    endAction: 'leave_past_due',
+    retryHour: null,
+    minRetryGap: '1h',
+  });
+  if (!policy.ok) throw new Error(policy.errors.join('; '));
+  return policy.policy;
+}
+
 describe('the live ledger enforces the rules file', () => {
   it('an edited file with a lower Mastercard 24-hour limit: 3 attempts on the card in a day, the rest refused', async () => {
     expect(shipped.rules.find((r) => r.id === MC_DAILY)).toMatchObject({ max: 10 });
-    const policy = parsePolicy({
-      version: 1,
-      steps: [
-        { at: '0', action: 'email', template: 'payment_failed' },
-        { at: '2h', action: 'retry' },
-        { at: '4h', action: 'retry' },
-        { at: '6h', action: 'retry' },
-      ],
-      endAfter: '2d',
-      endAction: 'leave_past_due',
-      retryHour: null,
-      minRetryGap: '1h',
-    });
-    if (!policy.ok) throw new Error(policy.errors.join('; '));
 
     const t0 = await h.now();
     const cases: Case[] = [];
@@ -55,7 +68,7 @@ describe('the live ledger enforces the rules file', () => {
       cases.push(
         await h.startCase({
           decline: { brand: 'mastercard', code: 'processing_error' },
-          policy: policy.policy,
+          policy: threeRetries(),
           record: i === 0 ? 'mastercard-24h-limit' : undefined,
         }),
       );
@@ -93,5 +106,25 @@ describe('the live ledger enforces the rules file', () => {
     h.record('card-budget-ledger-mastercard', ledger);
 
     for (const c of cases) expect((await c.result()).state).toBe('exhausted');
+  });
+
+  it("a never-retry code the file adds blocks the card: the case's next retry is refused", async () => {
+    const t0 = await h.now();
+    const c = await h.startCase({
+      decline: { brand: 'visa', code: 'card_declined', declineCode: 'generic_decline', networkDeclineCode: '59' },
+      policy: threeRetries(),
+    });
+    await until(async () => ((await c.status()).emails.length === 1 ? true : undefined), 'the first email');
+    await h.advanceTo(t0 + 8 * HOUR);
+    const s = await c.status();
+    // generic_decline alone may be retried (declines.ts knows no code 59): the file's rule stops it.
+    expect(s.attempts.map((a) => [a.outcome, a.declineCode])).toEqual([
+      ['declined', 'generic_decline'],
+      ['skipped_never_retry', undefined],
+    ]);
+    expect(await c.charges()).toHaveLength(1);
+    const fingerprint = (await h.stripe.paymentMethods.retrieve(c.scenario.paymentMethodId)).card!.fingerprint!;
+    const state = await h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, fingerprint)).query(ledgerQuery);
+    expect(state.blocked?.reason).toBe(VISA_NEVER);
   });
 });
