@@ -5,10 +5,12 @@
  * Sources:
  *  - Stripe decline codes and advice codes: https://docs.stripe.com/declines/codes,
  *    https://docs.stripe.com/declines/card#retrying-issuer-declines
- *  - Visa decline categories and the Excessive Reattempts rule (category 1 never retried; at most
- *    15 reattempts in 30 days for categories 2-4), as relayed by acquirers, e.g.
- *    https://support.cardpointe.com/compliance/visa-decline-rules,
- *    https://support.forte.net/support/solutions/articles/11000097635
+ *  - Visa decline categories and the Excessive Reattempts rule (category 1 never retried), as
+ *    relayed by acquirers, e.g. https://support.cardpointe.com/compliance/visa-decline-rules,
+ *    https://support.forte.net/support/solutions/articles/11000097635. The limits themselves are
+ *    the card ledger's, from policies/network-rules.json; that file's never-retry and wait codes
+ *    are checked against these tables (test/domain/network-rules.test.ts), which the case plans by
+ *    inside its workflow, where the file cannot be read.
  *  - Mastercard Merchant Advice Codes (MAC) 01-30, e.g.
  *    https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes
  */

@@ -25,6 +25,7 @@ import {
   type AttemptLimit,
   type NetworkRules,
 } from '../../domain/networkRules';
+import { MASTERCARD_MAC_CATEGORIES, MASTERCARD_MAC_RETRY_AFTER_MS, VISA_CATEGORY_1_CODES } from '../../domain/declines';
 import { loadNetworkRules, parseNetworkRules } from '../../src/networkRulesFile';
 
 const H = 3_600_000;
@@ -255,6 +256,21 @@ describe('reserveUnderLimits: blocks, duplicates, windows', () => {
 });
 
 describe('the rules file', () => {
+  it('agrees with the decline tables the case plans by (domain/declines.ts, in the workflow bundle, which cannot read the file)', () => {
+    const byId = Object.fromEntries(rules.rules.map((r) => [r.id, r]));
+    const visa1 = byId.visa_category_1_never;
+    const mac = byId.mastercard_mac_03_21_never;
+    const waits = byId.mastercard_mac_24_30_wait;
+    expect(visa1?.kind === 'never_after_decline' && visa1.networkDeclineCodes).toEqual(VISA_CATEGORY_1_CODES);
+    const neverMacs = Object.entries(MASTERCARD_MAC_CATEGORIES)
+      .filter(([, v]) => v.category === 'never_retry')
+      .map(([k]) => k)
+      .sort();
+    expect(mac?.kind === 'never_after_decline' && [...(mac.networkAdviceCodes ?? [])].sort()).toEqual(neverMacs);
+    const hours = Object.fromEntries(Object.entries(MASTERCARD_MAC_RETRY_AFTER_MS).map(([k, ms]) => [k, ms / H]));
+    expect(waits?.kind === 'wait_after_advice' && waits.waitHoursByAdviceCode).toEqual(hours);
+  });
+
   it('names each problem with the rule it is in', () => {
     const bad = parseNetworkRules({
       ...rules,
