@@ -17,7 +17,9 @@ const BUDGET: Record<string, { events: number; workflowTasks: number; actions: n
   'exhausted (14 days, cancel)': { events: 151, workflowTasks: 24, actions: 38 },
 };
 
-const ev = (eventType: string, extra: Record<string, unknown> = {}) => ({ eventType, ...extra });
+type RecordedEvent = Parameters<typeof historyCost>[0][number];
+/** An event as a recorded history's JSON has it: the type by name. */
+const ev = (eventType: string, extra: Record<string, unknown> = {}) => ({ eventType, ...extra }) as unknown as RecordedEvent;
 
 describe('historyCost', () => {
   it('counts what Temporal Cloud bills: signal-with-start as two, activity retries, markers but patches', () => {
