@@ -26,6 +26,9 @@ export const RETRY_EVERY_DAY: DunningPolicy = {
   byCategory: undefined,
 };
 
+/** The policy the model is calibrated on (the published targets are about fixed-schedule retries). */
+export const CALIBRATION_POLICY = 'fixed-8-in-14d';
+
 export const BUILTIN_POLICIES: ReadonlyArray<{ name: string; policy: DunningPolicy }> = [
   { name: 'default', policy: DEFAULT_POLICY },
   { name: 'fixed-8-in-14d', policy: FIXED_8_IN_2_WEEKS },

@@ -1,22 +1,29 @@
 /**
  * npm run backtest -- --policy A.json --policy B.json --cases N --seed S
+ * npm run backtest -- --calibrate --cases N --seed S
  *
  * Runs the built-in policies (default, a fixed 8-in-14-days schedule, every day) and every policy
  * file given through the shipped workflow on the time-skipping server; prints the side-by-side
  * table and the calibration lines; writes JSON and an HTML page under DATA_DIR/backtest/.
  * Policy files and the network rules are validated first, like the service's policy file.
  *
+ * --calibrate runs ONLY the fixed schedule and prints ONLY the calibration lines (and the fixed
+ * schedule's own recovery by cause and by day, to see which part of the model is off): the model is
+ * calibrated on this before any comparison is looked at, then frozen (cohortModel.ts MODEL_VERSION).
+ *
  * Time is driven explicitly (run.ts driveTime): the Java test server's own skipping jumps while
  * other workflows' tasks are queued, which expired them and wedged the server with concurrent cases.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePolicy } from '../src/policyFile';
-import { BUILTIN_POLICIES } from './builtinPolicies';
-import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules } from './networkRules';
-import { calibrationLines, htmlReport, summarise, tableRows, terminalTable } from './report';
-import { runBacktest } from './run';
+import { BUILTIN_POLICIES, CALIBRATION_POLICY } from './builtinPolicies';
+import { MODEL_VERSION } from './cohortModel';
+import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
+import { writeReports } from './output';
+import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
+import { runBacktest, type DriveStats } from './run';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +35,8 @@ async function main(): Promise<void> {
       'no-ledger': { type: 'boolean', default: false },
       rules: { type: 'string', default: DEFAULT_NETWORK_RULES_PATH },
       'no-builtins': { type: 'boolean', default: false },
+      calibrate: { type: 'boolean', default: false },
+      'svg-dir': { type: 'string' },
     },
   });
   const cases = Number(values.cases);
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases: '${values.cases}' is not a positive whole number`);
   if (!Number.isInteger(seed)) throw new Error(`--seed: '${values.seed}' is not a whole number`);
   const rules = loadNetworkRules(values.rules);
+  if (values.calibrate) return calibrate(cases, seed, Number(values.batch), !values['no-ledger'], rules);
   const policies = values['no-builtins'] ? [] : [...BUILTIN_POLICIES];
   for (const file of values.policy ?? []) {
     const parsed = parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
@@ -52,33 +62,32 @@ async function main(): Promise<void> {
     progress: (l) => console.error(l),
   });
   const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules));
-  const calibration = calibrationLines(summaries, 'fixed-8-in-14d');
+  const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
   console.log(terminalTable(tableRows(summaries)));
   console.log('');
   for (const l of calibration) console.log(l);
-  console.log(`wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies`);
-
-  const dir = resolve(process.env.DATA_DIR || '.data', 'backtest');
-  mkdirSync(dir, { recursive: true });
-  const stem = `backtest-seed${seed}-n${cases}`;
-  writeFileSync(
-    join(dir, `${stem}.json`),
-    JSON.stringify(
-      {
-        seed,
-        cases,
-        startedAt: new Date(result.startedAt).toISOString(),
-        wallMs: result.wallMs,
-        rulesVersion: rules.checkedOn,
-        calibration,
-        policies: summaries,
-      },
-      null,
-      2,
-    ),
+  console.log(`model: ${MODEL_VERSION}`);
+  console.log(
+    `wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies; ${driveLine(result.drive)}`,
   );
-  writeFileSync(join(dir, `${stem}.html`), htmlReport(result, summaries, calibration));
-  console.log(`written: ${join(dir, `${stem}.json`)}, ${join(dir, `${stem}.html`)}`);
+
+  const files = writeReports(result, summaries, calibration, rules, { cases, svgDir: values['svg-dir'] });
+  console.log(`written: ${files.json}, ${files.html}, ${files.svg}`);
+}
+
+const driveLine = (d: DriveStats) =>
+  `clock: ${d.steps} steps, ${d.queries} queries; wall s waiting for idle workers ${(d.idleWaitMs / 1000).toFixed(1)}, querying ${(d.queryMs / 1000).toFixed(1)}, moving the clock ${(d.sleepMs / 1000).toFixed(1)}`;
+
+/** The fixed schedule alone: the calibration lines and what they are made of, nothing else. */
+async function calibrate(cases: number, seed: number, batch: number, ledger: boolean, rules: NetworkRules): Promise<void> {
+  const fixed = BUILTIN_POLICIES.find((p) => p.name === CALIBRATION_POLICY)!;
+  const result = await runBacktest({ policies: [fixed], cases, seed, batch, ledger, progress: (l) => console.error(l) });
+  const s = summarise(fixed.name, result.policies[0]!.cases, rules);
+  for (const l of calibrationLines([s], CALIBRATION_POLICY)) console.log(l);
+  for (const l of calibrationDetail(s)) console.log(l);
+  console.log(
+    `model: ${MODEL_VERSION}; ${cases} cases, seed ${seed}, ${(result.wallMs / 1000).toFixed(1)} s; ${driveLine(result.drive)}`,
+  );
 }
 
 main().then(

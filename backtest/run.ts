@@ -13,7 +13,7 @@ import { paymentFailedSignal, statusQuery, workflowIdForInvoice } from '../domai
 import type { DunningPolicy } from '../domain/policy';
 import { emailTaskQueue } from '../domain/taskQueues';
 import { bundleWorkflows, workflowBundleFile } from '../src/worker';
-import { generateCase, type CohortCase } from './cohortModel';
+import { batchFailsAt, cohortEpoch, generateCase, type CohortCase } from './cohortModel';
 import {
   CUSTOMER_TASK_QUEUE,
   customerActivities,
@@ -60,7 +60,24 @@ export interface BacktestResult {
   seed: number;
   startedAt: number;
   wallMs: number;
+  /** Simulated time the clock moved over the whole run. */
+  simulatedMs: number;
+  /** Where the wall time of driving the clock went (bench/backtest.ts reports it). */
+  drive: DriveStats;
   policies: PolicyResult[];
+}
+
+export interface DriveStats {
+  /** Clock advances. */
+  steps: number;
+  /** Status queries of open cases (to learn their next step). */
+  queries: number;
+  /** Wall ms waiting for the workers to go idle (the workflows and activities running). */
+  idleWaitMs: number;
+  /** Wall ms asking cases for their next step. */
+  queryMs: number;
+  /** Wall ms of the server moving its clock (firing timers). */
+  sleepMs: number;
 }
 
 async function shippedBundle(): Promise<WorkflowBundleOption> {
@@ -120,17 +137,21 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     );
     const running = workers.map((w) => w.run());
     try {
-      const startedAt = await env.currentTimeMs();
+      const epoch = cohortEpoch(await env.currentTimeMs());
+      const startedAt = batchFailsAt(epoch, opts.seed, 0);
       const batch = Math.max(1, opts.batch ?? 100);
       const results: CaseResult[][] = runs.map(() => []);
+      const stats: DriveStats = { steps: 0, queries: 0, idleWaitMs: 0, queryMs: 0, sleepMs: 0 };
       for (let from = 0; from < opts.cases; from += batch) {
         // Each batch fails "now" on the simulated clock: later batches fail later (a cohort spread
         // over time); a case meets every policy at the same moment, so the comparison stays paired.
+        const due = batchFailsAt(epoch, opts.seed, from / batch) - (await env.currentTimeMs());
+        if (due > 0) await env.sleep(due);
         const at = await env.currentTimeMs();
         const n = Math.min(batch, opts.cases - from);
         const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
         const pending = Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, cohort)));
-        const done = await driveTime(env, client, workers, runs, pending);
+        const done = await driveTime(env, client, workers, runs, pending, stats);
         done.forEach((r, i) => results[i]!.push(...r));
         log(`${from + n}/${opts.cases} cases done (${((Date.now() - wallStart) / 1000).toFixed(0)} s)`);
       }
@@ -138,6 +159,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         seed: opts.seed,
         startedAt,
         wallMs: Date.now() - wallStart,
+        simulatedMs: (await env.currentTimeMs()) - startedAt,
+        drive: stats,
         policies: results.map((cases, i) => ({ name: opts.policies[i]!.name, policy: opts.policies[i]!.policy, cases })),
       };
     } finally {
@@ -217,12 +240,24 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
 const IDLE_POLL_MS = 50;
 /** The longest simulated step when nothing is known to happen sooner (a card ledger's idle timer may fire late: harmless). */
 const MAX_STEP_MS = 86_400_000;
+/** Status queries in flight at once (each is a round trip server → worker → server). */
+const QUERY_CONCURRENCY = 32;
+
+/** What driveTime last learnt of a case's next step, and how touched the case was then. */
+interface KnownNext {
+  at: number | undefined;
+  touched: number;
+}
 
 /**
  * Moves the simulated clock explicitly: wait until every worker is idle (no workflow task, no
- * activity in flight, twice in a row), then advance to just after the next thing known to happen
- * (a case's next step, a customer's act), at most an hour. The Java test server's own skipping
- * jumps while other workflows' tasks are still queued, which expires them; this never does.
+ * activity in flight, three polls in a row), then advance to just after the next thing known to
+ * happen (a case's next step, a customer's act), at most a day. The Java test server's own
+ * skipping jumps while other workflows' tasks are still queued, which expires them; this never does.
+ *
+ * A case is asked for its next step only when it may have changed: something happened to it (a
+ * simulated call bumped `touched`) or the step it named is due. Asking every open case at every
+ * step made the queries most of the wall time (one round trip per case, hundreds per step).
  */
 async function driveTime<T>(
   env: TestWorkflowEnvironment,
@@ -230,6 +265,7 @@ async function driveTime<T>(
   workers: Worker[],
   runs: PolicyRun[],
   until: Promise<T>,
+  stats: DriveStats,
 ): Promise<T> {
   let finished = false;
   let value: T | undefined;
@@ -243,34 +279,49 @@ async function driveTime<T>(
       const st = w.getStatus();
       return st.numInFlightWorkflowActivations === 0 && st.numInFlightActivities === 0;
     });
+  const known = new Map<SimCase, KnownNext>();
+  const ask = async (s: SimCase): Promise<void> => {
+    stats.queries += 1;
+    try {
+      const st = await client.workflow.getHandle(workflowIdForInvoice(s.invoiceId)).query(statusQuery);
+      known.set(s, { at: st.nextAction ? Date.parse(st.nextAction.at) : undefined, touched: s.touched });
+    } catch {
+      known.set(s, { at: undefined, touched: s.touched }); // ended meanwhile
+    }
+  };
   for (;;) {
     let quiet = 0;
-    if (process.env.BACKTEST_DEBUG) console.error('waiting for idle workers');
+    const t0 = Date.now();
     while (quiet < 3 && !finished) {
       await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
       quiet = idle() ? quiet + 1 : 0;
     }
+    stats.idleWaitMs += Date.now() - t0;
     if (finished) {
       if (failure) throw failure;
       return value as T;
     }
     const now = await env.currentTimeMs();
+    const t1 = Date.now();
+    const open = runs.flatMap((run) => [...run.cases.values()].filter((s) => !s.closed));
+    const stale = open.filter((s) => {
+      const k = known.get(s);
+      return k === undefined || k.touched !== s.touched || (k.at !== undefined && k.at <= now);
+    });
+    for (let i = 0; i < stale.length; i += QUERY_CONCURRENCY) await Promise.all(stale.slice(i, i + QUERY_CONCURRENCY).map(ask));
+    stats.queryMs += Date.now() - t1;
     let next = now + MAX_STEP_MS;
-    for (const run of runs) {
-      for (const s of run.cases.values()) {
-        if (s.closed) continue;
-        for (const at of s.wakeUps) if (at > now && at < next) next = at;
-        try {
-          const st = await client.workflow.getHandle(workflowIdForInvoice(s.invoiceId)).query(statusQuery);
-          const at = st.nextAction ? Date.parse(st.nextAction.at) : undefined;
-          if (at !== undefined && at > now && at < next) next = at;
-        } catch {
-          // ended meanwhile
-        }
-      }
+    for (const s of open) {
+      for (const at of s.wakeUps) if (at > now && at < next) next = at;
+      const at = known.get(s)?.at;
+      if (at !== undefined && at > now && at < next) next = at;
     }
-    if (process.env.BACKTEST_DEBUG) console.error(`clock ${new Date(now).toISOString()} → +${Math.round((next - now) / 1000)} s`);
+    if (process.env.BACKTEST_DEBUG)
+      console.error(`clock ${new Date(now).toISOString()} → +${Math.round((next - now) / 1000)} s (${stale.length} asked)`);
+    const t2 = Date.now();
     await env.sleep(Math.max(1_000, next - now + 1_000));
+    stats.sleepMs += Date.now() - t2;
+    stats.steps += 1;
   }
 }
 

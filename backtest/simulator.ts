@@ -51,6 +51,8 @@ export interface SimCase {
   wakeUps: number[];
   /** The case's workflow has ended. */
   closed?: boolean;
+  /** Bumped by every simulated call about the case: its next step may have moved (run.ts driveTime). */
+  touched: number;
 }
 
 export interface PolicyRun {
@@ -105,6 +107,7 @@ export function newSimCase(run: PolicyRun, c: CohortCase): SimCase {
     txs: [],
     results: new Map(),
     wakeUps: [],
+    touched: 0,
   };
   run.cases.set(invoiceId, s);
   return s;
@@ -168,6 +171,7 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
   const caseOf = (invoiceId: string): SimCase => {
     const s = run.cases.get(invoiceId);
     if (!s) throw new Error(`back-test: unknown invoice ${invoiceId}`);
+    s.touched += 1;
     return s;
   };
   return heldActivities(time, {
@@ -231,6 +235,7 @@ export function simulatedEmail(run: PolicyRun, client: Client, time?: TimeLock):
     sendDunningEmail: async (input) => {
       const s = run.cases.get(input.invoiceId)!;
       const at = now();
+      s.touched += 1;
       s.emails += 1;
       if (s.paidAt === undefined && !s.updatePending) {
         const ordinal = s.askingEmails;
@@ -264,6 +269,7 @@ export function customerActivities(runs: PolicyRun[], client: Client, time?: Tim
     actOnCase: async (invoiceId: string, act: CustomerAct): Promise<boolean> => {
       const s = runs.map((r) => r.cases.get(invoiceId)).find((x) => x !== undefined);
       if (!s || s.paidAt !== undefined) return false;
+      s.touched += 1;
       const handle = client.workflow.getHandle(workflowIdForInvoice(invoiceId));
       const occurredAt = new Date(act.at).toISOString();
       try {

@@ -8,10 +8,14 @@ import {
   CAUSE_SHARES,
   CLEARING,
   FUNDING_SHARES,
-  GENERIC_CLEAR_MEDIAN_MS,
+  BATCH_OFFSET_MAX_MS,
+  BATCH_PERIOD_MS,
+  CLEAR_WAIT,
   PAID_ELSEWHERE_SHARE,
   PAY_FREQUENCY_SHARES,
+  batchFailsAt,
   cardUpdateAfterEmail,
+  cohortEpoch,
   causeSharesFor,
   emailUpdateChance,
   generateCohort,
@@ -60,22 +64,39 @@ describe('the cohort: seeded draws match the stated shares', () => {
       expect(Object.values(causeSharesFor(f)).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   });
 
-  it('causes clear with their stated chance; generic declines after a median of 2 days', () => {
+  it('causes clear with their stated chance; generic and do-not-honor after their stated median and p90', () => {
     for (const cause of Object.keys(CLEARING) as Cause[]) {
       const of = cohort.filter((c) => c.cause === cause);
       const p = CLEARING[cause].clears;
       expect(Math.abs(share((c) => c.clearsAt !== undefined, of) - p)).toBeLessThanOrEqual(tol(p, of.length) + 1e-9);
     }
-    const waits = cohort
-      .filter((c) => c.cause === 'generic_decline' && c.clearsAt !== undefined)
-      .map((c) => c.clearsAt! - c.failedAt)
-      .sort((a, b) => a - b);
-    const median = waits[Math.floor(waits.length / 2)]!;
-    expect(median / GENERIC_CLEAR_MEDIAN_MS).toBeGreaterThan(0.85);
-    expect(median / GENERIC_CLEAR_MEDIAN_MS).toBeLessThan(1.15);
-    const p90 = waits[Math.floor(waits.length * 0.9)]!;
-    expect(p90 / DAY).toBeGreaterThan(8);
-    expect(p90 / DAY).toBeLessThan(12);
+    for (const cause of ['generic_decline', 'do_not_honor'] as const) {
+      const waits = cohort
+        .filter((c) => c.cause === cause && c.clearsAt !== undefined)
+        .map((c) => c.clearsAt! - c.failedAt)
+        .sort((a, b) => a - b);
+      // The share of waits under the stated median and p90: 50% and 90%, within sampling error.
+      const under = (ms: number) => waits.filter((w) => w <= ms).length / waits.length;
+      expect(Math.abs(under(CLEAR_WAIT[cause].medianMs) - 0.5)).toBeLessThan(tol(0.5, waits.length));
+      expect(Math.abs(under(CLEAR_WAIT[cause].p90Ms) - 0.9)).toBeLessThan(tol(0.9, waits.length));
+    }
+    // Do-not-honor ("temporary hold") clears later than generic declines (Recurly 2018: up to 15 days).
+    expect(CLEAR_WAIT.do_not_honor.p90Ms).toBe(15 * DAY);
+  });
+
+  it('batches fail at moments spread evenly over a week, from a Monday the 1st, a period apart', () => {
+    const epoch = cohortEpoch(T0);
+    expect(new Date(epoch).toISOString()).toBe('2027-02-01T00:00:00.000Z');
+    expect(new Date(cohortEpoch(epoch)).getUTCDay()).toBe(1);
+    const offsets = Array.from({ length: 5000 }, (_, b) => batchFailsAt(epoch, 7, b) - epoch - b * BATCH_PERIOD_MS);
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...offsets)).toBeLessThan(BATCH_OFFSET_MAX_MS);
+    // The weekday of each failure moment (the epoch is a Monday; the period is not whole weeks).
+    for (let wd = 0; wd < 7; wd++) {
+      const s = offsets.filter((o, b) => Math.floor((o + b * BATCH_PERIOD_MS) / DAY) % 7 === wd).length / offsets.length;
+      expect(Math.abs(s - 1 / 7)).toBeLessThan(tol(1 / 7, offsets.length));
+    }
+    expect(batchFailsAt(epoch, 7, 3)).toBe(batchFailsAt(epoch, 7, 3));
   });
 
   it('insufficient funds clear on a payday after the failure (plus at most a day of posting)', () => {
