@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, logLevelSchema, type Config } from './config';
 import { DunningClient } from './dunningClient';
 import { createApp } from './http/app';
@@ -19,7 +20,7 @@ import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
-import { createWorkers, workflowBundleFile } from './worker';
+import { createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
 import { serveWorkerMetrics } from './workerMetricsServer';
 
 type Role = 'all' | 'worker' | 'api';
@@ -142,6 +143,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
 
   // ---- worker -----------------------------------------------------------------------------------
   if (role !== 'api') {
+    // Before Worker.create starts the workflows' thread: V8 reads these when it makes its heap.
+    for (const flag of workflowHeapFlags()) setFlagsFromString(flag);
     const connection = await connectWorker(target);
     const workers = await createWorkers({
       connection,
