@@ -21,6 +21,7 @@ import { loadNetworkRules } from '../backtest/networkRules';
 import { writeReports } from '../backtest/output';
 import { calibrationLines, summarise, tableRows, terminalTable } from '../backtest/report';
 import { runBacktest } from '../backtest/run';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../test/setup/timeSkipping';
 import { cpuSnapshot, cpuSpent } from './cpu';
 
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
 
   // The environment is made here, not by runBacktest, so that the Java server's CPU time can be
-  // read before it exits.
+  // read before it exits; the SDK's runtime first, quiet (runBacktest's own install comes too late).
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const env = await createTimeSkippingEnv();
   let cpu: Array<[string, number]>;
   let result: Awaited<ReturnType<typeof runBacktest>>;
