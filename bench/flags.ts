@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--ingest N] [--cases N] [--burst N] [--burst-slow N] [--open N] [--cache N]
- * [--concurrency N] [--workers N] [--kill-burst N] [--temporal host:port]`. The defaults keep the whole run to a few minutes on a
+ * [--concurrency N] [--workers N] [--kill-burst N] [--temporal host:port] [--results file.json]`. The defaults keep the whole run to a few minutes on a
  * shared 2-core machine; the issue's full size is in the README.
  */
 export interface BenchFlags {
@@ -27,6 +27,8 @@ export interface BenchFlags {
   killBurst: number;
   /** An existing cluster (e.g. `npm run cluster`'s 127.0.0.1:17233): the stack's worker and API processes point at it. */
   temporal?: string;
+  /** File name under bench/results; default latest.json, or cluster-<N>w.json / dev-<N>w.json for a cluster or multi-worker run. */
+  results?: string;
 }
 
 export const DEFAULT_FLAGS: BenchFlags = {
@@ -54,13 +56,14 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     '--workers': 'workers',
     '--kill-burst': 'killBurst',
     '--temporal': 'temporal',
+    '--results': 'results',
   };
   for (let i = 0; i < argv.length; i++) {
     const key = names[argv[i]!];
     const value = argv[i + 1];
     if (!key || value === undefined) throw new Error(`unknown or incomplete flag ${argv[i]}: see bench/flags.ts`);
     i++;
-    if (key === 'temporal') flags.temporal = value;
+    if (key === 'temporal' || key === 'results') flags[key] = value;
     else {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${argv[i - 1]} wants a whole number, not ${value}`);

@@ -240,7 +240,8 @@ async function main(): Promise<void> {
     mkdirSync(resultsDir, { recursive: true });
     // The default run's file stays latest.json; a cluster or multi-worker run does not overwrite it.
     const resultsFile =
-      flags.temporal || flags.workers > 1 ? `${flags.temporal ? 'cluster' : 'dev'}-${flags.workers}w.json` : 'latest.json';
+      flags.results ??
+      (flags.temporal || flags.workers > 1 ? `${flags.temporal ? 'cluster' : 'dev'}-${flags.workers}w.json` : 'latest.json');
     writeFileSync(
       join(resultsDir, resultsFile),
       JSON.stringify(

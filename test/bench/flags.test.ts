@@ -10,8 +10,19 @@ describe('parseFlags', () => {
   });
 
   it('reads the cluster address, the worker count and the SIGKILL burst', () => {
-    const f = parseFlags(['--temporal', '127.0.0.1:17233', '--workers', '2', '--kill-burst', '300', '--open', '0']);
-    expect(f).toMatchObject({ temporal: '127.0.0.1:17233', workers: 2, killBurst: 300, open: 0 });
+    const f = parseFlags([
+      '--temporal',
+      '127.0.0.1:17233',
+      '--workers',
+      '2',
+      '--kill-burst',
+      '300',
+      '--open',
+      '0',
+      '--results',
+      'x.json',
+    ]);
+    expect(f).toMatchObject({ temporal: '127.0.0.1:17233', workers: 2, killBurst: 300, open: 0, results: 'x.json' });
   });
 
   it('refuses no workers, a fraction, and an unknown or incomplete flag', () => {
