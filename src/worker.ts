@@ -73,13 +73,16 @@ export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number
  * Worker.create). With V8's default (4 GB on this 24 GB machine) V8 had no reason to collect:
  * 300 cases woken once left the worker at 332 MB with a cache of 100, 299 MB with this cap (and
  * 376 MB with every case cached, as before WORKER_MAX_CACHED_WORKFLOWS reached the SDK).
+ * A bigger cache gets a bigger heap: 1 MB per cached workflow above the default cache (the SDK's
+ * own estimate), so that WORKER_MAX_CACHED_WORKFLOWS=2000 does not run the thread out of memory.
  * WORKER_WORKFLOW_HEAP_MB overrides the old space (0: V8's default, no flags at all).
  */
 export const DEFAULT_WORKFLOW_HEAP_MB = 256;
 
 export function workflowHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   const n = Number(env.WORKER_WORKFLOW_HEAP_MB);
-  const mb = env.WORKER_WORKFLOW_HEAP_MB && Number.isInteger(n) && n >= 0 ? n : DEFAULT_WORKFLOW_HEAP_MB;
+  const forCache = DEFAULT_WORKFLOW_HEAP_MB + Math.max(0, maxCachedWorkflows(env) - DEFAULT_MAX_CACHED_WORKFLOWS);
+  const mb = env.WORKER_WORKFLOW_HEAP_MB && Number.isInteger(n) && n >= 0 ? n : forCache;
   // A small young generation too: 1 MB semi-spaces instead of 16 (what a workflow task allocates is short-lived).
   return mb ? [`--max-old-space-size=${mb}`, '--max-semi-space-size=1'] : [];
 }

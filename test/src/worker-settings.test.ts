@@ -14,6 +14,11 @@ describe('worker memory settings', () => {
     expect(workflowHeapFlags({})).toEqual([`--max-old-space-size=${DEFAULT_WORKFLOW_HEAP_MB}`, '--max-semi-space-size=1']);
     expect(workflowHeapFlags({ WORKER_WORKFLOW_HEAP_MB: '512' })[0]).toBe('--max-old-space-size=512');
     expect(workflowHeapFlags({ WORKER_WORKFLOW_HEAP_MB: '0' })).toEqual([]);
+    // A bigger cache, a bigger heap: 1 MB per cached workflow above the default cache.
+    expect(workflowHeapFlags({ WORKER_MAX_CACHED_WORKFLOWS: '2000' })[0]).toBe(
+      `--max-old-space-size=${DEFAULT_WORKFLOW_HEAP_MB + 2000 - DEFAULT_MAX_CACHED_WORKFLOWS}`,
+    );
+    expect(workflowHeapFlags({ WORKER_MAX_CACHED_WORKFLOWS: '10' })[0]).toBe(`--max-old-space-size=${DEFAULT_WORKFLOW_HEAP_MB}`);
   });
 
   // What src/main.ts relies on: flags set at run time size the heap of a thread started after them
