@@ -35,6 +35,8 @@ async function main(): Promise<void> {
       'no-ledger': { type: 'boolean', default: false },
       rules: { type: 'string', default: DEFAULT_NETWORK_RULES_PATH },
       'no-builtins': { type: 'boolean', default: false },
+      /** Only these built-ins (by name): one process per policy, merged with backtest/merge.ts. */
+      builtin: { type: 'string', multiple: true, default: [] },
       calibrate: { type: 'boolean', default: false },
       'svg-dir': { type: 'string' },
     },
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(seed)) throw new Error(`--seed: '${values.seed}' is not a whole number`);
   const rules = loadNetworkRules(values.rules);
   if (values.calibrate) return calibrate(cases, seed, Number(values.batch), !values['no-ledger'], rules);
-  const policies = values['no-builtins'] ? [] : [...BUILTIN_POLICIES];
+  const only = values.builtin ?? [];
+  for (const n of only) if (!BUILTIN_POLICIES.some((p) => p.name === n)) throw new Error(`--builtin: no built-in policy '${n}'`);
+  const policies = values['no-builtins'] ? [] : BUILTIN_POLICIES.filter((p) => !only.length || only.includes(p.name));
   for (const file of values.policy ?? []) {
     const parsed = parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.ok) throw new Error(`${file}:\n  ${parsed.errors.join('\n  ')}`);

@@ -1,0 +1,49 @@
+/**
+ * npx tsx backtest/merge.ts a.json b.json c.json [--svg-dir docs]
+ *
+ * One table from runs made apart, e.g. one process per policy (`npm run backtest -- --builtin
+ * default`, ...) so that the runs use both cores: every run with the same seed, case count and
+ * batch size meets the same cohort at the same moments (cohortModel.ts batchFailsAt), so their
+ * summaries sit side by side as if from one run. Refuses runs that differ in any of those or in
+ * the model version.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CALIBRATION_POLICY } from './builtinPolicies';
+import { calibrationLines, recoveryChartSvg, tableRows, terminalTable, type PolicySummary } from './report';
+
+interface RunFile {
+  seed: number;
+  cases: number;
+  wallMs: number;
+  modelVersion: string;
+  batch?: number;
+  policies: PolicySummary[];
+}
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'svg-dir': { type: 'string' } } });
+const runs = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunFile);
+if (runs.length === 0) throw new Error('no run files');
+const first = runs[0]!;
+for (const [i, r] of runs.entries())
+  if (r.seed !== first.seed || r.cases !== first.cases || r.modelVersion !== first.modelVersion)
+    throw new Error(
+      `${positionals[i]}: seed/cases/model ${r.seed}/${r.cases}/${r.modelVersion}, not ${first.seed}/${first.cases}/${first.modelVersion}`,
+    );
+const summaries = runs.flatMap((r) => r.policies);
+const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
+console.log(terminalTable(tableRows(summaries)));
+console.log('');
+for (const l of calibration) console.log(l);
+console.log(
+  `model: ${first.modelVersion}; wall time of each run: ${runs.map((r) => `${(r.wallMs / 1000).toFixed(0)} s`).join(', ')}`,
+);
+const dir = resolve(values['svg-dir'] ?? join(process.env.DATA_DIR || '.data', 'backtest'));
+mkdirSync(dir, { recursive: true });
+const svg = join(dir, `backtest-${first.cases}.svg`);
+writeFileSync(
+  svg,
+  recoveryChartSvg(summaries, `${first.cases} cases per policy, seed ${first.seed}, model ${first.modelVersion}`),
+);
+console.log(`written: ${svg}`);
