@@ -14,7 +14,10 @@ export interface BenchFlags {
   burstSlow: number;
   /** Open sleeping cases for the memory figures (topped up to this many). */
   open: number;
-  /** The small sticky cache the memory figures compare with the SDK's default. */
+  /**
+   * The sticky cache the memory figures compare with the service's default (src/worker.ts,
+   * DEFAULT_MAX_CACHED_WORKFLOWS); 0: as many as the open cases, every case cached.
+   */
   cache: number;
   /** Client concurrency of the ingest and case phases. */
   concurrency: number;
@@ -37,7 +40,7 @@ export const DEFAULT_FLAGS: BenchFlags = {
   burst: 100,
   burstSlow: 20,
   open: 400,
-  cache: 100,
+  cache: 0,
   concurrency: 16,
   workers: 1,
   killBurst: 100,

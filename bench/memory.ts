@@ -1,10 +1,10 @@
 /**
- * Phase 4: the worker's resident memory with N open sleeping cases, with the SDK's default sticky
- * cache and with a small one, and what a wake-up of an evicted case costs. After a restart with
- * the given cache size every case is queried once (each query replays the case into the cache, as
- * a wake-up would, the cache evicting the least recently used); then RSS; then the first cases
- * queried again (still cached with the default, evicted with a small cache: a replay) against the
- * last ones (cached either way).
+ * Phase 4: the worker's resident memory with N open sleeping cases, with the service's default
+ * sticky cache (small: a case that sleeps for days need not stay cached) and with a bigger one, and
+ * what a wake-up of an evicted case costs. After a restart with the given cache size every case is
+ * queried once (each query replays the case into the cache, as a wake-up would, the cache evicting
+ * the least recently used); then RSS; then the first cases queried again (evicted with the small
+ * cache: a replay; still cached with the big one) against the last ones (cached either way).
  */
 import { mapLimit } from '../test/chaos/driver';
 import { statusQuery } from '../domain/messages';

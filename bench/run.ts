@@ -135,7 +135,8 @@ async function main(): Promise<void> {
     // ---- 4. memory with N open sleeping cases (--open 0: skipped) ----------------------------------------
     const ids = flags.open ? await openCasesIds(b, flags.open, flags.concurrency) : [];
     const rssAfterWork = await rssMb(b.stack.worker.pid());
-    const memory = flags.open ? [await memoryWith(b, ids, 'default'), await memoryWith(b, ids, flags.cache)] : [];
+    // The service's default cache against a cache that holds every open case (or --cache N).
+    const memory = flags.open ? [await memoryWith(b, ids, 'default'), await memoryWith(b, ids, flags.cache || ids.length)] : [];
 
     // ---- 5. per path ------------------------------------------------------------------------------------
     const paths = pathCosts();
