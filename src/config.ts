@@ -86,6 +86,12 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The worker's own `/metrics` when it runs without the API (`npm run start:worker`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
+  /**
+   * The worker's memory settings, read by src/worker.ts (maxCachedWorkflows, workflowHeapFlags);
+   * checked here so that a typo stops the start instead of falling back to the default.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(0).optional(),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('dunning'),

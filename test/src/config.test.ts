@@ -53,6 +53,8 @@ describe('config', () => {
     [{ APP_WEBHOOK_URL: 'https://app.example.com/hooks' }, 'APP_WEBHOOK_URL and APP_WEBHOOK_SECRET'],
     [{ APP_WEBHOOK_URL: 'https://app.example.com/hooks', APP_WEBHOOK_SECRET: 'nope' }, 'APP_WEBHOOK_SECRET'],
     [{ EMAIL_RATE_LIMIT: '0' }, 'EMAIL_RATE_LIMIT'],
+    [{ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, 'WORKER_MAX_CACHED_WORKFLOWS'],
+    [{ WORKER_WORKFLOW_HEAP_MB: '-1' }, 'WORKER_WORKFLOW_HEAP_MB'],
     [{ NODE_ENV: 'production' }, 'API_TOKEN: required when NODE_ENV=production'],
     [{ DUNNING_POLICY: '/nonexistent/policy.json' }, 'DUNNING_POLICY'],
   ])('names the variable that is wrong: %j', (env, name) => {
