@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     seed,
     batch: Number(values.batch),
     ledger: !values['no-ledger'],
+    rules,
     progress: (l) => console.error(l),
   });
   const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules));
@@ -85,7 +86,7 @@ const driveLine = (d: DriveStats) =>
 /** The fixed schedule alone: the calibration lines and what they are made of, nothing else. */
 async function calibrate(cases: number, seed: number, batch: number, ledger: boolean, rules: NetworkRules): Promise<void> {
   const fixed = BUILTIN_POLICIES.find((p) => p.name === CALIBRATION_POLICY)!;
-  const result = await runBacktest({ policies: [fixed], cases, seed, batch, ledger, progress: (l) => console.error(l) });
+  const result = await runBacktest({ policies: [fixed], cases, seed, batch, ledger, rules, progress: (l) => console.error(l) });
   const s = summarise(fixed.name, result.policies[0]!.cases, rules);
   for (const l of calibrationLines([s], CALIBRATION_POLICY)) console.log(l);
   for (const l of calibrationDetail(s)) console.log(l);

@@ -10,6 +10,7 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { paymentFailedSignal, statusQuery, workflowIdForInvoice } from '../domain/messages';
+import type { NetworkRules } from '../domain/networkRules';
 import type { DunningPolicy } from '../domain/policy';
 import { emailTaskQueue } from '../domain/taskQueues';
 import { bundleWorkflows, workflowBundleFile } from '../src/worker';
@@ -33,6 +34,8 @@ export interface BacktestOptions {
   batch?: number;
   /** Charge through the shipped card-ledger workflow (default true); see simulator.ts. */
   ledger?: boolean;
+  /** The network rules the ledger enforces (PolicyRun.rules); unset: its built-in limits. */
+  rules?: NetworkRules;
   /** A running time-skipping environment (tests); else one is started and stopped here. */
   env?: TestWorkflowEnvironment;
   progress?: (line: string) => void;
@@ -107,6 +110,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     taskQueue: `backtest-${i}-${p.name.replace(/[^A-Za-z0-9-]/g, '')}`,
     seed: opts.seed,
     ledger: opts.ledger,
+    rules: opts.rules,
     cases: new Map(),
   }));
   const time = undefined;

@@ -14,6 +14,7 @@ import type { DunningActivities, EmailActivities } from '../activities';
 import { blockCardVia, reserveCardAttemptVia } from '../activities/cardBudget';
 import type { CardLedger } from '../activities/stripe/retryCharge';
 import { classifyDecline } from '../domain/declines';
+import { blockWindowMs, neverRetryRuleFor, type NetworkRules } from '../domain/networkRules';
 import { paymentMethodUpdatedSignal, paymentSucceededSignal, workflowIdForInvoice } from '../domain/messages';
 import type { CardFacts, CaseFacts, DeclineDetails, RetryChargeResult } from '../domain/providerTypes';
 import {
@@ -61,6 +62,11 @@ export interface PolicyRun {
   seed: number;
   /** Charge through the shipped card ledger (default true). */
   ledger?: boolean;
+  /**
+   * The network rules file the ledger enforces, as the service's worker sends it (its limits with
+   * each reservation, its never-retry codes as blocks); unset: the ledger's built-in limits.
+   */
+  rules?: NetworkRules;
   cases: Map<string, SimCase>;
 }
 
@@ -167,7 +173,11 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
   const ledger: CardLedger =
     run.ledger === false
       ? { reserve: async () => ({ granted: true }), block: async () => undefined }
-      : { reserve: reserveCardAttemptVia(client, run.taskQueue), block: blockCardVia(client, run.taskQueue) };
+      : {
+          reserve: reserveCardAttemptVia(client, run.taskQueue, run.rules),
+          block: blockCardVia(client, run.taskQueue),
+          networkRules: run.rules,
+        };
   const caseOf = (invoiceId: string): SimCase => {
     const s = run.cases.get(invoiceId);
     if (!s) throw new Error(`back-test: unknown invoice ${invoiceId}`);
@@ -184,7 +194,10 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
       const at = now();
       const pm = input.paymentMethodId ?? s.paymentMethodId;
       const card = cardOf(run, s, pm);
-      const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator);
+      const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator, {
+        amount: s.c.amount,
+        currency: s.c.currency,
+      });
       if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
       if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
 
@@ -216,8 +229,13 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
         result = { outcome: 'succeeded', card };
       } else {
         // As the real activity: "never retry" binds the card in its ledger for every case.
+        // The rules file's never-retry codes block the card too, for the window the file gives.
         const verdict = classifyDecline(decline!);
-        if (verdict.category === 'never_retry') await ledger.block(card, verdict.reason);
+        const rule = ledger.networkRules && neverRetryRuleFor(ledger.networkRules, decline!.cardBrand, decline!);
+        if (verdict.category === 'never_retry' || rule) {
+          const reason = verdict.category === 'never_retry' || !rule ? verdict.reason : rule.id;
+          await ledger.block(card, reason, rule ? blockWindowMs(rule) : undefined);
+        }
         result = { outcome: 'declined', decline: decline! };
       }
       s.results.set(input.idempotencyKey, result);

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   let result: Awaited<ReturnType<typeof runBacktest>>;
   try {
     const before = cpuSnapshot();
-    result = await runBacktest({ policies, cases, seed, batch, env, progress: (l) => console.error(l) });
+    result = await runBacktest({ policies, cases, seed, batch, env, rules, progress: (l) => console.error(l) });
     cpu = cpuSpent(before, cpuSnapshot());
   } finally {
     await env.teardown();

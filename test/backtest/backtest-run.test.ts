@@ -11,8 +11,10 @@ import { runBacktest } from '../../backtest/run';
 
 describe('back-test: 50 cases, the default policy', () => {
   it('every case ends, with zero network-rule violations', { timeout: 120_000 }, async () => {
-    const result = await runBacktest({ policies: [{ name: 'default', policy: DEFAULT_POLICY }], cases: 50, seed: 7 });
-    const s = summarise('default', result.policies[0]!.cases, loadNetworkRules());
+    // The ledger enforces the shipped rules file, as the service's worker does.
+    const rules = loadNetworkRules();
+    const result = await runBacktest({ policies: [{ name: 'default', policy: DEFAULT_POLICY }], cases: 50, seed: 7, rules });
+    const s = summarise('default', result.policies[0]!.cases, rules);
     expect(s.cases).toBe(50);
     expect(result.policies[0]!.cases.every((c) => ['recovered', 'exhausted', 'cancelled'].includes(c.state))).toBe(true);
     expect(s.violations.filter((v) => v.violations > 0)).toEqual([]);
