@@ -9,29 +9,18 @@
  * under a running ledger.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { blockOnSignal, decideReservation } from '../domain/cardBudgetDecisions';
 import {
-  block,
-  BLOCK_MS,
-  BUDGET_WINDOW_MS,
   keepMsOf,
   LEDGER_IDLE_SUMMARY,
   ledgerWaitSummary,
   nextExpiry,
   prune,
-  reserve,
-  reserveUnderLimits,
   VISA_MAX_REATTEMPTS,
   VISA_MAX_REATTEMPTS_BEFORE_2025,
   type LedgerState,
 } from '../domain/cardBudgetLedger';
-import {
-  blockCardSignal,
-  ledgerQuery,
-  openLedgerSignal,
-  reserveAttemptUpdate,
-  type ReserveAttemptRequest,
-  type ReserveAttemptResult,
-} from '../domain/cardBudgetMessages';
+import { blockCardSignal, ledgerQuery, openLedgerSignal, reserveAttemptUpdate } from '../domain/cardBudgetMessages';
 import { attemptLimitsProblem } from '../domain/networkRules';
 import { VISA_2025_LIMIT_PATCH } from './patches';
 
@@ -39,46 +28,20 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
   let ledger: LedgerState = initial ?? { entries: [] };
   let changes = 0;
   setHandler(openLedgerSignal, () => undefined);
-  setHandler(blockCardSignal, ({ reason, durationMs }) => {
-    // Signals recorded before the rules file named a window carry none: the month they had.
-    const ms = typeof durationMs === 'number' && durationMs > 0 ? durationMs : BLOCK_MS;
-    ledger = block(ledger, reason, Date.now(), ms);
+  setHandler(blockCardSignal, (signal) => {
+    ledger = blockOnSignal(ledger, signal, Date.now());
     changes += 1;
   });
   setHandler(ledgerQuery, () => ledger);
-  const reserveUnderRules = (request: ReserveAttemptRequest & { limits: NonNullable<ReserveAttemptRequest['limits']> }) => {
-    const { key, initiator = 'merchant', limits, amount, currency } = request;
-    const r = reserveUnderLimits(ledger, { key, at: Date.now(), initiator, amount, currency }, limits);
-    ledger = r.state;
-    changes += 1;
-    const result: ReserveAttemptResult = { granted: r.granted, duplicate: r.duplicate, used: r.used, limit: r.limit };
-    if (r.retryAt !== undefined) result.retryAt = new Date(r.retryAt).toISOString();
-    if (r.blockedReason !== undefined) result.blockedReason = r.blockedReason;
-    if (r.rule !== undefined) result.rule = r.rule;
-    return result;
-  };
   setHandler(
     reserveAttemptUpdate,
     (request) => {
-      // The branch is chosen by the recorded request, not by the code's version: a request with the
-      // rules file's limits is decided by them; one recorded without (an older worker's) exactly as
-      // it was decided then. So no patch: no recorded history takes a different path.
-      if (request.limits !== undefined) return reserveUnderRules({ ...request, limits: request.limits });
-      const { key, initiator = 'merchant' } = request;
-      const now = Date.now();
       // Ledgers recorded under the old limit keep it (a different answer changes their timers).
-      const limit = patched(VISA_2025_LIMIT_PATCH) ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025;
-      const r = reserve(prune(ledger, now), key, now, limit, BUDGET_WINDOW_MS, initiator);
-      ledger = r.state;
+      const legacyLimit = () => (patched(VISA_2025_LIMIT_PATCH) ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025);
+      const d = decideReservation(ledger, request, Date.now(), legacyLimit);
+      ledger = d.ledger;
       changes += 1;
-      return {
-        granted: r.granted,
-        duplicate: r.duplicate,
-        retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
-        used: ledger.entries.filter((e) => (e.initiator ?? 'merchant') === initiator).length,
-        limit,
-        blockedReason: r.blockedReason,
-      };
+      return d.result;
     },
     {
       // Runs when the Update arrives, never on replay: a malformed request is refused before it is recorded.

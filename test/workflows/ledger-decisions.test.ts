@@ -1,8 +1,8 @@
 /**
  * Replay checks commands (timers), not the answers an Update gave. This test checks the answers:
  * every card ledger history in test/histories/ is walked event by event, each reservation decided
- * again from its recorded arguments at its recorded time by the domain functions the ledger
- * workflow calls, and compared with the answer the history recorded. Histories recorded before the
+ * again from its recorded arguments at its recorded time by the functions the ledger workflow
+ * calls (domain/cardBudgetDecisions.ts), and compared with the answer the history recorded. Histories recorded before the
  * rules file reached the ledger (no `limits` in the arguments) must get exactly the old answers
  * (`reserve`, 15 or 20 by the patch marker); newer ones the answers of `reserveUnderLimits` with
  * the limits they carry, whatever policies/network-rules.json says today.
@@ -10,14 +10,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { blockOnSignal, decideReservation } from '../../domain/cardBudgetDecisions';
 import {
-  block,
-  BLOCK_MS,
-  BUDGET_WINDOW_MS,
   keepMsOf,
   prune,
-  reserve,
-  reserveUnderLimits,
   VISA_MAX_REATTEMPTS,
   VISA_MAX_REATTEMPTS_BEFORE_2025,
   type LedgerState,
@@ -70,10 +66,7 @@ function decideAgain(events: HistoryEvent[]) {
     if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED') {
       // The workflow's clock is its task's start; signals received before it are handled in it.
       taskTime = Date.parse(e.eventTime);
-      for (const s of pendingSignals) {
-        const ms = typeof s.durationMs === 'number' && s.durationMs > 0 ? s.durationMs : BLOCK_MS;
-        ledger = block(ledger, s.reason, taskTime, ms);
-      }
+      for (const s of pendingSignals) ledger = blockOnSignal(ledger, s, taskTime);
       pendingSignals = [];
     }
     const sig = e.workflowExecutionSignaledEventAttributes;
@@ -81,31 +74,12 @@ function decideAgain(events: HistoryEvent[]) {
     const acc = e.workflowExecutionUpdateAcceptedEventAttributes;
     if (!acc || acc.acceptedRequest.input.name !== 'reserveAttempt') continue;
     const request = decode(acc.acceptedRequest.input.args)[0] as ReserveAttemptRequest;
-    const { key, initiator = 'merchant' } = request;
-    let decided: ReserveAttemptResult;
-    if (request.limits) {
-      const { amount, currency } = request;
-      const r = reserveUnderLimits(ledger, { key, at: taskTime, initiator, amount, currency }, request.limits);
-      ledger = r.state;
-      decided = { granted: r.granted, duplicate: r.duplicate, used: r.used, limit: r.limit };
-      if (r.retryAt !== undefined) decided.retryAt = new Date(r.retryAt).toISOString();
-      if (r.blockedReason !== undefined) decided.blockedReason = r.blockedReason;
-      if (r.rule !== undefined) decided.rule = r.rule;
-    } else {
-      const limit = patched ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025;
-      const r = reserve(prune(ledger, taskTime), key, taskTime, limit, BUDGET_WINDOW_MS, initiator);
-      ledger = r.state;
-      decided = JSON.parse(
-        JSON.stringify({
-          granted: r.granted,
-          duplicate: r.duplicate,
-          retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
-          used: ledger.entries.filter((x) => (x.initiator ?? 'merchant') === initiator).length,
-          limit,
-          blockedReason: r.blockedReason,
-        }),
-      ) as ReserveAttemptResult;
-    }
+    const d = decideReservation(ledger, request, taskTime, () =>
+      patched ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025,
+    );
+    ledger = d.ledger;
+    // As the Update's answer is recorded: JSON, so keys whose value is undefined are absent.
+    const decided = JSON.parse(JSON.stringify(d.result)) as ReserveAttemptResult;
     ledger = prune(ledger, taskTime, keepMsOf(ledger));
     out.push({ request, recorded: recorded.get(acc.acceptedRequest.meta.updateId), decided });
   }

@@ -1,0 +1,56 @@
+/**
+ * How the card ledger (workflows/cardBudget.ts) answers what it is sent, as pure functions: the
+ * workflow calls them, and the test that decides every recorded ledger history again
+ * (test/workflows/ledger-decisions.test.ts) calls the same ones, so the answers are defined once.
+ */
+import { block, BLOCK_MS, BUDGET_WINDOW_MS, prune, reserve, reserveUnderLimits, type LedgerState } from './cardBudgetLedger';
+import type { ReserveAttemptRequest, ReserveAttemptResult } from './cardBudgetMessages';
+
+export interface Decision {
+  ledger: LedgerState;
+  result: ReserveAttemptResult;
+}
+
+/**
+ * One reservation at `at` (the workflow's clock). The branch is chosen by the recorded request, not
+ * by the code's version: a request with the rules file's limits is decided by them; one recorded
+ * without (an older worker's) exactly as it was decided then, by the constant limit `legacyLimit`
+ * gives (the workflow's patch marker picks it; asked only on that path, so that no new history
+ * records the marker).
+ */
+export function decideReservation(
+  ledger: LedgerState,
+  request: ReserveAttemptRequest,
+  at: number,
+  legacyLimit: () => number,
+): Decision {
+  const { key, initiator = 'merchant' } = request;
+  if (request.limits !== undefined) {
+    const { amount, currency } = request;
+    const r = reserveUnderLimits(ledger, { key, at, initiator, amount, currency }, request.limits);
+    const result: ReserveAttemptResult = { granted: r.granted, duplicate: r.duplicate, used: r.used, limit: r.limit };
+    if (r.retryAt !== undefined) result.retryAt = new Date(r.retryAt).toISOString();
+    if (r.blockedReason !== undefined) result.blockedReason = r.blockedReason;
+    if (r.rule !== undefined) result.rule = r.rule;
+    return { ledger: r.state, result };
+  }
+  const limit = legacyLimit();
+  const r = reserve(prune(ledger, at), key, at, limit, BUDGET_WINDOW_MS, initiator);
+  return {
+    ledger: r.state,
+    result: {
+      granted: r.granted,
+      duplicate: r.duplicate,
+      retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
+      used: r.state.entries.filter((e) => (e.initiator ?? 'merchant') === initiator).length,
+      limit,
+      blockedReason: r.blockedReason,
+    },
+  };
+}
+
+/** The blockCard signal: signals recorded before the rules file named a window carry none, and get the month they had. */
+export function blockOnSignal(ledger: LedgerState, signal: { reason: string; durationMs?: number }, at: number): LedgerState {
+  const ms = typeof signal.durationMs === 'number' && signal.durationMs > 0 ? signal.durationMs : BLOCK_MS;
+  return block(ledger, signal.reason, at, ms);
+}
