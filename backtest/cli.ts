@@ -32,6 +32,8 @@ async function main(): Promise<void> {
       cases: { type: 'string', default: '50' },
       seed: { type: 'string', default: '7' },
       batch: { type: 'string', default: '100' },
+      /** Test servers at once (BacktestOptions.servers). */
+      servers: { type: 'string', default: '2' },
       'no-ledger': { type: 'boolean', default: false },
       rules: { type: 'string', default: DEFAULT_NETWORK_RULES_PATH },
       'no-builtins': { type: 'boolean', default: false },
@@ -45,8 +47,10 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases: '${values.cases}' is not a positive whole number`);
   if (!Number.isInteger(seed)) throw new Error(`--seed: '${values.seed}' is not a whole number`);
+  const servers = Number(values.servers);
+  if (!Number.isInteger(servers) || servers < 1) throw new Error(`--servers: '${values.servers}' is not a positive whole number`);
   const rules = loadNetworkRules(values.rules);
-  if (values.calibrate) return calibrate(cases, seed, Number(values.batch), !values['no-ledger'], rules);
+  if (values.calibrate) return calibrate(cases, seed, Number(values.batch), servers, !values['no-ledger'], rules);
   const only = values.builtin ?? [];
   for (const n of only) if (!BUILTIN_POLICIES.some((p) => p.name === n)) throw new Error(`--builtin: no built-in policy '${n}'`);
   const policies = values['no-builtins'] ? [] : BUILTIN_POLICIES.filter((p) => !only.length || only.includes(p.name));
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     cases,
     seed,
     batch: Number(values.batch),
+    servers,
     ledger: !values['no-ledger'],
     rules,
     progress: (l) => console.error(l),
@@ -84,9 +89,25 @@ const driveLine = (d: DriveStats) =>
   `clock: ${d.steps} steps, ${d.queries} queries; wall s waiting for idle workers ${(d.idleWaitMs / 1000).toFixed(1)}, querying ${(d.queryMs / 1000).toFixed(1)}, moving the clock ${(d.sleepMs / 1000).toFixed(1)}`;
 
 /** The fixed schedule alone: the calibration lines and what they are made of, nothing else. */
-async function calibrate(cases: number, seed: number, batch: number, ledger: boolean, rules: NetworkRules): Promise<void> {
+async function calibrate(
+  cases: number,
+  seed: number,
+  batch: number,
+  servers: number,
+  ledger: boolean,
+  rules: NetworkRules,
+): Promise<void> {
   const fixed = BUILTIN_POLICIES.find((p) => p.name === CALIBRATION_POLICY)!;
-  const result = await runBacktest({ policies: [fixed], cases, seed, batch, ledger, rules, progress: (l) => console.error(l) });
+  const result = await runBacktest({
+    policies: [fixed],
+    cases,
+    seed,
+    batch,
+    servers,
+    ledger,
+    rules,
+    progress: (l) => console.error(l),
+  });
   const s = summarise(fixed.name, result.policies[0]!.cases, rules);
   for (const l of calibrationLines([s], CALIBRATION_POLICY)) console.log(l);
   for (const l of calibrationDetail(s)) console.log(l);

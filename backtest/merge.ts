@@ -4,8 +4,9 @@
  * One table from runs made apart, e.g. one process per policy (`npm run backtest -- --builtin
  * default`, ...) so that the runs use both cores: every run with the same seed, case count and
  * batch size meets the same cohort at the same moments (cohortModel.ts batchFailsAt), so their
- * summaries sit side by side as if from one run. Refuses runs that differ in any of those or in
- * the model version.
+ * summaries sit side by side as if from one run. Refuses runs that differ in any of those, in the
+ * model version or in the network rules file's version (a run file without its batch size, from
+ * before it was recorded, is refused too).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ interface RunFile {
   wallMs: number;
   modelVersion: string;
   batch?: number;
+  rulesVersion?: string;
   policies: PolicySummary[];
 }
 
@@ -26,11 +28,13 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { '
 const runs = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunFile);
 if (runs.length === 0) throw new Error('no run files');
 const first = runs[0]!;
-for (const [i, r] of runs.entries())
-  if (r.seed !== first.seed || r.cases !== first.cases || r.modelVersion !== first.modelVersion)
-    throw new Error(
-      `${positionals[i]}: seed/cases/model ${r.seed}/${r.cases}/${r.modelVersion}, not ${first.seed}/${first.cases}/${first.modelVersion}`,
-    );
+for (const [i, r] of runs.entries()) {
+  if (r.batch === undefined)
+    throw new Error(`${positionals[i]}: no batch size recorded (a run file from before it was): run it again`);
+  const key = (x: RunFile) =>
+    `seed ${x.seed}, ${x.cases} cases, batch ${x.batch}, model ${x.modelVersion}, rules ${x.rulesVersion ?? '?'}`;
+  if (key(r) !== key(first)) throw new Error(`${positionals[i]}: ${key(r)}; not ${key(first)} as ${positionals[0]}`);
+}
 const summaries = runs.flatMap((r) => r.policies);
 const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
 console.log(terminalTable(tableRows(summaries)));

@@ -34,6 +34,7 @@ export function writeReports(
       {
         seed: result.seed,
         cases: opts.cases,
+        batch: result.batch,
         startedAt: new Date(result.startedAt).toISOString(),
         wallMs: result.wallMs,
         simulatedDays: result.simulatedMs / 86_400_000,

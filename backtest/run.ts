@@ -1,7 +1,7 @@
 /**
- * Runs the back-test: the same cohort through each policy, every case at once, on one
- * time-skipping test server. Each policy has its own task queue (so its own card ledgers) with a
- * worker running the SHIPPED workflow bundle (src/worker.ts bundleWorkflows, or the built bundle
+ * Runs the back-test: the same cohort through each policy, batch by batch (every case of a batch
+ * at once), on a time-skipping test server replaced every few batches (batchesPerServer). Each
+ * policy has its own task queue (so its own card ledgers) with a worker running the SHIPPED workflow bundle (src/worker.ts bundleWorkflows, or the built bundle
  * at WORKFLOW_BUNDLE_PATH) and the simulated activities; one more worker runs the simulated
  * customers. Waiting on every case's result lets the server skip time whenever all are idle.
  */
@@ -36,8 +36,23 @@ export interface BacktestOptions {
   ledger?: boolean;
   /** The network rules the ledger enforces (PolicyRun.rules); unset: its built-in limits. */
   rules?: NetworkRules;
-  /** A running time-skipping environment (tests); else one is started and stopped here. */
+  /** A running time-skipping environment for the whole run (tests); else servers are started here. */
   env?: TestWorkflowEnvironment;
+  /** Starts a server when `env` is not given (bench/backtest.ts wraps it to read its CPU time). */
+  newEnv?: () => Promise<TestWorkflowEnvironment>;
+  /**
+   * Test servers at once (own servers only; default 1): batch k runs on server k mod `servers`,
+   * each server's batches in the calendar's order. The clock driver mostly waits (for idle workers,
+   * for the server to move its clock), so a second server uses the second core.
+   */
+  servers?: number;
+  /**
+   * Batches run on one server before it is replaced by a fresh one (own servers only). The Java
+   * test server keeps every ended workflow in memory and each batch on it is slower than the last
+   * (100 × 3 cases: 72 s for the first, 263 s for the twelfth): replacing it keeps the run linear.
+   * Batches share nothing but the calendar (each case has its own card, so its own ledger).
+   */
+  batchesPerServer?: number;
   progress?: (line: string) => void;
 }
 
@@ -61,6 +76,8 @@ export interface PolicyResult {
 
 export interface BacktestResult {
   seed: number;
+  /** Cases per batch: with the seed, fixes when each case fails (cohortModel.ts batchFailsAt). */
+  batch: number;
   startedAt: number;
   wallMs: number;
   /** Simulated time the clock moved over the whole run. */
@@ -96,15 +113,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     // already installed in this process
   }
   const wallStart = Date.now();
-  const [env, bundle, customerBundle] = await Promise.all([
-    opts.env ?? import('../test/setup/timeSkipping').then((m) => m.createTimeSkippingEnv()),
+  const newEnv = opts.newEnv ?? (() => import('../test/setup/timeSkipping').then((m) => m.createTimeSkippingEnv()));
+  const [firstEnv, bundle, customerBundle] = await Promise.all([
+    opts.env ?? newEnv(),
     shippedBundle(),
     bundleWorkflowCode({ workflowsPath: join(__dirname, 'customerWorkflow.ts'), logger: quietLogger }),
   ]);
-  const ownEnv = opts.env === undefined;
-  // A plain client: its result() does not unlock time skipping. Time moves only when the driver
-  // below says so (see driveTime).
-  const client: Client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   const runs: PolicyRun[] = opts.policies.map((p, i) => ({
     name: p.name,
     taskQueue: `backtest-${i}-${p.name.replace(/[^A-Za-z0-9-]/g, '')}`,
@@ -113,73 +127,151 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     rules: opts.rules,
     cases: new Map(),
   }));
+  const batch = Math.max(1, opts.batch ?? 100);
+  // A given environment serves the whole run, alone; own ones are replaced every few batches.
+  const batchesPerServer = opts.env ? Infinity : Math.max(1, opts.batchesPerServer ?? DEFAULT_BATCHES_PER_SERVER);
+  const batches = Math.ceil(opts.cases / batch);
+  const lanes = opts.env ? 1 : Math.min(batches, Math.max(1, opts.servers ?? 1));
+  const stats: DriveStats = { steps: 0, queries: 0, idleWaitMs: 0, queryMs: 0, sleepMs: 0 };
+  const byBatch: CaseResult[][][] = [];
+  const started = await Promise.allSettled(Array.from({ length: lanes }, (_, k) => (k === 0 ? firstEnv : newEnv())));
+  const envs = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (envs.length < lanes) {
+    for (const e of envs) if (e !== opts.env) await e.teardown();
+    throw (started.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  // The cohort's calendar is fixed once, after every server's clock: a server starts at the wall
+  // clock's now, before the epoch (the first Monday the 1st of a month ahead), and is moved to each
+  // batch's moment, so a replacement server meets its batches as the first one would have.
+  const epoch = cohortEpoch(Math.max(...(await Promise.all(envs.map((e) => e.currentTimeMs())))));
+  const startedAt = batchFailsAt(epoch, opts.seed, 0);
+  let endedAt = startedAt;
+  let casesDone = 0;
+  // Lane k runs batches k, k + lanes, ...: each on its own server, in the calendar's order.
+  const lane = async (k: number): Promise<void> => {
+    let env: TestWorkflowEnvironment | undefined = envs[k]!;
+    let server: Server | undefined;
+    let served = 0;
+    try {
+      for (let b = k; b < batches; b += lanes) {
+        if (served === batchesPerServer) {
+          await server!.close();
+          server = undefined;
+          await env!.teardown();
+          env = undefined;
+          env = await newEnv();
+          served = 0;
+        }
+        server ??= await openServer(env, bundle, customerBundle, runs);
+        const n = Math.min(batch, opts.cases - b * batch);
+        byBatch[b] = await runBatch(server, runs, opts, epoch, b, b * batch, n, stats);
+        served += 1;
+        endedAt = Math.max(endedAt, await env.currentTimeMs());
+        casesDone += n;
+        log(`${casesDone}/${opts.cases} cases done (${((Date.now() - wallStart) / 1000).toFixed(0)} s)`);
+      }
+    } finally {
+      await server?.close();
+      if (env && env !== opts.env) await env.teardown();
+    }
+  };
+  const ended = await Promise.allSettled(envs.map((_, k) => lane(k)));
+  const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return {
+    seed: opts.seed,
+    batch,
+    startedAt,
+    wallMs: Date.now() - wallStart,
+    simulatedMs: endedAt - startedAt,
+    drive: stats,
+    policies: opts.policies.map((p, i) => ({ name: p.name, policy: p.policy, cases: byBatch.flatMap((r) => r[i]!) })),
+  };
+}
+
+/** A server with the run's workers on it: one per policy (the shipped bundle) and per policy's email queue, one for the simulated customers. */
+interface Server {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+async function openServer(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleOption,
+  customerBundle: WorkflowBundleOption,
+  runs: PolicyRun[],
+): Promise<Server> {
+  // A plain client: its result() does not unlock time skipping. Time moves only when the driver
+  // below says so (see driveTime).
+  const client: Client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   const time = undefined;
   const workers: Worker[] = [];
-  try {
-    for (const run of runs) {
-      workers.push(
-        await Worker.create({
-          connection: env.nativeConnection,
-          taskQueue: run.taskQueue,
-          workflowBundle: bundle,
-          activities: simulatedStripe(run, client, time),
-        }),
-        await Worker.create({
-          connection: env.nativeConnection,
-          taskQueue: emailTaskQueue(run.taskQueue),
-          activities: simulatedEmail(run, client, time),
-        }),
-      );
-    }
+  for (const run of runs) {
     workers.push(
       await Worker.create({
         connection: env.nativeConnection,
-        taskQueue: CUSTOMER_TASK_QUEUE,
-        workflowBundle: customerBundle,
-        activities: customerActivities(runs, client, time),
+        taskQueue: run.taskQueue,
+        workflowBundle: bundle,
+        activities: simulatedStripe(run, client, time),
+      }),
+      await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: emailTaskQueue(run.taskQueue),
+        activities: simulatedEmail(run, client, time),
       }),
     );
-    const running = workers.map((w) => w.run());
-    try {
-      const epoch = cohortEpoch(await env.currentTimeMs());
-      const startedAt = batchFailsAt(epoch, opts.seed, 0);
-      const batch = Math.max(1, opts.batch ?? 100);
-      const results: CaseResult[][] = runs.map(() => []);
-      const stats: DriveStats = { steps: 0, queries: 0, idleWaitMs: 0, queryMs: 0, sleepMs: 0 };
-      for (let from = 0; from < opts.cases; from += batch) {
-        // Each batch fails "now" on the simulated clock: later batches fail later (a cohort spread
-        // over time); a case meets every policy at the same moment, so the comparison stays paired.
-        const due = batchFailsAt(epoch, opts.seed, from / batch) - (await env.currentTimeMs());
-        if (due > 0) await env.sleep(due);
-        const at = await env.currentTimeMs();
-        const n = Math.min(batch, opts.cases - from);
-        const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
-        const pending = Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, cohort)));
-        const done = await driveTime(env, client, workers, runs, pending, stats);
-        done.forEach((r, i) => results[i]!.push(...r));
-        log(`${from + n}/${opts.cases} cases done (${((Date.now() - wallStart) / 1000).toFixed(0)} s)`);
-      }
-      return {
-        seed: opts.seed,
-        startedAt,
-        wallMs: Date.now() - wallStart,
-        simulatedMs: (await env.currentTimeMs()) - startedAt,
-        drive: stats,
-        policies: results.map((cases, i) => ({ name: opts.policies[i]!.name, policy: opts.policies[i]!.policy, cases })),
-      };
-    } finally {
+  }
+  workers.push(
+    await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: CUSTOMER_TASK_QUEUE,
+      workflowBundle: customerBundle,
+      activities: customerActivities(runs, client, time),
+    }),
+  );
+  // The workers live as long as their server: a workflow left open by one batch (a card ledger
+  // waiting out its idle hour) keeps its sticky worker.
+  const running = workers.map((w) => w.run());
+  return {
+    env,
+    client,
+    workers,
+    close: async () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
-    }
-  } finally {
-    if (ownEnv) await env.teardown();
-  }
+    },
+  };
 }
 
-async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, cohort: CohortCase[]): Promise<CaseResult[]> {
+/** One batch: its cases start at its moment, and the clock is driven until every one has ended. */
+async function runBatch(
+  server: Server,
+  runs: PolicyRun[],
+  opts: BacktestOptions,
+  epoch: number,
+  b: number,
+  from: number,
+  n: number,
+  stats: DriveStats,
+): Promise<CaseResult[][]> {
+  const { env, client, workers } = server;
+  // Each batch fails "now" on the simulated clock: later batches fail later (a cohort spread
+  // over time); a case meets every policy at the same moment, so the comparison stays paired.
+  const due = batchFailsAt(epoch, opts.seed, b) - (await env.currentTimeMs());
+  if (due > 0) await env.sleep(due);
+  const at = await env.currentTimeMs();
+  const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
+  const sims = runs.map((run) => cohort.map((c) => newSimCase(run, c)));
+  const pending = Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, sims[i]!)));
+  return driveTime(env, client, workers, sims.flat(), pending, stats);
+}
+
+async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, sims: SimCase[]): Promise<CaseResult[]> {
   const handles = await Promise.all(
-    cohort.map(async (c) => {
-      const s = newSimCase(run, c);
+    sims.map(async (s) => {
+      const c = s.c;
       // The renewal charge that failed: the first decline on the card, not a reattempt.
       s.txs.push({
         card: `fp_${run.name}_${c.id}`,
@@ -267,7 +359,7 @@ async function driveTime<T>(
   env: TestWorkflowEnvironment,
   client: Client,
   workers: Worker[],
-  runs: PolicyRun[],
+  cases: SimCase[],
   until: Promise<T>,
   stats: DriveStats,
 ): Promise<T> {
@@ -307,7 +399,7 @@ async function driveTime<T>(
     }
     const now = await env.currentTimeMs();
     const t1 = Date.now();
-    const open = runs.flatMap((run) => [...run.cases.values()].filter((s) => !s.closed));
+    const open = cases.filter((s) => !s.closed);
     const stale = open.filter((s) => {
       const k = known.get(s);
       return k === undefined || k.touched !== s.touched || (k.at !== undefined && k.at <= now);
@@ -328,6 +420,9 @@ async function driveTime<T>(
     stats.steps += 1;
   }
 }
+
+/** See BacktestOptions.batchesPerServer. */
+const DEFAULT_BATCHES_PER_SERVER = 2;
 
 const quietLogger = {
   log: () => undefined,

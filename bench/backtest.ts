@@ -23,7 +23,7 @@ import { calibrationLines, summarise, tableRows, terminalTable } from '../backte
 import { runBacktest } from '../backtest/run';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../test/setup/timeSkipping';
-import { cpuSnapshot, cpuSpent } from './cpu';
+import { cpuSnapshot, cpuSpent, type CpuSnapshot } from './cpu';
 
 const DAY = 86_400_000;
 
@@ -33,30 +33,57 @@ async function main(): Promise<void> {
       cases: { type: 'string', default: '200' },
       seed: { type: 'string', default: '7' },
       batch: { type: 'string', default: '100' },
+      'batches-per-server': { type: 'string', default: '2' },
+      servers: { type: 'string', default: '2' },
       'svg-dir': { type: 'string' },
     },
   });
   const cases = Number(values.cases);
   const seed = Number(values.seed);
   const batch = Number(values.batch);
+  const batchesPerServer = Number(values['batches-per-server']);
+  const lanes = Number(values.servers);
   if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases: '${values.cases}' is not a positive whole number`);
+  if (!Number.isInteger(batchesPerServer) || batchesPerServer < 1)
+    throw new Error(`--batches-per-server: '${values['batches-per-server']}' is not a positive whole number`);
+  if (!Number.isInteger(lanes) || lanes < 1) throw new Error(`--servers: '${values.servers}' is not a positive whole number`);
   const rules = loadNetworkRules();
   const policies = [...BUILTIN_POLICIES];
   const load0 = loadavg()[0]!;
 
-  // The environment is made here, not by runBacktest, so that the Java server's CPU time can be
-  // read before it exits; the SDK's runtime first, quiet (runBacktest's own install comes too late).
+  // The servers are made here, not by runBacktest, so that each Java server's CPU time can be read
+  // before it exits (runBacktest replaces its server every few batches); the SDK's runtime first,
+  // quiet (runBacktest's own install comes too late).
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await createTimeSkippingEnv();
-  let cpu: Array<[string, number]>;
-  let result: Awaited<ReturnType<typeof runBacktest>>;
-  try {
-    const before = cpuSnapshot();
-    result = await runBacktest({ policies, cases, seed, batch, env, rules, progress: (l) => console.error(l) });
-    cpu = cpuSpent(before, cpuSnapshot());
-  } finally {
-    await env.teardown();
-  }
+  const before = cpuSnapshot();
+  const seen: CpuSnapshot = new Map();
+  const remember = () => {
+    for (const [pid, v] of cpuSnapshot()) seen.set(pid, v);
+  };
+  let servers = 0;
+  const newEnv = async () => {
+    const env = await createTimeSkippingEnv();
+    servers += 1;
+    const teardown = env.teardown.bind(env);
+    env.teardown = async () => {
+      remember();
+      await teardown();
+    };
+    return env;
+  };
+  const result = await runBacktest({
+    policies,
+    cases,
+    seed,
+    batch,
+    batchesPerServer,
+    servers: lanes,
+    newEnv,
+    rules,
+    progress: (l) => console.error(l),
+  });
+  remember();
+  const cpu = cpuSpent(before, seen);
   const load1 = loadavg()[0]!;
 
   const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules));
@@ -73,6 +100,9 @@ async function main(): Promise<void> {
     policies: policies.map((p) => p.name),
     seed,
     batch,
+    batchesPerServer,
+    serversAtOnce: lanes,
+    serversStarted: servers,
     modelVersion: MODEL_VERSION,
     wallSeconds: round(wallS),
     casePoliciesPerSecond: round(runs / wallS, 2),
@@ -88,7 +118,9 @@ async function main(): Promise<void> {
       idleWaitSeconds: round(d.idleWaitMs / 1000),
       querySeconds: round(d.queryMs / 1000),
       clockMoveSeconds: round(d.sleepMs / 1000),
-      wallSecondsPerStep: round(wallS / Math.max(1, d.steps), 3),
+      // Each server's driver steps its own clock: with several at once, the seconds below add up
+      // across them (more than the wall time), and a step takes this long on its server.
+      wallSecondsPerStep: round((wallS * lanes) / Math.max(1, d.steps), 3),
     },
   };
 
@@ -97,7 +129,7 @@ async function main(): Promise<void> {
   for (const l of calibration) console.log(l);
   console.log('');
   console.log(
-    `back-test run time: ${cases} cases × ${policies.length} policies (seed ${seed}, batch ${batch}, model ${MODEL_VERSION})`,
+    `back-test run time: ${cases} cases × ${policies.length} policies (seed ${seed}, batch ${batch}, model ${MODEL_VERSION}; ${lanes} test servers at once, ${servers} started, ${batchesPerServer} batches each)`,
   );
   console.log(`  wall time                 ${wallS.toFixed(1)} s (${(wallS / 60).toFixed(1)} min)`);
   console.log(`  cases × policies / s      ${figures.casePoliciesPerSecond}`);
@@ -107,7 +139,7 @@ async function main(): Promise<void> {
     `  CPU used                  ${(100 * figures.cpuShareOfMachine).toFixed(0)}% of ${cores} cores; 1-min load ${load0.toFixed(1)} → ${load1.toFixed(1)} (shared machine)`,
   );
   console.log(
-    `  clock driver              ${d.steps} steps (${figures.drive.wallSecondsPerStep} wall s each): waiting for idle workers ${figures.drive.idleWaitSeconds} s, asking ${d.queries} cases their next step ${figures.drive.querySeconds} s, server moving the clock ${figures.drive.clockMoveSeconds} s`,
+    `  clock driver              ${d.steps} steps (${figures.drive.wallSecondsPerStep} wall s each on its server; seconds summed over the servers): waiting for idle workers ${figures.drive.idleWaitSeconds} s, asking ${d.queries} cases their next step ${figures.drive.querySeconds} s, server moving the clock ${figures.drive.clockMoveSeconds} s`,
   );
   const out = join(__dirname, 'results');
   mkdirSync(out, { recursive: true });
