@@ -23,7 +23,7 @@ import { MODEL_VERSION } from './cohortModel';
 import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
 import { writeReports } from './output';
 import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
-import { runBacktest, type DriveStats } from './run';
+import { DEFAULT_SERVERS, runBacktest, type DriveStats } from './run';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '7' },
       batch: { type: 'string', default: '100' },
       /** Test servers at once (BacktestOptions.servers). */
-      servers: { type: 'string', default: '2' },
+      servers: { type: 'string', default: String(DEFAULT_SERVERS) },
       'no-ledger': { type: 'boolean', default: false },
       rules: { type: 'string', default: DEFAULT_NETWORK_RULES_PATH },
       'no-builtins': { type: 'boolean', default: false },

@@ -26,6 +26,11 @@ import {
   type SimCase,
 } from './simulator';
 
+/** See BacktestOptions.servers: two cores here, and the driver of each server mostly waits. */
+export const DEFAULT_SERVERS = 2;
+/** See BacktestOptions.batchesPerServer. */
+export const DEFAULT_BATCHES_PER_SERVER = 2;
+
 export interface BacktestOptions {
   policies: Array<{ name: string; policy: DunningPolicy }>;
   cases: number;
@@ -41,7 +46,7 @@ export interface BacktestOptions {
   /** Starts a server when `env` is not given (bench/backtest.ts wraps it to read its CPU time). */
   newEnv?: () => Promise<TestWorkflowEnvironment>;
   /**
-   * Test servers at once (own servers only; default 1): batch k runs on server k mod `servers`,
+   * Test servers at once (own servers only; default DEFAULT_SERVERS): batch k runs on server k mod `servers`,
    * each server's batches in the calendar's order. The clock driver mostly waits (for idle workers,
    * for the server to move its clock), so a second server uses the second core.
    */
@@ -131,7 +136,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   // A given environment serves the whole run, alone; own ones are replaced every few batches.
   const batchesPerServer = opts.env ? Infinity : Math.max(1, opts.batchesPerServer ?? DEFAULT_BATCHES_PER_SERVER);
   const batches = Math.ceil(opts.cases / batch);
-  const lanes = opts.env ? 1 : Math.min(batches, Math.max(1, opts.servers ?? 1));
+  const lanes = opts.env ? 1 : Math.min(batches, Math.max(1, opts.servers ?? DEFAULT_SERVERS));
   const stats: DriveStats = { steps: 0, queries: 0, idleWaitMs: 0, queryMs: 0, sleepMs: 0 };
   const byBatch: CaseResult[][][] = [];
   const started = await Promise.allSettled(Array.from({ length: lanes }, (_, k) => (k === 0 ? firstEnv : newEnv())));
@@ -420,9 +425,6 @@ async function driveTime<T>(
     stats.steps += 1;
   }
 }
-
-/** See BacktestOptions.batchesPerServer. */
-const DEFAULT_BATCHES_PER_SERVER = 2;
 
 const quietLogger = {
   log: () => undefined,

@@ -20,7 +20,7 @@ import { MODEL_VERSION } from '../backtest/cohortModel';
 import { loadNetworkRules } from '../backtest/networkRules';
 import { writeReports } from '../backtest/output';
 import { calibrationLines, summarise, tableRows, terminalTable } from '../backtest/report';
-import { runBacktest } from '../backtest/run';
+import { DEFAULT_BATCHES_PER_SERVER, DEFAULT_SERVERS, runBacktest } from '../backtest/run';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../test/setup/timeSkipping';
 import { cpuSnapshot, cpuSpent, type CpuSnapshot } from './cpu';
@@ -33,8 +33,8 @@ async function main(): Promise<void> {
       cases: { type: 'string', default: '200' },
       seed: { type: 'string', default: '7' },
       batch: { type: 'string', default: '100' },
-      'batches-per-server': { type: 'string', default: '2' },
-      servers: { type: 'string', default: '2' },
+      'batches-per-server': { type: 'string', default: String(DEFAULT_BATCHES_PER_SERVER) },
+      servers: { type: 'string', default: String(DEFAULT_SERVERS) },
       'svg-dir': { type: 'string' },
     },
   });
