@@ -165,8 +165,9 @@ function sameCounter(e: LedgerEntry, a: Attempt, per: AttemptLimit['per']): bool
  * Visa's limit counts reattempts; Mastercard's count declines, and whether an attempt declines is
  * known only after it: every granted attempt is counted as a potential decline (the conservative
  * reading; an approved one ends its case anyway). The renewal's own first decline is Stripe's
- * attempt, not one of ours, and is not in the ledger. Refused: `retryAt` is when every limit
- * that refused has room again.
+ * attempt, not one of ours, and is not in the ledger: a limit that counts it says so
+ * (`outsideLedger`), and has that much less room; `used` counts it. Refused: `retryAt` is when
+ * every limit that refused has room again.
  */
 export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits: readonly AttemptLimit[]): LimitedReserveResult {
   const keepMs = Math.max(keepMsOf(state), ...limits.map((l) => l.windowMs));
@@ -182,15 +183,16 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
   }
   const counts = limits.map((l) => {
     const counted = live.entries.filter((e) => attempt.at - e.at < l.windowMs && sameCounter(e, attempt, l.per));
-    return { l, counted };
+    const outside = l.outsideLedger ?? 0;
+    return { l, counted, outside, room: l.max - outside };
   });
-  const refusing = counts.filter(({ l, counted }) => counted.length >= l.max);
+  const refusing = counts.filter(({ counted, room }) => counted.length >= room);
   if (refusing.length > 0) {
-    // A place opens in a counter once its (n - max + 1)-th oldest entry leaves the window.
-    const opens = refusing.map(({ l, counted }) => {
+    // A place opens in a counter once its (n - room + 1)-th oldest entry leaves the window.
+    const opens = refusing.map(({ l, counted, outside, room }) => {
       const sorted = [...counted].sort((a, b) => a.at - b.at);
-      const oldest = l.max > 0 ? sorted[sorted.length - l.max] : undefined;
-      return { l, used: counted.length, at: oldest === undefined ? undefined : oldest.at + l.windowMs };
+      const oldest = room > 0 ? sorted[sorted.length - room] : undefined;
+      return { l, used: counted.length + outside, at: oldest === undefined ? undefined : oldest.at + l.windowMs };
     });
     const never = opens.find((o) => o.at === undefined);
     const last = never ?? opens.reduce((a, b) => ((b.at as number) > (a.at as number) ? b : a));
@@ -210,8 +212,8 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
   if (attempt.amount !== undefined) entry.amount = attempt.amount;
   if (attempt.currency !== undefined) entry.currency = attempt.currency.toLowerCase();
   const entries = [...live.entries, entry].sort((a, b) => a.at - b.at);
-  const tightest = counts.reduce<{ l: AttemptLimit; counted: LedgerEntry[] } | undefined>(
-    (a, b) => (a === undefined || b.l.max - b.counted.length < a.l.max - a.counted.length ? b : a),
+  const tightest = counts.reduce<(typeof counts)[number] | undefined>(
+    (a, b) => (a === undefined || b.room - b.counted.length < a.room - a.counted.length ? b : a),
     undefined,
   );
   return {
@@ -219,7 +221,7 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
     granted: true,
     duplicate: false,
     rule: tightest?.l.rule,
-    used: (tightest?.counted.length ?? 0) + 1,
+    used: (tightest ? tightest.counted.length + tightest.outside : 0) + 1,
     limit: tightest?.l.max ?? 0,
   };
 }

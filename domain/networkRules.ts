@@ -77,6 +77,12 @@ export interface AttemptLimit {
   windowMs: number;
   /** Counted apart by these (besides the card, which is the ledger's own key). */
   per: Array<Exclude<CountingKey, 'card'>>;
+  /**
+   * Places in this counter taken by an attempt the ledger never sees: a limit on declines counts
+   * the renewal charge's own decline, the one that opened the case (Stripe's attempt, not ours).
+   * Absent (reattempt limits; requests recorded before it was sent): none.
+   */
+  outsideLedger?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -108,7 +114,12 @@ export function attemptLimitsFor(rules: NetworkRules, brand: string | undefined)
   for (const r of rulesForBrand(rules, brand)) {
     if (r.kind !== 'reattempt_limit' && r.kind !== 'decline_limit') continue;
     const per = (r.countedPer as CountingKey[]).filter((k): k is Exclude<CountingKey, 'card'> => k !== 'card');
-    limits.push({ rule: r.id, max: r.max, windowMs: r.windowHours * HOUR_MS, per });
+    const limit: AttemptLimit = { rule: r.id, max: r.max, windowMs: r.windowHours * HOUR_MS, per };
+    // Mastercard counts every decline of the card, the renewal's included: one place is gone before
+    // the first reattempt. (It stays taken after that decline leaves a 24-hour window: one place
+    // too few then, never one too many.)
+    if (r.kind === 'decline_limit') limit.outsideLedger = 1;
+    limits.push(limit);
   }
   return limits;
 }
@@ -161,6 +172,11 @@ export function attemptLimitsProblem(limits: unknown): string | undefined {
       return `limits[${i}].windowMs must be a positive number`;
     if (!Array.isArray(x.per) || !x.per.every((k) => PER_KEYS.includes(k as AttemptLimit['per'][number])))
       return `limits[${i}].per must list only ${PER_KEYS.join(', ')}`;
+    if (
+      x.outsideLedger !== undefined &&
+      (typeof x.outsideLedger !== 'number' || !Number.isInteger(x.outsideLedger) || x.outsideLedger < 0)
+    )
+      return `limits[${i}].outsideLedger must be a whole number`;
   }
   return undefined;
 }

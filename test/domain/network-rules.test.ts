@@ -75,10 +75,10 @@ describe('the limits that bind a card', () => {
     ]);
   });
 
-  it('Mastercard: 10 in 24 hours per card, 35 in 30 days per card and amount', () => {
+  it("Mastercard: 10 in 24 hours per card, 35 in 30 days per card and amount, each counting the renewal's own decline", () => {
     expect(MC).toEqual([
-      { rule: 'mastercard_10_declines_in_24h', max: 10, windowMs: D, per: [] },
-      { rule: 'mastercard_35_declines_in_30_days', max: 35, windowMs: 30 * D, per: ['amount'] },
+      { rule: 'mastercard_10_declines_in_24h', max: 10, windowMs: D, per: [], outsideLedger: 1 },
+      { rule: 'mastercard_35_declines_in_30_days', max: 35, windowMs: 30 * D, per: ['amount'], outsideLedger: 1 },
     ]);
     expect(attemptLimitsFor(rules, 'MasterCard')).toEqual(MC);
   });
@@ -151,24 +151,26 @@ describe('reserveUnderLimits: Visa', () => {
 });
 
 describe('reserveUnderLimits: Mastercard', () => {
-  it('10 attempts in 24 hours, whatever the amount: the 11th is refused until the first is a day old', () => {
+  it("10 declines in 24 hours, the renewal's own included, whatever the amount: the 10th reattempt is refused until the first is a day old", () => {
+    // The first reattempt already counts two declines: the renewal's (outside the ledger) and its own.
+    expect(reserveUnderLimits(emptyLedger(), attempt('1st', T0), MC)).toMatchObject({ granted: true, used: 2, limit: 10 });
     let s = granted(MC, 5, H);
-    s = granted(MC, 5, H, { amount: 4900 }, T0 + 5 * H, s);
-    const r = reserveUnderLimits(s, attempt('11th', T0 + 10 * H, { amount: 9900 }), MC);
+    s = granted(MC, 4, H, { amount: 4900 }, T0 + 5 * H, s);
+    const r = reserveUnderLimits(s, attempt('10th', T0 + 9 * H, { amount: 9900 }), MC);
     expect(r).toMatchObject({ granted: false, rule: 'mastercard_10_declines_in_24h', used: 10, limit: 10, retryAt: T0 + D });
-    expect(reserveUnderLimits(s, attempt('11th', T0 + D), MC)).toMatchObject({ granted: true });
+    expect(reserveUnderLimits(s, attempt('10th', T0 + D), MC)).toMatchObject({ granted: true });
   });
 
-  it('35 attempts per amount in 30 days: the 36th of one amount is refused, another amount is not', () => {
-    // Nine a day stays under the 24-hour limit: 35 in four days.
+  it("35 declines per amount in 30 days, the renewal's included: the 35th reattempt of one amount is refused, another amount is not", () => {
+    // Nine a day stays under the 24-hour limit: 34 in four days.
     let s = emptyLedger();
-    for (let i = 0; i < 35; i++) {
+    for (let i = 0; i < 34; i++) {
       const r = reserveUnderLimits(s, attempt(`k${i}`, T0 + Math.floor(i / 9) * D + (i % 9) * H), MC);
       expect(r.granted, `attempt ${i + 1}`).toBe(true);
       s = r.state;
     }
     const at = T0 + 5 * D;
-    expect(reserveUnderLimits(s, attempt('36th', at), MC)).toMatchObject({
+    expect(reserveUnderLimits(s, attempt('35th', at), MC)).toMatchObject({
       granted: false,
       rule: 'mastercard_35_declines_in_30_days',
       used: 35,
@@ -178,14 +180,14 @@ describe('reserveUnderLimits: Mastercard', () => {
     expect(reserveUnderLimits(s, attempt('other', at, { amount: 4900 }), MC)).toMatchObject({
       granted: true,
       rule: 'mastercard_10_declines_in_24h',
-      used: 1,
+      used: 2,
     });
   });
 
   it('a refusal by both limits names the one that opens last', () => {
     const tight = attemptLimitsFor(edited('mastercard_35_declines_in_30_days', { max: 3 }), 'mastercard');
-    const s = granted(tight, 3, H);
-    expect(reserveUnderLimits(s, attempt('4th', T0 + 3 * H), tight)).toMatchObject({
+    const s = granted(tight, 2, H);
+    expect(reserveUnderLimits(s, attempt('3rd', T0 + 2 * H), tight)).toMatchObject({
       granted: false,
       rule: 'mastercard_35_declines_in_30_days',
       retryAt: T0 + 30 * D,
@@ -194,8 +196,8 @@ describe('reserveUnderLimits: Mastercard', () => {
 
   it('an edited file with a lower 24-hour limit refuses sooner', () => {
     const lower = attemptLimitsFor(edited('mastercard_10_declines_in_24h', { max: 3 }), 'mastercard');
-    const s = granted(lower, 3, H);
-    expect(reserveUnderLimits(s, attempt('4th', T0 + 3 * H), lower)).toMatchObject({
+    const s = granted(lower, 2, H);
+    expect(reserveUnderLimits(s, attempt('3rd', T0 + 2 * H), lower)).toMatchObject({
       granted: false,
       rule: 'mastercard_10_declines_in_24h',
       retryAt: T0 + D,
@@ -205,10 +207,10 @@ describe('reserveUnderLimits: Mastercard', () => {
 });
 
 describe('reserveUnderLimits: blocks, duplicates, windows', () => {
-  it('an unknown brand is held to the tightest of every limit: 10 in 24 hours', () => {
+  it("an unknown brand is held to the tightest of every limit: 10 declines in 24 hours, the renewal's included", () => {
     const all = attemptLimitsFor(rules, undefined);
-    const s = granted(all, 10, H);
-    expect(reserveUnderLimits(s, attempt('11th', T0 + 10 * H), all)).toMatchObject({
+    const s = granted(all, 9, H);
+    expect(reserveUnderLimits(s, attempt('10th', T0 + 9 * H), all)).toMatchObject({
       granted: false,
       rule: 'mastercard_10_declines_in_24h',
     });
@@ -252,6 +254,8 @@ describe('reserveUnderLimits: blocks, duplicates, windows', () => {
     expect(attemptLimitsProblem([{ ...VISA[0], max: 1.5 }])).toBe('limits[0].max must be a whole number');
     expect(attemptLimitsProblem([{ ...VISA[0], windowMs: 0 }])).toBe('limits[0].windowMs must be a positive number');
     expect(attemptLimitsProblem([{ ...VISA[0], per: ['merchant'] }])).toMatch(/^limits\[0\]\.per must list only/);
+    expect(attemptLimitsProblem(MC)).toBeUndefined();
+    expect(attemptLimitsProblem([{ ...MC[0], outsideLedger: -1 }])).toBe('limits[0].outsideLedger must be a whole number');
   });
 });
 

@@ -89,7 +89,11 @@ function decideAgain(events: HistoryEvent[]) {
 describe('card ledger answers, decided again from recorded histories', () => {
   it('covers ledgers recorded without limits (before the rules file) and with them', () => {
     const withLimits = files.filter((f) => decideAgain(load(f)).some((d) => d.request.limits !== undefined));
-    expect(withLimits).toEqual(['card-budget-ledger-mastercard.v10.json', 'card-budget-ledger.v10.json']);
+    expect(withLimits).toEqual([
+      'card-budget-ledger-mastercard.v10.json',
+      'card-budget-ledger-mastercard.v11.json',
+      'card-budget-ledger.v10.json',
+    ]);
     expect(files.length).toBeGreaterThan(withLimits.length);
   });
 
