@@ -150,16 +150,23 @@ beforeEach(() => {
 });
 
 /**
- * Skips time to 10 minutes past the case's next step of `kind` (waiting for it to be planned), so
- * that the step's activity and its retries run in skipped time, not on the wall clock.
+ * Skips time to 10 minutes past the case's first planned step of `kind`, through any step planned
+ * before it (an email may come first: the plan depends on the day and hour the case started, and
+ * the server's clock is wherever earlier tests left it), so that the step's activity and its
+ * retries run in skipped time, not on the wall clock.
  */
 async function skipPast(c: { status(): Promise<DunningStatus> }, kind: string): Promise<void> {
-  const next = await until(`a planned ${kind}`, async () => {
-    const s = await c.status();
-    return s.nextAction?.kind === kind ? s.nextAction : undefined;
-  });
-  const now = await env.currentTimeMs();
-  await env.sleep(Date.parse(next.at) - now + 10 * MINUTE);
+  for (let step = 0; step < 10; step++) {
+    const now = await env.currentTimeMs();
+    // A step just passed may still be named next until the case has run it: wait for the next one.
+    const next = await until(`a planned step after ${new Date(now).toISOString()}`, async () => {
+      const s = await c.status();
+      return s.nextAction && Date.parse(s.nextAction.at) > now ? s.nextAction : undefined;
+    });
+    await env.sleep(Date.parse(next.at) - now + 10 * MINUTE);
+    if (next.kind === kind) return;
+  }
+  throw new Error(`no ${kind} among the case's next 10 steps`);
 }
 
 async function startCase(): Promise<WorkflowHandle & { status(): Promise<DunningStatus> }> {
@@ -169,9 +176,19 @@ async function startCase(): Promise<WorkflowHandle & { status(): Promise<Dunning
     taskQueue,
     args: [{ invoiceId, customerId: 'cus_stub' }],
     signal: paymentFailedSignal,
-    signalArgs: [{ invoiceId, customerId: 'cus_stub', amountDue: 2900, currency: 'usd', occurredAt: new Date().toISOString() }],
+    signalArgs: [{ invoiceId, customerId: 'cus_stub', amountDue: 2900, currency: 'usd', occurredAt: await serverNow() }],
   });
   return Object.assign(handle, { status: () => handle.query(statusQuery) });
+}
+
+/**
+ * Now on the test server's clock, for the moments the signals carry. Not the wall clock: cases an
+ * earlier test left waiting move the server's clock on (a result() awaited later skips through
+ * their timers, years by the end of this file), and a case started "50 years before its own now"
+ * is already past every step of its policy.
+ */
+async function serverNow(): Promise<string> {
+  return new Date(await env.currentTimeMs()).toISOString();
 }
 
 /** Polls (wall clock: the test server's time does not move meanwhile). */
@@ -204,7 +221,7 @@ describe('the failure model, decision by decision', () => {
     const after = await until('the first email', async () => ((await c.status()).emails.length ? c.status() : undefined));
     expect(after.blockedOn).toBeUndefined();
     expect((await c.describe()).typedSearchAttributes.get(DunningBlockedOn)).toBeUndefined();
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
   });
 
@@ -216,7 +233,7 @@ describe('the failure model, decision by decision', () => {
     await env.sleep(10 * MINUTE);
     const s = await until('blockedOn', async () => ((await c.status()).blockedOn ? c.status() : undefined));
     expect(s.blockedOn?.reason).toContain('StripeAuthentication');
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     // Paid while blocked, before the facts were known: ends as the signal says, without an email.
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
     expect(calls.filter((x) => x.startsWith('email:'))).toEqual([]);
@@ -271,7 +288,7 @@ describe('the failure model, decision by decision', () => {
     expect(blocked.blockedOn?.provider).toBe('resend');
     expect((await c.describe()).typedSearchAttributes.get(DunningBlockedOn)).toBe('resend');
     // Paid meanwhile: the recovery email is the case's last word and waits for the key to be fixed.
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     await env.sleep(HOUR);
     expect((await c.status()).state).toBe('active');
     keyRevoked = false;
@@ -289,7 +306,7 @@ describe('the failure model, decision by decision', () => {
     // A slow worker may still be between attempts when the skip ends: skip on until it waits.
     for (let i = 0; i < 36 && !(await c.status()).blockedOn; i++) await env.sleep(10 * MINUTE);
     expect((await c.status()).blockedOn?.provider).toBe('stripe');
-    await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: await serverNow() });
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
     expect((await c.status()).blockedOn).toBeUndefined();
   });
@@ -368,7 +385,7 @@ describe("the customer's own retry (Update retryRequested)", () => {
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
     expect(await refusal(c, 'h1')).toEqual({ allowed: false, reason: 'not_retryable' });
     expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     await c.result();
   });
 });
@@ -381,7 +398,7 @@ describe('cards reported in any order', () => {
     try {
       const c = await startCase();
       await until('the facts load', async () => (calls.includes('loadCaseFacts') ? true : undefined));
-      const at = new Date().toISOString();
+      const at = await serverNow();
       await c.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId: 'pm_new', occurredAt: at });
       await c.signal(paymentMethodUpdatedSignal, { source: 'stripe', paymentMethodId: 'pm_old', occurredAt: at });
       release();
@@ -405,7 +422,7 @@ describe('a retry accepted just before the case ends', () => {
       // Both land while the email is being sent: the loop sees the payment first.
       const answer = c.executeUpdate(retryRequestedUpdate, { args: [{ requestId: 'late' }], updateId: 'late' });
       await until('the retry accepted', async () => ((await c.status()).customerRetry?.allowed === false ? true : undefined));
-      await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+      await c.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: await serverNow() });
       release();
       expect(await answer).toEqual({ outcome: 'not_possible', reason: 'case_over' });
       expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
@@ -430,7 +447,7 @@ describe('a new card added before the case started, while the failed card is rep
       await c.signal(paymentMethodUpdatedSignal, {
         source: 'stripe',
         paymentMethodId: 'pm_old',
-        occurredAt: new Date().toISOString(),
+        occurredAt: await serverNow(),
       });
       release();
       expect(await c.result()).toEqual({ state: 'recovered', outcome: 'card_updated' });
@@ -536,7 +553,7 @@ describe('what the Web UI shows for a case', () => {
         customerId: 'cus_stub',
         amountDue: 2900,
         currency: 'usd',
-        occurredAt: new Date().toISOString(),
+        occurredAt: await serverNow(),
       }),
     );
     const described = await handle.describe();
@@ -551,7 +568,7 @@ describe('what the Web UI shows for a case', () => {
       /^\*\*Decline:\*\* insufficient funds \(insufficient_funds\) on Visa •••• 4242\n\*\*Next:\*\* \+2s reminder at \w{3} \d+, \d\d:\d\d America\/New_York: remind/,
     );
     await until('the first retry', async () => ((await status()).attempts.length ? true : undefined));
-    await handle.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: new Date().toISOString() });
+    await handle.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: await serverNow() });
     expect(await handle.result()).toEqual({ state: 'recovered', outcome: 'paid_stripe' });
     expect(await details()).toMatch(/^\*\*Ended:\*\* recovered \(paid_stripe\) on /);
 
@@ -652,11 +669,11 @@ describe("an operator's retry now (Update retryNowRequested)", () => {
       refusal: { allowed: false, reason: 'not_retryable' },
     });
     expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
-    await hard.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await hard.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     await hard.result();
 
     script.facts = insufficientFunds;
-    const retryAt = new Date(Date.now() + 3 * 24 * HOUR).toISOString();
+    const retryAt = new Date((await env.currentTimeMs()) + 3 * 24 * HOUR).toISOString();
     script.charge = () => ({ outcome: 'budget_exhausted', retryAt, card: { paymentMethodId: 'pm_old' } });
     const c = await startCase();
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
@@ -667,7 +684,7 @@ describe("an operator's retry now (Update retryNowRequested)", () => {
     expect((await c.status()).attempts.map((a) => [a.trigger, a.outcome])).toEqual([['operator_retry', 'skipped_budget']]);
     // No case at all for an invoice nobody opened.
     expect(await cases.retryNow('in_nobody', { requestId: 'op-nobody-1' })).toEqual({ kind: 'no_case' });
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     await c.result();
   });
 });
@@ -702,7 +719,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
     ]);
     // The schedule goes on as planned: nothing was charged, the next step is still the first retry.
     expect(calls.filter((x) => x === 'retryCharge')).toEqual([]);
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     expect(await c.result()).toEqual({ state: 'recovered', outcome: 'paid_test' });
     expect(await cases.resendLink(invoiceOf(c), { requestId: 'link-late-3' })).toMatchObject({
       kind: 'ended',
@@ -732,7 +749,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
       release();
       emailGate = Promise.resolve();
     }
-    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+    await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
     await c.result();
   });
 
@@ -754,7 +771,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
         kind: 'refused',
         refusal: { allowed: false, reason: 'no_email_address' },
       });
-      await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: new Date().toISOString() });
+      await c.signal(paymentSucceededSignal, { source: 'test', occurredAt: await serverNow() });
       await c.result();
     } finally {
       release();
