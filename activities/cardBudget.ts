@@ -60,14 +60,20 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string, network
  * `durationMs`: the rules file's window for that answer; unset: the ledger's month (BLOCK_MS).
  */
 export function blockCardVia(client: Client, taskQueue: string): BlockCard {
-  return async (card, reason, durationMs) => {
+  return async (card, reason, durationMs, wait) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return;
     // Needs no answer, so a signal-with-start is enough.
     await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
       ...ledgerStart(taskQueue, cardKey),
       signal: blockCardSignal,
-      signalArgs: [durationMs === undefined ? { reason } : { reason, durationMs }],
+      signalArgs: [
+        {
+          reason,
+          ...(durationMs === undefined ? {} : { durationMs }),
+          ...(wait ? { kind: 'wait' as const, heardBy: wait.heardBy } : {}),
+        },
+      ],
     });
   };
 }

@@ -12,9 +12,8 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { DunningActivities, EmailActivities } from '../activities';
 import { blockCardVia, reserveCardAttemptVia } from '../activities/cardBudget';
-import type { CardLedger } from '../activities/stripe/retryCharge';
-import { classifyDecline } from '../domain/declines';
-import { blockWindowMs, neverRetryRuleFor, type NetworkRules } from '../domain/networkRules';
+import { tellLedger, type CardLedger } from '../activities/stripe/retryCharge';
+import type { NetworkRules } from '../domain/networkRules';
 import { paymentMethodUpdatedSignal, paymentSucceededSignal, workflowIdForInvoice } from '../domain/messages';
 import type { CardFacts, CaseFacts, DeclineDetails, RetryChargeResult } from '../domain/providerTypes';
 import {
@@ -228,14 +227,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
         s.paidAt = at;
         result = { outcome: 'succeeded', card };
       } else {
-        // As the real activity: "never retry" binds the card in its ledger for every case.
-        // The rules file's never-retry codes block the card too, for the window the file gives.
-        const verdict = classifyDecline(decline!);
-        const rule = ledger.networkRules && neverRetryRuleFor(ledger.networkRules, decline!.cardBrand, decline!);
-        if (verdict.category === 'never_retry' || rule) {
-          const reason = verdict.category === 'never_retry' || !rule ? verdict.reason : rule.id;
-          await ledger.block(card, reason, rule ? blockWindowMs(rule) : undefined);
-        }
+        // As the real activity: "never retry" blocks the card, a named wait holds it, for every case.
+        await tellLedger(ledger, card, decline!, input.idempotencyKey);
         result = { outcome: 'declined', decline: decline! };
       }
       s.results.set(input.idempotencyKey, result);

@@ -3,8 +3,17 @@
  * workflow calls them, and the test that decides every recorded ledger history again
  * (test/workflows/ledger-decisions.test.ts) calls the same ones, so the answers are defined once.
  */
-import { block, BLOCK_MS, BUDGET_WINDOW_MS, prune, reserve, reserveUnderLimits, type LedgerState } from './cardBudgetLedger';
-import type { ReserveAttemptRequest, ReserveAttemptResult } from './cardBudgetMessages';
+import {
+  block,
+  BLOCK_MS,
+  BUDGET_WINDOW_MS,
+  prune,
+  reserve,
+  reserveUnderLimits,
+  wait,
+  type LedgerState,
+} from './cardBudgetLedger';
+import type { BlockCardRequest, ReserveAttemptRequest, ReserveAttemptResult } from './cardBudgetMessages';
 
 export interface Decision {
   ledger: LedgerState;
@@ -49,8 +58,12 @@ export function decideReservation(
   };
 }
 
-/** The blockCard signal: signals recorded before the rules file named a window carry none, and get the month they had. */
-export function blockOnSignal(ledger: LedgerState, signal: { reason: string; durationMs?: number }, at: number): LedgerState {
-  const ms = typeof signal.durationMs === 'number' && signal.durationMs > 0 ? signal.durationMs : BLOCK_MS;
-  return block(ledger, signal.reason, at, ms);
+/**
+ * The blockCard signal: a block, or with `kind: 'wait'` a wait. Signals recorded before the rules
+ * file named a window carry none, and get the month they had; a wait always names its length.
+ */
+export function blockOnSignal(ledger: LedgerState, signal: BlockCardRequest, at: number): LedgerState {
+  const ms = typeof signal.durationMs === 'number' && signal.durationMs > 0 ? signal.durationMs : undefined;
+  if (signal.kind === 'wait') return ms === undefined ? ledger : wait(ledger, signal.reason, at, ms, signal.heardBy);
+  return block(ledger, signal.reason, at, ms ?? BLOCK_MS);
 }

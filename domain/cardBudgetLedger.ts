@@ -57,6 +57,15 @@ export interface LedgerState {
   /** Set when an issuer said never to retry this card: no reattempt until `until`, in any case. */
   blocked?: { reason: string; at: number; until: number };
   /**
+   * Set when an issuer named a wait before the next attempt (Mastercard MAC 24-30): no reattempt
+   * until `until`, in any case; unlike a block, the case only skips the attempt, and the card is
+   * free after it. (Requests without the rules file's limits, from older workers, do not read it.)
+   * `heardBy`: the case that heard the wait (its charges' key prefix, `<case>/<step>`), which keeps
+   * its own wait, timed from the decline by its own clock: the ledger's, started a moment later
+   * when the signal is handled, would refuse that case's retry planned at the wait's very end.
+   */
+  waiting?: { reason: string; until: number; heardBy?: string };
+  /**
    * How long entries are kept, when a limit's window is longer than 30 days (an edited rules
    * file); absent: 30 days.
    */
@@ -83,9 +92,20 @@ export const emptyLedger = (): LedgerState => ({ entries: [] });
 export function prune(state: LedgerState, now: number, windowMs: number = BUDGET_WINDOW_MS): LedgerState {
   const entries = state.entries.filter((e) => now - e.at < windowMs);
   const kept: LedgerState = state.blocked && state.blocked.until > now ? { entries, blocked: state.blocked } : { entries };
+  if (state.waiting && state.waiting.until > now) kept.waiting = state.waiting;
   if (state.keepMs !== undefined) kept.keepMs = state.keepMs;
   return kept;
 }
+
+/** The issuer named a wait: every other case is refused until it ends (the longest wait named wins). */
+export function wait(state: LedgerState, reason: string, at: number, durationMs: number, heardBy?: string): LedgerState {
+  const until = at + durationMs;
+  if (state.waiting && state.waiting.until >= until) return state;
+  return { ...state, waiting: heardBy === undefined ? { reason, until } : { reason, until, heardBy } };
+}
+
+/** The case a charge's idempotency key belongs to (`<case>/<step>`). */
+export const caseOfChargeKey = (key: string): string => key.slice(0, Math.max(0, key.lastIndexOf('/'))) || key;
 
 /** The issuer said never to retry this card: every case is refused until the block ends. */
 export function block(state: LedgerState, reason: string, at: number, durationMs: number = BLOCK_MS): LedgerState {
@@ -95,7 +115,11 @@ export function block(state: LedgerState, reason: string, at: number, durationMs
 
 /** The next moment pruning changes the ledger (an entry leaves the window, a block ends); none when empty. */
 export function nextExpiry(state: LedgerState, windowMs: number = BUDGET_WINDOW_MS): number | undefined {
-  const times = [...state.entries.map((e) => e.at + windowMs), ...(state.blocked ? [state.blocked.until] : [])];
+  const times = [
+    ...state.entries.map((e) => e.at + windowMs),
+    ...(state.blocked ? [state.blocked.until] : []),
+    ...(state.waiting ? [state.waiting.until] : []),
+  ];
   return times.length ? Math.min(...times) : undefined;
 }
 
@@ -181,6 +205,10 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
   if (live.blocked) {
     return { state: live, granted: false, duplicate: false, blockedReason: live.blocked.reason, ...none };
   }
+  if (live.waiting && (live.waiting.heardBy === undefined || live.waiting.heardBy !== caseOfChargeKey(attempt.key))) {
+    // prune kept it: it ends after `attempt.at`.
+    return { state: live, granted: false, duplicate: false, retryAt: live.waiting.until, ...none, rule: live.waiting.reason };
+  }
   const counts = limits.map((l) => {
     const counted = live.entries.filter((e) => attempt.at - e.at < l.windowMs && sameCounter(e, attempt, l.per));
     const outside = l.outsideLedger ?? 0;
@@ -230,7 +258,9 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
 export function ledgerWaitSummary(state: LedgerState, at: number): string {
   const when = whenLabel(at, 'UTC');
   const days = Math.round(keepMsOf(state) / 86_400_000);
-  return state.blocked?.until === at ? `card blocked until ${when}` : `a reattempt leaves the ${days}-day window (${when})`;
+  if (state.blocked?.until === at) return `card blocked until ${when}`;
+  if (state.waiting?.until === at) return `issuer's wait ends ${when} (${state.waiting.reason})`;
+  return `a reattempt leaves the ${days}-day window (${when})`;
 }
 
 /** With nothing in the window the ledger ends after an hour without news (its next run starts fresh). */

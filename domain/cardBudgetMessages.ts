@@ -56,8 +56,18 @@ export const openLedgerSignal = defineSignal('openLedger');
  * An issuer answered "never retry" for this card (Visa category 1, Mastercard MAC 03/21,
  * `do_not_try_again`): no case may reattempt it, whichever invoice it was for. `durationMs`: the
  * rules file's window for that answer; absent (a rule that says "never", or a signal recorded
- * before the file reached the ledger): BLOCK_MS.
+ * before the file reached the ledger): BLOCK_MS. With `kind: 'wait'`, the issuer named a wait
+ * instead (Mastercard MAC 24-30): no case may reattempt the card before `durationMs` has passed,
+ * and after it the card is free again.
  */
-export const blockCardSignal = defineSignal<[{ reason: string; durationMs?: number }]>('blockCard');
+export const blockCardSignal = defineSignal<[BlockCardRequest]>('blockCard');
+export interface BlockCardRequest {
+  reason: string;
+  durationMs?: number;
+  /** Absent: a block (signals recorded before waits were sent are all blocks). */
+  kind?: 'wait';
+  /** With a wait: the case that heard it (see LedgerState.waiting). */
+  heardBy?: string;
+}
 /** The reattempts counted in the window, for operators and tests. */
 export const ledgerQuery = defineQuery<LedgerState>('ledger');

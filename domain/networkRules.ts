@@ -149,6 +149,25 @@ export function neverRetryRuleFor(
   );
 }
 
+/**
+ * The wait an issuer named for this card (Mastercard MAC 24-30) under the rules file, if any: the
+ * ledger holds every case off the card for that long.
+ */
+export function waitAfterDecline(
+  rules: NetworkRules,
+  brand: string | undefined,
+  decline: NetworkDeclineCodes,
+): { rule: string; ms: number } | undefined {
+  const advice = decline.networkAdviceCode?.trim().padStart(2, '0');
+  if (advice === undefined || advice === '00') return undefined;
+  for (const r of rulesForBrand(rules, brand)) {
+    if (r.kind !== 'wait_after_advice') continue;
+    const key = Object.keys(r.waitHoursByAdviceCode).find((c) => c.padStart(2, '0') === advice);
+    if (key !== undefined) return { rule: r.id, ms: r.waitHoursByAdviceCode[key]! * HOUR_MS };
+  }
+  return undefined;
+}
+
 /** How long a never-retry rule keeps the card blocked; undefined when the rule says "never". */
 export const blockWindowMs = (rule: NeverAfterDeclineRule): number | undefined =>
   rule.windowHours === undefined ? undefined : rule.windowHours * HOUR_MS;

@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import { classifyDecline } from '../../domain/declines';
-import type { Initiator } from '../../domain/cardBudgetLedger';
-import { blockWindowMs, neverRetryRuleFor, type NetworkRules } from '../../domain/networkRules';
-import type { CardFacts, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
+import { caseOfChargeKey, type Initiator } from '../../domain/cardBudgetLedger';
+import { blockWindowMs, neverRetryRuleFor, waitAfterDecline, type NetworkRules } from '../../domain/networkRules';
+import type { CardFacts, DeclineDetails, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { isEndedSubscription } from '../../domain/subscriptions';
 import { callStripe, toActivityFailure } from './errors';
 import { cardFacts, declineDetails, invoiceFacts } from './facts';
@@ -15,8 +15,12 @@ export type ReserveCardAttempt = (
   /** What is charged, for limits counted per amount or currency. */
   charge?: { amount: number; currency: string },
 ) => Promise<{ granted: boolean; retryAt?: string; blockedReason?: string }>;
-/** Records in the card's ledger that its issuer said never to retry it (for `durationMs`; unset: the ledger's default). */
-export type BlockCard = (card: CardFacts, reason: string, durationMs?: number) => Promise<void>;
+/**
+ * Records in the card's ledger that its issuer said never to retry it (for `durationMs`; unset:
+ * the ledger's default), or with `wait` that it named a wait of `durationMs`, heard by the case
+ * whose charges' keys start `heardBy` (domain/cardBudgetLedger.ts caseOfChargeKey).
+ */
+export type BlockCard = (card: CardFacts, reason: string, durationMs?: number, wait?: { heardBy: string }) => Promise<void>;
 
 export interface CardLedger {
   reserve: ReserveCardAttempt;
@@ -66,14 +70,7 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
     if (err instanceof Stripe.errors.StripeCardError) {
       const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
       decline.card ??= card;
-      // "Never retry" binds the card, not this invoice: every other case must stop charging it.
-      // The rules file's never-retry codes block it too, for the window the file gives.
-      const verdict = classifyDecline(decline);
-      const rule = ledger.networkRules && neverRetryRuleFor(ledger.networkRules, decline.cardBrand, decline);
-      if (decline.card && (verdict.category === 'never_retry' || rule)) {
-        const reason = verdict.category === 'never_retry' || !rule ? verdict.reason : rule.id;
-        await ledger.block(decline.card, reason, rule ? blockWindowMs(rule) : undefined);
-      }
+      if (decline.card) await tellLedger(ledger, decline.card, decline, input.idempotencyKey);
       const needsAction =
         err.code === 'authentication_required' ||
         err.code === 'invoice_payment_intent_requires_action' ||
@@ -89,6 +86,27 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
     }
     throw toActivityFailure(err, 'pay invoice');
   }
+}
+
+/**
+ * What a decline tells the card's ledger, which every case charging the card asks first. "Never
+ * retry" binds the card, not this invoice: every other case must stop charging it; the rules
+ * file's never-retry codes block it too, for the window the file gives. A wait the issuer named
+ * (the file's Mastercard MAC 24-30) holds every case off the card for that long. Shared with the
+ * back-test's simulated Stripe (backtest/simulator.ts).
+ */
+export async function tellLedger(ledger: CardLedger, card: CardFacts, decline: DeclineDetails, chargeKey: string): Promise<void> {
+  const verdict = classifyDecline(decline);
+  const rules = ledger.networkRules;
+  const rule = rules && neverRetryRuleFor(rules, decline.cardBrand, decline);
+  if (verdict.category === 'never_retry' || rule) {
+    const reason = verdict.category === 'never_retry' || !rule ? verdict.reason : rule.id;
+    await ledger.block(card, reason, rule ? blockWindowMs(rule) : undefined);
+    return;
+  }
+  const wait = rules && waitAfterDecline(rules, decline.cardBrand, decline);
+  // The case that heard it keeps its own wait (exempt: see LedgerState.waiting).
+  if (wait) await ledger.block(card, wait.rule, wait.ms, { heardBy: caseOfChargeKey(chargeKey) });
 }
 
 async function subscriptionOf(stripe: Stripe, invoice: Stripe.Invoice): Promise<Stripe.Subscription | undefined> {

@@ -105,6 +105,9 @@ describe('timers', () => {
     expect(ledgerWaitSummary({ entries: [], blocked: { reason: 'mac_03', at: 0, until: at } }, at)).toBe(
       'card blocked until Dec 31, 00:00 UTC',
     );
+    expect(ledgerWaitSummary({ entries: [], waiting: { reason: 'mastercard_mac_24_30_wait', until: at } }, at)).toBe(
+      "issuer's wait ends Dec 31, 00:00 UTC (mastercard_mac_24_30_wait)",
+    );
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The card ledger's decision under the rules file, rule by rule: which limits bind a card of each
  * brand, Visa's 20 reattempts in 30 days (per initiator, amount and currency), Mastercard's 10 in
- * 24 hours and 35 per amount in 30 days, never-retry answers, and an edited file whose lower limit
- * refuses sooner. Pure: no Temporal here (test/temporal/workflow/network-rules.test.ts runs the
+ * 24 hours and 35 per amount in 30 days (the renewal's own decline counted), never-retry answers,
+ * waits an issuer named (MAC 24-30), and an edited file whose lower limit refuses sooner. Pure: no Temporal here (test/temporal/workflow/network-rules.test.ts runs the
  * ledger workflow).
  */
 import { describe, expect, it } from 'vitest';
@@ -22,11 +22,13 @@ import {
   attemptLimitsProblem,
   blockWindowMs,
   neverRetryRuleFor,
+  waitAfterDecline,
   type AttemptLimit,
   type NetworkRules,
 } from '../../domain/networkRules';
 import { MASTERCARD_MAC_CATEGORIES, MASTERCARD_MAC_RETRY_AFTER_MS, VISA_CATEGORY_1_CODES } from '../../domain/declines';
 import { loadNetworkRules, parseNetworkRules } from '../../src/networkRulesFile';
+import { blockOnSignal } from '../../domain/cardBudgetDecisions';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -256,6 +258,58 @@ describe('reserveUnderLimits: blocks, duplicates, windows', () => {
     expect(attemptLimitsProblem([{ ...VISA[0], per: ['merchant'] }])).toMatch(/^limits\[0\]\.per must list only/);
     expect(attemptLimitsProblem(MC)).toBeUndefined();
     expect(attemptLimitsProblem([{ ...MC[0], outsideLedger: -1 }])).toBe('limits[0].outsideLedger must be a whole number');
+  });
+});
+
+describe('a wait the issuer named (Mastercard MAC 24-30), for every case on the card', () => {
+  const MAC_WAIT = 'mastercard_mac_24_30_wait';
+
+  it("the file's wait for each advice code, on a Mastercard or an unknown brand; none for Visa, MAC 03 or no code", () => {
+    expect(waitAfterDecline(rules, 'mastercard', { networkAdviceCode: '25' })).toEqual({ rule: MAC_WAIT, ms: D });
+    expect(waitAfterDecline(rules, 'mastercard', { networkAdviceCode: '24' })).toEqual({ rule: MAC_WAIT, ms: H });
+    expect(waitAfterDecline(rules, undefined, { networkAdviceCode: '30' })).toEqual({ rule: MAC_WAIT, ms: 10 * D });
+    expect(waitAfterDecline(rules, 'visa', { networkAdviceCode: '25' })).toBeUndefined();
+    expect(waitAfterDecline(rules, 'mastercard', { networkAdviceCode: '3' })).toBeUndefined();
+    expect(waitAfterDecline(rules, 'mastercard', {})).toBeUndefined();
+  });
+
+  it('refuses every new key until the wait ends (retryAt its end, the rule named), then grants; a retried key is granted', () => {
+    let s = granted(MC, 1, H);
+    s = blockOnSignal(s, { reason: MAC_WAIT, durationMs: D, kind: 'wait' }, T0 + H);
+    expect(s.blocked).toBeUndefined();
+    expect(nextExpiry(s)).toBe(T0 + H + D);
+    expect(reserveUnderLimits(s, attempt('during', T0 + 5 * H), MC)).toMatchObject({
+      granted: false,
+      retryAt: T0 + H + D,
+      rule: MAC_WAIT,
+    });
+    expect(reserveUnderLimits(s, attempt('m-2900-0', T0 + 5 * H), MC)).toMatchObject({ granted: true, duplicate: true });
+    const after = reserveUnderLimits(s, attempt('after', T0 + H + D), MC);
+    expect(after).toMatchObject({ granted: true, duplicate: false });
+    expect(after.state.waiting).toBeUndefined();
+  });
+
+  it('the case that heard the wait is not held by it (it keeps its own, timed by its own clock); every other case is', () => {
+    const s = blockOnSignal(emptyLedger(), { reason: MAC_WAIT, durationMs: D, kind: 'wait', heardBy: 'dunning-in_a' }, T0);
+    expect(reserveUnderLimits(s, attempt('dunning-in_a/retry@1', T0 + D - 1), MC)).toMatchObject({ granted: true });
+    expect(reserveUnderLimits(s, attempt('dunning-in_b/retry@1', T0 + D - 1), MC)).toMatchObject({
+      granted: false,
+      retryAt: T0 + D,
+    });
+    // A prefix is not the case: "dunning-in_ab" is another invoice.
+    expect(reserveUnderLimits(s, attempt('dunning-in_ab/retry@1', T0 + H), MC)).toMatchObject({ granted: false });
+  });
+
+  it('the longest wait named wins; a wait without a length is ignored; a block still refuses as a block', () => {
+    let s = blockOnSignal(emptyLedger(), { reason: MAC_WAIT, durationMs: 4 * D, kind: 'wait' }, T0);
+    s = blockOnSignal(s, { reason: MAC_WAIT, durationMs: H, kind: 'wait' }, T0 + H);
+    expect(s.waiting).toEqual({ reason: MAC_WAIT, until: T0 + 4 * D });
+    expect(blockOnSignal(emptyLedger(), { reason: MAC_WAIT, kind: 'wait' }, T0)).toEqual(emptyLedger());
+    s = blockOnSignal(s, { reason: 'mastercard_mac_03_21_never', durationMs: 30 * D }, T0 + 2 * H);
+    expect(reserveUnderLimits(s, attempt('x', T0 + 3 * H), MC)).toMatchObject({
+      granted: false,
+      blockedReason: 'mastercard_mac_03_21_never',
+    });
   });
 });
 

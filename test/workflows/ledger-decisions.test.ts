@@ -92,6 +92,7 @@ describe('card ledger answers, decided again from recorded histories', () => {
     expect(withLimits).toEqual([
       'card-budget-ledger-mastercard.v10.json',
       'card-budget-ledger-mastercard.v11.json',
+      'card-budget-ledger-wait.v11.json',
       'card-budget-ledger.v10.json',
     ]);
     expect(files.length).toBeGreaterThan(withLimits.length);

@@ -10,6 +10,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockCardVia } from '../../../activities/cardBudget';
 import { cardBudgetWorkflowId, ledgerQuery, reserveAttemptUpdate } from '../../../domain/cardBudgetMessages';
 import { attemptLimitsFor, type NetworkRules } from '../../../domain/networkRules';
 import { loadNetworkRules, parseNetworkRules } from '../../../src/networkRulesFile';
@@ -108,6 +109,33 @@ describe('the live ledger enforces the rules file', () => {
     h.record('card-budget-ledger-mastercard', ledger);
 
     for (const c of cases) expect((await c.result()).state).toBe('exhausted');
+  });
+
+  it("a wait an issuer named on another case's charge (MAC 24-30) holds this case off the card until it ends, then the card is free", async () => {
+    const t0 = await h.now();
+    const c = await h.startCase({
+      decline: { brand: 'mastercard', code: 'processing_error' },
+      policy: threeRetries(),
+      ownCards: true,
+    });
+    await until(async () => ((await c.status()).emails.length === 1 ? true : undefined), 'the first email');
+    const pm = await h.stripe.paymentMethods.retrieve(c.scenario.paymentMethodId);
+    const card = { paymentMethodId: pm.id, fingerprint: pm.card!.fingerprint!, brand: 'mastercard' };
+    // What the charge activity of another case on this card sends after a decline with a named
+    // wait (activities/stripe/retryCharge.ts tellLedger), with 3 hours for the file's wait.
+    await blockCardVia(h.env.client, h.taskQueue)(card, 'mastercard_mac_24_30_wait', 3 * HOUR, {
+      heardBy: 'dunning-in_another',
+    });
+    await h.advanceTo(t0 + 8 * HOUR);
+    // The 2-hour retry falls inside the wait; the 4- and 6-hour ones after it reach the card.
+    expect((await c.status()).attempts.map((a) => a.outcome)).toEqual(['skipped_budget', 'declined', 'declined']);
+    expect((await c.charges()).filter((ch) => ch.fingerprint === card.fingerprint)).toHaveLength(2);
+    const ledger = h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, card.fingerprint));
+    const state = await ledger.query(ledgerQuery);
+    expect(state.waiting).toBeUndefined();
+    expect(state.blocked).toBeUndefined();
+    expect(state.entries).toHaveLength(2);
+    h.record('card-budget-ledger-wait', ledger);
   });
 
   it("a never-retry code the file adds blocks the card: the case's next retry is refused", async () => {
