@@ -1,9 +1,10 @@
 /**
  * Runs the back-test: the same cohort through each policy, batch by batch (every case of a batch
  * at once), on a time-skipping test server replaced every few batches (batchesPerServer). Each
- * policy has its own task queue (so its own card ledgers) with a worker running the SHIPPED workflow bundle (src/worker.ts bundleWorkflows, or the built bundle
- * at WORKFLOW_BUNDLE_PATH) and the simulated activities; one more worker runs the simulated
- * customers. Waiting on every case's result lets the server skip time whenever all are idle.
+ * policy has its own task queue (so its own card ledgers) with a worker running the SHIPPED
+ * workflow bundle (src/worker.ts bundleWorkflows, or the built bundle at WORKFLOW_BUNDLE_PATH) and
+ * the simulated activities; one more worker runs the simulated customers. The clock moves only
+ * when the driver says so (driveTime).
  */
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -46,8 +47,8 @@ export interface BacktestOptions {
   /** Starts a server when `env` is not given (bench/backtest.ts wraps it to read its CPU time). */
   newEnv?: () => Promise<TestWorkflowEnvironment>;
   /**
-   * Test servers at once (own servers only; default DEFAULT_SERVERS): batch k runs on server k mod `servers`,
-   * each server's batches in the calendar's order. The clock driver mostly waits (for idle workers,
+   * Test servers at once (own servers only; default DEFAULT_SERVERS): batch k runs on server
+   * k mod `servers`, each server's batches in the calendar's order. The clock driver mostly waits (for idle workers,
    * for the server to move its clock), so a second server uses the second core.
    */
   servers?: number;
@@ -194,7 +195,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   };
 }
 
-/** A server with the run's workers on it: one per policy (the shipped bundle) and per policy's email queue, one for the simulated customers. */
+/**
+ * A server with the run's workers on it: one per policy (the shipped bundle) and per policy's
+ * email queue, one for the simulated customers.
+ */
 interface Server {
   env: TestWorkflowEnvironment;
   client: Client;
@@ -236,8 +240,9 @@ async function openServer(
       activities: customerActivities(runs, client, time),
     }),
   );
-  // The workers live as long as their server: a workflow left open by one batch (a card ledger
-  // waiting out its idle hour) keeps its sticky worker.
+  // The workers live as long as their server. New workers for each batch on the same server
+  // stalled the second batch (seen once, at 100 cases; the cause was not found: perhaps the card
+  // ledgers the first batch left open, sticky to the workers that had gone).
   const running = workers.map((w) => w.run());
   return {
     env,
