@@ -58,6 +58,7 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string, network
 /**
  * Tells the card's ledger that an issuer said never to retry it: every case stops charging it.
  * `durationMs`: the rules file's window for that answer; unset: the ledger's month (BLOCK_MS).
+ * With `wait`: the issuer named a wait of `durationMs` instead; every other case waits it out.
  */
 export function blockCardVia(client: Client, taskQueue: string): BlockCard {
   return async (card, reason, durationMs, wait) => {

@@ -113,7 +113,7 @@ export function block(state: LedgerState, reason: string, at: number, durationMs
   return { ...state, blocked: { reason, at: state.blocked?.at ?? at, until } };
 }
 
-/** The next moment pruning changes the ledger (an entry leaves the window, a block ends); none when empty. */
+/** The next moment pruning changes the ledger (an entry leaves the window, a block or a wait ends); none when empty. */
 export function nextExpiry(state: LedgerState, windowMs: number = BUDGET_WINDOW_MS): number | undefined {
   const times = [
     ...state.entries.map((e) => e.at + windowMs),
@@ -205,7 +205,7 @@ export function reserveUnderLimits(state: LedgerState, attempt: Attempt, limits:
   if (live.blocked) {
     return { state: live, granted: false, duplicate: false, blockedReason: live.blocked.reason, ...none };
   }
-  if (live.waiting && (live.waiting.heardBy === undefined || live.waiting.heardBy !== caseOfChargeKey(attempt.key))) {
+  if (live.waiting && live.waiting.heardBy !== caseOfChargeKey(attempt.key)) {
     // prune kept it: it ends after `attempt.at`.
     return { state: live, granted: false, duplicate: false, retryAt: live.waiting.until, ...none, rule: live.waiting.reason };
   }
