@@ -23,6 +23,7 @@ import { MODEL_VERSION } from './cohortModel';
 import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
 import { writeReports } from './output';
 import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
+import { positiveWholeNumber } from './flags';
 import { DEFAULT_SERVERS, runBacktest, type DriveStats } from './run';
 
 async function main(): Promise<void> {
@@ -43,12 +44,10 @@ async function main(): Promise<void> {
       'svg-dir': { type: 'string' },
     },
   });
-  const cases = Number(values.cases);
+  const cases = positiveWholeNumber('cases', values.cases);
   const seed = Number(values.seed);
-  if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases: '${values.cases}' is not a positive whole number`);
   if (!Number.isInteger(seed)) throw new Error(`--seed: '${values.seed}' is not a whole number`);
-  const servers = Number(values.servers);
-  if (!Number.isInteger(servers) || servers < 1) throw new Error(`--servers: '${values.servers}' is not a positive whole number`);
+  const servers = positiveWholeNumber('servers', values.servers);
   const rules = loadNetworkRules(values.rules);
   if (values.calibrate) return calibrate(cases, seed, Number(values.batch), servers, !values['no-ledger'], rules);
   const only = values.builtin ?? [];

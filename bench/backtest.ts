@@ -20,6 +20,7 @@ import { MODEL_VERSION } from '../backtest/cohortModel';
 import { loadNetworkRules } from '../backtest/networkRules';
 import { writeReports } from '../backtest/output';
 import { calibrationLines, summarise, tableRows, terminalTable } from '../backtest/report';
+import { positiveWholeNumber } from '../backtest/flags';
 import { DEFAULT_BATCHES_PER_SERVER, DEFAULT_SERVERS, runBacktest } from '../backtest/run';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../test/setup/timeSkipping';
@@ -38,15 +39,11 @@ async function main(): Promise<void> {
       'svg-dir': { type: 'string' },
     },
   });
-  const cases = Number(values.cases);
+  const cases = positiveWholeNumber('cases', values.cases);
   const seed = Number(values.seed);
   const batch = Number(values.batch);
-  const batchesPerServer = Number(values['batches-per-server']);
-  const lanes = Number(values.servers);
-  if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases: '${values.cases}' is not a positive whole number`);
-  if (!Number.isInteger(batchesPerServer) || batchesPerServer < 1)
-    throw new Error(`--batches-per-server: '${values['batches-per-server']}' is not a positive whole number`);
-  if (!Number.isInteger(lanes) || lanes < 1) throw new Error(`--servers: '${values.servers}' is not a positive whole number`);
+  const batchesPerServer = positiveWholeNumber('batches-per-server', values['batches-per-server']);
+  const lanes = positiveWholeNumber('servers', values.servers);
   const rules = loadNetworkRules();
   const policies = [...BUILTIN_POLICIES];
   const load0 = loadavg()[0]!;
