@@ -8,6 +8,7 @@
  * route quarantines it with the reason this file gives (see ../quarantine).
  */
 import { z } from 'zod';
+import { STRIPE_API_VERSION } from '../providers/stripe';
 import { stripeId } from './stripeIds';
 
 const eventId = stripeId('evt');
@@ -140,6 +141,8 @@ export interface EventProblem {
   field: string;
   /** `data.object.amount_due: Expected number, received string; …`, bounded in length. */
   reason: string;
+  /** Set when refused as `api_version_mismatch`: the event's version (null: none given), clipped. */
+  apiVersion?: string | null;
 }
 
 export type ReadStripeEvent =
@@ -158,9 +161,36 @@ export function readStripeEvent(body: unknown): ReadStripeEvent {
   if (!env.success) return { status: 'invalid', problem: problemOf(body, env.error) };
   const { id, type, created } = env.data;
   if (!isUsedEventType(type)) return { status: 'unused', id, type, created };
+  // Before the fields: an event of another version can be valid and still mean something else.
+  const mismatch = apiVersionProblem(body, id, type);
+  if (mismatch) return { status: 'invalid', problem: mismatch };
   const used = usedEvent.safeParse(body);
   if (!used.success) return { status: 'invalid', problem: problemOf(body, used.error) };
   return { status: 'used', event: used.data };
+}
+
+/** The quarantine reason (and its prefix) of an event rendered at another API version. */
+export const API_VERSION_MISMATCH = 'api_version_mismatch';
+
+/**
+ * Stripe renders an event's `data` at the webhook endpoint's API version (or the account's), never
+ * at the version the SDK sends, so an endpoint created at another version delivers other shapes:
+ * a renamed field may still parse and mean something else. Compared first, for the used types
+ * (others are acknowledged whatever their version). Null (events from before 2014) or absent
+ * counts as a mismatch too: nothing says the shape is ours.
+ */
+function apiVersionProblem(body: unknown, eventId: string, type: string): EventProblem | undefined {
+  const version = (body as { api_version?: unknown }).api_version;
+  if (version === STRIPE_API_VERSION) return undefined;
+  const given = typeof version === 'string' ? version.slice(0, 40) : null;
+  const named = given === null ? 'none' : JSON.stringify(given);
+  return {
+    eventId,
+    type,
+    apiVersion: given,
+    field: 'api_version',
+    reason: `${API_VERSION_MISMATCH}: event rendered at API version ${named}, the service is pinned to ${STRIPE_API_VERSION}`,
+  };
 }
 
 function problemOf(body: unknown, error: z.ZodError): EventProblem {

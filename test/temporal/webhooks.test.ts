@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
+import { STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../src/dev/sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
@@ -177,6 +178,31 @@ describe('verified but invalid: acknowledged, quarantined, never a case', () => 
       'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.currency"} 1',
     );
     expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="invoice.payment_failed",result="quarantined"\} 6\n/);
+  });
+
+  it('an event rendered at another API version: quarantined as api_version_mismatch naming both, counted, no case', async () => {
+    // The sandbox's endpoint switched to an older version renders the failure at it.
+    stack.sandbox.setWebhookEndpoint({ apiVersion: '2024-06-20' });
+    let s: Awaited<ReturnType<typeof scenario>>;
+    try {
+      s = await scenario();
+    } finally {
+      stack.sandbox.setWebhookEndpoint({ apiVersion: STRIPE_API_VERSION });
+    }
+    expect(s.failed.api_version).toBe('2024-06-20');
+    const res = await json(await stack.deliver(s.failed));
+    expect(res).toEqual({ status: 200, body: { received: true, quarantined: s.failed.id } });
+    const details = await json(await stack.api(`/api/quarantine/${s.failed.id}`));
+    expect(details.body).toMatchObject({ type: 'invoice.payment_failed', field: 'api_version', status: 'quarantined' });
+    expect(details.body.reason).toBe(
+      `api_version_mismatch: event rendered at API version "2024-06-20", the service is pinned to ${STRIPE_API_VERSION}`,
+    );
+    expect(await exists(s.workflowId)).toBe(false);
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="api_version"} 1',
+    );
+    expect(metrics).toMatch(/dunning_stripe_api_version_mismatches_total\{event_version="2024-06-20"\} 1\n/);
   });
 
   it('signed JSON that is not an event (null, an array, a number, {}) is quarantined under a hash of its body', async () => {

@@ -6,6 +6,7 @@ import type { FaultInjector } from './faults';
 import { optionalString, parseFormParams } from './form-params';
 import { hostedInvoicePage, notFoundPage, portalDonePage, portalPage } from './pages';
 import { eventCustomer, type SandboxData } from './state';
+import { type SandboxWebhookEndpoint, webhookEndpointSettingsSchema } from './webhook-endpoint';
 import type { WebhookSender } from './webhooks';
 
 export interface SandboxRouteDeps {
@@ -14,6 +15,7 @@ export interface SandboxRouteDeps {
   faults: FaultInjector;
   webhooks: WebhookSender;
   changed: () => void;
+  webhookEndpoint?: SandboxWebhookEndpoint;
 }
 
 const declineFields = {
@@ -113,6 +115,16 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
       const body = parse(attachSchema, req);
       const pm = billing.attachTestCard(req.params.id ?? '', body.testPaymentMethod, body.makeDefault ?? true);
       return [201, { paymentMethodId: pm.id, fingerprint: pm.card?.fingerprint }];
+    }),
+  );
+
+  // The webhook endpoint's API version (events are rendered at it), enabled events and URL.
+  router.post('/webhook_endpoint', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const endpoint = deps.webhookEndpoint;
+      if (!endpoint) throw invalidRequest('This sandbox has no webhook endpoint.');
+      endpoint.set(parse(webhookEndpointSettingsSchema, req));
+      return [200, endpoint.list().data[0] ?? { api_version: endpoint.apiVersion }];
     }),
   );
 
