@@ -73,7 +73,8 @@ const failedInvoice = z.object({
   amount_remaining: amount,
   currency,
   number: z.string().min(1).max(255).nullable(),
-  hosted_invoice_url: httpUrl.nullable(),
+  // Optional in Stripe's types (`hosted_invoice_url?: string | null`): absent on some invoices.
+  hosted_invoice_url: httpUrl.nullish(),
   attempt_count: count,
   // A one-off invoice has no parent; a quote's parent has no subscription details.
   parent: z.object({ subscription_details: z.object({ subscription: expandable(subscriptionId) }).nullish() }).nullable(),

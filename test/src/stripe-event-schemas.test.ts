@@ -130,6 +130,14 @@ describe('nullable fields as Stripe sends them', () => {
     );
   });
 
+  it('the hosted invoice page may be absent (Stripe types it optional): taken, without a link', () => {
+    const { hosted_invoice_url: _, ...withoutPage } = invoice();
+    expect(mapStripeEvent(event('invoice.payment_failed', withoutPage))).toMatchObject({
+      kind: 'payment_failed',
+      signal: { hostedInvoiceUrl: undefined },
+    });
+  });
+
   it('the hosted invoice page, shown to customers, is an http(s) URL', () => {
     for (const u of ['javascript:alert(1)', 'not a url', 'ftp://x.example/i', `https://x.example/${'a'.repeat(2048)}`]) {
       expect(refusal(failed({ hosted_invoice_url: u })).field, u.slice(0, 30)).toBe('data.object.hosted_invoice_url');
