@@ -488,6 +488,8 @@ export class SandboxBilling {
       customer: customerId,
       returnUrl: optionalString(params, 'return_url') || null,
       flowType,
+      afterCompletion: flow ? portalAfterCompletion(flow) : undefined,
+      locale: optionalString(params, 'locale') || null,
       url: (sid) => `${this.hooks.baseUrl}/_sandbox/portal/${sid}`,
     });
     this.data.portalSessions[session.id] = session;
@@ -781,6 +783,34 @@ export class SandboxBilling {
     this.hooks.onEvent(record);
     return event;
   }
+}
+
+/**
+ * `flow_data[after_completion]`: where the customer goes once the flow is done. Default: back to
+ * the portal's homepage (whose link leads to `return_url`); `redirect` needs its `return_url`.
+ */
+function portalAfterCompletion(flow: Params): Stripe.BillingPortal.Session.Flow.AfterCompletion {
+  const after = optionalHash(flow, 'after_completion');
+  if (!after) return { hosted_confirmation: null, redirect: null, type: 'portal_homepage' };
+  const type = optionalString(after, 'type', 'flow_data[after_completion][type]');
+  if (!type) throw missingParam('flow_data[after_completion][type]');
+  if (type === 'redirect') {
+    const redirect = optionalHash(after, 'redirect');
+    const url = redirect
+      ? optionalString(redirect, 'return_url', 'flow_data[after_completion][redirect][return_url]')
+      : undefined;
+    if (!url) throw missingParam('flow_data[after_completion][redirect][return_url]');
+    return { hosted_confirmation: null, redirect: { return_url: url }, type };
+  }
+  if (type === 'portal_homepage') return { hosted_confirmation: null, redirect: null, type };
+  if (type === 'hosted_confirmation') {
+    const conf = optionalHash(after, 'hosted_confirmation');
+    const message = conf
+      ? optionalString(conf, 'custom_message', 'flow_data[after_completion][hosted_confirmation][custom_message]')
+      : undefined;
+    return { hosted_confirmation: { custom_message: message ?? null }, redirect: null, type };
+  }
+  throw invalidRequest(`Invalid flow_data[after_completion][type]: ${type}`, 'flow_data[after_completion][type]');
 }
 
 function listLimit(params: Params): number {

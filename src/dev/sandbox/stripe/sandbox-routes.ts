@@ -182,8 +182,11 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
       return void res.status(err.status).type('html').send(notFoundPage(err.message));
     }
     deps.changed();
-    if (session.return_url) return res.redirect(303, session.return_url);
-    res.type('html').send(portalDonePage(null));
+    // As Stripe: `after_completion` says where a completed flow goes; `return_url` is only the
+    // portal's link back (for a customer who leaves, done or not).
+    const redirect = session.flow?.after_completion.redirect?.return_url;
+    if (redirect) return res.redirect(303, redirect);
+    res.type('html').send(portalDonePage(session.return_url));
   });
 
   router.get('/invoices/:id', (req, res) => {
