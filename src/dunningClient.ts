@@ -29,7 +29,7 @@ import {
   WORKFLOW_TYPE,
   workflowIdForInvoice,
 } from '../domain/messages';
-import type { DunningPolicy } from '../domain/policy';
+import { failedSignupPolicy, type DunningPolicy } from '../domain/policy';
 import { caseStaticDetails, caseSummary } from '../domain/caseNarrative';
 import {
   DunningAmountDue,
@@ -164,10 +164,23 @@ export class DunningClient {
     return (await this.failureTaken(s)).workflowId;
   }
 
-  /** `paymentFailed`, telling also whether the invoice's case had already ended. */
-  async failureTaken(s: PaymentFailedSignal): Promise<{ workflowId: string; ended?: true }> {
+  /** Whether the policy duns failed sign-ups (`failedSignups`); when not, the webhook skips them. */
+  get dunsFailedSignups(): boolean {
+    return failedSignupPolicy(this.policy) !== undefined;
+  }
+
+  /**
+   * `paymentFailed`, telling also whether the invoice's case had already ended. A failed sign-up's
+   * case runs the policy's `failedSignups` schedule (it must end before Stripe expires the
+   * subscription); a case already running keeps the policy it started with.
+   */
+  async failureTaken(
+    s: PaymentFailedSignal,
+    opts: { failedSignup?: boolean } = {},
+  ): Promise<{ workflowId: string; ended?: true }> {
     const workflowId = workflowIdForInvoice(s.invoiceId);
-    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy: this.policy };
+    const policy = (opts.failedSignup && failedSignupPolicy(this.policy)) || this.policy;
+    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy };
     try {
       await this.signalWithStart(workflowId, input, s);
     } catch (err) {

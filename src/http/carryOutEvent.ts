@@ -20,8 +20,13 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
     case 'ignore':
       return { ignored: action.reason };
     case 'payment_failed':
+      if (action.failedSignup && !cases.dunsFailedSignups) {
+        return {
+          ignored: `invoice ${action.signal.invoiceId} is a failed sign-up (billing_reason subscription_create); the policy does not dun failed sign-ups (failedSignups)`,
+        };
+      }
       // `ended`: the invoice's case is over; a late delivery is acknowledged, not a new case.
-      return { ...(await cases.failureTaken(action.signal)) };
+      return { ...(await cases.failureTaken(action.signal, action.failedSignup ? { failedSignup: true } : {})) };
     case 'invoice_signal':
       return {
         signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [],

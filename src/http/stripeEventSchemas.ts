@@ -76,6 +76,8 @@ const failedInvoice = z.object({
   // Optional in Stripe's types (`hosted_invoice_url?: string | null`): absent on some invoices.
   hosted_invoice_url: httpUrl.nullish(),
   attempt_count: count,
+  // Only `subscription_create` (a failed sign-up) is told apart; any other reason, or none, is a renewal's.
+  billing_reason: z.string().max(100).nullish(),
   // A one-off invoice has no parent; a quote's parent has no subscription details.
   parent: z.object({ subscription_details: z.object({ subscription: expandable(subscriptionId) }).nullish() }).nullable(),
 });

@@ -6,7 +6,12 @@ import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal }
 import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
 
 export type EventAction =
-  | { kind: 'payment_failed'; signal: PaymentFailedSignal }
+  | {
+      kind: 'payment_failed';
+      signal: PaymentFailedSignal;
+      /** The subscription's first invoice failed (`billing_reason` `subscription_create`): the policy decides. */
+      failedSignup?: true;
+    }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'paymentSucceeded'; payload: PaymentSucceededSignal } }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'cancelDunning'; payload: CancelDunningSignal } }
   | { kind: 'subscription_cancelled'; customerId: string; subscriptionId: string; latestInvoiceId?: string }
@@ -81,6 +86,7 @@ function actionFor(event: UsedStripeEvent): EventAction {
           attemptCount: inv.attempt_count,
           occurredAt,
         },
+        ...(inv.billing_reason === 'subscription_create' ? { failedSignup: true as const } : {}),
       };
     }
     case 'invoice.paid':

@@ -71,6 +71,15 @@ describe('mapStripeEvent', () => {
     expect(a.kind === 'ignore' && a.reason).toMatch(reason);
   });
 
+  it('invoice.payment_failed of a failed sign-up (billing_reason subscription_create): marked for the policy to decide', () => {
+    const a = mapStripeEvent(event('invoice.payment_failed', invoice({ billing_reason: 'subscription_create' })));
+    expect(a).toMatchObject({ kind: 'payment_failed', failedSignup: true, signal: { invoiceId: 'in_123' } });
+    for (const reason of ['subscription_cycle', 'subscription_update', null, undefined]) {
+      const renewal = mapStripeEvent(event('invoice.payment_failed', invoice({ billing_reason: reason })));
+      expect(renewal.kind === 'payment_failed' && renewal.failedSignup, String(reason)).toBeUndefined();
+    }
+  });
+
   it('invoice.paid: paymentSucceeded to the invoice case', () => {
     expect(mapStripeEvent(event('invoice.paid', invoice()))).toEqual({
       kind: 'invoice_signal',

@@ -9,6 +9,8 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
+import { carryOut } from '../../src/http/carryOutEvent';
+import { mapStripeEvent, type EventAction } from '../../src/http/stripeEvents';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
@@ -121,6 +123,54 @@ describe('bad requests', () => {
     const res = await stack.deliver(big);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+});
+
+describe('failed sign-ups (billing_reason subscription_create)', () => {
+  const signupScenario = async () => {
+    const s = await stack.sandbox.createFailedInvoiceScenario({
+      email: `signup${++n}-${Date.now()}@example.com`,
+      amount: 2500,
+      currency: 'usd',
+      decline: 'pm_card_chargeDeclinedInsufficientFunds',
+      signup: true,
+    });
+    const failed = stack.eventsFor('invoice.payment_failed', s.invoiceId)[0]!;
+    expect((failed.data.object as { billing_reason: string }).billing_reason).toBe('subscription_create');
+    return { ...s, failed, workflowId: `dunning-${s.invoiceId}` };
+  };
+
+  it('not dunned by default: acknowledged with the reason, no case', async () => {
+    const s = await signupScenario();
+    const sub = await stack.stripe.subscriptions.retrieve(s.subscriptionId);
+    expect(sub.status).toBe('incomplete');
+    const res = await json(await stack.deliver(s.failed));
+    expect(res.status).toBe(200);
+    expect(String(res.body.ignored)).toMatch(/failed sign-up/);
+    expect(await exists(s.workflowId)).toBe(false);
+  });
+
+  it('with failedSignups in the policy: a case on that schedule, within the 23 hours', async () => {
+    const s = await signupScenario();
+    const policy = {
+      ...DEFAULT_POLICY,
+      failedSignups: {
+        steps: [
+          { at: '0', action: 'email' as const, template: 'payment_failed' as const },
+          { at: '2h', action: 'retry' as const },
+        ],
+        endAfter: '22h',
+      },
+    };
+    const cases = new DunningClient(stack.client, stack.taskQueue, policy);
+    expect(cases.dunsFailedSignups).toBe(true);
+    const taken = await carryOut({ cases, stripe: stack.stripe, log: () => undefined }, mapStripeEvent(s.failed) as EventAction);
+    expect(taken).toEqual({ workflowId: s.workflowId });
+    const st = await until(s.invoiceId, 'the retry planned', (x) => x.nextAction?.kind === 'retry');
+    const planned = Date.parse(st.nextAction!.at) - Date.parse(st.startedAt);
+    // The default policy's first retry is days away; the sign-up schedule's is at 2 h.
+    expect(planned).toBeGreaterThan(90 * 60_000);
+    expect(planned).toBeLessThan(3 * 3600_000);
   });
 });
 

@@ -64,6 +64,11 @@ export interface ScenarioOptions {
   webhooks?: boolean;
   /** The customer's cards get fingerprints of their own instead of the shared test card's. */
   ownCards?: boolean;
+  /**
+   * A failed sign-up instead of a renewal: the subscription's first invoice (`billing_reason`
+   * `subscription_create`), the subscription `incomplete` until it is paid.
+   */
+  signup?: boolean;
 }
 
 export interface ScenarioResult {
@@ -578,6 +583,12 @@ export class SandboxBilling {
       periodStart,
       periodEnd,
     });
+    if (opts.signup) {
+      // As Stripe: a subscription whose first payment fails stays `incomplete` (expired after 23 h).
+      invoice.billing_reason = 'subscription_create';
+      sub.status = 'incomplete';
+      sub.created = periodStart;
+    }
     invoice.hosted_invoice_url = `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}`;
     invoice.invoice_pdf = `${invoice.hosted_invoice_url}/pdf`;
     this.data.invoices[invoice.id] = invoice;
@@ -758,6 +769,8 @@ export class SandboxBilling {
     const subId = invoice.parent?.subscription_details?.subscription;
     const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
     if (!sub || sub.status === 'canceled' || sub.status === status || sub.latest_invoice !== invoice.id) return;
+    // A failed first payment leaves the subscription `incomplete` (not past_due); paid, it is active.
+    if (sub.status === 'incomplete' && status === 'past_due') return;
     const previous = { status: sub.status };
     sub.status = status;
     this.emit('customer.subscription.updated', sub, ctx, previous);

@@ -50,6 +50,7 @@ export const scenarioSchema = z
     planName: z.string().optional(),
     webhooks: z.boolean().optional(),
     ownCards: z.boolean().optional(),
+    signup: z.boolean().optional(),
   })
   .strict();
 
