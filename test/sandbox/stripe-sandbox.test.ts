@@ -242,6 +242,18 @@ describe('stripe sandbox with the real SDK', () => {
     expect(pi.status).toBe('requires_action');
     expect(pi.last_payment_error?.code).toBe('authentication_required');
     expect(eventsOf(sandbox, 'invoice.payment_action_required', s.invoiceId).length).toBeGreaterThan(0);
+
+    // On-session too: the server cannot authenticate for the customer; the hosted page can.
+    const onSession = await rejection(stripe.invoices.pay(s.invoiceId, { off_session: false }));
+    expect(onSession.code).toBe('invoice_payment_intent_requires_action');
+    expect((await stripe.invoices.retrieve(s.invoiceId)).status).toBe('open');
+    const page = await fetch(s.hostedInvoiceUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_authenticationRequired',
+    });
+    expect(page.status).toBe(200);
+    expect((await stripe.invoices.retrieve(s.invoiceId)).status).toBe('paid');
   });
 
   it('attaches test cards as clones with a stable fingerprint, and reports a default change on customer.updated', async () => {
