@@ -85,6 +85,7 @@ const failedInvoice = z.object({
 /** The Stripe event types the service acts on (others are acknowledged); exported for the fuzzers and the chaos driver. */
 export const USED_TYPES = [
   'invoice.payment_failed',
+  'invoice.payment_action_required',
   'invoice.paid',
   'invoice.voided',
   'invoice.marked_uncollectible',
@@ -98,6 +99,8 @@ export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as
 
 const usedEvent = z.discriminatedUnion('type', [
   envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
+  // 3-D Secure: the attempt waits for the customer; the same invoice fields as a failure.
+  envelope.extend({ type: z.literal('invoice.payment_action_required'), data: z.object({ object: failedInvoice }) }),
   envelope.extend({
     type: z.enum(['invoice.paid', 'invoice.voided', 'invoice.marked_uncollectible']),
     data: z.object({ object: z.object({ id: invoiceId }) }),

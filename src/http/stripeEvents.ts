@@ -89,6 +89,8 @@ function actionFor(event: UsedStripeEvent): EventAction {
         ...(inv.billing_reason === 'subscription_create' ? { failedSignup: true as const } : {}),
       };
     }
+    case 'invoice.payment_action_required':
+      return actionRequired(event);
     case 'invoice.paid':
       return {
         kind: 'invoice_signal',
@@ -137,4 +139,17 @@ function actionFor(event: UsedStripeEvent): EventAction {
       return { kind: 'card_updated', customerId: event.data.object.id, paymentMethodId: now, occurredAt };
     }
   }
+}
+
+/**
+ * `invoice.payment_action_required`: the bank asks the customer to authenticate (3-D Secure). A
+ * failure like any other (same checks, same case), whose decline is Stripe's
+ * `authentication_required`: the case classifies it `authentication` (emails that send the
+ * customer to the hosted invoice page, no retries of a charge the bank will challenge again) when
+ * the PaymentIntent carries no decline of its own, which is usual for `requires_action`.
+ */
+function actionRequired(event: Extract<UsedStripeEvent, { type: 'invoice.payment_action_required' }>): EventAction {
+  const failed = actionFor({ ...event, type: 'invoice.payment_failed' });
+  if (failed.kind !== 'payment_failed') return failed;
+  return { ...failed, signal: { ...failed.signal, code: 'authentication_required', declineCode: 'authentication_required' } };
 }

@@ -80,6 +80,32 @@ describe('mapStripeEvent', () => {
     }
   });
 
+  it('invoice.payment_action_required (3-D Secure): a failure whose decline is authentication_required', () => {
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice()))).toEqual({
+      kind: 'payment_failed',
+      signal: {
+        eventId: 'evt_invoice_payment_action_required',
+        invoiceId: 'in_123',
+        customerId: 'cus_1',
+        subscriptionId: 'sub_1',
+        amountDue: 2500,
+        currency: 'eur',
+        invoiceNumber: 'ABC-0001',
+        hostedInvoiceUrl: 'https://invoice.stripe.com/i/x',
+        attemptCount: 1,
+        occurredAt: at,
+        code: 'authentication_required',
+        declineCode: 'authentication_required',
+      },
+    });
+    // The same checks as a failure: a one-off invoice is not dunned, a bad field is refused.
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice({ parent: null })))).toMatchObject({ kind: 'ignore' });
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice({ amount_due: '1' })))).toMatchObject({
+      kind: 'invalid',
+      problem: { field: 'data.object.amount_due' },
+    });
+  });
+
   it('invoice.paid: paymentSucceeded to the invoice case', () => {
     expect(mapStripeEvent(event('invoice.paid', invoice()))).toEqual({
       kind: 'invoice_signal',

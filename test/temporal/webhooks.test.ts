@@ -126,6 +126,24 @@ describe('bad requests', () => {
   });
 });
 
+describe('invoice.payment_action_required (3-D Secure)', () => {
+  it('opens the case on its own, classified authentication: the customer is sent to confirm the payment', async () => {
+    const s = await scenario('pm_card_authenticationRequired');
+    const required = lastEvent('invoice.payment_action_required', s.invoiceId);
+    const res = await json(await stack.deliver(required));
+    expect(res).toEqual({ status: 200, body: { received: true, workflowId: s.workflowId } });
+    const st = await until(s.invoiceId, 'classified with an email sent', (x) => x.emails.length > 0);
+    expect(st.declineCategory).toBe('authentication');
+    expect(st.emails[0]!.template).toBe('payment_failed.authentication');
+    // The failure that follows joins the same case.
+    expect(await json(await stack.deliver(s.failed))).toEqual({
+      status: 200,
+      body: { received: true, workflowId: s.workflowId },
+    });
+    expect(await runsOf(s.workflowId)).toBe(1);
+  });
+});
+
 describe('failed sign-ups (billing_reason subscription_create)', () => {
   const signupScenario = async () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({
