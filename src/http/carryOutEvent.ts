@@ -48,7 +48,7 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       for (const invoiceId of invoices) {
         const ok = await cases.signalInvoice(invoiceId, {
           name: 'cancelDunning',
-          payload: { reason: 'subscription_deleted', by: 'stripe' },
+          payload: { reason: action.reason ?? 'subscription_deleted', by: 'stripe' },
         });
         if (ok) signaled.push(workflowIdForInvoice(invoiceId));
       }

@@ -90,6 +90,7 @@ export const USED_TYPES = [
   'invoice.voided',
   'invoice.marked_uncollectible',
   'customer.subscription.deleted',
+  'customer.subscription.updated',
   'payment_method.attached',
   'payment_method.automatically_updated',
   'customer.updated',
@@ -97,7 +98,32 @@ export const USED_TYPES = [
 export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
 
+/**
+ * `customer.subscription.updated`: what ends or pauses its cases (see ./stripeEvents
+ * `subscriptionStateChange`). The fields read are optional, so an update about something else
+ * is never refused for them; which keys changed is read from `previous_attributes`.
+ */
+const subscriptionUpdated = envelope.extend({
+  type: z.literal('customer.subscription.updated'),
+  data: z.object({
+    object: z.object({
+      id: subscriptionId,
+      customer: expandable(customerId),
+      latest_invoice: expandable(invoiceId).nullish(),
+      status: z.string().max(100).optional(),
+      cancel_at_period_end: z.boolean().optional(),
+      cancel_at: timestamp.nullish(),
+      pause_collection: z
+        .object({ behavior: z.string().max(100) })
+        .passthrough()
+        .nullish(),
+    }),
+    previous_attributes: z.object({}).passthrough().optional(),
+  }),
+});
+
 const usedEvent = z.discriminatedUnion('type', [
+  subscriptionUpdated,
   envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
   // 3-D Secure: the attempt waits for the customer; the same invoice fields as a failure.
   envelope.extend({ type: z.literal('invoice.payment_action_required'), data: z.object({ object: failedInvoice }) }),

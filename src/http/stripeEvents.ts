@@ -14,7 +14,14 @@ export type EventAction =
     }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'paymentSucceeded'; payload: PaymentSucceededSignal } }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'cancelDunning'; payload: CancelDunningSignal } }
-  | { kind: 'subscription_cancelled'; customerId: string; subscriptionId: string; latestInvoiceId?: string }
+  | {
+      kind: 'subscription_cancelled';
+      customerId: string;
+      subscriptionId: string;
+      latestInvoiceId?: string;
+      /** The cases' cancelDunning reason; default `subscription_deleted`. */
+      reason?: SubscriptionEndReason;
+    }
   | {
       kind: 'card_updated';
       customerId: string;
@@ -115,6 +122,8 @@ function actionFor(event: UsedStripeEvent): EventAction {
         latestInvoiceId: sub.latest_invoice ?? undefined,
       };
     }
+    case 'customer.subscription.updated':
+      return subscriptionStateChange(event) ?? { kind: 'ignore', reason: 'subscription update that does not end or pause it' };
     case 'payment_method.attached':
     case 'payment_method.automatically_updated': {
       const pm = event.data.object;
@@ -152,4 +161,37 @@ function actionRequired(event: Extract<UsedStripeEvent, { type: 'invoice.payment
   const failed = actionFor({ ...event, type: 'invoice.payment_failed' });
   if (failed.kind !== 'payment_failed') return failed;
   return { ...failed, signal: { ...failed.signal, code: 'authentication_required', declineCode: 'authentication_required' } };
+}
+
+/** Why a subscription's cases end although the invoice is still open. */
+export type SubscriptionEndReason =
+  'subscription_deleted' | 'subscription_cancel_scheduled' | 'subscription_paused' | 'collection_paused';
+
+/**
+ * `customer.subscription.updated` that changes what Stripe will collect: cancelled (or expired
+ * unpaid, a failed sign-up), scheduled to cancel (`cancel_at_period_end`, `cancel_at`), paused
+ * (`status` paused, or `pause_collection` set). Each ends the subscription's cases: the customer
+ * or the business decided, and charging or emailing on would contradict Stripe. Only a change
+ * (the key in `previous_attributes`) counts, so an unrelated later update does nothing; undone
+ * (resumed, cancellation withdrawn) is ignored: the next failure opens a new case.
+ */
+export function subscriptionStateChange(
+  event: Extract<UsedStripeEvent, { type: 'customer.subscription.updated' }>,
+): EventAction | undefined {
+  const sub = event.data.object;
+  const changed = (key: string) => event.data.previous_attributes !== undefined && key in event.data.previous_attributes;
+  const end = (reason: SubscriptionEndReason): EventAction => ({
+    kind: 'subscription_cancelled',
+    customerId: sub.customer,
+    subscriptionId: sub.id,
+    latestInvoiceId: sub.latest_invoice ?? undefined,
+    reason,
+  });
+  if (changed('status') && (sub.status === 'canceled' || sub.status === 'incomplete_expired')) return end('subscription_deleted');
+  if (changed('status') && sub.status === 'paused') return end('subscription_paused');
+  if ((changed('cancel_at_period_end') && sub.cancel_at_period_end) || (changed('cancel_at') && sub.cancel_at)) {
+    return end('subscription_cancel_scheduled');
+  }
+  if (changed('pause_collection') && sub.pause_collection) return end('collection_paused');
+  return undefined;
 }

@@ -201,14 +201,66 @@ describe('mapStripeEvent', () => {
     ).toBe('ignore');
   });
 
+  it.each(['invoice.created', 'invoice.finalized', 'payment_intent.payment_failed', 'charge.failed'])(
+    '%s: acknowledged and ignored',
+    (type) => {
+      const a = mapStripeEvent(event(type, { id: 'x_1' }));
+      expect(a).toEqual({ kind: 'ignore', reason: expect.stringContaining(type) });
+    },
+  );
+});
+
+describe('customer.subscription.updated: what ends its cases (issue #20)', () => {
+  const sub = (over: Record<string, unknown> = {}) => ({
+    id: 'sub_1',
+    object: 'subscription',
+    customer: 'cus_1',
+    latest_invoice: 'in_9',
+    status: 'past_due',
+    cancel_at_period_end: false,
+    cancel_at: null,
+    pause_collection: null,
+    ...over,
+  });
+  const ends = (reason: string) => ({
+    kind: 'subscription_cancelled',
+    customerId: 'cus_1',
+    subscriptionId: 'sub_1',
+    latestInvoiceId: 'in_9',
+    reason,
+  });
+
   it.each([
-    'invoice.created',
-    'invoice.finalized',
-    'payment_intent.payment_failed',
-    'customer.subscription.updated',
-    'charge.failed',
-  ])('%s: acknowledged and ignored', (type) => {
-    const a = mapStripeEvent(event(type, { id: 'x_1' }));
-    expect(a).toEqual({ kind: 'ignore', reason: expect.stringContaining(type) });
+    ['cancelled now', { status: 'canceled' }, { status: 'past_due' }, 'subscription_deleted'],
+    ['a failed sign-up expired', { status: 'incomplete_expired' }, { status: 'incomplete' }, 'subscription_deleted'],
+    ['paused (trial ended without a card)', { status: 'paused' }, { status: 'trialing' }, 'subscription_paused'],
+    [
+      'scheduled to cancel at period end',
+      { cancel_at_period_end: true },
+      { cancel_at_period_end: false },
+      'subscription_cancel_scheduled',
+    ],
+    ['scheduled to cancel at a date', { cancel_at: 1_800_000_000 }, { cancel_at: null }, 'subscription_cancel_scheduled'],
+    [
+      'collection paused',
+      { pause_collection: { behavior: 'void', resumes_at: null } },
+      { pause_collection: null },
+      'collection_paused',
+    ],
+  ])('%s: cancelDunning of its cases', (_what, now, before, reason) => {
+    expect(mapStripeEvent(event('customer.subscription.updated', sub(now), before))).toEqual(ends(reason));
+  });
+
+  it('anything else, or a state that did not change in this update, or one undone: ignored', () => {
+    for (const [now, before] of [
+      [{ status: 'active' }, { status: 'past_due' }],
+      [{ status: 'past_due' }, { status: 'active' }],
+      [{ cancel_at_period_end: false }, { cancel_at_period_end: true }],
+      [{ pause_collection: null }, { pause_collection: { behavior: 'void' } }],
+      [{ cancel_at_period_end: true, status: 'canceled' }, { metadata: {} }],
+      [{ cancel_at_period_end: true }, undefined],
+    ] as const) {
+      expect(mapStripeEvent(event('customer.subscription.updated', sub(now), before)).kind, JSON.stringify(now)).toBe('ignore');
+    }
   });
 });

@@ -125,6 +125,22 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
       customer: expandable(f, f.id('cus')),
       latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
     }),
+  'customer.subscription.updated': (f) =>
+    envelope(
+      f,
+      'customer.subscription.updated',
+      {
+        id: f.id('sub'),
+        object: 'subscription',
+        customer: expandable(f, f.id('cus')),
+        latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
+        status: f.pick(['active', 'past_due', 'canceled', 'paused']),
+        cancel_at_period_end: f.chance(0.3),
+        cancel_at: null,
+        pause_collection: f.chance(0.3) ? { behavior: 'void', resumes_at: null } : null,
+      },
+      { previous_attributes: f.chance(0.5) ? { status: 'active' } : { cancel_at_period_end: false } },
+    ),
   'payment_method.attached': (f) =>
     envelope(f, 'payment_method.attached', {
       id: f.id(f.pick(['pm', 'card', 'src'])),
@@ -183,6 +199,10 @@ const FIELDS: Record<string, Array<[string[], Kind]>> = {
     [['id'], { k: 'id', prefixes: ['sub'] }],
     [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
     [['latest_invoice'], { k: 'id', prefixes: ['in'], nullable: true, expandable: true }],
+  ],
+  'customer.subscription.updated': [
+    [['id'], { k: 'id', prefixes: ['sub'] }],
+    [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
   ],
   'payment_method.attached': [
     [['id'], { k: 'id', prefixes: ['pm', 'card', 'src'] }],
@@ -428,14 +448,7 @@ const MAKERS: Array<[weight: number, Maker]> = [
     12,
     (f) => {
       const type = f.chance(0.5)
-        ? f.pick([
-            'invoice.created',
-            'invoice.finalized',
-            'charge.failed',
-            'customer.created',
-            'customer.subscription.updated',
-            'payment_intent.payment_failed',
-          ])
+        ? f.pick(['invoice.created', 'invoice.finalized', 'charge.failed', 'customer.created', 'payment_intent.payment_failed'])
         : `${f.token(1 + f.int(10)).toLowerCase()}.${f.token(1 + f.int(10)).toLowerCase()}`;
       const object: Obj = { id: f.chance(0.5) ? f.id('x') : (junk(f) as never) };
       for (let i = f.int(4); i > 0; i--) object[f.unicode(3)] = junk(f);

@@ -403,6 +403,8 @@ describe('every contract event is mapped', () => {
     ['invoice.voided', 'invoice_voided'],
     ['invoice.marked_uncollectible', 'invoice_marked_uncollectible'],
     ['customer.subscription.deleted', 'subscription_deleted'],
+    ['customer.subscription.updated cancel_at_period_end', 'subscription_cancel_scheduled'],
+    ['customer.subscription.updated pause_collection', 'collection_paused'],
   ])('%s cancels the case', async (type, reason) => {
     const s = await scenario();
     await stack.deliver(s.failed);
@@ -414,6 +416,12 @@ describe('every contract event is mapped', () => {
     } else if (type === 'invoice.marked_uncollectible') {
       await stack.stripe.invoices.markUncollectible(s.invoiceId);
       event = lastEvent(type, s.invoiceId);
+    } else if (type.startsWith('customer.subscription.updated')) {
+      await stack.stripe.subscriptions.update(
+        s.subscriptionId,
+        type.endsWith('pause_collection') ? { pause_collection: { behavior: 'void' } } : { cancel_at_period_end: true },
+      );
+      event = lastEvent('customer.subscription.updated', s.subscriptionId);
     } else {
       await stack.stripe.subscriptions.cancel(s.subscriptionId);
       event = lastEvent(type, s.subscriptionId);
