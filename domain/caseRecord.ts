@@ -25,6 +25,7 @@ import type {
   AttemptTrigger,
   BlockedOn,
   CancelDunningSignal,
+  DisputeOpenedSignal,
   CaseState,
   DeclineFacts,
   DunningStatus,
@@ -104,6 +105,8 @@ export class CaseRecord {
   lastCustomerRetryAt: number | undefined;
   /** A charge of this case is under way (the customer's retry waits for it to end). */
   charging = false;
+  /** Set by `disputeOpened`: the case charges no more. */
+  dispute: DunningStatus['dispute'];
   private schedule: PlannedStep[] = [];
   private readonly done = new Set<string>();
   /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
@@ -149,7 +152,19 @@ export class CaseRecord {
       card,
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
+      ...(this.dispute ? { dispute: { ...this.dispute } } : {}),
     };
+  }
+
+  /** The customer disputed a payment: the first dispute is kept; every charge is refused from now on. */
+  recordDispute(s: DisputeOpenedSignal): void {
+    if (this.state !== 'active' || this.dispute) return;
+    this.dispute = { disputeId: s.disputeId, ...(s.reason ? { reason: s.reason } : {}), at: s.occurredAt };
+  }
+
+  /** A charge the case would have made, not made because of the dispute. */
+  recordDisputedSkip(trigger: AttemptTrigger, now: number): void {
+    this.attempts.push({ at: iso(now), trigger, outcome: 'skipped_disputed' });
   }
 
   /**
@@ -173,6 +188,7 @@ export class CaseRecord {
    */
   operatorRetryVerdict(retryWaiting: boolean): { allowed: true } | RetryNotPossible {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (this.dispute) return { allowed: false, reason: 'not_retryable' };
     // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
     // customer would wait on a page for an outage to end).
     if (!this.resolved || this.charging || retryWaiting || this.blockedOn) return { allowed: false, reason: 'busy' };

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CancelDunningSignal,
+  DisputeOpenedSignal,
   DunningStatus,
   OperatorRequest,
   PaymentFailedSignal,
@@ -19,6 +20,7 @@ export const paymentFailedSignal = defineSignal<[PaymentFailedSignal]>('paymentF
 export const paymentMethodUpdatedSignal = defineSignal<[PaymentMethodUpdatedSignal]>('paymentMethodUpdated');
 export const paymentSucceededSignal = defineSignal<[PaymentSucceededSignal]>('paymentSucceeded');
 export const cancelDunningSignal = defineSignal<[CancelDunningSignal]>('cancelDunning');
+export const disputeOpenedSignal = defineSignal<[DisputeOpenedSignal]>('disputeOpened');
 export const statusQuery = defineQuery<DunningStatus>('status');
 
 /**

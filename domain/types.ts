@@ -83,6 +83,8 @@ export type AttemptOutcome =
   | 'skipped_budget'
   | 'skipped_never_retry'
   | 'skipped_subscription_ended'
+  /** The customer disputed a payment: no more charges of their cases (see DisputeOpenedSignal). */
+  | 'skipped_disputed'
   | 'requires_action'
   /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
   | 'error';
@@ -129,6 +131,21 @@ export interface DunningStatus {
   customerRetry?: { allowed: true } | RetryNotPossible;
   /** The zone the case plans and shows its times in (the customer's, else the policy's), once its facts are known. */
   timeZone?: string;
+  /** The customer disputed a payment while the case ran: it charges no more (emails go on). */
+  dispute?: { disputeId: string; reason?: string; at: string };
+}
+
+/**
+ * Signal `disputeOpened`: the customer disputed a charge (Stripe's `charge.dispute.created`), so
+ * every case of theirs stops charging: another charge would likely be disputed too, and disputes
+ * cost fees and count against the account. The case goes on emailing, so the customer can still
+ * pay on the hosted page, and ends as its schedule says.
+ */
+export interface DisputeOpenedSignal {
+  disputeId: string;
+  chargeId?: string;
+  reason?: string;
+  occurredAt: string;
 }
 
 /** Why a customer's retry cannot happen now (and, when it can later, from when). */

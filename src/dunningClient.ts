@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
+  disputeOpenedSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -43,6 +44,7 @@ import {
 } from '../domain/searchAttributes';
 import type {
   CancelDunningSignal,
+  DisputeOpenedSignal,
   CaseState,
   DunningStatus,
   LinkNotPossible,
@@ -238,6 +240,19 @@ export class DunningClient {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false; // no case, or it has ended
+      throw err;
+    }
+  }
+
+  /** `disputeOpened` to one invoice's case; false when there is no running case. */
+  async signalDispute(invoiceId: string, payload: DisputeOpenedSignal): Promise<boolean> {
+    try {
+      await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(disputeOpenedSignal, payload),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }

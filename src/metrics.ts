@@ -72,6 +72,12 @@ export class Metrics {
     labelNames: ['event_version'] as const,
     registers: [this.registry],
   });
+  /** `charge.dispute.created` taken (each delivery: Stripe rarely delivers twice); alerted on. */
+  readonly disputes = new Counter({
+    name: 'dunning_stripe_disputes_total',
+    help: 'Stripe disputes opened (charge.dispute.created): the customer is charged no more',
+    registers: [this.registry],
+  });
   readonly casesBlocked: Gauge<'provider'>;
   readonly casesOpen: Gauge<'currency'>;
   readonly amountAtRisk: Gauge<'currency'>;

@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { signalCardUpdate } from './cardUpdates';
+import { signalDispute } from './disputes';
 import type { EventAction } from './stripeEvents';
 
 export interface CarryOutDeps {
@@ -39,6 +40,8 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
         ...(action.cardDataChanged ? { cardDataChanged: true } : {}),
         occurredAt: action.occurredAt,
       });
+    case 'dispute_opened':
+      return signalDispute(deps, action);
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));

@@ -94,6 +94,7 @@ export const USED_TYPES = [
   'payment_method.attached',
   'payment_method.automatically_updated',
   'customer.updated',
+  'charge.dispute.created',
 ] as const;
 export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
@@ -122,8 +123,22 @@ const subscriptionUpdated = envelope.extend({
   }),
 });
 
+/** `charge.dispute.created`: whose cases must stop charging (the PaymentIntent names the customer). */
+const disputeCreated = envelope.extend({
+  type: z.literal('charge.dispute.created'),
+  data: z.object({
+    object: z.object({
+      id: stripeId('dp', 'du'),
+      charge: expandable(stripeId('ch', 'py')),
+      payment_intent: expandable(stripeId('pi')).nullish(),
+      reason: z.string().max(100).optional(),
+    }),
+  }),
+});
+
 const usedEvent = z.discriminatedUnion('type', [
   subscriptionUpdated,
+  disputeCreated,
   envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
   // 3-D Secure: the attempt waits for the customer; the same invoice fields as a failure.
   envelope.extend({ type: z.literal('invoice.payment_action_required'), data: z.object({ object: failedInvoice }) }),

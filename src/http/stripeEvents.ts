@@ -30,6 +30,15 @@ export type EventAction =
       cardDataChanged?: true;
       occurredAt: string;
     }
+  | {
+      kind: 'dispute_opened';
+      disputeId: string;
+      chargeId: string;
+      /** Whose charge it was: read from Stripe by the webhook (a dispute names no customer). */
+      paymentIntentId?: string;
+      reason?: string;
+      occurredAt: string;
+    }
   | { kind: 'ignore'; reason: string };
 
 /** A verified event that cannot be taken as it is: quarantine it (see ../quarantine). */
@@ -120,6 +129,17 @@ function actionFor(event: UsedStripeEvent): EventAction {
         customerId: sub.customer,
         subscriptionId: sub.id,
         latestInvoiceId: sub.latest_invoice ?? undefined,
+      };
+    }
+    case 'charge.dispute.created': {
+      const d = event.data.object;
+      return {
+        kind: 'dispute_opened',
+        disputeId: d.id,
+        chargeId: d.charge,
+        ...(d.payment_intent ? { paymentIntentId: d.payment_intent } : {}),
+        ...(d.reason ? { reason: d.reason } : {}),
+        occurredAt,
       };
     }
     case 'customer.subscription.updated':

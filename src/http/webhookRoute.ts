@@ -77,6 +77,7 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
         }
         const { action } = event;
         const detail = await carryOut(deps, action);
+        if (action.kind === 'dispute_opened') metrics.disputes.inc();
         metrics.webhooks.inc({ type: eventTypeLabel(event.type), result: action.kind === 'ignore' ? 'ignored' : 'ok' });
         if (action.kind === 'ignore') log('stripe event skipped', { id: event.id, type: event.type, reason: action.reason });
         res.status(200).json({ received: true, ...detail });

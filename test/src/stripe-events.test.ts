@@ -264,3 +264,21 @@ describe('customer.subscription.updated: what ends its cases (issue #20)', () =>
     }
   });
 });
+
+describe('charge.dispute.created (issue #20)', () => {
+  it('names the dispute, its charge and PaymentIntent (whose customer the webhook reads)', () => {
+    const dispute = { id: 'dp_1', object: 'dispute', charge: 'ch_1', payment_intent: { id: 'pi_1' }, reason: 'fraudulent' };
+    expect(mapStripeEvent(event('charge.dispute.created', dispute))).toEqual({
+      kind: 'dispute_opened',
+      disputeId: 'dp_1',
+      chargeId: 'ch_1',
+      paymentIntentId: 'pi_1',
+      reason: 'fraudulent',
+      occurredAt: at,
+    });
+    expect(mapStripeEvent(event('charge.dispute.created', { ...dispute, charge: 'in_1' }))).toMatchObject({
+      kind: 'invalid',
+      problem: { field: 'data.object.charge' },
+    });
+  });
+});

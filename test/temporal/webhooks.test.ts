@@ -144,6 +144,36 @@ describe('invoice.payment_action_required (3-D Secure)', () => {
   });
 });
 
+describe('charge.dispute.created', () => {
+  it("the customer's cases charge no more: a card update is skipped, an operator's retry refused; counted", async () => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    const dispute = stack.sandbox.disputeInvoice(s.invoiceId);
+    const res = await json(await stack.deliver(lastEvent('charge.dispute.created', dispute.id)));
+    expect(res).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId], customerId: s.customerId } });
+    const st = await until(s.invoiceId, 'the dispute recorded', (x) => x.dispute !== undefined);
+    expect(st.dispute).toMatchObject({ disputeId: dispute.id, reason: 'fraudulent' });
+    expect(st.state).toBe('active');
+
+    const charges = () => stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId).length;
+    const before = charges();
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', { makeDefault: true });
+    await stack.deliver(lastEvent('payment_method.attached', paymentMethodId));
+    const skipped = await until(s.invoiceId, 'the card update skipped', (x) =>
+      x.attempts.some((a) => a.outcome === 'skipped_disputed'),
+    );
+    expect(skipped.attempts.at(-1)).toMatchObject({ trigger: 'payment_method_updated', outcome: 'skipped_disputed' });
+    const retry = await stack.api(`/api/invoices/${s.invoiceId}/retry-now`, { method: 'POST', body: '{}' });
+    expect(retry.status).toBe(409);
+    expect(charges()).toBe(before);
+
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/dunning_stripe_disputes_total \d+/);
+    expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="charge.dispute.created",result="ok"\} 1\n/);
+  });
+});
+
 describe('failed sign-ups (billing_reason subscription_create)', () => {
   const signupScenario = async () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({

@@ -538,6 +538,35 @@ export class SandboxBilling {
     return this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: false, manual: true, source: 'hosted_page' });
   }
 
+  /**
+   * The customer disputes the invoice's last charge: `charge.dispute.created`. The dispute carries
+   * the fields a webhook reads (charge, PaymentIntent, amount, reason, status), not the evidence
+   * forms Stripe adds.
+   */
+  disputeInvoice(invoiceId: string, reason = 'fraudulent'): { id: string; charge: string; payment_intent: string } {
+    const invoice = this.invoice(invoiceId);
+    const payment = this.defaultInvoicePayment(invoice);
+    const pi = payment ? this.data.paymentIntents[payment.payment.payment_intent as string] : undefined;
+    const charge = typeof pi?.latest_charge === 'string' ? pi.latest_charge : undefined;
+    if (!pi || !charge) throw invalidRequest(`Invoice ${invoiceId} has no charge to dispute.`);
+    const dispute = {
+      id: newId('dp'),
+      object: 'dispute' as const,
+      amount: invoice.amount_due,
+      charge,
+      created: nowSeconds(),
+      currency: invoice.currency,
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: pi.id,
+      reason,
+      status: 'needs_response' as const,
+    };
+    this.emit('charge.dispute.created', dispute, AUTOMATIC);
+    return dispute;
+  }
+
   // ---------------------------------------------------------------- scenario
 
   /**

@@ -61,6 +61,8 @@ export interface StripeSandbox {
   ): Promise<{ paymentMethodId: string }>;
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
   flushWebhooks(timeoutMs?: number): Promise<void>;
+  /** The customer disputes the invoice's last charge: `charge.dispute.created`. */
+  disputeInvoice(invoiceId: string, reason?: string): { id: string; charge: string; payment_intent: string };
   /** The endpoint's API version (events are rendered at it from now on), events and URL. */
   setWebhookEndpoint(s: WebhookEndpointSettings): void;
 }
@@ -183,6 +185,11 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
       return { paymentMethodId: pm.id };
     },
     flushWebhooks: (timeoutMs) => webhooks.idle(timeoutMs),
+    disputeInvoice(invoiceId, reason) {
+      const dispute = billing.disputeInvoice(invoiceId, reason);
+      changed();
+      return dispute;
+    },
     setWebhookEndpoint: (s) => webhookEndpoint.set(webhookEndpointSettingsSchema.parse(s)),
   };
 }

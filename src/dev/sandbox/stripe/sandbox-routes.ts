@@ -204,6 +204,11 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
       .send(`Invoice ${invoice.number}\nAmount due: ${invoice.amount_due} ${invoice.currency}\nStatus: ${invoice.status}\n`);
   });
 
+  // The customer disputes the invoice's last charge (charge.dispute.created).
+  router.post('/invoices/:id/dispute', (req, res) =>
+    jsonRoute(res, deps, () => [201, billing.disputeInvoice(req.params.id ?? '')]),
+  );
+
   router.post('/invoices/:id', (req, res) => {
     const invoice = deps.data.invoices[req.params.id];
     if (!invoice) return void res.status(404).type('html').send(notFoundPage('Invoice'));
