@@ -26,6 +26,7 @@ import type {
   BlockedOn,
   CancelDunningSignal,
   DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   CaseState,
   DeclineFacts,
   DunningStatus,
@@ -105,6 +106,8 @@ export class CaseRecord {
   lastCustomerRetryAt: number | undefined;
   /** A charge of this case is under way (the customer's retry waits for it to end). */
   charging = false;
+  /** The case's card, detached from the customer (`paymentMethodDetached`) until a new card is reported. */
+  cardGone: string | undefined;
   /** Set by `disputeOpened`: the case charges no more. */
   dispute: DunningStatus['dispute'];
   private schedule: PlannedStep[] = [];
@@ -162,6 +165,20 @@ export class CaseRecord {
     this.dispute = { disputeId: s.disputeId, ...(s.reason ? { reason: s.reason } : {}), at: s.occurredAt };
   }
 
+  /**
+   * A card of the customer was detached: when it is the case's card (the one that declined, else
+   * the customer's default), charging it again cannot work, so the case waits for a new card.
+   */
+  recordCardDetached(s: PaymentMethodDetachedSignal): void {
+    const caseCard = this.lastCard?.paymentMethodId ?? this.facts?.customer.defaultPaymentMethodId;
+    if (this.state === 'active' && caseCard === s.paymentMethodId) this.cardGone = s.paymentMethodId;
+  }
+
+  /** A scheduled retry not made: the case's card is gone. */
+  recordCardDetachedSkip(now: number): void {
+    this.attempts.push({ at: iso(now), trigger: 'schedule', outcome: 'skipped_card_detached' });
+  }
+
   /** A charge the case would have made, not made because of the dispute. */
   recordDisputedSkip(trigger: AttemptTrigger, now: number): void {
     this.attempts.push({ at: iso(now), trigger, outcome: 'skipped_disputed' });
@@ -188,7 +205,7 @@ export class CaseRecord {
    */
   operatorRetryVerdict(retryWaiting: boolean): { allowed: true } | RetryNotPossible {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
-    if (this.dispute) return { allowed: false, reason: 'not_retryable' };
+    if (this.dispute || this.cardGone) return { allowed: false, reason: 'not_retryable' };
     // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
     // customer would wait on a page for an outage to end).
     if (!this.resolved || this.charging || retryWaiting || this.blockedOn) return { allowed: false, reason: 'busy' };

@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   DunningStatus,
   OperatorRequest,
   PaymentFailedSignal,
@@ -21,6 +22,7 @@ export const paymentMethodUpdatedSignal = defineSignal<[PaymentMethodUpdatedSign
 export const paymentSucceededSignal = defineSignal<[PaymentSucceededSignal]>('paymentSucceeded');
 export const cancelDunningSignal = defineSignal<[CancelDunningSignal]>('cancelDunning');
 export const disputeOpenedSignal = defineSignal<[DisputeOpenedSignal]>('disputeOpened');
+export const paymentMethodDetachedSignal = defineSignal<[PaymentMethodDetachedSignal]>('paymentMethodDetached');
 export const statusQuery = defineQuery<DunningStatus>('status');
 
 /**

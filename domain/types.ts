@@ -85,6 +85,8 @@ export type AttemptOutcome =
   | 'skipped_subscription_ended'
   /** The customer disputed a payment: no more charges of their cases (see DisputeOpenedSignal). */
   | 'skipped_disputed'
+  /** The case's card was detached from the customer: the case waits for a new card. */
+  | 'skipped_card_detached'
   | 'requires_action'
   /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
   | 'error';
@@ -141,6 +143,12 @@ export interface DunningStatus {
  * cost fees and count against the account. The case goes on emailing, so the customer can still
  * pay on the hosted page, and ends as its schedule says.
  */
+/** Signal `paymentMethodDetached`: Stripe's `payment_method.detached` of one of the customer's cards. */
+export interface PaymentMethodDetachedSignal {
+  paymentMethodId: string;
+  occurredAt: string;
+}
+
 export interface DisputeOpenedSignal {
   disputeId: string;
   chargeId?: string;

@@ -18,6 +18,7 @@ import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
   disputeOpenedSignal,
+  paymentMethodDetachedSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -45,6 +46,7 @@ import {
 import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   CaseState,
   DunningStatus,
   LinkNotPossible,
@@ -240,6 +242,19 @@ export class DunningClient {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false; // no case, or it has ended
+      throw err;
+    }
+  }
+
+  /** `paymentMethodDetached` to one invoice's case; false when there is no running case. */
+  async signalCardDetached(invoiceId: string, payload: PaymentMethodDetachedSignal): Promise<boolean> {
+    try {
+      await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(paymentMethodDetachedSignal, payload),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }

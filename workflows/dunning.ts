@@ -25,6 +25,7 @@ import { stepWaitSummary } from '../domain/caseNarrative';
 import {
   cancelDunningSignal,
   disputeOpenedSignal,
+  paymentMethodDetachedSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -68,6 +69,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // Only cases that hear it change: no charge after it (the scheduled retry, a card update, a
   // customer's or operator's retry), recorded as skipped_disputed; emails go on.
   setHandler(disputeOpenedSignal, (s) => record.recordDispute(s));
+  // The case's card detached: scheduled retries are skipped (skipped_card_detached) until a new
+  // card is reported; emails go on asking for one.
+  setHandler(paymentMethodDetachedSignal, (s) => record.recordCardDetached(s));
   setHandler(statusQuery, () => record.status(Date.now(), inbox.retryPending()));
   // The customer's own retry: refused at once when it cannot happen; else carried out by the loop
   // between two steps (never beside another charge), the charge's outcome as the answer.
@@ -194,6 +198,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         record.recordDisputedSkip('payment_method_updated', Date.now());
         continue;
       }
+      record.cardGone = undefined;
       if (record.isDeclinedCardReportedAgain(update) && patched(DECLINED_CARD_ONCE_PATCH)) {
         log.info('card reported again after it declined: not charged again', { paymentMethodId: update.paymentMethodId });
         continue;
@@ -235,6 +240,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         break;
       case 'retry':
         if (record.dispute) record.recordDisputedSkip('schedule', Date.now());
+        else if (record.cardGone) record.recordCardDetachedSkip(Date.now());
         else if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
         else if ((await fx.attempt('schedule', step.key, { kind: 'retry', ...record.retryOrdinal(step) })).settled)
           return recovered('retry_succeeded');

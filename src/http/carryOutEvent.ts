@@ -42,6 +42,16 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       });
     case 'dispute_opened':
       return signalDispute(deps, action);
+    case 'card_detached': {
+      // The customer's visible cases: a case started a moment ago reads the customer's cards itself.
+      const signaled: string[] = [];
+      for (const c of await cases.activeCasesOf(action.customerId)) {
+        if (!c.invoiceId) continue;
+        const payload = { paymentMethodId: action.paymentMethodId, occurredAt: action.occurredAt };
+        if (await cases.signalCardDetached(c.invoiceId, payload)) signaled.push(workflowIdForInvoice(c.invoiceId));
+      }
+      return { signaled };
+    }
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));

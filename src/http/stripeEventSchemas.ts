@@ -95,6 +95,7 @@ export const USED_TYPES = [
   'payment_method.automatically_updated',
   'customer.updated',
   'charge.dispute.created',
+  'payment_method.detached',
 ] as const;
 export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
@@ -136,9 +137,22 @@ const disputeCreated = envelope.extend({
   }),
 });
 
+/** `payment_method.detached`: the object has no customer any more; the previous attributes name it. */
+const paymentMethodDetached = envelope.extend({
+  type: z.literal('payment_method.detached'),
+  data: z.object({
+    object: z.object({ id: paymentMethodId }),
+    previous_attributes: z
+      .object({ customer: expandable(customerId).nullish() })
+      .passthrough()
+      .optional(),
+  }),
+});
+
 const usedEvent = z.discriminatedUnion('type', [
   subscriptionUpdated,
   disputeCreated,
+  paymentMethodDetached,
   envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
   // 3-D Secure: the attempt waits for the customer; the same invoice fields as a failure.
   envelope.extend({ type: z.literal('invoice.payment_action_required'), data: z.object({ object: failedInvoice }) }),

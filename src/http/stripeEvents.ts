@@ -39,6 +39,7 @@ export type EventAction =
       reason?: string;
       occurredAt: string;
     }
+  | { kind: 'card_detached'; customerId: string; paymentMethodId: string; occurredAt: string }
   | { kind: 'ignore'; reason: string };
 
 /** A verified event that cannot be taken as it is: quarantine it (see ../quarantine). */
@@ -130,6 +131,11 @@ function actionFor(event: UsedStripeEvent): EventAction {
         subscriptionId: sub.id,
         latestInvoiceId: sub.latest_invoice ?? undefined,
       };
+    }
+    case 'payment_method.detached': {
+      const customerId = event.data.previous_attributes?.customer;
+      if (!customerId) return { kind: 'ignore', reason: `payment method ${event.data.object.id} was detached from no customer` };
+      return { kind: 'card_detached', customerId, paymentMethodId: event.data.object.id, occurredAt };
     }
     case 'charge.dispute.created': {
       const d = event.data.object;

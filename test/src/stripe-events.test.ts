@@ -282,3 +282,16 @@ describe('charge.dispute.created (issue #20)', () => {
     });
   });
 });
+
+describe('payment_method.detached (issue #20)', () => {
+  it('names the customer it left (previous_attributes); detached from none: ignored', () => {
+    const pm = { id: 'pm_1', object: 'payment_method', customer: null };
+    expect(mapStripeEvent(event('payment_method.detached', pm, { customer: 'cus_1' }))).toEqual({
+      kind: 'card_detached',
+      customerId: 'cus_1',
+      paymentMethodId: 'pm_1',
+      occurredAt: at,
+    });
+    expect(mapStripeEvent(event('payment_method.detached', pm)).kind).toBe('ignore');
+  });
+});

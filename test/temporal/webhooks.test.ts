@@ -174,6 +174,30 @@ describe('charge.dispute.created', () => {
   });
 });
 
+describe('payment_method.detached', () => {
+  it("of the case's card: no charge of the gone card; a new card is charged at once", async () => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    await stack.stripe.paymentMethods.detach(s.paymentMethodId);
+    const detached = lastEvent('payment_method.detached', s.paymentMethodId);
+    expect(detached.data.previous_attributes).toEqual({ customer: s.customerId });
+    expect(await json(await stack.deliver(detached))).toEqual({
+      status: 200,
+      body: { received: true, signaled: [s.workflowId] },
+    });
+    // The gone card is not charged: an operator's retry now is refused (it would charge it).
+    const charged = stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId).length;
+    const retry = await stack.api(`/api/invoices/${s.invoiceId}/retry-now`, { method: 'POST', body: '{}' });
+    expect(retry.status).toBe(409);
+    expect(stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId)).toHaveLength(charged);
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', { makeDefault: true });
+    await stack.deliver(lastEvent('payment_method.attached', paymentMethodId));
+    const st = await until(s.invoiceId, 'recovered with the new card', (x) => x.state === 'recovered');
+    expect(st.outcome).toBe('card_updated');
+  });
+});
+
 describe('failed sign-ups (billing_reason subscription_create)', () => {
   const signupScenario = async () => {
     const s = await stack.sandbox.createFailedInvoiceScenario({

@@ -69,6 +69,7 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
 
   route('get', '/payment_methods/:id', (c) => b.paymentMethod(id(c)));
   route('post', '/payment_methods/:id/attach', ({ params, ctx, id }) => b.attachPaymentMethod(id, params, ctx));
+  route('post', '/payment_methods/:id/detach', ({ params, ctx, id }) => b.detachPaymentMethod(id, params, ctx));
 
   route('get', '/subscriptions/:id', (c) => b.subscription(id(c)));
   route('post', '/subscriptions/:id', ({ params, ctx, id }) => b.updateSubscription(id, params, ctx));

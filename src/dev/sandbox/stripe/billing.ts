@@ -273,6 +273,26 @@ export class SandboxBilling {
     return pm;
   }
 
+  /**
+   * `POST /v1/payment_methods/:id/detach`: the card leaves its customer (and stops being their
+   * default); `payment_method.detached` has the customer in `previous_attributes` only.
+   */
+  detachPaymentMethod(id: string, params: Params, ctx: RequestContext): Stripe.PaymentMethod {
+    rejectUnknownParams(params, []);
+    const pm = this.paymentMethod(id, 'payment_method');
+    const customerId = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
+    if (!customerId) {
+      throw invalidRequest('The payment method you provided is not attached to a customer so detachment is impossible.');
+    }
+    const customer = this.data.customers[customerId];
+    if (customer?.invoice_settings.default_payment_method === pm.id) {
+      this.updateCustomer(customerId, { invoice_settings: { default_payment_method: '' } }, ctx);
+    }
+    pm.customer = null;
+    this.emit('payment_method.detached', pm, ctx, { customer: customerId });
+    return pm;
+  }
+
   /** A new card PaymentMethod for `card`, attached to the customer when one is given. */
   addCard(card: TestCard, customerId: string | null, ctx: RequestContext): Stripe.PaymentMethod {
     const pm = cardPaymentMethodObject(card, customerId);
