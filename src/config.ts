@@ -98,6 +98,11 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
+  /** Let the service register missing search attributes at start (it needs the operator's right to). */
+  TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: z
+    .enum(['true', 'false', '1', '0', ''], { message: 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
@@ -164,6 +169,8 @@ export interface Config {
     devServer: { port: number; uiPort?: number };
     /** TEMPORAL_UI_URL: the Web UI the dashboard links cases to; undefined: the embedded one, if any. */
     uiUrl?: string;
+    /** TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: register missing search attributes at start instead of refusing to start. */
+    registerSearchAttributes: boolean;
   };
   stripe: {
     /** True when no key is set: the local sandbox plays Stripe. */
@@ -349,6 +356,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tls,
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_DEV_UI_PORT || undefined },
       uiUrl: e.TEMPORAL_UI_URL,
+      registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
     },
     stripe: {
       sandbox: !e.STRIPE_SECRET_KEY,
