@@ -489,6 +489,7 @@ export class CaseRecord {
       preferredLocales: f.customer.preferredLocales,
       declineCategory: this.classification.category,
       idempotencyKey,
+      issuedAt: iso(now),
       invoiceId: this.invoiceId,
       customerId: this.customerId,
       customerName: f.customer.name,

@@ -205,6 +205,8 @@ describe('CaseRecord', () => {
       template: 'reminder',
       to: 'a@example.com',
       idempotencyKey: 'dunning-in_1/email:reminder@3d',
+      // The links' issue time is the step's, so that every try of the activity sends one body.
+      issuedAt: new Date(T0).toISOString(),
       amountDue: 2900,
       cardLast4: '4242',
       endAction: 'cancel_subscription',

@@ -192,6 +192,20 @@ describe('resend outbox with the real SDK', () => {
     expect(o.stats()).toEqual({ requests: 5, rateLimited: 1, faulted: 4 });
   });
 
+  it('afterSend: the email is kept, the answer lost; the same request again gets its id', async () => {
+    const { outbox: o, resend } = await outbox();
+    o.injectFault({ status: 500, count: 1, afterSend: true });
+    const key = { idempotencyKey: 'dunning-in_1/email:lost' };
+    expect((await resend.emails.send(email, key)).error).toMatchObject({ name: 'internal_server_error' });
+    const [kept, ...rest] = o.messages();
+    expect(rest).toHaveLength(0);
+    expect((await resend.emails.send(email, key)).data?.id).toBe(kept!.id);
+    // The same key with another body is refused, as Resend does.
+    const changed = await resend.emails.send({ ...email, text: 'another link' }, key);
+    expect(changed.error).toMatchObject({ name: 'invalid_idempotent_request', statusCode: 409 });
+    expect(o.messages()).toHaveLength(1);
+  });
+
   it('lists messages without their bodies for counting (summary=1), with tags and idempotency key', async () => {
     const { outbox: o, resend } = await outbox();
     await resend.emails.send(

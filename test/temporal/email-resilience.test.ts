@@ -37,6 +37,20 @@ describe('Resend failing', () => {
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
   });
 
+  it('an email accepted whose answer was lost: the retry sends the same body and is recorded as sent', async () => {
+    // Resend took the email, the answer never came back: Temporal tries again seconds later. The
+    // same Idempotency-Key with a body rendered anew would be refused (409) and the delivered
+    // email recorded as failed; the same body gets the first message's id.
+    stack.outbox.injectFault({ status: 500, count: 1, afterSend: true });
+    const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'lost@example.com', amount: 750, currency: 'usd' });
+    const st = await until(stack, s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+    expect(st.emails[0]!.error).toBeUndefined();
+    const sent = stack.outbox.messages().filter((m) => m.to.includes('lost@example.com'));
+    expect(sent).toHaveLength(1);
+    expect(st.emails[0]!.messageId).toBe(sent[0]!.id);
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
   it('daily quota exceeded: the email shows with an error on the case, and the case carries on', async () => {
     stack.outbox.injectFault({ status: 429, count: 1, name: 'daily_quota_exceeded' });
     const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'quota@example.com', amount: 800, currency: 'usd' });

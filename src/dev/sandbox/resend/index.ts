@@ -44,6 +44,11 @@ export interface OutboxFault {
   retryAfterSeconds?: number;
   /** Resend error name, e.g. 'daily_quota_exceeded'; default rate_limit_exceeded (429) / internal_server_error (500). */
   name?: string;
+  /**
+   * The email is accepted (stored, and its Idempotency-Key with it), then the answer is this
+   * fault: a send that went out but whose answer was lost, as a timeout or a proxy's 500 does.
+   */
+  afterSend?: boolean;
 }
 
 /** For `durationMs`, a fraction `rate` (default all) of the API requests fail: a storm, or an outage. */
@@ -93,9 +98,9 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     return timed.add(f);
   }
 
-  function nextFault(): ResendHttpError | undefined {
+  function nextFault(when: 'before' | 'after'): ResendHttpError | undefined {
     const f = faults[0];
-    if (!f) return undefined;
+    if (!f || (f.afterSend ?? false) !== (when === 'after')) return undefined;
     if (--f.count === 0) faults.shift();
     counters.faulted++;
     return faultError(f);
@@ -133,7 +138,7 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
   async function sendEmail(req: IncomingMessage, res: ServerResponse): Promise<void> {
     authenticate(req);
     rateLimit(res);
-    const fault = nextFault();
+    const fault = nextFault('before');
     if (fault) throw fault;
 
     const body = await readJson(req);
@@ -158,6 +163,8 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       }
     }
     const message = store.add(validateSendEmail(body), idempotency);
+    const lost = nextFault('after');
+    if (lost) throw lost;
     json(res, 200, { id: message.id });
   }
 
