@@ -29,6 +29,8 @@ import type {
   DeclineFacts,
   DunningStatus,
   EmailRecord,
+  EmailUndeliverable,
+  EmailUndeliverableSignal,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
@@ -82,6 +84,9 @@ export interface ChargeReport {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Email addresses compare case-insensitively (in practice mailbox names are too). */
+const sameAddress = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
 export class CaseRecord {
   state: CaseState = 'active';
   endedAt: number | undefined;
@@ -104,6 +109,8 @@ export class CaseRecord {
   lastCustomerRetryAt: number | undefined;
   /** A charge of this case is under way (the customer's retry waits for it to end). */
   charging = false;
+  /** Resend could not deliver to this address: the case sends it nothing more. */
+  emailUndeliverable: EmailUndeliverable | undefined;
   private schedule: PlannedStep[] = [];
   private readonly done = new Set<string>();
   /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
@@ -149,6 +156,7 @@ export class CaseRecord {
       card,
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
+      ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
     };
   }
 
@@ -186,12 +194,19 @@ export class CaseRecord {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
     if (!this.facts || !this.resolved) return { allowed: false, reason: 'busy' };
     if (!this.facts.customer.email) return { allowed: false, reason: 'no_email_address' };
+    if (this.undeliverableTo(this.facts.customer.email)) return { allowed: false, reason: 'email_undeliverable' };
     return { allowed: true };
   }
 
   /** What the operator is told of a link email the case tried to send (as `status.emails` has it). */
   linkOutcome(email: EmailRecord | undefined): ResendLinkOutcome {
-    if (!email) return { outcome: 'not_possible', reason: 'no_email_address' };
+    if (!email) {
+      const address = this.facts?.customer.email;
+      return {
+        outcome: 'not_possible',
+        reason: address && this.undeliverableTo(address) ? 'email_undeliverable' : 'no_email_address',
+      };
+    }
     if (email.error) return { outcome: 'failed', at: email.at, template: email.template, error: email.error };
     return { outcome: 'sent', at: email.at, template: email.template, messageId: email.messageId };
   }
@@ -486,6 +501,13 @@ export class CaseRecord {
       this.emails.push({ at: iso(now), template, error: 'customer has no email address' });
       return undefined;
     }
+    const undeliverable = this.undeliverableTo(f.customer.email);
+    if (undeliverable) {
+      // Skipped and recorded: emailing an address that bounced or complained harms the sender's
+      // reputation, and Resend would suppress it anyway. A new address (a customer who changed it) is emailed.
+      this.emails.push({ at: iso(now), template, error: `not sent: email undeliverable (${undeliverable.event})` });
+      return undefined;
+    }
     const resolved = this.requireResolved();
     const nextRetry = this.schedule.find((s) => s.kind === 'retry' && !this.done.has(s.key))?.at;
     return {
@@ -494,6 +516,7 @@ export class CaseRecord {
       preferredLocales: f.customer.preferredLocales,
       declineCategory: this.classification.category,
       idempotencyKey,
+      issuedAt: iso(now),
       invoiceId: this.invoiceId,
       customerId: this.customerId,
       customerName: f.customer.name,
@@ -508,6 +531,22 @@ export class CaseRecord {
       cardBrand: this.lastCard?.brand,
       cardLast4: this.lastCard?.last4,
     };
+  }
+
+  /**
+   * Resend could not deliver to an address (signal `emailUndeliverable`). The first event for an
+   * address is kept (a complaint after a bounce says nothing new); one for another address (the
+   * customer's new one) replaces it.
+   */
+  markEmailUndeliverable(s: EmailUndeliverableSignal): void {
+    if (this.emailUndeliverable && sameAddress(this.emailUndeliverable.address, s.address)) return;
+    this.emailUndeliverable = { ...s, address: s.address.toLowerCase() };
+  }
+
+  /** The undeliverable record when it is about `address`. */
+  undeliverableTo(address: string): EmailUndeliverable | undefined {
+    const u = this.emailUndeliverable;
+    return u && sameAddress(u.address, address) ? u : undefined;
   }
 
   recordEmail(at: number, email: { template: string; messageId?: string; error?: string }): EmailRecord {

@@ -98,6 +98,13 @@ export interface DunningEmailInput {
   preferredLocales: string[];
   declineCategory: DeclineCategory;
   idempotencyKey: string;
+  /**
+   * ISO-8601: when the case decided to send this email (workflow time). The links' lifetime
+   * starts here, so every try of the activity renders the same body: a retry under the same
+   * Idempotency-Key is then the same request, which Resend answers with the first message's id
+   * (a different body is refused with 409). Absent in inputs scheduled before it existed.
+   */
+  issuedAt?: string;
   invoiceId: string;
   customerId: string;
   /** From the Stripe customer: untrusted, escaped and flattened to one line by the templates. */

@@ -133,7 +133,15 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     if (role === 'worker' || role === 'all') {
       if (role === 'worker') throw new ConfigError(['RESEND_API_KEY or RESEND_BASE_URL: required to run the worker alone']);
       const { startResendOutbox } = await import('./dev/sandbox/resend');
-      const outbox = await startResendOutbox({ port: config.port + 2, dataDir: config.dataDir });
+      const outbox = await startResendOutbox({
+        port: config.port + 2,
+        dataDir: config.dataDir,
+        // Emails to bounced@resend.dev, complained@resend.dev (and addresses marked to bounce)
+        // come back as signed webhooks, as Resend's would.
+        webhook: config.email.webhookSecret
+          ? { url: `http://127.0.0.1:${config.port}/webhooks/resend`, secret: config.email.webhookSecret }
+          : undefined,
+      });
       stops.push(() => outbox.close());
       emailBase = outbox.url;
       urls.outbox = outbox.url;
@@ -199,6 +207,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       stripe,
       cases,
       webhookSecret: config.stripe.webhookSecret,
+      resendWebhookSecret: config.email.webhookSecret,
       apiToken: config.apiToken,
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
