@@ -13,7 +13,7 @@ import type { EndAction } from './policy';
 import { cardBrandName, formatAmount } from './presentation';
 import { stepOffsetLabel, type PlannedStep } from './schedule';
 import type { AppEventType } from './providerTypes';
-import type { BlockedOn, CaseState, Provider } from './types';
+import type { BlockedOn, CaseState, EmailUndeliverable, Provider } from './types';
 
 const SEP = ' · ';
 
@@ -195,6 +195,8 @@ export interface CaseNow {
   next?: PlannedStep;
   endAction?: EndAction;
   blockedOn?: BlockedOn;
+  /** Resend could not deliver to the customer's address. */
+  emailUndeliverable?: Pick<EmailUndeliverable, 'event' | 'reason'>;
   timeZone: string;
   attempts: number;
   emails: number;
@@ -244,6 +246,12 @@ export function caseCurrentDetails(c: CaseNow): string {
     lines.push(
       `**Blocked:** ${PROVIDER_NAMES[b.provider]} unavailable since ${whenLabel(Date.parse(b.since), c.timeZone)} ` +
         `(${b.reason}); trying again at ${whenLabel(Date.parse(b.retryAt), c.timeZone)}`,
+    );
+  }
+  if (c.emailUndeliverable) {
+    const u = c.emailUndeliverable;
+    lines.push(
+      `**Email undeliverable:** ${u.event}${u.reason ? ` (${u.reason})` : ''}: no more email goes to the customer's address`,
     );
   }
   if (c.state === 'active' && c.next) {

@@ -5,6 +5,7 @@ import type {
   DisputeOpenedSignal,
   PaymentMethodDetachedSignal,
   DunningStatus,
+  EmailUndeliverableSignal,
   OperatorRequest,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
@@ -23,6 +24,12 @@ export const paymentSucceededSignal = defineSignal<[PaymentSucceededSignal]>('pa
 export const cancelDunningSignal = defineSignal<[CancelDunningSignal]>('cancelDunning');
 export const disputeOpenedSignal = defineSignal<[DisputeOpenedSignal]>('disputeOpened');
 export const paymentMethodDetachedSignal = defineSignal<[PaymentMethodDetachedSignal]>('paymentMethodDetached');
+/**
+ * Resend could not deliver to the customer's address (POST /webhooks/resend): the case records it
+ * and sends no further email to that address. A handler that only records: cases that never hear
+ * it replay as before.
+ */
+export const emailUndeliverableSignal = defineSignal<[EmailUndeliverableSignal]>('emailUndeliverable');
 export const statusQuery = defineQuery<DunningStatus>('status');
 
 /**

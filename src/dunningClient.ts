@@ -19,6 +19,7 @@ import {
   cancelDunningSignal,
   disputeOpenedSignal,
   paymentMethodDetachedSignal,
+  emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -47,6 +48,7 @@ import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
   PaymentMethodDetachedSignal,
+  EmailUndeliverableSignal,
   CaseState,
   DunningStatus,
   LinkNotPossible,
@@ -128,7 +130,10 @@ export type OperatorAnswer<T, R> =
   | { kind: 'ended'; status: DunningStatus }
   | { kind: 'no_case' };
 
-const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true } satisfies Record<LinkRefusal, true>;
+const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true, email_undeliverable: true } satisfies Record<
+  LinkRefusal,
+  true
+>;
 const LinkNotPossibleDetails = z.object({
   allowed: z.literal(false),
   reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),
@@ -225,7 +230,8 @@ export class DunningClient {
     signal:
       | { name: 'paymentSucceeded'; payload: PaymentSucceededSignal }
       | { name: 'paymentMethodUpdated'; payload: PaymentMethodUpdatedSignal }
-      | { name: 'cancelDunning'; payload: CancelDunningSignal },
+      | { name: 'cancelDunning'; payload: CancelDunningSignal }
+      | { name: 'emailUndeliverable'; payload: EmailUndeliverableSignal },
   ): Promise<boolean> {
     const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
     try {
@@ -237,6 +243,8 @@ export class DunningClient {
             return handle.signal(paymentMethodUpdatedSignal, signal.payload);
           case 'cancelDunning':
             return handle.signal(cancelDunningSignal, signal.payload);
+          case 'emailUndeliverable':
+            return handle.signal(emailUndeliverableSignal, signal.payload);
         }
       });
       return true;

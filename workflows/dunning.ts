@@ -26,6 +26,7 @@ import {
   cancelDunningSignal,
   disputeOpenedSignal,
   paymentMethodDetachedSignal,
+  emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -107,6 +108,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
   const fx = caseEffects(record, inbox, workflowInfo().workflowId);
+  // Resend could not deliver to the customer's address: recorded, and no more email goes to it.
+  // Only cases that hear it act on it: the others replay as before.
+  setHandler(emailUndeliverableSignal, (s) => fx.emailUndeliverable(s));
 
   // ---- learn the facts ------------------------------------------------------------------------
   upsertSearchAttributes([

@@ -107,10 +107,14 @@ export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as
  */
 const subscriptionUpdated = envelope.extend({
   type: z.literal('customer.subscription.updated'),
+  // Which request caused it: an update the service made itself is not news (see stripeEvents.ts).
+  request: z.object({ idempotency_key: z.string().nullable() }).nullish(),
   data: z.object({
     object: z.object({
       id: subscriptionId,
       customer: expandable(customerId),
+      // The subscription's own card: a change is a card update (stripeEvents.ts).
+      default_payment_method: expandable(paymentMethodId).nullable(),
       latest_invoice: expandable(invoiceId).nullish(),
       status: z.string().max(100).optional(),
       cancel_at_period_end: z.boolean().optional(),

@@ -184,6 +184,11 @@ describe('current details', () => {
     );
   });
 
+  it('an undeliverable address: no more email goes to it', () => {
+    const details = caseCurrentDetails({ ...active, emailUndeliverable: { event: 'bounced', reason: 'no such mailbox' } });
+    expect(details).toContain("**Email undeliverable:** bounced (no such mailbox): no more email goes to the customer's address");
+  });
+
   it('a hard decline says the card is not charged again', () => {
     const details = caseCurrentDetails({
       ...active,

@@ -125,22 +125,6 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
       customer: expandable(f, f.id('cus')),
       latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
     }),
-  'customer.subscription.updated': (f) =>
-    envelope(
-      f,
-      'customer.subscription.updated',
-      {
-        id: f.id('sub'),
-        object: 'subscription',
-        customer: expandable(f, f.id('cus')),
-        latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
-        status: f.pick(['active', 'past_due', 'canceled', 'paused']),
-        cancel_at_period_end: f.chance(0.3),
-        cancel_at: null,
-        pause_collection: f.chance(0.3) ? { behavior: 'void', resumes_at: null } : null,
-      },
-      { previous_attributes: f.chance(0.5) ? { status: 'active' } : { cancel_at_period_end: false } },
-    ),
   'payment_method.attached': (f) =>
     envelope(f, 'payment_method.attached', {
       id: f.id(f.pick(['pm', 'card', 'src'])),
@@ -163,6 +147,23 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
         invoice_settings: { default_payment_method: f.chance(0.8) ? expandable(f, f.id('pm')) : null, footer: null },
       },
       { previous_attributes: f.chance(0.5) ? { invoice_settings: { default_payment_method: null } } : { name: 'Old name' } },
+    ),
+  'customer.subscription.updated': (f) =>
+    envelope(
+      f,
+      'customer.subscription.updated',
+      {
+        id: f.id('sub'),
+        object: 'subscription',
+        customer: expandable(f, f.id('cus')),
+        default_payment_method: f.chance(0.8) ? expandable(f, f.id(f.pick(['pm', 'card', 'src']))) : null,
+        latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
+        status: f.pick(['active', 'past_due', 'canceled', 'paused']),
+        cancel_at_period_end: f.chance(0.3),
+        cancel_at: null,
+        pause_collection: f.chance(0.3) ? { behavior: 'void', resumes_at: null } : null,
+      },
+      { previous_attributes: f.chance(0.5) ? { default_payment_method: null } : { status: 'past_due' } },
     ),
 };
 export const USED_TYPES = Object.keys(VALID);
@@ -200,10 +201,6 @@ const FIELDS: Record<string, Array<[string[], Kind]>> = {
     [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
     [['latest_invoice'], { k: 'id', prefixes: ['in'], nullable: true, expandable: true }],
   ],
-  'customer.subscription.updated': [
-    [['id'], { k: 'id', prefixes: ['sub'] }],
-    [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
-  ],
   'payment_method.attached': [
     [['id'], { k: 'id', prefixes: ['pm', 'card', 'src'] }],
     [['customer'], { k: 'id', prefixes: ['cus'], nullable: true, expandable: true }],
@@ -211,6 +208,11 @@ const FIELDS: Record<string, Array<[string[], Kind]>> = {
   'payment_method.automatically_updated': [
     [['id'], { k: 'id', prefixes: ['pm', 'card', 'src'] }],
     [['customer'], { k: 'id', prefixes: ['cus'], nullable: true, expandable: true }],
+  ],
+  'customer.subscription.updated': [
+    [['id'], { k: 'id', prefixes: ['sub'] }],
+    [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
+    [['default_payment_method'], { k: 'id', prefixes: ['pm', 'card', 'src'], nullable: true, expandable: true }],
   ],
   'customer.updated': [
     [['id'], { k: 'id', prefixes: ['cus'] }],
@@ -448,7 +450,14 @@ const MAKERS: Array<[weight: number, Maker]> = [
     12,
     (f) => {
       const type = f.chance(0.5)
-        ? f.pick(['invoice.created', 'invoice.finalized', 'charge.failed', 'customer.created', 'payment_intent.payment_failed'])
+        ? f.pick([
+            'invoice.created',
+            'invoice.finalized',
+            'charge.failed',
+            'customer.created',
+            'customer.subscription.created',
+            'payment_intent.payment_failed',
+          ])
         : `${f.token(1 + f.int(10)).toLowerCase()}.${f.token(1 + f.int(10)).toLowerCase()}`;
       const object: Obj = { id: f.chance(0.5) ? f.id('x') : (junk(f) as never) };
       for (let i = f.int(4); i > 0; i--) object[f.unicode(3)] = junk(f);

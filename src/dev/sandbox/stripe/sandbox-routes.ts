@@ -51,6 +51,7 @@ export const scenarioSchema = z
     webhooks: z.boolean().optional(),
     ownCards: z.boolean().optional(),
     signup: z.boolean().optional(),
+    subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
   })
   .strict();
 
