@@ -15,7 +15,13 @@ import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
-import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from '../domain/providerTypes';
+import type {
+  AppEventInput,
+  DunningEmailInput,
+  EndActionInput,
+  LoadCaseFactsOptions,
+  RetryChargeInput,
+} from '../domain/providerTypes';
 
 export interface ActivityDeps {
   stripe: Stripe;
@@ -35,7 +41,8 @@ export function createActivities(deps: ActivityDeps) {
   };
   // Business metrics (activities/metrics.ts) are counted here, around the calls, per attempt.
   return {
-    loadCaseFacts: (invoiceId: string) => countingErrors('stripe', () => loadCaseFacts(deps.stripe, invoiceId)),
+    loadCaseFacts: (invoiceId: string, opts?: LoadCaseFactsOptions) =>
+      countingErrors('stripe', () => loadCaseFacts(deps.stripe, invoiceId, opts)),
     retryCharge: async (input: RetryChargeInput) => {
       const result = await countingErrors('stripe', () => retryCharge(deps.stripe, cardLedger, input));
       countCharge(result, input.initiator);

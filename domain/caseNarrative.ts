@@ -13,7 +13,8 @@ import type { EndAction } from './policy';
 import { cardBrandName, formatAmount } from './presentation';
 import { stepOffsetLabel, type PlannedStep } from './schedule';
 import type { AppEventType } from './providerTypes';
-import type { BlockedOn, CaseState, Provider } from './types';
+import { stripeRetryingText } from './stripeRetries';
+import type { BlockedOn, CaseState, Provider, StripeRetrying } from './types';
 
 const SEP = ' · ';
 
@@ -198,6 +199,8 @@ export interface CaseNow {
   timeZone: string;
   attempts: number;
   emails: number;
+  /** Stripe's own retry schedule still charged the invoice: the Web UI says so, with the fix. */
+  stripeRetrying?: StripeRetrying;
 }
 
 const RETRY_REASONS: Partial<Record<DeclineClassification['category'], string>> = {
@@ -250,6 +253,7 @@ export function caseCurrentDetails(c: CaseNow): string {
     lines.push(`**Next:** ${stepLabel(c.next, c.endAction)} at ${whenLabel(c.next.at, c.timeZone)}: ${why(c.next, c)}`);
     lines.push('**Meanwhile:** a new card, a payment elsewhere or a cancellation acts at once');
   }
+  if (c.stripeRetrying) lines.push(`**Stripe retries too:** ${stripeRetryingText(c.stripeRetrying)}`);
   lines.push(`**So far:** ${plural(c.attempts, 'charge attempt')}, ${plural(c.emails, 'email')}`);
   return lines.join('\n');
 }

@@ -106,6 +106,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         timeZone: record.timeZone(),
         attempts: record.attempts.length,
         emails: record.emails.length,
+        stripeRetrying: record.stripeRetrying,
       }),
     );
 
@@ -295,11 +296,21 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     publish();
   };
 
-  /** Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end. */
+  /**
+   * Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end.
+   * The start read also turns Stripe's own retries off on the invoice (an input, not a new command:
+   * recorded cases replay as before), unless the case is already ending.
+   */
   const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean } = {}) =>
     call(
       'stripe',
-      () => stripe.loadCaseFacts.executeWithOptions({ summary: factsReadSummary(record.invoiceId, why) }, [record.invoiceId]),
+      () =>
+        stripe.loadCaseFacts.executeWithOptions(
+          { summary: factsReadSummary(record.invoiceId, why) },
+          why === 'start' && !inbox.endingSignaled()
+            ? [record.invoiceId, { pauseStripeCollection: { idempotencyKey: `${keyPrefix}/stripe_collection_pause` } }]
+            : [record.invoiceId],
+        ),
       opts,
     );
 
@@ -307,15 +318,19 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
   const applyEndAction = () =>
     call(
       'stripe',
-      () =>
-        stripe.applyEndAction.executeWithOptions({ summary: endActionSummary(record.endAction()) }, [
+      async () => {
+        const applied = await stripe.applyEndAction.executeWithOptions({ summary: endActionSummary(record.endAction()) }, [
           {
             action: record.endAction(),
             invoiceId: record.invoiceId,
             subscriptionId: record.subscriptionId,
             idempotencyKey: `${keyPrefix}/end_action`,
+            ...(record.stripeCollection === 'paused_by_case' ? { releaseStripeCollection: true } : {}),
           },
-        ]),
+        ]);
+        if (applied.stripeCollection) record.stripeCollection = applied.stripeCollection;
+        return applied;
+      },
       { stop: () => false },
     );
 

@@ -168,7 +168,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (failure) {
       // Stripe's own attempts (or our retries echoed back as events) bring new decline facts.
       const before = record.classification;
-      if (record.applyFailure(failure, Date.now()).needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
+      const applied = record.applyFailure(failure, Date.now());
+      if (failure.byStripeSchedule)
+        log.warn("Stripe's own retry schedule charged the invoice beside the case", { ...record.stripeRetrying });
+      if (applied.needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
         // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
         // "never retry" answer to an attempt Stripe made on its own still stops our retries.
         const reread = await fx.loadFacts('decline');

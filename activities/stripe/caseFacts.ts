@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import type { CaseFacts, DeclineDetails } from '../../domain/providerTypes';
+import type { CaseFacts, DeclineDetails, LoadCaseFactsOptions } from '../../domain/providerTypes';
+import { collectionOf, pauseCollection } from './collection';
 import { callStripe } from './errors';
 import { customerFacts, declineDetails, invoiceFacts } from './facts';
 
@@ -8,8 +9,12 @@ import { customerFacts, declineDetails, invoiceFacts } from './facts';
  * PaymentIntent (reached through `invoicePayments` since API 2025-03-31), the locale and time zone
  * on the customer.
  */
-export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<CaseFacts> {
-  const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
+export async function loadCaseFacts(stripe: Stripe, invoiceId: string, opts: LoadCaseFactsOptions = {}): Promise<CaseFacts> {
+  const retrieved = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
+  // At the start the case takes the invoice over from Stripe's own retries (collection.ts).
+  const { invoice, collection } = opts.pauseStripeCollection
+    ? await pauseCollection(stripe, retrieved, opts.pauseStripeCollection.idempotencyKey)
+    : { invoice: retrieved, collection: collectionOf(retrieved) };
   const inv = invoiceFacts(invoice);
   const subscriptionId = inv.subscriptionId;
   const [customer, lastDecline, subscription] = await Promise.all([
@@ -17,7 +22,7 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<
     lastPaymentError(stripe, invoiceId),
     subscriptionId ? subscriptionState(stripe, subscriptionId) : undefined,
   ]);
-  const facts = { invoice: inv, lastDecline, ...(subscription ? { subscription } : {}) };
+  const facts = { invoice: inv, lastDecline, stripeCollection: collection, ...(subscription ? { subscription } : {}) };
   if ('deleted' in customer && customer.deleted) {
     return { ...facts, customer: { id: inv.customerId, preferredLocales: [] } };
   }
