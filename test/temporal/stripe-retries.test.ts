@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import { PAUSED_BY_DUNNING } from '../../activities/stripe/collection';
-import { startStack, type Stack } from './support/stack';
+import { runCases } from '../../src/cli/cases';
+import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -65,6 +66,34 @@ describe("Stripe's own retries", () => {
     await stack.client.workflow.getHandle(`dunning-${s.invoiceId}`).result();
     const again = await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
     expect(again.status).toBe(404);
+  });
+
+  it('`npm run cases -- release-collection`: every open case cancelled, its invoice given back to Stripe', async () => {
+    const s = await smartRetriesScenario();
+    await stack.untilStatus(s.invoiceId, 'the facts', (x) => x.stripeCollection === 'paused_by_case');
+    await eventually(
+      async () => {
+        const res = await stack.api(`/api/dunning?customerId=${s.customerId}&state=active`);
+        return ((await res.json()) as { cases: unknown[] }).cases.length === 1 ? true : undefined;
+      },
+      15_000,
+      'visibility',
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCases(['release-collection', '--customer', s.customerId, '--api', stack.baseUrl], {
+      env: { API_TOKEN: stack.apiToken },
+      cwd: process.cwd(),
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      now: () => Date.now(),
+    });
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out.join('\n')).toBe(`${s.invoiceId}: cancelled (service_uninstalled); Stripe's collection back on`);
+    expect((await stack.stripe.invoices.retrieve(s.invoiceId)).auto_advance).toBe(true);
+    expect(await stack.untilStatus(s.invoiceId, 'cancelled', (x) => x.state === 'cancelled')).toMatchObject({
+      outcome: 'service_uninstalled',
+    });
   });
 
   it('Stripe retrying anyway is in the status, with the fix, and counted in /metrics', async () => {
