@@ -56,6 +56,11 @@ export interface CaseFacts {
 export interface LoadCaseFactsOptions {
   /** Turn Stripe's automatic collection off on the open invoice, with this idempotency key. */
   pauseStripeCollection?: { idempotencyKey: string };
+  /**
+   * The read follows Stripe's own retry: count its decline in the card's ledger (the card is the
+   * one the decline names), under this key (`stripe:<invoice>/attempt_<attempt_count>`).
+   */
+  countStripeDecline?: { key: string; amount: number; currency: string };
 }
 
 export interface RetryChargeInput {

@@ -36,6 +36,11 @@ export function stripeRetryingFrom(s: PaymentFailedSignal, now: number): StripeR
   };
 }
 
+/** The ledger's name for Stripe's attempt: one per `attempt_count`, so an event delivered twice counts once. */
+export function stripeAttemptKey(invoiceId: string, attemptCount: number | undefined): string {
+  return `stripe:${invoiceId}/attempt_${attemptCount ?? 0}`;
+}
+
 /** One line for people: the Web UI's details, the CLI and the logs. */
 export function stripeRetryingText(r: StripeRetrying): string {
   const next = r.nextAttemptAt ? `, its next attempt at ${r.nextAttemptAt}` : ', that was its last scheduled attempt';

@@ -14,7 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
-import type { AppEventInput } from '../domain/providerTypes';
+import type { AppEventInput, LoadCaseFactsOptions } from '../domain/providerTypes';
+
+type StripeDeclineCount = NonNullable<LoadCaseFactsOptions['countStripeDecline']>;
 import type { CaseInbox, PendingLink, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
@@ -301,18 +303,23 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
    * The start read also turns Stripe's own retries off on the invoice (an input, not a new command:
    * recorded cases replay as before), unless the case is already ending.
    */
-  const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean } = {}) =>
-    call(
+  const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean; countStripeDecline?: StripeDeclineCount } = {}) => {
+    const input: LoadCaseFactsOptions = {
+      ...(why === 'start' && !inbox.endingSignaled()
+        ? { pauseStripeCollection: { idempotencyKey: `${keyPrefix}/stripe_collection_pause` } }
+        : {}),
+      ...(opts.countStripeDecline ? { countStripeDecline: opts.countStripeDecline } : {}),
+    };
+    return call(
       'stripe',
       () =>
         stripe.loadCaseFacts.executeWithOptions(
           { summary: factsReadSummary(record.invoiceId, why) },
-          why === 'start' && !inbox.endingSignaled()
-            ? [record.invoiceId, { pauseStripeCollection: { idempotencyKey: `${keyPrefix}/stripe_collection_pause` } }]
-            : [record.invoiceId],
+          Object.keys(input).length > 0 ? [record.invoiceId, input] : [record.invoiceId],
         ),
       opts,
     );
+  };
 
   /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
   const applyEndAction = () =>

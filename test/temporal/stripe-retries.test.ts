@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import { PAUSED_BY_DUNNING } from '../../activities/stripe/collection';
 import { runCases } from '../../src/cli/cases';
+import { cardBudgetWorkflowId, ledgerQuery } from '../../domain/cardBudgetMessages';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -26,6 +27,8 @@ const smartRetriesScenario = () =>
     currency: 'usd',
     decline: 'pm_card_chargeDeclinedInsufficientFunds',
     smartRetries: true,
+    // A card of its own: each test's card ledger is its own.
+    ownCards: true,
   });
 
 const charges = (invoiceId: string) => stack.sandbox.charges().filter((c) => c.invoiceId === invoiceId);
@@ -96,7 +99,7 @@ describe("Stripe's own retries", () => {
     });
   });
 
-  it('Stripe retrying anyway is in the status, with the fix, and counted in /metrics', async () => {
+  it("Stripe retrying anyway is in the status with the fix, counted in /metrics, and its decline in the card's ledger", async () => {
     const s = await smartRetriesScenario();
     await stack.untilStatus(s.invoiceId, 'the facts', (x) => x.stripeCollection === 'paused_by_case');
     // The merchant (or an old integration) turns Stripe's collection back on: Stripe retries.
@@ -110,5 +113,20 @@ describe("Stripe's own retries", () => {
 
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^dunning_stripe_own_retries_total [1-9]/m);
+
+    // The networks count Stripe's attempt on the card as they count ours: so does the card's ledger.
+    const pm = await stack.stripe.paymentMethods.retrieve(s.paymentMethodId);
+    const ledger = stack.client.workflow.getHandle(cardBudgetWorkflowId(stack.taskQueue, pm.card!.fingerprint!));
+    const counted = await eventually(
+      async () => {
+        const state = await ledger.query(ledgerQuery).catch(() => undefined);
+        return state?.entries.some((e) => e.key === `stripe:${s.invoiceId}/attempt_2`) ? state : undefined;
+      },
+      15_000,
+      "Stripe's decline in the ledger",
+    );
+    expect(counted.entries).toEqual([
+      expect.objectContaining({ key: `stripe:${s.invoiceId}/attempt_2`, amount: 2500, currency: 'usd' }),
+    ]);
   });
 });
