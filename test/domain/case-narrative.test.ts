@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import {
   appEventSummary,
   blockedWaitSummary,
@@ -181,6 +182,16 @@ describe('current details', () => {
     expect(details).toContain('**Decline:** not read from Stripe yet');
     expect(details).toContain(
       '**Blocked:** Stripe unavailable since Dec 1, 08:00 America/New_York (StripeTransient: down); trying again at Dec 1, 09:00 America/New_York',
+    );
+  });
+
+  it("Stripe's own retry is said in plain words, with the fix", () => {
+    const details = caseCurrentDetails({
+      ...active,
+      stripeRetrying: { attemptCount: 4, lastAt: '2026-12-01T13:00:00Z', fix: STRIPE_RETRYING_FIX },
+    });
+    expect(details).toContain(
+      `**Stripe retries too:** Stripe is still retrying this invoice on its own (attempt 4, that was its last scheduled attempt). ${STRIPE_RETRYING_FIX}`,
     );
   });
 
