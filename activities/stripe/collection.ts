@@ -19,7 +19,8 @@ export function collectionOf(inv: Stripe.Invoice): Exclude<StripeCollection, 'pa
 
 /**
  * Turns Stripe's automatic attempts off on an open invoice (idempotent: an invoice already off is
- * left as it is). Stripe refusing the change (a 400) is recorded, never a reason for the case to stop.
+ * left as it is). Stripe refusing the change (a 400, or a restricted key without write access to
+ * invoices) is recorded, never a reason for the case to stop; only an outage is retried.
  */
 export async function pauseCollection(
   stripe: Stripe,
@@ -35,9 +36,11 @@ export async function pauseCollection(
     );
     return { invoice, collection: collectionOf(invoice) };
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code !== 'lock_timeout') {
-      return { invoice: inv, collection: 'pause_refused' };
-    }
+    const refused =
+      (err instanceof Stripe.errors.StripeInvalidRequestError && err.code !== 'lock_timeout') ||
+      err instanceof Stripe.errors.StripePermissionError ||
+      err instanceof Stripe.errors.StripeIdempotencyError;
+    if (refused) return { invoice: inv, collection: 'pause_refused' };
     return callStripe('pause invoice collection', () => Promise.reject(err));
   }
 }

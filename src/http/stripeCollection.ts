@@ -13,7 +13,8 @@ export async function giveBackCollection(stripe: Stripe, invoiceId: string): Pro
   try {
     return await releaseCollection(stripe, invoiceId);
   } catch (err) {
-    if (isStripeUnavailable(err) || !(err instanceof Stripe.errors.StripeInvalidRequestError)) throw err;
+    if (isStripeUnavailable(err) || !(err instanceof Stripe.errors.StripeError)) throw err;
+    // A 400, a key without write access to invoices: said in the answer, the cancel stands.
     return err.statusCode === 404 || err.code === 'resource_missing' ? 'invoice_not_found' : 'refused';
   }
 }

@@ -364,6 +364,14 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     });
     expect(update.idempotencyKey).toBe(key);
 
+    // Stripe refuses the change: recorded, and the facts are read all the same.
+    seen = [];
+    refuse = /^POST \/v1\/invoices\/[^/]+$/;
+    const refused = await loadCaseFacts(stripe, 'in_mock', { pauseStripeCollection: { idempotencyKey: `${key}/2` } });
+    expect(refused.stripeCollection).toBe('pause_refused');
+    expect(calls()).toEqual(expect.arrayContaining(['POST /v1/invoices/in_*', 'GET /v1/customers/cus_*']));
+    refuse = undefined;
+
     const opts = { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/end_action', releaseStripeCollection: true };
     // Paused by someone else (no marker): left alone.
     seen = [];
