@@ -109,6 +109,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         attempts: record.attempts.length,
         emails: record.emails.length,
         stripeRetrying: record.stripeRetrying,
+        stripeCollection: record.stripeCollection,
       }),
     );
 

@@ -195,6 +195,14 @@ describe('current details', () => {
     );
   });
 
+  it('a pause Stripe refused is said too, while the case is open', () => {
+    const refused = caseCurrentDetails({ ...active, stripeCollection: 'pause_refused' });
+    expect(refused).toContain(
+      `**Stripe may retry too:** Stripe refused to turn its own retries off on this invoice. ${STRIPE_RETRYING_FIX}`,
+    );
+    expect(caseCurrentDetails({ ...active, stripeCollection: 'paused_by_case' })).not.toContain('Stripe may retry');
+  });
+
   it('a hard decline says the card is not charged again', () => {
     const details = caseCurrentDetails({
       ...active,
