@@ -14,7 +14,7 @@ import { cardBrandName, formatAmount } from './presentation';
 import { stepOffsetLabel, type PlannedStep } from './schedule';
 import type { AppEventType } from './providerTypes';
 import { STRIPE_RETRYING_FIX, stripeRetryingText } from './stripeRetries';
-import type { BlockedOn, CaseState, Provider, StripeCollection, StripeRetrying } from './types';
+import type { BlockedOn, CaseState, EmailUndeliverable, Provider, StripeCollection, StripeRetrying } from './types';
 
 const SEP = ' · ';
 
@@ -196,6 +196,8 @@ export interface CaseNow {
   next?: PlannedStep;
   endAction?: EndAction;
   blockedOn?: BlockedOn;
+  /** Resend could not deliver to the customer's address. */
+  emailUndeliverable?: Pick<EmailUndeliverable, 'event' | 'reason'>;
   timeZone: string;
   attempts: number;
   emails: number;
@@ -249,6 +251,12 @@ export function caseCurrentDetails(c: CaseNow): string {
     lines.push(
       `**Blocked:** ${PROVIDER_NAMES[b.provider]} unavailable since ${whenLabel(Date.parse(b.since), c.timeZone)} ` +
         `(${b.reason}); trying again at ${whenLabel(Date.parse(b.retryAt), c.timeZone)}`,
+    );
+  }
+  if (c.emailUndeliverable) {
+    const u = c.emailUndeliverable;
+    lines.push(
+      `**Email undeliverable:** ${u.event}${u.reason ? ` (${u.reason})` : ''}: no more email goes to the customer's address`,
     );
   }
   if (c.state === 'active' && c.next) {

@@ -37,6 +37,8 @@ import type {
   DeclineFacts,
   DunningStatus,
   EmailRecord,
+  EmailUndeliverable,
+  EmailUndeliverableSignal,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
@@ -91,6 +93,9 @@ export interface ChargeReport {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Email addresses compare case-insensitively (in practice mailbox names are too). */
+const sameAddress = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
 export class CaseRecord {
   state: CaseState = 'active';
   endedAt: number | undefined;
@@ -117,6 +122,8 @@ export class CaseRecord {
   stripeCollection: StripeCollection | undefined;
   /** Stripe's own retry schedule still charged the invoice (its attempt beyond the first, no request of ours). */
   stripeRetrying: StripeRetrying | undefined;
+  /** Resend could not deliver to this address: the case sends it nothing more. */
+  emailUndeliverable: EmailUndeliverable | undefined;
   private schedule: PlannedStep[] = [];
   private readonly done = new Set<string>();
   /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
@@ -164,6 +171,7 @@ export class CaseRecord {
       timeZone: this.facts ? this.timeZone() : undefined,
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
+      ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
     };
   }
 
@@ -201,12 +209,19 @@ export class CaseRecord {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
     if (!this.facts || !this.resolved) return { allowed: false, reason: 'busy' };
     if (!this.facts.customer.email) return { allowed: false, reason: 'no_email_address' };
+    if (this.undeliverableTo(this.facts.customer.email)) return { allowed: false, reason: 'email_undeliverable' };
     return { allowed: true };
   }
 
   /** What the operator is told of a link email the case tried to send (as `status.emails` has it). */
   linkOutcome(email: EmailRecord | undefined): ResendLinkOutcome {
-    if (!email) return { outcome: 'not_possible', reason: 'no_email_address' };
+    if (!email) {
+      const address = this.facts?.customer.email;
+      return {
+        outcome: 'not_possible',
+        reason: address && this.undeliverableTo(address) ? 'email_undeliverable' : 'no_email_address',
+      };
+    }
     if (email.error) return { outcome: 'failed', at: email.at, template: email.template, error: email.error };
     return { outcome: 'sent', at: email.at, template: email.template, messageId: email.messageId };
   }
@@ -320,11 +335,16 @@ export class CaseRecord {
     if (failedCard) this.declinedCards.add(failedCard);
   }
 
-  /** A card added before the failure reached us: worth trying at once instead of on day 3. */
+  /**
+   * A card added before the failure reached us: worth trying at once instead of on day 3. The card
+   * Stripe would charge now is compared, not the customer's default: a subscription with its own
+   * card is charged that card whatever the customer's default is. (Histories from before the
+   * effective card was read compare the customer's default, as they did.)
+   */
   cardAddedBeforeStart(now: number): PaymentMethodUpdatedSignal | undefined {
     const f = this.requireFacts();
     const failedCard = f.lastDecline?.card?.paymentMethodId;
-    const current = f.customer.defaultPaymentMethodId;
+    const current = f.effectivePaymentMethodId ?? f.customer.defaultPaymentMethodId;
     return current && failedCard && current !== failedCard
       ? { source: 'stripe', paymentMethodId: current, occurredAt: iso(now) }
       : undefined;
@@ -500,6 +520,13 @@ export class CaseRecord {
       this.emails.push({ at: iso(now), template, error: 'customer has no email address' });
       return undefined;
     }
+    const undeliverable = this.undeliverableTo(f.customer.email);
+    if (undeliverable) {
+      // Skipped and recorded: emailing an address that bounced or complained harms the sender's
+      // reputation, and Resend would suppress it anyway. A new address (a customer who changed it) is emailed.
+      this.emails.push({ at: iso(now), template, error: `not sent: email undeliverable (${undeliverable.event})` });
+      return undefined;
+    }
     const resolved = this.requireResolved();
     const nextRetry = this.schedule.find((s) => s.kind === 'retry' && !this.done.has(s.key))?.at;
     return {
@@ -508,6 +535,7 @@ export class CaseRecord {
       preferredLocales: f.customer.preferredLocales,
       declineCategory: this.classification.category,
       idempotencyKey,
+      issuedAt: iso(now),
       invoiceId: this.invoiceId,
       customerId: this.customerId,
       customerName: f.customer.name,
@@ -522,6 +550,22 @@ export class CaseRecord {
       cardBrand: this.lastCard?.brand,
       cardLast4: this.lastCard?.last4,
     };
+  }
+
+  /**
+   * Resend could not deliver to an address (signal `emailUndeliverable`). The first event for an
+   * address is kept (a complaint after a bounce says nothing new); one for another address (the
+   * customer's new one) replaces it.
+   */
+  markEmailUndeliverable(s: EmailUndeliverableSignal): void {
+    if (this.emailUndeliverable && sameAddress(this.emailUndeliverable.address, s.address)) return;
+    this.emailUndeliverable = { ...s, address: s.address.toLowerCase() };
+  }
+
+  /** The undeliverable record when it is about `address`. */
+  undeliverableTo(address: string): EmailUndeliverable | undefined {
+    const u = this.emailUndeliverable;
+    return u && sameAddress(u.address, address) ? u : undefined;
   }
 
   recordEmail(at: number, email: { template: string; messageId?: string; error?: string }): EmailRecord {

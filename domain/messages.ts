@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CancelDunningSignal,
   DunningStatus,
+  EmailUndeliverableSignal,
   OperatorRequest,
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
@@ -19,6 +20,12 @@ export const paymentFailedSignal = defineSignal<[PaymentFailedSignal]>('paymentF
 export const paymentMethodUpdatedSignal = defineSignal<[PaymentMethodUpdatedSignal]>('paymentMethodUpdated');
 export const paymentSucceededSignal = defineSignal<[PaymentSucceededSignal]>('paymentSucceeded');
 export const cancelDunningSignal = defineSignal<[CancelDunningSignal]>('cancelDunning');
+/**
+ * Resend could not deliver to the customer's address (POST /webhooks/resend): the case records it
+ * and sends no further email to that address. A handler that only records: cases that never hear
+ * it replay as before.
+ */
+export const emailUndeliverableSignal = defineSignal<[EmailUndeliverableSignal]>('emailUndeliverable');
 export const statusQuery = defineQuery<DunningStatus>('status');
 
 /**

@@ -26,7 +26,10 @@ export const EmailFailureType = {
   RateLimited: 'EmailRateLimited',
   ProviderUnavailable: 'EmailProviderUnavailable',
   IdempotencyInProgress: 'EmailIdempotencyInProgress',
+  /** The monthly quota (an operator's plan): refused, recorded on the case. */
   QuotaExceeded: 'EmailQuotaExceeded',
+  /** The daily quota: the case waits for it to reset (see `waitForProviderMs`). */
+  DailyQuotaExceeded: 'EmailDailyQuotaExceeded',
   AuthFailed: 'EmailAuthentication',
   InvalidRecipient: 'EmailInvalidRecipient',
   InvalidSender: 'EmailInvalidSender',
@@ -48,16 +51,38 @@ const WAIT_FOR_OPERATOR = new Set<string>([
 ]);
 
 /**
+ * Refusals that time alone lifts: the case waits, as for an outage. A type of its own (not
+ * `EmailQuotaExceeded`, which cases once recorded as refused) so that their histories replay as they ran.
+ */
+const WAIT_FOR_TIME = new Set<string>([EmailFailureType.DailyQuotaExceeded]);
+
+/**
  * The class of a failed activity: `nonRetryable` is what the activity said (or undefined for a
  * timeout or a failure that is not an application failure, which Temporal retried until the
  * activity's schedule-to-close timeout: the provider did not answer in time).
  */
 export function classifyFailure(type: string | undefined, nonRetryable: boolean | undefined): FailureClass {
   if (!nonRetryable || type === undefined) return 'wait';
-  if (WAIT_FOR_OPERATOR.has(type)) return 'wait';
+  if (WAIT_FOR_OPERATOR.has(type) || WAIT_FOR_TIME.has(type)) return 'wait';
   if (type === StripeFailureType.NotFound) return 'not_found';
   return 'refused';
 }
 
 export const providerOfFailure = (type: string | undefined, fallback: Provider): Provider =>
   type?.startsWith('Email') ? 'resend' : type?.startsWith('Stripe') ? 'stripe' : fallback;
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * How long a blocked case waits before it calls again, after its `failures`-th failure in a row:
+ * 1, 2, 4 … minutes, at most an hour. A daily quota that said when it resets (Retry-After, in the
+ * failure's details as `retryAfterMs`) is waited out to that moment instead, at most a day.
+ */
+export function waitForProviderMs(failures: number, type?: string, details?: readonly unknown[]): number {
+  const backoff = Math.min(60 * MINUTE_MS, MINUTE_MS * 2 ** Math.max(0, failures - 1));
+  if (type !== EmailFailureType.DailyQuotaExceeded) return backoff;
+  const retryAfterMs = (details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs)) return backoff;
+  return Math.min(DAY_MS, Math.max(1_000, retryAfterMs));
+}

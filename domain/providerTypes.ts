@@ -48,6 +48,11 @@ export interface CaseFacts {
    * (events come in any order) must not be dunned.
    */
   subscription?: { id: string; status: string };
+  /**
+   * The card Stripe charges this invoice by its own order (./effectiveCard.ts): a subscription's
+   * own card outranks the customer's default. Absent in histories from before it was read.
+   */
+  effectivePaymentMethodId?: string;
   /** Stripe's own collection attempts on the invoice (`auto_advance`), as this read left them. */
   stripeCollection?: StripeCollection;
 }
@@ -69,6 +74,11 @@ export interface RetryChargeInput {
   idempotencyKey: string;
   /** Charge this payment method (a card the customer just added); default: the invoice's default. */
   paymentMethodId?: string;
+  /**
+   * The customer updated their card: with no `paymentMethodId`, the customer's new default is
+   * charged (not the subscription's own card), and the card becomes the subscription's default.
+   */
+  cardUpdate?: true;
   /**
    * `customer`: the customer asked for this charge and is present (their own retry): not
    * `off_session`, and counted on the card's customer-initiated counter. Default `merchant`.
@@ -105,6 +115,13 @@ export interface DunningEmailInput {
   preferredLocales: string[];
   declineCategory: DeclineCategory;
   idempotencyKey: string;
+  /**
+   * ISO-8601: when the case decided to send this email (workflow time). The links' lifetime
+   * starts here, so every try of the activity renders the same body: a retry under the same
+   * Idempotency-Key is then the same request, which Resend answers with the first message's id
+   * (a different body is refused with 409). Absent in inputs scheduled before it existed.
+   */
+  issuedAt?: string;
   invoiceId: string;
   customerId: string;
   /** From the Stripe customer: untrusted, escaped and flattened to one line by the templates. */

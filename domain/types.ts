@@ -72,6 +72,27 @@ export interface CancelDunningSignal {
   by: string;
 }
 
+/**
+ * Resend's delivery events that mean the address must not be emailed again for the case: a hard
+ * bounce, a spam complaint, an address on Resend's suppression list, a send that failed.
+ */
+export type EmailUndeliverableEvent = 'bounced' | 'complained' | 'suppressed' | 'failed';
+
+/** Signal `emailUndeliverable`: Resend told us (POST /webhooks/resend) that an email did not reach its address. */
+export interface EmailUndeliverableSignal {
+  event: EmailUndeliverableEvent;
+  /** The address, lower-cased. */
+  address: string;
+  /** Resend's email id: `emails[].messageId` of the email it was about. */
+  emailId?: string;
+  /** What Resend said: the bounce's or suppression's message, the failure's reason. */
+  reason?: string;
+  occurredAt: string;
+}
+
+/** In `status`: the address the case no longer emails, and why (the first event that said so). */
+export type EmailUndeliverable = EmailUndeliverableSignal;
+
 export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
 
 /**
@@ -133,6 +154,8 @@ export interface DunningStatus {
   customerRetry?: { allowed: true } | RetryNotPossible;
   /** The zone the case plans and shows its times in (the customer's, else the policy's), once its facts are known. */
   timeZone?: string;
+  /** Resend could not deliver to the customer's address: no further email goes to it ("email undeliverable"). */
+  emailUndeliverable?: EmailUndeliverable;
   /** Stripe's own collection attempts on the invoice: `paused_by_case` once the case took them over. */
   stripeCollection?: StripeCollection;
   /** Set when Stripe's own retry schedule still charged the invoice during the case: with the fix. */
@@ -191,7 +214,8 @@ export interface OperatorRequest {
 export type LinkRefusal =
   | 'case_over' // recovered, exhausted or cancelled
   | 'busy' // the case has not read its facts from Stripe yet: nothing to write the email with
-  | 'no_email_address'; // the Stripe customer has no email address
+  | 'no_email_address' // the Stripe customer has no email address
+  | 'email_undeliverable'; // Resend could not deliver to it (bounced, complained, suppressed, failed)
 
 export interface LinkNotPossible {
   allowed: false;

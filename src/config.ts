@@ -98,6 +98,11 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
+  /** Let the service register missing search attributes at start (it needs the operator's right to). */
+  TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: z
+    .enum(['true', 'false', '1', '0', ''], { message: 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
@@ -112,6 +117,10 @@ const envSchema = z.object({
   STRIPE_API_BASE: url('STRIPE_API_BASE').optional(),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
+  /** The signing secret of the Resend webhook pointed at POST /webhooks/resend. */
+  RESEND_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
+    message: 'RESEND_WEBHOOK_SECRET must be the webhook signing secret Resend shows: whsec_ followed by base64',
+  }),
   EMAIL_FROM: z.string().trim().min(3).default('Billing <billing@example.com>'),
   EMAIL_REPLY_TO: optionalString,
   EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
@@ -164,6 +173,8 @@ export interface Config {
     devServer: { port: number; uiPort?: number };
     /** TEMPORAL_UI_URL: the Web UI the dashboard links cases to; undefined: the embedded one, if any. */
     uiUrl?: string;
+    /** TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: register missing search attributes at start instead of refusing to start. */
+    registerSearchAttributes: boolean;
   };
   stripe: {
     /** True when no key is set: the local sandbox plays Stripe. */
@@ -177,6 +188,11 @@ export interface Config {
     sandbox: boolean;
     apiKey: string;
     baseUrl?: string;
+    /**
+     * Verifies POST /webhooks/resend (RESEND_WEBHOOK_SECRET). With the local outbox a generated one,
+     * which the outbox signs its bounce webhooks with; undefined: the route answers 503.
+     */
+    webhookSecret?: string;
     from: string;
     replyTo?: string;
     ratePerSecond: number;
@@ -219,6 +235,7 @@ interface DevSecrets {
   apiToken: string;
   linkSecret: string;
   stripeWebhookSecret: string;
+  resendWebhookSecret: string;
   /** PAYLOAD_ENCRYPTION_KEYS form: `dev-<date>:base64`. */
   payloadEncryptionKeys: string;
 }
@@ -234,6 +251,7 @@ function devSecrets(dataDir: string): DevSecrets {
     apiToken: kept.apiToken ?? `dev_${randomBytes(18).toString('base64url')}`,
     linkSecret: kept.linkSecret ?? randomBytes(32).toString('base64url'),
     stripeWebhookSecret: kept.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
+    resendWebhookSecret: kept.resendWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
     payloadEncryptionKeys:
       kept.payloadEncryptionKeys ??
       `dev-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}:${randomBytes(KEY_BYTES).toString('base64')}`,
@@ -319,7 +337,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length) throw new ConfigError(problems);
 
   const generated: string[] = [];
-  const needDev = !e.API_TOKEN || !e.LINK_SECRET || !e.STRIPE_WEBHOOK_SECRET || !e.PAYLOAD_ENCRYPTION_KEYS;
+  const resendSandbox = !e.RESEND_API_KEY;
+  const needDev =
+    !e.API_TOKEN ||
+    !e.LINK_SECRET ||
+    !e.STRIPE_WEBHOOK_SECRET ||
+    !e.PAYLOAD_ENCRYPTION_KEYS ||
+    (resendSandbox && !e.RESEND_WEBHOOK_SECRET);
   const dev = needDev ? devSecrets(dataDir) : undefined;
   if (!e.API_TOKEN) generated.push('API_TOKEN');
   if (!e.LINK_SECRET) generated.push('LINK_SECRET');
@@ -349,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tls,
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_DEV_UI_PORT || undefined },
       uiUrl: e.TEMPORAL_UI_URL,
+      registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
     },
     stripe: {
       sandbox: !e.STRIPE_SECRET_KEY,
@@ -357,9 +382,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiBase: e.STRIPE_API_BASE,
     },
     email: {
-      sandbox: !e.RESEND_API_KEY,
+      sandbox: resendSandbox,
       apiKey: e.RESEND_API_KEY ?? 're_sandbox',
       baseUrl: e.RESEND_BASE_URL,
+      webhookSecret: e.RESEND_WEBHOOK_SECRET ?? (resendSandbox ? dev!.resendWebhookSecret : undefined),
       from: e.EMAIL_FROM,
       replyTo: e.EMAIL_REPLY_TO,
       ratePerSecond: e.EMAIL_RATE_LIMIT,

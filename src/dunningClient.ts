@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
+  emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -43,6 +44,7 @@ import {
 } from '../domain/searchAttributes';
 import type {
   CancelDunningSignal,
+  EmailUndeliverableSignal,
   CaseState,
   DunningStatus,
   LinkNotPossible,
@@ -124,7 +126,10 @@ export type OperatorAnswer<T, R> =
   | { kind: 'ended'; status: DunningStatus }
   | { kind: 'no_case' };
 
-const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true } satisfies Record<LinkRefusal, true>;
+const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true, email_undeliverable: true } satisfies Record<
+  LinkRefusal,
+  true
+>;
 const LinkNotPossibleDetails = z.object({
   allowed: z.literal(false),
   reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),
@@ -208,7 +213,8 @@ export class DunningClient {
     signal:
       | { name: 'paymentSucceeded'; payload: PaymentSucceededSignal }
       | { name: 'paymentMethodUpdated'; payload: PaymentMethodUpdatedSignal }
-      | { name: 'cancelDunning'; payload: CancelDunningSignal },
+      | { name: 'cancelDunning'; payload: CancelDunningSignal }
+      | { name: 'emailUndeliverable'; payload: EmailUndeliverableSignal },
   ): Promise<boolean> {
     const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
     try {
@@ -220,6 +226,8 @@ export class DunningClient {
             return handle.signal(paymentMethodUpdatedSignal, signal.payload);
           case 'cancelDunning':
             return handle.signal(cancelDunningSignal, signal.payload);
+          case 'emailUndeliverable':
+            return handle.signal(emailUndeliverableSignal, signal.payload);
         }
       });
       return true;

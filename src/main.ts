@@ -18,6 +18,7 @@ import { createLogger, routeConsoleTo, type Logger } from './log';
 import { createStripeClient } from './providers/stripe';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
+import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
 import { createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
@@ -59,7 +60,8 @@ async function main(role: Role): Promise<void> {
     const urls = await startAll(config, role, stops);
     printBanner(config, role, urls);
   } catch (err) {
-    logger.fatal(err instanceof ConfigError ? { problems: err.problems } : { err }, 'failed to start');
+    if (err instanceof SearchAttributesUnusable) logger.fatal({ problems: err.problems }, err.message);
+    else logger.fatal(err instanceof ConfigError ? { problems: err.problems } : { err }, 'failed to start');
     await stopAll(1);
   }
 }
@@ -131,7 +133,15 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     if (role === 'worker' || role === 'all') {
       if (role === 'worker') throw new ConfigError(['RESEND_API_KEY or RESEND_BASE_URL: required to run the worker alone']);
       const { startResendOutbox } = await import('./dev/sandbox/resend');
-      const outbox = await startResendOutbox({ port: config.port + 2, dataDir: config.dataDir });
+      const outbox = await startResendOutbox({
+        port: config.port + 2,
+        dataDir: config.dataDir,
+        // Emails to bounced@resend.dev, complained@resend.dev (and addresses marked to bounce)
+        // come back as signed webhooks, as Resend's would.
+        webhook: config.email.webhookSecret
+          ? { url: `http://127.0.0.1:${config.port}/webhooks/resend`, secret: config.email.webhookSecret }
+          : undefined,
+      });
       stops.push(() => outbox.close());
       emailBase = outbox.url;
       urls.outbox = outbox.url;
@@ -140,6 +150,11 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   const stripe = createStripeClient({ secretKey: config.stripe.secretKey, apiBase: stripeBase });
   const client = await connectClient(target);
   stops.push(() => client.connection.close());
+  // Before anything runs a case: without an attribute every case that upserts it would stall.
+  await checkSearchAttributes(client.connection, config.temporal.namespace, {
+    register: config.temporal.registerSearchAttributes,
+    log,
+  });
 
   // ---- worker -----------------------------------------------------------------------------------
   if (role !== 'api') {
@@ -192,6 +207,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       stripe,
       cases,
       webhookSecret: config.stripe.webhookSecret,
+      resendWebhookSecret: config.email.webhookSecret,
       apiToken: config.apiToken,
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,

@@ -42,6 +42,19 @@ export class Metrics {
     labelNames: ['type', 'result'] as const,
     registers: [this.registry],
   });
+  readonly resendWebhooks = new Counter({
+    name: 'dunning_resend_webhooks_total',
+    help: 'Resend webhook deliveries by event type and result',
+    labelNames: ['type', 'result'] as const,
+    registers: [this.registry],
+  });
+  /** Counted once a case has taken it (a redelivered event counts again: Resend delivers at least once). */
+  readonly emailUndeliverable = new Counter({
+    name: 'dunning_email_undeliverable_total',
+    help: "Resend's bounced, complained, suppressed and failed events told to a case, by event",
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
   readonly apiRequests = new Counter({
     name: 'dunning_api_requests_total',
     help: 'Signal API requests by route and status',

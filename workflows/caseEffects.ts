@@ -10,6 +10,7 @@ import {
   patched,
   proxyActivities,
   setCurrentDetails,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -42,7 +43,7 @@ import {
 } from '../domain/caseNarrative';
 import { recoveryStep } from '../domain/recoveryStep';
 import { emailPriorityKey, emailTaskQueue } from '../domain/taskQueues';
-import type { AttemptTrigger, BlockedOn, EmailRecord, Provider } from '../domain/types';
+import type { AttemptTrigger, BlockedOn, EmailRecord, EmailUndeliverableSignal, Provider } from '../domain/types';
 
 export interface DunningResult {
   state: FinalState;
@@ -105,6 +106,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         next: record.nextStep(),
         endAction: record.plannedEndAction(),
         blockedOn: record.blockedOn,
+        emailUndeliverable: record.emailUndeliverable,
         timeZone: record.timeZone(),
         attempts: record.attempts.length,
         emails: record.emails.length,
@@ -231,6 +233,20 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     return record.recordEmail(at, { template, error: sent.error });
   };
 
+  /**
+   * Resend could not deliver to the customer's address: recorded (`status.emailUndeliverable`,
+   * the Web UI's details) and in the memo, where the dashboard reads it from visibility. The case's
+   * later emails to that address are skipped and recorded (CaseRecord.emailInput).
+   */
+  const emailUndeliverable = (s: EmailUndeliverableSignal): void => {
+    const before = record.emailUndeliverable;
+    record.markEmailUndeliverable(s);
+    if (record.emailUndeliverable && record.emailUndeliverable !== before) {
+      upsertMemo({ emailUndeliverable: record.emailUndeliverable.event });
+    }
+    describe();
+  };
+
   /** One charge attempt; `settled` when the invoice is paid. `why` names it in the history. */
   const attempt = async (
     trigger: AttemptTrigger,
@@ -245,6 +261,8 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       idempotencyKey: `${keyPrefix}/${key}`,
       paymentMethodId,
       ...(initiator ? { initiator } : {}),
+      // Only the activity's input changes: replay-safe.
+      ...(trigger === 'payment_method_updated' ? { cardUpdate: true as const } : {}),
     };
     const summary = chargeSummary(record.lastCard, why);
     const charged = await call('stripe', () => stripe.retryCharge.executeWithOptions({ summary }, [input])).finally(
@@ -342,5 +360,17 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       { stop: () => false },
     );
 
-  return { publish, replan, emit, finish, sendEmail, attempt, requestedRetry, resendLink, loadFacts, applyEndAction };
+  return {
+    publish,
+    replan,
+    emit,
+    finish,
+    sendEmail,
+    emailUndeliverable,
+    attempt,
+    requestedRetry,
+    resendLink,
+    loadFacts,
+    applyEndAction,
+  };
 }

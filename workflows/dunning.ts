@@ -25,6 +25,7 @@ import { stepWaitSummary } from '../domain/caseNarrative';
 import { stripeAttemptKey } from '../domain/stripeRetries';
 import {
   cancelDunningSignal,
+  emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
@@ -100,6 +101,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
   const fx = caseEffects(record, inbox, workflowInfo().workflowId);
+  // Resend could not deliver to the customer's address: recorded, and no more email goes to it.
+  // Only cases that hear it act on it: the others replay as before.
+  setHandler(emailUndeliverableSignal, (s) => fx.emailUndeliverable(s));
 
   // ---- learn the facts ------------------------------------------------------------------------
   upsertSearchAttributes([

@@ -8,7 +8,7 @@
  * takes. Signals that end the case (paid elsewhere, cancelled) cut the wait short.
  */
 import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
-import { classifyFailure, providerOfFailure } from '../domain/providerFailures';
+import { classifyFailure, providerOfFailure, waitForProviderMs } from '../domain/providerFailures';
 import type { BlockedOn, Provider } from '../domain/types';
 
 export type CallResult<T> =
@@ -24,11 +24,6 @@ export interface BlockedTracker {
   /** The summary of the wait's timer in the history ('Stripe unavailable: try again at …'). */
   waitSummary(blocked: BlockedOn): string;
 }
-
-const MINUTE_MS = 60_000;
-/** Waits between calls while blocked: 1, 2, 4 … minutes, at most an hour. */
-export const blockedBackoffMs = (failures: number): number =>
-  Math.min(60 * MINUTE_MS, MINUTE_MS * 2 ** Math.max(0, failures - 1));
 
 /**
  * Calls until the provider answers or refuses for good. `firstError`: the failure of a call the
@@ -68,7 +63,7 @@ export async function callProvider<T>(
       return { kind: verdict, error };
     }
     since ??= Date.now();
-    const waitMs = blockedBackoffMs(failures);
+    const waitMs = waitForProviderMs(failures, cause?.type ?? undefined, cause?.details ?? undefined);
     const blockedOn: BlockedOn = {
       provider: providerOfFailure(cause?.type ?? undefined, provider),
       since: new Date(since).toISOString(),

@@ -52,7 +52,16 @@ export function emailLinks(
   return { updateUrl, retryUrl: retryLinkUrl(settings.publicBaseUrl, settings.linkSecret, claims) };
 }
 
-/** Renders one dunning email (with fresh signed links) and sends it through Resend. */
+/**
+ * When the email's links were issued: the case's time, fixed for the step, so that every try
+ * renders the same body. `nowMs` (this try's clock) only for inputs scheduled before cases sent it.
+ */
+export function linkIssueTime(input: Pick<DunningEmailInput, 'issuedAt'>, nowMs: number): number {
+  const issued = input.issuedAt === undefined ? Number.NaN : Date.parse(input.issuedAt);
+  return Number.isNaN(issued) ? nowMs : issued;
+}
+
+/** Renders one dunning email (its links signed as of `linkIssueTime`) and sends it through Resend. */
 export async function sendDunningEmail(
   resend: Resend,
   settings: EmailSettings,
@@ -61,7 +70,7 @@ export async function sendDunningEmail(
 ): Promise<{ messageId: string; template: TemplateName }> {
   const template = resolveTemplate(input);
   const locale = pickLocale(input.preferredLocales);
-  const { updateUrl, retryUrl } = emailLinks(settings, input, template, locale, nowMs);
+  const { updateUrl, retryUrl } = emailLinks(settings, input, template, locale, linkIssueTime(input, nowMs));
   const { subject, html, text } = renderEmail(template, locale, {
     businessName: settings.businessName,
     customerName: input.customerName,

@@ -56,8 +56,10 @@ export function toEmailFailure(error: ErrorResponse, headers: Record<string, str
 
   switch (name) {
     // Quota is per day or month: retrying within an activity's schedule cannot succeed, and would
-    // only burn more of it. The workflow decides what to do (skip the email, try tomorrow).
+    // only burn more of it. The daily one resets: the case waits for it (Retry-After, when given,
+    // says when) and sends the email then. The monthly one needs a bigger plan: recorded as refused.
     case 'daily_quota_exceeded':
+      return fail(EmailFailureType.DailyQuotaExceeded, true);
     case 'monthly_quota_exceeded':
       return fail(EmailFailureType.QuotaExceeded, true);
     case 'rate_limit_exceeded':

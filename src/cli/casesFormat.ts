@@ -96,6 +96,11 @@ export function formatCase(s: DunningStatus, now: number): string {
     ...s.attempts.map((a) => ({ at: a.at, text: attemptLine(a), order: 1 })),
     ...s.emails.map((e) => ({ at: e.at, text: emailLine(e), order: 2 })),
   ];
+  const u = s.emailUndeliverable;
+  if (u) {
+    const said = u.reason ? ` (${u.reason})` : '';
+    events.push({ at: u.occurredAt, text: `email undeliverable: ${u.event}${said}; no more email to ${u.address}`, order: 2 });
+  }
   if (s.endedAt) events.push({ at: s.endedAt, text: `case ended: ${s.state} (${s.outcome ?? 'no outcome'})`, order: 3 });
   // Stable by time, then by kind: a charge before the email it led to, the end last.
   events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.order - b.order);

@@ -42,6 +42,15 @@ const status = z
       ])
       .optional(),
     timeZone: z.string().optional(),
+    emailUndeliverable: z
+      .object({
+        event: z.enum(['bounced', 'complained', 'suppressed', 'failed']),
+        address: z.string(),
+        emailId: z.string().optional(),
+        reason: z.string().optional(),
+        occurredAt: iso,
+      })
+      .optional(),
   })
   .passthrough();
 

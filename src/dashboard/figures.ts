@@ -26,6 +26,8 @@ export interface DashboardCase {
   blockedOn?: string;
   /** `DunningRecoveredBy`: how a recovered case was recovered. */
   recoveredBy?: string;
+  /** The memo's `emailUndeliverable`: Resend's event (bounced, complained…) for the customer's address. */
+  emailUndeliverable?: string;
   startedAt: string;
   /** When the run closed; undefined while it runs. */
   closedAt?: string;
@@ -55,6 +57,8 @@ export interface DashboardFigures {
   /** Open cases whose next step falls within the next 24 hours, soonest first. */
   next24h: { count: number; amounts: ByCurrency; byHour: number[]; cases: DashboardCase[] };
   blocked: { count: number; byProvider: Record<string, number>; cases: DashboardCase[] };
+  /** Open cases whose customer's address Resend could not deliver to: the merchant must reach them otherwise. */
+  undeliverable: { count: number; cases: DashboardCase[] };
 }
 
 const HOUR_MS = 3_600_000;
@@ -135,6 +139,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
   }
 
   const blocked = open.filter((c) => c.blockedOn);
+  const undeliverable = open.filter((c) => c.emailUndeliverable);
   const byProvider: Record<string, number> = {};
   for (const c of blocked) byProvider[c.blockedOn!] = (byProvider[c.blockedOn!] ?? 0) + 1;
 
@@ -151,6 +156,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
     },
     next24h: { ...tally(soon), byHour, cases: soon },
     blocked: { count: blocked.length, byProvider, cases: blocked },
+    undeliverable: { count: undeliverable.length, cases: undeliverable },
   };
 }
 
@@ -162,7 +168,16 @@ export function searchCases(cases: readonly DashboardCase[], q: { text?: string;
   const words = (q.text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   return cases.filter((c) => {
     if (q.state && c.state !== q.state) return false;
-    const hay = [c.invoiceId, c.customerId, c.state, c.declineCategory, c.recoveredBy, c.blockedOn, c.currency]
+    const hay = [
+      c.invoiceId,
+      c.customerId,
+      c.state,
+      c.declineCategory,
+      c.recoveredBy,
+      c.blockedOn,
+      c.emailUndeliverable,
+      c.currency,
+    ]
       .filter(Boolean)
       .join(' ')
       .toLowerCase();

@@ -63,6 +63,8 @@ export function toDashboardCase(wf: WorkflowExecutionInfo): DashboardCase {
     nextActionAt: sa.get(DunningNextActionAt)?.toISOString(),
     blockedOn: sa.get(DunningBlockedOn) || undefined,
     recoveredBy: sa.get(DunningRecoveredBy) || undefined,
+    // In the memo, not a search attribute: the contract's attributes stay as registered.
+    emailUndeliverable: typeof wf.memo?.emailUndeliverable === 'string' ? wf.memo.emailUndeliverable : undefined,
     startedAt: wf.startTime.toISOString(),
     closedAt: wf.closeTime?.toISOString(),
   };

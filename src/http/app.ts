@@ -1,5 +1,5 @@
 /**
- * The HTTP service: Stripe webhooks, the signal API, the email links (update, retry), the codec
+ * The HTTP service: Stripe and Resend webhooks, the signal API, the email links (update, retry), the codec
  * server for the Temporal Web UI, the recovery dashboard, health and metrics.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -16,12 +16,15 @@ import { dashboardRouter } from './dashboardRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import { retryRouter } from './retryRoute';
+import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
 
 export interface AppDeps {
   stripe: Stripe;
   cases: DunningClient;
   webhookSecret: string;
+  /** RESEND_WEBHOOK_SECRET: verifies POST /webhooks/resend; undefined: that route answers 503. */
+  resendWebhookSecret?: string;
   apiToken: string;
   linkSecret: string;
   publicBaseUrl: string;
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
       toleranceSeconds: deps.webhookToleranceSeconds,
     }),
   );
+  app.use(resendWebhookRouter({ secret: deps.resendWebhookSecret, cases: deps.cases, metrics, log }));
   app.use((req, res, next) => {
     res.on('finish', () => {
       if (req.path.startsWith('/api/'))

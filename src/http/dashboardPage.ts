@@ -45,7 +45,12 @@ function linkToCase(c: DashboardCase, workflowsUrl: string | undefined): string 
 
 function caseRow(c: DashboardCase, v: DashboardView): string {
   const next = isOpen(c) ? when(c.nextActionAt) : '';
-  const how = c.state === 'recovered' ? c.recoveredBy : c.blockedOn ? `waits for ${c.blockedOn}` : '';
+  const how = [
+    c.state === 'recovered' ? c.recoveredBy : c.blockedOn ? `waits for ${c.blockedOn}` : '',
+    c.emailUndeliverable ? `email undeliverable (${c.emailUndeliverable})` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return `<tr data-invoice="${e(c.invoiceId)}"><td>${linkToCase(c, v.workflowsUrl)}</td><td>${e(c.customerId)}</td>
 <td><span class="state ${e(c.state)}">${e(c.state ?? 'starting')}</span> <span class="muted">${e(how)}</span></td>
 <td class="num">${c.currency ? e(money(c.amountDue ?? 0, c.currency)) : ''}</td><td>${e(c.declineCategory)}</td><td>${e(next)}</td></tr>`;
@@ -71,6 +76,7 @@ export function renderDashboard(v: DashboardView): string {
     )
     .join('');
   const blockedRows = f.blocked.cases.map((c) => caseRow(c, v)).join('');
+  const undeliverableRows = f.undeliverable.cases.map((c) => caseRow(c, v)).join('');
   const soonRows = f.next24h.cases
     .slice(0, 10)
     .map((c) => caseRow(c, v))
@@ -94,6 +100,8 @@ ${v.truncated ? '<p class="warn">More cases than the dashboard reads at once: th
 <p>${Object.entries(f.blocked.byProvider)
     .map(([p, n]) => `${e(p)}: ${figure(`blocked-${p}`, n)}`)
     .join(' · ')}</p></div>
+<div class="card${f.undeliverable.count ? ' alert' : ''}"><h2>Email undeliverable</h2><p class="big">${figure('undeliverable-count', f.undeliverable.count)}</p>
+<p>no more email goes to them</p></div>
 </section>
 <p class="muted definition">Recovery rate = recovered ÷ (recovered + exhausted), over the cases that ended in ${e(month)} (UTC).
 Cancelled cases (invoice voided or written off, subscription deleted, an operator's decision) are left out: dunning neither won nor lost them.
@@ -109,6 +117,11 @@ ${outcomeBars(
 <section><h2>Next 24 hours</h2>${hourColumns('Steps due in the next 24 hours, by hour', f.next24h.byHour)}
 ${soonRows ? `<table>${HEAD}<tbody>${soonRows}</tbody></table>` : '<p class="muted">nothing due</p>'}</section>
 <section><h2>Blocked on a provider</h2>${blockedRows ? `<table>${HEAD}<tbody>${blockedRows}</tbody></table>` : '<p class="muted">none: every open case can act</p>'}</section>
+<section><h2>Email undeliverable</h2>${
+    undeliverableRows
+      ? `<p class="muted">Resend could not deliver to these customers' addresses (bounced, complained, suppressed or failed): the case emails them no more; reach them another way, or have them give another address.</p><table>${HEAD}<tbody>${undeliverableRows}</tbody></table>`
+      : '<p class="muted">none: every open case can email its customer</p>'
+  }</section>
 <section><h2>Cases</h2><form method="get" action="/dashboard" role="search">
 <label>Search <input type="search" name="q" value="${e(v.search.q)}" placeholder="invoice, customer, decline…"></label>
 <label>State <select name="state">${stateOptions}</select></label> <button type="submit">Search</button></form>

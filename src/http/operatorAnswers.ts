@@ -36,6 +36,7 @@ const LINK_REFUSALS: Record<LinkRefusal, string> = {
   case_over: 'the case has ended',
   busy: 'the case has not read its facts from Stripe yet: try again shortly',
   no_email_address: 'the Stripe customer has no email address',
+  email_undeliverable: "Resend could not deliver to the customer's address (status.emailUndeliverable): a new address is needed",
 };
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({

@@ -125,11 +125,14 @@ describe('sendEmail', () => {
     expect((await sendEmail(resend(), e)).messageId).toBe(outbox.messages()[0]!.id);
   });
 
-  it('daily and monthly quota: non-retryable EmailQuotaExceeded', async () => {
-    for (const name of ['daily_quota_exceeded', 'monthly_quota_exceeded']) {
+  it('daily quota: EmailDailyQuotaExceeded (the case waits), monthly: EmailQuotaExceeded; both non-retryable', async () => {
+    for (const [name, type] of [
+      ['daily_quota_exceeded', 'EmailDailyQuotaExceeded'],
+      ['monthly_quota_exceeded', 'EmailQuotaExceeded'],
+    ] as const) {
       outbox.injectFault({ status: 429, count: 1, name, retryAfterSeconds: 3600 });
       const f = await failure(sendEmail(resend(), email()));
-      expect(f.type).toBe('EmailQuotaExceeded');
+      expect(f.type).toBe(type);
       expect(f.nonRetryable).toBe(true);
       expect(f.details?.[0]).toMatchObject({ name, retryAfterMs: 3_600_000 });
     }

@@ -203,6 +203,11 @@ describe('current details', () => {
     expect(caseCurrentDetails({ ...active, stripeCollection: 'paused_by_case' })).not.toContain('Stripe may retry');
   });
 
+  it('an undeliverable address: no more email goes to it', () => {
+    const details = caseCurrentDetails({ ...active, emailUndeliverable: { event: 'bounced', reason: 'no such mailbox' } });
+    expect(details).toContain("**Email undeliverable:** bounced (no such mailbox): no more email goes to the customer's address");
+  });
+
   it('a hard decline says the card is not charged again', () => {
     const details = caseCurrentDetails({
       ...active,

@@ -229,6 +229,8 @@ describe('CaseRecord', () => {
       template: 'reminder',
       to: 'a@example.com',
       idempotencyKey: 'dunning-in_1/email:reminder@3d',
+      // The links' issue time is the step's, so that every try of the activity sends one body.
+      issuedAt: new Date(T0).toISOString(),
       amountDue: 2900,
       cardLast4: '4242',
       endAction: 'cancel_subscription',
@@ -259,12 +261,60 @@ describe('CaseRecord', () => {
     });
   });
 
+  it("a subscription's own card is the one Stripe charges: the customer's other default is no card added", () => {
+    // The failed card is the subscription's; the customer's default is an older, other card.
+    const customer = { ...facts().customer, defaultPaymentMethodId: 'pm_customer_default' };
+    expect(started(facts({ customer, effectivePaymentMethodId: 'pm_old' })).cardAddedBeforeStart(T0)).toBeUndefined();
+    // The card Stripe charges now is another: offered as a card update.
+    expect(started(facts({ customer, effectivePaymentMethodId: 'pm_newer' })).cardAddedBeforeStart(T0)).toMatchObject({
+      paymentMethodId: 'pm_newer',
+    });
+    // Facts recorded before the effective card was read compare the customer's default, as they did.
+    expect(started(facts({ customer })).cardAddedBeforeStart(T0)).toMatchObject({ paymentMethodId: 'pm_customer_default' });
+  });
+
   it('uses the policy given (and the default otherwise)', () => {
     const r = new CaseRecord('in_1', 'cus_1', T0, { ...DEFAULT_POLICY, endAfter: '10d', grace: '10d' });
     r.learnFacts(facts());
     r.classifyFirst(undefined, T0);
     r.replan(T0, ALWAYS);
     expect(r.endAt()).toBe(T0 + 10 * DAY);
+  });
+});
+
+describe('CaseRecord: an address Resend could not deliver to', () => {
+  const bounce = {
+    event: 'bounced' as const,
+    address: 'A@Example.com',
+    emailId: 'em_1',
+    reason: 'no such mailbox',
+    occurredAt: '2026-12-01T10:00:00.000Z',
+  };
+
+  it('is recorded in status, and emails to it are skipped and recorded, not sent', () => {
+    const r = started();
+    expect(r.status().emailUndeliverable).toBeUndefined();
+    r.markEmailUndeliverable(bounce);
+    expect(r.status().emailUndeliverable).toEqual({ ...bounce, address: 'a@example.com' });
+    expect(r.emailInput('reminder', 'k', T0 + DAY)).toBeUndefined();
+    expect(r.status().emails.at(-1)).toEqual({
+      at: new Date(T0 + DAY).toISOString(),
+      template: 'reminder',
+      error: 'not sent: email undeliverable (bounced)',
+    });
+    expect(r.linkVerdict()).toEqual({ allowed: false, reason: 'email_undeliverable' });
+    expect(r.linkOutcome(undefined)).toEqual({ outcome: 'not_possible', reason: 'email_undeliverable' });
+  });
+
+  it('keeps the first event for an address; another address (the customer changed it) is emailed', () => {
+    const r = started();
+    r.markEmailUndeliverable(bounce);
+    r.markEmailUndeliverable({ ...bounce, event: 'complained', address: 'a@example.com' });
+    expect(r.status().emailUndeliverable?.event).toBe('bounced');
+    const moved = started(facts({ customer: { ...facts().customer, email: 'new@example.com' } }));
+    moved.markEmailUndeliverable(bounce);
+    expect(moved.emailInput('reminder', 'k', T0)).toMatchObject({ to: 'new@example.com' });
+    expect(moved.linkVerdict()).toEqual({ allowed: true });
   });
 });
 

@@ -7,6 +7,8 @@ import { Resend } from 'resend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResendClient } from '../../src/providers/resend';
 import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../src/dev/sandbox/resend';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const open: ResendOutbox[] = [];
 const dirs: string[] = [];
@@ -192,6 +194,20 @@ describe('resend outbox with the real SDK', () => {
     expect(o.stats()).toEqual({ requests: 5, rateLimited: 1, faulted: 4 });
   });
 
+  it('afterSend: the email is kept, the answer lost; the same request again gets its id', async () => {
+    const { outbox: o, resend } = await outbox();
+    o.injectFault({ status: 500, count: 1, afterSend: true });
+    const key = { idempotencyKey: 'dunning-in_1/email:lost' };
+    expect((await resend.emails.send(email, key)).error).toMatchObject({ name: 'internal_server_error' });
+    const [kept, ...rest] = o.messages();
+    expect(rest).toHaveLength(0);
+    expect((await resend.emails.send(email, key)).data?.id).toBe(kept!.id);
+    // The same key with another body is refused, as Resend does.
+    const changed = await resend.emails.send({ ...email, text: 'another link' }, key);
+    expect(changed.error).toMatchObject({ name: 'invalid_idempotent_request', statusCode: 409 });
+    expect(o.messages()).toHaveLength(1);
+  });
+
   it('lists messages without their bodies for counting (summary=1), with tags and idempotency key', async () => {
     const { outbox: o, resend } = await outbox();
     await resend.emails.send(
@@ -255,5 +271,94 @@ describe('resend outbox with the real SDK', () => {
     expect(one).not.toContain('<script>');
 
     expect((await fetch(`${o.url}/messages/nope`)).status).toBe(404);
+  });
+});
+
+describe('resend outbox delivery webhooks', () => {
+  const secret = `whsec_${Buffer.from('outbox test secret, 32 bytes long').toString('base64')}`;
+
+  /** A receiver that verifies with the resend SDK, as the service does; `answers`: statuses to give in turn. */
+  async function receiver(answers: number[] = []) {
+    const got: { status: number; event?: unknown; error?: string }[] = [];
+    const verifier = new Resend('re_unused').webhooks;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const status = answers.shift() ?? 200;
+        try {
+          const event = verifier.verify({
+            payload: Buffer.concat(chunks).toString('utf8'),
+            headers: {
+              id: String(req.headers['svix-id']),
+              timestamp: String(req.headers['svix-timestamp']),
+              signature: String(req.headers['svix-signature']),
+            },
+            webhookSecret: secret,
+          });
+          got.push({ status, event });
+        } catch (err) {
+          got.push({ status, error: (err as Error).message });
+        }
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/resend`;
+    return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it("Resend's test addresses and marked ones: a signed email.bounced / email.complained follows the send", async () => {
+    const r = await receiver();
+    const { outbox: o, resend } = await outbox({ webhook: { url: r.url, secret } });
+    const tags = [{ name: 'invoice_id', value: 'in_9' }];
+    const bounced = await resend.emails.send({ ...email, to: 'bounced+ada@resend.dev', tags });
+    await resend.emails.send({ ...email, to: 'complained@resend.dev', tags });
+    await resend.emails.send({ ...email, to: 'fine@example.org', tags });
+    o.markUndeliverable('Gone@Example.org', 'bounced');
+    const posted = await fetch(`${o.url}/_outbox/undeliverable`, {
+      method: 'POST',
+      body: JSON.stringify({ address: 'spam@example.org', event: 'complained' }),
+    });
+    expect(posted.status).toBe(204);
+    await resend.emails.send({ ...email, to: 'gone@example.org', tags });
+    await resend.emails.send({ ...email, to: 'spam@example.org', tags });
+    await o.webhooksSettled();
+    await r.close();
+
+    // Every email was accepted (Resend answers the send; the bounce comes later).
+    expect(o.messages()).toHaveLength(5);
+    expect(r.got.every((g) => g.error === undefined)).toBe(true);
+    const events = r.got.map(
+      (g) => g.event as { type: string; data: { to: string[]; email_id: string; tags: Record<string, string> } },
+    );
+    expect(events.map((e) => [e.type, e.data.to[0]]).sort()).toEqual([
+      ['email.bounced', 'bounced+ada@resend.dev'],
+      ['email.bounced', 'gone@example.org'],
+      ['email.complained', 'complained@resend.dev'],
+      ['email.complained', 'spam@example.org'],
+    ]);
+    const first = events.find((e) => e.data.to[0] === 'bounced+ada@resend.dev')!;
+    expect(first).toMatchObject({
+      data: { email_id: bounced.data!.id, tags: { invoice_id: 'in_9' }, bounce: { type: 'Permanent' } },
+    });
+  });
+
+  it('delivers again after a non-2xx answer', async () => {
+    const r = await receiver([503, 500]);
+    const { outbox: o, resend } = await outbox({ webhook: { url: r.url, secret, retryDelaysMs: [20, 20, 20] } });
+    await resend.emails.send({ ...email, to: 'bounced@resend.dev' });
+    await o.webhooksSettled();
+    await r.close();
+    expect(r.got.map((g) => g.status)).toEqual([503, 500, 200]);
+  });
+
+  it('refuses a mark it cannot act on', async () => {
+    const { outbox: o } = await outbox();
+    const res = await fetch(`${o.url}/_outbox/undeliverable`, {
+      method: 'POST',
+      body: JSON.stringify({ address: 'x', event: 'bounced' }),
+    });
+    expect(res.status).toBe(422);
   });
 });

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../src/dev/temporal/devServer';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/searchAttributeCheck';
 import { cachedToolchain } from '../../src/dev/toolchain';
 import { freePort, isListening } from '../../src/dev/toolchain/ports';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';

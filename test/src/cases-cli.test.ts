@@ -179,6 +179,21 @@ describe('what the CLI prints', () => {
     expect(text).toContain('new kind: skipped later');
   });
 
+  it('an undeliverable address shows in the timeline', () => {
+    const text = formatCase(
+      status({
+        emailUndeliverable: {
+          event: 'bounced',
+          address: 'jane@example.com',
+          reason: 'no such mailbox',
+          occurredAt: '2026-11-26T14:00:00.000Z',
+        },
+      }),
+      NOW,
+    );
+    expect(text).toContain('  Nov 26, 09:00  email undeliverable: bounced (no such mailbox); no more email to jane@example.com');
+  });
+
   it('relative times, roughly', () => {
     expect(relativeLabel(NOW + 30_000, NOW)).toBe('now');
     expect(relativeLabel(NOW + 60_000, NOW)).toBe('in 1 minute');

@@ -36,6 +36,18 @@ describe('config', () => {
     expect(b.stripe.webhookSecret).toBe(a.stripe.webhookSecret);
   });
 
+  it('RESEND_WEBHOOK_SECRET: generated and kept for the local outbox; with real Resend, only as given', () => {
+    const dir = dataDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    expect(a.email.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    expect(loadConfig({ DATA_DIR: dir }).email.webhookSecret).toBe(a.email.webhookSecret);
+    expect(loadConfig({ DATA_DIR: dataDir(), RESEND_API_KEY: 're_live_1' }).email.webhookSecret).toBeUndefined();
+    const given = `whsec_${Buffer.from('resend webhook secret').toString('base64')}`;
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), RESEND_API_KEY: 're_live_1', RESEND_WEBHOOK_SECRET: given }).email.webhookSecret,
+    ).toBe(given);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(problemsOf({ STRIPE_API_BASE: '', TEMPORAL_ADDRESS: ' ', APP_WEBHOOK_URL: '' })).toEqual([]);
   });
@@ -53,6 +65,7 @@ describe('config', () => {
     [{ APP_WEBHOOK_URL: 'https://app.example.com/hooks' }, 'APP_WEBHOOK_URL and APP_WEBHOOK_SECRET'],
     [{ APP_WEBHOOK_URL: 'https://app.example.com/hooks', APP_WEBHOOK_SECRET: 'nope' }, 'APP_WEBHOOK_SECRET'],
     [{ EMAIL_RATE_LIMIT: '0' }, 'EMAIL_RATE_LIMIT'],
+    [{ RESEND_WEBHOOK_SECRET: 'not-a-secret' }, 'RESEND_WEBHOOK_SECRET'],
     [{ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, 'WORKER_MAX_CACHED_WORKFLOWS'],
     [{ WORKER_WORKFLOW_HEAP_MB: '-1' }, 'WORKER_WORKFLOW_HEAP_MB'],
     [{ NODE_ENV: 'production' }, 'API_TOKEN: required when NODE_ENV=production'],

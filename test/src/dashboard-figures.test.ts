@@ -124,6 +124,12 @@ describe('dashboardFigures', () => {
     expect(f.blocked.byProvider).toEqual({ resend: 2, stripe: 1 });
   });
 
+  it("email undeliverable: open cases whose customer's address Resend could not deliver to", () => {
+    const bounced = c({ emailUndeliverable: 'bounced' });
+    const f = dashboardFigures([bounced, c({}), ended('exhausted', { emailUndeliverable: 'complained' })], NOW);
+    expect(f.undeliverable).toEqual({ count: 1, cases: [bounced] });
+  });
+
   it('the month is the calendar month in UTC', () => {
     expect(new Date(monthStartUtc(Date.parse('2026-12-01T00:00:00Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(new Date(monthStartUtc(Date.parse('2026-11-30T23:59:59Z'))).toISOString()).toBe('2026-11-01T00:00:00.000Z');

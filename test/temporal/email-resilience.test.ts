@@ -1,6 +1,6 @@
 /**
  * Emails through the workflow when Resend misbehaves: throttling and outages are retried until
- * the email goes out once; a daily quota refusal is recorded on the case, which carries on; and
+ * the email goes out once; a daily quota is waited out, and the email sent when it resets; and
  * the email task queue's rate limit keeps a burst of failures under the provider's limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,22 +37,41 @@ describe('Resend failing', () => {
     await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
   });
 
-  it('daily quota exceeded: the email shows with an error on the case, and the case carries on', async () => {
-    stack.outbox.injectFault({ status: 429, count: 1, name: 'daily_quota_exceeded' });
+  it('an email accepted whose answer was lost: the retry sends the same body and is recorded as sent', async () => {
+    // Resend took the email, the answer never came back: Temporal tries again seconds later. The
+    // same Idempotency-Key with a body rendered anew would be refused (409) and the delivered
+    // email recorded as failed; the same body gets the first message's id.
+    stack.outbox.injectFault({ status: 500, count: 1, afterSend: true });
+    const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'lost@example.com', amount: 750, currency: 'usd' });
+    const st = await until(stack, s.invoiceId, 'the first email', (x) => x.emails.length === 1);
+    expect(st.emails[0]!.error).toBeUndefined();
+    const sent = stack.outbox.messages().filter((m) => m.to.includes('lost@example.com'));
+    expect(sent).toHaveLength(1);
+    expect(st.emails[0]!.messageId).toBe(sent[0]!.id);
+    await stack.api(`/api/invoices/${s.invoiceId}/cancel`, { method: 'POST', body: '{}' });
+  });
+
+  it('daily quota exceeded: the case waits on Resend until the quota resets, then the email goes out', async () => {
+    // Resend says when the quota resets (Retry-After); here in 3 s.
+    stack.outbox.injectFault({ status: 429, count: 1, name: 'daily_quota_exceeded', retryAfterSeconds: 3 });
     const s = await stack.sandbox.createFailedInvoiceScenario({ email: 'quota@example.com', amount: 800, currency: 'usd' });
-    const st = await until(stack, s.invoiceId, 'the refused email', (x) => x.emails.length === 1);
-    expect(st.state).toBe('active');
-    expect(st.emails[0]).toMatchObject({ template: 'payment_failed', error: expect.stringMatching(/quota/i) });
-    expect(st.emails[0]!.messageId).toBeUndefined();
-    expect(st.nextAction).toBeDefined();
-    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(0);
+    const blocked = await until(stack, s.invoiceId, 'blocked on the quota', (x) => x.blockedOn !== undefined);
+    expect(blocked.state).toBe('active');
+    expect(blocked.emails).toHaveLength(0); // not dropped: still to send
+    expect(blocked.blockedOn).toMatchObject({ provider: 'resend', reason: expect.stringMatching(/daily_quota_exceeded/) });
+
+    const st = await until(stack, s.invoiceId, 'the email, once the quota reset', (x) => x.emails.length === 1);
+    expect(st.emails[0]).toMatchObject({ template: 'payment_failed.insufficient_funds', messageId: expect.any(String) });
+    expect(st.emails[0]!.error).toBeUndefined();
+    expect(st.blockedOn).toBeUndefined();
+    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(1);
 
     // The case goes on: a new card recovers it, and that email goes out.
     stack.sandbox.setPaymentMethodBehaviour(s.paymentMethodId, { outcome: 'succeed' });
     await stack.api(`/api/invoices/${s.invoiceId}/payment-method-updated`, { method: 'POST', body: '{}' });
     const done = await until(stack, s.invoiceId, 'recovery', (x) => x.state === 'recovered');
     expect(done.emails[1]).toMatchObject({ template: 'payment_recovered', messageId: expect.any(String) });
-    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(1);
+    expect(stack.outbox.messages().filter((m) => m.to.includes('quota@example.com'))).toHaveLength(2);
   });
 });
 

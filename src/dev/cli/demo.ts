@@ -6,6 +6,7 @@
  *   npm run demo                       insufficient funds, English
  *   npm run demo -- --decline pm_card_chargeDeclinedExpiredCard --locale vi
  *   npm run demo -- --decline mac03    Mastercard, "do not try again"
+ *   npm run demo -- --email bounced@resend.dev   the email bounces: the case records it, emails no more
  */
 import { parseArgs } from 'node:util';
 import { workflowIdForInvoice } from '../../../domain/messages';

@@ -6,9 +6,11 @@
  *   npm run sandbox:stripe -- [--port 12111] [--webhook-url URL] [--webhook-secret whsec_…]
  *                             [--data-dir DIR] [--webhook-retry-delays 1000,5000,…] [--webhook-concurrency N]
  *   npm run sandbox:resend -- [--port 12112] [--data-dir DIR] [--rate-limit N] [--api-key re_…]
+ *                             [--webhook-url URL --webhook-secret whsec_…]   (bounce and complaint webhooks)
  *
  * Flags win over the environment (STRIPE_SANDBOX_PORT, STRIPE_SANDBOX_WEBHOOK_URL,
- * STRIPE_WEBHOOK_SECRET, RESEND_SANDBOX_PORT, RESEND_SANDBOX_RATE_LIMIT, SANDBOX_DATA_DIR). Without
+ * STRIPE_WEBHOOK_SECRET, RESEND_SANDBOX_PORT, RESEND_SANDBOX_RATE_LIMIT, RESEND_SANDBOX_WEBHOOK_URL,
+ * RESEND_WEBHOOK_SECRET, SANDBOX_DATA_DIR). Without
  * a data directory nothing is written to disk. Prints one `ready: <url>` line; SIGINT/SIGTERM stop.
  * Faults are injected at run time over HTTP: `POST /_sandbox/faults` (Stripe), `POST /_outbox/faults`.
  * Stripe's Smart Retries: a scenario with `smartRetries: true` (or `{ attempts, intervalSeconds }`),
@@ -67,11 +69,17 @@ async function main(): Promise<void> {
       break;
     }
     case 'resend': {
+      // Where the outbox sends its signed email.bounced / email.complained events (the API's
+      // POST /webhooks/resend), signed with the API's RESEND_WEBHOOK_SECRET.
+      const webhookUrl = values['webhook-url'] ?? env('RESEND_SANDBOX_WEBHOOK_URL');
+      const webhookSecret = values['webhook-secret'] ?? env('RESEND_WEBHOOK_SECRET');
+      if (webhookUrl && !webhookSecret) throw new Error('--webhook-url needs --webhook-secret (or RESEND_WEBHOOK_SECRET)');
       const outbox = await startResendOutbox({
         port: integer('--port', values.port ?? env('RESEND_SANDBOX_PORT')) ?? 12112,
         dataDir,
         rateLimitPerSecond: integer('--rate-limit', values['rate-limit'] ?? env('RESEND_SANDBOX_RATE_LIMIT')),
         apiKey: values['api-key'],
+        webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined,
       });
       console.log(`resend outbox: use RESEND_BASE_URL=${outbox.url}; messages at ${outbox.url}/`);
       url = outbox.url;

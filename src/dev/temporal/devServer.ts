@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../../domain/searchAttributes';
+import { checkSearchAttributes, SEARCH_ATTRIBUTE_TYPES } from '../../temporal/searchAttributeCheck';
 import { freePort } from '../toolchain/ports';
 import { assertPortFree, removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './devServerPidFile';
 
@@ -67,17 +67,6 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
   'matching.numTaskqueueReadPartitions=1',
   'matching.numTaskqueueWritePartitions=1',
 ];
-
-const { IndexedValueType } = temporal.api.enums.v1;
-/**
- * Each `--search-attribute` type (what the CLI takes) as the operator service registers it
- * (`indexed`) and as @temporalio/testing's `createLocal` takes it (`sdk`).
- */
-export const SEARCH_ATTRIBUTE_TYPES = {
-  Keyword: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, sdk: SearchAttributeType.KEYWORD },
-  Int: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_INT, sdk: SearchAttributeType.INT },
-  Datetime: { indexed: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, sdk: SearchAttributeType.DATETIME },
-} as const;
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const namespace = opts.namespace ?? 'default';
@@ -263,25 +252,7 @@ async function answers(address: string, namespace: string): Promise<boolean> {
 export async function ensureSearchAttributes(address: string, namespace: string, log: (line: string) => void): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
-    const wrongType = SEARCH_ATTRIBUTES.filter(
-      (a) =>
-        customAttributes?.[a.name] !== undefined &&
-        Number(customAttributes[a.name]) !== SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed,
-    );
-    if (wrongType.length) {
-      throw new Error(
-        `search attributes registered with another type: ${wrongType.map((a) => `${a.name} (want ${a.cliType})`).join(', ')}`,
-      );
-    }
-    if (missing.length) {
-      log(`dev server: registering search attributes ${missing.map((a) => a.name).join(', ')}`);
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map((a) => [a.name, SEARCH_ATTRIBUTE_TYPES[a.cliType].indexed])),
-      });
-    }
+    await checkSearchAttributes(connection, namespace, { register: true, log: (line) => log(`dev server: ${line}`) });
   } finally {
     await connection.close();
   }

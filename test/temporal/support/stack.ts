@@ -36,6 +36,8 @@ export interface Stack {
   apiToken: string;
   linkSecret: string;
   webhookSecret: string;
+  /** RESEND_WEBHOOK_SECRET of the stack: the outbox signs its bounce and complaint webhooks with it. */
+  resendWebhookSecret: string;
   taskQueue: string;
   stripe: Stripe;
   sandbox: StripeSandbox;
@@ -105,7 +107,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const outbox = await startResendOutbox(opts.outbox ?? {});
+  const resendWebhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const outbox = await startResendOutbox({
+    webhook: { url: `${baseUrl}/webhooks/resend`, secret: resendWebhookSecret, retryDelaysMs: [200, 400, 800, 1600, 3200] },
+    ...opts.outbox,
+  });
   const sandbox = await startStripeSandbox({
     webhookUrl: opts.stripeWebhooks === false ? undefined : `${baseUrl}/webhooks/stripe`,
     webhookSecret,
@@ -151,6 +157,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stripe,
     cases,
     webhookSecret,
+    resendWebhookSecret,
     apiToken,
     linkSecret,
     publicBaseUrl: baseUrl,
@@ -176,6 +183,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     apiToken,
     linkSecret,
     webhookSecret,
+    resendWebhookSecret,
     taskQueue,
     stripe,
     sandbox,

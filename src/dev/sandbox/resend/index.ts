@@ -9,7 +9,12 @@
  * For people:  GET /  (list, newest first), GET /messages/:id (one email).
  * For tests and the demo:  GET /_outbox/messages[?to=][&summary=1] (summary: without the bodies),
  * POST|GET|DELETE /_outbox/faults (the next N
- * sends fail, or for a while a fraction of all API requests: storms and outages), GET /_outbox/stats.
+ * sends fail, or for a while a fraction of all API requests: storms and outages), GET /_outbox/stats,
+ * POST /_outbox/undeliverable `{ address, event: 'bounced' | 'complained' }` (mark an address).
+ *
+ * With `webhook` set, an email to an address that bounces or complains (Resend's test addresses
+ * `bounced@resend.dev`, `complained@resend.dev`, or one marked) is kept as sent, and a signed
+ * `email.bounced` / `email.complained` webhook follows, as Resend's would (./webhooks.ts).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,8 +25,16 @@ import { renderIndex, renderMessage, renderNotFound } from './pages';
 import { SlidingWindowLimiter } from './rate-limiter';
 import { OutboxStore, type OutboxMessage } from './store';
 import { validateSendEmail } from './validate-email';
+import {
+  deliverEvent,
+  deliveryEventBody,
+  testAddressEvent,
+  type OutboxDeliveryEvent,
+  type OutboxWebhookTarget,
+} from './webhooks';
 
 export type { OutboxMessage } from './store';
+export type { OutboxDeliveryEvent, OutboxWebhookTarget } from './webhooks';
 
 export interface ResendOutboxOptions {
   /** 0 (default) picks a free port. */
@@ -34,6 +47,8 @@ export interface ResendOutboxOptions {
   rateLimitPerSecond?: number;
   /** When set, only this Bearer key is accepted (others get 403 invalid_api_key); unset = any non-empty key. */
   apiKey?: string;
+  /** Where bounce and complaint webhooks go, signed with `secret`; unset: none are sent. */
+  webhook?: OutboxWebhookTarget;
 }
 
 export interface OutboxFault {
@@ -44,6 +59,11 @@ export interface OutboxFault {
   retryAfterSeconds?: number;
   /** Resend error name, e.g. 'daily_quota_exceeded'; default rate_limit_exceeded (429) / internal_server_error (500). */
   name?: string;
+  /**
+   * The email is accepted (stored, and its Idempotency-Key with it), then the answer is this
+   * fault: a send that went out but whose answer was lost, as a timeout or a proxy's 500 does.
+   */
+  afterSend?: boolean;
 }
 
 /** For `durationMs`, a fraction `rate` (default all) of the API requests fail: a storm, or an outage. */
@@ -64,6 +84,10 @@ export interface ResendOutbox {
   /** Fail API requests for a while (before auth: the provider's edge is down). */
   injectTimedFault(f: OutboxTimedFault): ActiveTimedFault<OutboxTimedFault>;
   clearFaults(): void;
+  /** Emails to `address` from now on bounce (or are complained about): a signed webhook follows each. */
+  markUndeliverable(address: string, event: OutboxDeliveryEvent): void;
+  /** Resolves once the webhooks of the emails sent so far have been delivered (or given up). */
+  webhooksSettled(): Promise<void>;
   /**
    * requests: API requests received; rateLimited: rate_limit_exceeded answers (the limiter's and
    * injected ones; not quota); faulted: answers (or dropped connections) of injected faults.
@@ -79,6 +103,30 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
   const faults: OutboxFault[] = [];
   const timed = new TimedFaults<OutboxTimedFault>();
   const counters = { requests: 0, rateLimited: 0, faulted: 0 };
+  const marked = new Map<string, OutboxDeliveryEvent>();
+  const deliveries = new Set<Promise<unknown>>();
+  let closed = false;
+
+  function markUndeliverable(address: string, event: OutboxDeliveryEvent): void {
+    if (event !== 'bounced' && event !== 'complained') throw new RangeError('event must be bounced or complained');
+    if (!address.includes('@')) throw new RangeError('address must be an email address');
+    marked.set(address.trim().toLowerCase(), event);
+  }
+
+  /** After the send's answer, as Resend's events follow the send. */
+  function followWithEvent(m: OutboxMessage): void {
+    if (!opts.webhook) return;
+    const target = opts.webhook;
+    for (const to of m.to) {
+      const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
+      const event = marked.get(address.trim().toLowerCase()) ?? testAddressEvent(address);
+      if (!event) continue;
+      const delivery = new Promise((r) => setTimeout(r, 50).unref())
+        .then(() => deliverEvent(target, deliveryEventBody(event, m, new Date()), () => closed))
+        .finally(() => deliveries.delete(delivery));
+      deliveries.add(delivery);
+    }
+  }
 
   function injectFault(f: OutboxFault): void {
     if (f.status !== 429 && f.status !== 500) throw new RangeError('fault status must be 429 or 500');
@@ -93,9 +141,9 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
     return timed.add(f);
   }
 
-  function nextFault(): ResendHttpError | undefined {
+  function nextFault(when: 'before' | 'after'): ResendHttpError | undefined {
     const f = faults[0];
-    if (!f) return undefined;
+    if (!f || (f.afterSend ?? false) !== (when === 'after')) return undefined;
     if (--f.count === 0) faults.shift();
     counters.faulted++;
     return faultError(f);
@@ -133,7 +181,7 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
   async function sendEmail(req: IncomingMessage, res: ServerResponse): Promise<void> {
     authenticate(req);
     rateLimit(res);
-    const fault = nextFault();
+    const fault = nextFault('before');
     if (fault) throw fault;
 
     const body = await readJson(req);
@@ -158,6 +206,9 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       }
     }
     const message = store.add(validateSendEmail(body), idempotency);
+    followWithEvent(message);
+    const lost = nextFault('after');
+    if (lost) throw lost;
     json(res, 200, { id: message.id });
   }
 
@@ -231,6 +282,17 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       return json(res, 200, { cleared: true });
     }
     if (method === 'GET' && path === '/_outbox/stats') return json(res, 200, counters);
+    if (method === 'POST' && path === '/_outbox/undeliverable') {
+      const body = (await readJson(req)) as { address?: unknown; event?: unknown } | null;
+      try {
+        markUndeliverable(String(body?.address ?? ''), (body?.event ?? 'bounced') as OutboxDeliveryEvent);
+      } catch (err) {
+        if (err instanceof RangeError) throw new ResendHttpError(422, 'validation_error', err.message);
+        throw err;
+      }
+      res.writeHead(204).end();
+      return;
+    }
     throw new ResendHttpError(404, 'not_found', 'The requested endpoint does not exist.');
   }
 
@@ -274,8 +336,13 @@ export async function startResendOutbox(opts: ResendOutboxOptions = {}): Promise
       timed.clear();
     },
     stats: () => ({ ...counters }),
+    markUndeliverable,
+    webhooksSettled: async () => {
+      while (deliveries.size) await Promise.all([...deliveries]);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closed = true;
         server.close((err) => (err ? reject(err) : resolve()));
         // The SDK's fetch keeps connections alive; without this, close() waits for them to time out.
         server.closeAllConnections();

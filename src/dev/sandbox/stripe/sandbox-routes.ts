@@ -54,6 +54,7 @@ export const scenarioSchema = z
         z.object({ attempts: z.number().int().min(2).max(8), intervalSeconds: z.number().int().positive().optional() }).strict(),
       ])
       .optional(),
+    subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
   })
   .strict();
 
