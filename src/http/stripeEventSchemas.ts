@@ -74,6 +74,8 @@ const failedInvoice = z.object({
   number: z.string().min(1).max(255).nullable(),
   hosted_invoice_url: httpUrl.nullable(),
   attempt_count: count,
+  // Null without a retry schedule; optional because only Stripe's own retries are told by it.
+  next_payment_attempt: timestamp.nullish(),
   // A one-off invoice has no parent; a quote's parent has no subscription details.
   parent: z.object({ subscription_details: z.object({ subscription: expandable(subscriptionId) }).nullish() }).nullable(),
 });
@@ -94,7 +96,12 @@ export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
 
 const usedEvent = z.discriminatedUnion('type', [
-  envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
+  envelope.extend({
+    type: z.literal('invoice.payment_failed'),
+    // `id: null`: no API request caused it (the renewal's attempt, or Stripe's own retry).
+    request: z.object({ id: z.string().max(255).nullable() }).nullish(),
+    data: z.object({ object: failedInvoice }),
+  }),
   envelope.extend({
     type: z.enum(['invoice.paid', 'invoice.voided', 'invoice.marked_uncollectible']),
     data: z.object({ object: z.object({ id: invoiceId }) }),
