@@ -2,6 +2,8 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import {
   blockCardSignal,
   CARD_BUDGET_WORKFLOW_TYPE,
+  recordDeclineSignal,
+  type RecordDeclineRequest,
   cardBudgetWorkflowId,
   reserveAttemptUpdate,
   type ReserveAttemptRequest,
@@ -51,6 +53,19 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string, network
         ...ledgerStart(taskQueue, cardKey),
         workflowIdConflictPolicy: 'USE_EXISTING', // the running ledger answers; only a missing one starts
       }),
+    });
+  };
+}
+
+/** Counts a decline Stripe's own retry got on the card in its ledger (a signal-with-start: no answer needed). */
+export function recordDeclineVia(client: Client, taskQueue: string) {
+  return async (card: CardFacts, request: RecordDeclineRequest): Promise<void> => {
+    const cardKey = cardKeyOf(card);
+    if (!cardKey) return;
+    await client.workflow.signalWithStart(CARD_BUDGET_WORKFLOW_TYPE, {
+      ...ledgerStart(taskQueue, cardKey),
+      signal: recordDeclineSignal,
+      signalArgs: [request],
     });
   };
 }

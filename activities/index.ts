@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { deliverAppEvent, reportUndeliveredAppEvent, startAppEventDelivery, type AppWebhookTarget } from './appEvents';
-import { blockCardVia, reserveCardAttemptVia } from './cardBudget';
+import { blockCardVia, recordDeclineVia, reserveCardAttemptVia } from './cardBudget';
 import { countCaseEvent } from './caseEvents';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
@@ -15,7 +15,13 @@ import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
-import type { AppEventInput, DunningEmailInput, EndActionInput, RetryChargeInput } from '../domain/providerTypes';
+import type {
+  AppEventInput,
+  DunningEmailInput,
+  EndActionInput,
+  LoadCaseFactsOptions,
+  RetryChargeInput,
+} from '../domain/providerTypes';
 
 export interface ActivityDeps {
   stripe: Stripe;
@@ -33,9 +39,16 @@ export function createActivities(deps: ActivityDeps) {
     block: blockCardVia(deps.temporal, deps.taskQueue),
     networkRules: deps.networkRules,
   };
+  const recordDecline = recordDeclineVia(deps.temporal, deps.taskQueue);
   // Business metrics (activities/metrics.ts) are counted here, around the calls, per attempt.
   return {
-    loadCaseFacts: (invoiceId: string) => countingErrors('stripe', () => loadCaseFacts(deps.stripe, invoiceId)),
+    loadCaseFacts: async (invoiceId: string, opts?: LoadCaseFactsOptions) => {
+      const facts = await countingErrors('stripe', () => loadCaseFacts(deps.stripe, invoiceId, opts));
+      // Stripe's own retry declined on this card: the networks count it, so the ledger does too.
+      const card = facts.lastDecline?.card;
+      if (opts?.countStripeDecline && card) await recordDecline(card, opts.countStripeDecline);
+      return facts;
+    },
     retryCharge: async (input: RetryChargeInput) => {
       const result = await countingErrors('stripe', () => retryCharge(deps.stripe, cardLedger, input));
       countCharge(result, input.initiator);

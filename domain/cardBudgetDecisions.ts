@@ -7,13 +7,15 @@ import {
   block,
   BLOCK_MS,
   BUDGET_WINDOW_MS,
+  keepMsOf,
   prune,
   reserve,
+  recordDecline,
   reserveUnderLimits,
   wait,
   type LedgerState,
 } from './cardBudgetLedger';
-import type { BlockCardRequest, ReserveAttemptRequest, ReserveAttemptResult } from './cardBudgetMessages';
+import type { BlockCardRequest, RecordDeclineRequest, ReserveAttemptRequest, ReserveAttemptResult } from './cardBudgetMessages';
 
 export interface Decision {
   ledger: LedgerState;
@@ -56,6 +58,16 @@ export function decideReservation(
       blockedReason: r.blockedReason,
     },
   };
+}
+
+/** The recordDecline signal: Stripe's own attempt on the card, counted at `at` (when the ledger heard it). */
+export function declineOnSignal(ledger: LedgerState, signal: RecordDeclineRequest, at: number): LedgerState {
+  return recordDecline(prune(ledger, at, keepMsOf(ledger)), {
+    key: signal.key,
+    at,
+    ...(signal.amount === undefined ? {} : { amount: signal.amount }),
+    ...(signal.currency === undefined ? {} : { currency: signal.currency }),
+  });
 }
 
 /**

@@ -156,6 +156,19 @@ export function reserve(
   return result;
 }
 
+/**
+ * A decline the card got outside our charges (Stripe's own scheduled retry): counted like a granted
+ * reattempt, since the networks count it whoever made it, but never refused: it has happened.
+ * Idempotent by key (a retried activity, an event delivered twice).
+ */
+export function recordDecline(state: LedgerState, attempt: Omit<Attempt, 'initiator'>): LedgerState {
+  if (state.entries.some((e) => e.key === attempt.key)) return state;
+  const entry: LedgerEntry = { key: attempt.key, at: attempt.at };
+  if (attempt.amount !== undefined) entry.amount = attempt.amount;
+  if (attempt.currency !== undefined) entry.currency = attempt.currency.toLowerCase();
+  return { ...state, entries: [...state.entries, entry].sort((a, b) => a.at - b.at) };
+}
+
 /** One attempt asked of the ledger, with what its limits may count apart. */
 export interface Attempt {
   /** Idempotency key of the charge. */

@@ -69,5 +69,16 @@ export interface BlockCardRequest {
   /** With a wait: the case that heard it (see LedgerState.waiting). */
   heardBy?: string;
 }
+/**
+ * A decline the card got outside the service's charges: Stripe's own retry schedule charged it
+ * (Smart Retries still on). Counted in the ledger like a reattempt of ours (merchant-initiated);
+ * `key` names Stripe's attempt (`stripe:<invoice>/attempt_<attempt_count>`), so it counts once.
+ */
+export const recordDeclineSignal = defineSignal<[RecordDeclineRequest]>('recordDecline');
+export interface RecordDeclineRequest {
+  key: string;
+  amount?: number;
+  currency?: string;
+}
 /** The reattempts counted in the window, for operators and tests. */
 export const ledgerQuery = defineQuery<LedgerState>('ledger');

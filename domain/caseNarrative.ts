@@ -13,7 +13,8 @@ import type { EndAction } from './policy';
 import { cardBrandName, formatAmount } from './presentation';
 import { stepOffsetLabel, type PlannedStep } from './schedule';
 import type { AppEventType } from './providerTypes';
-import type { BlockedOn, CaseState, EmailUndeliverable, Provider } from './types';
+import { STRIPE_RETRYING_FIX, stripeRetryingText } from './stripeRetries';
+import type { BlockedOn, CaseState, EmailUndeliverable, Provider, StripeCollection, StripeRetrying } from './types';
 
 const SEP = ' · ';
 
@@ -200,6 +201,10 @@ export interface CaseNow {
   timeZone: string;
   attempts: number;
   emails: number;
+  /** Stripe's own retry schedule still charged the invoice: the Web UI says so, with the fix. */
+  stripeRetrying?: StripeRetrying;
+  /** Stripe's collection as the start read left it: `pause_refused` is said, with the fix. */
+  stripeCollection?: StripeCollection;
 }
 
 const RETRY_REASONS: Partial<Record<DeclineClassification['category'], string>> = {
@@ -257,6 +262,10 @@ export function caseCurrentDetails(c: CaseNow): string {
   if (c.state === 'active' && c.next) {
     lines.push(`**Next:** ${stepLabel(c.next, c.endAction)} at ${whenLabel(c.next.at, c.timeZone)}: ${why(c.next, c)}`);
     lines.push('**Meanwhile:** a new card, a payment elsewhere or a cancellation acts at once');
+  }
+  if (c.stripeRetrying) lines.push(`**Stripe retries too:** ${stripeRetryingText(c.stripeRetrying)}`);
+  else if (c.stripeCollection === 'pause_refused' && c.state === 'active') {
+    lines.push(`**Stripe may retry too:** Stripe refused to turn its own retries off on this invoice. ${STRIPE_RETRYING_FIX}`);
   }
   lines.push(`**So far:** ${plural(c.attempts, 'charge attempt')}, ${plural(c.emails, 'email')}`);
   return lines.join('\n');

@@ -6,7 +6,14 @@
  * callbacks that are called exactly where the workflow called them before this class existed.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { CardFacts, CaseFacts, DeclineDetails, DunningEmailInput, RetryChargeResult } from './providerTypes';
+import type {
+  CardFacts,
+  CaseFacts,
+  DeclineDetails,
+  DunningEmailInput,
+  RetryChargeResult,
+  StripeCollection,
+} from './providerTypes';
 import { classifyDecline, type DeclineClassification } from './declines';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
 import { caseTimeZone, planSchedule, type PlannedStep } from './schedule';
@@ -19,6 +26,7 @@ import {
   DunningRecoveredBy,
   DunningState,
 } from './searchAttributes';
+import { stripeRetryingFrom } from './stripeRetries';
 import { isEndedSubscription } from './subscriptions';
 import type {
   AttemptRecord,
@@ -40,6 +48,7 @@ import type {
   ResendLinkOutcome,
   RetryNotPossible,
   RetryOutcome,
+  StripeRetrying,
 } from './types';
 
 export type FinalState = Exclude<CaseState, 'active'>;
@@ -115,6 +124,10 @@ export class CaseRecord {
   cardGone: string | undefined;
   /** Set by `disputeOpened`: the case charges no more. */
   dispute: DunningStatus['dispute'];
+  /** Stripe's own collection attempts on the invoice, as the start read left them (then as the end left them). */
+  stripeCollection: StripeCollection | undefined;
+  /** Stripe's own retry schedule still charged the invoice (its attempt beyond the first, no request of ours). */
+  stripeRetrying: StripeRetrying | undefined;
   /** Resend could not deliver to this address: the case sends it nothing more. */
   emailUndeliverable: EmailUndeliverable | undefined;
   private schedule: PlannedStep[] = [];
@@ -163,6 +176,8 @@ export class CaseRecord {
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
       ...(this.dispute ? { dispute: { ...this.dispute } } : {}),
+      ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
+      ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
     };
   }
@@ -326,6 +341,7 @@ export class CaseRecord {
     this.currency = facts.invoice.currency;
     this.subscriptionId = facts.invoice.subscriptionId;
     this.lastCard = facts.lastDecline?.card;
+    this.stripeCollection = facts.stripeCollection;
   }
 
   /** Events arrive in any order: the invoice may be settled before its failure reached us. */
@@ -342,9 +358,11 @@ export class CaseRecord {
   }
 
   /** The first classification, from the PaymentIntent's decline (else the webhook's). */
-  classifyFirst(firstSignal: DeclineFacts | undefined, now: number): void {
+  classifyFirst(firstSignal: PaymentFailedSignal | undefined, now: number): void {
     const f = this.requireFacts();
     this.lastFailureAt = now;
+    // A case that starts on one of Stripe's own retries (the service came in mid-schedule).
+    if (firstSignal) this.stripeRetrying = stripeRetryingFrom(firstSignal, now);
     this.reclassify(f.lastDecline ?? firstSignal);
     const failedCard = f.lastDecline?.card?.paymentMethodId;
     if (failedCard) this.declinedCards.add(failedCard);
@@ -426,6 +444,7 @@ export class CaseRecord {
   applyFailure(latest: PaymentFailedSignal, now: number): { needsDecline: boolean } {
     if (latest.amountDue) this.amountDue = latest.amountDue;
     this.lastFailureAt = now;
+    this.stripeRetrying = stripeRetryingFrom(latest, now) ?? this.stripeRetrying;
     if (!hasDeclineFacts(latest)) return { needsDecline: true };
     this.reclassify(latest);
     return { needsDecline: false };

@@ -1,7 +1,9 @@
 /** Inputs and results of the activities, shared (as types only) with the workflows. */
 import type { Initiator } from './cardBudgetLedger';
 import type { EndAction } from './policy';
-import type { DeclineCategory, DeclineFacts } from './types';
+import type { DeclineCategory, DeclineFacts, StripeCollection } from './types';
+
+export type { StripeCollection } from './types';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
@@ -51,6 +53,19 @@ export interface CaseFacts {
    * own card outranks the customer's default. Absent in histories from before it was read.
    */
   effectivePaymentMethodId?: string;
+  /** Stripe's own collection attempts on the invoice (`auto_advance`), as this read left them. */
+  stripeCollection?: StripeCollection;
+}
+
+/** What the start read is asked to do besides reading. */
+export interface LoadCaseFactsOptions {
+  /** Turn Stripe's automatic collection off on the open invoice, with this idempotency key. */
+  pauseStripeCollection?: { idempotencyKey: string };
+  /**
+   * The read follows Stripe's own retry: count its decline in the card's ledger (the card is the
+   * one the decline names), under this key (`stripe:<invoice>/attempt_<attempt_count>`).
+   */
+  countStripeDecline?: { key: string; amount: number; currency: string };
 }
 
 export interface RetryChargeInput {
@@ -88,6 +103,8 @@ export interface EndActionInput {
   invoiceId: string;
   subscriptionId?: string;
   idempotencyKey: string;
+  /** The case paused Stripe's collection: give it back where the action leaves the invoice to Stripe. */
+  releaseStripeCollection?: boolean;
 }
 
 export interface DunningEmailInput {

@@ -43,6 +43,10 @@ export interface PaymentFailedSignal extends DeclineFacts {
   hostedInvoiceUrl?: string;
   /** Stripe's `attempt_count` on the invoice when the event was sent. */
   attemptCount?: number;
+  /** Stripe's own retry schedule made this attempt (domain/stripeRetries.ts), not a request of ours. */
+  byStripeSchedule?: true;
+  /** Stripe's `next_payment_attempt` then (ISO); absent on its last scheduled attempt. */
+  nextPaymentAttemptAt?: string;
   occurredAt: string;
 }
 
@@ -156,6 +160,10 @@ export interface DunningStatus {
   timeZone?: string;
   /** Resend could not deliver to the customer's address: no further email goes to it ("email undeliverable"). */
   emailUndeliverable?: EmailUndeliverable;
+  /** Stripe's own collection attempts on the invoice: `paused_by_case` once the case took them over. */
+  stripeCollection?: StripeCollection;
+  /** Set when Stripe's own retry schedule still charged the invoice during the case: with the fix. */
+  stripeRetrying?: StripeRetrying;
   /** The customer disputed a payment while the case ran: it charges no more (emails go on). */
   dispute?: { disputeId: string; reason?: string; at: string };
 }
@@ -177,6 +185,25 @@ export interface DisputeOpenedSignal {
   chargeId?: string;
   reason?: string;
   occurredAt: string;
+}
+
+/**
+ * Stripe's automatic collection on the case's invoice: `on` (Stripe retries beside the case),
+ * `off` (the merchant turned it off), `paused_by_case` (the case turned it off at its start),
+ * `pause_refused` (Stripe refused the change), `released` (given back to Stripe at the end).
+ */
+export type StripeCollection = 'on' | 'off' | 'paused_by_case' | 'pause_refused' | 'released';
+
+/** Stripe's latest own scheduled attempt on a case's invoice (see domain/stripeRetries.ts). */
+export interface StripeRetrying {
+  /** Stripe's `attempt_count` after it. */
+  attemptCount: number;
+  /** When the case heard of it. */
+  lastAt: string;
+  /** Stripe's next scheduled attempt; absent after its last. */
+  nextAttemptAt?: string;
+  /** What to do about it, in plain words. */
+  fix: string;
 }
 
 /** Why a customer's retry cannot happen now (and, when it can later, from when). */

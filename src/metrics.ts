@@ -61,6 +61,12 @@ export class Metrics {
     labelNames: ['route', 'status'] as const,
     registers: [this.registry],
   });
+  /** Stripe's Smart Retries still on: each of its own attempts on an invoice (see domain/stripeRetries.ts). */
+  readonly stripeOwnRetries = new Counter({
+    name: 'dunning_stripe_own_retries_total',
+    help: "Stripe's own scheduled payment attempts seen on invoices (Smart Retries still on: turn them off)",
+    registers: [this.registry],
+  });
   readonly linkVisits = new Counter({
     name: 'dunning_update_link_visits_total',
     help: 'Update-link visits by result',

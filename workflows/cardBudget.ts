@@ -9,7 +9,7 @@
  * under a running ledger.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { blockOnSignal, decideReservation } from '../domain/cardBudgetDecisions';
+import { blockOnSignal, decideReservation, declineOnSignal } from '../domain/cardBudgetDecisions';
 import {
   keepMsOf,
   LEDGER_IDLE_SUMMARY,
@@ -20,7 +20,13 @@ import {
   VISA_MAX_REATTEMPTS_BEFORE_2025,
   type LedgerState,
 } from '../domain/cardBudgetLedger';
-import { blockCardSignal, ledgerQuery, openLedgerSignal, reserveAttemptUpdate } from '../domain/cardBudgetMessages';
+import {
+  blockCardSignal,
+  ledgerQuery,
+  openLedgerSignal,
+  recordDeclineSignal,
+  reserveAttemptUpdate,
+} from '../domain/cardBudgetMessages';
 import { attemptLimitsProblem } from '../domain/networkRules';
 import { VISA_2025_LIMIT_PATCH } from './patches';
 
@@ -30,6 +36,11 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
   setHandler(openLedgerSignal, () => undefined);
   setHandler(blockCardSignal, (signal) => {
     ledger = blockOnSignal(ledger, signal, Date.now());
+    changes += 1;
+  });
+  // Stripe's own retry charged the card: it counts as ours do. Only new histories carry it.
+  setHandler(recordDeclineSignal, (signal) => {
+    ledger = declineOnSignal(ledger, signal, Date.now());
     changes += 1;
   });
   setHandler(ledgerQuery, () => ledger);

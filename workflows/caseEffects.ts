@@ -15,7 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DunningActivities, EmailActivities } from '../activities';
-import type { AppEventInput } from '../domain/providerTypes';
+import type { AppEventInput, LoadCaseFactsOptions } from '../domain/providerTypes';
+
+type StripeDeclineCount = NonNullable<LoadCaseFactsOptions['countStripeDecline']>;
 import type { CaseInbox, PendingLink, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
 import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
@@ -108,6 +110,8 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         timeZone: record.timeZone(),
         attempts: record.attempts.length,
         emails: record.emails.length,
+        stripeRetrying: record.stripeRetrying,
+        stripeCollection: record.stripeCollection,
       }),
     );
 
@@ -313,27 +317,46 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     publish();
   };
 
-  /** Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end. */
-  const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean } = {}) =>
-    call(
+  /**
+   * Reads the case's facts: at the start, for the decline of an attempt Stripe made on its own, before the end.
+   * The start read also turns Stripe's own retries off on the invoice (an input, not a new command:
+   * recorded cases replay as before), unless the case is already ending.
+   */
+  const loadFacts = (why: FactsRead, opts: { waitOnRefusal?: boolean; countStripeDecline?: StripeDeclineCount } = {}) => {
+    const input: LoadCaseFactsOptions = {
+      ...(why === 'start' && !inbox.endingSignaled()
+        ? { pauseStripeCollection: { idempotencyKey: `${keyPrefix}/stripe_collection_pause` } }
+        : {}),
+      ...(opts.countStripeDecline ? { countStripeDecline: opts.countStripeDecline } : {}),
+    };
+    return call(
       'stripe',
-      () => stripe.loadCaseFacts.executeWithOptions({ summary: factsReadSummary(record.invoiceId, why) }, [record.invoiceId]),
+      () =>
+        stripe.loadCaseFacts.executeWithOptions(
+          { summary: factsReadSummary(record.invoiceId, why) },
+          Object.keys(input).length > 0 ? [record.invoiceId, input] : [record.invoiceId],
+        ),
       opts,
     );
+  };
 
   /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
   const applyEndAction = () =>
     call(
       'stripe',
-      () =>
-        stripe.applyEndAction.executeWithOptions({ summary: endActionSummary(record.endAction()) }, [
+      async () => {
+        const applied = await stripe.applyEndAction.executeWithOptions({ summary: endActionSummary(record.endAction()) }, [
           {
             action: record.endAction(),
             invoiceId: record.invoiceId,
             subscriptionId: record.subscriptionId,
             idempotencyKey: `${keyPrefix}/end_action`,
+            ...(record.stripeCollection === 'paused_by_case' ? { releaseStripeCollection: true } : {}),
           },
-        ]),
+        ]);
+        if (applied.stripeCollection) record.stripeCollection = applied.stripeCollection;
+        return applied;
+      },
       { stop: () => false },
     );
 

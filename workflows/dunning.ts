@@ -22,6 +22,7 @@ import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
 import { CaseRecord, endingNewsInFacts } from '../domain/caseRecord';
 import { stepWaitSummary } from '../domain/caseNarrative';
+import { stripeAttemptKey } from '../domain/stripeRetries';
 import {
   cancelDunningSignal,
   disputeOpenedSignal,
@@ -180,10 +181,17 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (failure) {
       // Stripe's own attempts (or our retries echoed back as events) bring new decline facts.
       const before = record.classification;
-      if (record.applyFailure(failure, Date.now()).needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
+      const applied = record.applyFailure(failure, Date.now());
+      if (failure.byStripeSchedule)
+        log.warn("Stripe's own retry schedule charged the invoice beside the case", { ...record.stripeRetrying });
+      if (applied.needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
         // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
         // "never retry" answer to an attempt Stripe made on its own still stops our retries.
-        const reread = await fx.loadFacts('decline');
+        // Stripe's own retry: its decline also counts in the card's ledger (the read names the card).
+        const count = failure.byStripeSchedule
+          ? { key: stripeAttemptKey(record.invoiceId, failure.attemptCount), amount: record.amountDue, currency: record.currency }
+          : undefined;
+        const reread = await fx.loadFacts('decline', count ? { countStripeDecline: count } : {});
         const decline = reread.kind === 'answered' ? reread.value.lastDecline : undefined;
         if (decline) record.applyDeclineRead(decline);
       }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import type { CaseFacts, DeclineDetails } from '../../domain/providerTypes';
+import type { CaseFacts, DeclineDetails, LoadCaseFactsOptions } from '../../domain/providerTypes';
+import { collectionOf, pauseCollection } from './collection';
 import { callStripe } from './errors';
 import { effectiveCard } from '../../domain/effectiveCard';
 import { customerFacts, customerPaymentDefaults, declineDetails, invoiceFacts, ownPaymentDefaults } from './facts';
@@ -9,8 +10,12 @@ import { customerFacts, customerPaymentDefaults, declineDetails, invoiceFacts, o
  * PaymentIntent (reached through `invoicePayments` since API 2025-03-31), the locale and time zone
  * on the customer.
  */
-export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<CaseFacts> {
-  const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
+export async function loadCaseFacts(stripe: Stripe, invoiceId: string, opts: LoadCaseFactsOptions = {}): Promise<CaseFacts> {
+  const retrieved = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
+  // At the start the case takes the invoice over from Stripe's own retries (collection.ts).
+  const { invoice, collection } = opts.pauseStripeCollection
+    ? await pauseCollection(stripe, retrieved, opts.pauseStripeCollection.idempotencyKey)
+    : { invoice: retrieved, collection: collectionOf(retrieved) };
   const inv = invoiceFacts(invoice);
   const subscriptionId = inv.subscriptionId;
   const [customer, lastDecline, sub] = await Promise.all([
@@ -28,6 +33,7 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<
   const facts = {
     invoice: inv,
     lastDecline,
+    stripeCollection: collection,
     ...(sub ? { subscription: { id: sub.id, status: sub.status } } : {}),
     ...(effective ? { effectivePaymentMethodId: effective.id } : {}),
   };

@@ -76,6 +76,8 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
       const { body } = await api.request('POST', `/api/invoices/${path(command.invoiceId)}/resend-link`, { by: command.by });
       return show(body, () => formatLinkSent(command.invoiceId, linkAnswer.parse(body)));
     }
+    case 'release-collection':
+      return releaseCollection(api, command, json);
     case 'quarantine list': {
       const { body } = await api.request('GET', `/api/quarantine?limit=${command.limit}`);
       return show(body, () => formatQuarantine(readQuarantine(body)));
@@ -91,6 +93,47 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
       });
     }
   }
+}
+
+/** The most cases one run takes: the API lists at most this many at once; run again for more. */
+const RELEASE_BATCH = 1000;
+
+/**
+ * Before uninstalling the service: every open case is cancelled, and the cancel gives its invoice
+ * back to Stripe's own collection (the API does both, idempotently). One line per invoice.
+ */
+async function releaseCollection(
+  api: CasesApi,
+  command: Extract<Command, { name: 'release-collection' }>,
+  json: boolean,
+): Promise<string> {
+  const q = new URLSearchParams({ state: 'active', limit: String(RELEASE_BATCH) });
+  if (command.customerId) q.set('customerId', command.customerId);
+  const { body } = await api.request('GET', `/api/dunning?${q}`);
+  const results: Array<{ invoiceId: string; stripeCollection?: string; error?: string }> = [];
+  for (const c of readCaseList(body)) {
+    if (!c.invoiceId) continue;
+    try {
+      const { body: answer } = await api.request('POST', `/api/invoices/${path(c.invoiceId)}/cancel`, {
+        reason: command.reason,
+        by: command.by,
+      });
+      results.push({ invoiceId: c.invoiceId, stripeCollection: (answer as { stripeCollection?: string }).stripeCollection });
+    } catch (err) {
+      // Ended meanwhile (404): the API still gave the invoice back; anything else is reported.
+      if (!(err instanceof ApiError)) throw err;
+      results.push({ invoiceId: c.invoiceId, error: err.message });
+    }
+  }
+  if (json) return JSON.stringify({ released: results, more: results.length === RELEASE_BATCH }, null, 2);
+  if (results.length === 0) return 'no open case: nothing to release';
+  const lines = results.map((r) =>
+    r.error
+      ? `${r.invoiceId}: ${r.error}`
+      : `${r.invoiceId}: cancelled (${command.reason}); Stripe's collection ${r.stripeCollection === 'released' ? 'back on' : `not changed (${r.stripeCollection})`}`,
+  );
+  if (results.length === RELEASE_BATCH) lines.push(`${RELEASE_BATCH} cases done: run the command again for the rest`);
+  return lines.join('\n');
 }
 
 /** The CLI, as a function of its arguments and surroundings (tests run it in process). Returns the exit code. */

@@ -14,6 +14,10 @@ export const USAGE = `Usage: npm run cases -- <command> [options]
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
   retry-now <invoice>              charge the card on file now (merchant-initiated, card ledger)
   resend-link <invoice>            email the customer a fresh update link
+  release-collection [--reason TEXT] [--customer cus_…]
+                                   before uninstalling: cancel every open case (of one customer with
+                                   --customer) and give each invoice back to Stripe's own retries
+                                   (auto_advance on); default reason service_uninstalled
   quarantine list [--limit N]      Stripe events refused for invalid fields
   quarantine replay <event>        carry a quarantined event out with today's code
   quarantine discard <event>       let a quarantined event go
@@ -31,6 +35,7 @@ export type Command =
   | { name: 'cancel'; invoiceId: string; reason: string; by: string }
   | { name: 'retry-now'; invoiceId: string; by: string }
   | { name: 'resend-link'; invoiceId: string; by: string }
+  | { name: 'release-collection'; reason: string; by: string; customerId?: string }
   | { name: 'quarantine list'; limit: number }
   | { name: 'quarantine replay'; eventId: string; by: string }
   | { name: 'quarantine discard'; eventId: string; by: string };
@@ -64,6 +69,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, OptionName[]> = 
   cancel: ['reason', 'by'],
   'retry-now': ['by'],
   'resend-link': ['by'],
+  'release-collection': ['reason', 'by', 'customer'],
   'quarantine list': ['limit'],
   'quarantine replay': ['by'],
   'quarantine discard': ['by'],
@@ -129,6 +135,14 @@ export function parseCasesArgs(argv: string[], defaults: { by: string }): Parsed
       const l = check(limit, values.limit ?? '100', '--limit');
       if (!l.ok) return l;
       return done({ name, state: s?.value, customerId: c?.value, blocked: values.blocked === true, limit: l.value });
+    }
+    case 'release-collection': {
+      if (rest.length > 0) return { ok: false, problem: `release-collection takes no argument (got '${rest[0]}')` };
+      const r = check(text, values.reason ?? 'service_uninstalled', '--reason');
+      if (!r.ok) return r;
+      const c = values.customer === undefined ? undefined : check(customerId, values.customer, '--customer');
+      if (c && !c.ok) return c;
+      return done({ name, reason: r.value, by, ...(c ? { customerId: c.value } : {}) });
     }
     case 'quarantine list': {
       if (rest.length > 0) return { ok: false, problem: `quarantine list takes no argument (got '${rest[0]}')` };

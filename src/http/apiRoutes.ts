@@ -11,6 +11,7 @@ import { signalCardUpdate } from './cardUpdates';
 import { HttpError, isStripeUnavailable, sendError } from './errors';
 import { parseInput } from './parseInput';
 import { quarantineRouter } from './quarantineRoutes';
+import { giveBackCollection } from './stripeCollection';
 import { stripeId } from './stripeIds';
 import { workflowIdForInvoice } from '../../domain/messages';
 
@@ -93,8 +94,12 @@ export function apiRouter(deps: ApiDeps): Router {
     const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
     const body = parseInput(cancelBody, req.body ?? {}, 'body');
     const ok = await cases.signalInvoice(invoiceId, { name: 'cancelDunning', payload: body });
+    // Stripe's own collection back on, whether or not a case was still running: a cancel repeated
+    // after a 503 (Stripe unreachable) still gives the invoice back.
+    const stripeCollection = await giveBackCollection(deps.stripe, invoiceId);
+    deps.log('operator cancel', { invoiceId, by: body.by, stripeCollection });
     if (!ok) throw new HttpError(404, 'no_active_case', `No active dunning case for invoice ${invoiceId}`);
-    res.status(202).json({ signaled: [workflowIdForInvoice(invoiceId)] });
+    res.status(202).json({ signaled: [workflowIdForInvoice(invoiceId)], stripeCollection });
   });
 
   /** Sends what operatorAnswers.ts made of an operator's action; logs what was done. */

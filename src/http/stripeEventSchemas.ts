@@ -78,6 +78,8 @@ const failedInvoice = z.object({
   attempt_count: count,
   // Only `subscription_create` (a failed sign-up) is told apart; any other reason, or none, is a renewal's.
   billing_reason: z.string().max(100).nullish(),
+  // Null without a retry schedule; optional because only Stripe's own retries are told by it.
+  next_payment_attempt: timestamp.nullish(),
   // A one-off invoice has no parent; a quote's parent has no subscription details.
   parent: z.object({ subscription_details: z.object({ subscription: expandable(subscriptionId) }).nullish() }).nullable(),
 });
@@ -157,9 +159,18 @@ const usedEvent = z.discriminatedUnion('type', [
   subscriptionUpdated,
   disputeCreated,
   paymentMethodDetached,
-  envelope.extend({ type: z.literal('invoice.payment_failed'), data: z.object({ object: failedInvoice }) }),
-  // 3-D Secure: the attempt waits for the customer; the same invoice fields as a failure.
-  envelope.extend({ type: z.literal('invoice.payment_action_required'), data: z.object({ object: failedInvoice }) }),
+  envelope.extend({
+    type: z.literal('invoice.payment_failed'),
+    // `id: null`: no API request caused it (the renewal's attempt, or Stripe's own retry).
+    request: z.object({ id: z.string().max(255).nullable() }).nullish(),
+    data: z.object({ object: failedInvoice }),
+  }),
+  // 3-D Secure: the attempt waits for the customer; the same fields as a failure.
+  envelope.extend({
+    type: z.literal('invoice.payment_action_required'),
+    request: z.object({ id: z.string().max(255).nullable() }).nullish(),
+    data: z.object({ object: failedInvoice }),
+  }),
   envelope.extend({
     type: z.enum(['invoice.paid', 'invoice.voided', 'invoice.marked_uncollectible']),
     data: z.object({ object: z.object({ id: invoiceId }) }),

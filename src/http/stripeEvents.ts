@@ -5,6 +5,7 @@
 import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal } from '../../domain/types';
 import { isOwnSubscriptionCardUpdate } from '../../domain/effectiveCard';
 import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
+import { isStripeScheduledAttempt } from '../../domain/stripeRetries';
 
 export type EventAction =
   | {
@@ -104,6 +105,15 @@ function actionFor(event: UsedStripeEvent): EventAction {
           invoiceNumber: inv.number ?? undefined,
           hostedInvoiceUrl: inv.hosted_invoice_url ?? undefined,
           attemptCount: inv.attempt_count,
+          // Stripe retrying beside the case (Smart Retries still on): the case records it and says so.
+          ...(isStripeScheduledAttempt({ requestId: event.request?.id, attemptCount: inv.attempt_count })
+            ? {
+                byStripeSchedule: true as const,
+                ...(inv.next_payment_attempt
+                  ? { nextPaymentAttemptAt: new Date(inv.next_payment_attempt * 1000).toISOString() }
+                  : {}),
+              }
+            : {}),
           occurredAt,
         },
         ...(inv.billing_reason === 'subscription_create' ? { failedSignup: true as const } : {}),

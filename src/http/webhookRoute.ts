@@ -12,6 +12,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
+import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import type { Metrics } from '../metrics';
 import { STRIPE_API_VERSION } from '../providers/stripe';
 import type { QuarantineStore } from '../quarantine/quarantineStore';
@@ -80,6 +81,16 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
         if (action.kind === 'dispute_opened') metrics.disputes.inc();
         metrics.webhooks.inc({ type: eventTypeLabel(event.type), result: action.kind === 'ignore' ? 'ignored' : 'ok' });
         if (action.kind === 'ignore') log('stripe event skipped', { id: event.id, type: event.type, reason: action.reason });
+        if (action.kind === 'payment_failed' && action.signal.byStripeSchedule) {
+          metrics.stripeOwnRetries.inc();
+          log("Stripe's own retry schedule charged the invoice beside the service", {
+            id: event.id,
+            invoiceId: action.signal.invoiceId,
+            attemptCount: action.signal.attemptCount,
+            nextPaymentAttemptAt: action.signal.nextPaymentAttemptAt ?? null,
+            fix: STRIPE_RETRYING_FIX,
+          });
+        }
         res.status(200).json({ received: true, ...detail });
       } catch (err) {
         const id = event.kind === 'valid' ? event.id : event.problem.eventId;

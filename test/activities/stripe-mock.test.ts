@@ -379,6 +379,54 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     expect(r.signaled.length).toBeGreaterThan(0);
   });
 
+  it("Stripe's own collection: the start read turns auto_advance off; leave_past_due turns back on only what it turned off", async () => {
+    patch = (method, path, body) => {
+      if (/^\/v1\/invoices\/[^/]+$/.test(path)) {
+        openSubscriptionInvoice(method === 'POST' ? 'GET' : method, path, body);
+        body.auto_advance = method !== 'POST';
+        body.metadata = method === 'POST' ? { dunning_paused_collection: 'true' } : {};
+      }
+    };
+    const key = 'dunning-in_mock/stripe_collection_pause';
+    const facts = await loadCaseFacts(stripe, 'in_mock', { pauseStripeCollection: { idempotencyKey: key } });
+    expect(facts.stripeCollection).toBe('paused_by_case');
+    const update = seen.find((s) => s.method === 'POST' && /^\/v1\/invoices\/[^/]+$/.test(s.path))!;
+    expect(Object.fromEntries(params(update))).toEqual({
+      auto_advance: 'false',
+      'metadata[dunning_paused_collection]': 'true',
+    });
+    expect(update.idempotencyKey).toBe(key);
+
+    // Stripe refuses the change: recorded, and the facts are read all the same.
+    seen = [];
+    refuse = /^POST \/v1\/invoices\/[^/]+$/;
+    const refused = await loadCaseFacts(stripe, 'in_mock', { pauseStripeCollection: { idempotencyKey: `${key}/2` } });
+    expect(refused.stripeCollection).toBe('pause_refused');
+    expect(calls()).toEqual(expect.arrayContaining(['POST /v1/invoices/in_*', 'GET /v1/customers/cus_*']));
+    refuse = undefined;
+
+    const opts = { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/end_action', releaseStripeCollection: true };
+    // Paused by someone else (no marker): left alone.
+    seen = [];
+    patch = (method, path, body) => {
+      openSubscriptionInvoice(method, path, body);
+      if (/^\/v1\/invoices\/[^/]+$/.test(path)) Object.assign(body, { auto_advance: false, metadata: {} });
+    };
+    expect(await applyEndAction(stripe, { ...opts, action: 'leave_past_due' })).not.toHaveProperty('stripeCollection');
+    expect(calls()).toEqual(['GET /v1/invoices/in_*']);
+
+    seen = [];
+    patch = (method, path, body) => {
+      openSubscriptionInvoice(method, path, body);
+      if (method === 'GET' && /^\/v1\/invoices\/[^/]+$/.test(path)) {
+        Object.assign(body, { auto_advance: false, metadata: { dunning_paused_collection: 'true' } });
+      }
+    };
+    expect(await applyEndAction(stripe, { ...opts, action: 'leave_past_due' })).toMatchObject({ stripeCollection: 'released' });
+    expect(calls()).toEqual(['GET /v1/invoices/in_*', 'POST /v1/invoices/in_*']);
+    expect(Object.fromEntries(params(seen[1]!))).toEqual({ auto_advance: 'true', 'metadata[dunning_paused_collection]': '' });
+  });
+
   it('all of the above were accepted by stripe-mock, and this is the whole list of endpoints', () => {
     const rejected = everything.filter((s) => s.status !== 200 && !s.refused && !s.body.includes('no_such_param'));
     expect(rejected).toEqual([]);
@@ -398,6 +446,7 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
         'GET /v1/payment_methods/{id}',
         'GET /v1/subscriptions/{id}',
         'POST /v1/billing_portal/sessions',
+        'POST /v1/invoices/{id}',
         'POST /v1/invoices/{id}/mark_uncollectible',
         'POST /v1/invoices/{id}/pay',
         'POST /v1/subscriptions/{id}',

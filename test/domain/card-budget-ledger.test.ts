@@ -7,7 +7,9 @@ import {
   nextExpiry,
   type LedgerState,
   prune,
+  recordDecline,
   reserve,
+  reserveUnderLimits,
   VISA_MAX_REATTEMPTS,
 } from '../../domain/cardBudgetLedger';
 
@@ -153,5 +155,25 @@ describe('blocked cards', () => {
     const first = block({ entries: [] }, 'r1', 0, 100);
     expect(block(first, 'r2', 10, 50).blocked).toEqual({ reason: 'r2', at: 0, until: 100 });
     expect(block(first, 'r2', 10, 500).blocked).toEqual({ reason: 'r2', at: 0, until: 510 });
+  });
+});
+
+describe("Stripe's own attempts (recordDecline)", () => {
+  const limits = [{ rule: 'test-3-per-day', max: 3, windowMs: D, per: ['initiator' as const] }];
+  const ours = (s: LedgerState, key: string, at: number) =>
+    reserveUnderLimits(s, { key, at, initiator: 'merchant', amount: 2500, currency: 'usd' }, limits);
+
+  it("counts against the networks' limits like ours, once per key, and is never refused", () => {
+    let s = recordDecline(emptyLedger(), { key: 'stripe:in_1/attempt_2', at: T0, amount: 2500, currency: 'USD' });
+    s = recordDecline(s, { key: 'stripe:in_1/attempt_2', at: T0 + 1000 });
+    expect(s.entries).toEqual([{ key: 'stripe:in_1/attempt_2', at: T0, amount: 2500, currency: 'usd' }]);
+    s = recordDecline(s, { key: 'stripe:in_1/attempt_3', at: T0 + 2000 });
+    const first = ours(s, 'case/retry_1', T0 + 3000);
+    expect(first).toMatchObject({ granted: true, used: 3, limit: 3 });
+    // Two of the three places went to Stripe's retries: our second retry waits for the first to leave.
+    const second = ours(first.state, 'case/retry_2', T0 + 4000);
+    expect(second).toMatchObject({ granted: false, retryAt: T0 + D });
+    // Stripe's attempt has happened: it is counted even with the counter full.
+    expect(recordDecline(first.state, { key: 'stripe:in_1/attempt_4', at: T0 + 5000 }).entries).toHaveLength(4);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import {
   appEventSummary,
   blockedWaitSummary,
@@ -182,6 +183,24 @@ describe('current details', () => {
     expect(details).toContain(
       '**Blocked:** Stripe unavailable since Dec 1, 08:00 America/New_York (StripeTransient: down); trying again at Dec 1, 09:00 America/New_York',
     );
+  });
+
+  it("Stripe's own retry is said in plain words, with the fix", () => {
+    const details = caseCurrentDetails({
+      ...active,
+      stripeRetrying: { attemptCount: 4, lastAt: '2026-12-01T13:00:00Z', fix: STRIPE_RETRYING_FIX },
+    });
+    expect(details).toContain(
+      `**Stripe retries too:** Stripe is still retrying this invoice on its own (attempt 4, that was its last scheduled attempt). ${STRIPE_RETRYING_FIX}`,
+    );
+  });
+
+  it('a pause Stripe refused is said too, while the case is open', () => {
+    const refused = caseCurrentDetails({ ...active, stripeCollection: 'pause_refused' });
+    expect(refused).toContain(
+      `**Stripe may retry too:** Stripe refused to turn its own retries off on this invoice. ${STRIPE_RETRYING_FIX}`,
+    );
+    expect(caseCurrentDetails({ ...active, stripeCollection: 'paused_by_case' })).not.toContain('Stripe may retry');
   });
 
   it('an undeliverable address: no more email goes to it', () => {

@@ -2,6 +2,7 @@
  * The case's bookkeeping without Temporal: CaseRecord (workflows/caseRecord.ts) and CaseInbox
  * (workflows/caseInbox.ts), driven the way dunningWorkflow drives them.
  */
+import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import { describe, expect, it } from 'vitest';
 import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
 import { CaseInbox } from '../../domain/caseInbox';
@@ -176,6 +177,29 @@ describe('CaseRecord', () => {
     expect(r.amountDue).toBe(3100);
     expect(r.afterFailure(before)).toEqual({ replan: true });
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(false);
+  });
+
+  it("Stripe's collection as the start read left it, and Stripe's own retry, are in the status with the fix", () => {
+    const r = started(facts({ stripeCollection: 'paused_by_case' }));
+    expect(r.status()).toMatchObject({ stripeCollection: 'paused_by_case' });
+    expect(r.status()).not.toHaveProperty('stripeRetrying');
+    const failure = { invoiceId: 'in_1', customerId: 'cus_1', amountDue: 2900, currency: 'usd', occurredAt: '' };
+    // Our own charge echoed back, or the first attempt: nothing to say.
+    r.applyFailure({ ...failure, attemptCount: 2 }, T0 + DAY);
+    expect(r.status()).not.toHaveProperty('stripeRetrying');
+    r.applyFailure(
+      { ...failure, attemptCount: 3, byStripeSchedule: true, nextPaymentAttemptAt: '2026-12-09T00:00:00.000Z' },
+      T0 + DAY,
+    );
+    expect(r.status().stripeRetrying).toEqual({
+      attemptCount: 3,
+      lastAt: new Date(T0 + DAY).toISOString(),
+      nextAttemptAt: '2026-12-09T00:00:00.000Z',
+      fix: STRIPE_RETRYING_FIX,
+    });
+    // A later failure of ours does not make it forget that Stripe retried.
+    r.applyFailure(failure, T0 + 2 * DAY);
+    expect(r.status().stripeRetrying?.attemptCount).toBe(3);
   });
 
   it('a failure without codes asks for the decline to be read from Stripe', () => {

@@ -45,6 +45,17 @@ describe('the command line', () => {
     });
     expect(ok(['retry-now', 'in_1', '--by', 'ops']).command).toEqual({ name: 'retry-now', invoiceId: 'in_1', by: 'ops' });
     expect(ok(['resend-link', 'in_1']).command).toEqual({ name: 'resend-link', invoiceId: 'in_1', by: 'cli:ada' });
+    expect(ok(['release-collection']).command).toEqual({
+      name: 'release-collection',
+      reason: 'service_uninstalled',
+      by: 'cli:ada',
+    });
+    expect(ok(['release-collection', '--customer', 'cus_1', '--reason', 'moving on']).command).toEqual({
+      name: 'release-collection',
+      reason: 'moving on',
+      by: 'cli:ada',
+      customerId: 'cus_1',
+    });
     expect(ok(['quarantine', 'list', '--limit', '3']).command).toEqual({ name: 'quarantine list', limit: 3 });
     expect(ok(['quarantine', 'replay', 'evt_1_x']).command).toEqual({
       name: 'quarantine replay',
@@ -72,6 +83,8 @@ describe('the command line', () => {
     expect(problem(['list', '--limit', '0'])).toMatch(/^--limit "0" /);
     expect(problem(['list', '--customer', 'in_1'])).toMatch(/^--customer "in_1" must be an id starting with cus_/);
     expect(problem(['cancel', 'in_1'])).toBe('cancel needs --reason (it becomes the case outcome)');
+    expect(problem(['release-collection', 'in_1'])).toBe("release-collection takes no argument (got 'in_1')");
+    expect(problem(['release-collection', '--state', 'active'])).toBe('release-collection takes no --state');
     expect(problem(['cancel', 'in_1', '--reason', '  '])).toMatch(/^--reason " {2}" /);
     expect(problem(['list', '--nope'])).toMatch(/Unknown option '--nope'/);
     expect(problem(['quarantine', 'replay', 'evt-1'])).toMatch(/must be an event id/);

@@ -43,6 +43,26 @@ describe('mapStripeEvent', () => {
     });
   });
 
+  it("tells Stripe's own scheduled retry (no request, attempt_count above 1) from the first attempt and from ours", () => {
+    const next = created + 3 * 86_400;
+    const failed = (attempt: number, requestId: string | null, nextAttempt: number | null) => {
+      const e = event('invoice.payment_failed', invoice({ attempt_count: attempt, next_payment_attempt: nextAttempt }));
+      return mapStripeEvent({ ...e, request: { id: requestId, idempotency_key: null } });
+    };
+    // The renewal's first attempt: next_payment_attempt is set already, and it is not a retry.
+    expect(failed(1, null, next)).toMatchObject({ signal: { attemptCount: 1 } });
+    expect(failed(1, null, next)).not.toHaveProperty('signal.byStripeSchedule');
+    // Our own charge, echoed back: a request id.
+    expect(failed(2, 'req_ours', next)).not.toHaveProperty('signal.byStripeSchedule');
+    expect(failed(2, null, next)).toMatchObject({
+      signal: { attemptCount: 2, byStripeSchedule: true, nextPaymentAttemptAt: new Date(next * 1000).toISOString() },
+    });
+    // Stripe's last attempt: no next one.
+    const last = failed(4, null, null);
+    expect(last).toMatchObject({ signal: { attemptCount: 4, byStripeSchedule: true } });
+    expect(last).not.toHaveProperty('signal.nextPaymentAttemptAt');
+  });
+
   it('uses what is still owed, and accepts expanded customer and subscription objects', () => {
     const a = mapStripeEvent(
       event(

@@ -159,7 +159,7 @@ describe('202', () => {
       body: JSON.stringify({ reason: 'customer left', by: 'ops' }),
     });
     expect(cancel.status).toBe(202);
-    expect(await cancel.json()).toEqual({ signaled: [s.workflowId] });
+    expect(await cancel.json()).toEqual({ signaled: [s.workflowId], stripeCollection: 'released' });
     expect(await until(s.invoiceId, 'cancelled', (x) => x.state === 'cancelled')).toMatchObject({ outcome: 'customer left' });
     // An ended case takes no more signals.
     await stack.client.workflow.getHandle(s.workflowId).result();

@@ -13,6 +13,9 @@
  * RESEND_WEBHOOK_SECRET, SANDBOX_DATA_DIR). Without
  * a data directory nothing is written to disk. Prints one `ready: <url>` line; SIGINT/SIGTERM stop.
  * Faults are injected at run time over HTTP: `POST /_sandbox/faults` (Stripe), `POST /_outbox/faults`.
+ * Stripe's Smart Retries: a scenario with `smartRetries: true` (or `{ attempts, intervalSeconds }`),
+ * then `POST /_sandbox/invoices/:id/automatic_attempt` makes Stripe's next scheduled attempt now
+ * (none while the invoice's `auto_advance` is false).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

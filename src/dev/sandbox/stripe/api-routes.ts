@@ -77,6 +77,7 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
 
   route('get', '/invoices', ({ params }) => b.listInvoices(params), true);
   route('get', '/invoices/:id', (c) => b.invoice(id(c)));
+  route('post', '/invoices/:id', ({ params, ctx, id }) => b.updateInvoice(id, params, ctx));
   route('post', '/invoices/:id/pay', ({ params, ctx, id }) => b.payInvoice(id, params, ctx));
   route('post', '/invoices/:id/void', ({ params, ctx, id }) => b.voidInvoice(id, params, ctx));
   route('post', '/invoices/:id/mark_uncollectible', ({ params, ctx, id }) => b.markUncollectible(id, params, ctx));

@@ -70,6 +70,12 @@ export interface ScenarioOptions {
    */
   signup?: boolean;
   /**
+   * Stripe's Smart Retries on for this invoice (off by default): `true` is a schedule of 4 attempts
+   * 3 days apart, the first one included. The first failure then carries `next_payment_attempt`,
+   * and `runAutomaticAttempt` makes Stripe's next scheduled attempt happen now.
+   */
+  smartRetries?: boolean | { attempts: number; intervalSeconds?: number };
+  /**
    * The subscription has a default card of its own (`default_payment_method`): the declining card
    * is the subscription's, and the customer's default is another card, this test card
    * (`pm_card_visa`, ...). Unset: the declining card is the customer's default and the
@@ -77,6 +83,13 @@ export interface ScenarioOptions {
    */
   subscriptionCard?: { customerDefault: string };
 }
+
+/** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
+export type AutomaticAttemptResult =
+  | { attempted: true; outcome: 'succeeded' | 'declined'; attemptCount: number; nextPaymentAttempt: number | null }
+  | { attempted: false; reason: 'auto_advance_off' | 'no_attempt_scheduled' | 'not_open' };
+
+const DEFAULT_SMART_RETRIES = { attempts: 4, intervalSeconds: 3 * 24 * 3600 };
 
 export interface ScenarioResult {
   customerId: string;
@@ -409,6 +422,77 @@ export class SandboxBilling {
 
   // ---------------------------------------------------------------- invoices
 
+  /**
+   * `POST /v1/invoices/:id`, for what a finalized invoice still lets change: `auto_advance` (false
+   * stops Stripe's automatic collection attempts, so `next_payment_attempt` becomes null; true puts
+   * the retry schedule back) and `metadata`. Emits `invoice.updated` when something changed.
+   */
+  updateInvoice(id: string, params: Params, ctx: RequestContext): Stripe.Invoice {
+    rejectUnknownParams(params, ['auto_advance', 'metadata', 'description', 'footer']);
+    const invoice = this.invoice(id);
+    const previous: Record<string, unknown> = {};
+    const autoAdvance = optionalBoolean(params, 'auto_advance');
+    if (autoAdvance !== undefined && autoAdvance !== invoice.auto_advance) {
+      if (invoice.status !== 'open' && invoice.status !== 'draft') {
+        throw invalidRequest(
+          `You can only update auto_advance on draft or open invoices; this invoice is ${invoice.status}.`,
+          'auto_advance',
+        );
+      }
+      previous.auto_advance = invoice.auto_advance;
+      invoice.auto_advance = autoAdvance;
+      const next = this.scheduledAttempt(invoice);
+      if (next !== invoice.next_payment_attempt) {
+        previous.next_payment_attempt = invoice.next_payment_attempt;
+        invoice.next_payment_attempt = next;
+      }
+    }
+    for (const key of ['description', 'footer'] as const) {
+      const v = optionalString(params, key);
+      if (v === undefined) continue;
+      const next = v === '' ? null : v;
+      if (invoice[key] !== next) {
+        previous[key] = invoice[key];
+        invoice[key] = next;
+      }
+    }
+    const metadata = mergeMetadata(invoice.metadata ?? {}, params);
+    if (JSON.stringify(metadata) !== JSON.stringify(invoice.metadata ?? {})) {
+      previous.metadata = invoice.metadata;
+      invoice.metadata = metadata;
+    }
+    if (Object.keys(previous).length > 0) this.emit('invoice.updated', invoice, ctx, previous);
+    return invoice;
+  }
+
+  /**
+   * Stripe's next scheduled attempt (Smart Retries), now: a charge of the default card with no
+   * request behind it (`request.id` null in its events), `attempt_count` one higher. Nothing
+   * happens on an invoice whose `auto_advance` is false, as at Stripe.
+   */
+  runAutomaticAttempt(invoiceId: string): AutomaticAttemptResult {
+    const invoice = this.invoice(invoiceId);
+    if (invoice.status !== 'open') return { attempted: false, reason: 'not_open' };
+    if (invoice.auto_advance === false) return { attempted: false, reason: 'auto_advance_off' };
+    if (invoice.next_payment_attempt === null) return { attempted: false, reason: 'no_attempt_scheduled' };
+    const pm = this.paymentMethodForInvoice(invoice, undefined);
+    const result = this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: true, manual: false, source: 'automatic' });
+    return {
+      attempted: true,
+      outcome: result.ok ? 'succeeded' : 'declined',
+      attemptCount: invoice.attempt_count,
+      nextPaymentAttempt: invoice.next_payment_attempt,
+    };
+  }
+
+  /** When Stripe would try the open invoice next: null with no schedule, auto_advance off, or after the last attempt. */
+  private scheduledAttempt(invoice: Stripe.Invoice): number | null {
+    const schedule = this.data.customerOptions[invoice.customer as string]?.smartRetries;
+    if (!schedule || invoice.status !== 'open' || invoice.auto_advance === false) return null;
+    if (invoice.attempt_count === 0 || invoice.attempt_count >= schedule.attempts) return null;
+    return nowSeconds() + schedule.intervalSeconds;
+  }
+
   listInvoices(params: Params): { data: Stripe.Invoice[]; url: string; limit: number } {
     rejectUnknownParams(params, [
       'customer',
@@ -623,7 +707,13 @@ export class SandboxBilling {
         ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
       },
       AUTOMATIC,
-      opts.webhooks === false || opts.ownCards ? { muted: opts.webhooks === false, ownCards: opts.ownCards ?? false } : undefined,
+      opts.webhooks === false || opts.ownCards || opts.smartRetries
+        ? {
+            muted: opts.webhooks === false,
+            ownCards: opts.ownCards ?? false,
+            ...(opts.smartRetries ? { smartRetries: smartRetrySchedule(opts.smartRetries) } : {}),
+          }
+        : undefined,
     );
     const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
     const pm = this.addCard(card, customer.id, AUTOMATIC);
@@ -716,6 +806,8 @@ export class SandboxBilling {
     // attempts (invoices.pay) do not move it.
     if (invoice.attempt_count === 0 || !how.manual) invoice.attempt_count += 1;
     invoice.attempted = true;
+    // The retry schedule moves with the count; a manual attempt leaves it where it was.
+    if (invoice.attempt_count === 1 || !how.manual) invoice.next_payment_attempt = this.scheduledAttempt(invoice);
     const chargeId = newId('ch');
     pi.payment_method = pm.id;
     pi.latest_charge = chargeId;
@@ -905,6 +997,18 @@ function listLimit(params: Params): number {
   const limit = optionalInteger(params, 'limit') ?? 10;
   if (limit < 1 || limit > 100) throw invalidRequest('Invalid integer: limit must be between 1 and 100', 'limit');
   return limit;
+}
+
+function smartRetrySchedule(opt: NonNullable<ScenarioOptions['smartRetries']>): { attempts: number; intervalSeconds: number } {
+  if (opt === true) return DEFAULT_SMART_RETRIES;
+  const schedule = {
+    attempts: DEFAULT_SMART_RETRIES.attempts,
+    intervalSeconds: DEFAULT_SMART_RETRIES.intervalSeconds,
+    ...(opt || {}),
+  };
+  if (!Number.isInteger(schedule.attempts) || schedule.attempts < 2 || schedule.attempts > 8)
+    throw invalidRequest('smartRetries.attempts must be an integer from 2 to 8', 'smartRetries.attempts');
+  return schedule;
 }
 
 function scenarioCard(decline: ScenarioOptions['decline']): TestCard {

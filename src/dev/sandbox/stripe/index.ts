@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { STRIPE_API_VERSION } from '../../../providers/stripe';
 import { stripeApiRouter } from './api-routes';
-import { SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
+import { type AutomaticAttemptResult, SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
 import { FaultInjector, type FaultSpec, type StripeTimedFaultSpec } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { sandboxRouter } from './sandbox-routes';
@@ -12,7 +12,7 @@ import type { CardBehaviour } from './test-cards';
 import { SandboxWebhookEndpoint, type WebhookEndpointSettings, webhookEndpointSettingsSchema } from './webhook-endpoint';
 import { WebhookSender } from './webhooks';
 
-export type { ScenarioOptions, ScenarioResult } from './billing';
+export type { AutomaticAttemptResult, ScenarioOptions, ScenarioResult } from './billing';
 export type { FaultSpec, StripeTimedFaultSpec } from './faults';
 export type { ChargeRecord, DeliveryAttempt, DeliveryStatus, StripeEventPayload, StripeEventRecord } from './state';
 export type { CardBehaviour, CardBrand, DeclineSpec } from './test-cards';
@@ -53,6 +53,8 @@ export interface StripeSandbox {
   charges(): ChargeRecord[];
   createFailedInvoiceScenario(opts: ScenarioOptions): Promise<ScenarioResult>;
   setPaymentMethodBehaviour(pmId: string, b: CardBehaviour): void;
+  /** Stripe's next scheduled attempt on the invoice (scenario `smartRetries`), now; none while `auto_advance` is false. */
+  runAutomaticAttempt(invoiceId: string): AutomaticAttemptResult;
   /** A new card for the customer from a test id (`pm_card_visa`), made default unless told otherwise. */
   attachTestPaymentMethod(
     customerId: string,
@@ -172,6 +174,11 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
     charges: () => data.charges,
     async createFailedInvoiceScenario(scenario) {
       const result = billing.createFailedInvoiceScenario(scenario);
+      changed();
+      return result;
+    },
+    runAutomaticAttempt(invoiceId) {
+      const result = billing.runAutomaticAttempt(invoiceId);
       changed();
       return result;
     },

@@ -51,6 +51,12 @@ export const scenarioSchema = z
     webhooks: z.boolean().optional(),
     ownCards: z.boolean().optional(),
     signup: z.boolean().optional(),
+    smartRetries: z
+      .union([
+        z.boolean(),
+        z.object({ attempts: z.number().int().min(2).max(8), intervalSeconds: z.number().int().positive().optional() }).strict(),
+      ])
+      .optional(),
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
   })
   .strict();
@@ -190,6 +196,11 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
     if (redirect) return res.redirect(303, redirect);
     res.type('html').send(portalDonePage(session.return_url));
   });
+
+  // Stripe's next scheduled attempt (Smart Retries) happens now; nothing while auto_advance is false.
+  router.post('/invoices/:id/automatic_attempt', (req, res) =>
+    jsonRoute(res, deps, () => [200, billing.runAutomaticAttempt(req.params.id ?? '')]),
+  );
 
   router.get('/invoices/:id', (req, res) => {
     const invoice = deps.data.invoices[req.params.id];

@@ -58,6 +58,12 @@ export interface CustomerOptions {
   muted?: boolean;
   /** Every card it gets has a fingerprint of its own, as if each customer had a different card. */
   ownCards?: boolean;
+  /**
+   * Stripe's Smart Retries (or a custom retry schedule) are on for its invoices: `attempts` in all,
+   * the first one included, `intervalSeconds` apart (what `next_payment_attempt` says). The
+   * sandbox makes a scheduled attempt only when told (`runAutomaticAttempt`), never on a timer.
+   */
+  smartRetries?: { attempts: number; intervalSeconds: number };
 }
 
 /** Everything the sandbox knows. Plain JSON, so it can be written to `dataFile` as is. */
