@@ -33,6 +33,8 @@ import type {
   AttemptTrigger,
   BlockedOn,
   CancelDunningSignal,
+  DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   CaseState,
   DeclineFacts,
   DunningStatus,
@@ -118,6 +120,10 @@ export class CaseRecord {
   lastCustomerRetryAt: number | undefined;
   /** A charge of this case is under way (the customer's retry waits for it to end). */
   charging = false;
+  /** The case's card, detached from the customer (`paymentMethodDetached`) until a new card is reported. */
+  cardGone: string | undefined;
+  /** Set by `disputeOpened`: the case charges no more. */
+  dispute: DunningStatus['dispute'];
   /** Stripe's own collection attempts on the invoice, as the start read left them (then as the end left them). */
   stripeCollection: StripeCollection | undefined;
   /** Stripe's own retry schedule still charged the invoice (its attempt beyond the first, no request of ours). */
@@ -169,10 +175,36 @@ export class CaseRecord {
       card,
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
+      ...(this.dispute ? { dispute: { ...this.dispute } } : {}),
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
     };
+  }
+
+  /** The customer disputed a payment: the first dispute is kept; every charge is refused from now on. */
+  recordDispute(s: DisputeOpenedSignal): void {
+    if (this.state !== 'active' || this.dispute) return;
+    this.dispute = { disputeId: s.disputeId, ...(s.reason ? { reason: s.reason } : {}), at: s.occurredAt };
+  }
+
+  /**
+   * A card of the customer was detached: when it is the case's card (the one that declined, else
+   * the customer's default), charging it again cannot work, so the case waits for a new card.
+   */
+  recordCardDetached(s: PaymentMethodDetachedSignal): void {
+    const caseCard = this.lastCard?.paymentMethodId ?? this.facts?.customer.defaultPaymentMethodId;
+    if (this.state === 'active' && caseCard === s.paymentMethodId) this.cardGone = s.paymentMethodId;
+  }
+
+  /** A scheduled retry not made: the case's card is gone. */
+  recordCardDetachedSkip(now: number): void {
+    this.attempts.push({ at: iso(now), trigger: 'schedule', outcome: 'skipped_card_detached' });
+  }
+
+  /** A charge the case would have made, not made because of the dispute. */
+  recordDisputedSkip(trigger: AttemptTrigger, now: number): void {
+    this.attempts.push({ at: iso(now), trigger, outcome: 'skipped_disputed' });
   }
 
   /**
@@ -196,6 +228,7 @@ export class CaseRecord {
    */
   operatorRetryVerdict(retryWaiting: boolean): { allowed: true } | RetryNotPossible {
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (this.dispute || this.cardGone) return { allowed: false, reason: 'not_retryable' };
     // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
     // customer would wait on a page for an outage to end).
     if (!this.resolved || this.charging || retryWaiting || this.blockedOn) return { allowed: false, reason: 'busy' };

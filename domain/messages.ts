@@ -2,6 +2,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CancelDunningSignal,
+  DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   DunningStatus,
   EmailUndeliverableSignal,
   OperatorRequest,
@@ -20,6 +22,8 @@ export const paymentFailedSignal = defineSignal<[PaymentFailedSignal]>('paymentF
 export const paymentMethodUpdatedSignal = defineSignal<[PaymentMethodUpdatedSignal]>('paymentMethodUpdated');
 export const paymentSucceededSignal = defineSignal<[PaymentSucceededSignal]>('paymentSucceeded');
 export const cancelDunningSignal = defineSignal<[CancelDunningSignal]>('cancelDunning');
+export const disputeOpenedSignal = defineSignal<[DisputeOpenedSignal]>('disputeOpened');
+export const paymentMethodDetachedSignal = defineSignal<[PaymentMethodDetachedSignal]>('paymentMethodDetached');
 /**
  * Resend could not deliver to the customer's address (POST /webhooks/resend): the case records it
  * and sends no further email to that address. A handler that only records: cases that never hear

@@ -69,7 +69,24 @@ export interface DunningPolicy {
   byCategory?: Partial<Record<DeclineCategory, PolicyOverride>>;
   /** The first override whose `match` fits the invoice applies. */
   overrides?: Array<{ match: OverrideMatch; policy: PolicyOverride }>;
+  /**
+   * Failed sign-ups (the first invoice, `billing_reason` `subscription_create`, of a subscription
+   * left `incomplete`). Unset (the default): not dunned; the customer never had the service, and
+   * the app's own sign-up flow is where they fix it. Set: dunned with this schedule, which must end
+   * within FAILED_SIGNUP_WINDOW, because Stripe expires the subscription then (`incomplete_expired`)
+   * and the invoice can no longer be paid.
+   */
+  failedSignups?: FailedSignupPolicy;
 }
+
+/** A failed sign-up's schedule; it ends with `leave_past_due`: Stripe expires the subscription itself. */
+export interface FailedSignupPolicy {
+  steps: PolicyStep[];
+  endAfter: string;
+}
+
+/** Stripe expires an `incomplete` subscription 23 hours after its first invoice failed. */
+export const FAILED_SIGNUP_WINDOW = '23h';
 
 export interface ResolvedPolicy {
   /** Sorted by offset; retry steps already removed for categories that forbid retries. */
@@ -385,7 +402,41 @@ function checkSemantics(p: DunningPolicy, errors: string[]): void {
 export function policyProblems(p: DunningPolicy): string[] {
   const errors: string[] = [];
   checkSemantics(p, errors);
+  const signup = failedSignupPolicy(p);
+  if (signup) {
+    const window = parseDuration(FAILED_SIGNUP_WINDOW);
+    if (parseDuration(signup.endAfter) > window) {
+      errors.push(
+        `failedSignups.endAfter: '${signup.endAfter}' is longer than '${FAILED_SIGNUP_WINDOW}', after which Stripe expires the subscription`,
+      );
+    }
+    const inner: string[] = [];
+    checkSemantics(signup, inner);
+    errors.push(...inner.map((e) => `failedSignups.${e}`));
+  }
   return [...new Set(errors)];
+}
+
+/**
+ * The whole policy of a failed sign-up's case (see `DunningPolicy.failedSignups`), or undefined
+ * when failed sign-ups are not dunned. Retries run at their planned offsets (no payday or hour
+ * moves them past Stripe's expiry) and no category or override stretches the schedule.
+ */
+export function failedSignupPolicy(p: DunningPolicy): DunningPolicy | undefined {
+  const f = p.failedSignups;
+  if (!f) return undefined;
+  return {
+    version: 1,
+    steps: f.steps.map((s) => ({ ...s })),
+    endAfter: f.endAfter,
+    endAction: 'leave_past_due',
+    grace: f.endAfter,
+    paydays: [...p.paydays],
+    retryHour: null,
+    ...(p.minRetryGap !== undefined ? { minRetryGap: p.minRetryGap } : {}),
+    ...(p.customerRetryCooldown !== undefined ? { customerRetryCooldown: p.customerRetryCooldown } : {}),
+    defaultTimeZone: p.defaultTimeZone,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -108,6 +108,10 @@ export type AttemptOutcome =
   | 'skipped_budget'
   | 'skipped_never_retry'
   | 'skipped_subscription_ended'
+  /** The customer disputed a payment: no more charges of their cases (see DisputeOpenedSignal). */
+  | 'skipped_disputed'
+  /** The case's card was detached from the customer: the case waits for a new card. */
+  | 'skipped_card_detached'
   | 'requires_action'
   /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
   | 'error';
@@ -160,6 +164,27 @@ export interface DunningStatus {
   stripeCollection?: StripeCollection;
   /** Set when Stripe's own retry schedule still charged the invoice during the case: with the fix. */
   stripeRetrying?: StripeRetrying;
+  /** The customer disputed a payment while the case ran: it charges no more (emails go on). */
+  dispute?: { disputeId: string; reason?: string; at: string };
+}
+
+/** Signal `paymentMethodDetached`: Stripe's `payment_method.detached` of one of the customer's cards. */
+export interface PaymentMethodDetachedSignal {
+  paymentMethodId: string;
+  occurredAt: string;
+}
+
+/**
+ * Signal `disputeOpened`: the customer disputed a charge (Stripe's `charge.dispute.created`), so
+ * every case of theirs stops charging: another charge would likely be disputed too, and disputes
+ * cost fees and count against the account. The case goes on emailing, so the customer can still
+ * pay on the hosted page, and ends as its schedule says.
+ */
+export interface DisputeOpenedSignal {
+  disputeId: string;
+  chargeId?: string;
+  reason?: string;
+  occurredAt: string;
 }
 
 /**

@@ -17,6 +17,8 @@ import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
 import {
   cancelDunningSignal,
+  disputeOpenedSignal,
+  paymentMethodDetachedSignal,
   emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
@@ -30,7 +32,7 @@ import {
   WORKFLOW_TYPE,
   workflowIdForInvoice,
 } from '../domain/messages';
-import type { DunningPolicy } from '../domain/policy';
+import { failedSignupPolicy, type DunningPolicy } from '../domain/policy';
 import { caseStaticDetails, caseSummary } from '../domain/caseNarrative';
 import {
   DunningAmountDue,
@@ -44,6 +46,8 @@ import {
 } from '../domain/searchAttributes';
 import type {
   CancelDunningSignal,
+  DisputeOpenedSignal,
+  PaymentMethodDetachedSignal,
   EmailUndeliverableSignal,
   CaseState,
   DunningStatus,
@@ -169,10 +173,23 @@ export class DunningClient {
     return (await this.failureTaken(s)).workflowId;
   }
 
-  /** `paymentFailed`, telling also whether the invoice's case had already ended. */
-  async failureTaken(s: PaymentFailedSignal): Promise<{ workflowId: string; ended?: true }> {
+  /** Whether the policy duns failed sign-ups (`failedSignups`); when not, the webhook skips them. */
+  get dunsFailedSignups(): boolean {
+    return failedSignupPolicy(this.policy) !== undefined;
+  }
+
+  /**
+   * `paymentFailed`, telling also whether the invoice's case had already ended. A failed sign-up's
+   * case runs the policy's `failedSignups` schedule (it must end before Stripe expires the
+   * subscription); a case already running keeps the policy it started with.
+   */
+  async failureTaken(
+    s: PaymentFailedSignal,
+    opts: { failedSignup?: boolean } = {},
+  ): Promise<{ workflowId: string; ended?: true }> {
     const workflowId = workflowIdForInvoice(s.invoiceId);
-    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy: this.policy };
+    const policy = (opts.failedSignup && failedSignupPolicy(this.policy)) || this.policy;
+    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy };
     try {
       await this.signalWithStart(workflowId, input, s);
     } catch (err) {
@@ -233,6 +250,32 @@ export class DunningClient {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false; // no case, or it has ended
+      throw err;
+    }
+  }
+
+  /** `paymentMethodDetached` to one invoice's case; false when there is no running case. */
+  async signalCardDetached(invoiceId: string, payload: PaymentMethodDetachedSignal): Promise<boolean> {
+    try {
+      await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(paymentMethodDetachedSignal, payload),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** `disputeOpened` to one invoice's case; false when there is no running case. */
+  async signalDispute(invoiceId: string, payload: DisputeOpenedSignal): Promise<boolean> {
+    try {
+      await this.withDeadline(() =>
+        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(disputeOpenedSignal, payload),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }

@@ -16,6 +16,8 @@ import { createApp } from './http/app';
 import { createResendClient } from './providers/resend';
 import { createLogger, routeConsoleTo, type Logger } from './log';
 import { createStripeClient } from './providers/stripe';
+import { describeWebhookEndpoint, readWebhookEndpoint } from './providers/webhookEndpoint';
+import { USED_TYPES } from './http/stripeEventSchemas';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
@@ -231,6 +233,17 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     urls.api = `http://localhost:${config.port}`;
+    // Real Stripe: say which endpoint delivers here, at which version, and what it lacks. In the
+    // background: a slow or refused read (a restricted key) must not hold the start.
+    if (!config.stripe.sandbox) {
+      readWebhookEndpoint(stripe, `${config.publicBaseUrl}/webhooks/stripe`, USED_TYPES).then(
+        (report) => {
+          const said = describeWebhookEndpoint(report);
+          logger[said.level]({ webhookEndpoint: report }, said.message);
+        },
+        (err: unknown) => logger.warn({ error: String(err) }, 'could not read the Stripe webhook endpoints'),
+      );
+    }
   }
   return urls as Urls;
 }

@@ -80,6 +80,23 @@ export class Metrics {
     labelNames: ['type', 'reason_field'] as const,
     registers: [this.registry],
   });
+  /**
+   * Events rendered at another Stripe API version than the pinned one (quarantined): the webhook
+   * endpoint was created at another version. `event_version` is a well-formed version, else
+   * `other` or `none`: bounded by Stripe's list of versions.
+   */
+  readonly apiVersionMismatches = new Counter({
+    name: 'dunning_stripe_api_version_mismatches_total',
+    help: 'Stripe events refused because they were rendered at another API version than the pinned one',
+    labelNames: ['event_version'] as const,
+    registers: [this.registry],
+  });
+  /** `charge.dispute.created` taken (each delivery: Stripe rarely delivers twice); alerted on. */
+  readonly disputes = new Counter({
+    name: 'dunning_stripe_disputes_total',
+    help: 'Stripe disputes opened (charge.dispute.created): the customer is charged no more',
+    registers: [this.registry],
+  });
   readonly casesBlocked: Gauge<'provider'>;
   readonly casesOpen: Gauge<'currency'>;
   readonly amountAtRisk: Gauge<'currency'>;

@@ -70,6 +70,10 @@ const policySchema = z
     defaultTimeZone: z.string().optional(),
     byCategory: byCategorySchema.optional(),
     overrides: z.array(z.object({ match: matchSchema, policy: overrideSchema }).strict()).optional(),
+    failedSignups: z
+      .object({ steps: z.array(stepSchema), endAfter: durationSchema })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -118,6 +122,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   if (d.customerRetryCooldown !== undefined) policy.customerRetryCooldown = d.customerRetryCooldown;
   if (d.byCategory) policy.byCategory = d.byCategory;
   if (d.overrides) policy.overrides = d.overrides;
+  if (d.failedSignups) policy.failedSignups = d.failedSignups;
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }

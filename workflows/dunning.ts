@@ -25,6 +25,8 @@ import { stepWaitSummary } from '../domain/caseNarrative';
 import { stripeAttemptKey } from '../domain/stripeRetries';
 import {
   cancelDunningSignal,
+  disputeOpenedSignal,
+  paymentMethodDetachedSignal,
   emailUndeliverableSignal,
   paymentFailedSignal,
   paymentMethodUpdatedSignal,
@@ -66,6 +68,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(paymentMethodUpdatedSignal, (s) => inbox.paymentMethodUpdated(s));
   setHandler(paymentSucceededSignal, (s) => inbox.paymentSucceeded(s));
   setHandler(cancelDunningSignal, (s) => inbox.cancel(s));
+  // Only cases that hear it change: no charge after it (the scheduled retry, a card update, a
+  // customer's or operator's retry), recorded as skipped_disputed; emails go on.
+  setHandler(disputeOpenedSignal, (s) => record.recordDispute(s));
+  // The case's card detached: scheduled retries are skipped (skipped_card_detached) until a new
+  // card is reported; emails go on asking for one.
+  setHandler(paymentMethodDetachedSignal, (s) => record.recordCardDetached(s));
   setHandler(statusQuery, () => record.status(Date.now(), inbox.retryPending()));
   // The customer's own retry: refused at once when it cannot happen; else carried out by the loop
   // between two steps (never beside another charge), the charge's outcome as the answer.
@@ -198,6 +206,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
     const update = inbox.takeCardUpdate(() => patched(EVERY_REPORTED_CARD_PATCH));
     if (update) {
+      if (record.dispute) {
+        record.recordDisputedSkip('payment_method_updated', Date.now());
+        continue;
+      }
+      record.cardGone = undefined;
       if (record.isDeclinedCardReportedAgain(update) && patched(DECLINED_CARD_ONCE_PATCH)) {
         log.info('card reported again after it declined: not charged again', { paymentMethodId: update.paymentMethodId });
         continue;
@@ -238,7 +251,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         await fx.sendEmail(step.key, step.template ?? 'reminder');
         break;
       case 'retry':
-        if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
+        if (record.dispute) record.recordDisputedSkip('schedule', Date.now());
+        else if (record.cardGone) record.recordCardDetachedSkip(Date.now());
+        else if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
         else if ((await fx.attempt('schedule', step.key, { kind: 'retry', ...record.retryOrdinal(step) })).settled)
           return recovered('retry_succeeded');
         break;

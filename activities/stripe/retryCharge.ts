@@ -80,7 +80,8 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
     return { outcome: 'succeeded', card };
   } catch (err) {
     if (err instanceof Stripe.errors.StripeCardError) {
-      const decline = declineDetails({ ...err, payment_method: err.payment_method ?? null });
+      // `message` is Error's own non-enumerable property: a spread alone would drop it.
+      const decline = declineDetails({ ...err, message: err.message, payment_method: err.payment_method ?? null });
       decline.card ??= card;
       if (decline.card) await tellLedger(ledger, decline.card, decline, input.idempotencyKey);
       const needsAction =

@@ -33,6 +33,8 @@ const OUTCOMES: Record<AttemptOutcome, string> = {
   skipped_invoice_closed: 'not charged: the invoice is closed',
   skipped_budget: "not charged: the card's network retry budget is used up",
   skipped_never_retry: 'not charged: the issuer said never to retry this card',
+  skipped_disputed: 'not charged: the customer disputed a payment',
+  skipped_card_detached: 'not charged: the card was removed; waiting for a new one',
   skipped_subscription_ended: 'not charged: the subscription has ended',
   requires_action: 'the bank asks the customer to confirm (3-D Secure)',
   error: 'refused by Stripe',

@@ -34,8 +34,15 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
       try {
         const session = await deps.stripe.billingPortal.sessions.create({
           customer: customerId,
-          return_url: `${deps.publicBaseUrl}/billing/done`,
-          flow_data: { type: 'payment_method_update' },
+          // The language of the email that carried the link (every email locale is a portal one).
+          ...(locale ? { locale } : {}),
+          // The thank-you page once the card is saved, and only then: no return_url, which is
+          // where a customer who leaves without saving would land (the portal configuration's
+          // default return URL, if any, still applies).
+          flow_data: {
+            type: 'payment_method_update',
+            after_completion: { type: 'redirect', redirect: { return_url: `${deps.publicBaseUrl}/billing/done` } },
+          },
         });
         return session.url;
       } catch (err) {

@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { signalCardUpdate } from './cardUpdates';
+import { signalDispute } from './disputes';
 import type { EventAction } from './stripeEvents';
 
 export interface CarryOutDeps {
@@ -20,8 +21,13 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
     case 'ignore':
       return { ignored: action.reason };
     case 'payment_failed':
+      if (action.failedSignup && !cases.dunsFailedSignups) {
+        return {
+          ignored: `invoice ${action.signal.invoiceId} is a failed sign-up (billing_reason subscription_create); the policy does not dun failed sign-ups (failedSignups)`,
+        };
+      }
       // `ended`: the invoice's case is over; a late delivery is acknowledged, not a new case.
-      return { ...(await cases.failureTaken(action.signal)) };
+      return { ...(await cases.failureTaken(action.signal, action.failedSignup ? { failedSignup: true } : {})) };
     case 'invoice_signal':
       return {
         signaled: (await cases.signalInvoice(action.invoiceId, action.signal)) ? [workflowIdForInvoice(action.invoiceId)] : [],
@@ -39,6 +45,18 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
         },
         action.subscriptionId,
       );
+    case 'dispute_opened':
+      return signalDispute(deps, action);
+    case 'card_detached': {
+      // The customer's visible cases: a case started a moment ago reads the customer's cards itself.
+      const signaled: string[] = [];
+      for (const c of await cases.activeCasesOf(action.customerId)) {
+        if (!c.invoiceId) continue;
+        const payload = { paymentMethodId: action.paymentMethodId, occurredAt: action.occurredAt };
+        if (await cases.signalCardDetached(c.invoiceId, payload)) signaled.push(workflowIdForInvoice(c.invoiceId));
+      }
+      return { signaled };
+    }
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));
@@ -48,7 +66,7 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       for (const invoiceId of invoices) {
         const ok = await cases.signalInvoice(invoiceId, {
           name: 'cancelDunning',
-          payload: { reason: 'subscription_deleted', by: 'stripe' },
+          payload: { reason: action.reason ?? 'subscription_deleted', by: 'stripe' },
         });
         if (ok) signaled.push(workflowIdForInvoice(invoiceId));
       }

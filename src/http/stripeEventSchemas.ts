@@ -8,6 +8,7 @@
  * route quarantines it with the reason this file gives (see ../quarantine).
  */
 import { z } from 'zod';
+import { STRIPE_API_VERSION } from '../providers/stripe';
 import { stripeId } from './stripeIds';
 
 const eventId = stripeId('evt');
@@ -72,8 +73,11 @@ const failedInvoice = z.object({
   amount_remaining: amount,
   currency,
   number: z.string().min(1).max(255).nullable(),
-  hosted_invoice_url: httpUrl.nullable(),
+  // Optional in Stripe's types (`hosted_invoice_url?: string | null`): absent on some invoices.
+  hosted_invoice_url: httpUrl.nullish(),
   attempt_count: count,
+  // Only `subscription_create` (a failed sign-up) is told apart; any other reason, or none, is a renewal's.
+  billing_reason: z.string().max(100).nullish(),
   // Null without a retry schedule; optional because only Stripe's own retries are told by it.
   next_payment_attempt: timestamp.nullish(),
   // A one-off invoice has no parent; a quote's parent has no subscription details.
@@ -83,22 +87,87 @@ const failedInvoice = z.object({
 /** The Stripe event types the service acts on (others are acknowledged); exported for the fuzzers and the chaos driver. */
 export const USED_TYPES = [
   'invoice.payment_failed',
+  'invoice.payment_action_required',
   'invoice.paid',
   'invoice.voided',
   'invoice.marked_uncollectible',
   'customer.subscription.deleted',
+  'customer.subscription.updated',
   'payment_method.attached',
   'payment_method.automatically_updated',
   'customer.updated',
-  'customer.subscription.updated',
+  'charge.dispute.created',
+  'payment_method.detached',
 ] as const;
 export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
 
+/**
+ * `customer.subscription.updated`: what ends or pauses its cases (see ./stripeEvents
+ * `subscriptionStateChange`). The fields read are optional, so an update about something else
+ * is never refused for them; which keys changed is read from `previous_attributes`.
+ */
+const subscriptionUpdated = envelope.extend({
+  type: z.literal('customer.subscription.updated'),
+  // Which request caused it: an update the service made itself is not news (see stripeEvents.ts).
+  request: z.object({ idempotency_key: z.string().nullable() }).nullish(),
+  data: z.object({
+    object: z.object({
+      id: subscriptionId,
+      customer: expandable(customerId),
+      // The subscription's own card: a change is a card update (stripeEvents.ts).
+      default_payment_method: expandable(paymentMethodId).nullable(),
+      latest_invoice: expandable(invoiceId).nullish(),
+      status: z.string().max(100).optional(),
+      cancel_at_period_end: z.boolean().optional(),
+      cancel_at: timestamp.nullish(),
+      pause_collection: z
+        .object({ behavior: z.string().max(100) })
+        .passthrough()
+        .nullish(),
+    }),
+    previous_attributes: z.object({}).passthrough().optional(),
+  }),
+});
+
+/** `charge.dispute.created`: whose cases must stop charging (the PaymentIntent names the customer). */
+const disputeCreated = envelope.extend({
+  type: z.literal('charge.dispute.created'),
+  data: z.object({
+    object: z.object({
+      id: stripeId('dp', 'du'),
+      charge: expandable(stripeId('ch', 'py')),
+      payment_intent: expandable(stripeId('pi')).nullish(),
+      reason: z.string().max(100).optional(),
+    }),
+  }),
+});
+
+/** `payment_method.detached`: the object has no customer any more; the previous attributes name it. */
+const paymentMethodDetached = envelope.extend({
+  type: z.literal('payment_method.detached'),
+  data: z.object({
+    object: z.object({ id: paymentMethodId }),
+    previous_attributes: z
+      .object({ customer: expandable(customerId).nullish() })
+      .passthrough()
+      .optional(),
+  }),
+});
+
 const usedEvent = z.discriminatedUnion('type', [
+  subscriptionUpdated,
+  disputeCreated,
+  paymentMethodDetached,
   envelope.extend({
     type: z.literal('invoice.payment_failed'),
     // `id: null`: no API request caused it (the renewal's attempt, or Stripe's own retry).
+    request: z.object({ id: z.string().max(255).nullable() }).nullish(),
+    data: z.object({ object: failedInvoice }),
+  }),
+  // 3-D Secure: the attempt waits for the customer; the same fields as a failure.
+  envelope.extend({
+    type: z.literal('invoice.payment_action_required'),
     request: z.object({ id: z.string().max(255).nullable() }).nullish(),
     data: z.object({ object: failedInvoice }),
   }),
@@ -120,20 +189,6 @@ const usedEvent = z.discriminatedUnion('type', [
     type: z.enum(['payment_method.attached', 'payment_method.automatically_updated']),
     // customer null: detached, or never attached.
     data: z.object({ object: z.object({ id: paymentMethodId, customer: expandable(customerId).nullable() }) }),
-  }),
-  envelope.extend({
-    type: z.literal('customer.subscription.updated'),
-    // Which request caused it: an update the service made itself is not news (see stripeEvents.ts).
-    request: z.object({ idempotency_key: z.string().nullable() }).nullish(),
-    data: z.object({
-      object: z.object({
-        id: subscriptionId,
-        customer: expandable(customerId),
-        default_payment_method: expandable(paymentMethodId).nullable(),
-      }),
-      // Only which keys changed is read, not their old values.
-      previous_attributes: z.object({}).passthrough().optional(),
-    }),
   }),
   envelope.extend({
     type: z.literal('customer.updated'),
@@ -162,6 +217,8 @@ export interface EventProblem {
   field: string;
   /** `data.object.amount_due: Expected number, received string; …`, bounded in length. */
   reason: string;
+  /** Set when refused as `api_version_mismatch`: the event's version (null: none given), clipped. */
+  apiVersion?: string | null;
 }
 
 export type ReadStripeEvent =
@@ -180,9 +237,36 @@ export function readStripeEvent(body: unknown): ReadStripeEvent {
   if (!env.success) return { status: 'invalid', problem: problemOf(body, env.error) };
   const { id, type, created } = env.data;
   if (!isUsedEventType(type)) return { status: 'unused', id, type, created };
+  // Before the fields: an event of another version can be valid and still mean something else.
+  const mismatch = apiVersionProblem(body, id, type);
+  if (mismatch) return { status: 'invalid', problem: mismatch };
   const used = usedEvent.safeParse(body);
   if (!used.success) return { status: 'invalid', problem: problemOf(body, used.error) };
   return { status: 'used', event: used.data };
+}
+
+/** The quarantine reason (and its prefix) of an event rendered at another API version. */
+export const API_VERSION_MISMATCH = 'api_version_mismatch';
+
+/**
+ * Stripe renders an event's `data` at the webhook endpoint's API version (or the account's), never
+ * at the version the SDK sends, so an endpoint created at another version delivers other shapes:
+ * a renamed field may still parse and mean something else. Compared first, for the used types
+ * (others are acknowledged whatever their version). Null (events from before 2014) or absent
+ * counts as a mismatch too: nothing says the shape is ours.
+ */
+function apiVersionProblem(body: unknown, eventId: string, type: string): EventProblem | undefined {
+  const version = (body as { api_version?: unknown }).api_version;
+  if (version === STRIPE_API_VERSION) return undefined;
+  const given = typeof version === 'string' ? version.slice(0, 40) : null;
+  const named = given === null ? 'none' : JSON.stringify(given);
+  return {
+    eventId,
+    type,
+    apiVersion: given,
+    field: 'api_version',
+    reason: `${API_VERSION_MISMATCH}: event rendered at API version ${named}, the service is pinned to ${STRIPE_API_VERSION}`,
+  };
 }
 
 function problemOf(body: unknown, error: z.ZodError): EventProblem {

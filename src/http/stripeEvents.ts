@@ -8,10 +8,22 @@ import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stri
 import { isStripeScheduledAttempt } from '../../domain/stripeRetries';
 
 export type EventAction =
-  | { kind: 'payment_failed'; signal: PaymentFailedSignal }
+  | {
+      kind: 'payment_failed';
+      signal: PaymentFailedSignal;
+      /** The subscription's first invoice failed (`billing_reason` `subscription_create`): the policy decides. */
+      failedSignup?: true;
+    }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'paymentSucceeded'; payload: PaymentSucceededSignal } }
   | { kind: 'invoice_signal'; invoiceId: string; signal: { name: 'cancelDunning'; payload: CancelDunningSignal } }
-  | { kind: 'subscription_cancelled'; customerId: string; subscriptionId: string; latestInvoiceId?: string }
+  | {
+      kind: 'subscription_cancelled';
+      customerId: string;
+      subscriptionId: string;
+      latestInvoiceId?: string;
+      /** The cases' cancelDunning reason; default `subscription_deleted`. */
+      reason?: SubscriptionEndReason;
+    }
   | {
       kind: 'card_updated';
       customerId: string;
@@ -22,6 +34,16 @@ export type EventAction =
       cardDataChanged?: true;
       occurredAt: string;
     }
+  | {
+      kind: 'dispute_opened';
+      disputeId: string;
+      chargeId: string;
+      /** Whose charge it was: read from Stripe by the webhook (a dispute names no customer). */
+      paymentIntentId?: string;
+      reason?: string;
+      occurredAt: string;
+    }
+  | { kind: 'card_detached'; customerId: string; paymentMethodId: string; occurredAt: string }
   | { kind: 'ignore'; reason: string };
 
 /** A verified event that cannot be taken as it is: quarantine it (see ../quarantine). */
@@ -94,8 +116,11 @@ function actionFor(event: UsedStripeEvent): EventAction {
             : {}),
           occurredAt,
         },
+        ...(inv.billing_reason === 'subscription_create' ? { failedSignup: true as const } : {}),
       };
     }
+    case 'invoice.payment_action_required':
+      return actionRequired(event);
     case 'invoice.paid':
       return {
         kind: 'invoice_signal',
@@ -120,6 +145,22 @@ function actionFor(event: UsedStripeEvent): EventAction {
         latestInvoiceId: sub.latest_invoice ?? undefined,
       };
     }
+    case 'payment_method.detached': {
+      const customerId = event.data.previous_attributes?.customer;
+      if (!customerId) return { kind: 'ignore', reason: `payment method ${event.data.object.id} was detached from no customer` };
+      return { kind: 'card_detached', customerId, paymentMethodId: event.data.object.id, occurredAt };
+    }
+    case 'charge.dispute.created': {
+      const d = event.data.object;
+      return {
+        kind: 'dispute_opened',
+        disputeId: d.id,
+        chargeId: d.charge,
+        ...(d.payment_intent ? { paymentIntentId: d.payment_intent } : {}),
+        ...(d.reason ? { reason: d.reason } : {}),
+        occurredAt,
+      };
+    }
     case 'payment_method.attached':
     case 'payment_method.automatically_updated': {
       const pm = event.data.object;
@@ -135,6 +176,9 @@ function actionFor(event: UsedStripeEvent): EventAction {
       };
     }
     case 'customer.subscription.updated': {
+      // Cancelled or paused first: a case that ends has no card to charge.
+      const ended = subscriptionStateChange(event);
+      if (ended) return ended;
       const sub = event.data.object;
       if (!event.data.previous_attributes || !('default_payment_method' in event.data.previous_attributes)) {
         return { kind: 'ignore', reason: 'customer.subscription.updated without a change of default payment method' };
@@ -161,4 +205,50 @@ function actionFor(event: UsedStripeEvent): EventAction {
       return { kind: 'card_updated', customerId: event.data.object.id, paymentMethodId: now, occurredAt };
     }
   }
+}
+
+/**
+ * `invoice.payment_action_required`: the bank asks the customer to authenticate (3-D Secure). A
+ * failure like any other (same checks, same case), whose decline is Stripe's
+ * `authentication_required`: the case classifies it `authentication` (emails that send the
+ * customer to the hosted invoice page, no retries of a charge the bank will challenge again) when
+ * the PaymentIntent carries no decline of its own, which is usual for `requires_action`.
+ */
+function actionRequired(event: Extract<UsedStripeEvent, { type: 'invoice.payment_action_required' }>): EventAction {
+  const failed = actionFor({ ...event, type: 'invoice.payment_failed' });
+  if (failed.kind !== 'payment_failed') return failed;
+  return { ...failed, signal: { ...failed.signal, code: 'authentication_required', declineCode: 'authentication_required' } };
+}
+
+/** Why a subscription's cases end although the invoice is still open. */
+export type SubscriptionEndReason =
+  'subscription_deleted' | 'subscription_cancel_scheduled' | 'subscription_paused' | 'collection_paused';
+
+/**
+ * `customer.subscription.updated` that changes what Stripe will collect: cancelled (or expired
+ * unpaid, a failed sign-up), scheduled to cancel (`cancel_at_period_end`, `cancel_at`), paused
+ * (`status` paused, or `pause_collection` set). Each ends the subscription's cases: the customer
+ * or the business decided, and charging or emailing on would contradict Stripe. Only a change
+ * (the key in `previous_attributes`) counts, so an unrelated later update does nothing; undone
+ * (resumed, cancellation withdrawn) is ignored: the next failure opens a new case.
+ */
+export function subscriptionStateChange(
+  event: Extract<UsedStripeEvent, { type: 'customer.subscription.updated' }>,
+): EventAction | undefined {
+  const sub = event.data.object;
+  const changed = (key: string) => event.data.previous_attributes !== undefined && key in event.data.previous_attributes;
+  const end = (reason: SubscriptionEndReason): EventAction => ({
+    kind: 'subscription_cancelled',
+    customerId: sub.customer,
+    subscriptionId: sub.id,
+    latestInvoiceId: sub.latest_invoice ?? undefined,
+    reason,
+  });
+  if (changed('status') && (sub.status === 'canceled' || sub.status === 'incomplete_expired')) return end('subscription_deleted');
+  if (changed('status') && sub.status === 'paused') return end('subscription_paused');
+  if ((changed('cancel_at_period_end') && sub.cancel_at_period_end) || (changed('cancel_at') && sub.cancel_at)) {
+    return end('subscription_cancel_scheduled');
+  }
+  if (changed('pause_collection') && sub.pause_collection) return end('collection_paused');
+  return undefined;
 }

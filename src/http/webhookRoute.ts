@@ -14,6 +14,7 @@ import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import type { Metrics } from '../metrics';
+import { STRIPE_API_VERSION } from '../providers/stripe';
 import type { QuarantineStore } from '../quarantine/quarantineStore';
 import { carryOut } from './carryOutEvent';
 import { isStripeUnavailable, isTemporalUnavailable, sendError } from './errors';
@@ -77,6 +78,7 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
         }
         const { action } = event;
         const detail = await carryOut(deps, action);
+        if (action.kind === 'dispute_opened') metrics.disputes.inc();
         metrics.webhooks.inc({ type: eventTypeLabel(event.type), result: action.kind === 'ignore' ? 'ignored' : 'ok' });
         if (action.kind === 'ignore') log('stripe event skipped', { id: event.id, type: event.type, reason: action.reason });
         if (action.kind === 'payment_failed' && action.signal.byStripeSchedule) {
@@ -114,6 +116,20 @@ async function quarantine(deps: WebhookDeps, problem: EventProblem, raw: Buffer)
   const type = eventTypeLabel(problem.type);
   deps.metrics.webhooks.inc({ type, result: 'quarantined' });
   if (!already) deps.metrics.eventsQuarantined.inc({ type, reason_field: problem.field });
+  if (problem.apiVersion !== undefined) {
+    // A configuration problem, not a bad event: every event of that endpoint will be refused.
+    if (!already) deps.metrics.apiVersionMismatches.inc({ event_version: versionLabel(problem.apiVersion) });
+    deps.log('stripe event at another API version: recreate the webhook endpoint at the pinned version', {
+      eventId,
+      type: problem.type,
+      eventApiVersion: problem.apiVersion,
+      pinnedApiVersion: STRIPE_API_VERSION,
+    });
+  }
   deps.log('stripe event quarantined', { eventId, type: problem.type, field: problem.field, reason: problem.reason, already });
   return { quarantined: eventId, ...(already ? { already: true } : {}) };
 }
+
+/** Metric label of an event's API version: well-formed (`2024-06-20`, `2025-02-24.acacia`), else bounded. */
+export const versionLabel = (v: string | null): string =>
+  v === null ? 'none' : /^\d{4}-\d{2}-\d{2}(?:\.[a-z]{1,20})?$/.test(v) ? v : 'other';

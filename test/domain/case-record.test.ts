@@ -396,3 +396,28 @@ describe("CaseRecord: facts that come after the case's end", () => {
     expect(late(false)).toBeUndefined(); // cases recorded before the patch: as they were
   });
 });
+
+describe('CaseRecord: disputes and detached cards (issue #20)', () => {
+  it("a detached card stops same-card retries only when it is the case's card", () => {
+    const r = started();
+    r.recordCardDetached({ paymentMethodId: 'pm_other', occurredAt: new Date(T0).toISOString() });
+    expect(r.cardGone).toBeUndefined();
+    expect(r.operatorRetryVerdict(false)).toEqual({ allowed: true });
+    r.recordCardDetached({ paymentMethodId: 'pm_old', occurredAt: new Date(T0).toISOString() });
+    expect(r.cardGone).toBe('pm_old');
+    expect(r.operatorRetryVerdict(false)).toEqual({ allowed: false, reason: 'not_retryable' });
+    r.recordCardDetachedSkip(T0 + DAY);
+    expect(r.status().attempts.at(-1)).toMatchObject({ trigger: 'schedule', outcome: 'skipped_card_detached' });
+  });
+
+  it('a dispute: kept once, shown in the status, and every charge refused', () => {
+    const r = started();
+    const at = new Date(T0).toISOString();
+    r.recordDispute({ disputeId: 'dp_1', reason: 'fraudulent', occurredAt: at });
+    r.recordDispute({ disputeId: 'dp_2', occurredAt: at });
+    expect(r.status().dispute).toEqual({ disputeId: 'dp_1', reason: 'fraudulent', at });
+    expect(r.customerRetryVerdict(T0, false)).toEqual({ allowed: false, reason: 'not_retryable' });
+    r.recordDisputedSkip('payment_method_updated', T0);
+    expect(r.status().attempts.at(-1)).toMatchObject({ trigger: 'payment_method_updated', outcome: 'skipped_disputed' });
+  });
+});

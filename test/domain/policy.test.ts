@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY,
   type DunningPolicy,
+  failedSignupPolicy,
   formatDuration,
   parseDuration,
   type PolicyStep,
@@ -528,5 +529,42 @@ describe('resolvePolicy', () => {
     const r = resolvePolicy(p, ctx('temporary'));
     expect(r.steps.some((s) => s.at === '14d')).toBe(false);
     expect(r.paydays).toEqual([1, 25]);
+  });
+});
+
+describe('failed sign-ups (failedSignups, issue #20)', () => {
+  const signup = {
+    steps: [
+      { at: '0', action: 'email', template: 'payment_failed' },
+      { at: '2h', action: 'retry' },
+      { at: '20h', action: 'final_notice' },
+    ],
+    endAfter: '22h',
+  };
+
+  it('unset: not dunned; set: its own schedule, ending with leave_past_due, retries at their offsets', () => {
+    expect(failedSignupPolicy(DEFAULT_POLICY)).toBeUndefined();
+    const r = parsePolicy({ ...base(), retryHour: 10, failedSignups: signup });
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    const p = failedSignupPolicy(r.policy)!;
+    expect(p).toMatchObject({ steps: signup.steps, endAfter: '22h', endAction: 'leave_past_due', grace: '22h', retryHour: null });
+    expect(p.byCategory).toBeUndefined();
+    expect(p.overrides).toBeUndefined();
+    const resolved = resolvePolicy(p, ctx('insufficient_funds'));
+    expect(resolved.endAfterMs).toBe(22 * H);
+    expect(resolved.steps.map((s) => s.at)).toEqual(['0', '2h', '20h']);
+  });
+
+  it('must end within the 23 hours before Stripe expires the subscription, and be a valid schedule', () => {
+    expect(errorsOf({ ...base(), failedSignups: { ...signup, endAfter: '2d' } })).toContain(
+      "failedSignups.endAfter: '2d' is longer than '23h', after which Stripe expires the subscription",
+    );
+    expect(errorsOf({ ...base(), failedSignups: { ...signup, steps: [{ at: '1h', action: 'retry' }] } })).toContain(
+      "failedSignups.steps: needs an email step at '0' with template 'payment_failed' (the first message of every case)",
+    );
+    expect(errorsOf({ ...base(), failedSignups: { ...signup, endAfter: '10h' } }).join('\n')).toMatch(
+      /failedSignups\.steps\[2\]\.at: '20h' is not before endAfter '10h'/,
+    );
+    expect(errorsOf({ ...base(), failedSignups: { ...signup, grace: '1h' } })).toEqual(['failedSignups.grace: unknown key']);
   });
 });

@@ -277,6 +277,18 @@ describe('stripe sandbox with the real SDK', () => {
     expect(pi.status).toBe('requires_action');
     expect(pi.last_payment_error?.code).toBe('authentication_required');
     expect(eventsOf(sandbox, 'invoice.payment_action_required', s.invoiceId).length).toBeGreaterThan(0);
+
+    // On-session too: the server cannot authenticate for the customer; the hosted page can.
+    const onSession = await rejection(stripe.invoices.pay(s.invoiceId, { off_session: false }));
+    expect(onSession.code).toBe('invoice_payment_intent_requires_action');
+    expect((await stripe.invoices.retrieve(s.invoiceId)).status).toBe('open');
+    const page = await fetch(s.hostedInvoiceUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_authenticationRequired',
+    });
+    expect(page.status).toBe(200);
+    expect((await stripe.invoices.retrieve(s.invoiceId)).status).toBe('paid');
   });
 
   it('attaches test cards as clones with a stable fingerprint, and reports a default change on customer.updated', async () => {
@@ -399,14 +411,26 @@ describe('stripe sandbox with the real SDK', () => {
     const s = await sandbox.createFailedInvoiceScenario({ email: 'portal@example.com', amount: 3000, currency: 'usd' });
     const session = await stripe.billingPortal.sessions.create({
       customer: s.customerId,
-      return_url: 'http://127.0.0.1:9/billing/done',
-      flow_data: { type: 'payment_method_update' },
+      return_url: 'http://127.0.0.1:9/app',
+      locale: 'vi',
+      flow_data: {
+        type: 'payment_method_update',
+        after_completion: { type: 'redirect', redirect: { return_url: 'http://127.0.0.1:9/billing/done' } },
+      },
     });
     expect(session).toMatchObject({
       object: 'billing_portal.session',
       customer: s.customerId,
-      return_url: 'http://127.0.0.1:9/billing/done',
-      flow: { type: 'payment_method_update' },
+      return_url: 'http://127.0.0.1:9/app',
+      locale: 'vi',
+      flow: {
+        type: 'payment_method_update',
+        after_completion: {
+          type: 'redirect',
+          redirect: { return_url: 'http://127.0.0.1:9/billing/done' },
+          hosted_confirmation: null,
+        },
+      },
     });
     expect(session.id).toMatch(/^bps_/);
     expect(session.url).toBe(`${sandbox.url}/_sandbox/portal/${session.id}`);
@@ -435,6 +459,29 @@ describe('stripe sandbox with the real SDK', () => {
     expect(change?.event.data.previous_attributes).toEqual({ invoice_settings: { default_payment_method: s.paymentMethodId } });
 
     expect((await stripe.invoices.pay(s.invoiceId)).status).toBe('paid');
+
+    // As Stripe: without after_completion the flow ends on the portal (homepage), whose link
+    // leads to return_url; return_url is where a customer goes who leaves, not a completion.
+    const plain = await stripe.billingPortal.sessions.create({
+      customer: s.customerId,
+      return_url: 'http://127.0.0.1:9/app',
+      flow_data: { type: 'payment_method_update' },
+    });
+    expect(plain.flow?.after_completion.type).toBe('portal_homepage');
+    const done = await fetch(plain.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_visa',
+      redirect: 'manual',
+    });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('href="http://127.0.0.1:9/app"');
+    await expect(
+      stripe.billingPortal.sessions.create({
+        customer: s.customerId,
+        flow_data: { type: 'payment_method_update', after_completion: { type: 'redirect' } },
+      }),
+    ).rejects.toThrow(/flow_data\[after_completion\]\[redirect\]\[return_url\]/);
   });
 
   it('takes a payment on the hosted invoice page', async () => {

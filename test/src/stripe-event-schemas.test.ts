@@ -3,6 +3,7 @@
  * quarantined by the webhook route), and what the refusal says. Rules from issue #7.
  */
 import { describe, expect, it } from 'vitest';
+import { STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { readStripeEvent } from '../../src/http/stripeEventSchemas';
 import { interpretStripeEvent, mapStripeEvent } from '../../src/http/stripeEvents';
 import { stripeInvoice as invoice } from '../support/stripeInvoice';
@@ -10,9 +11,19 @@ import { stripeInvoice as invoice } from '../support/stripeInvoice';
 const created = 1_790_000_000;
 
 function event(type: string, object: unknown, extra: Record<string, unknown> = {}) {
-  return { id: 'evt_1', object: 'event', created, livemode: false, type, data: { object }, ...extra };
+  return {
+    id: 'evt_1',
+    object: 'event',
+    api_version: STRIPE_API_VERSION,
+    created,
+    livemode: false,
+    type,
+    data: { object },
+    ...extra,
+  };
 }
-const failed = (over: Record<string, unknown> = {}) => event('invoice.payment_failed', invoice(over));
+const failed = (over: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+  event('invoice.payment_failed', invoice(over), extra);
 
 /** The refusal, or a failed expectation when the event was taken. */
 function refusal(body: unknown) {
@@ -119,6 +130,14 @@ describe('nullable fields as Stripe sends them', () => {
     );
   });
 
+  it('the hosted invoice page may be absent (Stripe types it optional): taken, without a link', () => {
+    const { hosted_invoice_url: _, ...withoutPage } = invoice();
+    expect(mapStripeEvent(event('invoice.payment_failed', withoutPage))).toMatchObject({
+      kind: 'payment_failed',
+      signal: { hostedInvoiceUrl: undefined },
+    });
+  });
+
   it('the hosted invoice page, shown to customers, is an http(s) URL', () => {
     for (const u of ['javascript:alert(1)', 'not a url', 'ftp://x.example/i', `https://x.example/${'a'.repeat(2048)}`]) {
       expect(refusal(failed({ hosted_invoice_url: u })).field, u.slice(0, 30)).toBe('data.object.hosted_invoice_url');
@@ -189,5 +208,33 @@ describe('cardDataChanged', () => {
     const a = mapStripeEvent(updated);
     expect(a).toMatchObject({ kind: 'card_updated' });
     expect(a).not.toHaveProperty('cardDataChanged');
+  });
+});
+
+describe('the API version is compared first (issue #20)', () => {
+  it('an event rendered at another version is refused as api_version_mismatch, naming both versions', () => {
+    // A valid invoice otherwise: only the version is wrong, and it alone refuses the event.
+    const p = refusal(failed({}, { api_version: '2024-06-20' }));
+    expect(p).toMatchObject({ eventId: 'evt_1', type: 'invoice.payment_failed', field: 'api_version' });
+    expect(p.reason).toBe(
+      `api_version_mismatch: event rendered at API version "2024-06-20", the service is pinned to ${STRIPE_API_VERSION}`,
+    );
+  });
+
+  it('before the fields: an older shape is refused for its version, not for a missing field', () => {
+    const p = refusal(failed({ parent: undefined, subscription: 'sub_1' }, { api_version: '2025-02-24.acacia' }));
+    expect(p.field).toBe('api_version');
+    expect(p.reason).toMatch(/^api_version_mismatch: .*"2025-02-24.acacia".*2026-10-28.endive$/);
+  });
+
+  it('null or absent is a mismatch too; the pinned version is taken', () => {
+    expect(refusal(failed({}, { api_version: null })).reason).toContain('API version none');
+    expect(refusal(failed({}, { api_version: undefined })).field).toBe('api_version');
+    expect(refusal(event('invoice.paid', { id: 'in_1' }, { api_version: '2024-06-20' })).field).toBe('api_version');
+    expect(taken(failed())).toBe(true);
+  });
+
+  it('an event type dunning does not use is acknowledged whatever its version', () => {
+    expect(readStripeEvent(event('charge.succeeded', { id: 'ch_1' }, { api_version: '2024-06-20' })).status).toBe('unused');
   });
 });

@@ -91,6 +91,41 @@ describe('mapStripeEvent', () => {
     expect(a.kind === 'ignore' && a.reason).toMatch(reason);
   });
 
+  it('invoice.payment_failed of a failed sign-up (billing_reason subscription_create): marked for the policy to decide', () => {
+    const a = mapStripeEvent(event('invoice.payment_failed', invoice({ billing_reason: 'subscription_create' })));
+    expect(a).toMatchObject({ kind: 'payment_failed', failedSignup: true, signal: { invoiceId: 'in_123' } });
+    for (const reason of ['subscription_cycle', 'subscription_update', null, undefined]) {
+      const renewal = mapStripeEvent(event('invoice.payment_failed', invoice({ billing_reason: reason })));
+      expect(renewal.kind === 'payment_failed' && renewal.failedSignup, String(reason)).toBeUndefined();
+    }
+  });
+
+  it('invoice.payment_action_required (3-D Secure): a failure whose decline is authentication_required', () => {
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice()))).toEqual({
+      kind: 'payment_failed',
+      signal: {
+        eventId: 'evt_invoice_payment_action_required',
+        invoiceId: 'in_123',
+        customerId: 'cus_1',
+        subscriptionId: 'sub_1',
+        amountDue: 2500,
+        currency: 'eur',
+        invoiceNumber: 'ABC-0001',
+        hostedInvoiceUrl: 'https://invoice.stripe.com/i/x',
+        attemptCount: 1,
+        occurredAt: at,
+        code: 'authentication_required',
+        declineCode: 'authentication_required',
+      },
+    });
+    // The same checks as a failure: a one-off invoice is not dunned, a bad field is refused.
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice({ parent: null })))).toMatchObject({ kind: 'ignore' });
+    expect(mapStripeEvent(event('invoice.payment_action_required', invoice({ amount_due: '1' })))).toMatchObject({
+      kind: 'invalid',
+      problem: { field: 'data.object.amount_due' },
+    });
+  });
+
   it('invoice.paid: paymentSucceeded to the invoice case', () => {
     expect(mapStripeEvent(event('invoice.paid', invoice()))).toEqual({
       kind: 'invoice_signal',
@@ -227,5 +262,92 @@ describe('mapStripeEvent', () => {
   ])('%s: acknowledged and ignored', (type) => {
     const a = mapStripeEvent(event(type, { id: 'x_1' }));
     expect(a).toEqual({ kind: 'ignore', reason: expect.stringContaining(type) });
+  });
+});
+
+describe('customer.subscription.updated: what ends its cases (issue #20)', () => {
+  const sub = (over: Record<string, unknown> = {}) => ({
+    id: 'sub_1',
+    object: 'subscription',
+    customer: 'cus_1',
+    latest_invoice: 'in_9',
+    default_payment_method: null,
+    status: 'past_due',
+    cancel_at_period_end: false,
+    cancel_at: null,
+    pause_collection: null,
+    ...over,
+  });
+  const ends = (reason: string) => ({
+    kind: 'subscription_cancelled',
+    customerId: 'cus_1',
+    subscriptionId: 'sub_1',
+    latestInvoiceId: 'in_9',
+    reason,
+  });
+
+  it.each([
+    ['cancelled now', { status: 'canceled' }, { status: 'past_due' }, 'subscription_deleted'],
+    ['a failed sign-up expired', { status: 'incomplete_expired' }, { status: 'incomplete' }, 'subscription_deleted'],
+    ['paused (trial ended without a card)', { status: 'paused' }, { status: 'trialing' }, 'subscription_paused'],
+    [
+      'scheduled to cancel at period end',
+      { cancel_at_period_end: true },
+      { cancel_at_period_end: false },
+      'subscription_cancel_scheduled',
+    ],
+    ['scheduled to cancel at a date', { cancel_at: 1_800_000_000 }, { cancel_at: null }, 'subscription_cancel_scheduled'],
+    [
+      'collection paused',
+      { pause_collection: { behavior: 'void', resumes_at: null } },
+      { pause_collection: null },
+      'collection_paused',
+    ],
+  ])('%s: cancelDunning of its cases', (_what, now, before, reason) => {
+    expect(mapStripeEvent(event('customer.subscription.updated', sub(now), before))).toEqual(ends(reason));
+  });
+
+  it('anything else, or a state that did not change in this update, or one undone: ignored', () => {
+    for (const [now, before] of [
+      [{ status: 'active' }, { status: 'past_due' }],
+      [{ status: 'past_due' }, { status: 'active' }],
+      [{ cancel_at_period_end: false }, { cancel_at_period_end: true }],
+      [{ pause_collection: null }, { pause_collection: { behavior: 'void' } }],
+      [{ cancel_at_period_end: true, status: 'canceled' }, { metadata: {} }],
+      [{ cancel_at_period_end: true }, undefined],
+    ] as const) {
+      expect(mapStripeEvent(event('customer.subscription.updated', sub(now), before)).kind, JSON.stringify(now)).toBe('ignore');
+    }
+  });
+});
+
+describe('charge.dispute.created (issue #20)', () => {
+  it('names the dispute, its charge and PaymentIntent (whose customer the webhook reads)', () => {
+    const dispute = { id: 'dp_1', object: 'dispute', charge: 'ch_1', payment_intent: { id: 'pi_1' }, reason: 'fraudulent' };
+    expect(mapStripeEvent(event('charge.dispute.created', dispute))).toEqual({
+      kind: 'dispute_opened',
+      disputeId: 'dp_1',
+      chargeId: 'ch_1',
+      paymentIntentId: 'pi_1',
+      reason: 'fraudulent',
+      occurredAt: at,
+    });
+    expect(mapStripeEvent(event('charge.dispute.created', { ...dispute, charge: 'in_1' }))).toMatchObject({
+      kind: 'invalid',
+      problem: { field: 'data.object.charge' },
+    });
+  });
+});
+
+describe('payment_method.detached (issue #20)', () => {
+  it('names the customer it left (previous_attributes); detached from none: ignored', () => {
+    const pm = { id: 'pm_1', object: 'payment_method', customer: null };
+    expect(mapStripeEvent(event('payment_method.detached', pm, { customer: 'cus_1' }))).toEqual({
+      kind: 'card_detached',
+      customerId: 'cus_1',
+      paymentMethodId: 'pm_1',
+      occurredAt: at,
+    });
+    expect(mapStripeEvent(event('payment_method.detached', pm)).kind).toBe('ignore');
   });
 });

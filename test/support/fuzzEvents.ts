@@ -157,6 +157,11 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
         object: 'subscription',
         customer: expandable(f, f.id('cus')),
         default_payment_method: f.chance(0.8) ? expandable(f, f.id(f.pick(['pm', 'card', 'src']))) : null,
+        latest_invoice: f.chance(0.7) ? expandable(f, f.id('in')) : null,
+        status: f.pick(['active', 'past_due', 'canceled', 'paused']),
+        cancel_at_period_end: f.chance(0.3),
+        cancel_at: null,
+        pause_collection: f.chance(0.3) ? { behavior: 'void', resumes_at: null } : null,
       },
       { previous_attributes: f.chance(0.5) ? { default_payment_method: null } : { status: 'past_due' } },
     ),
@@ -268,8 +273,8 @@ function invalidFor(f: Fuzzer, kind: Kind): Bad {
     case 'text':
       return f.pick<Bad>([MISSING, [], true, DEEP, 42, {}, '', 'x'.repeat(kind.max + 1 + f.int(1000)), f.huge(MAX_HUGE_BYTES)]);
     case 'url':
+      // Absent is valid: Stripe types `hosted_invoice_url` optional.
       return f.pick<Bad>([
-        MISSING,
         [],
         true,
         DEEP,

@@ -4,6 +4,7 @@
  * Never a 500.
  */
 import { createHmac } from 'node:crypto';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLinkToken } from '../../src/links/updateLinkToken';
 import { startStack, type Stack } from './support/stack';
@@ -23,6 +24,11 @@ const now = () => Math.floor(Date.now() / 1000);
 const token = (exp = now() + 3600, over: Partial<{ customerId: string; invoiceId: string }> = {}) =>
   createLinkToken(stack.linkSecret, { customerId: scenario.customerId, invoiceId: scenario.invoiceId, exp, ...over });
 const visit = (t: string) => fetch(`${stack.baseUrl}/billing/update/${t}`, { redirect: 'manual' });
+const lastSession = () =>
+  stack.sandbox
+    .events()
+    .filter((r) => r.event.type === 'billing_portal.session.created')
+    .at(-1)!.event.data.object as Stripe.BillingPortal.Session;
 const portalSessions = () => stack.sandbox.events().filter((r) => r.event.type === 'billing_portal.session.created').length;
 
 describe('update link', () => {
@@ -37,19 +43,38 @@ describe('update link', () => {
     expect(a).toMatch(new RegExp(`^${stack.sandbox.url}/_sandbox/portal/bps_`));
     expect(b).not.toBe(a);
     expect(portalSessions()).toBe(before + 2);
-    const session = stack.sandbox
-      .events()
-      .filter((r) => r.event.type === 'billing_portal.session.created')
-      .at(-1)!.event.data.object as {
-      customer: string;
-      return_url: string;
-      flow: { type: string } | null;
-    };
+    const session = lastSession();
     expect(session.customer).toBe(scenario.customerId);
-    expect(session.return_url).toBe(`${stack.baseUrl}/billing/done`);
     expect(session.flow?.type).toBe('payment_method_update');
     // The portal page itself opens.
     expect((await fetch(a)).status).toBe(200);
+  });
+
+  it("/billing/done only once the card was saved (flow_data.after_completion), in the customer's locale", async () => {
+    const vi = createLinkToken(stack.linkSecret, {
+      customerId: scenario.customerId,
+      invoiceId: scenario.invoiceId,
+      exp: now() + 3600,
+      locale: 'vi',
+    });
+    const portal = (await visit(vi)).headers.get('location')!;
+    const session = lastSession();
+    expect(session.locale).toBe('vi');
+    // Leaving the portal without saving must not land on "your payment details were updated".
+    expect(session.return_url).toBeNull();
+    expect(session.flow?.after_completion).toMatchObject({
+      type: 'redirect',
+      redirect: { return_url: `${stack.baseUrl}/billing/done` },
+    });
+    expect(await (await fetch(portal)).text()).not.toContain('/billing/done');
+    const saved = await fetch(portal, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_visa',
+      redirect: 'manual',
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe(`${stack.baseUrl}/billing/done`);
   });
 
   it('a "confirm payment" link (3-D Secure) opens the hosted invoice page, the portal as its fallback', async () => {

@@ -9,7 +9,10 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
+import { carryOut } from '../../src/http/carryOutEvent';
+import { mapStripeEvent, type EventAction } from '../../src/http/stripeEvents';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
+import { STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../src/dev/sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
@@ -123,6 +126,126 @@ describe('bad requests', () => {
   });
 });
 
+describe('invoice.payment_action_required (3-D Secure)', () => {
+  it('opens the case on its own, classified authentication: the customer is sent to confirm the payment', async () => {
+    const s = await scenario('pm_card_authenticationRequired');
+    const required = lastEvent('invoice.payment_action_required', s.invoiceId);
+    const res = await json(await stack.deliver(required));
+    expect(res).toEqual({ status: 200, body: { received: true, workflowId: s.workflowId } });
+    const st = await until(s.invoiceId, 'classified with an email sent', (x) => x.emails.length > 0);
+    expect(st.declineCategory).toBe('authentication');
+    expect(st.emails[0]!.template).toBe('payment_failed.authentication');
+    // The failure that follows joins the same case.
+    expect(await json(await stack.deliver(s.failed))).toEqual({
+      status: 200,
+      body: { received: true, workflowId: s.workflowId },
+    });
+    expect(await runsOf(s.workflowId)).toBe(1);
+  });
+});
+
+describe('charge.dispute.created', () => {
+  it("the customer's cases charge no more: a card update is skipped, an operator's retry refused; counted", async () => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    const dispute = stack.sandbox.disputeInvoice(s.invoiceId);
+    const res = await json(await stack.deliver(lastEvent('charge.dispute.created', dispute.id)));
+    expect(res).toEqual({ status: 200, body: { received: true, signaled: [s.workflowId], customerId: s.customerId } });
+    const st = await until(s.invoiceId, 'the dispute recorded', (x) => x.dispute !== undefined);
+    expect(st.dispute).toMatchObject({ disputeId: dispute.id, reason: 'fraudulent' });
+    expect(st.state).toBe('active');
+
+    const charges = () => stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId).length;
+    const before = charges();
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', { makeDefault: true });
+    await stack.deliver(lastEvent('payment_method.attached', paymentMethodId));
+    const skipped = await until(s.invoiceId, 'the card update skipped', (x) =>
+      x.attempts.some((a) => a.outcome === 'skipped_disputed'),
+    );
+    expect(skipped.attempts.at(-1)).toMatchObject({ trigger: 'payment_method_updated', outcome: 'skipped_disputed' });
+    const retry = await stack.api(`/api/invoices/${s.invoiceId}/retry-now`, { method: 'POST', body: '{}' });
+    expect(retry.status).toBe(409);
+    expect(charges()).toBe(before);
+
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/dunning_stripe_disputes_total \d+/);
+    expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="charge.dispute.created",result="ok"\} 1\n/);
+  });
+});
+
+describe('payment_method.detached', () => {
+  it("of the case's card: no charge of the gone card; a new card is charged at once", async () => {
+    const s = await scenario();
+    await stack.deliver(s.failed);
+    await until(s.invoiceId, 'the case', (x) => x.emails.length === 1);
+    await stack.stripe.paymentMethods.detach(s.paymentMethodId);
+    const detached = lastEvent('payment_method.detached', s.paymentMethodId);
+    expect(detached.data.previous_attributes).toEqual({ customer: s.customerId });
+    expect(await json(await stack.deliver(detached))).toEqual({
+      status: 200,
+      body: { received: true, signaled: [s.workflowId] },
+    });
+    // The gone card is not charged: an operator's retry now is refused (it would charge it).
+    const charged = stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId).length;
+    const retry = await stack.api(`/api/invoices/${s.invoiceId}/retry-now`, { method: 'POST', body: '{}' });
+    expect(retry.status).toBe(409);
+    expect(stack.sandbox.charges().filter((c) => c.invoiceId === s.invoiceId)).toHaveLength(charged);
+    const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', { makeDefault: true });
+    await stack.deliver(lastEvent('payment_method.attached', paymentMethodId));
+    const st = await until(s.invoiceId, 'recovered with the new card', (x) => x.state === 'recovered');
+    expect(st.outcome).toBe('card_updated');
+  });
+});
+
+describe('failed sign-ups (billing_reason subscription_create)', () => {
+  const signupScenario = async () => {
+    const s = await stack.sandbox.createFailedInvoiceScenario({
+      email: `signup${++n}-${Date.now()}@example.com`,
+      amount: 2500,
+      currency: 'usd',
+      decline: 'pm_card_chargeDeclinedInsufficientFunds',
+      signup: true,
+    });
+    const failed = stack.eventsFor('invoice.payment_failed', s.invoiceId)[0]!;
+    expect((failed.data.object as { billing_reason: string }).billing_reason).toBe('subscription_create');
+    return { ...s, failed, workflowId: `dunning-${s.invoiceId}` };
+  };
+
+  it('not dunned by default: acknowledged with the reason, no case', async () => {
+    const s = await signupScenario();
+    const sub = await stack.stripe.subscriptions.retrieve(s.subscriptionId);
+    expect(sub.status).toBe('incomplete');
+    const res = await json(await stack.deliver(s.failed));
+    expect(res.status).toBe(200);
+    expect(String(res.body.ignored)).toMatch(/failed sign-up/);
+    expect(await exists(s.workflowId)).toBe(false);
+  });
+
+  it('with failedSignups in the policy: a case on that schedule, within the 23 hours', async () => {
+    const s = await signupScenario();
+    const policy = {
+      ...DEFAULT_POLICY,
+      failedSignups: {
+        steps: [
+          { at: '0', action: 'email' as const, template: 'payment_failed' as const },
+          { at: '2h', action: 'retry' as const },
+        ],
+        endAfter: '22h',
+      },
+    };
+    const cases = new DunningClient(stack.client, stack.taskQueue, policy);
+    expect(cases.dunsFailedSignups).toBe(true);
+    const taken = await carryOut({ cases, stripe: stack.stripe, log: () => undefined }, mapStripeEvent(s.failed) as EventAction);
+    expect(taken).toEqual({ workflowId: s.workflowId });
+    const st = await until(s.invoiceId, 'the retry planned', (x) => x.nextAction?.kind === 'retry');
+    const planned = Date.parse(st.nextAction!.at) - Date.parse(st.startedAt);
+    // The default policy's first retry is days away; the sign-up schedule's is at 2 h.
+    expect(planned).toBeGreaterThan(90 * 60_000);
+    expect(planned).toBeLessThan(3 * 3600_000);
+  });
+});
+
 describe('verified but invalid: acknowledged, quarantined, never a case', () => {
   const quarantineWorkflow = async (key: string) => {
     const d = await stack.client.workflow.getHandle(`quarantine-${key}`).describe();
@@ -177,6 +300,31 @@ describe('verified but invalid: acknowledged, quarantined, never a case', () => 
       'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="data.object.currency"} 1',
     );
     expect(metrics).toMatch(/dunning_stripe_webhooks_total\{type="invoice.payment_failed",result="quarantined"\} 6\n/);
+  });
+
+  it('an event rendered at another API version: quarantined as api_version_mismatch naming both, counted, no case', async () => {
+    // The sandbox's endpoint switched to an older version renders the failure at it.
+    stack.sandbox.setWebhookEndpoint({ apiVersion: '2024-06-20' });
+    let s: Awaited<ReturnType<typeof scenario>>;
+    try {
+      s = await scenario();
+    } finally {
+      stack.sandbox.setWebhookEndpoint({ apiVersion: STRIPE_API_VERSION });
+    }
+    expect(s.failed.api_version).toBe('2024-06-20');
+    const res = await json(await stack.deliver(s.failed));
+    expect(res).toEqual({ status: 200, body: { received: true, quarantined: s.failed.id } });
+    const details = await json(await stack.api(`/api/quarantine/${s.failed.id}`));
+    expect(details.body).toMatchObject({ type: 'invoice.payment_failed', field: 'api_version', status: 'quarantined' });
+    expect(details.body.reason).toBe(
+      `api_version_mismatch: event rendered at API version "2024-06-20", the service is pinned to ${STRIPE_API_VERSION}`,
+    );
+    expect(await exists(s.workflowId)).toBe(false);
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'dunning_stripe_events_quarantined_total{type="invoice.payment_failed",reason_field="api_version"} 1',
+    );
+    expect(metrics).toMatch(/dunning_stripe_api_version_mismatches_total\{event_version="2024-06-20"\} 1\n/);
   });
 
   it('signed JSON that is not an event (null, an array, a number, {}) is quarantined under a hash of its body', async () => {
@@ -309,6 +457,8 @@ describe('every contract event is mapped', () => {
     ['invoice.voided', 'invoice_voided'],
     ['invoice.marked_uncollectible', 'invoice_marked_uncollectible'],
     ['customer.subscription.deleted', 'subscription_deleted'],
+    ['customer.subscription.updated cancel_at_period_end', 'subscription_cancel_scheduled'],
+    ['customer.subscription.updated pause_collection', 'collection_paused'],
   ])('%s cancels the case', async (type, reason) => {
     const s = await scenario();
     await stack.deliver(s.failed);
@@ -320,6 +470,12 @@ describe('every contract event is mapped', () => {
     } else if (type === 'invoice.marked_uncollectible') {
       await stack.stripe.invoices.markUncollectible(s.invoiceId);
       event = lastEvent(type, s.invoiceId);
+    } else if (type.startsWith('customer.subscription.updated')) {
+      await stack.stripe.subscriptions.update(
+        s.subscriptionId,
+        type.endsWith('pause_collection') ? { pause_collection: { behavior: 'void' } } : { cancel_at_period_end: true },
+      );
+      event = lastEvent('customer.subscription.updated', s.subscriptionId);
     } else {
       await stack.stripe.subscriptions.cancel(s.subscriptionId);
       event = lastEvent(type, s.subscriptionId);

@@ -6,6 +6,7 @@ import type { FaultInjector } from './faults';
 import { type Params, canonicalParams, optionalString, optionalStringArray, parseFormParams } from './form-params';
 import { newId } from './ids';
 import { type IdempotencyStore, shouldSave } from './idempotency';
+import type { SandboxWebhookEndpoint } from './webhook-endpoint';
 
 export interface ApiDeps {
   billing: SandboxBilling;
@@ -14,6 +15,8 @@ export interface ApiDeps {
   apiVersion: string;
   /** After a request changed something: persist the data file. */
   changed: () => void;
+  /** `GET /v1/webhook_endpoints`; unset: none. */
+  webhookEndpoint?: SandboxWebhookEndpoint;
 }
 
 interface ApiCall {
@@ -66,6 +69,7 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
 
   route('get', '/payment_methods/:id', (c) => b.paymentMethod(id(c)));
   route('post', '/payment_methods/:id/attach', ({ params, ctx, id }) => b.attachPaymentMethod(id, params, ctx));
+  route('post', '/payment_methods/:id/detach', ({ params, ctx, id }) => b.detachPaymentMethod(id, params, ctx));
 
   route('get', '/subscriptions/:id', (c) => b.subscription(id(c)));
   route('post', '/subscriptions/:id', ({ params, ctx, id }) => b.updateSubscription(id, params, ctx));
@@ -81,6 +85,13 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   route('get', '/invoice_payments', ({ params }) => b.listInvoicePayments(params), true);
 
   route('get', '/payment_intents/:id', (c) => b.paymentIntent(id(c)));
+
+  route(
+    'get',
+    '/webhook_endpoints',
+    () => deps.webhookEndpoint?.list() ?? { data: [], url: '/v1/webhook_endpoints', limit: 100 },
+    true,
+  );
 
   route('post', '/billing_portal/sessions', ({ params, ctx }) => b.createPortalSession(params, ctx));
 

@@ -65,6 +65,11 @@ export interface ScenarioOptions {
   /** The customer's cards get fingerprints of their own instead of the shared test card's. */
   ownCards?: boolean;
   /**
+   * A failed sign-up instead of a renewal: the subscription's first invoice (`billing_reason`
+   * `subscription_create`), the subscription `incomplete` until it is paid.
+   */
+  signup?: boolean;
+  /**
    * Stripe's Smart Retries on for this invoice (off by default): `true` is a schedule of 4 attempts
    * 3 days apart, the first one included. The first failure then carries `next_payment_attempt`,
    * and `runAutomaticAttempt` makes Stripe's next scheduled attempt happen now.
@@ -288,6 +293,26 @@ export class SandboxBilling {
     }
     pm.customer = customerId;
     this.emit('payment_method.attached', pm, ctx);
+    return pm;
+  }
+
+  /**
+   * `POST /v1/payment_methods/:id/detach`: the card leaves its customer (and stops being their
+   * default); `payment_method.detached` has the customer in `previous_attributes` only.
+   */
+  detachPaymentMethod(id: string, params: Params, ctx: RequestContext): Stripe.PaymentMethod {
+    rejectUnknownParams(params, []);
+    const pm = this.paymentMethod(id, 'payment_method');
+    const customerId = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
+    if (!customerId) {
+      throw invalidRequest('The payment method you provided is not attached to a customer so detachment is impossible.');
+    }
+    const customer = this.data.customers[customerId];
+    if (customer?.invoice_settings.default_payment_method === pm.id) {
+      this.updateCustomer(customerId, { invoice_settings: { default_payment_method: '' } }, ctx);
+    }
+    pm.customer = null;
+    this.emit('payment_method.detached', pm, ctx, { customer: customerId });
     return pm;
   }
 
@@ -582,6 +607,8 @@ export class SandboxBilling {
       customer: customerId,
       returnUrl: optionalString(params, 'return_url') || null,
       flowType,
+      afterCompletion: flow ? portalAfterCompletion(flow) : undefined,
+      locale: optionalString(params, 'locale') || null,
       url: (sid) => `${this.hooks.baseUrl}/_sandbox/portal/${sid}`,
     });
     this.data.portalSessions[session.id] = session;
@@ -623,6 +650,35 @@ export class SandboxBilling {
     if (!card) return { ok: false, error: invalidRequest(`Unknown test card: ${testCardId}`) };
     const pm = this.addCard(card, null, AUTOMATIC);
     return this.attemptPayment(invoice, pm, AUTOMATIC, { offSession: false, manual: true, source: 'hosted_page' });
+  }
+
+  /**
+   * The customer disputes the invoice's last charge: `charge.dispute.created`. The dispute carries
+   * the fields a webhook reads (charge, PaymentIntent, amount, reason, status), not the evidence
+   * forms Stripe adds.
+   */
+  disputeInvoice(invoiceId: string, reason = 'fraudulent'): { id: string; charge: string; payment_intent: string } {
+    const invoice = this.invoice(invoiceId);
+    const payment = this.defaultInvoicePayment(invoice);
+    const pi = payment ? this.data.paymentIntents[payment.payment.payment_intent as string] : undefined;
+    const charge = typeof pi?.latest_charge === 'string' ? pi.latest_charge : undefined;
+    if (!pi || !charge) throw invalidRequest(`Invoice ${invoiceId} has no charge to dispute.`);
+    const dispute = {
+      id: newId('dp'),
+      object: 'dispute' as const,
+      amount: invoice.amount_due,
+      charge,
+      created: nowSeconds(),
+      currency: invoice.currency,
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: pi.id,
+      reason,
+      status: 'needs_response' as const,
+    };
+    this.emit('charge.dispute.created', dispute, AUTOMATIC);
+    return dispute;
   }
 
   // ---------------------------------------------------------------- scenario
@@ -683,6 +739,12 @@ export class SandboxBilling {
       periodStart,
       periodEnd,
     });
+    if (opts.signup) {
+      // As Stripe: a subscription whose first payment fails stays `incomplete` (expired after 23 h).
+      invoice.billing_reason = 'subscription_create';
+      sub.status = 'incomplete';
+      sub.created = periodStart;
+    }
     invoice.hosted_invoice_url = `${this.hooks.baseUrl}/_sandbox/invoices/${invoice.id}`;
     invoice.invoice_pdf = `${invoice.hosted_invoice_url}/pdf`;
     this.data.invoices[invoice.id] = invoice;
@@ -751,7 +813,10 @@ export class SandboxBilling {
     pi.latest_charge = chargeId;
 
     let behaviour = this.behaviour(pm.id);
-    if (behaviour.outcome === 'require_authentication' && !how.offSession) behaviour = { outcome: 'succeed' };
+    // As Stripe: a server-side pay cannot run the bank's challenge, on-session or not (402
+    // invoice_payment_intent_requires_action); the hosted invoice page is where the customer
+    // authenticates, and there it succeeds.
+    if (behaviour.outcome === 'require_authentication' && how.source === 'hosted_page') behaviour = { outcome: 'succeed' };
 
     const charge: ChargeRecord = {
       at: new Date().toISOString(),
@@ -871,6 +936,8 @@ export class SandboxBilling {
     const subId = invoice.parent?.subscription_details?.subscription;
     const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
     if (!sub || sub.status === 'canceled' || sub.status === status || sub.latest_invoice !== invoice.id) return;
+    // A failed first payment leaves the subscription `incomplete` (not past_due); paid, it is active.
+    if (sub.status === 'incomplete' && status === 'past_due') return;
     const previous = { status: sub.status };
     sub.status = status;
     this.emit('customer.subscription.updated', sub, ctx, previous);
@@ -896,6 +963,34 @@ export class SandboxBilling {
     this.hooks.onEvent(record);
     return event;
   }
+}
+
+/**
+ * `flow_data[after_completion]`: where the customer goes once the flow is done. Default: back to
+ * the portal's homepage (whose link leads to `return_url`); `redirect` needs its `return_url`.
+ */
+function portalAfterCompletion(flow: Params): Stripe.BillingPortal.Session.Flow.AfterCompletion {
+  const after = optionalHash(flow, 'after_completion');
+  if (!after) return { hosted_confirmation: null, redirect: null, type: 'portal_homepage' };
+  const type = optionalString(after, 'type', 'flow_data[after_completion][type]');
+  if (!type) throw missingParam('flow_data[after_completion][type]');
+  if (type === 'redirect') {
+    const redirect = optionalHash(after, 'redirect');
+    const url = redirect
+      ? optionalString(redirect, 'return_url', 'flow_data[after_completion][redirect][return_url]')
+      : undefined;
+    if (!url) throw missingParam('flow_data[after_completion][redirect][return_url]');
+    return { hosted_confirmation: null, redirect: { return_url: url }, type };
+  }
+  if (type === 'portal_homepage') return { hosted_confirmation: null, redirect: null, type };
+  if (type === 'hosted_confirmation') {
+    const conf = optionalHash(after, 'hosted_confirmation');
+    const message = conf
+      ? optionalString(conf, 'custom_message', 'flow_data[after_completion][hosted_confirmation][custom_message]')
+      : undefined;
+    return { hosted_confirmation: { custom_message: message ?? null }, redirect: null, type };
+  }
+  throw invalidRequest(`Invalid flow_data[after_completion][type]: ${type}`, 'flow_data[after_completion][type]');
 }
 
 function listLimit(params: Params): number {

@@ -9,6 +9,7 @@ import { IdempotencyStore } from './idempotency';
 import { sandboxRouter } from './sandbox-routes';
 import { type ChargeRecord, type StripeEventRecord, eventCustomer, loadData, saveData, trimEvents } from './state';
 import type { CardBehaviour } from './test-cards';
+import { SandboxWebhookEndpoint, type WebhookEndpointSettings, webhookEndpointSettingsSchema } from './webhook-endpoint';
 import { WebhookSender } from './webhooks';
 
 export type { AutomaticAttemptResult, ScenarioOptions, ScenarioResult } from './billing';
@@ -62,6 +63,10 @@ export interface StripeSandbox {
   ): Promise<{ paymentMethodId: string }>;
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
   flushWebhooks(timeoutMs?: number): Promise<void>;
+  /** The customer disputes the invoice's last charge: `charge.dispute.created`. */
+  disputeInvoice(invoiceId: string, reason?: string): { id: string; charge: string; payment_intent: string };
+  /** The endpoint's API version (events are rendered at it from now on), events and URL. */
+  setWebhookEndpoint(s: WebhookEndpointSettings): void;
 }
 
 /**
@@ -108,8 +113,12 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
     concurrency: opts.webhookConcurrency,
     onAttempt: changed,
   });
+  const webhookEndpoint = new SandboxWebhookEndpoint(STRIPE_API_VERSION, opts.webhookUrl);
   const billing = new SandboxBilling(data, {
-    apiVersion: STRIPE_API_VERSION,
+    // Read at each event: Stripe renders an event at its endpoint's version.
+    get apiVersion() {
+      return webhookEndpoint.apiVersion;
+    },
     baseUrl: url,
     onEvent: (record) => {
       const customer = eventCustomer(data, record.event);
@@ -127,9 +136,16 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
   expressApp.use(express.raw({ type: () => true, limit: '1mb' }));
   expressApp.use(
     '/v1',
-    stripeApiRouter({ billing, faults, idempotency: new IdempotencyStore(), apiVersion: STRIPE_API_VERSION, changed }),
+    stripeApiRouter({
+      billing,
+      faults,
+      idempotency: new IdempotencyStore(),
+      apiVersion: STRIPE_API_VERSION,
+      changed,
+      webhookEndpoint,
+    }),
   );
-  expressApp.use('/_sandbox', sandboxRouter({ billing, data, faults, webhooks, changed }));
+  expressApp.use('/_sandbox', sandboxRouter({ billing, data, faults, webhooks, changed, webhookEndpoint }));
   expressApp.use((req, res) => {
     res
       .status(404)
@@ -176,5 +192,11 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
       return { paymentMethodId: pm.id };
     },
     flushWebhooks: (timeoutMs) => webhooks.idle(timeoutMs),
+    disputeInvoice(invoiceId, reason) {
+      const dispute = billing.disputeInvoice(invoiceId, reason);
+      changed();
+      return dispute;
+    },
+    setWebhookEndpoint: (s) => webhookEndpoint.set(webhookEndpointSettingsSchema.parse(s)),
   };
 }

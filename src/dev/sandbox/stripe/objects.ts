@@ -421,6 +421,9 @@ export function portalSessionObject(p: {
   customer: string;
   returnUrl: string | null;
   flowType: Stripe.BillingPortal.Session.Flow.Type | null;
+  /** The flow's `after_completion`; default: back to the portal's homepage. */
+  afterCompletion?: Stripe.BillingPortal.Session.Flow.AfterCompletion;
+  locale?: string | null;
   url: (id: string) => string;
 }): Stripe.BillingPortal.Session {
   const id = newId('bps');
@@ -433,7 +436,7 @@ export function portalSessionObject(p: {
     customer_account: null,
     flow: p.flowType
       ? {
-          after_completion: { hosted_confirmation: null, redirect: null, type: 'portal_homepage' },
+          after_completion: p.afterCompletion ?? { hosted_confirmation: null, redirect: null, type: 'portal_homepage' },
           customer_update: null,
           subscription_cancel: null,
           subscription_pause: null,
@@ -443,7 +446,7 @@ export function portalSessionObject(p: {
         }
       : null,
     livemode: false,
-    locale: null,
+    locale: (p.locale ?? null) as Stripe.BillingPortal.Session.Locale | null,
     on_behalf_of: null,
     return_url: p.returnUrl,
     url: p.url(id),

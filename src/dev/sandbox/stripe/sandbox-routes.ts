@@ -6,6 +6,7 @@ import type { FaultInjector } from './faults';
 import { optionalString, parseFormParams } from './form-params';
 import { hostedInvoicePage, notFoundPage, portalDonePage, portalPage } from './pages';
 import { eventCustomer, type SandboxData } from './state';
+import { type SandboxWebhookEndpoint, webhookEndpointSettingsSchema } from './webhook-endpoint';
 import type { WebhookSender } from './webhooks';
 
 export interface SandboxRouteDeps {
@@ -14,6 +15,7 @@ export interface SandboxRouteDeps {
   faults: FaultInjector;
   webhooks: WebhookSender;
   changed: () => void;
+  webhookEndpoint?: SandboxWebhookEndpoint;
 }
 
 const declineFields = {
@@ -48,6 +50,7 @@ export const scenarioSchema = z
     planName: z.string().optional(),
     webhooks: z.boolean().optional(),
     ownCards: z.boolean().optional(),
+    signup: z.boolean().optional(),
     smartRetries: z
       .union([
         z.boolean(),
@@ -123,6 +126,16 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
     }),
   );
 
+  // The webhook endpoint's API version (events are rendered at it), enabled events and URL.
+  router.post('/webhook_endpoint', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const endpoint = deps.webhookEndpoint;
+      if (!endpoint) throw invalidRequest('This sandbox has no webhook endpoint.');
+      endpoint.set(parse(webhookEndpointSettingsSchema, req));
+      return [200, endpoint.list().data[0] ?? { api_version: endpoint.apiVersion }];
+    }),
+  );
+
   router.post('/faults', (req, res) =>
     jsonRoute(res, deps, () => {
       const fault = parse(faultSchema, req);
@@ -177,8 +190,11 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
       return void res.status(err.status).type('html').send(notFoundPage(err.message));
     }
     deps.changed();
-    if (session.return_url) return res.redirect(303, session.return_url);
-    res.type('html').send(portalDonePage(null));
+    // As Stripe: `after_completion` says where a completed flow goes; `return_url` is only the
+    // portal's link back (for a customer who leaves, done or not).
+    const redirect = session.flow?.after_completion.redirect?.return_url;
+    if (redirect) return res.redirect(303, redirect);
+    res.type('html').send(portalDonePage(session.return_url));
   });
 
   // Stripe's next scheduled attempt (Smart Retries) happens now; nothing while auto_advance is false.
@@ -199,6 +215,11 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
       .type('text')
       .send(`Invoice ${invoice.number}\nAmount due: ${invoice.amount_due} ${invoice.currency}\nStatus: ${invoice.status}\n`);
   });
+
+  // The customer disputes the invoice's last charge (charge.dispute.created).
+  router.post('/invoices/:id/dispute', (req, res) =>
+    jsonRoute(res, deps, () => [201, billing.disputeInvoice(req.params.id ?? '')]),
+  );
 
   router.post('/invoices/:id', (req, res) => {
     const invoice = deps.data.invoices[req.params.id];
