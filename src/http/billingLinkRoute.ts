@@ -36,9 +36,9 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
           customer: customerId,
           // The language of the email that carried the link (every email locale is a portal one).
           ...(locale ? { locale } : {}),
-          // The thank-you page once the card is saved, and only then: no return_url, which is
-          // where a customer who leaves without saving would land (the portal configuration's
-          // default return URL, if any, still applies).
+          // The thank-you page once the card is saved, and only then; a customer who leaves
+          // without saving comes back to a page that says nothing changed.
+          return_url: `${deps.publicBaseUrl}/billing/left`,
           flow_data: {
             type: 'payment_method_update',
             after_completion: { type: 'redirect', redirect: { return_url: `${deps.publicBaseUrl}/billing/done` } },
@@ -80,6 +80,14 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
     deps.metrics.linkVisits.inc({ result: 'unavailable' });
     unavailablePage(res, pageLocale(req, locale));
   });
+  router.get('/billing/left', (_req, res) =>
+    sendPage(res, 200, 'en', {
+      title: 'Nothing was changed',
+      paragraphs: [
+        `Your payment details were not changed. The link in our email works again whenever you are ready to update them for your ${subscriptionOf(deps.businessName)}.`,
+      ],
+    }),
+  );
   router.get('/billing/done', (_req, res) =>
     sendPage(res, 200, 'en', {
       title: 'Thank you',

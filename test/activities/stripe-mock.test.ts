@@ -337,6 +337,7 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
       expect(calls()).toEqual(['POST /v1/billing_portal/sessions']);
       expect(Object.fromEntries(params(seen[0]!))).toEqual({
         customer: 'cus_mock',
+        return_url: 'https://billing.example.com/billing/left',
         'flow_data[type]': 'payment_method_update',
         'flow_data[after_completion][type]': 'redirect',
         'flow_data[after_completion][redirect][return_url]': 'https://billing.example.com/billing/done',

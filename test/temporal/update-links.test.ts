@@ -61,7 +61,10 @@ describe('update link', () => {
     const session = lastSession();
     expect(session.locale).toBe('vi');
     // Leaving the portal without saving must not land on "your payment details were updated".
-    expect(session.return_url).toBeNull();
+    expect(session.return_url).toBe(`${stack.baseUrl}/billing/left`);
+    const left = await fetch(session.return_url!);
+    expect(left.status).toBe(200);
+    expect(await left.text()).toContain('Nothing was changed');
     expect(session.flow?.after_completion).toMatchObject({
       type: 'redirect',
       redirect: { return_url: `${stack.baseUrl}/billing/done` },
