@@ -68,7 +68,12 @@ export interface CancelDunningSignal {
   by: string;
 }
 
-export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
+/**
+ * What a case is in: open (`active`; `processing`, a payment that settles later, a bank debit, is
+ * under way) or ended. Listed once: the API, the CLI and the dashboard filter by these.
+ */
+export const CASE_STATES = ['active', 'processing', 'recovered', 'exhausted', 'cancelled'] as const;
+export type CaseState = (typeof CASE_STATES)[number];
 
 /**
  * `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge).
@@ -84,6 +89,8 @@ export type AttemptOutcome =
   | 'skipped_never_retry'
   | 'skipped_subscription_ended'
   | 'requires_action'
+  /** Accepted, not paid: a bank debit settling (the case is `processing` until the bank answers). */
+  | 'processing'
   /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
   | 'error';
 
@@ -129,6 +136,11 @@ export interface DunningStatus {
   customerRetry?: { allowed: true } | RetryNotPossible;
   /** The zone the case plans and shows its times in (the customer's, else the policy's), once its facts are known. */
   timeZone?: string;
+  /**
+   * While `processing`: since when a debit settles, and when the case asks Stripe itself if the
+   * bank has not answered by then (invoice.paid / invoice.payment_failed act at once).
+   */
+  processing?: { since: string; checkAt: string; paymentIntentId?: string };
 }
 
 /** Why a customer's retry cannot happen now (and, when it can later, from when). */
@@ -138,7 +150,8 @@ export type RetryRefusal =
   | 'card_blocked' // an issuer said never to retry this card
   | 'cooldown' // the customer retried less than the policy's customerRetryCooldown ago
   | 'budget' // the card's network reattempt budget is used up for now
-  | 'busy'; // a charge of this case is under way
+  | 'busy' // a charge of this case is under way
+  | 'processing'; // a payment that settles later (a bank debit) is under way: nothing charges until the bank answers
 
 export interface RetryNotPossible {
   allowed: false;
@@ -164,7 +177,8 @@ export interface OperatorRequest {
 export type LinkRefusal =
   | 'case_over' // recovered, exhausted or cancelled
   | 'busy' // the case has not read its facts from Stripe yet: nothing to write the email with
-  | 'no_email_address'; // the Stripe customer has no email address
+  | 'no_email_address' // the Stripe customer has no email address
+  | 'processing'; // a bank debit is settling: no "please pay" email meanwhile
 
 export interface LinkNotPossible {
   allowed: false;
@@ -185,6 +199,8 @@ export type RetryOutcome =
   | { outcome: 'declined'; declineCategory: DeclineCategory; declineCode?: string }
   /** The bank asks the customer to confirm (3-D Secure): on the invoice's hosted page. */
   | { outcome: 'requires_action'; hostedInvoiceUrl?: string }
+  /** Accepted, not paid yet: a bank debit that settles in days. */
+  | { outcome: 'processing' }
   /** Found out only while charging (the card's budget, a block, the case ending meanwhile). */
   | { outcome: 'not_possible'; reason: RetryRefusal; retryAt?: string };
 

@@ -156,6 +156,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
 
   // ---- wait, retry, remind --------------------------------------------------------------------
   for (;;) {
+    // A debit was settling and Stripe says the invoice is paid: the debit is the recovery.
+    if (inbox.paidElsewhere && record.isProcessing()) return recovered(record.debitSettled());
     if (inbox.paidElsewhere) {
       record.recordPaidElsewhere(Date.now());
       return recovered(`paid_${inbox.paidElsewhere.source}`);
@@ -163,6 +165,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (inbox.cancellation) {
       fx.emit('dunning.cancelled', { reason: inbox.cancellation.reason, by: inbox.cancellation.by });
       return fx.finish('cancelled', inbox.cancellation.reason);
+    }
+    if (record.isProcessing()) {
+      // A bank debit is settling: nothing charges and no reminder goes out until the bank answers
+      // (invoice.paid, invoice.payment_failed) or, past the wait, Stripe's facts say what happened.
+      await fx.awaitSettlement();
+      continue;
     }
     const failure = inbox.takeLatestFailure();
     if (failure) {
@@ -204,7 +212,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       ) {
         inbox.dropCardReports();
       }
-      if (!inbox.endingSignaled()) await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
+      // A debit accepted (processing) did not decline: no "new card declined" email for it.
+      if (!inbox.endingSignaled() && !record.isProcessing())
+        await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
       fx.publish();
       continue;
     }

@@ -13,6 +13,7 @@ import { parseInput } from './parseInput';
 import { quarantineRouter } from './quarantineRoutes';
 import { stripeId } from './stripeIds';
 import { workflowIdForInvoice } from '../../domain/messages';
+import { CASE_STATES } from '../../domain/types';
 
 const customerIdParam = stripeId('cus');
 const invoiceIdParam = stripeId('in');
@@ -41,7 +42,7 @@ const operatorBody = z
   .default({});
 const listQuery = z
   .object({
-    state: z.enum(['active', 'recovered', 'exhausted', 'cancelled']).optional(),
+    state: z.enum(CASE_STATES).optional(),
     customerId: customerIdParam.optional(),
     /** `true`: only cases waiting on a provider. */
     blocked: z.enum(['true', 'false']).optional(),

@@ -30,12 +30,14 @@ const RETRY_REFUSALS: Record<RetryRefusal, string> = {
   cooldown: "the customer's own retry cooldown runs",
   budget: "the card's network reattempt budget is used up",
   busy: 'the case is busy (a charge under way, another retry waiting, a provider unavailable, or its facts not read yet): try again shortly',
+  processing: 'a bank debit is settling: nothing is charged until the bank answers (the case is processing)',
 };
 
 const LINK_REFUSALS: Record<LinkRefusal, string> = {
   case_over: 'the case has ended',
   busy: 'the case has not read its facts from Stripe yet: try again shortly',
   no_email_address: 'the Stripe customer has no email address',
+  processing: 'a bank debit is settling: no email asks the customer to pay meanwhile',
 };
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
