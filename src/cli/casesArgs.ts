@@ -9,7 +9,7 @@ import { CASE_STATES, type CaseState } from '../../domain/types';
 
 export const USAGE = `Usage: npm run cases -- <command> [options]
 
-  list [--state active|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
+  list [--state active|processing|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
                                    cases, open ones first (--blocked: waiting on Stripe or Resend)
   show <invoice>                   the case as a timeline, in the customer's time zone
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
