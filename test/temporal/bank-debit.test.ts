@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DunningStatus } from '../../domain/types';
+import { readOpenCases } from '../../src/amountAtRisk';
 import { runCases } from '../../src/cli/cases';
 import { eventually, startStack, type Stack } from './support/stack';
 
@@ -92,6 +93,17 @@ describe('a bank debit that settles later', () => {
     const dashboard = await stack.api(`/dashboard?state=processing&q=${c.invoiceId}`);
     expect(dashboard.status).toBe(200);
     expect(await dashboard.text()).toContain(c.invoiceId);
+
+    // Still money at risk (a debit can be returned): counted among the open cases.
+    const open = await eventually(
+      async () => {
+        const o = await readOpenCases(stack.client, stack.taskQueue);
+        return o.cases.usd === 1 ? o : undefined;
+      },
+      15_000,
+      'the case counted open',
+    );
+    expect(open.amount.usd).toBe(4900);
 
     // An operator's retry now is refused while the debit settles: 409, and why.
     const retry = await stack.api(`/api/invoices/${c.invoiceId}/retry-now`, { method: 'POST' });
