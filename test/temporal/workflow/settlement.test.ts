@@ -23,9 +23,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** A declined renewal whose customer then gives a bank account: the case debits it, which stays processing. */
-async function debitUnderWay(): Promise<{ c: Case; first: DunningStatus; processing: DunningStatus; bankAccount: string }> {
-  const c = await h.startCase({ decline: 'pm_card_chargeDeclinedInsufficientFunds' });
+/**
+ * A declined renewal whose customer then gives a bank account: the case debits it, which stays
+ * processing. `record`: the history's name in test/histories/ (RECORD_HISTORIES, see harness.ts).
+ */
+async function debitUnderWay(
+  record: string,
+): Promise<{ c: Case; first: DunningStatus; processing: DunningStatus; bankAccount: string }> {
+  const c = await h.startCase({ record, decline: 'pm_card_chargeDeclinedInsufficientFunds' });
   const first = await until(async () => {
     const s = await c.status();
     return s.emails.length === 1 ? s : undefined;
@@ -53,7 +58,7 @@ function lastFailureSignal(invoiceId: string) {
 
 describe('a bank debit that settles later', () => {
   it('is not a recovery: the case is processing and nothing charges or reminds; invoice.paid ends it recovered', async () => {
-    const { c, first, processing, bankAccount } = await debitUnderWay();
+    const { c, first, processing, bankAccount } = await debitUnderWay('bank-debit-settled');
     const since = Date.parse(processing.processing!.since);
     expect(processing).toMatchObject({
       state: 'processing',
@@ -97,7 +102,7 @@ describe('a bank debit that settles later', () => {
   });
 
   it('returned days later (invoice.payment_failed): dunning goes on, the schedule moved on by the days it processed', async () => {
-    const { c, first, processing, bankAccount } = await debitUnderWay();
+    const { c, first, processing, bankAccount } = await debitUnderWay('bank-debit-returned');
     const since = Date.parse(processing.processing!.since);
     const t0 = Date.parse(first.startedAt);
     expect(first.nextAction).toEqual({ kind: 'email', at: iso(t0 + 3 * DAY) });
@@ -141,7 +146,7 @@ describe('a bank debit that settles later', () => {
   });
 
   it('no webhook comes: past the wait Stripe is asked, again daily while it still says processing', async () => {
-    const { c, processing } = await debitUnderWay();
+    const { c, processing } = await debitUnderWay('bank-debit-webhook-lost');
     const since = Date.parse(processing.processing!.since);
 
     // Day 21: Stripe still says processing: the case asks again a day later.
