@@ -36,7 +36,14 @@ export default defineConfig({
         // The thin slice on the local Temporal cluster (`npm run cluster`), worker and API as
         // separate processes. The first run on a machine builds the server: 3 minutes on a quiet
         // machine, 20 on a loaded 2-core one; once per machine.
-        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 2_700_000 },
+        // One file at a time: each starts the cluster on its fixed ports (one of them from another DATA_DIR).
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 2_700_000,
+          fileParallelism: false,
+        },
       },
       {
         extends: true,

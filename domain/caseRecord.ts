@@ -317,11 +317,16 @@ export class CaseRecord {
     if (failedCard) this.declinedCards.add(failedCard);
   }
 
-  /** A card added before the failure reached us: worth trying at once instead of on day 3. */
+  /**
+   * A card added before the failure reached us: worth trying at once instead of on day 3. The card
+   * Stripe would charge now is compared, not the customer's default: a subscription with its own
+   * card is charged that card whatever the customer's default is. (Histories from before the
+   * effective card was read compare the customer's default, as they did.)
+   */
   cardAddedBeforeStart(now: number): PaymentMethodUpdatedSignal | undefined {
     const f = this.requireFacts();
     const failedCard = f.lastDecline?.card?.paymentMethodId;
-    const current = f.customer.defaultPaymentMethodId;
+    const current = f.effectivePaymentMethodId ?? f.customer.defaultPaymentMethodId;
     return current && failedCard && current !== failedCard
       ? { source: 'stripe', paymentMethodId: current, occurredAt: iso(now) }
       : undefined;

@@ -48,6 +48,11 @@ export interface CaseFacts {
    * (events come in any order) must not be dunned.
    */
   subscription?: { id: string; status: string };
+  /**
+   * The card Stripe charges this invoice by its own order (./effectiveCard.ts): a subscription's
+   * own card outranks the customer's default. Absent in histories from before it was read.
+   */
+  effectivePaymentMethodId?: string;
 }
 
 export interface RetryChargeInput {
@@ -56,6 +61,11 @@ export interface RetryChargeInput {
   idempotencyKey: string;
   /** Charge this payment method (a card the customer just added); default: the invoice's default. */
   paymentMethodId?: string;
+  /**
+   * The customer updated their card: with no `paymentMethodId`, the customer's new default is
+   * charged (not the subscription's own card), and the card becomes the subscription's default.
+   */
+  cardUpdate?: true;
   /**
    * `customer`: the customer asked for this charge and is present (their own retry): not
    * `off_session`, and counted on the card's customer-initiated counter. Default `merchant`.

@@ -1,15 +1,15 @@
 /**
  * `npm run cluster`: starts (or finds running) the local Temporal cluster on PostgreSQL and prints
- * how to point the service at it; `npm run cluster -- stop` stops it (its data stays under
- * DATA_DIR/cluster; delete that folder for a fresh cluster); `-- status` says what runs.
+ * how to point the service at it; `npm run cluster -- stop` stops it (its data stays);
+ * `-- delete` stops it and deletes its data, for a fresh cluster; `-- status` says what runs.
  */
 import { z } from 'zod';
-import { clusterLayout, startCluster, stopCluster, PostgresUnavailable } from '../src/dev/cluster';
+import { clusterLayout, deleteCluster, startCluster, stopCluster, PostgresUnavailable } from '../src/dev/cluster';
 import { runningDaemon } from '../src/dev/cluster/daemons';
 import { installedPostgresBin, postgresRunning } from '../src/dev/cluster/postgres';
 import { formatElapsed } from '../src/dev/toolchain/process';
 
-const command = z.enum(['start', 'stop', 'status']).parse(process.argv[2] ?? 'start');
+const command = z.enum(['start', 'stop', 'status', 'delete']).parse(process.argv[2] ?? 'start');
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -18,10 +18,15 @@ async function main(): Promise<void> {
     console.log('[cluster] stopped');
     return;
   }
+  if (command === 'delete') {
+    await deleteCluster();
+    console.log('[cluster] stopped, and its data deleted');
+    return;
+  }
   if (command === 'status') {
     const layout = clusterLayout();
     const pg = installedPostgresBin();
-    console.log(`[cluster] PostgreSQL: ${pg && postgresRunning(pg, layout) ? 'running' : 'stopped'}`);
+    console.log(`[cluster] PostgreSQL: ${pg && postgresRunning(pg, layout) ? 'running' : 'stopped'} (data ${layout.pgData})`);
     console.log(`[cluster] Temporal server: ${runningDaemon(layout.record, 'temporal') ? 'running' : 'stopped'}`);
     console.log(`[cluster] Web UI: ${runningDaemon(layout.record, 'ui') ? 'running' : 'stopped'}`);
     return;

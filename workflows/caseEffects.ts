@@ -243,6 +243,8 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       idempotencyKey: `${keyPrefix}/${key}`,
       paymentMethodId,
       ...(initiator ? { initiator } : {}),
+      // Only the activity's input changes: replay-safe.
+      ...(trigger === 'payment_method_updated' ? { cardUpdate: true as const } : {}),
     };
     const summary = chargeSummary(record.lastCard, why);
     const charged = await call('stripe', () => stripe.retryCharge.executeWithOptions({ summary }, [input])).finally(

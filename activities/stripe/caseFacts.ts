@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { CaseFacts, DeclineDetails } from '../../domain/providerTypes';
 import { callStripe } from './errors';
-import { customerFacts, declineDetails, invoiceFacts } from './facts';
+import { effectiveCard } from '../../domain/effectiveCard';
+import { customerFacts, customerPaymentDefaults, declineDetails, invoiceFacts, ownPaymentDefaults } from './facts';
 
 /**
  * The facts a case needs and the webhook could not give cheaply: the decline codes live on the
@@ -12,26 +13,27 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string): Promise<
   const invoice = await callStripe('retrieve invoice', () => stripe.invoices.retrieve(invoiceId));
   const inv = invoiceFacts(invoice);
   const subscriptionId = inv.subscriptionId;
-  const [customer, payments, subscription] = await Promise.all([
+  const [customer, payments, sub] = await Promise.all([
     callStripe('retrieve customer', () => stripe.customers.retrieve(inv.customerId)),
     paymentState(stripe, invoiceId),
-    subscriptionId ? subscriptionState(stripe, subscriptionId) : undefined,
+    subscriptionId ? callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(subscriptionId)) : undefined,
   ]);
+  const live = 'deleted' in customer && customer.deleted ? undefined : (customer as Stripe.Customer);
+  // What Stripe would charge now (a subscription's own card first), to tell a card added since.
+  const effective = effectiveCard({
+    invoice: ownPaymentDefaults(invoice),
+    ...(sub ? { subscription: ownPaymentDefaults(sub) } : {}),
+    ...(live ? { customer: customerPaymentDefaults(live) } : {}),
+  });
   const facts = {
     invoice: inv,
     lastDecline: payments.lastDecline,
     ...(payments.processing ? { paymentProcessing: true } : {}),
-    ...(subscription ? { subscription } : {}),
+    ...(sub ? { subscription: { id: sub.id, status: sub.status } } : {}),
+    ...(effective ? { effectivePaymentMethodId: effective.id } : {}),
   };
-  if ('deleted' in customer && customer.deleted) {
-    return { ...facts, customer: { id: inv.customerId, preferredLocales: [] } };
-  }
-  return { ...facts, customer: customerFacts(customer as Stripe.Customer) };
-}
-
-export async function subscriptionState(stripe: Stripe, id: string): Promise<{ id: string; status: string }> {
-  const sub = await callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(id));
-  return { id, status: sub.status };
+  if (!live) return { ...facts, customer: { id: inv.customerId, preferredLocales: [] } };
+  return { ...facts, customer: customerFacts(live) };
 }
 
 /** The last decline, and whether a payment that settles later (a bank debit) is under way. */

@@ -1,5 +1,6 @@
 /** Reading Stripe objects into the plain facts the workflow works with. */
 import type Stripe from 'stripe';
+import type { PaymentDefaults } from '../../domain/effectiveCard';
 import type { CardFacts, CaseFacts, DeclineDetails, InvoiceStatus } from '../../domain/providerTypes';
 
 const idOf = (x: string | { id: string } | null | undefined): string | undefined =>
@@ -31,6 +32,22 @@ export function customerFacts(c: Stripe.Customer): CaseFacts['customer'] {
     preferredLocales: c.preferred_locales ?? [],
     timeZone: tz && isTimeZone(tz) ? tz : undefined,
     defaultPaymentMethodId: idOf(c.invoice_settings?.default_payment_method as string | Stripe.PaymentMethod | null),
+  };
+}
+
+/** An invoice's or a subscription's own defaults (domain/effectiveCard.ts). */
+export function ownPaymentDefaults(o: {
+  default_payment_method: string | { id: string } | null;
+  default_source: string | { id: string } | null;
+}): PaymentDefaults {
+  return { defaultPaymentMethod: idOf(o.default_payment_method), defaultSource: idOf(o.default_source) };
+}
+
+/** The customer's defaults: `invoice_settings.default_payment_method`, then `default_source`. */
+export function customerPaymentDefaults(c: Stripe.Customer): PaymentDefaults {
+  return {
+    defaultPaymentMethod: idOf(c.invoice_settings?.default_payment_method as string | Stripe.PaymentMethod | null),
+    defaultSource: idOf(c.default_source as string | { id: string } | null),
   };
 }
 

@@ -1,13 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { classifyDecline } from '../../domain/declines';
+import {
+  cardForUpdate,
+  effectiveCard,
+  needsCustomerDefaults,
+  subscriptionCardKey,
+  subscriptionCardToReplace,
+  type InvoiceCardDefaults,
+  type PaymentDefaults,
+} from '../../domain/effectiveCard';
 import { caseOfChargeKey, type Initiator } from '../../domain/cardBudgetLedger';
 import { blockWindowMs, neverRetryRuleFor, waitAfterDecline, type NetworkRules } from '../../domain/networkRules';
 import type { CardFacts, DeclineDetails, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { isEndedSubscription } from '../../domain/subscriptions';
 import { StripeFailureType } from '../../domain/providerFailures';
 import { callStripe, toActivityFailure } from './errors';
-import { cardFacts, declineDetails, invoiceFacts } from './facts';
+import { cardFacts, customerPaymentDefaults, declineDetails, invoiceFacts, ownPaymentDefaults } from './facts';
 
 /** Asks the card's retry ledger for room; see workflows/cardBudget.ts. */
 export type ReserveCardAttempt = (
@@ -46,13 +55,16 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
     return { outcome: 'subscription_ended', status: subscription.status };
   }
 
-  const card = await cardToCharge(stripe, invoice, subscription, input.paymentMethodId);
+  const { card, chargeWith, replaceSubscriptionCard } = await cardToCharge(stripe, invoice, subscription, input);
   if (card) {
     const budget = await ledger.reserve(card, input.idempotencyKey, input.initiator, {
       amount: inv.amountRemaining,
       currency: inv.currency,
     });
     if (budget.blockedReason) return { outcome: 'card_blocked', reason: budget.blockedReason, card };
+    if (replaceSubscriptionCard && subscription && chargeWith) {
+      await keepAsSubscriptionCard(stripe, subscription.id, chargeWith, input.idempotencyKey);
+    }
     if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
   }
 
@@ -64,7 +76,7 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
         // The customer's own retry is made with the customer present: the bank may ask them to
         // confirm (3-D Secure) on the invoice's hosted page, instead of declining an off-session charge.
         off_session: input.initiator !== 'customer',
-        ...(input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}),
+        ...(chargeWith ? { payment_method: chargeWith } : {}),
       },
       { idempotencyKey: input.idempotencyKey },
     );
@@ -152,28 +164,66 @@ async function subscriptionOf(stripe: Stripe, invoice: Stripe.Invoice): Promise<
     : subscription;
 }
 
-/** The card Stripe will charge: the one given, else the subscription's, else the customer's default. */
+interface CardChoice {
+  card?: CardFacts;
+  /** Named in the request; unset: Stripe charges its effective card, which `card` is. */
+  chargeWith?: string;
+  /** A card update, and the subscription's own card is another one (domain/effectiveCard.ts). */
+  replaceSubscriptionCard: boolean;
+}
+
+/**
+ * The card this attempt charges, for the ledger and the charge alike: the one named; on a card
+ * update, the customer's new default (domain/effectiveCard.ts cardForUpdate), named in the charge
+ * because Stripe would charge the subscription's own card first; otherwise the card Stripe
+ * charges by its own order (domain/effectiveCard.ts effectiveCard).
+ */
 async function cardToCharge(
   stripe: Stripe,
   invoice: Stripe.Invoice,
   sub: Stripe.Subscription | undefined,
-  explicit?: string,
-): Promise<CardFacts | undefined> {
-  let pmId = explicit;
-  if (!pmId && sub) {
-    pmId = typeof sub.default_payment_method === 'string' ? sub.default_payment_method : sub.default_payment_method?.id;
-  }
-  if (!pmId) {
-    const customerId = typeof invoice.customer === 'string' ? invoice.customer : invoice.customer?.id;
-    if (customerId) {
-      const c = await callStripe('retrieve customer', () => stripe.customers.retrieve(customerId));
-      if (!('deleted' in c && c.deleted)) {
-        const d = (c as Stripe.Customer).invoice_settings?.default_payment_method;
-        pmId = typeof d === 'string' ? d : d?.id;
-      }
-    }
-  }
-  if (!pmId) return undefined;
+  input: RetryChargeInput,
+): Promise<CardChoice> {
+  const defaults: InvoiceCardDefaults = {
+    invoice: ownPaymentDefaults(invoice),
+    ...(sub ? { subscription: ownPaymentDefaults(sub) } : {}),
+  };
+  const needsCustomer = input.cardUpdate ? !input.paymentMethodId : !input.paymentMethodId && needsCustomerDefaults(defaults);
+  if (needsCustomer) defaults.customer = await customerDefaults(stripe, invoice);
+  const pmId = input.cardUpdate
+    ? cardForUpdate(input.paymentMethodId, defaults)
+    : (input.paymentMethodId ?? effectiveCard(defaults)?.id);
+  if (!pmId) return { replaceSubscriptionCard: false };
   const pm = await callStripe('retrieve payment method', () => stripe.paymentMethods.retrieve(pmId));
-  return cardFacts(pm);
+  return {
+    card: cardFacts(pm),
+    ...(input.paymentMethodId || input.cardUpdate ? { chargeWith: pmId } : {}),
+    replaceSubscriptionCard: Boolean(input.cardUpdate) && subscriptionCardToReplace(pmId, defaults),
+  };
+}
+
+async function customerDefaults(stripe: Stripe, invoice: Stripe.Invoice): Promise<PaymentDefaults | undefined> {
+  const customerId = typeof invoice.customer === 'string' ? invoice.customer : invoice.customer?.id;
+  if (!customerId) return undefined;
+  const c = await callStripe('retrieve customer', () => stripe.customers.retrieve(customerId));
+  return 'deleted' in c && c.deleted ? undefined : customerPaymentDefaults(c as Stripe.Customer);
+}
+
+/**
+ * A card update makes the card the subscription's own default, so that every later retry of this
+ * case and the next renewals charge it, not the card it replaces. Done on every card update, before
+ * the charge and whatever the charge answers: the card the customer just chose is the one they want
+ * billed (a merchant would not go back to the card that failed because the new one was short of
+ * funds today), and done before, a charge that succeeded can never leave the old card in place.
+ * Not done for a card whose issuer said never to retry it (the ledger refuses it first).
+ * Idempotent per charge: a retried activity sends the same request.
+ */
+async function keepAsSubscriptionCard(stripe: Stripe, subscriptionId: string, pmId: string, chargeKey: string): Promise<void> {
+  await callStripe('update subscription default payment method', () =>
+    stripe.subscriptions.update(
+      subscriptionId,
+      { default_payment_method: pmId },
+      { idempotencyKey: subscriptionCardKey(chargeKey) },
+    ),
+  );
 }

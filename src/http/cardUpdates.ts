@@ -24,14 +24,17 @@ export async function signalCardUpdate(
   deps: { cases: DunningClient; stripe: Stripe; log?: (msg: string, meta?: Record<string, unknown>) => void },
   customerId: string,
   payload: PaymentMethodUpdatedSignal,
+  /** Only this subscription's cases: its own card changed, which the customer's other subscriptions never charge. */
+  subscriptionId?: string,
 ): Promise<CardUpdateResult> {
-  const [visible, open] = await Promise.all([
+  const [all, open] = await Promise.all([
     deps.cases.activeCasesOf(customerId),
-    openInvoicesOf(deps.stripe, customerId).then(
+    openInvoicesOf(deps.stripe, customerId, subscriptionId).then(
       (ids) => ({ ok: true as const, ids }),
       (error: unknown) => ({ ok: false as const, error }),
     ),
   ]);
+  const visible = subscriptionId ? all.filter((c) => c.subscriptionId === subscriptionId) : all;
   const invoiceIds = new Set<string>();
   for (const c of visible) if (c.invoiceId) invoiceIds.add(c.invoiceId);
   if (open.ok) {
@@ -52,9 +55,14 @@ export async function signalCardUpdate(
   return { signaled };
 }
 
-async function openInvoicesOf(stripe: Stripe, customerId: string): Promise<string[]> {
+async function openInvoicesOf(stripe: Stripe, customerId: string, subscriptionId?: string): Promise<string[]> {
   try {
-    const page = await stripe.invoices.list({ customer: customerId, status: 'open', limit: OPEN_INVOICES_LIMIT });
+    const page = await stripe.invoices.list({
+      customer: customerId,
+      ...(subscriptionId ? { subscription: subscriptionId } : {}),
+      status: 'open',
+      limit: OPEN_INVOICES_LIMIT,
+    });
     return page.data.filter((i) => i.collection_method === 'charge_automatically' && i.id).map((i) => i.id!);
   } catch (err) {
     // A customer Stripe does not know (deleted) has no open invoices; failing would have Stripe

@@ -28,12 +28,17 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       };
     case 'card_updated':
       // Visibility and Stripe's open invoices: a case started a moment ago must not miss it.
-      return signalCardUpdate({ cases, stripe: deps.stripe, log: deps.log }, action.customerId, {
-        source: 'stripe',
-        paymentMethodId: action.paymentMethodId,
-        ...(action.cardDataChanged ? { cardDataChanged: true } : {}),
-        occurredAt: action.occurredAt,
-      });
+      return signalCardUpdate(
+        { cases, stripe: deps.stripe, log: deps.log },
+        action.customerId,
+        {
+          source: 'stripe',
+          paymentMethodId: action.paymentMethodId,
+          ...(action.cardDataChanged ? { cardDataChanged: true } : {}),
+          occurredAt: action.occurredAt,
+        },
+        action.subscriptionId,
+      );
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));

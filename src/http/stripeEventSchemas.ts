@@ -88,6 +88,7 @@ export const USED_TYPES = [
   'payment_method.attached',
   'payment_method.automatically_updated',
   'customer.updated',
+  'customer.subscription.updated',
 ] as const;
 export type UsedEventType = (typeof USED_TYPES)[number];
 export const isUsedEventType = (t: string): t is UsedEventType => (USED_TYPES as readonly string[]).includes(t);
@@ -112,6 +113,20 @@ const usedEvent = z.discriminatedUnion('type', [
     type: z.enum(['payment_method.attached', 'payment_method.automatically_updated']),
     // customer null: detached, or never attached.
     data: z.object({ object: z.object({ id: paymentMethodId, customer: expandable(customerId).nullable() }) }),
+  }),
+  envelope.extend({
+    type: z.literal('customer.subscription.updated'),
+    // Which request caused it: an update the service made itself is not news (see stripeEvents.ts).
+    request: z.object({ idempotency_key: z.string().nullable() }).nullish(),
+    data: z.object({
+      object: z.object({
+        id: subscriptionId,
+        customer: expandable(customerId),
+        default_payment_method: expandable(paymentMethodId).nullable(),
+      }),
+      // Only which keys changed is read, not their old values.
+      previous_attributes: z.object({}).passthrough().optional(),
+    }),
   }),
   envelope.extend({
     type: z.literal('customer.updated'),

@@ -3,6 +3,7 @@
  * without a server. The webhook route (and the quarantine's replay) carries the result out.
  */
 import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal } from '../../domain/types';
+import { isOwnSubscriptionCardUpdate } from '../../domain/effectiveCard';
 import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
 
 export type EventAction =
@@ -14,6 +15,8 @@ export type EventAction =
       kind: 'card_updated';
       customerId: string;
       paymentMethodId?: string;
+      /** Only this subscription's cases: its own card changed (`customer.subscription.updated`). */
+      subscriptionId?: string;
       /** Same payment method, new card data (`payment_method.automatically_updated`). */
       cardDataChanged?: true;
       occurredAt: string;
@@ -118,6 +121,23 @@ function actionFor(event: UsedStripeEvent): EventAction {
         // The card network sent new data (expiry, number) for the same payment method: for the
         // case it is a new card, worth a charge even if this payment method declined before.
         ...(event.type === 'payment_method.automatically_updated' ? { cardDataChanged: true as const } : {}),
+        occurredAt,
+      };
+    }
+    case 'customer.subscription.updated': {
+      const sub = event.data.object;
+      if (!event.data.previous_attributes || !('default_payment_method' in event.data.previous_attributes)) {
+        return { kind: 'ignore', reason: 'customer.subscription.updated without a change of default payment method' };
+      }
+      if (isOwnSubscriptionCardUpdate(event.request?.idempotency_key)) {
+        return { kind: 'ignore', reason: `the card update's charge made it the subscription's card: already charged` };
+      }
+      if (!sub.default_payment_method) return { kind: 'ignore', reason: 'subscription default payment method removed' };
+      return {
+        kind: 'card_updated',
+        customerId: sub.customer,
+        subscriptionId: sub.id,
+        paymentMethodId: sub.default_payment_method,
         occurredAt,
       };
     }

@@ -251,6 +251,38 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     expect(Object.fromEntries(params(seen[3]!))).toEqual({ off_session: 'true' });
   });
 
+  it("retryCharge, a card update naming no card: the customer's default becomes the subscription's card and is paid", async () => {
+    patch = (method, path, body) => {
+      openSubscriptionInvoice(method, path, body);
+      if (method === 'GET' && /^\/v1\/invoices\/[^/]+$/.test(path)) {
+        body.default_payment_method = null;
+        body.default_source = null;
+      }
+      if (method === 'GET' && /^\/v1\/subscriptions\//.test(path)) body.default_payment_method = 'pm_subscriptionold';
+      if (method === 'GET' && /^\/v1\/customers\//.test(path))
+        body.invoice_settings = { ...(body.invoice_settings as object), default_payment_method: 'pm_chosen' };
+    };
+    const r = await retryCharge(
+      stripe,
+      { reserve: async () => ({ granted: true }), block: async () => undefined },
+      { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', cardUpdate: true },
+    );
+    expect(r.outcome).toBe('succeeded');
+    expect(calls()).toEqual([
+      'GET /v1/invoices/in_*',
+      'GET /v1/subscriptions/sub_*',
+      'GET /v1/customers/cus_*',
+      'GET /v1/payment_methods/pm_*',
+      'POST /v1/subscriptions/sub_*',
+      'POST /v1/invoices/in_*/pay',
+    ]);
+    const [update, pay] = [seen[4]!, seen[5]!];
+    expect(Object.fromEntries(params(update))).toEqual({ default_payment_method: 'pm_chosen' });
+    expect(update.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:card_update_1/subscription-card');
+    expect(Object.fromEntries(params(pay))).toEqual({ off_session: 'true', payment_method: 'pm_chosen' });
+    expect(pay.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:card_update_1');
+  });
+
   it('retryCharge, a bank debit: pay answers the invoice still open, its processing PaymentIntent is read through invoice payments', async () => {
     patch = (method, path, body) => {
       openSubscriptionInvoice(method, path, body);

@@ -235,6 +235,18 @@ describe('CaseRecord', () => {
     });
   });
 
+  it("a subscription's own card is the one Stripe charges: the customer's other default is no card added", () => {
+    // The failed card is the subscription's; the customer's default is an older, other card.
+    const customer = { ...facts().customer, defaultPaymentMethodId: 'pm_customer_default' };
+    expect(started(facts({ customer, effectivePaymentMethodId: 'pm_old' })).cardAddedBeforeStart(T0)).toBeUndefined();
+    // The card Stripe charges now is another: offered as a card update.
+    expect(started(facts({ customer, effectivePaymentMethodId: 'pm_newer' })).cardAddedBeforeStart(T0)).toMatchObject({
+      paymentMethodId: 'pm_newer',
+    });
+    // Facts recorded before the effective card was read compare the customer's default, as they did.
+    expect(started(facts({ customer })).cardAddedBeforeStart(T0)).toMatchObject({ paymentMethodId: 'pm_customer_default' });
+  });
+
   it('uses the policy given (and the default otherwise)', () => {
     const r = new CaseRecord('in_1', 'cus_1', T0, { ...DEFAULT_POLICY, endAfter: '10d', grace: '10d' });
     r.learnFacts(facts());

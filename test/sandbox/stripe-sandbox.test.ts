@@ -228,6 +228,41 @@ describe('stripe sandbox with the real SDK', () => {
     expect(paidEvents[0]?.event.request?.id).toMatch(/^req_/);
   });
 
+  it("with subscriptionCard, the subscription has its own card, which Stripe charges before the customer's default", async () => {
+    const s = await sandbox.createFailedInvoiceScenario({
+      email: 'own-card@example.com',
+      amount: 1500,
+      currency: 'usd',
+      decline: 'pm_card_chargeDeclinedInsufficientFunds',
+      subscriptionCard: { customerDefault: 'pm_card_visa' },
+    });
+    const sub = await stripe.subscriptions.retrieve(s.subscriptionId);
+    const customer = (await stripe.customers.retrieve(s.customerId)) as Stripe.Customer;
+    expect(sub.default_payment_method).toBe(s.paymentMethodId);
+    expect(customer.invoice_settings.default_payment_method).toBe(s.customerDefaultPaymentMethodId);
+    expect(s.customerDefaultPaymentMethodId).not.toBe(s.paymentMethodId);
+    const charged = () => sandbox.charges().filter((c) => c.invoiceId === s.invoiceId);
+    // The renewal's own attempt, and a pay without a card, charge the subscription's card.
+    expect(charged().map((c) => c.paymentMethodId)).toEqual([s.paymentMethodId]);
+    expect((await rejection(stripe.invoices.pay(s.invoiceId))).type).toBe('StripeCardError');
+    expect(charged().at(-1)?.paymentMethodId).toBe(s.paymentMethodId);
+    // Without a card of its own, the customer's default (which succeeds).
+    await stripe.subscriptions.update(s.subscriptionId, { default_payment_method: '' });
+    expect((await stripe.invoices.pay(s.invoiceId)).status).toBe('paid');
+    expect(charged().at(-1)).toMatchObject({ paymentMethodId: s.customerDefaultPaymentMethodId, outcome: 'succeeded' });
+  });
+
+  it('refuses a subscriptionCard scenario with an unknown test card', async () => {
+    await expect(
+      sandbox.createFailedInvoiceScenario({
+        email: 'x@example.com',
+        amount: 100,
+        currency: 'usd',
+        subscriptionCard: { customerDefault: 'pm_card_nope' },
+      }),
+    ).rejects.toThrow(/Unknown test payment method/);
+  });
+
   it('a bank debit: pay answers 200 with the invoice still open and its PaymentIntent processing; it settles or fails later', async () => {
     const s = await sandbox.createFailedInvoiceScenario({ email: 'ach@example.com', amount: 4000, currency: 'usd' });
     const { paymentMethodId } = await sandbox.attachTestPaymentMethod(s.customerId, 'pm_usBankAccount_success');

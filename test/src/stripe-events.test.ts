@@ -166,11 +166,43 @@ describe('mapStripeEvent', () => {
     ).toBe('ignore');
   });
 
+  it("customer.subscription.updated: a change of the subscription's own card counts, for that subscription's cases", () => {
+    const sub = (pm: string | { id: string } | null) => ({
+      id: 'sub_1',
+      object: 'subscription',
+      customer: 'cus_1',
+      default_payment_method: pm,
+    });
+    expect(mapStripeEvent(event('customer.subscription.updated', sub('pm_new'), { default_payment_method: 'pm_old' }))).toEqual({
+      kind: 'card_updated',
+      customerId: 'cus_1',
+      subscriptionId: 'sub_1',
+      paymentMethodId: 'pm_new',
+      occurredAt: at,
+    });
+    // A first card of its own, expanded.
+    expect(
+      mapStripeEvent(event('customer.subscription.updated', sub({ id: 'pm_x' }), { default_payment_method: null })),
+    ).toMatchObject({ kind: 'card_updated', paymentMethodId: 'pm_x' });
+    // Other changes (a renewal's status), and the card removed: ignored.
+    expect(mapStripeEvent(event('customer.subscription.updated', sub('pm_new'), { status: 'past_due' })).kind).toBe('ignore');
+    expect(mapStripeEvent(event('customer.subscription.updated', sub('pm_new'))).kind).toBe('ignore');
+    expect(mapStripeEvent(event('customer.subscription.updated', sub(null), { default_payment_method: 'pm_old' })).kind).toBe(
+      'ignore',
+    );
+    // The service's own update (a card update's charge made the card the subscription's): ignored.
+    const own = {
+      ...(event('customer.subscription.updated', sub('pm_new'), { default_payment_method: 'pm_old' }) as object),
+      request: { id: 'req_1', idempotency_key: 'dunning-in_1/retry:card_update_1/subscription-card' },
+    };
+    expect(mapStripeEvent(own)).toEqual({ kind: 'ignore', reason: expect.stringContaining('already charged') });
+  });
+
   it.each([
     'invoice.created',
     'invoice.finalized',
     'payment_intent.payment_failed',
-    'customer.subscription.updated',
+    'customer.subscription.created',
     'charge.failed',
   ])('%s: acknowledged and ignored', (type) => {
     const a = mapStripeEvent(event(type, { id: 'x_1' }));

@@ -148,6 +148,18 @@ const VALID: Record<string, (f: Fuzzer) => Obj> = {
       },
       { previous_attributes: f.chance(0.5) ? { invoice_settings: { default_payment_method: null } } : { name: 'Old name' } },
     ),
+  'customer.subscription.updated': (f) =>
+    envelope(
+      f,
+      'customer.subscription.updated',
+      {
+        id: f.id('sub'),
+        object: 'subscription',
+        customer: expandable(f, f.id('cus')),
+        default_payment_method: f.chance(0.8) ? expandable(f, f.id(f.pick(['pm', 'card', 'src']))) : null,
+      },
+      { previous_attributes: f.chance(0.5) ? { default_payment_method: null } : { status: 'past_due' } },
+    ),
 };
 export const USED_TYPES = Object.keys(VALID);
 
@@ -191,6 +203,11 @@ const FIELDS: Record<string, Array<[string[], Kind]>> = {
   'payment_method.automatically_updated': [
     [['id'], { k: 'id', prefixes: ['pm', 'card', 'src'] }],
     [['customer'], { k: 'id', prefixes: ['cus'], nullable: true, expandable: true }],
+  ],
+  'customer.subscription.updated': [
+    [['id'], { k: 'id', prefixes: ['sub'] }],
+    [['customer'], { k: 'id', prefixes: ['cus'], expandable: true }],
+    [['default_payment_method'], { k: 'id', prefixes: ['pm', 'card', 'src'], nullable: true, expandable: true }],
   ],
   'customer.updated': [
     [['id'], { k: 'id', prefixes: ['cus'] }],
@@ -433,7 +450,7 @@ const MAKERS: Array<[weight: number, Maker]> = [
             'invoice.finalized',
             'charge.failed',
             'customer.created',
-            'customer.subscription.updated',
+            'customer.subscription.created',
             'payment_intent.payment_failed',
           ])
         : `${f.token(1 + f.int(10)).toLowerCase()}.${f.token(1 + f.int(10)).toLowerCase()}`;

@@ -5,7 +5,7 @@
  * contract's search attributes, and the Web UI. The first start builds and installs (minutes);
  * later starts find everything in place and take seconds; a start while it runs just reports it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log } from '../toolchain/process';
 import { ensureGoBinary, optionalGoBinary, temporalServerTools, TEMPORAL_UI_SERVER } from './binaries';
@@ -14,7 +14,15 @@ import { CLUSTER_ADDRESS, CLUSTER_PORTS, CLUSTER_UI_URL, clusterLayout, NAMESPAC
 import { withLock } from './lock';
 import { ensureNamespace, waitForFrontend } from './namespace';
 import { composePins } from './pins';
-import { ensurePostgres, initPostgres, installedPostgresBin, postgresRunning, startPostgres, stopPostgres } from './postgres';
+import {
+  deletePostgresData,
+  ensurePostgres,
+  initPostgres,
+  installedPostgresBin,
+  postgresRunning,
+  startPostgres,
+  stopPostgres,
+} from './postgres';
 import { ensureSchema } from './schema';
 import { writeServerConfig } from './serverConfig';
 import { writeUiConfig } from './webUi';
@@ -116,11 +124,23 @@ export function stopCluster(o: { dataDir?: string; log?: Log } = {}): Promise<vo
     if (await stopDaemon(layout.record, 'ui')) log('Web UI stopped');
     if (await stopDaemon(layout.record, 'temporal')) log('Temporal server stopped');
     const pgBin = installedPostgresBin(); // stopping never installs anything
-    if (pgBin && postgresRunning(pgBin, layout)) {
-      await stopPostgres(pgBin, layout, log);
-      log('PostgreSQL stopped');
+    // As root, an instance started before its data moved out of the checkout (layout.ts) too.
+    const legacy = { ...layout, pgHome: layout.dir, pgData: join(layout.dir, 'pg') };
+    for (const l of layout.pgData === legacy.pgData ? [layout] : [layout, legacy]) {
+      if (pgBin && postgresRunning(pgBin, l)) {
+        await stopPostgres(pgBin, l, log);
+        log(`PostgreSQL stopped (data ${l.pgData})`);
+      }
     }
   });
+}
+
+/** Stops the cluster and deletes its data (the server's and PostgreSQL's, wherever they live). */
+export async function deleteCluster(o: { dataDir?: string; log?: Log } = {}): Promise<void> {
+  const layout = clusterLayout(o.dataDir);
+  await stopCluster(o);
+  deletePostgresData(layout);
+  rmSync(layout.dir, { recursive: true, force: true });
 }
 
 function logTail(file: string): string {

@@ -1,11 +1,13 @@
 /**
- * Where the local cluster keeps its state and which ports it listens on. Everything lives under
- * `DATA_DIR/cluster` (PostgreSQL's data, the server's config, logs, the record of running
- * processes); the binaries live in the toolchain cache, built once per machine.
+ * Where the local cluster keeps its state and which ports it listens on. Its state lives under
+ * `DATA_DIR/cluster` (the server's config, logs, the record of running processes), and so does
+ * PostgreSQL's data, except as root (see SERVER_USER_HOME); the binaries live in the toolchain
+ * cache, built once per machine.
  *
  * The ports sit 10000 above Temporal's and PostgreSQL's defaults, so the cluster runs beside
  * `npm start`'s dev server (7233, 8233), a compose stack and a system PostgreSQL (5432).
  */
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 export const CLUSTER_PORTS = {
@@ -26,6 +28,8 @@ export const CLUSTER_PORTS = {
 
 export interface ClusterLayout {
   dir: string;
+  /** PostgreSQL's own files: its data directory and the markers of the schema inside it. */
+  pgHome: string;
   pgData: string;
   logs: string;
   serverConfig: string;
@@ -36,15 +40,29 @@ export interface ClusterLayout {
   uiConfigDir: string;
 }
 
-export function clusterLayout(dataDir = process.env.DATA_DIR || '.data'): ClusterLayout {
+/**
+ * The `postgres` user's home, where Debian's package puts its clusters. As root, PostgreSQL runs as
+ * that user, who may not enter the checkout (root's home is mode 700, and so is `mktemp -d`), so its
+ * files live there instead, one folder per checkout, owned by it: nothing of the checkout's path has
+ * to be opened to others.
+ */
+export const SERVER_USER_HOME = '/var/lib/postgresql';
+
+export function clusterLayout(dataDir = process.env.DATA_DIR || '.data', asRoot = process.getuid?.() === 0): ClusterLayout {
   const dir = resolve(dataDir, 'cluster');
+  // Found again from the checkout's path alone, so `stop` and `delete` need no record of it.
+  const pgHome = asRoot
+    ? join(SERVER_USER_HOME, 'dunning-cluster', createHash('sha256').update(dir).digest('hex').slice(0, 16))
+    : dir;
   return {
     dir,
-    pgData: join(dir, 'pg'),
+    pgHome,
+    pgData: join(pgHome, 'pg'),
     logs: join(dir, 'logs'),
     serverConfig: join(dir, 'temporal.yaml'),
     record: join(dir, 'cluster.json'),
-    schemaMarker: (version) => join(dir, `schema-${version}.done`),
+    // Beside the data they describe: a data directory made anew has no schema, whatever DATA_DIR says.
+    schemaMarker: (version) => join(pgHome, `schema-${version}.done`),
     uiConfigDir: join(dir, 'ui', 'config'),
   };
 }

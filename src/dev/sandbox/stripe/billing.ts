@@ -67,11 +67,21 @@ export interface ScenarioOptions {
   webhooks?: boolean;
   /** The customer's cards get fingerprints of their own instead of the shared test card's. */
   ownCards?: boolean;
+  /**
+   * The subscription has a default card of its own (`default_payment_method`): the declining card
+   * is the subscription's, and the customer's default is another card, this test card
+   * (`pm_card_visa`, ...). Unset: the declining card is the customer's default and the
+   * subscription has none.
+   */
+  subscriptionCard?: { customerDefault: string };
 }
 
 export interface ScenarioResult {
   customerId: string;
+  /** The declining card (the subscription's own with `subscriptionCard`). */
   paymentMethodId: string;
+  /** With `subscriptionCard`: the customer's default, another card. */
+  customerDefaultPaymentMethodId?: string;
   subscriptionId: string;
   invoiceId: string;
   paymentIntentId: string;
@@ -576,6 +586,11 @@ export class SandboxBilling {
     const currency = opts.currency.toLowerCase();
     if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest('currency must be a three-letter ISO code', 'currency');
     const card = scenarioCard(opts.decline);
+    // Checked before anything is created: a refused scenario leaves nothing behind.
+    const otherCard = opts.subscriptionCard && findTestCard(opts.subscriptionCard.customerDefault);
+    if (opts.subscriptionCard && !otherCard) {
+      throw invalidRequest(`Unknown test payment method: ${opts.subscriptionCard.customerDefault}`, 'subscriptionCard');
+    }
     const customer = this.createCustomer(
       {
         email: opts.email,
@@ -586,14 +601,16 @@ export class SandboxBilling {
       AUTOMATIC,
       opts.webhooks === false || opts.ownCards ? { muted: opts.webhooks === false, ownCards: opts.ownCards ?? false } : undefined,
     );
+    const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
     const pm = this.addCard(card, customer.id, AUTOMATIC);
-    this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
+    this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
 
     const price = priceObject({ amount: opts.amount, currency, nickname: opts.planName ?? 'Pro (monthly)' });
     this.data.prices[price.id] = price;
     const periodStart = nowSeconds();
     const periodEnd = periodStart + 30 * 24 * 3600;
     const sub = subscriptionObject({ customer: customer.id, price, periodStart, periodEnd });
+    if (customerDefault) sub.default_payment_method = pm.id;
     this.data.subscriptions[sub.id] = sub;
     this.emit('customer.subscription.created', sub, AUTOMATIC);
 
@@ -623,6 +640,7 @@ export class SandboxBilling {
     return {
       customerId: customer.id,
       paymentMethodId: pm.id,
+      ...(customerDefault ? { customerDefaultPaymentMethodId: customerDefault.id } : {}),
       subscriptionId: sub.id,
       invoiceId: invoice.id,
       paymentIntentId: pi.id,
@@ -637,10 +655,15 @@ export class SandboxBilling {
     if (explicit) return this.requireAttached(explicit, customerId, 'payment_method');
     const subId = invoice.parent?.subscription_details?.subscription;
     const sub = typeof subId === 'string' ? this.data.subscriptions[subId] : undefined;
+    const customer = this.customer(customerId);
+    // Stripe's order. Sources (`default_source`) are modelled only as ids of stored cards.
     const candidate =
       invoice.default_payment_method ??
+      invoice.default_source ??
       sub?.default_payment_method ??
-      this.customer(customerId).invoice_settings.default_payment_method;
+      sub?.default_source ??
+      customer.invoice_settings.default_payment_method ??
+      customer.default_source;
     const pmId = typeof candidate === 'string' ? candidate : candidate?.id;
     const pm = pmId ? this.data.paymentMethods[pmId] : undefined;
     if (!pm) {

@@ -55,6 +55,7 @@ export const scenarioSchema = z
     planName: z.string().optional(),
     webhooks: z.boolean().optional(),
     ownCards: z.boolean().optional(),
+    subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
   })
   .strict();
 
