@@ -105,6 +105,16 @@ describe('a bank debit that settles later', () => {
     );
     expect(open.amount.usd).toBe(4900);
 
+    // The first email's "Retry my payment now" link: a page saying the debit is on its way, no button.
+    const html = stack.outbox.messages().find((m) => m.to.includes(c.email))?.html ?? '';
+    const retryLink = /href="([^"]*\/billing\/retry\/[^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    expect(retryLink, 'the email has a retry link').toBeDefined();
+    const page = await fetch(retryLink!, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain('A payment from your bank account is on its way');
+    expect(pageHtml).not.toContain('<form');
+
     // An operator's retry now is refused while the debit settles: 409, and why.
     const retry = await stack.api(`/api/invoices/${c.invoiceId}/retry-now`, { method: 'POST' });
     expect(retry.status).toBe(409);
