@@ -238,7 +238,9 @@ export function caseCurrentDetails(c: CaseNow): string {
   const lines: string[] = [];
   if (c.state === 'processing') {
     const check = c.settlementCheckAt === undefined ? '' : `; Stripe is asked at ${whenLabel(c.settlementCheckAt, c.timeZone)}`;
-    lines.push(`**Processing:** a bank debit is settling: nothing is charged and no reminder is sent until the bank answers${check}`);
+    lines.push(
+      `**Processing:** a bank debit is settling: nothing is charged and no reminder is sent until the bank answers${check}`,
+    );
   } else if (c.state !== 'active') {
     const when = c.endedAt === undefined ? '' : ` on ${whenLabel(c.endedAt, c.timeZone)}`;
     lines.push(`**Ended:** ${c.state} (${c.outcome ?? 'no outcome'})${when}`);

@@ -381,7 +381,9 @@ export class CaseRecord {
   }
 
   endAt(): number {
-    return this.schedule.find((s) => s.kind === 'end_action')?.at ?? this.startedAt + this.pausedMs + this.requireResolved().endAfterMs;
+    return (
+      this.schedule.find((s) => s.kind === 'end_action')?.at ?? this.startedAt + this.pausedMs + this.requireResolved().endAfterMs
+    );
   }
 
   // ---- signals ----------------------------------------------------------------------------------
@@ -464,8 +466,7 @@ export class CaseRecord {
       case 'processing':
         // Accepted, not paid: the case waits for the bank (domain/settlement.ts).
         this.attempts.push({ at, trigger, outcome: 'processing' });
-        this.state = 'processing';
-        this.settling = { since: now, checkAt: now + SETTLEMENT_WAIT_MS, trigger, paymentIntentId: result.paymentIntentId };
+        this.startSettling(now, trigger, result.paymentIntentId);
         return { settled: false };
       case 'requires_action':
       case 'declined': {
@@ -491,6 +492,20 @@ export class CaseRecord {
   /** A debit of this case is settling (the case is `processing`). */
   isProcessing(): boolean {
     return this.state === 'processing';
+  }
+
+  /**
+   * A debit is settling: one this case made (`trigger`: its step), or one Stripe's facts show
+   * (`stripe`: the hosted page, Stripe's own retry). The case waits in `processing`.
+   */
+  startSettling(now: number, trigger: AttemptTrigger, paymentIntentId?: string): void {
+    this.state = 'processing';
+    this.settling = { since: now, checkAt: now + SETTLEMENT_WAIT_MS, trigger, paymentIntentId };
+  }
+
+  /** A step taken but not carried out (the end action, while a debit settles): due again. */
+  reopen(step: PlannedStep): void {
+    this.done.delete(step.key);
   }
 
   /** When the case asks Stripe whether the debit settled, if the bank's answer has not come by then. */

@@ -128,7 +128,10 @@ export type OperatorAnswer<T, R> =
   | { kind: 'ended'; status: DunningStatus }
   | { kind: 'no_case' };
 
-const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true, processing: true } satisfies Record<LinkRefusal, true>;
+const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true, processing: true } satisfies Record<
+  LinkRefusal,
+  true
+>;
 const LinkNotPossibleDetails = z.object({
   allowed: z.literal(false),
   reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),

@@ -124,6 +124,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   const settled = record.settledBeforeStart(() => patched(SUBSCRIPTION_ENDED_PATCH));
   if (settled) return fx.finish(settled.state, settled.outcome);
   record.classifyFirst(firstSignal, Date.now());
+  // A debit made elsewhere (the hosted page, Stripe's own retry) is settling: the case waits for it.
+  if (loaded.value.paymentProcessing) record.startSettling(Date.now(), 'stripe');
   // The facts answer the failures that started the case; any signaled during the load are news.
   if (inbox.failures.length > failuresBeforeLoad && patched(KEEP_FAILURES_DURING_LOAD_PATCH)) {
     inbox.failures.splice(0, failuresBeforeLoad);
@@ -255,6 +257,14 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
           const news = current.kind === 'answered' ? endingNewsInFacts(current.value, Date.now()) : undefined;
           if (news && 'paid' in news) inbox.paymentSucceeded(news.paid);
           else if (news) inbox.cancel(news.cancel);
+          else if (current.kind === 'answered' && current.value.paymentProcessing) {
+            // A debit is settling (Stripe's own retry, the hosted page): no end action while the
+            // money may be on its way. It is due again if the debit fails.
+            record.startSettling(Date.now(), 'stripe');
+            record.reopen(step);
+            fx.publish();
+            continue;
+          }
           // Interrupted: the signal that cut the read short ends the case at the top of the loop.
           if (news || current.kind === 'interrupted') continue;
         }

@@ -99,7 +99,8 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
       if (now.status !== 'open') return { outcome: 'invoice_closed', status: now.status };
       // A debit of this invoice is still settling (Stripe refuses to confirm it again): not a new charge.
       const underWay = await processingPayment(stripe, input.invoiceId);
-      if (underWay) return { outcome: 'processing', paymentIntentId: underWay.id, card: cardFacts(underWay.payment_method) ?? card };
+      if (underWay)
+        return { outcome: 'processing', paymentIntentId: underWay.id, card: cardFacts(underWay.payment_method) ?? card };
     }
     throw toActivityFailure(err, 'pay invoice');
   }

@@ -161,4 +161,41 @@ describe('a bank debit that settles later', () => {
     const end = await c.status();
     expect(minute(end.endedAt!)).toBe(minute(since + 22 * DAY));
   });
+
+  it('a debit made elsewhere is settling when the end comes: no end action until the bank answers; returned, the end comes later', async () => {
+    const c = await h.startCase({ record: 'bank-debit-before-end', decline: 'pm_card_chargeDeclinedExpiredCard' });
+    const first = await until(async () => {
+      const s = await c.status();
+      return s.emails.length === 1 ? s : undefined;
+    }, 'the first email');
+    const t0 = Date.parse(first.startedAt);
+
+    // Day 13: the customer pays by bank debit outside the case (as on the hosted page); nothing tells the case.
+    await h.advanceTo(t0 + 13 * DAY);
+    const { paymentMethodId } = await h.sandbox.attachTestPaymentMethod(c.scenario.customerId, 'pm_usBankAccount_success', {
+      makeDefault: false,
+    });
+    expect((await h.stripe.invoices.pay(c.scenario.invoiceId, { payment_method: paymentMethodId })).status).toBe('open');
+
+    // Day 14: before the end action the case reads Stripe, finds the debit settling, and waits.
+    await h.advanceTo(t0 + 14 * DAY + HOUR);
+    const waiting = await c.status();
+    expect(waiting.state).toBe('processing');
+    expect(waiting.emails.map((e) => e.template)).not.toContain('subscription_ended');
+    expect((await h.stripe.subscriptions.retrieve(c.scenario.subscriptionId)).status).not.toBe('canceled');
+    const since = Date.parse(waiting.processing!.since);
+    expect(minute(since)).toBe(minute(t0 + 14 * DAY));
+
+    // Returned three days later: the end action, due again and moved on by the days it processed,
+    // comes now.
+    await h.advanceTo(since + 3 * DAY);
+    h.sandbox.settleDebit(c.scenario.invoiceId, { outcome: 'fail', code: 'account_closed' });
+    const failedAt = await h.now();
+    await c.handle.signal(paymentFailedSignal, lastFailureSignal(c.scenario.invoiceId));
+    expect(await c.result()).toEqual({ state: 'exhausted', outcome: 'cancel_subscription' });
+    const end = await c.status();
+    expect(minute(end.endedAt!)).toBe(minute(failedAt));
+    expect(end.emails.at(-1)?.template).toBe('subscription_ended');
+    expect((await h.stripe.subscriptions.retrieve(c.scenario.subscriptionId)).status).toBe('canceled');
+  });
 });
