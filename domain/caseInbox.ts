@@ -118,6 +118,10 @@ export class CaseInbox {
     return pending;
   }
 
+  linkPending(): boolean {
+    return this.links.length > 0;
+  }
+
   takeLink(): PendingLink | undefined {
     return this.links.shift();
   }

@@ -170,13 +170,18 @@ export function chargeSummary(card: { brand?: string; last4?: string } | undefin
   }
 }
 
-export type FactsRead = 'start' | 'decline' | 'before_end';
+export type FactsRead = 'start' | 'decline' | 'before_end' | 'settlement';
 
 const FACTS_READS: Record<FactsRead, (invoiceId: string) => string> = {
   start: (id) => `Stripe: read invoice ${id}, its customer and decline`,
   decline: (id) => `Stripe: read the decline of Stripe's own attempt on ${id}`,
   before_end: (id) => `Stripe: is invoice ${id} still open before the end action?`,
+  settlement: (id) => `Stripe: has the bank debit of invoice ${id} settled?`,
 };
+
+/** The timer while a bank debit settles. */
+export const settlementWaitSummary = (checkAt: number, timeZone: string): string =>
+  `wait for the bank debit to settle (invoice.paid or invoice.payment_failed); ask Stripe at ${whenLabel(checkAt, timeZone)}`;
 
 export const factsReadSummary = (invoiceId: string, why: FactsRead): string => FACTS_READS[why](invoiceId);
 
@@ -205,6 +210,8 @@ export interface CaseNow {
   stripeRetrying?: StripeRetrying;
   /** Stripe's collection as the start read left it: `pause_refused` is said, with the fix. */
   stripeCollection?: StripeCollection;
+  /** While `processing`: when Stripe is asked if the bank has not answered. */
+  settlementCheckAt?: number;
 }
 
 const RETRY_REASONS: Partial<Record<DeclineClassification['category'], string>> = {
@@ -236,7 +243,12 @@ function why(step: PlannedStep, c: CaseNow): string {
  */
 export function caseCurrentDetails(c: CaseNow): string {
   const lines: string[] = [];
-  if (c.state !== 'active') {
+  if (c.state === 'processing') {
+    const check = c.settlementCheckAt === undefined ? '' : `; Stripe is asked at ${whenLabel(c.settlementCheckAt, c.timeZone)}`;
+    lines.push(
+      `**Processing:** a bank debit is settling: nothing is charged and no reminder is sent until the bank answers${check}`,
+    );
+  } else if (c.state !== 'active') {
     const when = c.endedAt === undefined ? '' : ` on ${whenLabel(c.endedAt, c.timeZone)}`;
     lines.push(`**Ended:** ${c.state} (${c.outcome ?? 'no outcome'})${when}`);
   }

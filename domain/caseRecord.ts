@@ -28,6 +28,7 @@ import {
 } from './searchAttributes';
 import { stripeRetryingFrom } from './stripeRetries';
 import { isEndedSubscription } from './subscriptions';
+import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
 import type {
   AttemptRecord,
   AttemptTrigger,
@@ -51,7 +52,7 @@ import type {
   StripeRetrying,
 } from './types';
 
-export type FinalState = Exclude<CaseState, 'active'>;
+export type FinalState = Exclude<CaseState, 'active' | 'processing'>;
 
 /**
  * What Stripe's current facts say that the webhooks may not have said yet: the invoice paid, voided
@@ -136,6 +137,10 @@ export class CaseRecord {
   private readonly declinedCards = new Set<string>();
   private resolved: ResolvedPolicy | undefined;
   private lastFailureAt: number;
+  /** While `processing`: the debit under way (see domain/settlement.ts). */
+  private settling: { since: number; checkAt: number; trigger: AttemptTrigger; paymentIntentId?: string } | undefined;
+  /** Time spent processing debits that failed: the schedule moves on by as much (0: as planned). */
+  private pausedMs = 0;
 
   constructor(
     readonly invoiceId: string,
@@ -179,6 +184,11 @@ export class CaseRecord {
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
+      processing: this.settling && {
+        since: iso(this.settling.since),
+        checkAt: iso(this.settling.checkAt),
+        paymentIntentId: this.settling.paymentIntentId,
+      },
     };
   }
 
@@ -227,6 +237,8 @@ export class CaseRecord {
    * cooldown (an operator's decision); the card's network budget is still the ledger's to grant.
    */
   operatorRetryVerdict(retryWaiting: boolean): { allowed: true } | RetryNotPossible {
+    // A debit is settling: a second charge could take the money twice.
+    if (this.state === 'processing') return { allowed: false, reason: 'processing' };
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
     if (this.dispute || this.cardGone) return { allowed: false, reason: 'not_retryable' };
     // Busy: not planned yet, charging, another retry waiting, or waiting out a provider (the
@@ -239,6 +251,7 @@ export class CaseRecord {
 
   /** May the case send a fresh email with the update link now? */
   linkVerdict(): { allowed: true } | LinkNotPossible {
+    if (this.state === 'processing') return { allowed: false, reason: 'processing' };
     if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
     if (!this.facts || !this.resolved) return { allowed: false, reason: 'busy' };
     if (!this.facts.customer.email) return { allowed: false, reason: 'no_email_address' };
@@ -278,6 +291,8 @@ export class CaseRecord {
         };
       case 'requires_action':
         return { outcome: 'requires_action', hostedInvoiceUrl: this.facts?.invoice.hostedInvoiceUrl };
+      case 'processing':
+        return { outcome: 'processing' };
       case 'budget_exhausted':
         return { outcome: 'not_possible', reason: 'budget', retryAt: r.retryAt || undefined };
       case 'card_blocked':
@@ -404,7 +419,7 @@ export class CaseRecord {
     // hour had passed). They are still owed; dropping them as "past" lost the final notice.
     const owed = new Set(this.schedule.filter((s) => s.at <= now && !this.done.has(s.key)).map((s) => s.key));
     this.schedule = planSchedule(resolved, {
-      startedAt: this.startedAt,
+      startedAt: this.startedAt + this.pausedMs,
       category: this.classification.category,
       timeZone: f.customer.timeZone,
       networkRetryAfterMs: this.classification.networkRetryAfterMs,
@@ -432,7 +447,9 @@ export class CaseRecord {
   }
 
   endAt(): number {
-    return this.schedule.find((s) => s.kind === 'end_action')?.at ?? this.startedAt + this.requireResolved().endAfterMs;
+    return (
+      this.schedule.find((s) => s.kind === 'end_action')?.at ?? this.startedAt + this.pausedMs + this.requireResolved().endAfterMs
+    );
   }
 
   // ---- signals ----------------------------------------------------------------------------------
@@ -513,6 +530,11 @@ export class CaseRecord {
         this.classification = { category: 'never_retry', reason: result.reason, retryable: false };
         replan();
         return { settled: false };
+      case 'processing':
+        // Accepted, not paid: the case waits for the bank (domain/settlement.ts).
+        this.attempts.push({ at, trigger, outcome: 'processing' });
+        this.startSettling(now, trigger, result.paymentIntentId);
+        return { settled: false };
       case 'requires_action':
       case 'declined': {
         this.attempts.push({
@@ -530,6 +552,59 @@ export class CaseRecord {
         return { settled: false };
       }
     }
+  }
+
+  // ---- a debit that settles later ------------------------------------------------------------------
+
+  /** A debit of this case is settling (the case is `processing`). */
+  isProcessing(): boolean {
+    return this.state === 'processing';
+  }
+
+  /**
+   * A debit is settling: one this case made (`trigger`: its step), or one Stripe's facts show
+   * (`stripe`: the hosted page, Stripe's own retry). The case waits in `processing`.
+   */
+  startSettling(now: number, trigger: AttemptTrigger, paymentIntentId?: string): void {
+    this.state = 'processing';
+    this.settling = { since: now, checkAt: now + SETTLEMENT_WAIT_MS, trigger, paymentIntentId };
+  }
+
+  /** A step taken but not carried out (the end action, while a debit settles): due again. */
+  reopen(step: PlannedStep): void {
+    this.done.delete(step.key);
+  }
+
+  /** When the case asks Stripe whether the debit settled, if the bank's answer has not come by then. */
+  settlementCheckAt(): number | undefined {
+    return this.settling?.checkAt;
+  }
+
+  /** Stripe still says processing at the check (or could not say): asked again later. */
+  stillSettling(now: number): void {
+    if (this.settling) this.settling.checkAt = now + SETTLEMENT_RECHECK_MS;
+  }
+
+  /** The debit settled (invoice.paid): the outcome names the step that made it. */
+  debitSettled(): string {
+    const outcome = SETTLED_OUTCOME[this.settling?.trigger ?? 'stripe'];
+    this.settling = undefined;
+    return outcome;
+  }
+
+  /**
+   * The bank returned the debit: the case is active again, with the decline Stripe recorded, and
+   * its schedule moves on by the time spent waiting (no reminders owed for the days it processed).
+   * The payment method that failed is not debited again for a mere re-report.
+   */
+  debitFailed(now: number, decline: DeclineDetails | DeclineFacts | undefined): void {
+    if (this.settling) this.pausedMs += now - this.settling.since;
+    this.settling = undefined;
+    this.state = 'active';
+    this.lastFailureAt = now;
+    this.reclassify(decline);
+    const card = decline && 'card' in decline ? decline.card : undefined;
+    if (card?.paymentMethodId) this.declinedCards.add(card.paymentMethodId);
   }
 
   /** Stripe refused the charge request itself (a 400): recorded, and the schedule goes on. */

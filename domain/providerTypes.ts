@@ -43,6 +43,8 @@ export interface CaseFacts {
   };
   /** The PaymentIntent's `last_payment_error`, reached through `invoicePayments`. */
   lastDecline?: DeclineDetails;
+  /** A payment of the invoice that settles later (a bank debit) is under way: its PaymentIntent is `processing`. */
+  paymentProcessing?: boolean;
   /**
    * The invoice's subscription as it is now: a subscription deleted before its failure reached us
    * (events come in any order) must not be dunned.
@@ -96,7 +98,12 @@ export type RetryChargeResult =
   /** The card's ledger is blocked: an issuer said never to retry it (in this case or another). */
   | { outcome: 'card_blocked'; reason: string; card: CardFacts }
   /** The invoice's subscription was deleted: nothing is charged, the case ends. */
-  | { outcome: 'subscription_ended'; status: string };
+  | { outcome: 'subscription_ended'; status: string }
+  /**
+   * Accepted, not paid: a bank debit (ACH, SEPA) whose PaymentIntent is `processing`, the invoice
+   * still open. The bank answers in days, with invoice.paid or invoice.payment_failed.
+   */
+  | { outcome: 'processing'; paymentIntentId: string; card?: CardFacts };
 
 export interface EndActionInput {
   action: EndAction;

@@ -93,7 +93,12 @@ export interface EmailUndeliverableSignal {
 /** In `status`: the address the case no longer emails, and why (the first event that said so). */
 export type EmailUndeliverable = EmailUndeliverableSignal;
 
-export type CaseState = 'active' | 'recovered' | 'exhausted' | 'cancelled';
+/**
+ * What a case is in: open (`active`; `processing`, a payment that settles later, a bank debit, is
+ * under way) or ended. Listed once: the API, the CLI and the dashboard filter by these.
+ */
+export const CASE_STATES = ['active', 'processing', 'recovered', 'exhausted', 'cancelled'] as const;
+export type CaseState = (typeof CASE_STATES)[number];
 
 /**
  * `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge).
@@ -113,6 +118,8 @@ export type AttemptOutcome =
   /** The case's card was detached from the customer: the case waits for a new card. */
   | 'skipped_card_detached'
   | 'requires_action'
+  /** Accepted, not paid: a bank debit settling (the case is `processing` until the bank answers). */
+  | 'processing'
   /** Stripe refused the request itself (a 400 such as "this payment method cannot be used"). */
   | 'error';
 
@@ -166,6 +173,11 @@ export interface DunningStatus {
   stripeRetrying?: StripeRetrying;
   /** The customer disputed a payment while the case ran: it charges no more (emails go on). */
   dispute?: { disputeId: string; reason?: string; at: string };
+  /**
+   * While `processing`: since when a debit settles, and when the case asks Stripe itself if the
+   * bank has not answered by then (invoice.paid / invoice.payment_failed act at once).
+   */
+  processing?: { since: string; checkAt: string; paymentIntentId?: string };
 }
 
 /** Signal `paymentMethodDetached`: Stripe's `payment_method.detached` of one of the customer's cards. */
@@ -213,7 +225,8 @@ export type RetryRefusal =
   | 'card_blocked' // an issuer said never to retry this card
   | 'cooldown' // the customer retried less than the policy's customerRetryCooldown ago
   | 'budget' // the card's network reattempt budget is used up for now
-  | 'busy'; // a charge of this case is under way
+  | 'busy' // a charge of this case is under way
+  | 'processing'; // a payment that settles later (a bank debit) is under way: nothing charges until the bank answers
 
 export interface RetryNotPossible {
   allowed: false;
@@ -240,7 +253,8 @@ export type LinkRefusal =
   | 'case_over' // recovered, exhausted or cancelled
   | 'busy' // the case has not read its facts from Stripe yet: nothing to write the email with
   | 'no_email_address' // the Stripe customer has no email address
-  | 'email_undeliverable'; // Resend could not deliver to it (bounced, complained, suppressed, failed)
+  | 'email_undeliverable' // Resend could not deliver to it (bounced, complained, suppressed, failed)
+  | 'processing'; // a bank debit is settling: no "please pay" email meanwhile
 
 export interface LinkNotPossible {
   allowed: false;
@@ -261,6 +275,8 @@ export type RetryOutcome =
   | { outcome: 'declined'; declineCategory: DeclineCategory; declineCode?: string }
   /** The bank asks the customer to confirm (3-D Secure): on the invoice's hosted page. */
   | { outcome: 'requires_action'; hostedInvoiceUrl?: string }
+  /** Accepted, not paid yet: a bank debit that settles in days. */
+  | { outcome: 'processing' }
   /** Found out only while charging (the card's budget, a block, the case ending meanwhile). */
   | { outcome: 'not_possible'; reason: RetryRefusal; retryAt?: string };
 

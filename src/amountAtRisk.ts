@@ -1,5 +1,6 @@
 /**
- * The money at risk right now: the sum of `DunningAmountDue` over this deployment's active cases,
+ * The money at risk right now: the sum of `DunningAmountDue` over this deployment's open cases
+ * (active, or processing: a bank debit can still be returned),
  * by `DunningCurrency`, read from visibility. Counters cannot give it (a restarted process starts
  * them at zero, and the cases it did not see would be missing); visibility always has every case.
  * Visibility cannot sum, so the active cases are listed (their search attributes only).
@@ -7,10 +8,10 @@
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../domain/messages';
 import { DunningAmountDue, DunningCurrency, DunningState } from '../domain/searchAttributes';
-import { quote } from './dunningClient';
+import { OPEN_STATES, quote } from './dunningClient';
 
 export interface OpenCases {
-  /** Active cases by currency. */
+  /** Open cases by currency. */
   cases: Record<string, number>;
   /** Their amount due by currency, in minor units. */
   amount: Record<string, number>;
@@ -21,7 +22,7 @@ export async function readOpenCases(client: Client, taskQueue: string, deadlineM
     `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
     `ExecutionStatus = 'Running'`,
     `TaskQueue = ${quote(taskQueue)}`,
-    `${DunningState.name} = 'active'`,
+    `${DunningState.name} IN (${OPEN_STATES.map(quote).join(', ')})`,
   ].join(' AND ');
   const open: OpenCases = { cases: {}, amount: {} };
   await client.withDeadline(Date.now() + deadlineMs, async () => {

@@ -93,6 +93,9 @@ export type RetryAnswer =
   /** No case for this invoice (never opened, or gone past the namespace's retention). */
   | { kind: 'no_case' };
 
+/** The states of a case that is still dunning (see CaseState). */
+export const OPEN_STATES: readonly CaseState[] = ['active', 'processing'];
+
 // Every refusal, so a new one in domain/types.ts fails to compile here until it is parsed too.
 const REFUSALS = {
   case_over: true,
@@ -101,6 +104,7 @@ const REFUSALS = {
   cooldown: true,
   budget: true,
   busy: true,
+  processing: true,
 } satisfies Record<RetryRefusal, true>;
 
 /** The validator's refusal, as the workflow puts it in the failure's details. */
@@ -130,10 +134,13 @@ export type OperatorAnswer<T, R> =
   | { kind: 'ended'; status: DunningStatus }
   | { kind: 'no_case' };
 
-const LINK_REFUSALS = { case_over: true, busy: true, no_email_address: true, email_undeliverable: true } satisfies Record<
-  LinkRefusal,
-  true
->;
+const LINK_REFUSALS = {
+  case_over: true,
+  busy: true,
+  no_email_address: true,
+  email_undeliverable: true,
+  processing: true,
+} satisfies Record<LinkRefusal, true>;
 const LinkNotPossibleDetails = z.object({
   allowed: z.literal(false),
   reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),
@@ -386,7 +393,8 @@ export class DunningClient {
 
   async list(filter: {
     customerId?: string;
-    state?: CaseState;
+    /** One state, or any of several. */
+    state?: CaseState | readonly CaseState[];
     running?: boolean;
     /** Only cases waiting on a provider (`DunningBlockedOn` set). */
     blocked?: boolean;
@@ -394,7 +402,8 @@ export class DunningClient {
   }): Promise<CaseSummary[]> {
     const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
     if (filter.customerId) clauses.push(`${DunningCustomerId.name} = ${quote(filter.customerId)}`);
-    if (filter.state) clauses.push(`${DunningState.name} = ${quote(filter.state)}`);
+    if (typeof filter.state === 'string') clauses.push(`${DunningState.name} = ${quote(filter.state)}`);
+    else if (filter.state?.length) clauses.push(`${DunningState.name} IN (${filter.state.map(quote).join(', ')})`);
     if (filter.blocked) {
       const providers: Provider[] = ['stripe', 'resend'];
       clauses.push(`${DunningBlockedOn.name} IN (${providers.map(quote).join(', ')})`);
@@ -412,12 +421,13 @@ export class DunningClient {
   }
 
   /**
-   * The active cases of one customer (visibility), for "a card was updated" signals. Running is
+   * The open cases of one customer (visibility), for "a card was updated" signals. Running is
    * not enough: a case that has ended may keep its run open a moment longer (finishing up), and
-   * must not be signaled as if it were still dunning.
+   * must not be signaled as if it were still dunning. A `processing` case (a bank debit settling)
+   * keeps the news for when the bank answers.
    */
   async activeCasesOf(customerId: string): Promise<CaseSummary[]> {
-    return this.list({ customerId, state: 'active', running: true });
+    return this.list({ customerId, state: OPEN_STATES, running: true });
   }
 
   /**

@@ -130,7 +130,7 @@ export class Metrics {
       : undefined;
     this.casesOpen = new Gauge({
       name: 'dunning_cases_open',
-      help: "This deployment's active cases by currency (visibility: DunningState = 'active'), read at scrape time",
+      help: "This deployment's open cases by currency (visibility: DunningState active or processing), read at scrape time",
       labelNames: ['currency'] as const,
       registers: [this.registry],
       collect: refreshOpen,

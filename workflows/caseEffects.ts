@@ -20,7 +20,7 @@ import type { AppEventInput, LoadCaseFactsOptions } from '../domain/providerType
 type StripeDeclineCount = NonNullable<LoadCaseFactsOptions['countStripeDecline']>;
 import type { CaseInbox, PendingLink, PendingRetry } from '../domain/caseInbox';
 import type { Initiator } from '../domain/cardBudgetLedger';
-import type { CaseRecord, ChargeReport, FinalState } from '../domain/caseRecord';
+import { endingNewsInFacts, type CaseRecord, type ChargeReport, type FinalState } from '../domain/caseRecord';
 import {
   DETACHED_APP_EVENTS_PATCH,
   END_ACTION_ALWAYS_PLANNED_PATCH,
@@ -38,6 +38,7 @@ import {
   emailSummary,
   endActionSummary,
   factsReadSummary,
+  settlementWaitSummary,
   type ChargeReason,
   type FactsRead,
 } from '../domain/caseNarrative';
@@ -112,6 +113,7 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
         emails: record.emails.length,
         stripeRetrying: record.stripeRetrying,
         stripeCollection: record.stripeCollection,
+        settlementCheckAt: record.settlementCheckAt(),
       }),
     );
 
@@ -340,6 +342,52 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     );
   };
 
+  /**
+   * One turn of the wait while a debit settles (the case is `processing`). Retries and link emails
+   * asked for meanwhile are answered "not possible" (the verdicts say why); card updates wait in
+   * the inbox. The bank's answer comes as invoice.paid (the loop ends the case) or as
+   * invoice.payment_failed; past the wait (domain/settlement.ts) Stripe is asked. Either way
+   * Stripe's facts decide: a failure from before the debit, delivered late, does not end the wait.
+   */
+  const awaitSettlement = async (): Promise<void> => {
+    const retry = inbox.takeRetry();
+    if (retry) {
+      await requestedRetry(retry);
+      return;
+    }
+    const link = inbox.takeLink();
+    if (link) {
+      await resendLink(link);
+      return;
+    }
+    const checkAt = record.settlementCheckAt() ?? Date.now();
+    const news = () => inbox.endingSignaled() || inbox.failures.length > 0 || inbox.retryPending() || inbox.linkPending();
+    const waitMs = checkAt - Date.now();
+    const summary = settlementWaitSummary(checkAt, record.timeZone());
+    if (waitMs > 0 && (await condition(news, waitMs, { summary })) && inbox.failures.length === 0) return;
+    if (inbox.endingSignaled()) return;
+    const failure = inbox.takeLatestFailure();
+    const read = await loadFacts(failure ? 'decline' : 'settlement');
+    if (read.kind === 'interrupted') return;
+    if (read.kind !== 'answered') {
+      // Stripe refused to say: the case keeps waiting, and asks again later.
+      record.stillSettling(Date.now());
+      publish();
+      return;
+    }
+    const ending = endingNewsInFacts(read.value, Date.now());
+    if (ending && 'paid' in ending) inbox.paymentSucceeded(ending.paid);
+    else if (ending) inbox.cancel(ending.cancel);
+    else if (read.value.paymentProcessing) {
+      if (!failure) record.stillSettling(Date.now());
+    } else {
+      if (failure?.amountDue) record.amountDue = failure.amountDue;
+      record.debitFailed(Date.now(), read.value.lastDecline ?? failure);
+      replan();
+    }
+    publish();
+  };
+
   /** The policy's end action, whatever is signaled meanwhile: what matters now is that Stripe hears it. */
   const applyEndAction = () =>
     call(
@@ -372,5 +420,6 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
     resendLink,
     loadFacts,
     applyEndAction,
+    awaitSettlement,
   };
 }

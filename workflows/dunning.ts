@@ -137,6 +137,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   const settled = record.settledBeforeStart(() => patched(SUBSCRIPTION_ENDED_PATCH));
   if (settled) return fx.finish(settled.state, settled.outcome);
   record.classifyFirst(firstSignal, Date.now());
+  // A debit made elsewhere (the hosted page, Stripe's own retry) is settling: the case waits for it.
+  if (loaded.value.paymentProcessing) record.startSettling(Date.now(), 'stripe');
   // The facts answer the failures that started the case; any signaled during the load are news.
   if (inbox.failures.length > failuresBeforeLoad && patched(KEEP_FAILURES_DURING_LOAD_PATCH)) {
     inbox.failures.splice(0, failuresBeforeLoad);
@@ -169,6 +171,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
 
   // ---- wait, retry, remind --------------------------------------------------------------------
   for (;;) {
+    // A debit was settling and Stripe says the invoice is paid: the debit is the recovery.
+    if (inbox.paidElsewhere && record.isProcessing()) return recovered(record.debitSettled());
     if (inbox.paidElsewhere) {
       record.recordPaidElsewhere(Date.now());
       return recovered(`paid_${inbox.paidElsewhere.source}`);
@@ -176,6 +180,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (inbox.cancellation) {
       fx.emit('dunning.cancelled', { reason: inbox.cancellation.reason, by: inbox.cancellation.by });
       return fx.finish('cancelled', inbox.cancellation.reason);
+    }
+    if (record.isProcessing()) {
+      // A bank debit is settling: nothing charges and no reminder goes out until the bank answers
+      // (invoice.paid, invoice.payment_failed) or, past the wait, Stripe's facts say what happened.
+      await fx.awaitSettlement();
+      continue;
     }
     const failure = inbox.takeLatestFailure();
     if (failure) {
@@ -229,7 +239,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       ) {
         inbox.dropCardReports();
       }
-      if (!inbox.endingSignaled()) await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
+      // A debit accepted (processing) did not decline: no "new card declined" email for it.
+      if (!inbox.endingSignaled() && !record.isProcessing())
+        await fx.sendEmail(`email:new_card_declined_${n}`, 'new_card_declined');
       fx.publish();
       continue;
     }
@@ -272,6 +284,14 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
           const news = current.kind === 'answered' ? endingNewsInFacts(current.value, Date.now()) : undefined;
           if (news && 'paid' in news) inbox.paymentSucceeded(news.paid);
           else if (news) inbox.cancel(news.cancel);
+          else if (current.kind === 'answered' && current.value.paymentProcessing) {
+            // A debit is settling (Stripe's own retry, the hosted page): no end action while the
+            // money may be on its way. It is due again if the debit fails.
+            record.startSettling(Date.now(), 'stripe');
+            record.reopen(step);
+            fx.publish();
+            continue;
+          }
           // Interrupted: the signal that cut the read short ends the case at the top of the loop.
           if (news || current.kind === 'interrupted') continue;
         }

@@ -18,9 +18,9 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string, opts: Loa
     : { invoice: retrieved, collection: collectionOf(retrieved) };
   const inv = invoiceFacts(invoice);
   const subscriptionId = inv.subscriptionId;
-  const [customer, lastDecline, sub] = await Promise.all([
+  const [customer, payments, sub] = await Promise.all([
     callStripe('retrieve customer', () => stripe.customers.retrieve(inv.customerId)),
-    lastPaymentError(stripe, invoiceId),
+    paymentState(stripe, invoiceId),
     subscriptionId ? callStripe('retrieve subscription', () => stripe.subscriptions.retrieve(subscriptionId)) : undefined,
   ]);
   const live = 'deleted' in customer && customer.deleted ? undefined : (customer as Stripe.Customer);
@@ -32,7 +32,8 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string, opts: Loa
   });
   const facts = {
     invoice: inv,
-    lastDecline,
+    lastDecline: payments.lastDecline,
+    ...(payments.processing ? { paymentProcessing: true } : {}),
     stripeCollection: collection,
     ...(sub ? { subscription: { id: sub.id, status: sub.status } } : {}),
     ...(effective ? { effectivePaymentMethodId: effective.id } : {}),
@@ -41,18 +42,21 @@ export async function loadCaseFacts(stripe: Stripe, invoiceId: string, opts: Loa
   return { ...facts, customer: customerFacts(live) };
 }
 
-async function lastPaymentError(stripe: Stripe, invoiceId: string): Promise<DeclineDetails | undefined> {
+/** The last decline, and whether a payment that settles later (a bank debit) is under way. */
+async function paymentState(stripe: Stripe, invoiceId: string): Promise<{ lastDecline?: DeclineDetails; processing: boolean }> {
   const payments = await callStripe('list invoice payments', () =>
     stripe.invoicePayments.list({ invoice: invoiceId, limit: 10, expand: ['data.payment.payment_intent'] }),
   );
   // The newest attempt carries the decline that matters; the default payment is the live one.
   const sorted = [...payments.data].sort((a, b) => Number(b.is_default) - Number(a.is_default) || b.created - a.created);
+  let processing = false;
   for (const p of sorted) {
     const pi = p.payment?.payment_intent;
     if (!pi) continue;
     const intent =
       typeof pi === 'string' ? await callStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(pi)) : pi;
-    if (intent.last_payment_error) return declineDetails(intent.last_payment_error);
+    if (intent.status === 'processing') processing = true;
+    if (intent.last_payment_error) return { lastDecline: declineDetails(intent.last_payment_error), processing };
   }
-  return undefined;
+  return { processing };
 }

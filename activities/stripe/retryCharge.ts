@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { classifyDecline } from '../../domain/declines';
 import {
@@ -13,6 +14,7 @@ import { caseOfChargeKey, type Initiator } from '../../domain/cardBudgetLedger';
 import { blockWindowMs, neverRetryRuleFor, waitAfterDecline, type NetworkRules } from '../../domain/networkRules';
 import type { CardFacts, DeclineDetails, RetryChargeInput, RetryChargeResult } from '../../domain/providerTypes';
 import { isEndedSubscription } from '../../domain/subscriptions';
+import { StripeFailureType } from '../../domain/providerFailures';
 import { callStripe, toActivityFailure } from './errors';
 import { cardFacts, customerPaymentDefaults, declineDetails, invoiceFacts, ownPaymentDefaults } from './facts';
 
@@ -66,8 +68,9 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
     if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
   }
 
+  let answered: Stripe.Invoice;
   try {
-    await stripe.invoices.pay(
+    answered = await stripe.invoices.pay(
       input.invoiceId,
       {
         // The customer's own retry is made with the customer present: the bank may ask them to
@@ -77,7 +80,6 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
       },
       { idempotencyKey: input.idempotencyKey },
     );
-    return { outcome: 'succeeded', card };
   } catch (err) {
     if (err instanceof Stripe.errors.StripeCardError) {
       // `message` is Error's own non-enumerable property: a spread alone would drop it.
@@ -96,9 +98,43 @@ export async function retryCharge(stripe: Stripe, ledger: CardLedger, input: Ret
       const now = invoiceFacts(await callStripe('retrieve invoice', () => stripe.invoices.retrieve(input.invoiceId)));
       if (now.status === 'paid') return { outcome: 'already_paid' };
       if (now.status !== 'open') return { outcome: 'invoice_closed', status: now.status };
+      // A debit of this invoice is still settling (Stripe refuses to confirm it again): not a new charge.
+      const underWay = await processingPayment(stripe, input.invoiceId);
+      if (underWay)
+        return { outcome: 'processing', paymentIntentId: underWay.id, card: cardFacts(underWay.payment_method) ?? card };
     }
     throw toActivityFailure(err, 'pay invoice');
   }
+  // `pay` answers 200 as soon as a bank debit (ACH, SEPA) is accepted: the invoice stays open and
+  // its PaymentIntent processing until the bank answers, days later (invoice.paid or
+  // invoice.payment_failed). Not paid yet, so not a recovery.
+  if (answered.status !== 'open') return { outcome: 'succeeded', card };
+  const underWay = await processingPayment(stripe, input.invoiceId);
+  if (underWay) return { outcome: 'processing', paymentIntentId: underWay.id, card: cardFacts(underWay.payment_method) ?? card };
+  // Open, and nothing settling: Stripe's answer contradicts itself. Recorded on the case as an
+  // error; its schedule goes on (and the invoice's own events still reach it).
+  throw ApplicationFailure.nonRetryable(
+    `pay invoice: Stripe answered 200 but invoice ${input.invoiceId} is open with no payment processing`,
+    StripeFailureType.InvalidRequest,
+  );
+}
+
+/**
+ * The invoice's PaymentIntent that is `processing`, if any. At this API version the invoice has no
+ * `payment_intent`: it is reached through the invoice's payments (the default one is the live one).
+ */
+export async function processingPayment(stripe: Stripe, invoiceId: string): Promise<Stripe.PaymentIntent | undefined> {
+  const payments = await callStripe('list invoice payments', () =>
+    stripe.invoicePayments.list({ invoice: invoiceId, limit: 10, expand: ['data.payment.payment_intent'] }),
+  );
+  for (const p of payments.data) {
+    const pi = p.payment?.payment_intent;
+    if (!pi) continue;
+    const intent =
+      typeof pi === 'string' ? await callStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(pi)) : pi;
+    if (intent.status === 'processing') return intent;
+  }
+  return undefined;
 }
 
 /**

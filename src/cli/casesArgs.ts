@@ -5,10 +5,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { stripeId } from '../http/stripeIds';
+import { CASE_STATES, type CaseState } from '../../domain/types';
 
 export const USAGE = `Usage: npm run cases -- <command> [options]
 
-  list [--state active|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
+  list [--state active|processing|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
                                    cases, open ones first (--blocked: waiting on Stripe or Resend)
   show <invoice>                   the case as a timeline, in the customer's time zone
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
@@ -26,7 +27,7 @@ Options: --api URL (default $DUNNING_API_URL, else http://localhost:3000), --jso
 answer as JSON), --by NAME (who acts, for the service's logs; default cli:<user>), --help.
 Token: $API_TOKEN, else (not in production) the dev token in $DATA_DIR/dev-secrets.json.`;
 
-export type CaseStateFilter = 'active' | 'recovered' | 'exhausted' | 'cancelled';
+export type CaseStateFilter = CaseState;
 
 export type Command =
   | { name: 'help' }
@@ -84,8 +85,8 @@ const eventId = z
   .string()
   .max(255)
   .regex(/^(?:evt_[A-Za-z0-9_]+|body_[0-9a-f]{64})$/, 'must be an event id (evt_…) or body_<sha256>');
-const state = z.enum(['active', 'recovered', 'exhausted', 'cancelled'], {
-  errorMap: () => ({ message: 'must be active, recovered, exhausted or cancelled' }),
+const state = z.enum(CASE_STATES, {
+  errorMap: () => ({ message: `must be ${CASE_STATES.slice(0, -1).join(', ')} or ${CASE_STATES.at(-1)}` }),
 });
 const limit = z.coerce.number().int().min(1).max(1000);
 const text = z.string().trim().min(1).max(500);

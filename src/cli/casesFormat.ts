@@ -37,6 +37,7 @@ const OUTCOMES: Record<AttemptOutcome, string> = {
   skipped_card_detached: 'not charged: the card was removed; waiting for a new one',
   skipped_subscription_ended: 'not charged: the subscription has ended',
   requires_action: 'the bank asks the customer to confirm (3-D Secure)',
+  processing: 'accepted: a bank debit settling (not paid until the bank answers)',
   error: 'refused by Stripe',
 };
 
@@ -109,6 +110,16 @@ export function formatCase(s: DunningStatus, now: number): string {
   lines.push('What happened');
   for (const e of events) lines.push(`  ${at(e.at).padEnd(14)} ${e.text}`);
 
+  if (s.state === 'processing' && s.processing) {
+    const p = s.processing;
+    lines.push('');
+    lines.push('What is next');
+    lines.push(`  a bank debit is settling since ${at(p.since)}: nothing is charged and no reminder is sent meanwhile`);
+    lines.push(
+      `  ${at(p.checkAt).padEnd(14)} Stripe is asked, if the bank has not answered by then (${relativeLabel(Date.parse(p.checkAt), now)})`,
+    );
+    lines.push('  meanwhile: invoice.paid ends the case recovered; invoice.payment_failed resumes the schedule');
+  }
   if (s.state === 'active') {
     lines.push('');
     lines.push('What is next');
@@ -177,6 +188,8 @@ export function formatRetryOutcome(invoiceId: string, answer: RetryOutcome | { a
       return `${invoiceId}: declined again (${words(answer.declineCategory)}${answer.declineCode ? `, ${answer.declineCode}` : ''}); the case goes on with its schedule`;
     case 'requires_action':
       return `${invoiceId}: the bank asks the customer to confirm the payment (3-D Secure)${answer.hostedInvoiceUrl ? `: ${answer.hostedInvoiceUrl}` : ''}`;
+    case 'processing':
+      return `${invoiceId}: accepted as a bank debit; the case is processing until the bank answers (days)`;
     case 'not_possible':
       return `${invoiceId}: not possible (${words(answer.reason)})`;
   }

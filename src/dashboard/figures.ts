@@ -70,12 +70,12 @@ export function monthStartUtc(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-/** Open: published as active and not closed (a run closes a moment after its case ends). */
-export const isOpen = (c: DashboardCase): boolean => c.state === 'active' && !c.closedAt;
+/** Open: published as active or processing and not closed (a run closes a moment after its case ends). */
+export const isOpen = (c: DashboardCase): boolean => (c.state === 'active' || c.state === 'processing') && !c.closedAt;
 
 /** When the case ended: the run's close time, or now for a case that ended but whose run still finishes up. */
 function endedAt(c: DashboardCase, now: number): number | undefined {
-  if (c.state === 'active' || c.state === undefined) return undefined;
+  if (c.state === 'active' || c.state === 'processing' || c.state === undefined) return undefined;
   return c.closedAt ? Date.parse(c.closedAt) : now;
 }
 

@@ -14,6 +14,7 @@ import { quarantineRouter } from './quarantineRoutes';
 import { giveBackCollection } from './stripeCollection';
 import { stripeId } from './stripeIds';
 import { workflowIdForInvoice } from '../../domain/messages';
+import { CASE_STATES } from '../../domain/types';
 
 const customerIdParam = stripeId('cus');
 const invoiceIdParam = stripeId('in');
@@ -42,7 +43,7 @@ const operatorBody = z
   .default({});
 const listQuery = z
   .object({
-    state: z.enum(['active', 'recovered', 'exhausted', 'cancelled']).optional(),
+    state: z.enum(CASE_STATES).optional(),
     customerId: customerIdParam.optional(),
     /** `true`: only cases waiting on a provider. */
     blocked: z.enum(['true', 'false']).optional(),

@@ -5,6 +5,7 @@
  */
 import escapeHtml from 'escape-html';
 import { formatAmount } from '../../domain/presentation';
+import { CASE_STATES } from '../../domain/types';
 import { hourColumns, outcomeBars } from '../dashboard/charts';
 import { isOpen, type ByCurrency, type DashboardCase, type DashboardFigures } from '../dashboard/figures';
 
@@ -56,7 +57,7 @@ function caseRow(c: DashboardCase, v: DashboardView): string {
 <td class="num">${c.currency ? e(money(c.amountDue ?? 0, c.currency)) : ''}</td><td>${e(c.declineCategory)}</td><td>${e(next)}</td></tr>`;
 }
 
-const STATES = ['', 'active', 'recovered', 'exhausted', 'cancelled'];
+const STATES = ['', ...CASE_STATES];
 
 export function renderDashboard(v: DashboardView): string {
   const f = v.figures;

@@ -9,10 +9,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
-import { dashboardFigures, monthStartUtc, searchCases, type DashboardCase } from '../dashboard/figures';
+import { dashboardFigures, isOpen, monthStartUtc, searchCases, type DashboardCase } from '../dashboard/figures';
 import { readDashboardCases } from '../dashboard/visibility';
 import { isTemporalUnavailable } from './errors';
 import { loginPage, renderDashboard } from './dashboardPage';
+import { CASE_STATES } from '../../domain/types';
 
 export interface DashboardOptions {
   cases: DunningClient;
@@ -27,7 +28,6 @@ const COOKIE = 'dunning_dashboard';
 const SESSION_SECONDS = 12 * 3600;
 /** Rows of the table: the figures count every case, the table shows the first of those matching. */
 const TABLE_ROWS = 200;
-const CASE_STATES = ['active', 'recovered', 'exhausted', 'cancelled'] as const;
 
 const searchSchema = z.object({
   q: z.string().trim().max(200).default(''),
@@ -51,8 +51,8 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 /** Open cases first (soonest next step first), then the most recently ended. */
 function tableOrder(a: DashboardCase, b: DashboardCase): number {
-  const openA = a.state === 'active' && !a.closedAt;
-  const openB = b.state === 'active' && !b.closedAt;
+  const openA = isOpen(a);
+  const openB = isOpen(b);
   if (openA !== openB) return openA ? -1 : 1;
   if (openA) return (a.nextActionAt ?? '').localeCompare(b.nextActionAt ?? '');
   return (b.closedAt ?? b.startedAt).localeCompare(a.closedAt ?? a.startedAt);

@@ -37,8 +37,10 @@ export interface LinkPageCopy {
     confirm: { title: string; intro(f: PageFacts): string; amount: string; card: string; note: string; staleForm: string };
     succeeded: TitleBody;
     declined: { title: string; next: string };
+    /** A bank debit was accepted (or is still settling): it takes days, nothing to do meanwhile. */
+    processing: TitleBody;
     notPossible: { title: string; reasons: Record<Exclude<RetryRefusal, 'case_over'>, (f: PageFacts) => string> };
-    ended: Record<Exclude<CaseState, 'active'>, TitleBody>;
+    ended: Record<Exclude<CaseState, 'active' | 'processing'>, TitleBody>;
     noCase: TitleBody;
     /** No answer from the case (Temporal unreachable or slow): pressing again is safe. */
     noAnswer: TitleBody & { button: string };
@@ -76,6 +78,10 @@ const en: LinkPageCopy = {
       title: 'Your bank declined the payment again',
       next: 'You can use a different card, or contact your bank to find out more.',
     },
+    processing: {
+      title: 'Your payment is on its way',
+      body: "Your bank is processing the debit, which can take a few business days. There's nothing to do meanwhile: we'll let you know if it doesn't go through.",
+    },
     notPossible: {
       title: "You can't retry the payment right now",
       reasons: {
@@ -90,6 +96,8 @@ const en: LinkPageCopy = {
         card_blocked: () => 'Your bank has asked us not to charge this card again. Please use a different card.',
         not_retryable: () => "A retry with this card can't succeed. Please use a different card.",
         busy: () => "We're already processing a payment for this invoice. Please check back in a few minutes.",
+        processing: () =>
+          'A payment from your bank account is on its way for this invoice, which can take a few business days. Nothing more is charged meanwhile.',
       },
     },
     ended: {
@@ -143,6 +151,10 @@ const vi: LinkPageCopy = {
       title: 'Ngân hàng lại từ chối khoản thanh toán',
       next: 'Bạn có thể dùng thẻ khác, hoặc liên hệ ngân hàng để biết thêm chi tiết.',
     },
+    processing: {
+      title: 'Khoản thanh toán của bạn đang được xử lý',
+      body: 'Ngân hàng của bạn đang xử lý khoản ghi nợ, việc này có thể mất vài ngày làm việc. Bạn không cần làm gì thêm: chúng tôi sẽ báo cho bạn nếu khoản thanh toán không thành công.',
+    },
     notPossible: {
       title: 'Hiện chưa thể thanh toán lại',
       reasons: {
@@ -157,6 +169,8 @@ const vi: LinkPageCopy = {
         card_blocked: () => 'Ngân hàng của bạn đã yêu cầu chúng tôi không thu tiền từ thẻ này nữa. Vui lòng dùng thẻ khác.',
         not_retryable: () => 'Thanh toán lại bằng thẻ này sẽ không thành công. Vui lòng dùng thẻ khác.',
         busy: () => 'Chúng tôi đang xử lý một khoản thanh toán cho hóa đơn này. Vui lòng quay lại sau vài phút.',
+        processing: () =>
+          'Một khoản thanh toán từ tài khoản ngân hàng của bạn cho hóa đơn này đang được xử lý, việc này có thể mất vài ngày làm việc. Trong thời gian này sẽ không có khoản thu nào khác.',
       },
     },
     ended: {

@@ -30,6 +30,7 @@ const RETRY_REFUSALS: Record<RetryRefusal, string> = {
   cooldown: "the customer's own retry cooldown runs",
   budget: "the card's network reattempt budget is used up",
   busy: 'the case is busy (a charge under way, another retry waiting, a provider unavailable, or its facts not read yet): try again shortly',
+  processing: 'a bank debit is settling: nothing is charged until the bank answers (the case is processing)',
 };
 
 const LINK_REFUSALS: Record<LinkRefusal, string> = {
@@ -37,6 +38,7 @@ const LINK_REFUSALS: Record<LinkRefusal, string> = {
   busy: 'the case has not read its facts from Stripe yet: try again shortly',
   no_email_address: 'the Stripe customer has no email address',
   email_undeliverable: "Resend could not deliver to the customer's address (status.emailUndeliverable): a new address is needed",
+  processing: 'a bank debit is settling: no email asks the customer to pay meanwhile',
 };
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({

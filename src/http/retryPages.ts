@@ -48,6 +48,7 @@ export function confirmationPage(res: Response, ctx: RetryPageContext, status: D
 /** The case is over: its outcome, never a button that charges. */
 export function endedPage(res: Response, ctx: RetryPageContext, status: DunningStatus): void {
   if (status.state === 'active') return notPossiblePage(res, ctx, { reason: 'busy' });
+  if (status.state === 'processing') return notPossiblePage(res, ctx, { reason: 'processing' });
   const { title, body } = copyOf(ctx).ended[status.state];
   sendPage(res, 200, ctx.locale, {
     title,
@@ -66,11 +67,17 @@ export function notPossiblePage(
   sendPage(res, 200, ctx.locale, {
     title: c.title,
     paragraphs: [c.reasons[refusal.reason](facts(ctx, undefined, refusal.retryAt))],
-    links: refusal.reason === 'busy' ? [] : [useDifferentCard(ctx)],
+    links: refusal.reason === 'busy' || refusal.reason === 'processing' ? [] : [useDifferentCard(ctx)],
   });
 }
 
 /** What the charge did: paid, or declined again (with the bank's reason in plain words). */
+/** The customer's retry was accepted as a bank debit: it settles in days. */
+export function processingPage(res: Response, ctx: RetryPageContext): void {
+  const { title, body } = copyOf(ctx).processing;
+  sendPage(res, 200, ctx.locale, { title, paragraphs: [body] });
+}
+
 export function chargedPage(
   res: Response,
   ctx: RetryPageContext,

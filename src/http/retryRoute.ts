@@ -15,6 +15,7 @@ import { badLinkPage, expiredLinkPage, pageLocale, unavailablePage } from './lin
 import { checkRetryCsrf, issueRetryCsrf } from './retryCsrf';
 import {
   chargedPage,
+  processingPage,
   confirmationPage,
   endedPage,
   noAnswerPage,
@@ -146,6 +147,8 @@ export function retryRouter(deps: RetryRouteDeps): Router {
       case 'succeeded':
       case 'declined':
         return chargedPage(res, ctx, outcome);
+      case 'processing':
+        return processingPage(res, ctx);
       case 'requires_action': {
         // The bank wants the customer to confirm (3-D Secure): on the invoice's hosted page, as the
         // authentication emails do; without its URL, the "confirm payment" link finds it.

@@ -283,6 +283,36 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     expect(pay.idempotencyKey).toBe('dunning-in_mock/abcd1234/retry:card_update_1');
   });
 
+  it('retryCharge, a bank debit: pay answers the invoice still open, its processing PaymentIntent is read through invoice payments', async () => {
+    patch = (method, path, body) => {
+      openSubscriptionInvoice(method, path, body);
+      if (method === 'POST' && /^\/v1\/invoices\/[^/]+\/pay$/.test(path)) body.status = 'open';
+      if (path === '/v1/invoice_payments') {
+        for (const p of body.data as Array<{ payment: { payment_intent: unknown } }>) p.payment.payment_intent = 'pi_mock';
+      }
+      if (/^\/v1\/payment_intents\//.test(path)) body.status = 'processing';
+    };
+    const r = await retryCharge(
+      stripe,
+      { reserve: async () => ({ granted: true }), block: async () => undefined },
+      { invoiceId: 'in_mock', idempotencyKey: 'dunning-in_mock/abcd1234/retry:card_update_1', paymentMethodId: 'pm_new' },
+    );
+    expect(r).toMatchObject({ outcome: 'processing', paymentIntentId: expect.stringMatching(/^pi_/) });
+    expect(calls()).toEqual([
+      'GET /v1/invoices/in_*',
+      'GET /v1/subscriptions/sub_*',
+      'GET /v1/payment_methods/pm_*',
+      'POST /v1/invoices/in_*/pay',
+      'GET /v1/invoice_payments',
+      'GET /v1/payment_intents/pi_*',
+    ]);
+    expect(Object.fromEntries(params(seen[4]!))).toMatchObject({
+      invoice: 'in_mock',
+      'expand[0]': 'data.payment.payment_intent',
+    });
+    expect(seen.every((x) => x.status === 200)).toBe(true);
+  });
+
   it('applyEndAction, each action', async () => {
     const opts = { invoiceId: 'in_mock', subscriptionId: 'sub_mock', idempotencyKey: 'dunning-in_mock/abcd1234/end_action' };
     expect(await applyEndAction(stripe, { ...opts, action: 'leave_past_due' })).toMatchObject({ applied: false });

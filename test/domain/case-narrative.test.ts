@@ -11,6 +11,7 @@ import {
   endActionSummary,
   factsReadSummary,
   moneyLabel,
+  settlementWaitSummary,
   stepLabel,
   stepWaitSummary,
   whenLabel,
@@ -233,5 +234,24 @@ describe('current details', () => {
     expect(details.split('\n')[0]).toBe('**Ended:** recovered (card_updated) on Dec 1, 09:00 America/New_York');
     expect(details).not.toContain('**Next:**');
     expect(details).toContain('**So far:** 1 charge attempt, 1 email');
+  });
+
+  it('a bank debit settling: processing, nothing charged, when Stripe is asked; not "ended"', () => {
+    const details = caseCurrentDetails({
+      ...active,
+      state: 'processing',
+      next: undefined,
+      settlementCheckAt: DEC_1_9AM_NEW_YORK,
+      attempts: 1,
+    });
+    expect(details.split('\n')[0]).toBe(
+      '**Processing:** a bank debit is settling: nothing is charged and no reminder is sent until the bank answers; Stripe is asked at Dec 1, 09:00 America/New_York',
+    );
+    expect(details).not.toContain('**Ended:**');
+    expect(details).not.toContain('**Next:**');
+    expect(settlementWaitSummary(DEC_1_9AM_NEW_YORK, 'America/New_York')).toBe(
+      'wait for the bank debit to settle (invoice.paid or invoice.payment_failed); ask Stripe at Dec 1, 09:00 America/New_York',
+    );
+    expect(factsReadSummary('in_1', 'settlement')).toBe('Stripe: has the bank debit of invoice in_1 settled?');
   });
 });

@@ -421,3 +421,70 @@ describe('CaseRecord: disputes and detached cards (issue #20)', () => {
     expect(r.status().attempts.at(-1)).toMatchObject({ trigger: 'payment_method_updated', outcome: 'skipped_disputed' });
   });
 });
+
+describe('CaseRecord: a payment that settles later (a bank debit)', () => {
+  const debit: RetryChargeResult = { outcome: 'processing', paymentIntentId: 'pi_1', card: { paymentMethodId: 'pm_bank' } };
+  const noReplan = () => undefined;
+
+  it('a charge answered processing is not a recovery: the case is processing, nothing is next, nothing may charge', () => {
+    const r = started();
+    r.markDone(r.nextStep()!);
+    const verdict = r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    expect(verdict).toEqual({ settled: false });
+    expect(r.isProcessing()).toBe(true);
+    const s = r.status(T0 + DAY);
+    expect(s).toMatchObject({
+      state: 'processing',
+      attempts: [{ trigger: 'payment_method_updated', outcome: 'processing' }],
+      processing: {
+        since: new Date(T0 + DAY).toISOString(),
+        checkAt: new Date(T0 + 22 * DAY).toISOString(),
+        paymentIntentId: 'pi_1',
+      },
+    });
+    // No scheduled step runs while it settles (no retry, no reminder, no end action).
+    expect(r.nextStep()).toBeUndefined();
+    expect(s.nextAction).toBeUndefined();
+    expect(r.searchAttributes().find((p) => p.key.name === 'DunningState')?.value).toBe('processing');
+    // Neither the customer nor an operator can charge it again; no "please pay" email either.
+    expect(r.customerRetryVerdict(T0 + DAY, false)).toEqual({ allowed: false, reason: 'processing' });
+    expect(r.operatorRetryVerdict(false)).toEqual({ allowed: false, reason: 'processing' });
+    expect(r.linkVerdict()).toEqual({ allowed: false, reason: 'processing' });
+    expect(r.retryOutcome({ settled: false, result: debit })).toEqual({ outcome: 'processing' });
+  });
+
+  it('Stripe still says processing at the check: asked again a day later', () => {
+    const r = started();
+    r.applyChargeResult('schedule', debit, T0 + 5 * DAY, undefined, noReplan);
+    r.stillSettling(T0 + 26 * DAY);
+    expect(r.settlementCheckAt()).toBe(T0 + 27 * DAY);
+  });
+
+  it('settled: the outcome names the step that made the debit', () => {
+    const byCard = started();
+    byCard.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    expect(byCard.debitSettled()).toBe('card_updated');
+    const bySchedule = started();
+    bySchedule.applyChargeResult('schedule', debit, T0 + DAY, undefined, noReplan);
+    expect(bySchedule.debitSettled()).toBe('retry_succeeded');
+  });
+
+  it('returned by the bank: active again with its decline, the schedule moved on by the days spent processing', () => {
+    const r = started();
+    r.markDone(r.nextStep()!); // the first email
+    const before = r.status(T0).nextAction!; // the day-3 reminder
+    r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    const failedAt = T0 + 6 * DAY;
+    r.debitFailed(failedAt, { code: 'insufficient_funds', card: { paymentMethodId: 'pm_bank' } });
+    r.replan(failedAt, ALWAYS);
+    expect(r.isProcessing()).toBe(false);
+    const s = r.status(failedAt);
+    expect(s).toMatchObject({ state: 'active', declineCategory: 'insufficient_funds' });
+    expect(s.processing).toBeUndefined();
+    // Five days processing: the reminder due on day 3 now comes on day 8, not at once.
+    expect(s.nextAction?.at).toBe(new Date(Date.parse(before.at) + 5 * DAY).toISOString());
+    expect(r.endAt()).toBe(T0 + 5 * DAY + 14 * DAY);
+    // The bank account that was returned is not debited again for a mere re-report.
+    expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_bank', occurredAt: '' })).toBe(true);
+  });
+});

@@ -263,6 +263,56 @@ describe('stripe sandbox with the real SDK', () => {
     ).rejects.toThrow(/Unknown test payment method/);
   });
 
+  it('a bank debit: pay answers 200 with the invoice still open and its PaymentIntent processing; it settles or fails later', async () => {
+    const s = await sandbox.createFailedInvoiceScenario({ email: 'ach@example.com', amount: 4000, currency: 'usd' });
+    const { paymentMethodId } = await sandbox.attachTestPaymentMethod(s.customerId, 'pm_usBankAccount_success');
+    const pm = await stripe.paymentMethods.retrieve(paymentMethodId);
+    expect(pm).toMatchObject({ type: 'us_bank_account', us_bank_account: { last4: '6789', bank_name: 'STRIPE TEST BANK' } });
+
+    const invoice = await stripe.invoices.pay(s.invoiceId, { off_session: true });
+    // At this API version the invoice has no payment_intent: the PaymentIntent is reached through its payments.
+    expect(invoice).toMatchObject({ status: 'open', amount_paid: 0, amount_remaining: 4000 });
+    const payments = await stripe.invoicePayments.list({ invoice: s.invoiceId, expand: ['data.payment.payment_intent'] });
+    expect(payments.data[0]).toMatchObject({ status: 'open', payment: { payment_intent: { status: 'processing' } } });
+    expect(eventsOf(sandbox, 'payment_intent.processing', s.paymentIntentId)).toHaveLength(1);
+    expect(eventsOf(sandbox, 'invoice.paid', s.invoiceId)).toHaveLength(0);
+    expect(
+      sandbox
+        .charges()
+        .filter((c) => c.invoiceId === s.invoiceId)
+        .at(-1),
+    ).toMatchObject({ outcome: 'processing' });
+    // No second debit while the first is under way.
+    const again = await rejection(stripe.invoices.pay(s.invoiceId, { off_session: true }));
+    expect(again).toMatchObject({ type: 'StripeInvalidRequestError', code: 'payment_intent_unexpected_state' });
+
+    // Days later the bank returns it (ACH R01): Stripe's own events, no request.
+    const failedBefore = eventsOf(sandbox, 'invoice.payment_failed', s.invoiceId).length;
+    const settle = (invoiceId: string, body: object) =>
+      fetch(`${sandbox.url}/_sandbox/invoices/${invoiceId}/settle`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await settle(s.invoiceId, { outcome: 'fail', code: 'insufficient_funds' })).status).toBe(200);
+    const failed = eventsOf(sandbox, 'invoice.payment_failed', s.invoiceId);
+    expect(failed).toHaveLength(failedBefore + 1);
+    expect(failed.at(-1)?.event.request).toEqual({ id: null, idempotency_key: null });
+    const pi = await stripe.paymentIntents.retrieve(s.paymentIntentId);
+    expect(pi).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'insufficient_funds' } });
+    expect((await stripe.invoices.retrieve(s.invoiceId)).status).toBe('open');
+    // Nothing is processing any more: settling again is refused.
+    expect((await settle(s.invoiceId, { outcome: 'succeed' })).status).toBe(400);
+
+    // A second debit settles: the invoice is paid by Stripe itself.
+    expect((await stripe.invoices.pay(s.invoiceId, { off_session: true })).status).toBe('open');
+    expect((await settle(s.invoiceId, { outcome: 'succeed' })).status).toBe(200);
+    expect(await stripe.invoices.retrieve(s.invoiceId)).toMatchObject({ status: 'paid', amount_paid: 4000 });
+    const paid = eventsOf(sandbox, 'invoice.paid', s.invoiceId);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]?.event.request?.id).toBeNull();
+  });
+
   it('asks for authentication with a 3-D Secure card', async () => {
     const s = await sandbox.createFailedInvoiceScenario({
       email: 'sca@example.com',

@@ -79,7 +79,9 @@ describe('the command line', () => {
     expect(problem(['show', 'in_1', '--reason', 'x'])).toBe('show takes no --reason');
     expect(problem(['list', '--by', 'x'])).toBe('list takes no --by');
     expect(problem(['list', 'extra'])).toBe("list takes no argument (got 'extra')");
-    expect(problem(['list', '--state', 'open'])).toBe('--state "open" must be active, recovered, exhausted or cancelled');
+    expect(problem(['list', '--state', 'open'])).toBe(
+      '--state "open" must be active, processing, recovered, exhausted or cancelled',
+    );
     expect(problem(['list', '--limit', '0'])).toMatch(/^--limit "0" /);
     expect(problem(['list', '--customer', 'in_1'])).toMatch(/^--customer "in_1" must be an id starting with cus_/);
     expect(problem(['cancel', 'in_1'])).toBe('cancel needs --reason (it becomes the case outcome)');

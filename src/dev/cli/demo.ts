@@ -79,6 +79,10 @@ async function main(): Promise<void> {
       'Recover it: open the button in the email (Billing Portal → pick a working card), or',
       `  curl -X POST -H 'Authorization: Bearer ${config.apiToken}' http://localhost:${config.port}/api/invoices/${json.invoiceId}/payment-method-updated`,
       `  after making the card work: curl -X POST -H 'content-type: application/json' -d '{"outcome":"succeed"}' ${sandboxUrl}/_sandbox/payment_methods/${json.paymentMethodId}/behaviour`,
+      '',
+      'A bank debit instead (it settles later): pick the US bank account in the Billing Portal; the case is',
+      `processing until the bank answers: curl -X POST -H 'content-type: application/json' -d '{"outcome":"succeed"}' ${sandboxUrl}/_sandbox/invoices/${json.invoiceId}/settle`,
+      `  (or -d '{"outcome":"fail","code":"insufficient_funds"}': dunning goes on)`,
     ].join('\n'),
   );
 }

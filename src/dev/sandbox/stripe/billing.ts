@@ -20,16 +20,19 @@ import {
   priceObject,
   subscriptionCycleInvoiceObject,
   subscriptionObject,
+  usBankAccountPaymentMethodObject,
 } from './objects';
 import type { ChargeRecord, CustomerOptions, SandboxData, StripeEventPayload, StripeEventRecord } from './state';
 import {
   type CardBehaviour,
   type CardBrand,
   type DeclineSpec,
+  type TestBankAccount,
   type TestCard,
   cardFingerprint,
   customDeclineCard,
   declineMessage,
+  findTestBankAccount,
   findTestCard,
 } from './test-cards';
 
@@ -118,6 +121,13 @@ interface AttemptHow {
   manual: boolean;
   source: ChargeRecord['source'];
 }
+
+const CHARGE_OUTCOME: Record<CardBehaviour['outcome'], ChargeRecord['outcome']> = {
+  succeed: 'succeeded',
+  decline: 'declined',
+  require_authentication: 'requires_action',
+  processing: 'processing',
+};
 
 const INVOICE_NOT_OPEN_FOR_PAYMENT: Record<string, string> = {
   paid: 'Invoice is already paid',
@@ -282,6 +292,8 @@ export class SandboxBilling {
     this.customer(customerId, 'customer');
     const testCard = findTestCard(id);
     if (testCard) return this.addCard(testCard, customerId, ctx);
+    const testBank = findTestBankAccount(id);
+    if (testBank) return this.addBankAccount(testBank, customerId, ctx);
     const pm = this.paymentMethod(id, 'payment_method');
     if (pm.customer === customerId) return pm;
     if (pm.customer !== null) {
@@ -324,6 +336,15 @@ export class SandboxBilling {
     }
     this.data.paymentMethods[pm.id] = pm;
     this.data.behaviours[pm.id] = structuredClone(card.behaviour);
+    if (customerId) this.emit('payment_method.attached', pm, ctx);
+    return pm;
+  }
+
+  /** A new `us_bank_account` PaymentMethod: its debits stay processing until settled (settleDebit). */
+  addBankAccount(bank: TestBankAccount, customerId: string | null, ctx: RequestContext): Stripe.PaymentMethod {
+    const pm = usBankAccountPaymentMethodObject(bank, customerId);
+    this.data.paymentMethods[pm.id] = pm;
+    this.data.behaviours[pm.id] = structuredClone(bank.behaviour);
     if (customerId) this.emit('payment_method.attached', pm, ctx);
     return pm;
   }
@@ -529,6 +550,16 @@ export class SandboxBilling {
       this.markPaid(invoice, null, ctx);
       return invoice;
     }
+    const processing = this.defaultInvoicePayment(invoice);
+    const processingPi = processing && this.data.paymentIntents[processing.payment.payment_intent as string];
+    if (processingPi?.status === 'processing') {
+      // A PaymentIntent under way cannot be confirmed again (no second debit while the first settles).
+      throw invalidRequest(
+        'You cannot confirm this PaymentIntent because it has a status of processing.',
+        undefined,
+        'payment_intent_unexpected_state',
+      );
+    }
     const offSession = optionalBoolean(params, 'off_session') ?? true;
     const pm = this.paymentMethodForInvoice(invoice, optionalString(params, 'payment_method'));
     const result = this.attemptPayment(invoice, pm, ctx, { offSession, manual: true, source: 'api' });
@@ -629,9 +660,10 @@ export class SandboxBilling {
 
   attachTestCard(customerId: string, testCardId: string, makeDefault: boolean): Stripe.PaymentMethod {
     const card = findTestCard(testCardId);
-    if (!card) throw invalidRequest(`Unknown test payment method: ${testCardId}`, 'payment_method');
+    const bank = card ? undefined : findTestBankAccount(testCardId);
+    if (!card && !bank) throw invalidRequest(`Unknown test payment method: ${testCardId}`, 'payment_method');
     this.customer(customerId, 'customer');
-    const pm = this.addCard(card, customerId, AUTOMATIC);
+    const pm = card ? this.addCard(card, customerId, AUTOMATIC) : this.addBankAccount(bank!, customerId, AUTOMATIC);
     if (makeDefault) {
       this.updateCustomer(customerId, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
     }
@@ -826,13 +858,22 @@ export class SandboxBilling {
       idempotencyKey: ctx.idempotencyKey,
       requestId: ctx.requestId,
       source: how.source,
-      outcome: behaviour.outcome === 'succeed' ? 'succeeded' : behaviour.outcome === 'decline' ? 'declined' : 'requires_action',
+      outcome: CHARGE_OUTCOME[behaviour.outcome],
       ...(behaviour.outcome === 'decline' && behaviour.declineCode ? { declineCode: behaviour.declineCode } : {}),
     };
     this.data.charges.push(charge);
 
     if (behaviour.outcome === 'succeed') {
       this.markPaid(invoice, { pi, invoicePayment }, ctx);
+      return { ok: true };
+    }
+    if (behaviour.outcome === 'processing') {
+      // A bank debit: accepted now, settled in days. The invoice stays open and `pay` answers 200
+      // with it; only the PaymentIntent says the money is on its way.
+      pi.status = 'processing';
+      pi.last_payment_error = null;
+      pi.next_action = null;
+      this.emit('payment_intent.processing', pi, ctx);
       return { ok: true };
     }
 
@@ -898,6 +939,43 @@ export class SandboxBilling {
             payment_method: structuredClone(pm),
           });
     return { ok: false, error };
+  }
+
+  /**
+   * The bank's answer to a debit that was processing, days later: `succeed` pays the invoice
+   * (`invoice.paid`), `fail` fails it (`invoice.payment_failed`), both as Stripe's own events
+   * (`request.id` null). ACH return codes become Stripe's error codes (`insufficient_funds`,
+   * `account_closed`, `debit_not_authorized`...).
+   */
+  settleDebit(
+    invoiceId: string,
+    settlement: { outcome: 'succeed' } | { outcome: 'fail'; code?: string; message?: string },
+  ): Stripe.Invoice {
+    const invoice = this.invoice(invoiceId);
+    const invoicePayment = this.defaultInvoicePayment(invoice);
+    const pi = invoicePayment ? this.data.paymentIntents[invoicePayment.payment.payment_intent as string] : undefined;
+    if (!invoicePayment || !pi || pi.status !== 'processing' || invoice.status !== 'open') {
+      throw invalidRequest(`Invoice ${invoiceId} has no payment processing.`, 'invoice');
+    }
+    if (settlement.outcome === 'succeed') {
+      this.markPaid(invoice, { pi, invoicePayment }, AUTOMATIC);
+      return invoice;
+    }
+    const pmId = typeof pi.payment_method === 'string' ? pi.payment_method : pi.payment_method?.id;
+    const pm = pmId ? this.data.paymentMethods[pmId] : undefined;
+    const code = settlement.code ?? 'insufficient_funds';
+    pi.status = 'requires_payment_method';
+    pi.last_payment_error = {
+      type: 'card_error',
+      code: code as Stripe.PaymentIntent.LastPaymentError.Code,
+      doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`,
+      message: settlement.message ?? debitFailureMessage(code),
+      ...(pm ? { payment_method: structuredClone(pm) } : {}),
+    };
+    this.emit('payment_intent.payment_failed', pi, AUTOMATIC);
+    this.emit('invoice.payment_failed', invoice, AUTOMATIC);
+    this.setSubscriptionStatus(invoice, 'past_due', AUTOMATIC);
+    return invoice;
   }
 
   private markPaid(
@@ -991,6 +1069,14 @@ function portalAfterCompletion(flow: Params): Stripe.BillingPortal.Session.Flow.
     return { hosted_confirmation: { custom_message: message ?? null }, redirect: null, type };
   }
   throw invalidRequest(`Invalid flow_data[after_completion][type]: ${type}`, 'flow_data[after_completion][type]');
+}
+
+/** Stripe's messages for the bank debit failures the sandbox models. */
+function debitFailureMessage(code: string): string {
+  if (code === 'insufficient_funds') return "The customer's account has insufficient funds to cover this payment.";
+  if (code === 'account_closed') return "The customer's bank account has been closed.";
+  if (code === 'debit_not_authorized') return 'The customer has notified their bank that this payment was unauthorized.';
+  return 'The bank debit failed.';
 }
 
 function listLimit(params: Params): number {

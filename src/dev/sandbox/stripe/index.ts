@@ -61,6 +61,8 @@ export interface StripeSandbox {
     testPaymentMethod: string,
     opts?: { makeDefault?: boolean },
   ): Promise<{ paymentMethodId: string }>;
+  /** The bank's answer to a debit that is processing (POST /_sandbox/invoices/:id/settle). */
+  settleDebit(invoiceId: string, settlement: { outcome: 'succeed' } | { outcome: 'fail'; code?: string; message?: string }): void;
   /** Resolves when no webhook delivery is queued, in flight or waiting to retry. */
   flushWebhooks(timeoutMs?: number): Promise<void>;
   /** The customer disputes the invoice's last charge: `charge.dispute.created`. */
@@ -190,6 +192,10 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
       const pm = billing.attachTestCard(customerId, testPaymentMethod, o?.makeDefault ?? true);
       changed();
       return { paymentMethodId: pm.id };
+    },
+    settleDebit(invoiceId, settlement) {
+      billing.settleDebit(invoiceId, settlement);
+      changed();
     },
     flushWebhooks: (timeoutMs) => webhooks.idle(timeoutMs),
     disputeInvoice(invoiceId, reason) {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { newId, nowSeconds, randomToken } from './ids';
-import { cardFingerprint, type TestCard } from './test-cards';
+import { cardFingerprint, type TestBankAccount, type TestCard } from './test-cards';
 
 /**
  * Builders for the Stripe objects the sandbox serves, typed against stripe-node's own types for the
@@ -74,6 +74,32 @@ export function cardPaymentMethodObject(card: TestCard, customer: string | null)
     livemode: false,
     metadata: {},
     type: 'card',
+  };
+}
+
+export function usBankAccountPaymentMethodObject(bank: TestBankAccount, customer: string | null): Stripe.PaymentMethod {
+  return {
+    id: newId('pm'),
+    object: 'payment_method',
+    allow_redisplay: 'unspecified',
+    billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
+    created: nowSeconds(),
+    customer,
+    customer_account: null,
+    livemode: false,
+    metadata: {},
+    type: 'us_bank_account',
+    us_bank_account: {
+      account_holder_type: 'individual',
+      account_type: 'checking',
+      bank_name: bank.bankName,
+      financial_connections_account: null,
+      fingerprint: cardFingerprint(`bank:${bank.routingNumber}/${bank.accountNumber}`),
+      last4: bank.accountNumber.slice(-4),
+      networks: { preferred: 'ach', supported: ['ach'] },
+      routing_number: bank.routingNumber,
+      status_details: {},
+    },
   };
 }
 

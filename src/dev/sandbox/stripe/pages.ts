@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import type Stripe from 'stripe';
-import { TEST_CARDS } from './test-cards';
+import { TEST_BANK_ACCOUNTS, TEST_CARDS } from './test-cards';
 
 /**
  * The two pages a customer reaches from a dunning email in the sandbox: the Billing Portal's
@@ -40,6 +40,14 @@ function cardChoices(onlyWorking: boolean): string {
     .join('\n');
 }
 
+/** The portal also takes a bank account: its debits stay processing until the sandbox settles them. */
+function bankChoices(): string {
+  return TEST_BANK_ACCOUNTS.map(
+    (b) =>
+      `<label><input type="radio" name="payment_method" value="${escapeHtml(b.id)}"> ${escapeHtml(b.label)} <small>(account •••• ${b.accountNumber.slice(-4)})</small></label>`,
+  ).join('\n');
+}
+
 export function portalPage(session: Stripe.BillingPortal.Session, customer: Stripe.Customer): string {
   return layout(
     'Update your payment method',
@@ -48,6 +56,7 @@ export function portalPage(session: Stripe.BillingPortal.Session, customer: Stri
 <form method="post">
 <fieldset><legend>Choose a test card</legend>
 ${cardChoices(false)}
+${bankChoices()}
 </fieldset>
 <button type="submit">Save card</button>
 </form>
@@ -77,6 +86,7 @@ ${
   open
     ? `<form method="post"><fieldset><legend>Pay with a test card</legend>
 ${cardChoices(false)}
+${bankChoices()}
 </fieldset><button type="submit">Pay ${escapeHtml(money(invoice.amount_remaining, invoice.currency))}</button></form>`
     : ''
 }`,

@@ -31,6 +31,13 @@ export const cardBehaviourSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('succeed') }).strict(),
   z.object({ outcome: z.literal('decline'), ...declineFields }).strict(),
   z.object({ outcome: z.literal('require_authentication') }).strict(),
+  z.object({ outcome: z.literal('processing') }).strict(),
+]);
+
+/** The bank's later answer to a debit (ACH, SEPA) that is processing. */
+const settleSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('succeed') }).strict(),
+  z.object({ outcome: z.literal('fail'), code: z.string().optional(), message: z.string().optional() }).strict(),
 ]);
 
 export const scenarioSchema = z
@@ -207,6 +214,15 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
     if (!invoice) return void res.status(404).type('html').send(notFoundPage('Invoice'));
     res.type('html').send(hostedInvoicePage(invoice));
   });
+
+  // A debit that is processing settles (invoice.paid) or fails (invoice.payment_failed), days later
+  // at Stripe, when called here.
+  router.post('/invoices/:id/settle', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const invoice = billing.settleDebit(req.params.id ?? '', parse(settleSchema, req));
+      return [200, { id: invoice.id, status: invoice.status }];
+    }),
+  );
 
   router.get('/invoices/:id/pdf', (req, res) => {
     const invoice = deps.data.invoices[req.params.id];

@@ -48,7 +48,8 @@ export interface ChargeRecord {
   requestId: string | null;
   /** `api`: POST /v1/invoices/:id/pay; `automatic`: the renewal's own attempt; `hosted_page`: the customer paid there. */
   source: 'api' | 'automatic' | 'hosted_page';
-  outcome: 'succeeded' | 'declined' | 'requires_action';
+  /** `processing`: a bank debit accepted, to settle later (see SandboxBilling.settleDebit). */
+  outcome: 'succeeded' | 'declined' | 'requires_action' | 'processing';
   declineCode?: string;
 }
 

@@ -23,7 +23,14 @@ export interface DeclineSpec {
  * its limit starts succeeding once the customer has money again.
  */
 export type CardBehaviour =
-  { outcome: 'succeed' } | ({ outcome: 'decline' } & DeclineSpec) | { outcome: 'require_authentication' };
+  | { outcome: 'succeed' }
+  | ({ outcome: 'decline' } & DeclineSpec)
+  | { outcome: 'require_authentication' }
+  /**
+   * A bank debit (ACH, SEPA): the charge is accepted and its PaymentIntent stays `processing`, the
+   * invoice `open`, until the sandbox settles it (POST /_sandbox/invoices/:id/settle).
+   */
+  | { outcome: 'processing' };
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover';
 
@@ -165,6 +172,35 @@ const CUSTOM_DECLINE_NUMBERS: Record<CardBrand, string> = {
   amex: '371449635398431',
   discover: '6011000990139424',
 };
+
+/**
+ * A US bank account for ACH Direct Debit, one of Stripe's test PaymentMethods
+ * (https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#test-account-numbers). Its
+ * debits settle days later: in the sandbox, when a test or the demo says so.
+ */
+export interface TestBankAccount {
+  id: string;
+  label: string;
+  accountNumber: string;
+  routingNumber: string;
+  bankName: string;
+  behaviour: CardBehaviour;
+}
+
+export const TEST_BANK_ACCOUNTS: readonly TestBankAccount[] = [
+  {
+    id: 'pm_usBankAccount_success',
+    label: 'US bank account (ACH debit): processing until settled or failed',
+    accountNumber: '000123456789',
+    routingNumber: '110000000',
+    bankName: 'STRIPE TEST BANK',
+    behaviour: { outcome: 'processing' },
+  },
+];
+
+export function findTestBankAccount(id: string): TestBankAccount | undefined {
+  return TEST_BANK_ACCOUNTS.find((b) => b.id === id);
+}
 
 export function findTestCard(id: string): TestCard | undefined {
   return TEST_CARDS.find((c) => c.id === id);
