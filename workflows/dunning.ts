@@ -192,8 +192,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       // Stripe's own attempts (or our retries echoed back as events) bring new decline facts.
       const before = record.classification;
       const applied = record.applyFailure(failure, Date.now());
-      if (failure.byStripeSchedule)
+      if (failure.byStripeSchedule) {
         log.warn("Stripe's own retry schedule charged the invoice beside the case", { ...record.stripeRetrying });
+        // For the recovery dashboard (visibility reads the memo). Only failures that carry the
+        // new field reach this: recorded cases replay as before.
+        upsertMemo({ stripeRetrying: record.stripeRetrying?.attemptCount ?? failure.attemptCount ?? 2 });
+      }
       if (applied.needsDecline && patched(REFETCH_DECLINE_ON_JOIN_PATCH)) {
         // The webhook carries no decline codes (they live on the PaymentIntent): read them, so a
         // "never retry" answer to an attempt Stripe made on its own still stops our retries.

@@ -28,6 +28,8 @@ export interface DashboardCase {
   recoveredBy?: string;
   /** The memo's `emailUndeliverable`: Resend's event (bounced, complained…) for the customer's address. */
   emailUndeliverable?: string;
+  /** The memo's `stripeRetrying`: Stripe's own retry schedule still charged the invoice (its attempt count). */
+  stripeRetrying?: number;
   startedAt: string;
   /** When the run closed; undefined while it runs. */
   closedAt?: string;
@@ -59,6 +61,8 @@ export interface DashboardFigures {
   blocked: { count: number; byProvider: Record<string, number>; cases: DashboardCase[] };
   /** Open cases whose customer's address Resend could not deliver to: the merchant must reach them otherwise. */
   undeliverable: { count: number; cases: DashboardCase[] };
+  /** Open cases whose invoice Stripe's own retry schedule still charges, beside the case's retries. */
+  stripeRetrying: { count: number; cases: DashboardCase[] };
 }
 
 const HOUR_MS = 3_600_000;
@@ -140,6 +144,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
 
   const blocked = open.filter((c) => c.blockedOn);
   const undeliverable = open.filter((c) => c.emailUndeliverable);
+  const stripeRetrying = open.filter((c) => c.stripeRetrying);
   const byProvider: Record<string, number> = {};
   for (const c of blocked) byProvider[c.blockedOn!] = (byProvider[c.blockedOn!] ?? 0) + 1;
 
@@ -157,6 +162,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
     next24h: { ...tally(soon), byHour, cases: soon },
     blocked: { count: blocked.length, byProvider, cases: blocked },
     undeliverable: { count: undeliverable.length, cases: undeliverable },
+    stripeRetrying: { count: stripeRetrying.length, cases: stripeRetrying },
   };
 }
 

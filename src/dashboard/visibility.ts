@@ -65,6 +65,7 @@ export function toDashboardCase(wf: WorkflowExecutionInfo): DashboardCase {
     recoveredBy: sa.get(DunningRecoveredBy) || undefined,
     // In the memo, not a search attribute: the contract's attributes stay as registered.
     emailUndeliverable: typeof wf.memo?.emailUndeliverable === 'string' ? wf.memo.emailUndeliverable : undefined,
+    stripeRetrying: typeof wf.memo?.stripeRetrying === 'number' ? wf.memo.stripeRetrying : undefined,
     startedAt: wf.startTime.toISOString(),
     closedAt: wf.closeTime?.toISOString(),
   };

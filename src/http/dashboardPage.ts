@@ -49,6 +49,7 @@ function caseRow(c: DashboardCase, v: DashboardView): string {
   const how = [
     c.state === 'recovered' ? c.recoveredBy : c.blockedOn ? `waits for ${c.blockedOn}` : '',
     c.emailUndeliverable ? `email undeliverable (${c.emailUndeliverable})` : '',
+    c.stripeRetrying ? `Stripe retrying (attempt ${c.stripeRetrying})` : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -78,6 +79,7 @@ export function renderDashboard(v: DashboardView): string {
     .join('');
   const blockedRows = f.blocked.cases.map((c) => caseRow(c, v)).join('');
   const undeliverableRows = f.undeliverable.cases.map((c) => caseRow(c, v)).join('');
+  const stripeRetryingRows = f.stripeRetrying.cases.map((c) => caseRow(c, v)).join('');
   const soonRows = f.next24h.cases
     .slice(0, 10)
     .map((c) => caseRow(c, v))
@@ -103,6 +105,8 @@ ${v.truncated ? '<p class="warn">More cases than the dashboard reads at once: th
     .join(' · ')}</p></div>
 <div class="card${f.undeliverable.count ? ' alert' : ''}"><h2>Email undeliverable</h2><p class="big">${figure('undeliverable-count', f.undeliverable.count)}</p>
 <p>no more email goes to them</p></div>
+<div class="card${f.stripeRetrying.count ? ' alert' : ''}"><h2>Stripe retrying too</h2><p class="big">${figure('stripe-retrying-count', f.stripeRetrying.count)}</p>
+<p>Stripe's own retries beside the case's</p></div>
 </section>
 <p class="muted definition">Recovery rate = recovered ÷ (recovered + exhausted), over the cases that ended in ${e(month)} (UTC).
 Cancelled cases (invoice voided or written off, subscription deleted, an operator's decision) are left out: dunning neither won nor lost them.
@@ -122,6 +126,11 @@ ${soonRows ? `<table>${HEAD}<tbody>${soonRows}</tbody></table>` : '<p class="mut
     undeliverableRows
       ? `<p class="muted">Resend could not deliver to these customers' addresses (bounced, complained, suppressed or failed): the case emails them no more; reach them another way, or have them give another address.</p><table>${HEAD}<tbody>${undeliverableRows}</tbody></table>`
       : '<p class="muted">none: every open case can email its customer</p>'
+  }</section>
+<section><h2>Stripe retrying too</h2>${
+    stripeRetryingRows
+      ? `<p class="muted">Stripe's own retry schedule (Smart Retries or a custom schedule) still charged these invoices beside the case's retries, which spends the card networks' retry limits twice. Fix: turn Smart Retries off in the Stripe Dashboard (Billing → Revenue recovery → Retries) and give the service a key that may update invoices (each case turns <code>auto_advance</code> off on its invoice).</p><table>${HEAD}<tbody>${stripeRetryingRows}</tbody></table>`
+      : '<p class="muted">none: Stripe leaves every open case\'s invoice to the case</p>'
   }</section>
 <section><h2>Cases</h2><form method="get" action="/dashboard" role="search">
 <label>Search <input type="search" name="q" value="${e(v.search.q)}" placeholder="invoice, customer, decline…"></label>

@@ -130,6 +130,12 @@ describe('dashboardFigures', () => {
     expect(f.undeliverable).toEqual({ count: 1, cases: [bounced] });
   });
 
+  it("Stripe retrying too: open cases whose invoice Stripe's own schedule still charged", () => {
+    const retried = c({ stripeRetrying: 2 });
+    const f = dashboardFigures([retried, c({}), ended('recovered', { stripeRetrying: 3 })], NOW);
+    expect(f.stripeRetrying).toEqual({ count: 1, cases: [retried] });
+  });
+
   it('the month is the calendar month in UTC', () => {
     expect(new Date(monthStartUtc(Date.parse('2026-12-01T00:00:00Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(new Date(monthStartUtc(Date.parse('2026-11-30T23:59:59Z'))).toISOString()).toBe('2026-11-01T00:00:00.000Z');

@@ -9,6 +9,7 @@ import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import { PAUSED_BY_DUNNING } from '../../activities/stripe/collection';
 import { runCases } from '../../src/cli/cases';
 import { cardBudgetWorkflowId, ledgerQuery } from '../../domain/cardBudgetMessages';
+import { workflowIdForInvoice } from '../../domain/messages';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
@@ -113,6 +114,13 @@ describe("Stripe's own retries", () => {
 
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^dunning_stripe_own_retries_total [1-9]/m);
+    // The recovery dashboard reads it from the case's memo (visibility).
+    const memo = await eventually(
+      async () => (await stack.client.workflow.getHandle(workflowIdForInvoice(s.invoiceId)).describe()).memo?.stripeRetrying,
+      15_000,
+      'the memo says Stripe retried',
+    );
+    expect(memo).toBe(2);
 
     // The networks count Stripe's attempt on the card as they count ours: so does the card's ledger.
     const pm = await stack.stripe.paymentMethods.retrieve(s.paymentMethodId);

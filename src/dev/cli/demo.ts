@@ -7,6 +7,9 @@
  *   npm run demo -- --decline pm_card_chargeDeclinedExpiredCard --locale vi
  *   npm run demo -- --decline mac03    Mastercard, "do not try again"
  *   npm run demo -- --email bounced@resend.dev   the email bounces: the case records it, emails no more
+ *   npm run demo -- --mode subscription-card   the subscription has its own (failing) card; the customer's default is another
+ *   npm run demo -- --mode smart-retries       Stripe's own retry schedule is on (the case pauses it)
+ *   npm run demo -- --mode signup              a failed sign-up (subscription_create): not dunned by default
  */
 import { parseArgs } from 'node:util';
 import { workflowIdForInvoice } from '../../../domain/messages';
@@ -20,6 +23,25 @@ const DECLINES: Record<string, unknown> = {
   mac03: { declineCode: 'do_not_honor', networkAdviceCode: '03', brand: 'mastercard' },
 };
 
+/** The sandbox's modes (src/dev/sandbox/stripe: scenarioSchema), each with what to try next. */
+const MODES: Record<string, { scenario: Record<string, unknown>; says?: (sandbox: string, invoiceId: string) => string }> = {
+  renewal: { scenario: {} },
+  'subscription-card': {
+    scenario: { subscriptionCard: { customerDefault: 'pm_card_visa' } },
+    says: () =>
+      "The subscription has its own default card (the one that failed); the customer's default is another card: the case charges the card Stripe would charge, and a card update becomes the subscription's card.",
+  },
+  'smart-retries': {
+    scenario: { smartRetries: true },
+    says: (sandbox, invoiceId) =>
+      `Stripe's own retries are on; the case paused them (status.stripeCollection). Make Stripe's next attempt now (nothing happens while paused): curl -X POST ${sandbox}/_sandbox/invoices/${invoiceId}/automatic_attempt`,
+  },
+  signup: {
+    scenario: { signup: true },
+    says: () => 'A failed sign-up: the default policy does not dun it, so no case starts (the webhook is acknowledged).',
+  },
+};
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -30,8 +52,11 @@ async function main(): Promise<void> {
       amount: { type: 'string', default: '2900' },
       currency: { type: 'string', default: 'usd' },
       'time-zone': { type: 'string', default: 'America/New_York' },
+      mode: { type: 'string', default: 'renewal' },
     },
   });
+  const mode = MODES[values.mode!];
+  if (!mode) throw new Error(`--mode must be one of ${Object.keys(MODES).join(', ')} (got ${values.mode})`);
   const config = loadConfig();
   if (!config.stripe.sandbox) {
     throw new Error(
@@ -50,6 +75,7 @@ async function main(): Promise<void> {
     amount,
     currency: values.currency,
     decline: DECLINES[values.decline!] ?? values.decline,
+    ...mode.scenario,
   };
   let res: Response;
   try {
@@ -68,7 +94,8 @@ async function main(): Promise<void> {
   const ui = `http://localhost:${config.temporal.devServer.uiPort}/namespaces/${config.temporal.namespace}`;
   console.log(
     [
-      `A payment failed: invoice ${json.invoiceId} of customer ${json.customerId} (${values.decline}).`,
+      `A payment failed: invoice ${json.invoiceId} of customer ${json.customerId} (${values.decline}, ${values.mode}).`,
+      ...(mode.says ? [mode.says(sandboxUrl, json.invoiceId)] : []),
       `The signed invoice.payment_failed webhook went to http://127.0.0.1:${config.port}/webhooks/stripe.`,
       '',
       `  The case in the Web UI:   ${ui}/workflows/${workflowId}`,
@@ -83,6 +110,7 @@ async function main(): Promise<void> {
       'A bank debit instead (it settles later): pick the US bank account in the Billing Portal; the case is',
       `processing until the bank answers: curl -X POST -H 'content-type: application/json' -d '{"outcome":"succeed"}' ${sandboxUrl}/_sandbox/invoices/${json.invoiceId}/settle`,
       `  (or -d '{"outcome":"fail","code":"insufficient_funds"}': dunning goes on)`,
+      `A dispute of the customer's charge (no more charges for their cases): curl -X POST ${sandboxUrl}/_sandbox/invoices/${json.invoiceId}/dispute`,
     ].join('\n'),
   );
 }
