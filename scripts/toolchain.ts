@@ -6,9 +6,12 @@
  * Never fails the test run: a tool that cannot be had is reported, and the code that needs it falls
  * back (the SDK's own download, or a skipped test).
  */
-import { ensureToolchain, manifestPath } from '../src/dev/toolchain';
+import { ensureToolchain, manifestPath, nodeRuntimeNotice } from '../src/dev/toolchain';
 
 async function main(): Promise<void> {
+  // First, which Node the tests will run on (the pinned Node 24, or the machine's own).
+  const runtime = nodeRuntimeNotice();
+  (runtime.warn ? console.warn : console.log)(`[toolchain] ${runtime.warn ? 'warning: ' : ''}${runtime.line}`);
   const started = performance.now();
   const tools = await ensureToolchain();
   const ms = Math.round(performance.now() - started);

@@ -93,8 +93,10 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   if (!address) {
     if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
     // Dev-only code, loaded only here: the production image does not contain it.
-    const { ensureTemporalCli } = await import('./dev/toolchain');
+    const { ensureTemporalCli, nodeRuntimeNotice } = await import('./dev/toolchain');
     const { startServiceDevServer } = await import('./dev/temporal/devServer');
+    const runtime = nodeRuntimeNotice(); // the pinned Node 24 via node_modules/.bin, or the machine's own
+    logger[runtime.warn ? 'warn' : 'info'](`runtime: ${runtime.line}`);
     const cliPath = await ensureTemporalCli((line) => log(`toolchain: ${line}`));
     log('starting the embedded Temporal dev server…');
     const dev = await startServiceDevServer({

@@ -19,6 +19,7 @@ export { ensureTestServer } from './testServer';
 export { ensureStripeMock, STRIPE_MOCK } from './stripeMock';
 export { ensureDockerCompose } from './dockerCompose';
 export { ensureChromium } from './chromium';
+export { describeNodeRuntime, nodeRuntimeNotice, pinnedNode, TESTED_NODE_MAJOR } from './nodeRuntime';
 
 export interface Toolchain {
   temporalCli?: string;
