@@ -73,7 +73,7 @@ export const logLevelSchema = z
   .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 export type LogLevelName = z.infer<typeof logLevelSchema>;
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: optionalString,
   LOG_LEVEL: logLevelSchema.default('info'),
   /**
