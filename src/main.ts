@@ -78,6 +78,7 @@ interface Urls {
 
 async function startAll(config: Config, role: Role, stops: Array<() => Promise<void> | void>): Promise<Urls> {
   const urls: Partial<Urls> = {};
+  if (config.metricsAccess.kind === 'off') logger.warn('METRICS_TOKEN is unset: /metrics is off in production (it answers 404)');
   if (role !== 'api') {
     // Before any worker connection: the runtime is made with the first one.
     installRuntime({
@@ -196,7 +197,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
     // Alone, the worker serves its own /metrics; beside the API, the API's serves them.
     if (role === 'worker') {
-      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText });
+      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText, access: config.metricsAccess });
       stops.push(() => metrics.close());
       log(`worker metrics on ${metrics.url}`);
     }
@@ -219,6 +220,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
       alsoServeMetricsText: role === 'all' ? sdkMetricsText : undefined,
+      metricsAccess: config.metricsAccess,
       codec: {
         codec: new EncryptionCodec(config.encryptionKeys),
         namespace: config.temporal.namespace,
