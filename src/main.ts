@@ -21,6 +21,7 @@ import { USED_TYPES } from './http/stripeEventSchemas';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
+import { workerDataConverter } from './temporal/dataConverter';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
 import { createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
@@ -182,7 +183,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
-      dataConverter: target.dataConverter,
+      // In production an unencrypted start, signal or Update has no effect on a case.
+      dataConverter: workerDataConverter(config.encryptionKeys, config.production),
       workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
     });
     const running = workers.run();
