@@ -27,6 +27,23 @@ export function carriesUnencryptedPayload(args: readonly unknown[]): boolean {
   return args.some(isUnencryptedPayloadMarker);
 }
 
+/**
+ * The service's workflow types and messages that take no argument: a card's ledger starts empty,
+ * `openLedger` only wakes it. Every other start, signal and Update the service sends carries one.
+ */
+const TAKE_NO_ARGUMENT: ReadonlySet<string> = new Set(['cardRetryBudgetWorkflow', 'openLedger']);
+
+/**
+ * Whether a start (by workflow type), signal or Update (by name) lacks the encrypted argument the
+ * service's own clients always send: one came in clear, or none came at all. Without an argument a
+ * handler would throw a TypeError, which fails the workflow task and stalls the case (a start
+ * without input would keep the invoice's workflow id, so that its real case never ran): in every
+ * mode, since nothing but a hand-made call sends one.
+ */
+export function lacksEncryptedArgument(name: string, args: readonly unknown[]): boolean {
+  return carriesUnencryptedPayload(args) || (args.length === 0 && !TAKE_NO_ARGUMENT.has(name));
+}
+
 /** What was ignored: a workflow's start (its type), a signal or an Update (its name). */
 export type IgnoredUnencrypted = { kind: 'start' | 'signal' | 'update'; name: string };
 

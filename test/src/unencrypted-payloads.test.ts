@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   carriesUnencryptedPayload,
   isUnencryptedPayloadMarker,
+  lacksEncryptedArgument,
   UNENCRYPTED_PAYLOAD_MARKER,
 } from '../../domain/unencryptedPayloads';
 import { workerDataConverter } from '../../src/temporal/dataConverter';
@@ -57,5 +58,16 @@ describe('unencrypted payloads', () => {
     ]) {
       expect(carriesUnencryptedPayload(args), JSON.stringify(args)).toBe(false);
     }
+  });
+
+  it('also counts a missing argument as lacking one, except where the message takes none', () => {
+    expect(lacksEncryptedArgument('cancelDunning', [])).toBe(true);
+    expect(lacksEncryptedArgument('dunningWorkflow', [])).toBe(true);
+    expect(lacksEncryptedArgument('cancelDunning', [UNENCRYPTED_PAYLOAD_MARKER])).toBe(true);
+    expect(lacksEncryptedArgument('cancelDunning', [cancel])).toBe(false);
+    // A card's ledger starts empty and openLedger carries nothing: the service sends them so.
+    expect(lacksEncryptedArgument('cardRetryBudgetWorkflow', [])).toBe(false);
+    expect(lacksEncryptedArgument('openLedger', [])).toBe(false);
+    expect(lacksEncryptedArgument('openLedger', [UNENCRYPTED_PAYLOAD_MARKER])).toBe(true);
   });
 });

@@ -110,6 +110,13 @@ describe('production: an unencrypted payload has no effect', () => {
     expect(await production.status(s.invoiceId)).toMatchObject({ state: 'active' });
     expect(await ignoredCount('signal', 'cancelDunning')).toBe(before + 1);
 
+    // A signal with no payload at all: its handler would throw (a TypeError) and fail the task.
+    const bare = await temporalCli(['workflow', 'signal', '--workflow-id', s.workflowId, '--name', 'paymentFailed']);
+    expect(bare, bare.output).toMatchObject({ ok: true });
+    expect(await untilSignalHandled(production, s.workflowId)).not.toContain('workflowTaskFailedEventAttributes');
+    expect(await ignoredCount('signal', 'paymentFailed')).toBe(1);
+    expect(await production.status(s.invoiceId)).toMatchObject({ state: 'active' });
+
     // An Update in clear (an operator's retry now) is refused before it is accepted: no charge.
     const attempts = (await production.status(s.invoiceId))!.attempts.length;
     const update = await temporalCli([
@@ -149,44 +156,51 @@ describe('production: an unencrypted payload has no effect', () => {
     );
   });
 
-  it("a plaintext start fails its run at once, which does not keep the invoice's real case from starting", async () => {
-    const s = await production.sandbox.createFailedInvoiceScenario({
-      email: `plaintext-start-${Date.now()}@example.com`,
-      amount: 990,
-      currency: 'usd',
-      decline: 'pm_card_chargeDeclinedInsufficientFunds',
-    });
-    const workflowId = workflowIdForInvoice(s.invoiceId);
-    const started = await temporalCli([
-      'workflow',
-      'start',
-      '--type',
-      'dunningWorkflow',
-      '--task-queue',
-      production.taskQueue,
-      '--workflow-id',
-      workflowId,
-      '--input',
-      JSON.stringify({ invoiceId: s.invoiceId, customerId: s.customerId }),
-    ]);
-    expect(started, started.output).toMatchObject({ ok: true });
-    const failure = await production.client.workflow
-      .getHandle(workflowId)
-      .result()
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
-    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe(UNENCRYPTED_START_FAILURE);
-    expect(await eventTypes(production, workflowId)).not.toContain('workflowTaskFailedEventAttributes');
-    expect(await ignoredCount('start', 'dunningWorkflow')).toBe(1);
+  it.each([
+    ['a plaintext input', true],
+    ['no input at all', false],
+  ])(
+    "a start with %s fails its run at once, which does not keep the invoice's real case from starting",
+    async (_what, withInput) => {
+      const s = await production.sandbox.createFailedInvoiceScenario({
+        email: `plaintext-start-${Date.now()}@example.com`,
+        amount: 990,
+        currency: 'usd',
+        decline: 'pm_card_chargeDeclinedInsufficientFunds',
+      });
+      const workflowId = workflowIdForInvoice(s.invoiceId);
+      const before = await ignoredCount('start', 'dunningWorkflow');
+      const input = withInput ? ['--input', JSON.stringify({ invoiceId: s.invoiceId, customerId: s.customerId })] : [];
+      const started = await temporalCli([
+        'workflow',
+        'start',
+        '--type',
+        'dunningWorkflow',
+        '--task-queue',
+        production.taskQueue,
+        '--workflow-id',
+        workflowId,
+        ...input,
+      ]);
+      expect(started, started.output).toMatchObject({ ok: true });
+      const failure = await production.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
+      expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe(UNENCRYPTED_START_FAILURE);
+      expect(await eventTypes(production, workflowId)).not.toContain('workflowTaskFailedEventAttributes');
+      expect(await ignoredCount('start', 'dunningWorkflow')).toBe(before + 1);
 
-    // Stripe's webhook starts the real case on the same workflow id.
-    expect((await production.deliver(production.eventsFor('invoice.payment_failed', s.invoiceId)[0]!)).status).toBe(200);
-    await production.untilStatus(s.invoiceId, 'the first email', (x) => x.state === 'active' && x.emails.length >= 1, 30_000);
-  });
+      // Stripe's webhook starts the real case on the same workflow id.
+      expect((await production.deliver(production.eventsFor('invoice.payment_failed', s.invoiceId)[0]!)).status).toBe(200);
+      await production.untilStatus(s.invoiceId, 'the first email', (x) => x.state === 'active' && x.emails.length >= 1, 30_000);
+    },
+  );
 });
 
 describe('development: plaintext is read as before', () => {
