@@ -3,7 +3,8 @@
  * worker beside the API in `npm start` never collides with the API's; one per process (module
  * state), so several workers in one test process add up, as they would in one worker process.
  *
- * Every counter here is incremented by an activity, never by workflow code (which replays).
+ * Every counter here is incremented by an activity (or a workflow sink, which is not called on
+ * replay), never by workflow code itself (which replays).
  * Amounts are in the currency's minor units (cents), like `DunningAmountDue`.
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -17,6 +18,16 @@ export const workerRegistry = new Registry();
 
 const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
   new Counter<L>({ name, help, labelNames, registers: [workerRegistry] });
+
+/**
+ * Incremented by the workers' sink (src/worker.ts), which workflow code calls through proxySinks:
+ * a sink is not called when a history replays, so each ignored payload counts once.
+ */
+export const unencryptedPayloadsIgnored = counter(
+  'dunning_unencrypted_payloads_ignored_total',
+  'Starts, signals and Updates ignored in production because their payload was not encrypted (sent without the codec), by kind and workflow type or message name',
+  ['kind', 'name'],
+);
 
 export const appEventsUndelivered = counter(
   'dunning_app_events_undelivered_total',

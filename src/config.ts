@@ -10,6 +10,7 @@ import type { NetworkRules } from '../domain/networkRules';
 import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
 import { DEFAULT_NETWORK_RULES_FILE, readNetworkRules } from './networkRulesFile';
 import { parsePolicy } from './policyFile';
+import { metricsAccessFrom, type MetricsAccess } from './metricsAccess';
 import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
 
 export class ConfigError extends Error {
@@ -86,6 +87,10 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The worker's own `/metrics` when it runs without the API (`npm run start:worker`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
+  /** Bearer token of every `/metrics` (src/metricsAccess.ts); production without it: `/metrics` is off. */
+  METRICS_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, {
+    message: 'METRICS_TOKEN must be at least 16 characters',
+  }),
   /**
    * The worker's memory settings, read by src/worker.ts (maxCachedWorkflows, workflowHeapFlags);
    * checked here so that a typo stops the start instead of falling back to the default.
@@ -161,6 +166,8 @@ export interface Config {
   port: number;
   /** METRICS_PORT: the worker's `/metrics` when it runs alone (the API's serves it otherwise). */
   metricsPort: number;
+  /** Who may read `/metrics` (METRICS_TOKEN; off in production without it). */
+  metricsAccess: MetricsAccess;
   dataDir: string;
   temporal: {
     /** Undefined: start the embedded dev server. */
@@ -364,6 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS,
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
+    metricsAccess: metricsAccessFrom(production, e.METRICS_TOKEN),
     dataDir,
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -21,6 +21,7 @@ import { USED_TYPES } from './http/stripeEventSchemas';
 import { workerRegistry } from '../activities/metrics';
 import { connectClient, connectWorker, targetFrom } from './temporal/connection';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
+import { workerDataConverter } from './temporal/dataConverter';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
 import { createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
@@ -78,6 +79,7 @@ interface Urls {
 
 async function startAll(config: Config, role: Role, stops: Array<() => Promise<void> | void>): Promise<Urls> {
   const urls: Partial<Urls> = {};
+  if (config.metricsAccess.kind === 'off') logger.warn('METRICS_TOKEN is unset: /metrics is off in production (it answers 404)');
   if (role !== 'api') {
     // Before any worker connection: the runtime is made with the first one.
     installRuntime({
@@ -183,7 +185,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
-      dataConverter: target.dataConverter,
+      // In production an unencrypted start, signal or Update has no effect on a case.
+      dataConverter: workerDataConverter(config.encryptionKeys, config.production),
       workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
     });
     const running = workers.run();
@@ -198,7 +201,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
     // Alone, the worker serves its own /metrics; beside the API, the API's serves them.
     if (role === 'worker') {
-      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText });
+      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText, access: config.metricsAccess });
       stops.push(() => metrics.close());
       log(`worker metrics on ${metrics.url}`);
     }
@@ -221,6 +224,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       // With the worker in this process, /metrics serves its metrics too.
       alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
       alsoServeMetricsText: role === 'all' ? sdkMetricsText : undefined,
+      metricsAccess: config.metricsAccess,
       codec: {
         codec: new EncryptionCodec(config.encryptionKeys),
         namespace: config.temporal.namespace,

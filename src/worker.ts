@@ -14,6 +14,7 @@ import {
   type WorkflowBundlePath,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { InjectedSinks } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { createActivities, createAppEventActivities, createEmailActivities } from '../activities';
@@ -21,12 +22,16 @@ import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
 import type { NetworkRules } from '../domain/networkRules';
+import { unencryptedPayloadsIgnored } from '../activities/metrics';
+import type { UnencryptedPayloadSinks } from '../domain/unencryptedPayloads';
 import { activityLogInterceptor } from './temporal/activityLogInterceptor';
 import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 /** Adds `invoiceId` to the workflows' log lines: bundled with them (workflows/logInterceptors.ts). */
 export const WORKFLOW_LOG_INTERCEPTORS_PATH = join(__dirname, '..', 'workflows', 'logInterceptors.ts');
+/** Ignores starts, signals and Updates whose payload came unencrypted (production): workflows/unencryptedInputs.ts. */
+export const WORKFLOW_UNENCRYPTED_INTERCEPTORS_PATH = join(__dirname, '..', 'workflows', 'unencryptedInputs.ts');
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -46,8 +51,9 @@ export interface WorkerDeps {
    */
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
   /**
-   * Payload encryption (src/temporal/dataConverter.ts), the same as the client's; undefined:
-   * payloads in clear (the workflow tests on the time-skipping server).
+   * Payload encryption (src/temporal/dataConverter.ts `workerDataConverter`: in production it
+   * hands the workflows unencrypted payloads as a marker they ignore); undefined: payloads in clear
+   * (the workflow tests on the time-skipping server).
    */
   dataConverter?: DataConverter;
 }
@@ -106,7 +112,7 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
-    workflowInterceptorModules: [WORKFLOW_LOG_INTERCEPTORS_PATH],
+    workflowInterceptorModules: [WORKFLOW_LOG_INTERCEPTORS_PATH, WORKFLOW_UNENCRYPTED_INTERCEPTORS_PATH],
     logger: quietBundlerLogger,
   });
 }
@@ -152,6 +158,13 @@ const quietBundlerLogger = {
   error: (m: string, meta?: unknown) => console.error(m, meta ?? ''),
 };
 
+/** Counts what workflows/unencryptedInputs.ts ignored (the SDK skips sinks on replay by default). */
+const unencryptedPayloadSinks: InjectedSinks<UnencryptedPayloadSinks> = {
+  unencryptedPayloads: {
+    ignored: { fn: (_info, what) => unencryptedPayloadsIgnored.inc({ kind: what.kind, name: what.name }) },
+  },
+};
+
 export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   // Every activity's log lines name its invoice (the SDK adds workflow and run).
@@ -163,6 +176,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     workflowBundle,
     dataConverter: deps.dataConverter,
     interceptors,
+    sinks: unencryptedPayloadSinks,
     maxCachedWorkflows: maxCachedWorkflows(),
     activities: createActivities({
       stripe: deps.stripe,

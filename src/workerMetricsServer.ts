@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { workerRegistry } from '../activities/metrics';
 import { processRegistry } from './metrics';
+import { judgeMetricsRequest, type MetricsAccess } from './metricsAccess';
 
 export interface WorkerMetricsServer {
   url: string;
@@ -24,11 +25,17 @@ export async function renderWorkerMetrics(extra?: () => Promise<string>): Promis
 
 export function serveWorkerMetrics(
   port: number,
-  opts: { host?: string; extra?: () => Promise<string> } = {},
+  opts: { host?: string; extra?: () => Promise<string>; access?: MetricsAccess } = {},
 ): Promise<WorkerMetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    const verdict = judgeMetricsRequest(opts.access ?? { kind: 'open' }, req.headers.authorization);
+    if (!verdict.serve) {
+      const auth = verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      res.writeHead(verdict.status, { 'content-type': 'text/plain', ...auth }).end(`${verdict.message}\n`);
       return;
     }
     renderWorkerMetrics(opts.extra).then(

@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { readOpenCases } from '../amountAtRisk';
 import { Metrics } from '../metrics';
+import { judgeMetricsRequest, type MetricsAccess } from '../metricsAccess';
 import { QuarantineStore } from '../quarantine/quarantineStore';
 import { apiRouter } from './apiRoutes';
 import { billingLinkRouter } from './billingLinkRoute';
@@ -35,6 +36,8 @@ export interface AppDeps {
   alsoServeMetrics?: Registry[];
   /** Prometheus text `/metrics` appends (the Temporal SDK's, when the worker runs in this process). */
   alsoServeMetricsText?: () => Promise<string>;
+  /** Who may read `/metrics` (src/metricsAccess.ts); default: open, as in development. */
+  metricsAccess?: MetricsAccess;
   /** Default: on `cases`' client and task queue. */
   quarantine?: QuarantineStore;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
@@ -72,7 +75,12 @@ export function createApp(deps: AppDeps): express.Express {
       sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable: ${(err as Error).message}`);
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    const verdict = judgeMetricsRequest(deps.metricsAccess ?? { kind: 'open' }, req.get('authorization'));
+    if (!verdict.serve) {
+      if (verdict.status === 401) res.set('WWW-Authenticate', 'Bearer');
+      return sendError(res, verdict.status, verdict.code, verdict.message);
+    }
     res.type(metrics.contentType).send(await metrics.render());
   });
 

@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { UNENCRYPTED_PAYLOAD_MARKER } from '../../domain/unencryptedPayloads';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';
@@ -28,12 +29,28 @@ export interface EncryptionKey {
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const text = (b: Uint8Array | null | undefined) => (b ? Buffer.from(b).toString('utf8') : undefined);
 
+/**
+ * What decoding does with a payload that is not encrypted: `accept` it as it is (development, the
+ * clients, the codec server that shows the Web UI what is there), or `mark` it (the production
+ * worker): decode it into the marker the workflows ignore (domain/unencryptedPayloads.ts), since
+ * throwing here would fail the workflow task and stall the case.
+ */
+export type UnencryptedPayloads = 'accept' | 'mark';
+
+/** JSON as the default payload converter writes it, so that the workflow reads the marker as a value. */
+const MARKER_PAYLOAD: Payload = {
+  metadata: { [METADATA_ENCODING_KEY]: utf8('json/plain') },
+  data: utf8(JSON.stringify(UNENCRYPTED_PAYLOAD_MARKER)),
+};
+
 export class EncryptionCodec implements PayloadCodec {
   private readonly byId: ReadonlyMap<string, Buffer>;
   private readonly current: EncryptionKey;
+  private readonly unencrypted: UnencryptedPayloads;
 
   /** `keys[0]` encrypts; every key decrypts. */
-  constructor(keys: readonly EncryptionKey[]) {
+  constructor(keys: readonly EncryptionKey[], opts: { unencrypted?: UnencryptedPayloads } = {}) {
+    this.unencrypted = opts.unencrypted ?? 'accept';
     const [first] = keys;
     if (!first) throw new ValueError('the payload codec needs at least one key');
     for (const k of keys) {
@@ -60,8 +77,11 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      // Written before encryption was turned on (or by a client without it): readable as it is.
-      if (text(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+      // Written before encryption was turned on (or by a client without it): readable as it is,
+      // unless this is the production worker, which must not act on it.
+      if (text(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
+        return this.unencrypted === 'mark' ? { metadata: { ...MARKER_PAYLOAD.metadata }, data: MARKER_PAYLOAD.data } : payload;
+      }
       const keyId = text(payload.metadata?.[METADATA_KEY_ID]);
       if (!keyId) throw new ValueError('encrypted payload without an encryption-key-id: cannot tell which key to use');
       const key = this.byId.get(keyId);

@@ -1,9 +1,10 @@
 /**
  * docker-compose.yml, checked by the real `docker-compose config` (Debian's 1.29 parses without a
- * Docker engine; scripts/toolchain.ts provisions it) with .env.example as the stack's .env.
+ * Docker engine; scripts/toolchain.ts provisions it) with .env.example as the stack's .env, plus
+ * the values compose cannot do without (it has no default for them, on purpose).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,8 @@ interface ComposeService {
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | null>;
-  ports?: Array<{ published: number | string; target: number | string }>;
+  /** `published`/`target` objects, or `host_ip:published:target/proto` strings for a bound host address. */
+  ports?: Array<{ published: number | string; target: number | string } | string>;
   depends_on?: Record<string, { condition: string }>;
 }
 
@@ -60,12 +62,24 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dunning-compose-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** What compose refuses to start without (no default: a default password is everybody's). */
+  const REQUIRED = { GRAFANA_ADMIN_PASSWORD: 'grafana-password-for-the-test', METRICS_TOKEN: 'metrics-token-for-the-test-0123' };
+
   /** `docker-compose config` has no JSON output in 1.29: its YAML is read by the python3 PyYAML that docker-compose itself runs on. */
-  function resolvedConfig(): { services: Record<string, ComposeService> } {
+  function composeConfig(required: Partial<typeof REQUIRED>): string {
     cpSync(join(root, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
     cpSync(join(root, 'deploy'), join(dir, 'deploy'), { recursive: true });
     cpSync(join(root, '.env.example'), join(dir, '.env'));
-    const yaml = execFileSync(dockerCompose!, ['config'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    appendFileSync(
+      join(dir, '.env'),
+      Object.entries(required)
+        .map(([k, v]) => `\n${k}=${v}`)
+        .join('') + '\n',
+    );
+    return execFileSync(dockerCompose!, ['config'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  function resolvedConfig(): { services: Record<string, ComposeService> } {
+    const yaml = composeConfig(REQUIRED);
     const json = execFileSync('python3', ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
       input: yaml,
       encoding: 'utf8',
@@ -73,7 +87,22 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
     return JSON.parse(json);
   }
   const { services } = resolvedConfig();
-  const published = (name: string) => (services[name]?.ports ?? []).map((p) => `${p.published}:${p.target}`);
+  const published = (name: string) =>
+    (services[name]?.ports ?? []).map((p) => (typeof p === 'string' ? p.replace(/\/tcp$/, '') : `${p.published}:${p.target}`));
+
+  it.each(Object.keys(REQUIRED))('refuses to start without %s, naming it', (name) => {
+    const others = Object.fromEntries(Object.entries(REQUIRED).filter(([k]) => k !== name));
+    expect(() => composeConfig(others)).toThrow(new RegExp(`set ${name} in \\.env`));
+  });
+
+  it("publishes nothing but the API's port beyond this machine's loopback", () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of published(name)) {
+        if (name !== 'api') expect(port, `${name} publishes ${port}`).toMatch(/^127\.0\.0\.1:/);
+      }
+      expect(service.ports ?? [], name).not.toContainEqual(expect.stringMatching(/^0\.0\.0\.0:/));
+    }
+  });
 
   it('has the whole stack', () => {
     expect(Object.keys(services).sort()).toEqual(
@@ -91,10 +120,11 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
     );
   });
 
-  it('publishes the API on 3000, the Web UI on 8233 and Temporal on 7233', () => {
+  it('publishes the API on 3000, the Web UI on 8233 and Temporal on 7233 (those two on loopback)', () => {
     expect(published('api')).toEqual(['3000:3000']);
-    expect(published('temporal-ui')).toEqual(['8233:8080']);
-    expect(published('temporal')).toEqual(['7233:7233']);
+    expect(published('temporal-ui')).toEqual(['127.0.0.1:8233:8080']);
+    expect(published('temporal')).toEqual(['127.0.0.1:7233:7233']);
+    expect(published('postgres')).toEqual([]);
   });
 
   it('documents every contract variable in .env.example', () => {
@@ -145,7 +175,11 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
     expect(config).toMatch(
       new RegExp(`names: \\[worker\\]\\s+type: A\\s+port: ${services.worker!.environment?.METRICS_PORT}\\b`),
     );
-    expect(published('prometheus')).toEqual(['9090:9090']);
+    expect(published('prometheus')).toEqual(['127.0.0.1:9090:9090']);
+    // Both jobs send METRICS_TOKEN, which compose writes where the config reads it.
+    expect(config.match(/credentials_file: \/prometheus\/metrics-token$/gm)).toHaveLength(2);
+    expect(services.prometheus!.environment?.METRICS_TOKEN).toBe(REQUIRED.METRICS_TOKEN);
+    expect(services.prometheus!.command?.join('\n')).toMatch(/> \/prometheus\/metrics-token\n/);
   });
 
   it('runs Grafana with the data source and the dashboard provisioned from deploy/grafana', () => {
@@ -156,7 +190,8 @@ describe.skipIf(!dockerCompose)('docker-compose.yml', () => {
     const datasource = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8');
     expect(datasource).toMatch(/url: http:\/\/prometheus:9090$/m);
     expect(datasource).toMatch(/uid: prometheus$/m);
-    expect(published('grafana')).toEqual(['3300:3000']);
+    expect(published('grafana')).toEqual(['127.0.0.1:3300:3000']);
+    expect(services.grafana!.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(REQUIRED.GRAFANA_ADMIN_PASSWORD);
   });
 
   it('creates every contract search attribute at start-up', () => {

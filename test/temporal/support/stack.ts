@@ -23,7 +23,7 @@ import {
   type StripeSandbox,
 } from '../../../src/dev/sandbox/stripe';
 import { freePort } from '../../../src/dev/toolchain/ports';
-import { encryptingDataConverter } from '../../../src/temporal/dataConverter';
+import { encryptingDataConverter, workerDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
@@ -95,6 +95,8 @@ export interface StackOptions {
    * them itself, in any order, any number of times (see `stack.deliver`). Default true.
    */
   stripeWebhooks?: boolean;
+  /** The worker as NODE_ENV=production runs it (src/main.ts): unencrypted payloads have no effect. Default false. */
+  production?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -147,7 +149,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       emailRatePerSecond: opts.emailRatePerSecond ?? 50,
       appWebhook: opts.appWebhook,
       networkRules: loadNetworkRules(),
-      dataConverter,
+      dataConverter: workerDataConverter(TEST_ENCRYPTION_KEYS, opts.production ?? false),
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
