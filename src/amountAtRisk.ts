@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../domain/messages';
 import { DunningAmountDue, DunningCurrency, DunningState } from '../domain/searchAttributes';
 import { OPEN_STATES, quote } from './dunningClient';
+import { listRows } from './temporal/visibilityRows';
 
 export interface OpenCases {
   /** Open cases by currency. */
@@ -26,7 +27,8 @@ export async function readOpenCases(client: Client, taskQueue: string, deadlineM
   ].join(' AND ');
   const open: OpenCases = { cases: {}, amount: {} };
   await client.withDeadline(Date.now() + deadlineMs, async () => {
-    for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
+    // Search attributes only; row by row so that a memo under a removed key does not stop the count.
+    for await (const wf of listRows(client, { query, pageSize: 1000, list: 'open_cases' })) {
       const currency = wf.typedSearchAttributes.get(DunningCurrency) ?? 'unknown';
       open.cases[currency] = (open.cases[currency] ?? 0) + 1;
       open.amount[currency] = (open.amount[currency] ?? 0) + (wf.typedSearchAttributes.get(DunningAmountDue) ?? 0);

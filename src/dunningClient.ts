@@ -9,12 +9,13 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
-  type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
+import { listRows, type VisibilityRow } from './temporal/visibilityRows';
+import { isUndecryptable } from './temporal/payloadCodec';
 import {
   cancelDunningSignal,
   disputeOpenedSignal,
@@ -80,6 +81,11 @@ export interface CaseSummary {
   startedAt: string;
   closedAt?: string;
   status: string;
+  /**
+   * Its memo was written under an encryption key this process no longer has: what is shown comes
+   * from the search attributes only (no `subscriptionId`). See docs/production/key-rotation.md.
+   */
+  undecryptable?: true;
 }
 
 /** What a customer's retry came to, as the retry page shows it. */
@@ -92,6 +98,24 @@ export type RetryAnswer =
   | { kind: 'ended'; status: DunningStatus }
   /** No case for this invoice (never opened, or gone past the namespace's retention). */
   | { kind: 'no_case' };
+
+/**
+ * The case exists but its status cannot be read: its history or the worker's answer is under an
+ * encryption key this process (or the worker) does not have. `summary` is what visibility still
+ * tells (search attributes), when it lists the case.
+ */
+export class CaseUndecryptableError extends Error {
+  constructor(
+    readonly invoiceId: string,
+    readonly summary: CaseSummary | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The case of invoice ${invoiceId} was encrypted with a key this service no longer has; put the old key back in PAYLOAD_ENCRYPTION_KEYS after the current one (docs/production/key-rotation.md)`,
+      options,
+    );
+  }
+}
 
 /** The states of a case that is still dunning (see CaseState). */
 export const OPEN_STATES: readonly CaseState[] = ['active', 'processing'];
@@ -287,13 +311,24 @@ export class DunningClient {
     }
   }
 
+  /** Throws `CaseUndecryptableError` when the case's payloads are under a key no longer configured. */
   async status(invoiceId: string): Promise<DunningStatus | undefined> {
     try {
       return await this.withDeadline(() => this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
+      if (isUndecryptable(err)) throw new CaseUndecryptableError(invoiceId, await this.visibleCase(invoiceId), { cause: err });
       throw err;
     }
+  }
+
+  /** The case's latest run as visibility lists it (search attributes, no decryption needed); undefined if unlisted. */
+  async visibleCase(invoiceId: string): Promise<CaseSummary | undefined> {
+    const query = `WorkflowType = ${quote(WORKFLOW_TYPE)} AND WorkflowId = ${quote(workflowIdForInvoice(invoiceId))}`;
+    return this.withDeadline(async () => {
+      for await (const wf of listRows(this.client, { query, list: 'case', pageSize: 1 })) return summarize(wf);
+      return undefined;
+    }).catch(() => undefined);
   }
 
   /**
@@ -412,7 +447,8 @@ export class DunningClient {
     const out: CaseSummary[] = [];
     const limit = filter.limit ?? 500;
     await this.withDeadline(async () => {
-      for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      // Row by row: a case the codec cannot decrypt is listed flagged, it does not fail the list.
+      for await (const wf of listRows(this.client, { query: clauses.join(' AND '), list: 'cases' })) {
         out.push(summarize(wf));
         if (out.length >= limit) break;
       }
@@ -449,7 +485,7 @@ export class DunningClient {
   }
 }
 
-function summarize(wf: WorkflowExecutionInfo): CaseSummary {
+function summarize(wf: VisibilityRow): CaseSummary {
   const sa = wf.typedSearchAttributes;
   const next = sa.get(DunningNextActionAt);
   return {
@@ -467,5 +503,6 @@ function summarize(wf: WorkflowExecutionInfo): CaseSummary {
     startedAt: wf.startTime.toISOString(),
     closedAt: wf.closeTime?.toISOString(),
     status: wf.status.name,
+    ...(wf.undecryptable ? { undecryptable: true as const } : {}),
   };
 }

@@ -15,6 +15,19 @@ import type { OpenCases } from './amountAtRisk';
 export const processRegistry = new Registry();
 collectDefaultMetrics({ register: processRegistry });
 
+/**
+ * Rows of a visibility list whose memo could not be decrypted (a key removed from
+ * PAYLOAD_ENCRYPTION_KEYS too early), by list: shown flagged instead of failing the list
+ * (src/temporal/visibilityRows.ts). Per process, as the lists are read by whatever lists them.
+ */
+export const undecryptableRegistry = new Registry();
+export const undecryptableRows = new Counter({
+  name: 'dunning_undecryptable_rows_total',
+  help: 'Cases and quarantined events listed without their memo: encrypted with a key no longer configured (see docs/production/key-rotation.md)',
+  labelNames: ['list'] as const,
+  registers: [undecryptableRegistry],
+});
+
 export interface MetricsOptions {
   /**
    * The running cases waiting on each provider (visibility), read when `/metrics` is scraped.
@@ -150,7 +163,12 @@ export class Metrics {
 
   /** This app's metrics, the process's, those of `alsoRender`, then `alsoText`'s. */
   async render(): Promise<string> {
-    const own = await Registry.merge([this.registry, processRegistry, ...(this.opts.alsoRender ?? [])]).metrics();
+    const own = await Registry.merge([
+      this.registry,
+      processRegistry,
+      undecryptableRegistry,
+      ...(this.opts.alsoRender ?? []),
+    ]).metrics();
     const more = this.opts.alsoText ? await this.opts.alsoText() : '';
     return more ? `${own.trimEnd()}\n${more}` : own;
   }

@@ -167,7 +167,8 @@ export function formatCaseList(cases: CaseSummary[]): string {
   const rows = cases.map((c) => [
     c.invoiceId ?? c.workflowId,
     c.customerId ?? '',
-    c.state ?? '',
+    // Listed from its search attributes only: a key was removed too early (docs/production/key-rotation.md).
+    `${c.state ?? ''}${c.undecryptable ? ' (undecryptable)' : ''}`,
     c.amountDue !== undefined && c.currency ? moneyLabel(c.amountDue, c.currency) : '',
     c.declineCategory ? words(c.declineCategory) : '',
     c.state === 'active' && c.nextActionAt ? utc(c.nextActionAt) : '',
@@ -207,7 +208,13 @@ export function formatLinkSent(
 
 export function formatQuarantine(events: QuarantineEntry[]): string {
   if (events.length === 0) return 'no quarantined events';
-  const rows = events.map((e) => [e.eventId, e.status, e.type, utc(e.receivedAt), `${e.field}: ${e.reason}`]);
+  const rows = events.map((e) => [
+    e.eventId,
+    e.status,
+    e.type,
+    utc(e.receivedAt),
+    e.undecryptable ? 'undecryptable (a key was removed too early)' : `${e.field}: ${e.reason}`,
+  ]);
   const header = ['EVENT', 'STATUS', 'TYPE', 'RECEIVED (UTC)', 'PROBLEM'];
   return [...table(header, rows), `${events.length} event${events.length === 1 ? '' : 's'}`].join('\n');
 }

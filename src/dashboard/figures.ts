@@ -33,6 +33,8 @@ export interface DashboardCase {
   startedAt: string;
   /** When the run closed; undefined while it runs. */
   closedAt?: string;
+  /** Its memo is under an encryption key no longer configured: search attributes only (no memo flags). */
+  undecryptable?: true;
 }
 
 /** Per currency: how many cases and how much (minor units). */
@@ -63,6 +65,8 @@ export interface DashboardFigures {
   undeliverable: { count: number; cases: DashboardCase[] };
   /** Open cases whose invoice Stripe's own retry schedule still charges, beside the case's retries. */
   stripeRetrying: { count: number; cases: DashboardCase[] };
+  /** Cases read (open or ended this month) whose memo this process cannot decrypt: a key was removed too early. */
+  undecryptable: { count: number };
 }
 
 const HOUR_MS = 3_600_000;
@@ -163,6 +167,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
     blocked: { count: blocked.length, byProvider, cases: blocked },
     undeliverable: { count: undeliverable.length, cases: undeliverable },
     stripeRetrying: { count: stripeRetrying.length, cases: stripeRetrying },
+    undecryptable: { count: cases.filter((c) => c.undecryptable).length },
   };
 }
 

@@ -4,7 +4,7 @@
  * counted in this process, so a restart loses nothing; what visibility no longer has (a closed case
  * past the namespace's retention) the dashboard cannot count either.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../../domain/messages';
 import {
   DunningAmountDue,
@@ -18,6 +18,7 @@ import {
   DunningState,
 } from '../../domain/searchAttributes';
 import { quote } from '../dunningClient';
+import { listRows, type VisibilityRow } from '../temporal/visibilityRows';
 import type { DashboardCase } from './figures';
 
 export interface DashboardCases {
@@ -39,7 +40,8 @@ export async function readDashboardCases(
   const cases: DashboardCase[] = [];
   let truncated = false;
   await client.withDeadline(Date.now() + (o.deadlineMs ?? 10_000), async () => {
-    for await (const wf of client.workflow.list({ query })) {
+    // Row by row: a case the codec cannot decrypt is counted from its search attributes alone.
+    for await (const wf of listRows(client, { query, list: 'dashboard' })) {
       if (cases.length >= limit) {
         truncated = true;
         break;
@@ -50,7 +52,7 @@ export async function readDashboardCases(
   return { cases, truncated };
 }
 
-export function toDashboardCase(wf: WorkflowExecutionInfo): DashboardCase {
+export function toDashboardCase(wf: VisibilityRow): DashboardCase {
   const sa = wf.typedSearchAttributes;
   return {
     workflowId: wf.workflowId,
@@ -68,5 +70,6 @@ export function toDashboardCase(wf: WorkflowExecutionInfo): DashboardCase {
     stripeRetrying: typeof wf.memo?.stripeRetrying === 'number' ? wf.memo.stripeRetrying : undefined,
     startedAt: wf.startTime.toISOString(),
     closedAt: wf.closeTime?.toISOString(),
+    ...(wf.undecryptable ? { undecryptable: true as const } : {}),
   };
 }

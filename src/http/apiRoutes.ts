@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { DunningClient } from '../dunningClient';
+import { CaseUndecryptableError, type DunningClient } from '../dunningClient';
 import { resendLinkResponse, retryNowResponse, type OperatorResponse } from './operatorAnswers';
 import type { QuarantineStore } from '../quarantine/quarantineStore';
 import { bearerAuth } from './auth';
@@ -13,6 +13,7 @@ import { parseInput } from './parseInput';
 import { quarantineRouter } from './quarantineRoutes';
 import { giveBackCollection } from './stripeCollection';
 import { stripeId } from './stripeIds';
+import { isUndecryptable } from '../temporal/payloadCodec';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { CASE_STATES } from '../../domain/types';
 
@@ -125,7 +126,20 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {
     const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
-    const status = await cases.status(invoiceId);
+    let status;
+    try {
+      status = await cases.status(invoiceId);
+    } catch (err) {
+      // Not a server fault to retry blindly: a key was removed too early. Say so, with what
+      // visibility still knows of the case, and count it (the list routes count their rows too).
+      if (!(err instanceof CaseUndecryptableError)) throw err;
+      deps.log('case undecryptable', { invoiceId, error: String(err.cause) });
+      res.status(409).json({
+        error: { code: 'case_undecryptable', message: err.message },
+        case: { ...err.summary, invoiceId, undecryptable: true },
+      });
+      return;
+    }
     if (!status) throw new HttpError(404, 'not_found', `No dunning case for invoice ${invoiceId}`);
     res.json(status);
   });
@@ -149,6 +163,16 @@ export function apiRouter(deps: ApiDeps): Router {
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_body', 'Body is not valid JSON');
     if (isStripeUnavailable(err)) return sendError(res, 503, 'stripe_unavailable', 'Stripe is unreachable; try again');
+    // A case or event written under a key since removed: the operator's to fix, not a bare 500.
+    if (isUndecryptable(err)) {
+      deps.log('payload undecryptable', { error: String((err as Error).message) });
+      return sendError(
+        res,
+        409,
+        'undecryptable',
+        'This was encrypted with a key this service no longer has; put the old key back in PAYLOAD_ENCRYPTION_KEYS after the current one (docs/production/key-rotation.md)',
+      );
+    }
     // Body too large, Temporal unreachable, anything else: the app's handler, shared by every route.
     next(err);
   });

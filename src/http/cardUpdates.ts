@@ -35,13 +35,17 @@ export async function signalCardUpdate(
     ),
   ]);
   const visible = subscriptionId ? all.filter((c) => c.subscriptionId === subscriptionId) : all;
+  // A case whose memo is under a removed key has no readable subscription id: Stripe's list of the
+  // subscription's open invoices (below) routes it instead; without that list it cannot be told
+  // apart from the customer's other subscriptions' cases.
+  const unrouted = subscriptionId ? all.filter((c) => c.undecryptable) : [];
   const invoiceIds = new Set<string>();
   for (const c of visible) if (c.invoiceId) invoiceIds.add(c.invoiceId);
   if (open.ok) {
     for (const id of open.ids) invoiceIds.add(id);
-  } else if (invoiceIds.size === 0) {
-    // Neither source names a case: answering "none" could lose the update, so fail and let the
-    // caller (Stripe, or the billing page) try again.
+  } else if (invoiceIds.size === 0 || unrouted.length > 0) {
+    // Neither source names a case (or some cases cannot be placed): answering "none" could lose the
+    // update, so fail and let the caller (Stripe, or the billing page) try again.
     throw open.error;
   } else {
     deps.log?.('open invoices unavailable; signaling the cases visibility lists', { customerId, error: String(open.error) });

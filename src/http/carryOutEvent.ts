@@ -60,6 +60,12 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
     case 'subscription_cancelled': {
       const active = await cases.activeCasesOf(action.customerId);
       const invoices = new Set(active.filter((c) => c.subscriptionId === action.subscriptionId).map((c) => c.invoiceId!));
+      // A case whose memo is under a removed key has no readable subscription id: its invoice in
+      // Stripe tells (a Stripe that cannot answer fails the event, and Stripe delivers it again).
+      for (const c of active) {
+        if (c.undecryptable && c.invoiceId && (await subscriptionOfInvoice(deps.stripe, c.invoiceId)) === action.subscriptionId)
+          invoices.add(c.invoiceId);
+      }
       // The latest invoice is the usual failing one; it may not be visible (or memo-tagged) yet.
       if (action.latestInvoiceId) invoices.add(action.latestInvoiceId);
       const signaled: string[] = [];
@@ -73,4 +79,11 @@ export async function carryOut(deps: CarryOutDeps, action: EventAction): Promise
       return { signaled };
     }
   }
+}
+
+async function subscriptionOfInvoice(stripe: Stripe, invoiceId: string): Promise<string | undefined> {
+  const invoice = await stripe.invoices.retrieve(invoiceId);
+  // Since API 2025-03-31 the subscription lives under `parent.subscription_details`.
+  const sub = invoice.parent?.subscription_details?.subscription;
+  return typeof sub === 'string' ? sub : sub?.id;
 }

@@ -50,6 +50,7 @@ function caseRow(c: DashboardCase, v: DashboardView): string {
     c.state === 'recovered' ? c.recoveredBy : c.blockedOn ? `waits for ${c.blockedOn}` : '',
     c.emailUndeliverable ? `email undeliverable (${c.emailUndeliverable})` : '',
     c.stripeRetrying ? `Stripe retrying (attempt ${c.stripeRetrying})` : '',
+    c.undecryptable ? 'undecryptable: encrypted with a removed key' : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -93,6 +94,7 @@ export function renderDashboard(v: DashboardView): string {
 <header><h1>Recovery dashboard</h1><p class="muted">As of ${e(when(new Date(v.now).toISOString()))} · from Temporal visibility
 <form method="post" action="/dashboard/logout" class="inline"><button type="submit">Sign out</button></form></p></header>
 ${v.truncated ? '<p class="warn">More cases than the dashboard reads at once: the figures cover the first 5,000.</p>' : ''}
+${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.undecryptable.count)} case(s) were encrypted with a key this service no longer has: shown from their search attributes only. Put the old key back in PAYLOAD_ENCRYPTION_KEYS, after the current one (docs/production/key-rotation.md).</p>` : ''}
 <section class="cards">
 <div class="card"><h2>Open cases</h2><p class="big">${figure('open-count', f.open.count)}</p><p>at risk: ${amounts('at-risk', f.open.atRisk)}</p></div>
 <div class="card"><h2>Recovered in ${e(month)}</h2><p class="big">${figure('recovered-count', m.recovered.count)}</p><p>${amounts('recovered', m.recovered.amounts)}</p></div>

@@ -15,12 +15,15 @@ import {
   type QuarantineResolution,
 } from '../../domain/quarantineMessages';
 import { quote } from '../dunningClient';
+import { listRows } from '../temporal/visibilityRows';
 import type { EventProblem } from '../http/stripeEventSchemas';
 import { bodyText, storeBody } from './storedBody';
 
 export interface QuarantineEntry extends QuarantineMemo {
   /** `quarantined` until an operator decides. */
   status: 'quarantined' | QuarantineResolution['action'];
+  /** Its memo is under an encryption key no longer configured: only the id and the time are known. */
+  undecryptable?: true;
 }
 
 export interface QuarantineDetails extends QuarantineEntry {
@@ -87,7 +90,8 @@ export class QuarantineStore {
     ].join(' AND ');
     const out: QuarantineEntry[] = [];
     await this.withDeadline(async () => {
-      for await (const wf of this.client.workflow.list({ query })) {
+      // Row by row: an event the codec cannot decrypt is listed flagged, it does not fail the list.
+      for await (const wf of listRows(this.client, { query, list: 'quarantine' })) {
         const m = (wf.memo ?? {}) as Partial<QuarantineMemo>;
         out.push({
           eventId: m.eventId ?? wf.workflowId.replace(/^quarantine-/, ''),
@@ -96,6 +100,7 @@ export class QuarantineStore {
           reason: m.reason ?? '',
           receivedAt: m.receivedAt ?? wf.startTime.toISOString(),
           status: 'quarantined',
+          ...(wf.undecryptable ? { undecryptable: true as const } : {}),
         });
         if (out.length >= limit) break;
       }

@@ -20,6 +20,29 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 
+/**
+ * A payload this codec cannot decrypt: its key id is not configured (removed too early), or the
+ * key does not authenticate it. Its own class so the edge can tell it from other failures and
+ * answer clearly (docs/production/key-rotation.md) instead of a bare 500.
+ */
+export class UndecryptablePayloadError extends ValueError {
+  constructor(
+    message: string,
+    readonly keyId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether `err`, or what caused it, is a payload the codec could not decrypt (also through a worker's failure message). */
+export function isUndecryptable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof UndecryptablePayloadError || UNDECRYPTABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+const UNDECRYPTABLE_MESSAGE = /not in PAYLOAD_ENCRYPTION_KEYS|cannot decrypt payload with key/;
+
 export interface EncryptionKey {
   id: string;
   /** 32 bytes of key material. */
@@ -83,11 +106,13 @@ export class EncryptionCodec implements PayloadCodec {
         return this.unencrypted === 'mark' ? { metadata: { ...MARKER_PAYLOAD.metadata }, data: MARKER_PAYLOAD.data } : payload;
       }
       const keyId = text(payload.metadata?.[METADATA_KEY_ID]);
-      if (!keyId) throw new ValueError('encrypted payload without an encryption-key-id: cannot tell which key to use');
+      if (!keyId)
+        throw new UndecryptablePayloadError('encrypted payload without an encryption-key-id: cannot tell which key to use');
       const key = this.byId.get(keyId);
       if (!key) {
-        throw new ValueError(
+        throw new UndecryptablePayloadError(
           `payload encrypted with key id '${keyId}', which is not in PAYLOAD_ENCRYPTION_KEYS (known: ${[...this.byId.keys()].join(', ')}); keep old keys after a rotation`,
+          keyId,
         );
       }
       const data = Buffer.from(payload.data ?? []);
@@ -99,7 +124,10 @@ export class EncryptionCodec implements PayloadCodec {
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new ValueError(`cannot decrypt payload with key '${keyId}': authentication failed (wrong key or tampered data)`);
+        throw new UndecryptablePayloadError(
+          `cannot decrypt payload with key '${keyId}': authentication failed (wrong key or tampered data)`,
+          keyId,
+        );
       }
       return temporal.api.common.v1.Payload.decode(plain);
     });

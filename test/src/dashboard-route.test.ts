@@ -5,38 +5,36 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DunningClient } from '../../src/dunningClient';
 import { dashboardRouter } from '../../src/http/dashboardRoute';
 import { CaseRecord } from '../../domain/caseRecord';
+import {
+  DunningAmountDue,
+  DunningCurrency,
+  DunningCustomerId,
+  DunningDeclineCategory,
+  DunningInvoiceId,
+  DunningState,
+} from '../../domain/searchAttributes';
+import { visibilityStub } from '../support/visibilityStub';
 
 const TOKEN = 'dashboard-test-token-0123456789';
-const sa = (values: Record<string, unknown>) => ({ get: (key: { name: string }) => values[key.name] });
-const listed = [
+const client = visibilityStub([
   {
     workflowId: 'dunning-in_1',
     startTime: new Date('2026-11-20T00:00:00Z'),
-    typedSearchAttributes: sa({
-      DunningInvoiceId: 'in_1',
-      DunningCustomerId: '<img src=x onerror=alert(1)>',
-      DunningState: 'active',
-      DunningAmountDue: 2900,
-      DunningCurrency: 'usd',
-      DunningDeclineCategory: 'insufficient_funds',
-    }),
+    searchAttributes: [
+      { key: DunningInvoiceId, value: 'in_1' },
+      { key: DunningCustomerId, value: '<img src=x onerror=alert(1)>' },
+      { key: DunningState, value: 'active' },
+      { key: DunningAmountDue, value: 2900 },
+      { key: DunningCurrency, value: 'usd' },
+      { key: DunningDeclineCategory, value: 'insufficient_funds' },
+    ],
   },
-];
-const client = {
-  options: { namespace: 'default' },
-  withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn(),
-  workflow: {
-    list: async function* () {
-      yield* listed;
-    },
-  },
-} as unknown as Client;
+]);
 
 let server: Server;
 let base: string;

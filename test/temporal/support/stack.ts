@@ -44,7 +44,7 @@ export interface Stack {
   outbox: ResendOutbox;
   /** With the stack's data converter (payload encryption), like every client of the service. */
   client: Client;
-  /** The stacks' payload key (one for every stack on the shared server). */
+  /** The stack's payload keys (by default one for every stack on the shared server). */
   encryptionKeys: EncryptionKey[];
   cases: DunningClient;
   /** Authorised fetch against the API. */
@@ -60,6 +60,8 @@ export interface Stack {
   deliver(event: object | string, opts?: { secret?: string; timestamp?: number; contentType?: string }): Promise<Response>;
   /** The sandbox's recorded events of `type` about the object `objectId` (oldest first). */
   eventsFor(type: string, objectId: string): StripeEventPayload[];
+  /** Shuts the stack's worker down (a restart with other settings); the API goes on. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ installRuntime({ logger: createLogger({ level: 'warn' }) });
  * listing cases (`GET /api/dunning`) decodes the memo of every case in the namespace, those of other
  * stacks included, as one deployment's API would.
  */
-const TEST_ENCRYPTION_KEYS: EncryptionKey[] = [
+export const TEST_ENCRYPTION_KEYS: EncryptionKey[] = [
   { id: 'test-stacks', key: createHash('sha256').update('dunning test stacks: not a secret').digest() },
 ];
 
@@ -97,6 +99,8 @@ export interface StackOptions {
   stripeWebhooks?: boolean;
   /** The worker as NODE_ENV=production runs it (src/main.ts): unencrypted payloads have no effect. Default false. */
   production?: boolean;
+  /** The payload keys of the stack's clients and worker, the first one encrypting (default: the shared test key). */
+  encryptionKeys?: EncryptionKey[];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -121,7 +125,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
   // Encrypted as `npm start` does: a client without the same converter cannot read query results.
-  const dataConverter = encryptingDataConverter(TEST_ENCRYPTION_KEYS);
+  const encryptionKeys = opts.encryptionKeys ?? TEST_ENCRYPTION_KEYS;
+  const dataConverter = encryptingDataConverter(encryptionKeys);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
   const cases = new DunningClient(client, taskQueue, opts.policy ?? DEFAULT_POLICY);
@@ -149,7 +154,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       emailRatePerSecond: opts.emailRatePerSecond ?? 50,
       appWebhook: opts.appWebhook,
       networkRules: loadNetworkRules(),
-      dataConverter: workerDataConverter(TEST_ENCRYPTION_KEYS, opts.production ?? false),
+      dataConverter: workerDataConverter(encryptionKeys, opts.production ?? false),
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
@@ -169,6 +174,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
+
+  const stopWorker = async () => {
+    const w = workers;
+    workers = undefined;
+    w?.shutdown();
+    await running;
+    await workerConnection?.close();
+    workerConnection = undefined;
+  };
 
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${baseUrl}${path}`, {
@@ -191,7 +205,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sandbox,
     outbox,
     client,
-    encryptionKeys: TEST_ENCRYPTION_KEYS,
+    encryptionKeys,
     cases,
     api,
     status,
@@ -220,14 +234,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         .events()
         .map((r) => r.event)
         .filter((e) => e.type === type && (e.data.object as { id?: string }).id === objectId),
+    stopWorker,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      workers?.shutdown();
-      await running;
-      await workerConnection?.close();
+      await stopWorker();
       await sandbox.close();
       await outbox.close();
       await connection.close();
