@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { workerRegistry } from '../activities/metrics';
 import { processRegistry } from './metrics';
+import type { ReadinessState } from './readiness';
 
 export interface WorkerMetricsServer {
   url: string;
@@ -24,11 +25,22 @@ export async function renderWorkerMetrics(extra?: () => Promise<string>): Promis
 
 export function serveWorkerMetrics(
   port: number,
-  opts: { host?: string; extra?: () => Promise<string> } = {},
+  opts: { host?: string; extra?: () => Promise<string>; readiness?: () => ReadinessState } = {},
 ): Promise<WorkerMetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    const path = req.url?.split('?')[0];
+    // A probe for the orchestrator: alive from the start, ready once Temporal answered and the workers run.
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      const state = path === '/readyz' ? (opts.readiness?.() ?? { ready: true }) : { ready: true };
+      res
+        .writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(state.ready ? { ok: true } : { error: { code: 'not_ready', message: `not ready: ${state.reason}` } }),
+        );
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics, /healthz, /readyz\n');
       return;
     }
     renderWorkerMetrics(opts.extra).then(

@@ -15,6 +15,7 @@ import { codecRouter, type CodecServerOptions } from './codecRoute';
 import { dashboardRouter } from './dashboardRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
+import type { ReadinessState } from '../readiness';
 import { retryRouter } from './retryRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
@@ -43,6 +44,11 @@ export interface AppDeps {
   temporalUiUrl?: string;
   /** The codec server for the Temporal Web UI (`/codec/*`); undefined: no such routes. */
   codec?: Omit<CodecServerOptions, 'log'>;
+  /**
+   * The process's start (src/readiness.ts): until it is ready, `/readyz` answers 503 with the reason
+   * and every route but health and metrics 503 (deliver again later). Undefined: ready from the start.
+   */
+  readiness?: () => ReadinessState;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -65,6 +71,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ok: true });
   });
   app.get('/readyz', async (_req, res) => {
+    const start = deps.readiness?.();
+    if (start && !start.ready) return sendError(res, 503, 'not_ready', `not ready: ${start.reason}`);
     try {
       await deps.cases.client.withDeadline(Date.now() + 3000, () => deps.cases.client.workflowService.getSystemInfo({}));
       res.json({ ok: true, temporal: 'reachable' });
@@ -74,6 +82,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.render());
+  });
+  // Before the start is done (Temporal unreachable, the namespace not checked yet), nothing else
+  // runs: a webhook gets the 503 that makes Stripe deliver again; an email link, its page.
+  app.use((req, res, next) => {
+    const start = deps.readiness?.();
+    if (!start || start.ready) return next();
+    if (req.path.startsWith('/billing/')) return unavailablePage(res, pageLocale(req));
+    sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable; try again (${start.reason})`);
   });
 
   app.use(
