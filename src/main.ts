@@ -22,6 +22,8 @@ import { workerRegistry } from '../activities/metrics';
 import { connectWorker, lazyClient, targetFrom } from './temporal/connection';
 import { isWorkerConnectUnavailable, untilReachable } from './temporal/untilReachable';
 import { Readiness } from './readiness';
+import { StalledCaseMonitor } from './stalled/stalledMonitor';
+import { scanStalledCases } from './stalled/stalledScan';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
@@ -158,6 +160,12 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   const readiness = new Readiness(`connecting to Temporal at ${address}`);
   const warn = (msg: string, meta: Record<string, unknown>) => logger.warn(meta, msg);
 
+  // Cases whose workflow task keeps failing, scanned every 30 s once ready (src/stalled/).
+  const stalled =
+    role === 'worker'
+      ? undefined
+      : new StalledCaseMonitor(() => scanStalledCases(client, { taskQueue: config.temporal.taskQueue }), { warn });
+
   // ---- HTTP API (up at once: /healthz 200, /readyz 503 until Temporal answers) -----------------
   if (role !== 'worker') {
     const cases = new DunningClient(client, config.temporal.taskQueue, config.policy);
@@ -183,6 +191,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
         enabled: config.codec.enabled,
       },
       readiness: () => readiness.state,
+      stalled,
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, () => resolve(s));
@@ -266,6 +275,10 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     });
   }
   readiness.markReady();
+  if (stalled) {
+    stalled.start();
+    stops.push(() => stalled.stop());
+  }
   return urls as Urls;
 }
 

@@ -16,6 +16,7 @@ import { dashboardRouter } from './dashboardRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import type { ReadinessState } from '../readiness';
+import type { StalledReader } from '../stalled/stalledMonitor';
 import { retryRouter } from './retryRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
@@ -49,6 +50,8 @@ export interface AppDeps {
    * and every route but health and metrics 503 (deliver again later). Undefined: ready from the start.
    */
   readiness?: () => ReadinessState;
+  /** The last stalled-case scan (src/stalled/stalledMonitor.ts): the gauge, the dashboard, `/api/dunning/stalled`. */
+  stalled?: StalledReader;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
     new Metrics({
       blockedCases: () => deps.cases.blockedCaseCounts(),
       openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
+      stalled: deps.stalled,
       log,
       alsoRender: deps.alsoServeMetrics,
       alsoText: deps.alsoServeMetricsText,
@@ -112,8 +116,16 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   if (deps.codec) app.use(codecRouter({ ...deps.codec, log }));
-  app.use(dashboardRouter({ cases: deps.cases, apiToken: deps.apiToken, temporalUiUrl: deps.temporalUiUrl, log }));
-  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, log }));
+  app.use(
+    dashboardRouter({
+      cases: deps.cases,
+      apiToken: deps.apiToken,
+      temporalUiUrl: deps.temporalUiUrl,
+      stalled: deps.stalled,
+      log,
+    }),
+  );
+  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, stalled: deps.stalled, log }));
   app.use(
     billingLinkRouter({
       stripe: deps.stripe,
