@@ -19,7 +19,11 @@ import { createStripeClient } from './providers/stripe';
 import { describeWebhookEndpoint, readWebhookEndpoint } from './providers/webhookEndpoint';
 import { USED_TYPES } from './http/stripeEventSchemas';
 import { workerRegistry } from '../activities/metrics';
-import { connectClient, connectWorker, targetFrom } from './temporal/connection';
+import { connectWorker, lazyClient, targetFrom } from './temporal/connection';
+import { isWorkerConnectUnavailable, untilReachable } from './temporal/untilReachable';
+import { Readiness } from './readiness';
+import { StalledCaseMonitor } from './stalled/stalledMonitor';
+import { scanStalledCases } from './stalled/stalledScan';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
 import { workerDataConverter } from './temporal/dataConverter';
 import { EncryptionCodec } from './temporal/payloadCodec';
@@ -154,19 +158,99 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     }
   }
   const stripe = createStripeClient({ secretKey: config.stripe.secretKey, apiBase: stripeBase });
-  const client = await connectClient(target);
+  // Lazy: the process comes up (alive, not ready) while Temporal is still unreachable.
+  const client = lazyClient(target);
   stops.push(() => client.connection.close());
+  const readiness = new Readiness(`connecting to Temporal at ${address}`);
+  const warn = (msg: string, meta: Record<string, unknown>) => logger.warn(meta, msg);
+
+  // Cases whose workflow task keeps failing, scanned every 30 s once ready (src/stalled/).
+  const stalled =
+    role === 'worker'
+      ? undefined
+      : new StalledCaseMonitor(() => scanStalledCases(client, { taskQueue: config.temporal.taskQueue }), { warn });
+
+  // ---- HTTP API (up at once: /healthz 200, /readyz 503 until Temporal answers) -----------------
+  if (role !== 'worker') {
+    const cases = new DunningClient(client, config.temporal.taskQueue, config.policy);
+    const app = createApp({
+      stripe,
+      cases,
+      webhookSecret: config.stripe.webhookSecret,
+      resendWebhookSecret: config.email.webhookSecret,
+      apiToken: config.apiToken,
+      linkSecret: config.linkSecret,
+      publicBaseUrl: config.publicBaseUrl,
+      businessName: config.email.businessName,
+      log: (msg, meta) => logger.info(meta ?? {}, msg),
+      temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
+      // With the worker in this process, /metrics serves its metrics too.
+      alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
+      alsoServeMetricsText: role === 'all' ? sdkMetricsText : undefined,
+      metricsAccess: config.metricsAccess,
+      codec: {
+        codec: new EncryptionCodec(config.encryptionKeys),
+        namespace: config.temporal.namespace,
+        allowedOrigins: [...new Set([...config.codec.allowedOrigins, ...devUiOrigins])],
+        token: config.codec.token,
+        enabled: config.codec.enabled,
+      },
+      readiness: () => readiness.state,
+      stalled,
+    });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, () => resolve(s));
+      s.on('error', reject);
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    urls.api = `http://localhost:${config.port}`;
+    // Real Stripe: say which endpoint delivers here, at which version, and what it lacks. In the
+    // background: a slow or refused read (a restricted key) must not hold the start.
+    if (!config.stripe.sandbox) {
+      readWebhookEndpoint(stripe, `${config.publicBaseUrl}/webhooks/stripe`, USED_TYPES).then(
+        (report) => {
+          const said = describeWebhookEndpoint(report);
+          logger[said.level]({ webhookEndpoint: report }, said.message);
+        },
+        (err: unknown) => logger.warn({ error: String(err) }, 'could not read the Stripe webhook endpoints'),
+      );
+    }
+  } else {
+    // Alone, the worker serves its own /metrics (and its probes); beside the API, the API's serves them.
+    const metrics = await serveWorkerMetrics(config.metricsPort, {
+      extra: sdkMetricsText,
+      access: config.metricsAccess,
+      readiness: () => readiness.state,
+    });
+    stops.push(() => metrics.close());
+    log(`worker metrics on ${metrics.url}`);
+  }
+
+  // ---- Temporal answers; the namespace has what the cases need --------------------------------
   // Before anything runs a case: without an attribute every case that upserts it would stall.
-  await checkSearchAttributes(client.connection, config.temporal.namespace, {
-    register: config.temporal.registerSearchAttributes,
-    log,
-  });
+  // Unreachable: tried again; reachable but unusable (an attribute missing): the start stops.
+  await untilReachable(
+    async () => {
+      await client.connection.withDeadline(Date.now() + 5000, () => client.workflowService.getSystemInfo({}));
+      await checkSearchAttributes(client.connection, config.temporal.namespace, {
+        register: config.temporal.registerSearchAttributes,
+        log,
+      });
+    },
+    { what: `reach Temporal at ${address}`, warn },
+  );
 
   // ---- worker -----------------------------------------------------------------------------------
   if (role !== 'api') {
+    readiness.notReady('starting the workers');
     // Before Worker.create starts the workflows' thread: V8 reads these when it makes its heap.
     for (const flag of workflowHeapFlags()) setFlagsFromString(flag);
-    const connection = await connectWorker(target);
+    // The cluster may have gone again since it answered the client.
+    const connection = await untilReachable(() => connectWorker(target), {
+      what: `connect the worker to Temporal at ${address}`,
+      warn,
+      isUnreachable: isWorkerConnectUnavailable,
+    });
     const workers = await createWorkers({
       connection,
       client,
@@ -199,57 +283,11 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       await running.catch(() => undefined);
       await connection.close();
     });
-    // Alone, the worker serves its own /metrics; beside the API, the API's serves them.
-    if (role === 'worker') {
-      const metrics = await serveWorkerMetrics(config.metricsPort, { extra: sdkMetricsText, access: config.metricsAccess });
-      stops.push(() => metrics.close());
-      log(`worker metrics on ${metrics.url}`);
-    }
   }
-
-  // ---- HTTP API ----------------------------------------------------------------------------------
-  if (role !== 'worker') {
-    const cases = new DunningClient(client, config.temporal.taskQueue, config.policy);
-    const app = createApp({
-      stripe,
-      cases,
-      webhookSecret: config.stripe.webhookSecret,
-      resendWebhookSecret: config.email.webhookSecret,
-      apiToken: config.apiToken,
-      linkSecret: config.linkSecret,
-      publicBaseUrl: config.publicBaseUrl,
-      businessName: config.email.businessName,
-      log: (msg, meta) => logger.info(meta ?? {}, msg),
-      temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
-      // With the worker in this process, /metrics serves its metrics too.
-      alsoServeMetrics: role === 'all' ? [workerRegistry] : undefined,
-      alsoServeMetricsText: role === 'all' ? sdkMetricsText : undefined,
-      metricsAccess: config.metricsAccess,
-      codec: {
-        codec: new EncryptionCodec(config.encryptionKeys),
-        namespace: config.temporal.namespace,
-        allowedOrigins: [...new Set([...config.codec.allowedOrigins, ...devUiOrigins])],
-        token: config.codec.token,
-        enabled: config.codec.enabled,
-      },
-    });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.port, () => resolve(s));
-      s.on('error', reject);
-    });
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    urls.api = `http://localhost:${config.port}`;
-    // Real Stripe: say which endpoint delivers here, at which version, and what it lacks. In the
-    // background: a slow or refused read (a restricted key) must not hold the start.
-    if (!config.stripe.sandbox) {
-      readWebhookEndpoint(stripe, `${config.publicBaseUrl}/webhooks/stripe`, USED_TYPES).then(
-        (report) => {
-          const said = describeWebhookEndpoint(report);
-          logger[said.level]({ webhookEndpoint: report }, said.message);
-        },
-        (err: unknown) => logger.warn({ error: String(err) }, 'could not read the Stripe webhook endpoints'),
-      );
-    }
+  readiness.markReady();
+  if (stalled) {
+    stalled.start();
+    stops.push(() => stalled.stop());
   }
   return urls as Urls;
 }

@@ -7,6 +7,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Provider } from '../domain/types';
 import type { OpenCases } from './amountAtRisk';
+import { stalledCounts } from './stalled/stalledKind';
+import type { StalledReader } from './stalled/stalledMonitor';
 
 /**
  * The Node process's own metrics (CPU, memory, event loop lag, GC), once per process whatever
@@ -40,6 +42,8 @@ export interface MetricsOptions {
   openCases?: () => Promise<OpenCases>;
   /** How long one reading of `openCases` is reused (default 30 s): it lists every active case. */
   openCasesTtlMs?: number;
+  /** The last stalled-case scan (src/stalled/): unset or none yet, the gauge has no value. */
+  stalled?: StalledReader;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   /** Other registries served with these (the worker's, when it runs in the same process). */
   alsoRender?: Registry[];
@@ -113,9 +117,31 @@ export class Metrics {
   readonly casesBlocked: Gauge<'provider'>;
   readonly casesOpen: Gauge<'currency'>;
   readonly amountAtRisk: Gauge<'currency'>;
+  readonly casesStalled: Gauge<'workflow_type' | 'error_kind'>;
 
   constructor(private readonly opts: MetricsOptions = {}) {
     const log = opts.log;
+    const stalled = opts.stalled;
+    const stalledSeen = new Set<string>();
+    this.casesStalled = new Gauge({
+      name: 'dunning_cases_stalled',
+      help: 'Open executions whose workflow task keeps failing (attempt >= 2), by workflow type and error kind, from the last scan',
+      labelNames: ['workflow_type', 'error_kind'] as const,
+      registers: [this.registry],
+      collect: stalled
+        ? () => {
+            const scan = stalled.latest();
+            if (!scan) return;
+            // A kind that had stalled cases and has none now reads 0, not its last count.
+            const now = new Map(stalledCounts(scan.cases).map((c) => [`${c.workflowType}\u0000${c.errorKind}`, c.count]));
+            for (const key of now.keys()) stalledSeen.add(key);
+            for (const key of stalledSeen) {
+              const [workflow_type, error_kind] = key.split('\u0000') as [string, string];
+              this.casesStalled.set({ workflow_type, error_kind }, now.get(key) ?? 0);
+            }
+          }
+        : undefined,
+    });
     const blocked = opts.blockedCases;
     this.casesBlocked = new Gauge({
       name: 'dunning_cases_blocked',

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { workerRegistry } from '../activities/metrics';
 import { processRegistry } from './metrics';
 import { judgeMetricsRequest, type MetricsAccess } from './metricsAccess';
+import type { ReadinessState } from './readiness';
 
 export interface WorkerMetricsServer {
   url: string;
@@ -25,11 +26,22 @@ export async function renderWorkerMetrics(extra?: () => Promise<string>): Promis
 
 export function serveWorkerMetrics(
   port: number,
-  opts: { host?: string; extra?: () => Promise<string>; access?: MetricsAccess } = {},
+  opts: { host?: string; extra?: () => Promise<string>; access?: MetricsAccess; readiness?: () => ReadinessState } = {},
 ): Promise<WorkerMetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    const path = req.url?.split('?')[0];
+    // A probe for the orchestrator: alive from the start, ready once Temporal answered and the workers run.
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      const state = path === '/readyz' ? (opts.readiness?.() ?? { ready: true }) : { ready: true };
+      res
+        .writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(state.ready ? { ok: true } : { error: { code: 'not_ready', message: `not ready: ${state.reason}` } }),
+        );
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics, /healthz, /readyz\n');
       return;
     }
     const verdict = judgeMetricsRequest(opts.access ?? { kind: 'open' }, req.headers.authorization);

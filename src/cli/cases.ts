@@ -10,8 +10,8 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { ApiError, CasesApi, CliError, resolveTarget } from './casesApi';
 import { parseCasesArgs, USAGE, type Command } from './casesArgs';
-import { formatCase, formatCaseList, formatLinkSent, formatQuarantine, formatRetryOutcome } from './casesFormat';
-import { readCaseList, readQuarantine, readStatus } from './casesSchemas';
+import { formatCase, formatCaseList, formatLinkSent, formatQuarantine, formatRetryOutcome, formatStalled } from './casesFormat';
+import { readCaseList, readQuarantine, readStalled, readStatus } from './casesSchemas';
 import type { RetryOutcome } from '../../domain/types';
 
 export interface CliIo {
@@ -48,6 +48,10 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
   const show = (body: unknown, text: () => string) => (json ? JSON.stringify(body, null, 2) : text());
   switch (command.name) {
     case 'list': {
+      if (command.stalled) {
+        const { body } = await api.request('GET', '/api/dunning/stalled');
+        return show(body, () => formatStalled(readStalled(body)));
+      }
       const q = new URLSearchParams({ limit: String(command.limit) });
       if (command.state) q.set('state', command.state);
       if (command.customerId) q.set('customerId', command.customerId);

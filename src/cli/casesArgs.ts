@@ -11,6 +11,8 @@ export const USAGE = `Usage: npm run cases -- <command> [options]
 
   list [--state active|processing|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
                                    cases, open ones first (--blocked: waiting on Stripe or Resend)
+  list --stalled                   cases whose workflow task keeps failing: they do nothing until
+                                   the cause is fixed (docs/production/stalled-cases.md)
   show <invoice>                   the case as a timeline, in the customer's time zone
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
   retry-now <invoice>              charge the card on file now (merchant-initiated, card ledger)
@@ -31,7 +33,7 @@ export type CaseStateFilter = CaseState;
 
 export type Command =
   | { name: 'help' }
-  | { name: 'list'; state?: CaseStateFilter; customerId?: string; blocked: boolean; limit: number }
+  | { name: 'list'; state?: CaseStateFilter; customerId?: string; blocked: boolean; limit: number; stalled?: true }
   | { name: 'show'; invoiceId: string }
   | { name: 'cancel'; invoiceId: string; reason: string; by: string }
   | { name: 'retry-now'; invoiceId: string; by: string }
@@ -57,6 +59,7 @@ const OPTIONS = {
   state: { type: 'string' },
   customer: { type: 'string' },
   blocked: { type: 'boolean' },
+  stalled: { type: 'boolean' },
   limit: { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -65,7 +68,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** The options each command takes besides the global ones (--api, --json, --help). */
 const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, OptionName[]> = {
-  list: ['state', 'customer', 'blocked', 'limit'],
+  list: ['state', 'customer', 'blocked', 'stalled', 'limit'],
   show: [],
   cancel: ['reason', 'by'],
   'retry-now': ['by'],
@@ -129,6 +132,12 @@ export function parseCasesArgs(argv: string[], defaults: { by: string }): Parsed
   switch (name) {
     case 'list': {
       if (rest.length > 0) return { ok: false, problem: `list takes no argument (got '${rest[0]}')` };
+      if (values.stalled === true) {
+        // The scan's list: every stalled execution of the deployment, not a visibility filter.
+        const other = (['state', 'customer', 'blocked', 'limit'] as const).find((o) => values[o] !== undefined);
+        if (other) return { ok: false, problem: `--stalled takes no other option (got --${other})` };
+        return done({ name, blocked: false, limit: 100, stalled: true });
+      }
       const s = values.state === undefined ? undefined : check(state, values.state, '--state');
       if (s && !s.ok) return s;
       const c = values.customer === undefined ? undefined : check(customerId, values.customer, '--customer');

@@ -17,6 +17,7 @@ import type {
 } from '../../domain/types';
 import type { CaseSummary } from '../dunningClient';
 import type { QuarantineEntry } from '../quarantine/quarantineStore';
+import type { StalledScan } from '../stalled/stalledKind';
 
 const TRIGGERS: Record<AttemptTrigger, string> = {
   schedule: 'scheduled retry',
@@ -217,4 +218,24 @@ export function formatQuarantine(events: QuarantineEntry[]): string {
   ]);
   const header = ['EVENT', 'STATUS', 'TYPE', 'RECEIVED (UTC)', 'PROBLEM'];
   return [...table(header, rows), `${events.length} event${events.length === 1 ? '' : 's'}`].join('\n');
+}
+
+/** `list --stalled`: one row per stalled execution, then what to do. */
+export function formatStalled(scan: StalledScan): string {
+  const when = `scanned ${utc(scan.scannedAt)}${scan.truncated ? `, the first ${scan.scanned} open executions only` : ''}`;
+  if (scan.cases.length === 0) return `no stalled cases (${when})`;
+  const rows = scan.cases.map((c) => [
+    c.workflowId,
+    c.workflowType,
+    c.errorKind,
+    String(c.attempt),
+    c.failingSince ? utc(c.failingSince) : '',
+    c.message ?? '',
+  ]);
+  const header = ['WORKFLOW', 'TYPE', 'ERROR', 'ATTEMPT', 'FAILING SINCE (UTC)', 'MESSAGE'];
+  const n = scan.cases.length;
+  return [
+    ...table(header, rows),
+    `${n} case${n === 1 ? '' : 's'} stalled: workflow task failing (${when}); see docs/production/stalled-cases.md`,
+  ].join('\n');
 }

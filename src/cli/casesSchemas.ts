@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DunningStatus } from '../../domain/types';
 import type { CaseSummary } from '../dunningClient';
 import type { QuarantineEntry } from '../quarantine/quarantineStore';
+import type { StalledScan } from '../stalled/stalledKind';
 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'is not a time');
 
@@ -91,3 +92,19 @@ export const readCaseList = (body: unknown): CaseSummary[] =>
   read<{ cases: CaseSummary[] }>(z.object({ cases: z.array(summary) }), body, 'the list of cases').cases;
 export const readQuarantine = (body: unknown): QuarantineEntry[] =>
   read<{ events: QuarantineEntry[] }>(z.object({ events: z.array(quarantined) }), body, 'the quarantine').events;
+
+const stalledCase = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    workflowType: z.string(),
+    attempt: z.number(),
+    errorKind: z.string(),
+    message: z.string().optional(),
+    failingSince: iso.optional(),
+  })
+  .passthrough();
+const stalledScan = z
+  .object({ scannedAt: iso, method: z.string(), scanned: z.number(), truncated: z.boolean(), cases: z.array(stalledCase) })
+  .passthrough();
+export const readStalled = (body: unknown): StalledScan => read(stalledScan, body, 'the stalled cases');

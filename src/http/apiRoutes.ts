@@ -16,6 +16,8 @@ import { stripeId } from './stripeIds';
 import { isUndecryptable } from '../temporal/payloadCodec';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { CASE_STATES } from '../../domain/types';
+import { scanStalledCases } from '../stalled/stalledScan';
+import type { StalledReader } from '../stalled/stalledMonitor';
 
 const customerIdParam = stripeId('cus');
 const invoiceIdParam = stripeId('in');
@@ -59,6 +61,8 @@ export interface ApiDeps {
   stripe: Stripe;
   /** Refused Stripe events, for the `/api/quarantine` routes. */
   quarantine: QuarantineStore;
+  /** The last stalled-case scan; unset: `/api/dunning/stalled` scans on each request. */
+  stalled?: StalledReader;
   log: (msg: string, meta?: Record<string, unknown>) => void;
 }
 
@@ -142,6 +146,15 @@ export function apiRouter(deps: ApiDeps): Router {
     }
     if (!status) throw new HttpError(404, 'not_found', `No dunning case for invoice ${invoiceId}`);
     res.json(status);
+  });
+
+  // The open executions whose workflow task keeps failing (`npm run cases -- list --stalled`): the
+  // monitor's last scan (at most 30 s old); a process without one (tests) scans now.
+  router.get('/api/dunning/stalled', async (_req, res) => {
+    const scan = deps.stalled ? deps.stalled.latest() : await scanStalledCases(cases.client, { taskQueue: cases.taskQueue });
+    if (!scan)
+      throw new HttpError(503, 'not_scanned_yet', 'The first scan for stalled cases has not ended yet; try again in a moment');
+    res.json(scan);
   });
 
   router.get('/api/dunning', async (req, res) => {

@@ -16,6 +16,8 @@ import { codecRouter, type CodecServerOptions } from './codecRoute';
 import { dashboardRouter } from './dashboardRoute';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
+import type { ReadinessState } from '../readiness';
+import type { StalledReader } from '../stalled/stalledMonitor';
 import { retryRouter } from './retryRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
@@ -46,6 +48,13 @@ export interface AppDeps {
   temporalUiUrl?: string;
   /** The codec server for the Temporal Web UI (`/codec/*`); undefined: no such routes. */
   codec?: Omit<CodecServerOptions, 'log'>;
+  /**
+   * The process's start (src/readiness.ts): until it is ready, `/readyz` answers 503 with the reason
+   * and every route but health and metrics 503 (deliver again later). Undefined: ready from the start.
+   */
+  readiness?: () => ReadinessState;
+  /** The last stalled-case scan (src/stalled/stalledMonitor.ts): the gauge, the dashboard, `/api/dunning/stalled`. */
+  stalled?: StalledReader;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -55,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
     new Metrics({
       blockedCases: () => deps.cases.blockedCaseCounts(),
       openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
+      stalled: deps.stalled,
       log,
       alsoRender: deps.alsoServeMetrics,
       alsoText: deps.alsoServeMetricsText,
@@ -68,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ok: true });
   });
   app.get('/readyz', async (_req, res) => {
+    const start = deps.readiness?.();
+    if (start && !start.ready) return sendError(res, 503, 'not_ready', `not ready: ${start.reason}`);
     try {
       await deps.cases.client.withDeadline(Date.now() + 3000, () => deps.cases.client.workflowService.getSystemInfo({}));
       res.json({ ok: true, temporal: 'reachable' });
@@ -82,6 +94,14 @@ export function createApp(deps: AppDeps): express.Express {
       return sendError(res, verdict.status, verdict.code, verdict.message);
     }
     res.type(metrics.contentType).send(await metrics.render());
+  });
+  // Before the start is done (Temporal unreachable, the namespace not checked yet), nothing else
+  // runs: a webhook gets the 503 that makes Stripe deliver again; an email link, its page.
+  app.use((req, res, next) => {
+    const start = deps.readiness?.();
+    if (!start || start.ready) return next();
+    if (req.path.startsWith('/billing/')) return unavailablePage(res, pageLocale(req));
+    sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable; try again (${start.reason})`);
   });
 
   app.use(
@@ -104,8 +124,16 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   if (deps.codec) app.use(codecRouter({ ...deps.codec, log }));
-  app.use(dashboardRouter({ cases: deps.cases, apiToken: deps.apiToken, temporalUiUrl: deps.temporalUiUrl, log }));
-  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, log }));
+  app.use(
+    dashboardRouter({
+      cases: deps.cases,
+      apiToken: deps.apiToken,
+      temporalUiUrl: deps.temporalUiUrl,
+      stalled: deps.stalled,
+      log,
+    }),
+  );
+  app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, stalled: deps.stalled, log }));
   app.use(
     billingLinkRouter({
       stripe: deps.stripe,

@@ -7,6 +7,7 @@ import escapeHtml from 'escape-html';
 import { formatAmount } from '../../domain/presentation';
 import { CASE_STATES } from '../../domain/types';
 import { hourColumns, outcomeBars } from '../dashboard/charts';
+import type { StalledScan } from '../stalled/stalledKind';
 import { isOpen, type ByCurrency, type DashboardCase, type DashboardFigures } from '../dashboard/figures';
 
 export interface DashboardView {
@@ -20,6 +21,8 @@ export interface DashboardView {
   now: number;
   /** `<ui>/namespaces/<ns>`; undefined: no links. */
   workflowsUrl?: string;
+  /** The last stalled-case scan; undefined: none (yet). */
+  stalled?: StalledScan;
 }
 
 const e = (s: unknown) => escapeHtml(String(s ?? ''));
@@ -93,6 +96,7 @@ export function renderDashboard(v: DashboardView): string {
 <title>Dunning: recovery dashboard</title><style>${STYLE}</style></head><body>
 <header><h1>Recovery dashboard</h1><p class="muted">As of ${e(when(new Date(v.now).toISOString()))} · from Temporal visibility
 <form method="post" action="/dashboard/logout" class="inline"><button type="submit">Sign out</button></form></p></header>
+${stalledLine(v)}
 ${v.truncated ? '<p class="warn">More cases than the dashboard reads at once: the figures cover the first 5,000.</p>' : ''}
 ${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.undecryptable.count)} case(s) were encrypted with a key this service no longer has: shown from their search attributes only. Put the old key back in PAYLOAD_ENCRYPTION_KEYS, after the current one (docs/production/key-rotation.md).</p>` : ''}
 <section class="cards">
@@ -140,6 +144,26 @@ ${soonRows ? `<table>${HEAD}<tbody>${soonRows}</tbody></table>` : '<p class="mut
 <p class="muted">${figure('table-count', v.matched)} matching case${v.matched === 1 ? '' : 's'}${v.matched > v.rows.length ? `, the first ${v.rows.length} shown` : ''}</p>
 <table id="cases">${HEAD}<tbody>${v.rows.map((c) => caseRow(c, v)).join('')}</tbody></table></section>
 </body></html>`;
+}
+
+/**
+ * Cases that do nothing because their workflow task keeps failing: first on the page, each linked
+ * to its workflow in the Web UI, with the error kind (docs/production/stalled-cases.md says what to do).
+ */
+function stalledLine(v: DashboardView): string {
+  const cases = v.stalled?.cases ?? [];
+  if (cases.length === 0) return '';
+  const items = cases
+    .slice(0, 20)
+    .map((c) => {
+      const id = v.workflowsUrl
+        ? `<a href="${e(`${v.workflowsUrl}/workflows/${encodeURIComponent(c.workflowId)}/${encodeURIComponent(c.runId)}/history`)}">${e(c.workflowId)}</a>`
+        : e(c.workflowId);
+      return `<li>${id} (${e(c.workflowType)}): ${e(c.errorKind)}, attempt ${e(c.attempt)}${c.message ? ` · <span class="muted">${e(c.message)}</span>` : ''}</li>`;
+    })
+    .join('');
+  return `<section class="stalled"><p class="warn"><strong>${figure('stalled-count', cases.length)} case${cases.length === 1 ? '' : 's'} stalled: workflow task failing</strong>
+(they do nothing until the cause is fixed; see docs/production/stalled-cases.md)</p><ul>${items}</ul></section>`;
 }
 
 const HEAD =

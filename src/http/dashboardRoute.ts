@@ -14,6 +14,7 @@ import { readDashboardCases } from '../dashboard/visibility';
 import { isTemporalUnavailable } from './errors';
 import { loginPage, renderDashboard } from './dashboardPage';
 import { CASE_STATES } from '../../domain/types';
+import type { StalledReader } from '../stalled/stalledMonitor';
 
 export interface DashboardOptions {
   cases: DunningClient;
@@ -22,6 +23,8 @@ export interface DashboardOptions {
   temporalUiUrl?: string;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
   now?: () => number;
+  /** The last stalled-case scan: a line above the figures when a case's workflow task keeps failing. */
+  stalled?: StalledReader;
 }
 
 const COOKIE = 'dunning_dashboard';
@@ -143,6 +146,7 @@ export function dashboardRouter(o: DashboardOptions): Router {
         truncated: read.truncated,
         now: at,
         workflowsUrl,
+        stalled: o.stalled?.latest(),
       }),
     );
   });

@@ -43,6 +43,22 @@ export async function connectClient(t: TemporalTarget): Promise<Client> {
   return new Client({ connection, namespace: t.namespace, dataConverter: t.dataConverter });
 }
 
+/**
+ * A client that does not call the cluster until it is used: the API starts (and answers `/readyz`
+ * 503) while Temporal is still unreachable. gRPC waits up to 2 minutes between reconnections after
+ * a long outage by default; 10 s at most, so that a cluster that is back is found within seconds.
+ */
+export function lazyClient(t: TemporalTarget): Client {
+  const connection = Connection.lazy({
+    address: t.address,
+    tls: tlsOptions(t),
+    apiKey: t.apiKey,
+    metadata: t.apiKey ? { 'temporal-namespace': t.namespace } : undefined,
+    channelArgs: { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 10_000 },
+  });
+  return new Client({ connection, namespace: t.namespace, dataConverter: t.dataConverter });
+}
+
 export async function connectWorker(t: TemporalTarget): Promise<NativeConnection> {
   return NativeConnection.connect({
     address: t.address,

@@ -12,6 +12,8 @@ import { installRuntime } from '../../../src/temporal/runtime';
 import type Stripe from 'stripe';
 import { inject } from 'vitest';
 import { DunningClient } from '../../../src/dunningClient';
+import { StalledCaseMonitor } from '../../../src/stalled/stalledMonitor';
+import { scanStalledCases } from '../../../src/stalled/stalledScan';
 import { createApp } from '../../../src/http/app';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
@@ -101,11 +103,15 @@ export interface StackOptions {
   production?: boolean;
   /** The payload keys of the stack's clients and worker, the first one encrypting (default: the shared test key). */
   encryptionKeys?: EncryptionKey[];
+  /** Another namespace than the shared server's (one a test made for itself). */
+  namespace?: string;
+  /** Scan for stalled cases this often (src/stalled/), as `npm start` does every 30 s; unset: no monitor. */
+  stalledScanEveryMs?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = inject('temporalAddress');
-  const namespace = inject('temporalNamespace');
+  const namespace = opts.namespace ?? inject('temporalNamespace');
   const taskQueue = `dunning-test-${randomBytes(4).toString('hex')}`;
   const apiToken = `test_${randomBytes(16).toString('hex')}`;
   const linkSecret = randomBytes(32).toString('hex');
@@ -160,9 +166,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     running = workers.run();
   }
 
+  const stalled = opts.stalledScanEveryMs
+    ? new StalledCaseMonitor(() => scanStalledCases(client, { taskQueue }), { intervalMs: opts.stalledScanEveryMs })
+    : undefined;
+  stalled?.start();
   const app = createApp({
     stripe,
     cases,
+    stalled,
     webhookSecret,
     resendWebhookSecret,
     apiToken,
@@ -236,6 +247,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         .filter((e) => e.type === type && (e.data.object as { id?: string }).id === objectId),
     stopWorker,
     close: async () => {
+      await stalled?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
