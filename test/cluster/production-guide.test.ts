@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild, type Child } from '../../scripts/stack/processes';
+import { startAppEndpoint, type AppEndpoint } from '../chaos/appEndpoint';
 import { PostgresUnavailable, startCluster, stopCluster, type Cluster } from '../../src/dev/cluster';
 import { cachedToolchain } from '../../src/dev/toolchain';
 import { findOnPath } from '../../src/dev/toolchain/process';
@@ -31,11 +32,9 @@ import {
   composeEnvironments,
   dockerfileEnv,
   GUIDE,
+  guideDotEnv,
   parseDotEnv,
   REPO_ROOT,
-  runEnvBlock,
-  setEnvLines,
-  settingsForSandbox,
   stripeEndpointFromCommand,
   walkedBlock,
 } from '../support/productionGuide';
@@ -55,6 +54,7 @@ let composeGives: Record<'worker' | 'api', NodeJS.ProcessEnv>;
 let processEnv: Record<'worker' | 'api', NodeJS.ProcessEnv>;
 let worker: Child;
 let api: Child;
+let app: AppEndpoint | undefined;
 
 beforeAll(async () => {
   const dockerCompose = findOnPath('docker-compose') ?? cachedToolchain().dockerCompose;
@@ -91,11 +91,10 @@ beforeAll(async () => {
     resendApiKey: `re_${randomBytes(12).toString('hex')}`,
     resendWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
   };
-  const dotEnvText = setEnvLines(
-    runEnvBlock(walkedBlock(guide, 'env').text),
-    settingsForSandbox(walkedBlock(guide, 'settings').text, sandbox),
-  );
+  const dotEnvText = guideDotEnv(guide, sandbox);
   dotEnv = parseDotEnv(dotEnvText);
+  // Your app: it verifies every event with the APP_WEBHOOK_SECRET the guide made.
+  app = await startAppEndpoint(dotEnv.APP_WEBHOOK_SECRET);
 
   // ---- the providers: the sandboxes, with the guide's Stripe endpoint --------------------------
   const env = { PATH: process.env.PATH };
@@ -159,8 +158,8 @@ beforeAll(async () => {
     // The cluster outlives this run: earlier runs' cases sleep on it, bound to sandboxes that are gone.
     TEMPORAL_TASK_QUEUE: `guide-${randomBytes(4).toString('hex')}`,
   };
-  /** The providers are the sandboxes (the keys are the guide's .env's: sk_test_…, re_…). */
-  const SANDBOX: NodeJS.ProcessEnv = { STRIPE_API_BASE: stripeUrl, RESEND_BASE_URL: outboxUrl };
+  /** The providers are the sandboxes (the keys are the guide's .env's: sk_test_…, re_…); your app is `app`. */
+  const SANDBOX: NodeJS.ProcessEnv = { STRIPE_API_BASE: stripeUrl, RESEND_BASE_URL: outboxUrl, APP_WEBHOOK_URL: app.url };
   const givenTo = (service: 'worker' | 'api'): NodeJS.ProcessEnv => {
     const given = compose[service];
     if (!given) throw new Error(`docker-compose.yml has no ${service} service`);
@@ -184,6 +183,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(children.splice(0).map((c) => c.stop()));
+  await app?.close();
   if (cluster?.started) await stopCluster();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (logs) rmSync(logs, { recursive: true, force: true });
@@ -273,6 +273,14 @@ describe('docs/production.md, walked', () => {
     });
     expect(done.outcome).toBe('card_updated');
     expect(done.emails.map((e) => e.template)).toEqual(['payment_failed.insufficient_funds', 'payment_recovered']);
+
+    // Your app heard of it, signed with the secret the guide made.
+    const events = await eventually('dunning.recovered at the app', 60_000, async () => {
+      const mine = app!.events().filter((e) => e.invoiceId === scenario.invoiceId);
+      return mine.some((e) => e.type === 'dunning.recovered') ? mine : undefined;
+    });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['dunning.started', 'dunning.recovered']));
+    expect(app!.badSignatures()).toBe(0);
   });
 
   it('keeps what the guide promises on the way: the Stripe endpoint as expected, an empty DATA_DIR', async (ctx) => {

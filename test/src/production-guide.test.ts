@@ -18,6 +18,7 @@ import {
   dockerfileEnv,
   firstColumnNames,
   GUIDE,
+  guideDotEnv,
   parseDotEnv,
   REPO_ROOT,
   runEnvBlock,
@@ -87,6 +88,10 @@ describe('docs/production.md', () => {
     const settings = settingsForSandbox(walkedBlock(guide, 'settings').text, sandbox);
     const base = { NODE_ENV: 'production', DATA_DIR: dataDir, TEMPORAL_ADDRESS: '127.0.0.1:7233' };
     expect(problemsOf({ ...base, ...parseDotEnv(setEnvLines(secrets, settings)) })).toEqual([]);
+    // With the app's webhook too: its recipe makes a secret the service (and Standard Webhooks) takes.
+    const withApp = parseDotEnv(guideDotEnv(guide, sandbox));
+    expect(withApp.APP_WEBHOOK_SECRET).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(loadConfig({ ...base, ...withApp }).appWebhook?.url).toBe('https://app.example.com/webhooks/dunning');
     expect(problemsOf({ ...base, ...parseDotEnv(secrets) }).join('\n')).toMatch(/STRIPE_SECRET_KEY: required/);
     expect(problemsOf({ ...base, ...settings }).join('\n')).toMatch(/API_TOKEN: required/);
   });
@@ -107,10 +112,7 @@ describe('docs/production.md', () => {
 const dockerCompose = findOnPath('docker-compose') ?? cachedToolchain().dockerCompose;
 
 describe.skipIf(!dockerCompose)('the environment docker-compose.yml gives the worker and the API from the guide’s .env', () => {
-  const dotEnv = setEnvLines(
-    runEnvBlock(walkedBlock(guide, 'env').text),
-    settingsForSandbox(walkedBlock(guide, 'settings').text, sandbox),
-  );
+  const dotEnv = guideDotEnv(guide, sandbox);
   const image = dockerfileEnv(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
   const services = composeEnvironments(dockerCompose!, dotEnv);
 

@@ -178,3 +178,16 @@ export function setEnvLines(dotEnv: string, values: Record<string, string>): str
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The .env the guide makes: its secrets recipe and its app-webhook recipe run as written (one shell,
+ * as the guide says: the second uses the first's `set_env`), then its settings typed in, with the
+ * sandbox's values where the guide has the real providers'. APP_WEBHOOK_URL stays the guide's: a
+ * walk points it at its own receiver as it points the providers at the sandboxes.
+ */
+export function guideDotEnv(guide: string, sandbox: SandboxSettings): string {
+  const made = runEnvBlock(`${walkedBlock(guide, 'env').text}\n${walkedBlock(guide, 'app-webhook').text}`);
+  const appUrl = parseDotEnv(made).APP_WEBHOOK_URL ?? '';
+  if (!/^https:\/\//.test(appUrl)) throw new Error(`the guide's app-webhook block sets no https APP_WEBHOOK_URL (${appUrl})`);
+  return setEnvLines(made, settingsForSandbox(walkedBlock(guide, 'settings').text, sandbox));
+}
