@@ -3,7 +3,8 @@
  * production accepts: the blocks it marks `<!-- walked: … -->` are read (and the secrets block run)
  * as written. test/cluster/production-guide.test.ts walks the same blocks against a real cluster.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +95,31 @@ describe('docs/production.md', () => {
     expect(loadConfig({ ...base, ...withApp }).appWebhook?.url).toBe('https://app.example.com/webhooks/dunning');
     expect(problemsOf({ ...base, ...parseDotEnv(secrets) }).join('\n')).toMatch(/STRIPE_SECRET_KEY: required/);
     expect(problemsOf({ ...base, ...settings }).join('\n')).toMatch(/API_TOKEN: required/);
+  });
+
+  it('without containers: the build the image runs, started with the .env the guide made', () => {
+    const run = walkedBlock(guide, 'without-containers').text;
+    expect(run).toMatch(/npm run build/);
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['start:prod']).toBe('node dist/src/main.js');
+    for (const role of ['worker', 'api']) expect(run).toContain(`node --env-file=.env dist/src/main.js ${role}`);
+    // The exports stand for what compose and the image set: production, and the prebuilt bundle `npm run build` writes.
+    expect(run).toMatch(/export NODE_ENV=production /);
+    expect(run).toMatch(/ WORKFLOW_BUNDLE_PATH=dist\/workflow-bundle\.js/);
+    expect(run).toMatch(/ TEMPORAL_ADDRESS=\S+/);
+    // Node reads the .env the guide made as Compose does (base64 with '=', a sender with '<…>').
+    const dir = mkdtempSync(join(tmpdir(), 'dunning-guide-envfile-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, guideDotEnv(guide, sandbox));
+    const keys = ['API_TOKEN', 'PAYLOAD_ENCRYPTION_KEYS', 'EMAIL_FROM', 'APP_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY'];
+    const read = execFileSync(
+      process.execPath,
+      [`--env-file=${file}`, '-e', `console.log(JSON.stringify(${JSON.stringify(keys)}.map((k) => process.env[k])))`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH } },
+    );
+    const expected = parseDotEnv(readFileSync(file, 'utf8'));
+    expect(JSON.parse(read)).toEqual(keys.map((k) => expected[k]));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a settings key the walk does not know stops it, naming the key', () => {
