@@ -277,6 +277,20 @@ export function parseEncryptionKeys(value: string, source = 'PAYLOAD_ENCRYPTION_
   return parsed.data;
 }
 
+/**
+ * What NODE_ENV=production refuses to start without: in development each of these is generated or
+ * played by a local sandbox, which production must never fall back to. docs/production.md lists
+ * them (a test holds the two equal).
+ */
+export const PRODUCTION_REQUIRED = [
+  'API_TOKEN',
+  'LINK_SECRET',
+  'PAYLOAD_ENCRYPTION_KEYS',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'RESEND_API_KEY',
+] as const;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`FOO=` in .env or compose) means unset, as it does for most tools.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
@@ -290,14 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(e.DATA_DIR);
 
   if (production) {
-    for (const name of [
-      'API_TOKEN',
-      'LINK_SECRET',
-      'STRIPE_SECRET_KEY',
-      'STRIPE_WEBHOOK_SECRET',
-      'RESEND_API_KEY',
-      'PAYLOAD_ENCRYPTION_KEYS',
-    ] as const) {
+    for (const name of PRODUCTION_REQUIRED) {
       if (!e[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }

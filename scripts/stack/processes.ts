@@ -27,6 +27,8 @@ export interface ChildOptions {
   name: string;
   /** Entry point, relative to the repository root. */
   file: string;
+  /** Node's own options before the entry point; default `--import tsx` (a built `.js` needs none). */
+  nodeArgs?: string[];
   args?: string[];
   env: NodeJS.ProcessEnv;
   /** A line of stdout that says the process is ready; its match is what `ready` resolves with. */
@@ -52,7 +54,7 @@ export interface Child {
 }
 
 export function startChild(o: ChildOptions): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', o.file, ...(o.args ?? [])], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? ['--import', 'tsx']), o.file, ...(o.args ?? [])], {
     cwd: REPO_ROOT,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,14 +8,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { devOnlyInDist } from '../../scripts/image-contents';
+import { withBuildLock } from '../support/productionBuild';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 
 describe('production build', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/build.ts'], { cwd: ROOT, stdio: 'pipe' });
-  }, 120_000);
+  // Under the build lock: the production guide's walk (test/cluster) may be building or copying dist/.
+  beforeAll(async () => {
+    await withBuildLock(() =>
+      execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/build.ts'], { cwd: ROOT, stdio: 'pipe' }),
+    );
+  }, 600_000);
 
   it('holds the service and the prebuilt workflow bundle, and no dev-only code', () => {
     for (const f of ['src/main.js', 'src/worker.js', 'workflows/dunning.js', 'domain/caseRecord.js', 'workflow-bundle.js']) {

@@ -27,8 +27,8 @@ export interface AppEndpoint {
   close(): Promise<void>;
 }
 
-export async function startAppEndpoint(): Promise<AppEndpoint> {
-  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+/** `secret`: the app's own (e.g. one a recipe generated); default a fresh one. */
+export async function startAppEndpoint(secret = `whsec_${randomBytes(24).toString('base64')}`): Promise<AppEndpoint> {
   const verifier = new Webhook(secret);
   const received = new Map<string, ReceivedAppEvent>();
   let down = false;
