@@ -228,7 +228,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       },
     });
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.port, () => resolve(s));
+      // Development: this machine only (HOST says otherwise); production: every interface, as in a container.
+      const s = app.listen(config.port, config.host, () => resolve(s));
       s.on('error', reject);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
