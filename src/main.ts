@@ -214,6 +214,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
       businessName: config.email.businessName,
+      trustProxy: config.trustProxy,
       log: (msg, meta) => logger.info(meta ?? {}, msg),
       temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
       // With the worker in this process, /metrics serves its metrics too.
