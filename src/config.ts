@@ -13,6 +13,21 @@ import { parsePolicy } from './policyFile';
 import { metricsAccessFrom, type MetricsAccess } from './metricsAccess';
 import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
 
+/** Tokens people type as passwords (API_TOKEN, CODEC_TOKEN): what production requires of them. */
+export const PRODUCTION_TOKEN_LENGTH = 32;
+const TOKEN_HINT = 'generate one with: openssl rand -hex 32';
+
+/**
+ * Why `value` is too weak for a production token, or undefined. Randomness cannot be measured from
+ * one value; a value of few distinct characters (`aaaa…`, `changeme` repeated) is surely not.
+ */
+export function productionTokenProblem(name: string, value: string): string | undefined {
+  if (value.length < PRODUCTION_TOKEN_LENGTH)
+    return `${name}: ${value.length} characters; production needs at least ${PRODUCTION_TOKEN_LENGTH} random ones (${TOKEN_HINT})`;
+  if (new Set(value).size < 10) return `${name}: not random (too few distinct characters); ${TOKEN_HINT}`;
+  return undefined;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -85,6 +100,13 @@ export const envSchema = z.object({
     message: 'TEMPORAL_METRICS_ADDRESS must be host:port, e.g. 0.0.0.0:9464',
   }),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The API's listening address; unset: 127.0.0.1 in development, 0.0.0.0 in production (a container). */
+  HOST: optionalString,
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is believed (hops); unset or 0: none, so a
+   * client cannot pick its own address (rate limits, logs) by sending the header.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** The worker's own `/metrics` when it runs without the API (`npm run start:worker`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
   /** Bearer token of every `/metrics` (src/metricsAccess.ts); production without it: `/metrics` is off. */
@@ -164,6 +186,10 @@ export interface Config {
   /** Where the Temporal SDK serves its Prometheus metrics; undefined: a loopback port of its own. */
   temporalMetricsAddress?: string;
   port: number;
+  /** HOST: the API's listening address (127.0.0.1 in development, 0.0.0.0 in production by default). */
+  host: string;
+  /** TRUST_PROXY: hops of proxies whose X-Forwarded-For is believed; 0: none. */
+  trustProxy: number;
   /** METRICS_PORT: the worker's `/metrics` when it runs alone (the API's serves it otherwise). */
   metricsPort: number;
   /** Who may read `/metrics` (METRICS_TOKEN; off in production without it). */
@@ -255,7 +281,8 @@ function devSecrets(dataDir: string): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
   const kept: Partial<DevSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secrets: DevSecrets = {
-    apiToken: kept.apiToken ?? `dev_${randomBytes(18).toString('base64url')}`,
+    // 36 characters: what production would require of it too.
+    apiToken: kept.apiToken ?? `dev_${randomBytes(24).toString('base64url')}`,
     linkSecret: kept.linkSecret ?? randomBytes(32).toString('base64url'),
     stripeWebhookSecret: kept.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
     resendWebhookSecret: kept.resendWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
@@ -306,6 +333,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production) {
     for (const name of PRODUCTION_REQUIRED) {
       if (!e[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+    // A token is a password anyone can try over the network: long and random, or refused.
+    for (const name of ['API_TOKEN', 'CODEC_TOKEN'] as const) {
+      const problem = e[name] === undefined ? undefined : productionTokenProblem(name, e[name]);
+      if (problem) problems.push(problem);
     }
   }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
@@ -377,6 +409,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS,
     port: e.PORT,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    trustProxy: e.TRUST_PROXY,
     metricsPort: e.METRICS_PORT,
     metricsAccess: metricsAccessFrom(production, e.METRICS_TOKEN),
     dataDir,

@@ -182,6 +182,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
       businessName: config.email.businessName,
+      trustProxy: config.trustProxy,
       log: (msg, meta) => logger.info(meta ?? {}, msg),
       temporalUiUrl: config.temporal.uiUrl ?? urls.webUi,
       // With the worker in this process, /metrics serves its metrics too.
@@ -199,7 +200,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       stalled,
     });
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.port, () => resolve(s));
+      // Development: this machine only (HOST says otherwise); production: every interface, as in a container.
+      const s = app.listen(config.port, config.host, () => resolve(s));
       s.on('error', reject);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

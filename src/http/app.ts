@@ -3,6 +3,7 @@
  * server for the Temporal Web UI, the recovery dashboard, health and metrics.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import type Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
@@ -18,6 +19,7 @@ import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import type { ReadinessState } from '../readiness';
 import type { StalledReader } from '../stalled/stalledMonitor';
+import { isHttps } from './ownOrigin';
 import { retryRouter } from './retryRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
@@ -32,6 +34,8 @@ export interface AppDeps {
   linkSecret: string;
   publicBaseUrl: string;
   businessName: string;
+  /** TRUST_PROXY: hops of proxies whose X-Forwarded-For is believed; 0 or undefined: none. */
+  trustProxy?: number;
   /** Default: the app's own, with the gauges read from visibility through `cases`. */
   metrics?: Metrics;
   /** Registries `/metrics` serves as well (the worker's, when it runs in this process). */
@@ -72,7 +76,22 @@ export function createApp(deps: AppDeps): express.Express {
   const quarantine = deps.quarantine ?? new QuarantineStore(deps.cases.client, deps.cases.taskQueue);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Believing every X-Forwarded-For would let any client choose its address (and escape the login
+  // limits); only as many hops as the operator put proxies in front.
+  app.set('trust proxy', deps.trustProxy ? deps.trustProxy : false);
+  const https = isHttps(deps.publicBaseUrl);
+  // The baseline headers of every answer; pages tighten their CSP further (linkPages, dashboard).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': https ? [] : null },
+      },
+      // Not no-referrer: browsers then send `Origin: null` on a form's POST, which the origin checks refuse.
+      referrerPolicy: { policy: 'same-origin' },
+      // Only a server reached over https may pin browsers to https (never on http://localhost).
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -84,7 +103,9 @@ export function createApp(deps: AppDeps): express.Express {
       await deps.cases.client.withDeadline(Date.now() + 3000, () => deps.cases.client.workflowService.getSystemInfo({}));
       res.json({ ok: true, temporal: 'reachable' });
     } catch (err) {
-      sendError(res, 503, 'temporal_unavailable', `Temporal is unreachable: ${(err as Error).message}`);
+      // Addresses and certificate names are for the operator's log, not for whoever polls /readyz.
+      log('readyz: Temporal is unreachable', { error: String(err) });
+      sendError(res, 503, 'temporal_unavailable', 'Temporal is unreachable');
     }
   });
   app.get('/metrics', async (req, res) => {
@@ -123,11 +144,12 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
-  if (deps.codec) app.use(codecRouter({ ...deps.codec, log }));
+  if (deps.codec) app.use(codecRouter({ publicBaseUrl: deps.publicBaseUrl, ...deps.codec, log }));
   app.use(
     dashboardRouter({
       cases: deps.cases,
       apiToken: deps.apiToken,
+      publicBaseUrl: deps.publicBaseUrl,
       temporalUiUrl: deps.temporalUiUrl,
       stalled: deps.stalled,
       log,

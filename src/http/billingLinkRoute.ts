@@ -1,6 +1,7 @@
 /**
  * GET /billing/update/:token: the one link in every email. Billing Portal sessions expire within
- * minutes, so the email links here and a fresh session is created on each click. If Stripe cannot
+ * minutes, so the email links here and a session is made when the link is clicked, and reused for
+ * the clicks of the next few minutes (src/http/portalSessions.ts). If Stripe cannot
  * make one, the invoice's hosted page is the fallback; a bad or expired link gets a plain page.
  */
 import express, { type Router } from 'express';
@@ -8,6 +9,7 @@ import type Stripe from 'stripe';
 import { verifyLinkToken } from '../links/updateLinkToken';
 import type { Metrics } from '../metrics';
 import { brandName } from '../../activities/email/templates/business-name';
+import { PortalSessions } from './portalSessions';
 import { badLinkPage, expiredLinkPage, pageLocale, sendPage, unavailablePage } from './linkPages';
 
 export interface BillingLinkDeps {
@@ -17,10 +19,13 @@ export interface BillingLinkDeps {
   businessName: string;
   metrics: Metrics;
   log: (msg: string, meta?: Record<string, unknown>) => void;
+  /** Default: sessions kept per link for PORTAL_SESSION_REUSE_MS. */
+  portalSessions?: PortalSessions;
 }
 
 export function billingLinkRouter(deps: BillingLinkDeps): Router {
   const router = express.Router();
+  const sessions = deps.portalSessions ?? new PortalSessions();
   router.get('/billing/update/:token', async (req, res) => {
     // A retry link opens its own confirmation page, never the portal (src/http/retryRoute.ts).
     const check = verifyLinkToken(deps.linkSecret, req.params.token, Math.floor(Date.now() / 1000), ['update', 'pay']);
@@ -30,7 +35,8 @@ export function billingLinkRouter(deps: BillingLinkDeps): Router {
       return check.reason === 'expired' ? expiredLinkPage(res, locale) : badLinkPage(res, locale);
     }
     const { customerId, invoiceId, purpose, locale } = check.claims;
-    const portal = async (): Promise<string | undefined> => {
+    const portal = (): Promise<string | undefined> => sessions.url(req.params.token, newPortalSession);
+    const newPortalSession = async (): Promise<string | undefined> => {
       try {
         const session = await deps.stripe.billingPortal.sessions.create({
           customer: customerId,

@@ -11,6 +11,10 @@
  * - a token (compose, Temporal Cloud, the CLI): `Authorization: Bearer <token>`, or the cookie set
  *   by `POST /codec/login`, from an allowed origin or from no browser at all.
  * A preflight (`OPTIONS`) carries no credentials by design: it is answered for allowed origins only.
+ * This server's own origin (the login form's) is PUBLIC_BASE_URL's, or a loopback one: never what a
+ * Host header says, which DNS rebinding lets another site's page choose. The login cookie is a
+ * signed session with an expiry the server checks; logins are rate-limited per client. Errors tell
+ * the caller what kind of thing went wrong; the detail goes to the log.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -18,7 +22,10 @@ import escapeHtml from 'escape-html';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { HttpError, sendError } from './errors';
+import { loginRateLimit, type LoginLimitOptions } from './loginLimit';
+import { isHttps, ownOrigins } from './ownOrigin';
 import { parseInput } from './parseInput';
+import { cookieValue, SessionCookies } from './sessionCookie';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -30,10 +37,17 @@ export interface CodecServerOptions {
   token?: string;
   /** False: every codec route answers 403 (production without a token). */
   enabled?: boolean;
+  /** PUBLIC_BASE_URL: this server's own origin and scheme (Secure cookies when https). */
+  publicBaseUrl?: string;
+  /** Refused logins per client and window (default: src/http/loginLimit.ts). */
+  loginLimit?: LoginLimitOptions;
+  /** Milliseconds since the epoch (the sessions' clock). */
+  now?: () => number;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
 }
 
 const SESSION_COOKIE = 'dunning_codec';
+const SESSION_SECONDS = 12 * 3600;
 /** What the Web UI sends (content-type, x-namespace; authorization and its -extras with "pass access token"). */
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization, authorization-extras';
 
@@ -58,23 +72,24 @@ export function codecRouter(o: CodecServerOptions): Router {
   const router = express.Router();
   const log = o.log ?? (() => undefined);
   const allowed = new Set(o.allowedOrigins);
-  // The cookie holds a value derived from the token, not the token itself.
-  const session = o.token ? createHmac('sha256', o.token).update('codec-session').digest('base64url') : undefined;
+  // The cookie holds a session signed with a key derived from the token, not the token itself.
+  const sessions = o.token
+    ? new SessionCookies({ token: o.token, purpose: 'codec', ttlSeconds: SESSION_SECONDS, now: o.now })
+    : undefined;
+  const secure = isHttps(o.publicBaseUrl);
 
   // CORS first: an origin not on the list is refused before anything else, preflight included.
   router.use('/codec', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.get('origin');
     // The login form posts from this server's own origin.
-    const ownOrigin = `${req.protocol}://${req.get('host')}`;
-    if (origin !== undefined && origin !== ownOrigin) {
+    if (origin !== undefined && !ownOrigins(req, o.publicBaseUrl, { loopbackOnly: true }).includes(origin.toLowerCase())) {
       if (!allowed.has(origin)) {
-        log('codec: origin refused', { origin });
-        return sendError(
-          res,
-          403,
-          'origin_not_allowed',
-          `Origin ${origin} may not call the codec server (allowed: ${[...allowed].join(', ') || 'none; set CODEC_ALLOWED_ORIGINS'})`,
-        );
+        log('codec: origin refused', {
+          origin,
+          host: req.get('host'),
+          allowed: [...allowed].join(', ') || 'none; set CODEC_ALLOWED_ORIGINS',
+        });
+        return sendError(res, 403, 'origin_not_allowed', 'This origin may not call the codec server (CODEC_ALLOWED_ORIGINS)');
       }
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
     }
@@ -98,22 +113,31 @@ export function codecRouter(o: CodecServerOptions): Router {
   router.get('/codec/login', (_req, res) => {
     res.type('html').send(loginPage(''));
   });
-  router.post('/codec/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
-    if (!o.token || !session) return sendError(res, 404, 'not_found', 'No login without CODEC_TOKEN');
-    if (!sameSecret(String(req.body?.token ?? ''), o.token)) {
-      return res.status(401).type('html').send(loginPage('That is not the codec token.'));
-    }
-    // Cross-site (a UI on another domain) needs SameSite=None, which browsers accept only over https.
-    const crossSite = req.secure ? '; SameSite=None; Secure' : '; SameSite=Lax';
-    res.set('Set-Cookie', `${SESSION_COOKIE}=${session}; Path=/codec; HttpOnly; Max-Age=43200${crossSite}`);
-    res.type('html').send(loginPage('Signed in: the Web UI can decode payloads from this browser for 12 hours.'));
-  });
+  router.post(
+    '/codec/login',
+    loginRateLimit(o.loginLimit, log),
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    (req, res) => {
+      if (!o.token || !sessions) return sendError(res, 404, 'not_found', 'No login without CODEC_TOKEN');
+      if (!sameSecret(String(req.body?.token ?? ''), o.token)) {
+        log('codec: login refused');
+        return res.status(401).type('html').send(loginPage('That is not the codec token.'));
+      }
+      // Cross-site (a UI on another domain) needs SameSite=None, which browsers accept only over https.
+      const crossSite = secure ? '; SameSite=None; Secure' : '; SameSite=Lax';
+      res.set(
+        'Set-Cookie',
+        `${SESSION_COOKIE}=${sessions.issue()}; Path=/codec; HttpOnly; Max-Age=${SESSION_SECONDS}${crossSite}`,
+      );
+      res.type('html').send(loginPage('Signed in: the Web UI can decode payloads from this browser for 12 hours.'));
+    },
+  );
 
   router.post('/codec/:operation', (req, res, next) => {
-    if (o.token && session) {
+    if (o.token && sessions) {
       const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
       const cookie = cookieValue(req.get('cookie'), SESSION_COOKIE);
-      const ok = (bearer !== undefined && sameSecret(bearer, o.token)) || (cookie !== undefined && sameSecret(cookie, session));
+      const ok = (bearer !== undefined && sameSecret(bearer, o.token)) || sessions.check(cookie).ok;
       if (!ok) {
         res.set('WWW-Authenticate', 'Bearer');
         return sendError(
@@ -143,7 +167,9 @@ export function codecRouter(o: CodecServerOptions): Router {
       try {
         out = operation === 'encode' ? await o.codec.encode(payloads) : await o.codec.decode(payloads);
       } catch (err) {
-        throw new HttpError(400, `cannot_${operation}`, (err as Error).message);
+        // The reason (a key id, a cipher's complaint) is the operator's to read in the log.
+        log(`codec: cannot ${operation}`, { error: String(err), payloads: payloads.length });
+        throw new HttpError(400, `cannot_${operation}`, `The payloads could not be ${operation}d`);
       }
       res.json({ payloads: out.map(toJson) });
     } catch (err) {
@@ -158,14 +184,6 @@ export function codecRouter(o: CodecServerOptions): Router {
 function sameSecret(given: string, expected: string): boolean {
   const h = (s: string) => createHmac('sha256', 'codec-compare').update(s).digest();
   return timingSafeEqual(h(given), h(expected));
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
 }
 
 function loginPage(message: string): string {

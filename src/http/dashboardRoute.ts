@@ -1,9 +1,11 @@
 /**
  * `GET /dashboard`: the recovery dashboard, behind the `/api` token. Scripts send
  * `Authorization: Bearer $API_TOKEN`; a browser signs in once (`POST /dashboard/login` with the
- * token) and gets an HttpOnly cookie holding a value derived from the token (never the token
- * itself), SameSite=Strict so no other site's page can make the browser send it (no CSRF), scoped
- * to /dashboard. Without either: the sign-in form and a 401, never a figure.
+ * token) and gets an HttpOnly cookie: a signed session with a nonce and an expiry the server checks
+ * (src/http/sessionCookie.ts; never the token itself), SameSite=Strict so no other site's page can
+ * make the browser send it (no CSRF), scoped to /dashboard. Sign-in attempts are rate-limited per
+ * client; sign-out is accepted from this server's own page only, and revokes the session. Without
+ * either: the sign-in form and a 401, never a figure.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Router } from 'express';
@@ -13,12 +15,19 @@ import { dashboardFigures, isOpen, monthStartUtc, searchCases, type DashboardCas
 import { readDashboardCases } from '../dashboard/visibility';
 import { isTemporalUnavailable } from './errors';
 import { loginPage, renderDashboard } from './dashboardPage';
+import { loginRateLimit, type LoginLimitOptions } from './loginLimit';
+import { fromOwnPage, isHttps } from './ownOrigin';
+import { cookieValue, SessionCookies } from './sessionCookie';
 import { CASE_STATES } from '../../domain/types';
 import type { StalledReader } from '../stalled/stalledMonitor';
 
 export interface DashboardOptions {
   cases: DunningClient;
   apiToken: string;
+  /** PUBLIC_BASE_URL: its scheme says whether the cookie is Secure and which origin is ours. */
+  publicBaseUrl: string;
+  /** Refused sign-ins per client and window (default: src/http/loginLimit.ts). */
+  loginLimit?: LoginLimitOptions;
   /** The Temporal Web UI (`http://localhost:8233`): each case links to its workflow there. */
   temporalUiUrl?: string;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
@@ -44,14 +53,6 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(h(given), h(expected));
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
 /** Open cases first (soonest next step first), then the most recently ended. */
 function tableOrder(a: DashboardCase, b: DashboardCase): number {
   const openA = isOpen(a);
@@ -65,7 +66,8 @@ export function dashboardRouter(o: DashboardOptions): Router {
   const router = express.Router();
   const log = o.log ?? (() => undefined);
   const now = o.now ?? Date.now;
-  const session = createHmac('sha256', o.apiToken).update('dashboard-session').digest('base64url');
+  const sessions = new SessionCookies({ token: o.apiToken, purpose: 'dashboard', ttlSeconds: SESSION_SECONDS, now });
+  const secure = isHttps(o.publicBaseUrl);
   const namespace = o.cases.client.options.namespace;
   const workflowsUrl = o.temporalUiUrl
     ? `${o.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}`
@@ -89,18 +91,18 @@ export function dashboardRouter(o: DashboardOptions): Router {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
     if (bearer !== undefined) return sameSecret(bearer, o.apiToken);
     const cookie = cookieValue(req.get('cookie'), COOKIE);
-    return cookie !== undefined && sameSecret(cookie, session);
+    return sessions.check(cookie).ok;
   };
-  const cookie = (req: Request, value: string, maxAge: number) =>
-    `${COOKIE}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${req.secure ? '; Secure' : ''}`;
+  const cookie = (value: string, maxAge: number) =>
+    `${COOKIE}=${value}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 
   router.get('/dashboard/login', (_req, res) => {
     res.type('html').send(loginPage(''));
   });
-  router.post('/dashboard/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
+  const limited = loginRateLimit(o.loginLimit, log);
+  router.post('/dashboard/login', limited, express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
     // A form posted from another site is refused outright (the cookie is SameSite=Strict anyway).
-    const origin = req.get('origin');
-    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+    if (!fromOwnPage(req, o.publicBaseUrl, false)) {
       return res.status(403).type('html').send(loginPage('Sign in from this server’s own page.'));
     }
     const body = loginSchema.safeParse(req.body ?? {});
@@ -108,11 +110,16 @@ export function dashboardRouter(o: DashboardOptions): Router {
       log('dashboard: sign-in refused');
       return res.status(401).type('html').send(loginPage('That is not the API token.'));
     }
-    res.set('Set-Cookie', cookie(req, session, SESSION_SECONDS));
+    res.set('Set-Cookie', cookie(sessions.issue(), SESSION_SECONDS));
     res.redirect(303, '/dashboard');
   });
   router.post('/dashboard/logout', (req, res) => {
-    res.set('Set-Cookie', cookie(req, '', 0));
+    // Another site's page must not sign the operator out (nor learn, from the answer, that it could).
+    if (!fromOwnPage(req, o.publicBaseUrl, true)) {
+      return res.status(403).type('text').send('Sign out from the dashboard’s own page.');
+    }
+    sessions.revoke(cookieValue(req.get('cookie'), COOKIE));
+    res.set('Set-Cookie', cookie('', 0));
     res.redirect(303, '/dashboard/login');
   });
 

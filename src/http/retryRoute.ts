@@ -121,6 +121,13 @@ export function retryRouter(deps: RetryRouteDeps): Router {
     }
     let answer;
     try {
+      // The GET's check again: the page's form is no licence to charge a case of another customer.
+      const status = await deps.cases.status(claims.invoiceId);
+      if (!status) return noCasePage(res, ctx);
+      if (status.customerId !== claims.customerId) {
+        deps.log('customer retry refused: the link is for another customer', { invoiceId: claims.invoiceId });
+        return badLinkPage(res, ctx.locale);
+      }
       answer = await deps.cases.requestRetry(claims.invoiceId, csrf.nonce);
     } catch (err) {
       if (!isTemporalUnavailable(err)) throw err;

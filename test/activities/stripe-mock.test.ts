@@ -380,7 +380,13 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
       patch = (_m, path, body) => {
         if (/^\/v1\/invoices\//.test(path)) body.hosted_invoice_url = 'https://invoice.stripe.com/i/mock';
       };
-      const fallback = await fetch(url, { redirect: 'manual' });
+      // Another link: the first one's session is reused for a few minutes (src/http/portalSessions.ts).
+      const other = createLinkToken('secret', {
+        customerId: 'cus_mock',
+        invoiceId: 'in_mock',
+        exp: Math.floor(Date.now() / 1000) + 3601,
+      });
+      const fallback = await fetch(url.replace(token, other), { redirect: 'manual' });
       expect(calls()).toEqual(['POST /v1/billing_portal/sessions', 'GET /v1/invoices/in_*']);
       expect(seen[1]!.status).toBe(200);
       expect(fallback.status).toBe(302);

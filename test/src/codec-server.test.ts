@@ -3,6 +3,7 @@
  * Web UI's origins, the preflight without credentials, token and cookie access, loopback-only dev.
  */
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
@@ -23,15 +24,42 @@ const plainJson = () => {
   };
 };
 
+/** What the codec server logged, across the servers of this file. */
+const logged: Array<{ msg: string; meta?: Record<string, unknown> }> = [];
+
 async function serve(o: Partial<CodecServerOptions>, host = '127.0.0.1') {
   const app = express();
-  app.use(codecRouter({ codec, namespace: 'default', allowedOrigins: [UI, 'http://127.0.0.1:8233'], ...o }));
+  app.use(
+    codecRouter({
+      codec,
+      namespace: 'default',
+      allowedOrigins: [UI, 'http://127.0.0.1:8233'],
+      log: (msg, meta) => logged.push({ msg, meta }),
+      ...o,
+    }),
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, host, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A POST with a Host header of our choosing (fetch sends the URL's). */
+function postAs(url: string, path: string, host: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ payloads: [plainJson()] }));
+  });
 }
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -88,10 +116,24 @@ describe('codec server, dev (no token): loopback only, browsers from the embedde
       });
       expect(res.status).toBe(403);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      expect(await res.json()).toEqual({
-        error: { code: 'origin_not_allowed', message: expect.stringContaining('https://evil.example') },
-      });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('origin_not_allowed');
+      // Which origins are allowed is the operator's to read, in the log.
+      expect(body.error.message).not.toContain('localhost');
     }
+    expect(logged.find((l) => l.msg === 'codec: origin refused')?.meta).toMatchObject({
+      origin: 'https://evil.example',
+      allowed: `${UI}, http://127.0.0.1:8233`,
+    });
+  });
+
+  it('takes no origin from the Host header: a page whose name resolves to this machine (DNS rebinding) is refused', async () => {
+    const { port } = new URL(s.url);
+    const rebound = `evil.example:${port}`;
+    expect(await postAs(s.url, '/codec/decode', rebound, { origin: `http://${rebound}` })).toBe(403);
+    // This server's own loopback origin (its login form) still is its own.
+    expect(await postAs(s.url, '/codec/decode', `127.0.0.1:${port}`, { origin: `http://127.0.0.1:${port}` })).toBe(200);
+    expect(await postAs(s.url, '/codec/decode', `localhost:${port}`, { origin: `http://localhost:${port}` })).toBe(200);
   });
 
   it('answers 400 to a bad body and to a payload it cannot decrypt; 404 to another operation', async () => {
@@ -116,9 +158,11 @@ describe('codec server, dev (no token): loopback only, browsers from the embedde
       ],
     });
     expect(undecodable.status).toBe(400);
-    expect(await undecodable.json()).toEqual({
-      error: { code: 'cannot_decode', message: expect.stringMatching(/key id 'other'/) },
-    });
+    // The caller learns that it failed; which key was missing is in the log only.
+    const answer = (await undecodable.json()) as { error: { code: string; message: string } };
+    expect(answer.error.code).toBe('cannot_decode');
+    expect(answer.error.message).not.toMatch(/other/);
+    expect(String(logged.find((l) => l.msg === 'codec: cannot decode')?.meta?.error)).toMatch(/key id 'other'/);
     expect((await post(s.url, '/codec/compress', { payloads: [] })).status).toBe(404);
   });
 
@@ -178,6 +222,56 @@ describe('codec server with a token (compose, Temporal Cloud, the CLI)', () => {
     expect(cookie).not.toContain(token);
     const res = await post(s.url, '/codec/decode', { payloads: [] }, { cookie: cookie.split(';')[0]! });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('codec login sessions: expiry checked on the server, attempts limited, Secure over https', () => {
+  const token = 'codec-token-0123456789abcdef-0123';
+  const login = (url: string, given: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/codec/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: `token=${encodeURIComponent(given)}`,
+    });
+
+  it('refuses a copied cookie once its session expired, and gives each login its own', async () => {
+    const clock = { now: Date.parse('2026-12-01T12:00:00Z') };
+    const s = await serve({ token, now: () => clock.now });
+    try {
+      const cookieOf = async () => (await login(s.url, token)).headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await cookieOf();
+      expect(await cookieOf()).not.toBe(cookie);
+      const decode = () => post(s.url, '/codec/decode', { payloads: [] }, { cookie }).then((r) => r.status);
+      expect(await decode()).toBe(200);
+      clock.now += 12 * 3600_000 + 1000;
+      expect(await decode()).toBe(401);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers 429 with Retry-After once a client made too many refused logins', async () => {
+    const s = await serve({ token, loginLimit: { limit: 2, windowMs: 60_000 } });
+    try {
+      expect((await login(s.url, 'nope')).status).toBe(401);
+      expect((await login(s.url, 'nope')).status).toBe(401);
+      const res = await login(s.url, token);
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with an https PUBLIC_BASE_URL: SameSite=None; Secure, and that origin is its own', async () => {
+    const s = await serve({ token, allowedOrigins: [], publicBaseUrl: 'https://billing.example.com' });
+    try {
+      const res = await login(s.url, token, { origin: 'https://billing.example.com' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toMatch(/; SameSite=None; Secure$/);
+    } finally {
+      await s.close();
+    }
   });
 });
 

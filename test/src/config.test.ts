@@ -48,6 +48,57 @@ describe('config', () => {
     ).toBe(given);
   });
 
+  it('production tokens: at least 32 random characters, refused otherwise with a message that says how to make one', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      API_TOKEN: randomBytes(32).toString('hex'),
+      LINK_SECRET: randomBytes(32).toString('hex'),
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      RESEND_API_KEY: 're_x',
+      PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      CODEC_TOKEN: randomBytes(24).toString('base64url'),
+    };
+    expect(problemsOf(prod)).toEqual([]);
+    expect(problemsOf({ ...prod, API_TOKEN: 'api-token-0123456789ab' })).toEqual([
+      'API_TOKEN: 22 characters; production needs at least 32 random ones (generate one with: openssl rand -hex 32)',
+    ]);
+    expect(problemsOf({ ...prod, CODEC_TOKEN: 'codec-token-0123456789' })).toEqual([
+      'CODEC_TOKEN: 22 characters; production needs at least 32 random ones (generate one with: openssl rand -hex 32)',
+    ]);
+    expect(problemsOf({ ...prod, API_TOKEN: 'changeme'.repeat(4) })).toEqual([
+      'API_TOKEN: not random (too few distinct characters); generate one with: openssl rand -hex 32',
+    ]);
+    // Development takes what it is given (16 at least), and generates tokens that production would take.
+    expect(problemsOf({ API_TOKEN: 'api-token-0123456789ab' })).toEqual([]);
+    const generated = loadConfig({ DATA_DIR: dataDir() }).apiToken;
+    expect(generated.length).toBeGreaterThanOrEqual(32);
+    expect(new Set(generated).size).toBeGreaterThanOrEqual(10);
+  });
+
+  it('HOST: 127.0.0.1 in development, 0.0.0.0 in production, as given otherwise; TRUST_PROXY: a hop count, none by default', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      API_TOKEN: randomBytes(32).toString('hex'),
+      LINK_SECRET: randomBytes(32).toString('hex'),
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      RESEND_API_KEY: 're_x',
+      PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    };
+    const dev = loadConfig({ DATA_DIR: dataDir() });
+    expect(dev.host).toBe('127.0.0.1');
+    expect(dev.trustProxy).toBe(0);
+    expect(loadConfig({ DATA_DIR: dataDir(), HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    const production = loadConfig({ DATA_DIR: dataDir(), ...prod });
+    expect(production.host).toBe('0.0.0.0');
+    expect(loadConfig({ DATA_DIR: dataDir(), ...prod, HOST: '10.0.0.5', TRUST_PROXY: '1' })).toMatchObject({
+      host: '10.0.0.5',
+      trustProxy: 1,
+    });
+    expect(problemsOf({ TRUST_PROXY: 'true' }).join()).toMatch(/^TRUST_PROXY/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(problemsOf({ STRIPE_API_BASE: '', TEMPORAL_ADDRESS: ' ', APP_WEBHOOK_URL: '' })).toEqual([]);
   });

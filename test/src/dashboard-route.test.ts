@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DunningClient } from '../../src/dunningClient';
-import { dashboardRouter } from '../../src/http/dashboardRoute';
+import { dashboardRouter, type DashboardOptions } from '../../src/http/dashboardRoute';
 import { CaseRecord } from '../../domain/caseRecord';
 import {
   DunningAmountDue,
@@ -36,27 +36,40 @@ const client = visibilityStub([
   },
 ]);
 
-let server: Server;
-let base: string;
-beforeAll(async () => {
+/** The session clock (dashboardRouter's `now`). */
+const clock = { now: Date.parse('2026-12-01T12:00:00Z') };
+
+async function serveDashboard(o: Partial<DashboardOptions> = {}) {
   const app = express();
-  app.set('trust proxy', true);
   app.use(
     dashboardRouter({
       cases: { client, taskQueue: 'dunning' } as unknown as DunningClient,
       apiToken: TOKEN,
+      publicBaseUrl: 'http://localhost:3000',
       temporalUiUrl: 'http://ui.test',
+      now: () => clock.now,
+      ...o,
     }),
   );
-  server = await new Promise((resolve) => {
+  const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
-const login = (token: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/dashboard/login`, {
+let served: Awaited<ReturnType<typeof serveDashboard>>;
+let base: string;
+beforeAll(async () => {
+  served = await serveDashboard();
+  base = served.base;
+});
+afterAll(() => served.close());
+
+const login = (token: string, headers: Record<string, string> = {}, at = base) =>
+  fetch(`${at}/dashboard/login`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -96,12 +109,82 @@ describe('GET /dashboard', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard');
     const setCookie = res.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^dunning_dashboard=[\w-]+; Path=\/dashboard; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(setCookie).toMatch(/^dunning_dashboard=[\w.-]+; Path=\/dashboard; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     expect(setCookie).not.toContain(TOKEN);
     const cookie = setCookie.split(';')[0]!;
     expect((await fetch(`${base}/dashboard`, { headers: { cookie } })).status).toBe(200);
-    const out = await fetch(`${base}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: { cookie } });
+    const out = await fetch(`${base}/dashboard/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: base },
+    });
+    expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+  });
+
+  const signIn = async (at = base) => (await login(TOKEN, {}, at)).headers.get('set-cookie')!.split(';')[0]!;
+  const page = (cookie: string) => fetch(`${base}/dashboard`, { headers: { cookie } }).then((r) => r.status);
+
+  it('each sign-in is a session of its own (a nonce), which the server refuses once expired', async () => {
+    const t0 = clock.now;
+    try {
+      const a = await signIn();
+      const b = await signIn();
+      expect(a).not.toBe(b);
+      clock.now = t0 + 12 * 3600_000 - 1000;
+      expect(await page(a)).toBe(200);
+      // A copy of the cookie, kept past its expiry, whatever the browser was told.
+      clock.now = t0 + 12 * 3600_000 + 1000;
+      expect(await page(a)).toBe(401);
+    } finally {
+      clock.now = t0;
+    }
+  });
+
+  it('signs out only from its own page, and a signed-out session stays out (copies included)', async () => {
+    const cookie = await signIn();
+    const logout = (headers: Record<string, string>) =>
+      fetch(`${base}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, ...headers } });
+    expect((await logout({ origin: 'https://evil.example' })).status).toBe(403);
+    expect((await logout({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await logout({ 'sec-fetch-site': 'same-site', origin: base })).status).toBe(403);
+    // Neither header: not a form of ours.
+    expect((await logout({})).status).toBe(403);
+    expect(await page(cookie)).toBe(200);
+    expect((await logout({ 'sec-fetch-site': 'same-origin', origin: base })).status).toBe(303);
+    expect(await page(cookie)).toBe(401);
+  });
+
+  it('limits refused sign-ins per client: 429 with Retry-After, the right token included, until the window passes', async () => {
+    const limited = await serveDashboard({ loginLimit: { limit: 3, windowMs: 60_000 } });
+    try {
+      for (let i = 0; i < 3; i++) expect((await login('wrong', {}, limited.base)).status).toBe(401);
+      const refused = await login(TOKEN, {}, limited.base);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(refused.headers.get('set-cookie')).toBeNull();
+      // Another address of its own making changes nothing (no proxy is trusted here).
+      expect((await login(TOKEN, { 'x-forwarded-for': '203.0.113.9' }, limited.base)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('takes the scheme from PUBLIC_BASE_URL: https makes the cookie Secure and the https page its own origin', async () => {
+    const proxied = await serveDashboard({ publicBaseUrl: 'https://billing.example.com' });
+    try {
+      // What a proxy that ends TLS forwards: the browser's https origin, over plain http, no X-Forwarded-Proto.
+      const res = await login(TOKEN, { origin: 'https://billing.example.com' }, proxied.base);
+      expect(res.status).toBe(303);
+      expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
+      // The page's own Host under https is ours too; plain http on an https service is not.
+      const host = new URL(proxied.base).host;
+      expect((await login(TOKEN, { origin: `https://${host}` }, proxied.base)).status).toBe(303);
+      expect((await login(TOKEN, { origin: `http://${host}` }, proxied.base)).status).toBe(403);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('a bad search is a 400', async () => {
