@@ -161,7 +161,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   // Lazy: the process comes up (alive, not ready) while Temporal is still unreachable.
   const client = lazyClient(target);
   stops.push(() => client.connection.close());
-  const readiness = new Readiness(`connecting to Temporal at ${address}`);
+  // The address goes to the log (each retry names it), not to whoever polls /readyz.
+  const readiness = new Readiness('connecting to Temporal');
   const warn = (msg: string, meta: Record<string, unknown>) => logger.warn(meta, msg);
 
   // Cases whose workflow task keeps failing, scanned every 30 s once ready (src/stalled/).

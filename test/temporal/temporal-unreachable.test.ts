@@ -95,7 +95,9 @@ describe('Temporal unreachable at start', () => {
       60_000,
     );
     const body = (await fetch(`http://127.0.0.1:${api.port}/readyz`).then((r) => r.json())) as { error: { message: string } };
-    expect(body.error.message).toContain(`connecting to Temporal at 127.0.0.1:${temporalPort}`);
+    expect(body.error.message).toContain('connecting to Temporal');
+    // The address is the operator's (the log has it), not the caller's.
+    expect(body.error.message).not.toContain(String(temporalPort));
     // Some seconds of retrying (several tries) and still up.
     await new Promise((r) => setTimeout(r, 3000));
     expect(api.child.exitCode).toBeNull();
