@@ -335,7 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
     // A token is a password anyone can try over the network: long and random, or refused.
-    for (const name of ['API_TOKEN', 'CODEC_TOKEN'] as const) {
+    for (const name of ['API_TOKEN', 'CODEC_TOKEN', 'METRICS_TOKEN'] as const) {
       const problem = e[name] === undefined ? undefined : productionTokenProblem(name, e[name]);
       if (problem) problems.push(problem);
     }

@@ -12,10 +12,10 @@ import { judgeMetricsRequest, metricsAccessFrom, type MetricsAccess } from '../.
 import type { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { serveWorkerMetrics } from '../../src/workerMetricsServer';
 
-const TOKEN = 'metrics-token-0123456789abcdef';
+const TOKEN = 'metrics-token-0123456789abcdefghijklmnop';
 const PRODUCTION_ENV = {
   NODE_ENV: 'production',
-  API_TOKEN: 'api-token-0123456789abcdef',
+  API_TOKEN: 'api-token-0123456789abcdefghijklmnop',
   LINK_SECRET: 'l'.repeat(32),
   STRIPE_SECRET_KEY: 'sk_test_x',
   STRIPE_WEBHOOK_SECRET: 'whsec_x',
@@ -46,6 +46,10 @@ describe('the rule', () => {
     expect(loadConfig({ ...PRODUCTION_ENV }).metricsAccess).toEqual({ kind: 'off' });
     expect(loadConfig({ ...PRODUCTION_ENV, METRICS_TOKEN: TOKEN }).metricsAccess).toEqual({ kind: 'token', token: TOKEN });
     expect(() => loadConfig({ ...PRODUCTION_ENV, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16/);
+    // In production it is a password like the others: 32 random characters at least.
+    expect(() => loadConfig({ ...PRODUCTION_ENV, METRICS_TOKEN: 'metrics-token-0123456789' })).toThrow(
+      /METRICS_TOKEN: 24 characters; production needs at least 32/,
+    );
   });
 });
 
