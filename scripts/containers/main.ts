@@ -56,8 +56,6 @@ async function explain(stack: ComposeStack): Promise<void> {
 async function withStack(
   work: (stack: ComposeStack, apiToken: string, urls: { stripe: string; outbox: string }) => Promise<void>,
 ) {
-  await ensurePodmanTools(log);
-  for (const s of await buildImages(log)) log(`left out: ${s}`);
   const providers = await startHostProviders(`${API_URL}/webhooks/stripe`);
   log(`Stripe sandbox ${providers.stripe.url}, Resend outbox ${providers.outbox.url} (on the host)`);
   const env = localRunEnv({

@@ -63,6 +63,17 @@ describe('the images of docker-compose.yml, made locally', () => {
   });
 });
 
+describe('the worker container', () => {
+  // Found by the local run: .env.example's `WORKFLOW_BUNDLE_PATH=` (empty), passed by env_file,
+  // overrode the image's ENV, and every worker start failed looking for dist/workflows/index.ts.
+  it("sets the image's prebuilt workflow bundle in compose, where env_file cannot empty it", () => {
+    const image = /WORKFLOW_BUNDLE_PATH=(\S+)/.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    expect(image).toBe('/app/dist/workflow-bundle.js');
+    const worker = /^ {2}worker:\n([\s\S]*?)(?=^ {2}[a-z][\w-]*:\s*$)/m.exec(compose)?.[1] ?? '';
+    expect(worker).toMatch(new RegExp(`^ {6}WORKFLOW_BUNDLE_PATH: ${image}$`, 'm'));
+  });
+});
+
 describe("the local run's .env", () => {
   it('is .env.example with the secrets filled in and the providers at the host sandboxes', () => {
     const env = localRunEnv({ stripeUrl: 'http://192.0.2.2:1234', outboxUrl: 'http://192.0.2.2:5678', webhookSecret: 'whsec_x' });
