@@ -1,8 +1,8 @@
 /**
  * docker-compose.yml brought up for real under Podman: Debian's docker-compose 1.29 talks to
- * `podman system service` (Docker's API on a socket of ours). docker-compose rather than
- * podman-compose 1.0.3 because it honours `depends_on` conditions (service_healthy,
- * service_completed_successfully), which the compose file's one-shot services rely on.
+ * `podman system service` (Docker's API on a socket of ours). docker-compose 1.29 honours the
+ * `depends_on` conditions (service_healthy, service_completed_successfully) that the compose
+ * file's one-shot services rely on; podman-compose is not used.
  *
  * The compose file is used unchanged from the repository; the project directory is a run folder
  * of ours holding the generated .env (the checkout's own .env is never touched) and a link to
