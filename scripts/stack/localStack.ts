@@ -10,7 +10,7 @@
  * production) and counted: the chaos suite reports it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServiceDevServer, type DevServer } from '../../src/dev/temporal/devServer';
 import { ensureTemporalCli } from '../../src/dev/toolchain';
@@ -93,6 +93,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   // One key for worker and API (they would otherwise race to generate one in DATA_DIR) and for the
   // caller's own client: every client of encrypting workers needs the same data converter.
   const payloadEncryptionKeys = `local-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`;
+  // Kept beside the dev server's database: a run kept for inspection (the chaos suite keeps a failed
+  // one) can then be read, its payloads decrypted and its webhooks signed, after the stack is gone.
+  writeFileSync(
+    join(o.dataDir, 'stack-secrets.json'),
+    `${JSON.stringify({ apiToken, linkSecret, webhookSecret, payloadEncryptionKeys }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   const [temporalPort, apiPort, stripePort, outboxPort] = [
     await freePort(),
     await freePort(),
