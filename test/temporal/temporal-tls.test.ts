@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createServer, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
-import { connectClient, connectWorker, targetFrom, type TemporalTarget } from '../../src/temporal/connection';
+import { connectClient, connectWorker, lazyClient, targetFrom, type TemporalTarget } from '../../src/temporal/connection';
 
 const namespace = inject('temporalNamespace');
 const [upstreamHost, upstreamPort] = (() => {
@@ -155,6 +155,17 @@ async function clientReaches(t: TemporalTarget): Promise<string> {
   }
 }
 
+/** The API's client as it starts (before the cluster answers): Connection.lazy. */
+async function lazyClientReaches(t: TemporalTarget): Promise<string> {
+  const client = lazyClient(t);
+  try {
+    const described = await client.workflowService.describeNamespace({ namespace });
+    return described.namespaceInfo!.name!;
+  } finally {
+    await client.connection.close();
+  }
+}
+
 /** The worker's path: the Rust core's NativeConnection. */
 async function workerReaches(t: TemporalTarget): Promise<string> {
   const connection = await connectWorker(t);
@@ -195,8 +206,9 @@ describe('a frontend whose certificate a private CA signed (server-side TLS)', (
   it('the API client and the worker reach it with TEMPORAL_TLS_CA (a file path)', async () => {
     const t = targetFor(serverOnly.address, ca());
     expect(await clientReaches(t)).toBe(namespace);
+    expect(await lazyClientReaches(t)).toBe(namespace);
     expect(await workerReaches(t)).toBe(namespace);
-    expect(serverOnly.piped).toBeGreaterThanOrEqual(2);
+    expect(serverOnly.piped).toBeGreaterThanOrEqual(3);
   });
 
   it('TEMPORAL_TLS_CA takes the PEM text too', async () => {
@@ -219,6 +231,7 @@ describe('mTLS: the frontend asks for a client certificate signed by the CA', ()
   it('the API client and the worker reach it with TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY', async () => {
     const t = targetFor(mutual.address, { ...ca(), ...clientPair() });
     expect(await clientReaches(t)).toBe(namespace);
+    expect(await lazyClientReaches(t)).toBe(namespace);
     expect(await workerReaches(t)).toBe(namespace);
   });
 
