@@ -2,7 +2,7 @@
  * Configuration, read and validated once at start. A wrong or missing variable stops the process
  * with a message naming it. Inside the service, trust `Config`'s types.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -125,6 +125,17 @@ export const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
+  /** The (private) CA that signed the frontend's certificate; unset: the SDK's default trust roots. */
+  TEMPORAL_TLS_CA: optionalString,
+  /** The name to check the frontend's certificate against (and send as SNI) instead of the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString.refine(
+    (s) =>
+      s === undefined ||
+      /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(s),
+    {
+      message: "must be a host name as the frontend's certificate names it (e.g. temporal-frontend), without scheme or port",
+    },
+  ),
   /** Let the service register missing search attributes at start (it needs the operator's right to). */
   TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: z
     .enum(['true', 'false', '1', '0', ''], { message: 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES must be true or false' })
@@ -201,7 +212,8 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     apiKey?: string;
-    tls?: { cert: string; key: string };
+    /** TLS to the frontend; undefined: plaintext (TLS on the system's trust roots with an API key). */
+    tls?: TemporalTls;
     /** The embedded dev server's ports; `uiPort` undefined: no Web UI. */
     devServer: { port: number; uiPort?: number };
     /** TEMPORAL_UI_URL: the Web UI the dashboard links cases to; undefined: the embedded one, if any. */
@@ -253,6 +265,15 @@ export interface Config {
   workflowBundlePath?: string;
 }
 
+export interface TemporalTls {
+  /** TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY (PEM): mTLS. */
+  clientCert?: { cert: string; key: string };
+  /** TEMPORAL_TLS_CA (PEM, one or more certificates): the roots the frontend's certificate is checked against. */
+  ca?: string;
+  /** TEMPORAL_TLS_SERVER_NAME. */
+  serverName?: string;
+}
+
 /** PEM given inline, or a path to a PEM file. */
 function readPem(value: string, name: string, problems: string[]): string {
   if (value.includes('-----BEGIN')) return value;
@@ -262,6 +283,55 @@ function readPem(value: string, name: string, problems: string[]): string {
     problems.push(`${name}: cannot read file ${value} (${(err as Error).message})`);
     return '';
   }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * The PEM certificates in `pem`, checked here so that a wrong file (a key, DER, a typo in a path
+ * that happens to exist) stops the start by name instead of failing every TLS handshake later.
+ */
+function checkCertificates(pem: string, name: string, problems: string[]): void {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (!blocks.length) {
+    problems.push(`${name}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+    return;
+  }
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      problems.push(`${name}: certificate ${i + 1} of ${blocks.length} does not parse (${(err as Error).message})`);
+    }
+  }
+}
+
+function checkPrivateKey(pem: string, name: string, problems: string[]): void {
+  try {
+    createPrivateKey(pem);
+  } catch (err) {
+    problems.push(`${name}: not a PEM private key (${(err as Error).message})`);
+  }
+}
+
+function temporalTls(e: z.infer<typeof envSchema>, problems: string[]): TemporalTls | undefined {
+  const count = problems.length;
+  const tls: TemporalTls = {};
+  if (e.TEMPORAL_TLS_CERT && e.TEMPORAL_TLS_KEY) {
+    const cert = readPem(e.TEMPORAL_TLS_CERT, 'TEMPORAL_TLS_CERT', problems);
+    const key = readPem(e.TEMPORAL_TLS_KEY, 'TEMPORAL_TLS_KEY', problems);
+    if (cert) checkCertificates(cert, 'TEMPORAL_TLS_CERT', problems);
+    if (key) checkPrivateKey(key, 'TEMPORAL_TLS_KEY', problems);
+    tls.clientCert = { cert, key };
+  }
+  if (e.TEMPORAL_TLS_CA) {
+    const ca = readPem(e.TEMPORAL_TLS_CA, 'TEMPORAL_TLS_CA', problems);
+    if (ca) checkCertificates(ca, 'TEMPORAL_TLS_CA', problems);
+    tls.ca = ca;
+  }
+  if (e.TEMPORAL_TLS_SERVER_NAME) tls.serverName = e.TEMPORAL_TLS_SERVER_NAME;
+  if (problems.length > count || Object.keys(tls).length === 0) return undefined;
+  return tls;
 }
 
 interface DevSecrets {
@@ -373,13 +443,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const networkRules = rulesFile.ok ? rulesFile.rules : undefined;
   if (!rulesFile.ok) problems.push(...rulesFile.errors.map((m) => `NETWORK_RULES_FILE ${e.NETWORK_RULES_FILE}: ${m}`));
 
-  const tls =
-    e.TEMPORAL_TLS_CERT && e.TEMPORAL_TLS_KEY
-      ? {
-          cert: readPem(e.TEMPORAL_TLS_CERT, 'TEMPORAL_TLS_CERT', problems),
-          key: readPem(e.TEMPORAL_TLS_KEY, 'TEMPORAL_TLS_KEY', problems),
-        }
-      : undefined;
+  const tls = temporalTls(e, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const generated: string[] = [];

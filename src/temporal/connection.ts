@@ -1,11 +1,12 @@
 /**
- * Connections to the Temporal cluster, from config: plain, API key (Temporal Cloud) or mTLS; and
- * the data converter (payload encryption) every client and worker of the service shares.
+ * Connections to the Temporal cluster, from config: plain, API key (Temporal Cloud), TLS on a
+ * private CA, or mTLS; and the data converter (payload encryption) every client and worker of the
+ * service shares.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../config';
+import type { Config, TemporalTls } from '../config';
 import { encryptingDataConverter } from './dataConverter';
 import type { EncryptionKey } from './payloadCodec';
 
@@ -13,7 +14,7 @@ export interface TemporalTarget {
   address: string;
   namespace: string;
   apiKey?: string;
-  tls?: { cert: string; key: string };
+  tls?: TemporalTls;
   /** For the client and the workers (Worker.create); the NativeConnection takes none. */
   dataConverter: DataConverter;
 }
@@ -28,8 +29,16 @@ export function targetFrom(cfg: Config['temporal'], address: string, encryptionK
   };
 }
 
-function tlsOptions(t: TemporalTarget) {
-  if (t.tls) return { clientCertPair: { crt: Buffer.from(t.tls.cert), key: Buffer.from(t.tls.key) } };
+/** The same TLS settings for the client (grpc-js) and the workers' NativeConnection (Rust core). */
+function tlsOptions(t: Pick<TemporalTarget, 'tls' | 'apiKey'>): TLSConfig | true | undefined {
+  if (t.tls) {
+    const { clientCert, ca, serverName } = t.tls;
+    return {
+      ...(clientCert && { clientCertPair: { crt: Buffer.from(clientCert.cert), key: Buffer.from(clientCert.key) } }),
+      ...(ca && { serverRootCACertificate: Buffer.from(ca) }),
+      ...(serverName && { serverNameOverride: serverName }),
+    };
+  }
   return t.apiKey ? true : undefined;
 }
 
