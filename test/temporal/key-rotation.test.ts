@@ -216,6 +216,27 @@ describe('an API restarted without the old key', () => {
   }, 150_000);
 });
 
+describe('a subscription cancelled while its case is unreadable', () => {
+  it("reaches the case through the invoice Stripe returns, not the memo's subscription id", async () => {
+    const c = await caseUnderOldKey();
+    const api = await apiWithKeys(NEW_ONLY);
+    try {
+      await stack.stripe.subscriptions.cancel(c.subscriptionId);
+      const event = structuredClone(lastEvent('customer.subscription.deleted', c.subscriptionId));
+      // The event names the subscription's latest invoice, which need not be the failing one (a
+      // later renewal): routing must find the case without it.
+      (event.data.object as { latest_invoice?: unknown }).latest_invoice = null;
+      const answer = await json(await api.deliver(event));
+      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ signaled: [workflowIdForInvoice(c.invoiceId)] }) });
+      // The worker still has the old key: the case ends as the cancellation says.
+      const st = await stack.untilStatus(c.invoiceId, 'cancelled', (x: DunningStatus) => x.state === 'cancelled', 30_000);
+      expect(st.outcome).toBe('subscription_deleted');
+    } finally {
+      await api.close();
+    }
+  }, 90_000);
+});
+
 describe('a worker restarted without the old key', () => {
   it('cannot run a case written under it: the update waits in the history, and the case goes on once the key is back', async () => {
     const s = await caseUnderOldKey();
