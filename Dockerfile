@@ -13,6 +13,9 @@ COPY domain domain
 COPY workflows workflows
 COPY activities activities
 COPY src src
+# Only for tsc: src/main.ts names them in `await import()` (npm start's defaults); the build removes them from dist/.
+COPY sandbox sandbox
+COPY tools tools
 COPY scripts/build.ts scripts/build.ts
 RUN npm run build
 

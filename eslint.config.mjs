@@ -6,6 +6,10 @@
  * - activities never import workflow runtime code;
  * - dev-only code (sandboxes, toolchain, embedded dev server, demo) is never imported statically
  *   by production code (src/main.ts loads it with `await import()` when it is wanted).
+ *   It lives in sandbox/ (the Stripe and Resend sandboxes) and tools/ (toolchain, dev server,
+ *   cluster, demo, chaos driver); no other production file loads it, even with import();
+ * - sandbox/ imports neither tools/ nor tests, benchmarks or scripts; tools/ no tests, benchmarks
+ *   or scripts; bench/ and backtest/ nothing from test/.
  */
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -58,6 +62,15 @@ const DETERMINISTIC_ONLY = [...NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]), .
   message: 'Workflow code (and the pure layer it runs) is deterministic: no Node built-ins or I/O packages.',
 }));
 const NO_NODE = { group: ['node:*'], message: 'Deterministic code: no Node built-ins.' };
+
+/** An import of a top-level folder (a room), by a relative path from anywhere: '**' + '/sandbox' matches '../sandbox/stripe' too. */
+const room = (...names) => names.flatMap((name) => [`**/${name}`, `**/${name}/**`]);
+/** The same rooms, for `import()` expressions, which no-restricted-imports does not see. */
+const dynamicImportOf = (names, message) => ({
+  selector: `ImportExpression[source.value=/(^|\\/)(${names.join('|')})(\\/|$)/]`,
+  message,
+});
+const DEV_ONLY = 'sandbox/ and tools/ are dev-only: only src/main.ts loads them, with await import(), for npm start.';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'test/histories/**', 'test/golden/**', 'bench/results/**'] },
@@ -144,18 +157,66 @@ export default tseslint.config(
     },
   },
   {
-    // Production code never loads dev-only code (sandboxes, toolchain, embedded dev server, demo)
-    // statically: src/main.ts imports it with `await import()` when a sandbox or dev server is wanted.
+    // Production code never loads dev-only code (sandbox/, tools/) statically: the production build
+    // leaves it out, so a static import would fail there.
     files: ['src/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts', 'domain/**/*.ts'],
-    ignores: ['src/dev/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: room('sandbox', 'tools'), message: DEV_ONLY }] }],
+    },
+  },
+  {
+    // Nor with import(), but in src/main.ts: its development branch (no Temporal address, sandbox
+    // keys) is the one place that wants a sandbox or the dev server.
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts', 'domain/**/*.ts'],
+    ignores: ['src/main.ts'],
+    rules: { 'no-restricted-syntax': ['error', dynamicImportOf(['sandbox', 'tools'], DEV_ONLY)] },
+  },
+  {
+    // The sandboxes stand alone (the tests, the chaos suite, the benchmarks and the back-test use
+    // them): they take from the service only what it says of the providers (e.g. the Stripe API version).
+    files: ['sandbox/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/dev', '**/dev/**'], message: 'dev-only code: load it with await import() where it is wanted.' },
+            {
+              group: room('tools', 'test', 'bench', 'backtest', 'scripts'),
+              message: 'sandbox/ imports only itself and the service: not tools/, tests, benchmarks or scripts.',
+            },
           ],
         },
+      ],
+    },
+  },
+  {
+    // The tooling drives the service and the sandboxes; tests and benchmarks build on it, not the reverse.
+    files: ['tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: room('test', 'bench', 'backtest', 'scripts'),
+              message: 'tools/ imports no tests, benchmarks or scripts: what they share lives in tools/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What bench/ and backtest/ share with the tests lives in tools/ (chaos driver and checks, the time-skipping server).
+    files: ['bench/**/*.ts', 'backtest/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: room('test'), message: 'bench/ and backtest/ never import test/: share it through tools/.' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        dynamicImportOf(['test'], 'bench/ and backtest/ never import test/: share it through tools/.'),
       ],
     },
   },

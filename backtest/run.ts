@@ -119,7 +119,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     // already installed in this process
   }
   const wallStart = Date.now();
-  const newEnv = opts.newEnv ?? (() => import('../test/setup/timeSkipping').then((m) => m.createTimeSkippingEnv()));
+  const newEnv = opts.newEnv ?? (() => import('../tools/temporal/timeSkipping').then((m) => m.createTimeSkippingEnv()));
   const [firstEnv, bundle, customerBundle] = await Promise.all([
     opts.env ?? newEnv(),
     shippedBundle(),

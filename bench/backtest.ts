@@ -23,7 +23,7 @@ import { calibrationLines, summarise, tableRows, terminalTable } from '../backte
 import { positiveWholeNumber } from '../backtest/flags';
 import { DEFAULT_BATCHES_PER_SERVER, DEFAULT_SERVERS, runBacktest } from '../backtest/run';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../test/setup/timeSkipping';
+import { createTimeSkippingEnv } from '../tools/temporal/timeSkipping';
 import { cpuSnapshot, cpuSpent, type CpuSnapshot } from './cpu';
 
 const DAY = 86_400_000;

@@ -4,9 +4,9 @@
  * keys, and a few helpers on top of them.
  */
 import type { Client } from '@temporalio/client';
-import type { LocalStack } from '../scripts/stack/localStack';
-import { ChaosDriver, mapLimit, sleep } from '../test/chaos/driver';
-import type { SentEmail } from '../test/chaos/checks';
+import type { LocalStack } from '../tools/stack/localStack';
+import { ChaosDriver, mapLimit, sleep } from '../tools/chaos/driver';
+import type { SentEmail } from '../tools/chaos/checks';
 
 export interface Bench {
   stack: LocalStack;

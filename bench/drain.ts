@@ -9,8 +9,8 @@
  * is still emailed, and exactly once (the outbox's idempotency keys, counted as the chaos suite
  * counts them).
  */
-import { duplicateEmails } from '../test/chaos/checks';
-import { mapLimit, sleep } from '../test/chaos/driver';
+import { duplicateEmails } from '../tools/chaos/checks';
+import { mapLimit, sleep } from '../tools/chaos/driver';
 import { type Bench, firstEmailTimes, invoiceOf, newFailedInvoices, restartWorker } from './context';
 import { ratePerSecond, steadyRatePerSecond } from './stats';
 
@@ -25,7 +25,7 @@ export interface DrainFigures {
   ratio: number;
   /** From the workers' start to the last first email (ms). */
   drainMs: number;
-  /** Emails beyond one per case step (test/chaos/checks.ts duplicateEmails). */
+  /** Emails beyond one per case step (tools/chaos/checks.ts duplicateEmails). */
   duplicateEmails: number;
   /** Set when a worker was SIGKILLed mid-burst: after how many first emails, and when (ms after the start). */
   killed?: { afterEmails: number; atMs: number };

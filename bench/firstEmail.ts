@@ -5,7 +5,7 @@
  * the email (the floor: its last activity) went out. Cases per second: all of them over the span
  * from the first send to the last email.
  */
-import { mapLimit } from '../test/chaos/driver';
+import { mapLimit } from '../tools/chaos/driver';
 import { DunningState } from '../domain/searchAttributes';
 import { workflowIdForInvoice } from '../domain/messages';
 import { type Bench, type FailedInvoice, firstEmailTimes } from './context';

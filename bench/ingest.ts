@@ -7,7 +7,7 @@
 import { DunningClient } from '../src/dunningClient';
 import { mapStripeEvent } from '../src/http/stripeEvents';
 import { DEFAULT_POLICY } from '../domain/policy';
-import { mapLimit, sleep } from '../test/chaos/driver';
+import { mapLimit, sleep } from '../tools/chaos/driver';
 import type { Bench, FailedInvoice } from './context';
 import { percentile, ratePerSecond } from './stats';
 

@@ -6,7 +6,7 @@
  * the least recently used); then RSS; then the first cases queried again (evicted with the small
  * cache: a replay; still cached with the big one) against the last ones (cached either way).
  */
-import { mapLimit } from '../test/chaos/driver';
+import { mapLimit } from '../tools/chaos/driver';
 import { statusQuery } from '../domain/messages';
 import { type Bench, restartWorker, rssMb } from './context';
 import { percentile } from './stats';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the service's speed and scale on the chaos suite's multi-process stack
- * (scripts/stack: Temporal dev server or an existing cluster, standalone Stripe sandbox and Resend
+ * (tools/stack: Temporal dev server or an existing cluster, standalone Stripe sandbox and Resend
  * outbox, one or more workers and an API as separate processes) plus a floor worker (bench/floor). Prints one table, writes
  * bench/results/latest.json. Every ratio compares two figures measured in this run, under the
  * same load of the shared machine: compare ratios, not absolute figures, between runs.
@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parseEncryptionKeys } from '../src/config';
 import { encryptingDataConverter } from '../src/temporal/dataConverter';
-import { startLocalStack, type LocalStack } from '../scripts/stack/localStack';
-import { REPO_ROOT, startChild, type Child } from '../scripts/stack/processes';
+import { startLocalStack, type LocalStack } from '../tools/stack/localStack';
+import { REPO_ROOT, startChild, type Child } from '../tools/stack/processes';
 import { workflowIdForInvoice } from '../domain/messages';
-import { ChaosDriver, mapLimit, sleep } from '../test/chaos/driver';
+import { ChaosDriver, mapLimit, sleep } from '../tools/chaos/driver';
 import { type Bench, firstEmailTimes, newFailedInvoices, rssMb } from './context';
 import { burstDrain } from './drain';
 import { floorShapeOf, floorToLastActivity, serviceToFirstEmail } from './firstEmail';

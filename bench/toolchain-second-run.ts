@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/toolchain-second-run.ts
  */
-import { ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath } from '../src/dev/toolchain';
+import { ensureStripeMock, ensureTemporalCli, ensureTestServer, manifestPath } from '../tools/toolchain';
 import { existsSync } from 'node:fs';
 
 async function main(): Promise<void> {

@@ -2,9 +2,10 @@
  * `npm run build`: the production build the image runs (`node dist/src/main.js`).
  *
  * 1. `tsc -p tsconfig.build.json`: domain/, workflows/, activities/ and src/ to CommonJS in dist/.
- * 2. Dev-only code is removed from dist/: src/dev/ (sandboxes, toolchain, embedded dev server, demo),
- *    which tsc emits because src/main.ts names it in `await import()`; in production it is never
- *    loaded (real Stripe, Resend and a Temporal cluster are required there).
+ * 2. Dev-only code is removed from dist/: sandbox/ (the Stripe and Resend sandboxes) and tools/
+ *    (toolchain, embedded dev server, demo), which tsc emits because src/main.ts names them in
+ *    `await import()`; in production they are never loaded (real Stripe, Resend and a Temporal
+ *    cluster are required there).
  * 3. The workflow bundle, built once (dist/workflow-bundle.js): workers load it
  *    (WORKFLOW_BUNDLE_PATH) instead of bundling at every start.
  */
@@ -15,7 +16,7 @@ import { bundleWorkflows } from '../src/worker';
 
 export const DIST = resolve(__dirname, '..', 'dist');
 /** What the production build must not contain (relative to dist/). */
-export const DEV_ONLY_IN_DIST = ['src/dev'];
+export const DEV_ONLY_IN_DIST = ['sandbox', 'tools'];
 
 async function main(): Promise<void> {
   const started = Date.now();

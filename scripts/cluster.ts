@@ -4,10 +4,10 @@
  * `-- delete` stops it and deletes its data, for a fresh cluster; `-- status` says what runs.
  */
 import { z } from 'zod';
-import { clusterLayout, deleteCluster, startCluster, stopCluster, PostgresUnavailable } from '../src/dev/cluster';
-import { runningDaemon } from '../src/dev/cluster/daemons';
-import { installedPostgresBin, postgresRunning } from '../src/dev/cluster/postgres';
-import { formatElapsed } from '../src/dev/toolchain/process';
+import { clusterLayout, deleteCluster, startCluster, stopCluster, PostgresUnavailable } from '../tools/cluster';
+import { runningDaemon } from '../tools/cluster/daemons';
+import { installedPostgresBin, postgresRunning } from '../tools/cluster/postgres';
+import { formatElapsed } from '../tools/toolchain/process';
 
 const command = z.enum(['start', 'stop', 'status', 'delete']).parse(process.argv[2] ?? 'start');
 

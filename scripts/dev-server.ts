@@ -6,8 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../src/config';
-import { startServiceDevServer } from '../src/dev/temporal/devServer';
-import { ensureTemporalCli } from '../src/dev/toolchain';
+import { startServiceDevServer } from '../tools/temporal/devServer';
+import { ensureTemporalCli } from '../tools/toolchain';
 
 const log = (line: string) => console.log(`[temporal] ${line}`);
 

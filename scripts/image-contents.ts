@@ -43,7 +43,7 @@ export function devOnlyInDist(dist: string): string[] {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       const rel = relative(dist, p);
-      if (/^src\/dev(\/|$)|sandbox|toolchain|^test|^scripts/.test(rel)) found.push(rel);
+      if (/^(sandbox|tools|test|scripts|bench|backtest)(\/|$)|sandbox|toolchain/.test(rel)) found.push(rel);
       else if (lstatSync(p).isDirectory()) walk(p);
     }
   };

@@ -6,7 +6,7 @@
  * Never fails the test run: a tool that cannot be had is reported, and the code that needs it falls
  * back (the SDK's own download, or a skipped test).
  */
-import { ensureToolchain, manifestPath, nodeRuntimeNotice } from '../src/dev/toolchain';
+import { ensureToolchain, manifestPath, nodeRuntimeNotice } from '../tools/toolchain';
 
 async function main(): Promise<void> {
   // First, which Node the tests will run on (the pinned Node 24, or the machine's own).

@@ -99,8 +99,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   if (!address) {
     if (role !== 'all') throw new ConfigError([`TEMPORAL_ADDRESS: required to run the ${role} alone`]);
     // Dev-only code, loaded only here: the production image does not contain it.
-    const { ensureTemporalCli, nodeRuntimeNotice } = await import('./dev/toolchain');
-    const { startServiceDevServer } = await import('./dev/temporal/devServer');
+    const { ensureTemporalCli, nodeRuntimeNotice } = await import('../tools/toolchain');
+    const { startServiceDevServer } = await import('../tools/temporal/devServer');
     const runtime = nodeRuntimeNotice(); // the pinned Node 24 via node_modules/.bin, or the machine's own
     logger[runtime.warn ? 'warn' : 'info'](`runtime: ${runtime.line}`);
     const cliPath = await ensureTemporalCli((line) => log(`toolchain: ${line}`));
@@ -127,7 +127,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   let stripeBase = config.stripe.apiBase;
   if (config.stripe.sandbox && !stripeBase) {
     if (role !== 'all') throw new ConfigError([`STRIPE_SECRET_KEY or STRIPE_API_BASE: required to run the ${role} alone`]);
-    const { startStripeSandbox } = await import('./dev/sandbox/stripe');
+    const { startStripeSandbox } = await import('../sandbox/stripe');
     const sandbox = await startStripeSandbox({
       port: config.port + 1,
       webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
@@ -142,7 +142,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   if (config.email.sandbox && !emailBase) {
     if (role === 'worker' || role === 'all') {
       if (role === 'worker') throw new ConfigError(['RESEND_API_KEY or RESEND_BASE_URL: required to run the worker alone']);
-      const { startResendOutbox } = await import('./dev/sandbox/resend');
+      const { startResendOutbox } = await import('../sandbox/resend');
       const outbox = await startResendOutbox({
         port: config.port + 2,
         dataDir: config.dataDir,

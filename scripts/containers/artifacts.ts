@@ -6,10 +6,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureGoBinary, temporalServerTools } from '../../src/dev/cluster/binaries';
-import { ensureTemporalCli } from '../../src/dev/toolchain';
-import { cacheDir } from '../../src/dev/toolchain/cache';
-import { runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
+import { ensureGoBinary, temporalServerTools } from '../../tools/cluster/binaries';
+import { ensureTemporalCli } from '../../tools/toolchain';
+import { cacheDir } from '../../tools/toolchain/cache';
+import { runWithHeartbeat, type Log } from '../../tools/toolchain/process';
 import { capture } from './podman';
 
 const GO = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../../src/dev/toolchain/cache';
-import { runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
+import { cacheDir } from '../../tools/toolchain/cache';
+import { runWithHeartbeat, type Log } from '../../tools/toolchain/process';
 import { imageExists, podman, podmanEnv } from './podman';
 
 export type Suite = 'bookworm' | 'trixie';

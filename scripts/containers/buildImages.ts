@@ -8,8 +8,8 @@
  */
 import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { cacheDir } from '../../src/dev/toolchain/cache';
-import { runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
+import { cacheDir } from '../../tools/toolchain/cache';
+import { runWithHeartbeat, type Log } from '../../tools/toolchain/process';
 import {
   nodeArtifacts,
   prometheusArtifacts,

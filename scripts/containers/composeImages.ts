@@ -1,5 +1,5 @@
 /**
- * What docker-compose.yml and the Dockerfile pin, read from their text (as src/dev/cluster/pins.ts
+ * What docker-compose.yml and the Dockerfile pin, read from their text (as tools/cluster/pins.ts
  * does) so that the local images cannot drift from the pins: every `image:` of the compose file
  * sorted into the kind of image we know how to make here, and the Node majors the Dockerfile's
  * FROM lines name. A pin we cannot make is an error naming it, not a silent substitute.

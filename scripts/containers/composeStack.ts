@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
+import { runWithHeartbeat, type Log } from '../../tools/toolchain/process';
 import { capture, podman, podmanEnv, REPO_ROOT } from './podman';
 
 export const PROJECT = 'dunning-local';

@@ -1,13 +1,13 @@
 /**
- * The Stripe sandbox and the Resend outbox (src/dev/sandbox) on the host, where the containers
+ * The Stripe sandbox and the Resend outbox (sandbox/) on the host, where the containers
  * reach them: on the host's own address (what host.containers.internal names), since loopback
  * inside a container is the container's. The Stripe sandbox delivers its signed webhooks to the
  * API's published port. Both live only as long as the run: they have no real authentication.
  */
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { startResendOutbox, type ResendOutbox } from '../../src/dev/sandbox/resend';
-import { startStripeSandbox, type StripeSandbox } from '../../src/dev/sandbox/stripe';
+import { startResendOutbox, type ResendOutbox } from '../../sandbox/resend';
+import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
 
 export interface HostProviders {
   stripe: StripeSandbox;

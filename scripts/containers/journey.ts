@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DunningStatus } from '../../domain/types';
-import type { Log } from '../../src/dev/toolchain/process';
+import type { Log } from '../../tools/toolchain/process';
 
 export interface JourneyTarget {
   apiUrl: string;

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOnPath, runWithHeartbeat, type Log } from '../../src/dev/toolchain/process';
+import { findOnPath, runWithHeartbeat, type Log } from '../../tools/toolchain/process';
 
 export const CONTAINERS_DIR = __dirname;
 export const REPO_ROOT = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 /**
  * The one place the Stripe API version is pinned. Webhook payloads, error shapes and the fields we
  * read (`invoice.parent.subscription_details`, `invoicePayments`) follow this version; change it
- * only together with the sandbox (src/dev/sandbox/stripe) and the tests.
+ * only together with the sandbox (sandbox/stripe) and the tests.
  */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEmailActivities } from '../../activities';
 import type { EmailSettings } from '../../activities/email/dunningEmail';
 import type { DunningEmailInput } from '../../domain/providerTypes';
-import { startResendOutbox, type ResendOutbox } from '../../src/dev/sandbox/resend';
+import { startResendOutbox, type ResendOutbox } from '../../sandbox/resend';
 import { createResendClient } from '../../src/providers/resend';
 
 let outbox: ResendOutbox;

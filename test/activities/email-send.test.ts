@@ -8,7 +8,7 @@ import { FALLBACK_RATE_LIMIT_DELAY_MS, parseRetryAfterMs } from '../../activitie
 import { resendIdempotencyKey, sendEmail, type OutgoingEmail } from '../../activities/email/send';
 import { sanitizeTags } from '../../activities/email/tags';
 import { createResendClient } from '../../src/providers/resend';
-import { startResendOutbox, type ResendOutbox } from '../../src/dev/sandbox/resend';
+import { startResendOutbox, type ResendOutbox } from '../../sandbox/resend';
 
 let outbox: ResendOutbox;
 beforeEach(async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryCharge } from '../../activities/stripe/retryCharge';
-import { startStripeSandbox, type StripeSandbox } from '../../src/dev/sandbox/stripe';
+import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
 import { createStripeClient } from '../../src/providers/stripe';
 
 let sandbox: StripeSandbox;

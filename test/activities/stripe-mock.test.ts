@@ -23,8 +23,8 @@ import { billingLinkRouter } from '../../src/http/billingLinkRoute';
 import { createLinkToken } from '../../src/links/updateLinkToken';
 import { Metrics } from '../../src/metrics';
 import { createStripeClient, STRIPE_API_VERSION } from '../../src/providers/stripe';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { freePort, isListening } from '../../src/dev/toolchain/ports';
+import { cachedToolchain } from '../../tools/toolchain';
+import { freePort, isListening } from '../../tools/toolchain/ports';
 import type { DunningClient } from '../../src/dunningClient';
 
 const stripeMockPath = cachedToolchain().stripeMock;

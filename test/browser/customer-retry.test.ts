@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { findOnPath } from '../../src/dev/toolchain/process';
+import { cachedToolchain } from '../../tools/toolchain';
+import { findOnPath } from '../../tools/toolchain/process';
 import { eventually, startStack, type Stack } from '../temporal/support/stack';
 
 // Test code never installs anything: `npm test`'s pretest (the toolchain) apt-get installs chromium.

@@ -17,10 +17,10 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startChild, type Child } from '../../scripts/stack/processes';
-import { cachedToolchain, ensureTemporalCli } from '../../src/dev/toolchain';
-import { freePort } from '../../src/dev/toolchain/ports';
-import { findOnPath } from '../../src/dev/toolchain/process';
+import { REPO_ROOT, startChild, type Child } from '../../tools/stack/processes';
+import { cachedToolchain, ensureTemporalCli } from '../../tools/toolchain';
+import { freePort } from '../../tools/toolchain/ports';
+import { findOnPath } from '../../tools/toolchain/process';
 import { eventually } from '../temporal/support/stack';
 
 const run = promisify(execFile);
@@ -123,7 +123,7 @@ describe('a case in the Temporal Web UI of `npm start`, in headless Chromium', (
       // ---- a demo case, as a newcomer makes one (`npm run demo`) -----------------------------------
       const demo = await run(
         process.execPath,
-        ['--import', 'tsx', 'src/dev/cli/demo.ts', '--email', EMAIL, '--name', NAME, '--amount', '2900'],
+        ['--import', 'tsx', 'tools/cli/demo.ts', '--email', EMAIL, '--name', NAME, '--amount', '2900'],
         { cwd: REPO_ROOT, env: s.env, timeout: 60_000 },
       );
       const invoiceId = /invoice (in_\w+)/.exec(demo.stdout)?.[1];

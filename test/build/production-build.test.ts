@@ -1,6 +1,6 @@
 /**
  * The production build (`npm run build`, what the image runs): compiled without tsx, without
- * dev-only code, with the workflow bundle prebuilt, and its entry point starts under plain Node.
+ * dev-only code (sandbox/, tools/), with the workflow bundle prebuilt, and its entry point starts under plain Node.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,9 +31,11 @@ describe('production build', () => {
 
   it('the check can fail: it names dev code in a build', () => {
     const fake = mkdtempSync(join(tmpdir(), 'dist-'));
-    mkdirSync(join(fake, 'src', 'dev', 'sandbox'), { recursive: true });
-    writeFileSync(join(fake, 'src', 'dev', 'sandbox', 'index.js'), '');
-    expect(devOnlyInDist(fake)).toEqual(['src/dev']);
+    for (const dir of [['src'], ['sandbox', 'stripe'], ['tools', 'toolchain']]) {
+      mkdirSync(join(fake, ...dir), { recursive: true });
+      writeFileSync(join(fake, ...dir, 'index.js'), '');
+    }
+    expect(devOnlyInDist(fake).sort()).toEqual(['sandbox', 'tools']);
   });
 
   it('starts under plain Node (no tsx) and stops on a bad variable, naming it', () => {

@@ -1,10 +1,10 @@
 /** The chaos invariants themselves: they must see a duplicate when there is one. */
 import { describe, expect, it } from 'vitest';
-import type { ChargeRecord } from '../../src/dev/sandbox/stripe';
+import type { ChargeRecord } from '../../sandbox/stripe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey, type SentEmail } from './checks';
+import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey, type SentEmail } from '../../tools/chaos/checks';
 
 const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({
   id,

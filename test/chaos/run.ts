@@ -1,6 +1,6 @@
 /**
  * `npm run chaos` (full) and `npm run chaos -- --short` (the run inside `npm test`, at most about
- * three minutes on two cores): the service as separate processes (scripts/stack/localStack.ts)
+ * three minutes on two cores): the service as separate processes (tools/stack/localStack.ts)
  * with the compressed policy, against Stripe and Resend sandboxes that fail on demand and an app
  * endpoint that can be down, through every scenario of ./scenarios.ts. Prints one line per
  * scenario with its figures and a closing line `chaos: N passed, M failed`; exits 1 if any failed.
@@ -9,10 +9,10 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startLocalStack, type LocalStack } from '../../scripts/stack/localStack';
+import { startLocalStack, type LocalStack } from '../../tools/stack/localStack';
 import { parseEncryptionKeys } from '../../src/config';
 import { encryptingDataConverter } from '../../src/temporal/dataConverter';
-import { REPO_ROOT } from '../../scripts/stack/processes';
+import { REPO_ROOT } from '../../tools/stack/processes';
 import { startAppEndpoint, type AppEndpoint } from './appEndpoint';
 import {
   caseFigures,
@@ -22,8 +22,8 @@ import {
   isTerminalFate,
   logFigures,
   settlingEventIds,
-} from './checks';
-import { ChaosDriver, mapLimit, sleep } from './driver';
+} from '../../tools/chaos/checks';
+import { ChaosDriver, mapLimit, sleep } from '../../tools/chaos/driver';
 import { seededRandom } from '../support/fuzzEvents';
 import * as scenario from './scenarios';
 import type { ChaosSizes, ScenarioContext, ScenarioOutcome } from './scenarios';

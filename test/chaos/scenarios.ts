@@ -6,10 +6,10 @@
  */
 import type { Client } from '@temporalio/client';
 import Stripe from 'stripe';
-import type { LocalStack } from '../../scripts/stack/localStack';
+import type { LocalStack } from '../../tools/stack/localStack';
 import type { AppEndpoint } from './appEndpoint';
-import { describeCases, settlingEventIds, type ChaosCase, type Fate } from './checks';
-import { CASE_EVENT_TYPES, mapLimit, sleep, type ChaosDriver } from './driver';
+import { describeCases, settlingEventIds, type ChaosCase, type Fate } from '../../tools/chaos/checks';
+import { CASE_EVENT_TYPES, mapLimit, sleep, type ChaosDriver } from '../../tools/chaos/driver';
 import { expectedStatus, fuzzedDeliveries } from '../support/fuzzEvents';
 
 export interface ChaosSizes {

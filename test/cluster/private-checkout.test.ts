@@ -23,8 +23,8 @@ import {
   PostgresUnavailable,
   startCluster,
   type Cluster,
-} from '../../src/dev/cluster';
-import { installedPostgresBin, postgresRunning } from '../../src/dev/cluster/postgres';
+} from '../../tools/cluster';
+import { installedPostgresBin, postgresRunning } from '../../tools/cluster/postgres';
 
 const asRoot = process.getuid?.() === 0;
 const privateDir = mkdtempSync(join(tmpdir(), 'dunning-private-'));

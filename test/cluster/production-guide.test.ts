@@ -20,12 +20,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChild, type Child } from '../../scripts/stack/processes';
+import { startChild, type Child } from '../../tools/stack/processes';
 import { startAppEndpoint, type AppEndpoint } from '../chaos/appEndpoint';
-import { PostgresUnavailable, startCluster, stopCluster, type Cluster } from '../../src/dev/cluster';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { findOnPath } from '../../src/dev/toolchain/process';
-import { freePort } from '../../src/dev/toolchain/ports';
+import { PostgresUnavailable, startCluster, stopCluster, type Cluster } from '../../tools/cluster';
+import { cachedToolchain } from '../../tools/toolchain';
+import { findOnPath } from '../../tools/toolchain/process';
+import { freePort } from '../../tools/toolchain/ports';
 import type { DunningStatus } from '../../domain/types';
 import { productionBuildCopy } from '../support/productionBuild';
 import {
@@ -99,7 +99,7 @@ beforeAll(async () => {
   // ---- the providers: the sandboxes, with the guide's Stripe endpoint --------------------------
   const env = { PATH: process.env.PATH };
   const stripe = spawn('stripe-sandbox', {
-    file: 'src/dev/sandbox/main.ts',
+    file: 'sandbox/main.ts',
     args: [
       'stripe',
       '--port',
@@ -113,7 +113,7 @@ beforeAll(async () => {
     ready: /^ready: (\S+)/,
   });
   const outbox = spawn('resend-outbox', {
-    file: 'src/dev/sandbox/main.ts',
+    file: 'sandbox/main.ts',
     // The outbox takes only the key the guide's .env holds, and signs its webhooks with the secret it holds.
     args: [
       'resend',

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresUnavailable, startCluster, stopCluster, type Cluster } from '../../src/dev/cluster';
+import { PostgresUnavailable, startCluster, stopCluster, type Cluster } from '../../tools/cluster';
 import type { DunningStatus } from '../../domain/types';
 import { startServiceProcesses, type ServiceProcesses } from './support/serviceProcesses';
 

@@ -16,7 +16,9 @@ const eslint = new ESLint({
 
 async function problems(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId?.endsWith('no-restricted-imports')).map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId?.endsWith('no-restricted-imports') || m.ruleId === 'no-restricted-syntax')
+    .map((m) => m.message);
 }
 
 describe('import boundaries', () => {
@@ -61,7 +63,54 @@ describe('import boundaries', () => {
       "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;",
     ],
     ['activities/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
-    ['src/x.ts', "export const load = () => import('./dev/sandbox/stripe');"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await problems(file, code)).toEqual([]);
+  });
+});
+
+// Who may import the dev-only rooms: sandbox/ (the sandboxes) and tools/ (the tooling).
+describe('import boundaries of sandbox/ and tools/', () => {
+  it.each([
+    ['src/x.ts', "import { startStripeSandbox } from '../sandbox/stripe';\nexport const s = startStripeSandbox;", /dev-only/],
+    ['src/main.ts', "import { startStripeSandbox } from '../sandbox/stripe';\nexport const s = startStripeSandbox;", /dev-only/],
+    ['src/http/x.ts', "import { freePort } from '../../tools/toolchain/ports';\nexport const f = freePort;", /dev-only/],
+    ['domain/x.ts', "import type { ChargeRecord } from '../sandbox/stripe';\nexport type C = ChargeRecord;", /dev-only/],
+    ['src/http/x.ts', "export const load = () => import('../../sandbox/stripe');", /dev-only/],
+    ['activities/x.ts', "export const load = () => import('../tools/temporal/devServer');", /dev-only/],
+    [
+      'sandbox/x.ts',
+      "import { freePort } from '../tools/toolchain/ports';\nexport const f = freePort;",
+      /sandbox\/ imports only/,
+    ],
+    [
+      'sandbox/stripe/x.ts',
+      "import { signedWebhook } from '../../test/support/signedWebhook';\nexport const s = signedWebhook;",
+      /sandbox\/ imports only/,
+    ],
+    [
+      'tools/x.ts',
+      "import { fuzzedDeliveries } from '../test/support/fuzzEvents';\nexport const f = fuzzedDeliveries;",
+      /tools\//,
+    ],
+    ['tools/chaos/x.ts', "import { run } from '../../bench/run';\nexport const r = run;", /tools\//],
+    ['bench/x.ts', "import { mapLimit } from '../test/chaos/driver';\nexport const m = mapLimit;", /never import test/],
+    ['backtest/x.ts', "export const env = () => import('../test/setup/timeSkipping');", /never import test/],
+  ])('%s: %s is refused', async (file, code, message) => {
+    const found = await problems(file, code);
+    expect(found.length, `${file}: ${code}`).toBeGreaterThan(0);
+    expect(found.join('\n')).toMatch(message);
+  });
+
+  it.each([
+    ['src/main.ts', "export const load = () => import('../sandbox/stripe');"],
+    ['src/main.ts', "export const load = () => import('../tools/temporal/devServer');"],
+    [
+      'sandbox/stripe/x.ts',
+      "import { STRIPE_API_VERSION } from '../../src/providers/stripe';\nexport const v = STRIPE_API_VERSION;",
+    ],
+    ['tools/x.ts', "import { startStripeSandbox } from '../sandbox/stripe';\nexport const s = startStripeSandbox;"],
+    ['bench/x.ts', "import { mapLimit } from '../tools/chaos/driver';\nexport const m = mapLimit;"],
+    ['backtest/x.ts', "export const env = () => import('../tools/temporal/timeSkipping');"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });

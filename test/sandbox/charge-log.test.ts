@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeClient } from '../../src/providers/stripe';
-import { startStripeSandbox, type ChargeRecord, type StripeEventRecord, type StripeSandbox } from '../../src/dev/sandbox/stripe';
+import { startStripeSandbox, type ChargeRecord, type StripeEventRecord, type StripeSandbox } from '../../sandbox/stripe';
 
 describe('stripe sandbox charge log and per-customer switches', () => {
   let sandbox: StripeSandbox;

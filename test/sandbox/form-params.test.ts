@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalParams, mergeMetadata, optionalBoolean, parseFormParams } from '../../src/dev/sandbox/stripe/form-params';
+import { canonicalParams, mergeMetadata, optionalBoolean, parseFormParams } from '../../sandbox/stripe/form-params';
 
 // The Stripe sandbox's form parser: the bracket forms stripe-node sends, read as Stripe reads them.
 describe('parseFormParams', () => {

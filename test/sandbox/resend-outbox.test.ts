@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Resend } from 'resend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResendClient } from '../../src/providers/resend';
-import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../src/dev/sandbox/resend';
+import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../sandbox/resend';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

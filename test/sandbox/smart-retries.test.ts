@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeClient } from '../../src/providers/stripe';
-import { type StripeSandbox, startStripeSandbox } from '../../src/dev/sandbox/stripe';
+import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe';
 
 // Stripe's own retry schedule in the sandbox, through the real SDK: what its attempts look like in
 // the invoice and its events, and that `auto_advance: false` stops them, as at Stripe.

@@ -1,4 +1,4 @@
-/** The sandboxes as processes of their own (src/dev/sandbox/main.ts), as the chaos suite runs them. */
+/** The sandboxes as processes of their own (sandbox/main.ts), as the chaos suite runs them. */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { Resend } from 'resend';
 import { describe, expect, it } from 'vitest';
 
 async function startProcess(args: string[]): Promise<{ url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/sandbox/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', ...args], {
     cwd: join(__dirname, '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

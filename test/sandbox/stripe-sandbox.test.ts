@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STRIPE_API_VERSION, createStripeClient } from '../../src/providers/stripe';
-import { type StripeSandbox, startStripeSandbox } from '../../src/dev/sandbox/stripe';
+import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe';
 
 // The real stripe-node SDK against the sandbox: if a shape, status or header differs from what the
 // SDK expects of Stripe, these fail.

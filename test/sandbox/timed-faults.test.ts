@@ -7,9 +7,9 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResendClient } from '../../src/providers/resend';
 import { createStripeClient } from '../../src/providers/stripe';
-import { startResendOutbox, type ResendOutbox } from '../../src/dev/sandbox/resend';
-import { startStripeSandbox, type StripeSandbox } from '../../src/dev/sandbox/stripe';
-import { TimedFaults } from '../../src/dev/sandbox/timedFaults';
+import { startResendOutbox, type ResendOutbox } from '../../sandbox/resend';
+import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
+import { TimedFaults } from '../../sandbox/timedFaults';
 
 const post = (url: string, body: unknown, method = 'POST') =>
   fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStripeSandbox, type StripeSandbox } from '../../src/dev/sandbox/stripe';
+import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
 
 describe('stripe sandbox webhook concurrency', () => {
   const open: Array<{ close(): unknown }> = [];

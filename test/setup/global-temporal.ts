@@ -5,8 +5,8 @@
  * Set TEMPORAL_TEST_ADDRESS to run the project against a server you already have instead.
  */
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../../src/dev/temporal/devServer';
-import { ensureStripeMock, ensureTemporalCli, ensureTestServer } from '../../src/dev/toolchain';
+import { startDevServer, type DevServer } from '../../tools/temporal/devServer';
+import { ensureStripeMock, ensureTemporalCli, ensureTestServer } from '../../tools/toolchain';
 
 const log = (line: string) => console.log(`[temporal-setup] ${line}`);
 

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporalServerTools } from '../../src/dev/cluster/binaries';
-import { composePins, REPO_ROOT } from '../../src/dev/cluster/pins';
-import { HISTORY_SHARDS, renderServerConfig } from '../../src/dev/cluster/serverConfig';
+import { temporalServerTools } from '../../tools/cluster/binaries';
+import { composePins, REPO_ROOT } from '../../tools/cluster/pins';
+import { HISTORY_SHARDS, renderServerConfig } from '../../tools/cluster/serverConfig';
 
 const compose = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 

@@ -8,8 +8,8 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { findOnPath } from '../../src/dev/toolchain/process';
+import { cachedToolchain } from '../../tools/toolchain';
+import { findOnPath } from '../../tools/toolchain/process';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 
 const root = resolve(__dirname, '../..');

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, envSchema, loadConfig } from '../../src/config';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { findOnPath } from '../../src/dev/toolchain/process';
+import { cachedToolchain } from '../../tools/toolchain';
+import { findOnPath } from '../../tools/toolchain/process';
 
 const root = resolve(__dirname, '../..');
 const example = readFileSync(join(root, '.env.example'), 'utf8');

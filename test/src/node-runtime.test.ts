@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeNodeRuntime, pinnedNode, TESTED_NODE_MAJOR } from '../../src/dev/toolchain';
+import { describeNodeRuntime, pinnedNode, TESTED_NODE_MAJOR } from '../../tools/toolchain';
 
 const root = resolve(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {

@@ -11,7 +11,7 @@ import {
   ensureTestServer,
   manifestPath,
   readManifest,
-} from '../../src/dev/toolchain';
+} from '../../tools/toolchain';
 
 // Provisioned by `npm test`'s pretest; a bare `vitest` on a fresh machine has no manifest yet.
 describe.skipIf(!existsSync(manifestPath()))('toolchain (cached)', () => {

@@ -3,7 +3,7 @@
  * against the sandbox's `GET /v1/webhook_endpoints`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStripeSandbox, type StripeSandbox } from '../../src/dev/sandbox/stripe';
+import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
 import { isUsedEventType, USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { createStripeClient, STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { describeWebhookEndpoint, readWebhookEndpoint } from '../../src/providers/webhookEndpoint';

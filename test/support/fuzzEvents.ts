@@ -8,6 +8,7 @@
  * a fuzz run leaves no workflow behind but its quarantine entries.
  */
 import { mulberry32 as seededRandom } from '../../backtest/prng';
+import type { DeliverySigning } from '../../tools/chaos/driver';
 
 /** What the service must answer. */
 export type FuzzExpectation =
@@ -21,7 +22,7 @@ export interface FuzzDelivery {
   label: string;
   /** The exact body to POST. */
   payload: string;
-  signing: 'signed' | 'unsigned' | 'wrong_secret' | 'stale';
+  signing: DeliverySigning;
   contentType: string;
   expect: FuzzExpectation;
 }

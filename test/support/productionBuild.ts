@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { withLock } from '../../src/dev/cluster/lock';
+import { withLock } from '../../tools/cluster/lock';
 import { REPO_ROOT } from './productionGuide';
 
 export const DIST = join(REPO_ROOT, 'dist');

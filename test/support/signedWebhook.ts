@@ -2,7 +2,7 @@
  * A webhook delivery as Stripe makes one: the exact payload POSTed with a `Stripe-Signature`
  * header over it (the sandbox's signer), for tests that deliver events themselves.
  */
-import { stripeSignatureHeader } from '../../src/dev/sandbox/stripe';
+import { stripeSignatureHeader } from '../../sandbox/stripe';
 
 export interface SignedWebhookOptions {
   /** Epoch seconds the signature claims; default now. */

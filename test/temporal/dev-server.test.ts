@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEV_SERVER_PID_FILE, NAMESPACE_RETENTION_DAYS } from '../../src/dev/temporal/devServer';
-import { freePort, isListening } from '../../src/dev/toolchain/ports';
-import { isAlive, listeningProcess } from '../../src/dev/toolchain/processInfo';
+import { DEV_SERVER_PID_FILE, NAMESPACE_RETENTION_DAYS } from '../../tools/temporal/devServer';
+import { freePort, isListening } from '../../tools/toolchain/ports';
+import { isAlive, listeningProcess } from '../../tools/toolchain/processInfo';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 import { upsertAndComplete } from '../setup/fixtures/workflows';
 

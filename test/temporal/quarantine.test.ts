@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
-import type { StripeEventPayload } from '../../src/dev/sandbox/stripe';
+import type { StripeEventPayload } from '../../sandbox/stripe';
 import { quarantineDetailsQuery } from '../../domain/quarantineMessages';
 import { eventually, startStack, type Stack } from './support/stack';
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { svixSignature } from '../../src/dev/sandbox/resend/webhooks';
+import { svixSignature } from '../../sandbox/resend/webhooks';
 import { startStack, type Stack } from './support/stack';
 
 function bouncedEvent(invoiceId: string, to: string) {

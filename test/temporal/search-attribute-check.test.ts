@@ -15,7 +15,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
-import { freePort } from '../../src/dev/toolchain/ports';
+import { freePort } from '../../tools/toolchain/ports';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/searchAttributeCheck';
 
 const address = inject('temporalAddress');

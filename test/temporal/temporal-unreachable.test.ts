@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/dev/temporal/devServer';
-import { ensureTemporalCli } from '../../src/dev/toolchain';
-import { freePort } from '../../src/dev/toolchain/ports';
+import { startDevServer, type DevServer } from '../../tools/temporal/devServer';
+import { ensureTemporalCli } from '../../tools/toolchain';
+import { freePort } from '../../tools/toolchain/ports';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dunning-unreachable-'));
 const children: ChildProcess[] = [];

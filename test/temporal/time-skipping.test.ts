@@ -1,5 +1,5 @@
 /**
- * What the Java time-skipping test server (test/setup/timeSkipping.ts) supports of what the service
+ * What the Java time-skipping test server (tools/temporal/timeSkipping.ts) supports of what the service
  * uses: durable timers skipped, signals, signal-with-start, queries, updates (also from an
  * activity), and search attribute upserts (the helper registers the contract's attributes).
  */
@@ -20,7 +20,7 @@ import {
   totalQuery,
   upsertAndComplete,
 } from '../setup/fixtures/workflows';
-import { createTimeSkippingEnv } from '../setup/timeSkipping';
+import { createTimeSkippingEnv } from '../../tools/temporal/timeSkipping';
 
 describe('time-skipping test server', () => {
   let env: TestWorkflowEnvironment;

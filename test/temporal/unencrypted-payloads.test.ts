@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { unencryptedPayloadsIgnored } from '../../activities/metrics';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { UNENCRYPTED_START_FAILURE, UNENCRYPTED_UPDATE_FAILURE } from '../../domain/unencryptedPayloads';
-import { ensureTemporalCli } from '../../src/dev/toolchain';
+import { ensureTemporalCli } from '../../tools/toolchain';
 import { workerDataConverter } from '../../src/temporal/dataConverter';
 import { eventually, sharedBundle, startStack, type Stack } from './support/stack';
 

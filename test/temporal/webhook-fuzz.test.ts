@@ -5,7 +5,7 @@
  * none of which opens a case. Seeded (FUZZ_SEED to try another): a failure names its delivery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripeSignatureHeader } from '../../src/dev/sandbox/stripe';
+import { stripeSignatureHeader } from '../../sandbox/stripe';
 import { USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { expectedStatus, fuzzedDeliveries, type FuzzDelivery } from '../support/fuzzEvents';
 import { eventually, startStack, type Stack } from './support/stack';

@@ -14,7 +14,7 @@ import { mapStripeEvent, type EventAction } from '../../src/http/stripeEvents';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
-import { stripeSignatureHeader, type StripeEventPayload } from '../../src/dev/sandbox/stripe';
+import { stripeSignatureHeader, type StripeEventPayload } from '../../sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { serveApp } from '../support/appServer';

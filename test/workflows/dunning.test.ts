@@ -30,7 +30,7 @@ import type { CaseFacts, DunningEmailInput, RetryChargeInput, RetryChargeResult 
 import { DunningBlockedOn } from '../../domain/searchAttributes';
 import type { DunningStatus } from '../../domain/types';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../src/worker';
-import { createTimeSkippingEnv } from '../setup/timeSkipping';
+import { createTimeSkippingEnv } from '../../tools/temporal/timeSkipping';
 import { recordHistory } from '../support/historyJson';
 import type { DunningResult } from '../../workflows/dunning';
 import { DunningClient } from '../../src/dunningClient';

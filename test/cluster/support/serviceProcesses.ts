@@ -11,8 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startChild, type Child } from '../../../scripts/stack/processes';
-import { freePort } from '../../../src/dev/toolchain/ports';
+import { startChild, type Child } from '../../../tools/stack/processes';
+import { freePort } from '../../../tools/toolchain/ports';
 
 export const CLUSTER_TEST_KEYS = `cluster-tests:${createHash('sha256').update('dunning cluster tests: not a secret').digest('base64')}`;
 
@@ -72,7 +72,7 @@ export async function startServiceProcesses(o: {
     const bundle = spawn('build-workflows', 'scripts/build-workflows.ts', [bundlePath], {}, /^workflow bundle: /);
     const stripe = spawn(
       'stripe-sandbox',
-      'src/dev/sandbox/main.ts',
+      'sandbox/main.ts',
       [
         'stripe',
         '--port',
@@ -85,13 +85,7 @@ export async function startServiceProcesses(o: {
       {},
       /^ready: (\S+)/,
     );
-    const outbox = spawn(
-      'resend-outbox',
-      'src/dev/sandbox/main.ts',
-      ['resend', '--port', String(await freePort())],
-      {},
-      /^ready: (\S+)/,
-    );
+    const outbox = spawn('resend-outbox', 'sandbox/main.ts', ['resend', '--port', String(await freePort())], {}, /^ready: (\S+)/);
     const [stripeReady, outboxReady] = await Promise.all([stripe.ready, outbox.ready, bundle.ready]);
     const stripeUrl = stripeReady[1]!;
     const outboxUrl = outboxReady[1]!;

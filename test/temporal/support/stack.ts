@@ -17,14 +17,9 @@ import { scanStalledCases } from '../../../src/stalled/stalledScan';
 import { createApp } from '../../../src/http/app';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
-import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../src/dev/sandbox/resend';
-import {
-  startStripeSandbox,
-  stripeSignatureHeader,
-  type StripeEventPayload,
-  type StripeSandbox,
-} from '../../../src/dev/sandbox/stripe';
-import { freePort } from '../../../src/dev/toolchain/ports';
+import { startResendOutbox, type ResendOutbox, type ResendOutboxOptions } from '../../../sandbox/resend';
+import { startStripeSandbox, stripeSignatureHeader, type StripeEventPayload, type StripeSandbox } from '../../../sandbox/stripe';
+import { freePort } from '../../../tools/toolchain/ports';
 import { encryptingDataConverter, workerDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';

@@ -1,5 +1,5 @@
 /**
- * One time-skipping world per test file: the Java test server (test/setup/timeSkipping.ts), the
+ * One time-skipping world per test file: the Java test server (tools/temporal/timeSkipping.ts), the
  * real activities (activities/index.ts) with the real stripe and resend SDKs against the local
  * Stripe sandbox and Resend outbox, and workers laid out as src/worker.ts lays them out (workflows
  * and Stripe activities on the main queue, emails on `<queue>-email`).
@@ -32,19 +32,14 @@ import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
-import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../src/dev/sandbox/resend';
-import {
-  startStripeSandbox,
-  type ScenarioOptions,
-  type ScenarioResult,
-  type StripeSandbox,
-} from '../../../src/dev/sandbox/stripe';
+import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../sandbox/resend';
+import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../sandbox/stripe';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
 import { statusQuery, workflowIdForInvoice } from '../../../domain/messages';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
 import type { DunningStatus, PaymentFailedSignal } from '../../../domain/types';
-import { createTimeSkippingEnv } from '../../setup/timeSkipping';
+import { createTimeSkippingEnv } from '../../../tools/temporal/timeSkipping';
 import { historyToJSON } from '../../support/historyJson';
 
 // Workers log every state change at info; tests want only what went wrong (one JSON line each).

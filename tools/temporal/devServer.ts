@@ -12,8 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
-import { SEARCH_ATTRIBUTES } from '../../../domain/searchAttributes';
-import { checkSearchAttributes, SEARCH_ATTRIBUTE_TYPES } from '../../temporal/searchAttributeCheck';
+import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
+import { checkSearchAttributes, SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/searchAttributeCheck';
 import { freePort } from '../toolchain/ports';
 import { assertPortFree, removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './devServerPidFile';
 
@@ -247,7 +247,7 @@ async function answers(address: string, namespace: string): Promise<boolean> {
 /**
  * Checks every contract search attribute is registered, adding missing ones: a database file
  * created by an older version of this service keeps its namespace (and the attributes it had).
- * The local cluster (src/dev/cluster) registers them with this too.
+ * The local cluster (tools/cluster) registers them with this too.
  */
 export async function ensureSearchAttributes(address: string, namespace: string, log: (line: string) => void): Promise<void> {
   const connection = await Connection.connect({ address });

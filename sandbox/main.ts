@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { startResendOutbox } from './resend';
 import { startStripeSandbox } from './stripe';
 
-const USAGE = 'usage: tsx src/dev/sandbox/main.ts stripe|resend [--port N] [--data-dir DIR] [...] (see the file header)';
+const USAGE = 'usage: tsx sandbox/main.ts stripe|resend [--port N] [--data-dir DIR] [...] (see the file header)';
 
 /** A non-negative integer option, or undefined when not given. */
 function integer(name: string, value: string | undefined): number | undefined {

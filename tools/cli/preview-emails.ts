@@ -3,13 +3,13 @@
  * browser before it reaches a customer (the samples of retryable declines show both buttons,
  * "Retry my payment now" and "Use a different card").
  *
- *   npx tsx src/dev/cli/preview-emails.ts [outDir]     (default .data/email-preview)
+ *   npx tsx tools/cli/preview-emails.ts [outDir]     (default .data/email-preview)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import escapeHtml from 'escape-html';
-import { EMAIL_LOCALES, renderEmail, TEMPLATE_NAMES } from '../../../activities/email/templates';
-import { sampleEmailData } from '../../../activities/email/templates/sample-data';
+import { EMAIL_LOCALES, renderEmail, TEMPLATE_NAMES } from '../../activities/email/templates';
+import { sampleEmailData } from '../../activities/email/templates/sample-data';
 
 function main(): void {
   const outDir = resolve(process.argv[2] ?? '.data/email-preview');

@@ -12,8 +12,8 @@
  *   npm run demo -- --mode signup              a failed sign-up (subscription_create): not dunned by default
  */
 import { parseArgs } from 'node:util';
-import { workflowIdForInvoice } from '../../../domain/messages';
-import { ConfigError, loadConfig } from '../../config';
+import { workflowIdForInvoice } from '../../domain/messages';
+import { ConfigError, loadConfig } from '../../src/config';
 
 const DECLINES: Record<string, unknown> = {
   funds: 'pm_card_chargeDeclinedInsufficientFunds',
@@ -23,7 +23,7 @@ const DECLINES: Record<string, unknown> = {
   mac03: { declineCode: 'do_not_honor', networkAdviceCode: '03', brand: 'mastercard' },
 };
 
-/** The sandbox's modes (src/dev/sandbox/stripe: scenarioSchema), each with what to try next. */
+/** The sandbox's modes (sandbox/stripe: scenarioSchema), each with what to try next. */
 const MODES: Record<string, { scenario: Record<string, unknown>; says?: (sandbox: string, invoiceId: string) => string }> = {
   renewal: { scenario: {} },
   'subscription-card': {

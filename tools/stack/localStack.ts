@@ -12,9 +12,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServiceDevServer, type DevServer } from '../../src/dev/temporal/devServer';
-import { ensureTemporalCli } from '../../src/dev/toolchain';
-import { freePort } from '../../src/dev/toolchain/ports';
+import { startServiceDevServer, type DevServer } from '../temporal/devServer';
+import { ensureTemporalCli } from '../toolchain';
+import { freePort } from '../toolchain/ports';
 import { startChild, type Child } from './processes';
 
 export interface LocalStackOptions {
@@ -141,7 +141,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- the providers ---------------------------------------------------------------------------
     const stripe = once(
       'stripe-sandbox',
-      'src/dev/sandbox/main.ts',
+      'sandbox/main.ts',
       [
         'stripe',
         '--port',
@@ -157,13 +157,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       /^ready: (\S+)/,
     );
     cleanups.push(() => stripe.stop());
-    const outbox = once(
-      'resend-outbox',
-      'src/dev/sandbox/main.ts',
-      ['resend', '--port', String(outboxPort)],
-      {},
-      /^ready: (\S+)/,
-    );
+    const outbox = once('resend-outbox', 'sandbox/main.ts', ['resend', '--port', String(outboxPort)], {}, /^ready: (\S+)/);
     cleanups.push(() => outbox.stop());
     const [stripeReady, outboxReady] = await Promise.all([stripe.ready, outbox.ready]);
     const stripeUrl = stripeReady[1]!;

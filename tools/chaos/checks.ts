@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { OutboxMessage } from '../../src/dev/sandbox/resend';
+import type { OutboxMessage } from '../../sandbox/resend';
 
 /** An email as the outbox lists it for counting (its bodies left out). */
 export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
-import type { ChargeRecord } from '../../src/dev/sandbox/stripe';
+import type { ChargeRecord } from '../../sandbox/stripe';
 import type { CaseState } from '../../domain/types';
 import { DunningState } from '../../domain/searchAttributes';
 import { mapLimit } from './driver';
@@ -269,7 +269,7 @@ export function formatCaseFigures(f: CaseFigures): string {
   );
 }
 
-/** The worker and API processes' logs (scripts/stack writes `worker-<n>.log`, `api-<n>.log`). */
+/** The worker and API processes' logs (tools/stack writes `worker-<n>.log`, `api-<n>.log`). */
 const SERVICE_LOG = /^(worker|api)-\d+\.log$/;
 
 export interface LogFigures {

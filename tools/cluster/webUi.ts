@@ -14,7 +14,7 @@ export function writeUiConfig(layout: ClusterLayout): { root: string } {
   mkdirSync(layout.uiConfigDir, { recursive: true });
   writeFileSync(
     join(layout.uiConfigDir, 'base.yaml'),
-    `# Written by src/dev/cluster (npm run cluster) on every start; edits are lost.
+    `# Written by tools/cluster (npm run cluster) on every start; edits are lost.
 temporalGrpcAddress: ${CLUSTER_ADDRESS}
 host: 127.0.0.1
 port: ${CLUSTER_PORTS.webUi}

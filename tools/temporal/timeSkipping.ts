@@ -1,6 +1,6 @@
 /**
  * A time-skipping TestWorkflowEnvironment backed by the Java test server that the toolchain
- * provisioned (see src/dev/toolchain/testServer.ts).
+ * provisioned (see tools/toolchain/testServer.ts).
  *
  * Why not just `TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type:
  * 'existing-path', path } } })`: the SDK's Rust core polls the new server for 5 s, then gives up
@@ -14,8 +14,8 @@ import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/searchAttributeCheck';
-import { cachedToolchain } from '../../src/dev/toolchain';
-import { freePort, isListening } from '../../src/dev/toolchain/ports';
+import { cachedToolchain } from '../toolchain';
+import { freePort, isListening } from '../toolchain/ports';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 
 export interface TimeSkippingEnvOptions {

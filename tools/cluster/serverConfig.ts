@@ -32,7 +32,7 @@ const service = (grpc: number, membership: number, http?: number) => `
       bindOnLocalHost: true${http ? `\n      httpPort: ${http}` : ''}`;
 
 export function renderServerConfig(dynamicConfigFile: string): string {
-  return `# Written by src/dev/cluster (npm run cluster) on every start; edits are lost.
+  return `# Written by tools/cluster (npm run cluster) on every start; edits are lost.
 log:
   stdout: true
   level: warn

@@ -5,10 +5,10 @@
  * both providers, and what the providers saw (charges, emails).
  */
 import type Stripe from 'stripe';
-import type { LocalStack } from '../../scripts/stack/localStack';
+import type { LocalStack } from '../stack/localStack';
 import { USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { createStripeClient } from '../../src/providers/stripe';
-import type { OutboxTimedFault } from '../../src/dev/sandbox/resend';
+import type { OutboxTimedFault } from '../../sandbox/resend';
 import {
   stripeSignatureHeader,
   type ChargeRecord,
@@ -16,9 +16,11 @@ import {
   type ScenarioResult,
   type StripeEventRecord,
   type StripeTimedFaultSpec,
-} from '../../src/dev/sandbox/stripe';
-import type { FuzzDelivery } from '../support/fuzzEvents';
+} from '../../sandbox/stripe';
 import type { SentEmail } from './checks';
+
+/** How a delivery is signed: as Stripe would, not at all, with another endpoint's secret, or too long ago. */
+export type DeliverySigning = 'signed' | 'unsigned' | 'wrong_secret' | 'stale';
 
 /** The event types the service uses, i.e. the ones a case's shuffled sequence is made of. */
 export const CASE_EVENT_TYPES: ReadonlySet<string> = new Set(USED_TYPES);
@@ -97,7 +99,7 @@ export class ChaosDriver {
    * One POST to the webhook route, signed with the stack's secret unless told otherwise (as the
    * fuzzer's deliveries say); the HTTP status, or 0 when no answer came.
    */
-  async deliver(body: string, o: { signing?: FuzzDelivery['signing']; contentType?: string } = {}): Promise<number> {
+  async deliver(body: string, o: { signing?: DeliverySigning; contentType?: string } = {}): Promise<number> {
     const now = Math.floor(Date.now() / 1000);
     const signing = o.signing ?? 'signed';
     const signature =
