@@ -1,6 +1,6 @@
 /**
  * Writes one back-test's report files: the JSON of the summaries, the HTML page (table, chart,
- * calibration lines) and the chart alone as a static SVG (the README embeds docs/backtest-2000.svg).
+ * calibration lines) and the chart alone as a static SVG (docs/backtest.md embeds docs/backtest-2000.svg).
  * Shared by the CLI (backtest/cli.ts) and the run-time benchmark (bench/backtest.ts), so that a
  * measured run leaves the same files as a plain one.
  */

@@ -6,7 +6,7 @@
  * simulated Stripe/Resend/customers and the clock driver), and where the driver's wall time went
  * (waiting for idle workers, asking cases for their next step, the server moving its clock).
  * Writes the back-test's own report files too (backtest/output.ts), so a measured run is also the
- * run whose table the README shows; and bench/results/backtest-<cases>x<policies>.json.
+ * run whose table docs/backtest.md shows; and bench/results/backtest-<cases>x<policies>.json.
  *
  * A measurement: run it under `flock /tmp/dunning-bench.lock` (no other benchmark at the same time)
  * and `nice -n 10` on the shared machine.

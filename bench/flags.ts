@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--ingest N] [--cases N] [--burst N] [--burst-slow N] [--open N] [--cache N]
  * [--concurrency N] [--workers N] [--kill-burst N] [--temporal host:port] [--results file.json]`. The defaults keep the whole run to a few minutes on a
- * shared 2-core machine; the issue's full size is in the README.
+ * shared 2-core machine; the issue's full size is in docs/benchmarks.md.
  */
 export interface BenchFlags {
   /** Failure webhooks per side (webhook, raw signalWithStart) at full speed. */

@@ -5,7 +5,7 @@
  * bench/results/latest.json. Every ratio compares two figures measured in this run, under the
  * same load of the shared machine: compare ratios, not absolute figures, between runs.
  *
- * Flags (bench/flags.ts) size each phase; the README has the issue's full-size command.
+ * Flags (bench/flags.ts) size each phase; docs/benchmarks.md has the issue's full-size command.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

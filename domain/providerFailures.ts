@@ -2,7 +2,7 @@
  * The failure types our Stripe and email activities throw, and what each means for a case. Defined
  * here, in workflow-safe code, because the activities throw them and the workflow reads them.
  *
- * The rule (README, "What can go wrong"): a provider's answer never fails a case. Every answer
+ * The rule (docs/architecture.md, "What can go wrong"): a provider's answer never fails a case. Every answer
  * falls in one of three classes:
  * - `wait`: the provider is unavailable (5xx, 429, network, timeouts) or refuses our credentials
  *   (an operator must fix the key): the case records that it is blocked and tries again later;

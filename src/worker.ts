@@ -64,7 +64,7 @@ export interface WorkerDeps {
  * now (a case's first steps follow each other within seconds, and an evicted case replays its
  * history when it is next woken). The SDK's default is sized from the heap (about 2,300 on a
  * machine with 24 GB) and kept every open case. `npm run bench` measures the resident memory and
- * what a wake-up of an evicted case costs (README, Benchmarks).
+ * what a wake-up of an evicted case costs (docs/benchmarks.md).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 

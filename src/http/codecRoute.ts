@@ -5,7 +5,7 @@
  *
  * The Web UI calls it from the operator's *browser*: what arrives is a CORS request from the UI's
  * origin, with an `Authorization` header only when the UI passes its access token, and cookies
- * only when it includes credentials. So access is decided per environment (see the README):
+ * only when it includes credentials. So access is decided per environment (see docs/operations.md):
  * - no token configured (dev): only loopback callers, and browsers only from the allowed origins
  *   (the embedded Web UI on localhost / 127.0.0.1);
  * - a token (compose, Temporal Cloud, the CLI): `Authorization: Bearer <token>`, or the cookie set

@@ -116,7 +116,7 @@ ${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.und
 </section>
 <p class="muted definition">Recovery rate = recovered ÷ (recovered + exhausted), over the cases that ended in ${e(month)} (UTC).
 Cancelled cases (invoice voided or written off, subscription deleted, an operator's decision) are left out: dunning neither won nor lost them.
-Amounts are never added across currencies. Closed cases count only while the namespace retains them (35 days here; see the README).</p>
+Amounts are never added across currencies. Closed cases count only while the namespace retains them (35 days here; see docs/operations.md).</p>
 <section><h2>Recovered and lost in ${e(month)}, by decline category</h2>
 ${outcomeBars(
   'Recovered (green) and exhausted (red) cases by decline category',

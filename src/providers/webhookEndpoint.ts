@@ -54,7 +54,7 @@ export function describeWebhookEndpoint(r: WebhookEndpointReport): { level: 'inf
   if (!r.found) {
     return {
       level: 'warn',
-      message: `no Stripe webhook endpoint delivers to ${r.url} (the account has ${r.otherUrls.length ? r.otherUrls.join(', ') : 'none'}): create it at API version ${STRIPE_API_VERSION} (README, "Stripe webhook endpoint")`,
+      message: `no Stripe webhook endpoint delivers to ${r.url} (the account has ${r.otherUrls.length ? r.otherUrls.join(', ') : 'none'}): create it at API version ${STRIPE_API_VERSION} (docs/setup.md, "Stripe webhook endpoint")`,
     };
   }
   const problems = [

@@ -1,34 +1,25 @@
 /**
  * .env.example is the one list of settings an operator reads: it documents every variable the
- * service reads (src/config.ts's envSchema and any other `env.X` read in src/ outside src/dev/) and
+ * service reads (src/config.ts's envSchema and any other `env.X` read in the production layers) and
  * every `${VAR}` docker-compose.yml substitutes; and `docker-compose config` accepts the stack with
  * nothing but a .env copied from it, plus the values it says are required.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, envSchema, loadConfig } from '../../src/config';
 import { cachedToolchain } from '../../tools/toolchain';
 import { findOnPath } from '../../tools/toolchain/process';
+import { envReadsIn, NOT_SETTINGS, productionSources } from '../support/envReads';
 
 const root = resolve(__dirname, '../..');
 const example = readFileSync(join(root, '.env.example'), 'utf8');
 const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 
-/** Set by the operating system or a CI runner, not by an operator: not settings to document. */
-const NOT_SETTINGS = new Set(['USER', 'HOME', 'PATH', 'CI']);
-
 /** `NAME=` or `# NAME=` at the start of a line (commented out: documented, left unset). */
 const documented = (name: string) => new RegExp(`^# ?${name}=|^${name}=`, 'm').test(example);
-
-/** Variables read as `process.env.X`, `env.X`, `env?.X` or `env['X']` in production code under src/. */
-function envReadsIn(source: string): string[] {
-  const names = new Set<string>();
-  for (const m of source.matchAll(/\benv(?:\?\.|\.|\[['"])([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
-  return [...names];
-}
 
 /**
  * `${VAR}`, `${VAR:-default}`, `${VAR:?error}` and `$VAR` in a compose file; `$$` is a literal `$`.
@@ -59,13 +50,6 @@ function commentAbove(name: string): string {
   // Up to the previous variable (`# NAME=` too) or section heading (`# --- … ---`).
   for (let i = at - 1; i >= 0 && /^#(?! ?[A-Z][A-Z0-9_]*=| ---)/.test(lines[i]!); i--) comment.unshift(lines[i]!);
   return comment.join('\n');
-}
-
-function productionSources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter((p) => !relative(join(root, 'src'), p).startsWith('dev/'));
 }
 
 describe('the scanners', () => {

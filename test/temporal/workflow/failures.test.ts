@@ -1,5 +1,5 @@
 /**
- * The failure model (README, "What can go wrong"): what a provider answers never fails a case.
+ * The failure model (docs/architecture.md, "What can go wrong"): what a provider answers never fails a case.
  * Each test reproduces one way the unhappy paths lost or damaged cases before (issue #7), with
  * real activities against the Stripe sandbox and the Resend outbox, time skipped.
  */

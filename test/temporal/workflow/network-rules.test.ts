@@ -4,7 +4,7 @@
  * retrying one Mastercard three times each in six hours get exactly 2 charges through (the limit
  * counts a renewal's own decline, which the ledger never sees: 2 + 1); the other 4 are refused by
  * the ledger and never reach the card. (Two renewals declined on that card: the ledger counts one.
- * The README says so.) The limits travel in each reservation's
+ * docs/policy.md says so.) The limits travel in each reservation's
  * arguments, so the ledger's history (recorded as card-budget-ledger-mastercard.<label>.json)
  * replays under any file: test/workflows/replay.test.ts replays it while policies/ still says 10.
  */
