@@ -14,7 +14,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
-import { listRows, type VisibilityRow } from './temporal/visibilityRows';
+import { listRows, quote, type VisibilityRow } from './temporal/visibilityRows';
 import { isUndecryptable } from './temporal/payloadCodec';
 import {
   cancelDunningSignal,
@@ -45,6 +45,7 @@ import {
   DunningNextActionAt,
   DunningState,
 } from '../domain/searchAttributes';
+import { OPEN_STATES } from '../domain/types';
 import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
@@ -117,9 +118,6 @@ export class CaseUndecryptableError extends Error {
   }
 }
 
-/** The states of a case that is still dunning (see CaseState). */
-export const OPEN_STATES: readonly CaseState[] = ['active', 'processing'];
-
 // Every refusal, so a new one in domain/types.ts fails to compile here until it is parsed too.
 const REFUSALS = {
   case_over: true,
@@ -177,9 +175,6 @@ export function linkRefusalOf(err: unknown): LinkNotPossible | undefined {
   const details = LinkNotPossibleDetails.safeParse(err.cause.details?.[0]);
   return details.success ? details.data : undefined;
 }
-
-/** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
-export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export class DunningClient {
   constructor(

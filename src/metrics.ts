@@ -6,7 +6,6 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Provider } from '../domain/types';
-import type { OpenCases } from './amountAtRisk';
 import { stalledCounts } from './stalled/stalledKind';
 import type { StalledReader } from './stalled/stalledMonitor';
 
@@ -29,6 +28,14 @@ export const undecryptableRows = new Counter({
   labelNames: ['list'] as const,
   registers: [undecryptableRegistry],
 });
+
+/** What the open-cases gauges read (src/amountAtRisk.ts reads it from visibility). */
+export interface OpenCases {
+  /** Open cases by currency. */
+  cases: Record<string, number>;
+  /** Their amount due by currency, in minor units. */
+  amount: Record<string, number>;
+}
 
 export interface MetricsOptions {
   /**

@@ -10,12 +10,13 @@
  *   stopped the case, so dunning neither won nor lost them.
  * - amounts are never added across currencies: every sum is per currency.
  */
+import { isOpenState } from '../../domain/types';
 
 export interface DashboardCase {
   workflowId: string;
   invoiceId?: string;
   customerId?: string;
-  /** `DunningState`: active, recovered, exhausted, cancelled (missing for a case not yet published). */
+  /** `DunningState`: one of CASE_STATES (domain/types.ts); missing for a case not yet published. */
   state?: string;
   amountDue?: number;
   currency?: string;
@@ -79,11 +80,11 @@ export function monthStartUtc(now: number): number {
 }
 
 /** Open: published as active or processing and not closed (a run closes a moment after its case ends). */
-export const isOpen = (c: DashboardCase): boolean => (c.state === 'active' || c.state === 'processing') && !c.closedAt;
+export const isOpen = (c: DashboardCase): boolean => isOpenState(c.state) && !c.closedAt;
 
 /** When the case ended: the run's close time, or now for a case that ended but whose run still finishes up. */
 function endedAt(c: DashboardCase, now: number): number | undefined {
-  if (c.state === 'active' || c.state === 'processing' || c.state === undefined) return undefined;
+  if (c.state === undefined || isOpenState(c.state)) return undefined;
   return c.closedAt ? Date.parse(c.closedAt) : now;
 }
 

@@ -17,8 +17,7 @@ import {
   DunningRecoveredBy,
   DunningState,
 } from '../../domain/searchAttributes';
-import { quote } from '../dunningClient';
-import { listRows, type VisibilityRow } from '../temporal/visibilityRows';
+import { listRows, quote, type VisibilityRow } from '../temporal/visibilityRows';
 import type { DashboardCase } from './figures';
 
 export interface DashboardCases {

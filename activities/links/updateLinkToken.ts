@@ -4,10 +4,13 @@
  * Portal session (or the invoice page) for this customer", which is why a long lifetime (30 days
  * by default) is acceptable; a retry link only shows a confirmation page, and the charge needs a
  * POST from that page (see src/http/retryRoute.ts).
+ *
+ * It lives in activities/ because the email activity signs it and the HTTP routes verify it: the
+ * lowest layer both may import (activities/ never imports src/).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { EMAIL_LOCALES, type EmailLocale } from '../../activities/email/templates/locale';
+import { EMAIL_LOCALES, type EmailLocale } from '../email/templates/locale';
 
 /**
  * `update`: update the payment method in the Billing Portal. `pay`: the customer must confirm the
