@@ -11,18 +11,10 @@
  * - amounts are never added across currencies: every sum is per currency.
  */
 import { isOpenState } from '../../domain/types';
+import type { VisibleCase } from '../visibleCase';
 
-export interface DashboardCase {
-  workflowId: string;
-  invoiceId?: string;
-  customerId?: string;
-  /** `DunningState`: one of CASE_STATES (domain/types.ts); missing for a case not yet published. */
-  state?: string;
-  amountDue?: number;
-  currency?: string;
-  declineCategory?: string;
-  /** ISO time of the next step, open cases only. */
-  nextActionAt?: string;
+/** A case as the dashboard counts it: what every list reads, and what its page shows besides. */
+export interface DashboardCase extends VisibleCase {
   /** `DunningBlockedOn`: the provider an open case waits for, or empty. */
   blockedOn?: string;
   /** `DunningRecoveredBy`: how a recovered case was recovered. */
@@ -31,11 +23,6 @@ export interface DashboardCase {
   emailUndeliverable?: string;
   /** The memo's `stripeRetrying`: Stripe's own retry schedule still charged the invoice (its attempt count). */
   stripeRetrying?: number;
-  startedAt: string;
-  /** When the run closed; undefined while it runs. */
-  closedAt?: string;
-  /** Its memo is under an encryption key no longer configured: search attributes only (no memo flags). */
-  undecryptable?: true;
 }
 
 /** Per currency: how many cases and how much (minor units). */
