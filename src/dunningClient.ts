@@ -9,9 +9,8 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
-  type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, type SignalDefinition } from '@temporalio/common';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
 import { listRows, quote, type VisibilityRow } from './temporal/visibilityRows';
@@ -330,13 +329,7 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs = 3 * this.deadlineMs,
   ): Promise<OperatorAnswer<RetryOutcome, RetryNotPossible>> {
-    return this.operatorUpdate(invoiceId, request, waitMs, retryRefusalOf, (handle) =>
-      handle.startUpdate(retryNowRequestedUpdate, {
-        args: [request],
-        updateId: request.requestId,
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
-    );
+    return this.operatorUpdate(invoiceId, request, waitMs, retryRefusalOf, retryNowRequestedUpdate);
   }
 
   /** A fresh email with the update link: the Update `resendLinkRequested`, as `retryNow`. */
@@ -345,13 +338,7 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs = this.deadlineMs,
   ): Promise<OperatorAnswer<ResendLinkOutcome, LinkNotPossible>> {
-    return this.operatorUpdate(invoiceId, request, waitMs, linkRefusalOf, (handle) =>
-      handle.startUpdate(resendLinkRequestedUpdate, {
-        args: [request],
-        updateId: request.requestId,
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
-    );
+    return this.operatorUpdate(invoiceId, request, waitMs, linkRefusalOf, resendLinkRequestedUpdate);
   }
 
   /**
@@ -364,14 +351,17 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs: number,
     refusalOf: (err: unknown) => R | undefined,
-    start: (handle: WorkflowHandle) => Promise<{ result(): Promise<T> }>,
+    update: UpdateDefinition<T, [OperatorRequest]>,
   ): Promise<OperatorAnswer<T, R>> {
     const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
     let started: { result(): Promise<T> } | undefined;
     try {
-      started = await this.withDeadline(() => start(handle));
-      const update = started;
-      return { kind: 'done', result: await this.client.withDeadline(Date.now() + waitMs, () => update.result()) };
+      // `requestId` as the Update id: a repeated request is the same Update, carried out once.
+      started = await this.withDeadline(() =>
+        handle.startUpdate(update, { args: [request], updateId: request.requestId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      );
+      const accepted = started;
+      return { kind: 'done', result: await this.client.withDeadline(Date.now() + waitMs, () => accepted.result()) };
     } catch (err) {
       // Accepted, not finished yet: the case carries it out all the same.
       if (started && err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'accepted' };
