@@ -3,7 +3,9 @@
  * Lint: the recommended rules, no floating promises (as in temporalio/samples-typescript), and the
  * project's boundaries, which nothing else enforces:
  * - workflow code is deterministic: no Node built-ins, no I/O packages, activities as types only;
- * - activities never import workflow runtime code;
+ * - the layers, bottom first: domain/ -> workflows/ and activities/ -> src/; nothing imports up a
+ *   layer (workflows/ take activity types only, activities/ nothing of workflows/, not even a type).
+ *   test/lint/layers.test.ts reads the whole import graph for the same rule and for cycles;
  * - dev-only code (sandboxes, toolchain, embedded dev server, demo) is never imported statically
  *   by production code (src/main.ts loads it with `await import()` when it is wanted).
  *   It lives in sandbox/ (the Stripe and Resend sandboxes) and tools/ (toolchain, dev server,
@@ -102,7 +104,7 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Workflows import activity types only (proxyActivities).',
             },
-            { group: ['../src', '../src/**'], message: 'Workflows never import the service code.' },
+            { group: ['**/src', '**/src/**'], message: 'Workflows never import the service code.' },
           ],
         },
       ],
@@ -120,13 +122,13 @@ export default tseslint.config(
             NO_NODE,
             {
               group: [
-                '../workflows',
-                '../workflows/**',
-                '../activities',
-                '../activities/**',
-                '../src',
-                '../src/**',
-                '../test/**',
+                '**/workflows',
+                '**/workflows/**',
+                '**/activities',
+                '**/activities/**',
+                '**/src',
+                '**/src/**',
+                '**/test/**',
               ],
               message: 'domain/ is the bottom layer: it imports only domain/ and pure packages.',
             },
@@ -143,17 +145,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                '**/workflows/dunning',
-                '**/workflows/case*',
-                '**/workflows/providerCalls',
-                '**/workflows/cardBudget',
-                '**/workflows/quarantine',
-                '**/workflows/index',
-              ],
-              allowTypeImports: true,
-              message: 'Activities never import workflow runtime code.',
+              // Not even a type: what both need (a message, a workflow's signature) lives in domain/.
+              group: ['**/workflows', '**/workflows/**'],
+              message: 'Activities never import workflows/: what both use lives in domain/.',
             },
+            { group: ['**/src', '**/src/**'], message: 'Activities never import the service code (src/).' },
           ],
         },
       ],

@@ -2,13 +2,13 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import {
   blockCardSignal,
   CARD_BUDGET_WORKFLOW_TYPE,
+  type CardBudgetWorkflow,
   recordDeclineSignal,
   type RecordDeclineRequest,
   cardBudgetWorkflowId,
   reserveAttemptUpdate,
   type ReserveAttemptRequest,
 } from '../domain/cardBudgetMessages';
-import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';
 import { attemptLimitsFor, type NetworkRules } from '../domain/networkRules';
 import type { CardFacts } from '../domain/providerTypes';
 import type { BlockCard, ReserveCardAttempt } from './stripe/retryCharge';
@@ -49,7 +49,7 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string, network
     }
     return client.workflow.executeUpdateWithStart(reserveAttemptUpdate, {
       args: [request],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof cardRetryBudgetWorkflow>(CARD_BUDGET_WORKFLOW_TYPE, {
+      startWorkflowOperation: new WithStartWorkflowOperation<CardBudgetWorkflow>(CARD_BUDGET_WORKFLOW_TYPE, {
         ...ledgerStart(taskQueue, cardKey),
         workflowIdConflictPolicy: 'USE_EXISTING', // the running ledger answers; only a missing one starts
       }),

@@ -16,7 +16,7 @@
  * deterministic: the caller passes the time.
  */
 
-import { whenLabel } from './caseNarrative';
+import { whenLabel } from './presentation';
 import type { AttemptLimit } from './networkRules';
 
 /** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days: reservations without limits. */

@@ -8,6 +8,11 @@ import type { AttemptLimit } from './networkRules';
 
 export const CARD_BUDGET_WORKFLOW_TYPE = 'cardRetryBudgetWorkflow';
 /**
+ * The ledger workflow's signature (workflows/cardBudget.ts), so that callers below workflows/ (the
+ * charge activity's Update-with-Start) are typed without importing workflow code.
+ */
+export type CardBudgetWorkflow = (initial?: LedgerState) => Promise<void>;
+/**
  * One ledger per card and per deployment (task queue): the ledger runs where its cases run, so two
  * deployments sharing a namespace (staging and production, two products) never wait on each
  * other's workers. Visa counts reattempts per merchant, which is what a deployment is.

@@ -10,7 +10,7 @@
  */
 import type { DeclineClassification } from './declines';
 import type { EndAction } from './policy';
-import { cardBrandName, formatAmount } from './presentation';
+import { cardBrandName, formatAmount, whenLabel } from './presentation';
 import { stepOffsetLabel, type PlannedStep } from './schedule';
 import type { AppEventType } from './providerTypes';
 import { STRIPE_RETRYING_FIX, stripeRetryingText } from './stripeRetries';
@@ -25,39 +25,6 @@ export function moneyLabel(amount: number, currency: string): string {
   const code = currency.trim().toUpperCase();
   const text = formatAmount(amount, currency, 'en');
   return text.includes(code) ? text : `${text} ${code}`;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
-
-/** The `Dec 1, 09:00` formatter of a zone, made once; undefined for a zone Intl does not know. */
-function clockFormat(timeZone: string): Intl.DateTimeFormat | undefined {
-  if (formatters.has(timeZone)) return formatters.get(timeZone);
-  let f: Intl.DateTimeFormat | undefined;
-  try {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-  } catch {
-    f = undefined;
-  }
-  formatters.set(timeZone, f);
-  return f;
-}
-
-/** `Dec 1, 09:00` in `timeZone` (UTC for a zone Intl does not know), where the zone is named elsewhere. */
-export function clockLabel(ms: number, timeZone: string): string {
-  return (clockFormat(timeZone) ?? clockFormat('UTC')!).format(ms);
-}
-
-/** `Dec 1, 09:00 America/New_York`: the case's zone named, so nobody converts in their head. */
-export function whenLabel(ms: number, timeZone: string): string {
-  const zone = clockFormat(timeZone) ? timeZone : 'UTC';
-  return `${clockLabel(ms, zone)} ${zone}`;
 }
 
 /** `Visa •••• 4242`, or what is known of it. */

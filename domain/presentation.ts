@@ -1,5 +1,5 @@
 /**
- * How money, cards and languages are written for people, in a form workflow code may import
+ * How money, cards, languages and times are written for people, in a form workflow code may import
  * (pure, no I/O, Intl with explicit options only). The email templates re-export these
  * (activities/email/templates: format.ts, locale.ts), so the Web UI and the emails never disagree.
  */
@@ -57,4 +57,39 @@ export function cardBrandName(brand: string | undefined): string | undefined {
   const id = brand?.trim().toLowerCase();
   if (!id || id === 'unknown') return undefined;
   return BRAND_NAMES[id] ?? id.replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
+// ---- times --------------------------------------------------------------------------------------
+
+const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
+
+/** The `Dec 1, 09:00` formatter of a zone, made once; undefined for a zone Intl does not know. */
+function clockFormat(timeZone: string): Intl.DateTimeFormat | undefined {
+  if (formatters.has(timeZone)) return formatters.get(timeZone);
+  let f: Intl.DateTimeFormat | undefined;
+  try {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+  } catch {
+    f = undefined;
+  }
+  formatters.set(timeZone, f);
+  return f;
+}
+
+/** `Dec 1, 09:00` in `timeZone` (UTC for a zone Intl does not know), where the zone is named elsewhere. */
+export function clockLabel(ms: number, timeZone: string): string {
+  return (clockFormat(timeZone) ?? clockFormat('UTC')!).format(ms);
+}
+
+/** `Dec 1, 09:00 America/New_York`: the case's zone named, so nobody converts in their head. */
+export function whenLabel(ms: number, timeZone: string): string {
+  const zone = clockFormat(timeZone) ? timeZone : 'UTC';
+  return `${clockLabel(ms, zone)} ${zone}`;
 }

@@ -99,6 +99,13 @@ export type EmailUndeliverable = EmailUndeliverableSignal;
  */
 export const CASE_STATES = ['active', 'processing', 'recovered', 'exhausted', 'cancelled'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
+/** The states of a case that is still dunning; every other state is final. */
+export const OPEN_STATES = ['active', 'processing'] as const satisfies readonly CaseState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+export type FinalState = Exclude<CaseState, OpenState>;
+/** Whether `state` (a search attribute's value, or none yet) is one of OPEN_STATES. */
+export const isOpenState = (state: string | undefined): state is OpenState =>
+  (OPEN_STATES as readonly string[]).includes(state ?? '');
 
 /**
  * `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge).

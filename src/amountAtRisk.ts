@@ -8,15 +8,9 @@
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../domain/messages';
 import { DunningAmountDue, DunningCurrency, DunningState } from '../domain/searchAttributes';
-import { OPEN_STATES, quote } from './dunningClient';
-import { listRows } from './temporal/visibilityRows';
-
-export interface OpenCases {
-  /** Open cases by currency. */
-  cases: Record<string, number>;
-  /** Their amount due by currency, in minor units. */
-  amount: Record<string, number>;
-}
+import { OPEN_STATES } from '../domain/types';
+import type { OpenCases } from './metrics';
+import { listRows, quote } from './temporal/visibilityRows';
 
 export async function readOpenCases(client: Client, taskQueue: string, deadlineMs = 30_000): Promise<OpenCases> {
   const query = [

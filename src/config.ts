@@ -114,8 +114,8 @@ export const envSchema = z.object({
     message: 'METRICS_TOKEN must be at least 16 characters',
   }),
   /**
-   * The worker's memory settings, read by src/worker.ts (maxCachedWorkflows, workflowHeapFlags);
-   * checked here so that a typo stops the start instead of falling back to the default.
+   * The worker's memory settings (Config.worker, used by src/worker.ts): parsed here only, so that
+   * a typo stops the start instead of falling back to the default.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(0).optional(),
@@ -206,6 +206,8 @@ export interface Config {
   /** Who may read `/metrics` (METRICS_TOKEN; off in production without it). */
   metricsAccess: MetricsAccess;
   dataDir: string;
+  /** The worker's memory (WORKER_*): undefined fields take src/worker.ts's defaults. */
+  worker: WorkerMemory;
   temporal: {
     /** Undefined: start the embedded dev server. */
     address?: string;
@@ -388,6 +390,15 @@ export const PRODUCTION_REQUIRED = [
   'RESEND_API_KEY',
 ] as const;
 
+/** The origins a dev server's Web UI on `port` calls the codec server from: both loopback names. */
+export const devUiOriginsOf = (port: number): string[] => [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+
+/** WORKER_MAX_CACHED_WORKFLOWS and WORKER_WORKFLOW_HEAP_MB, checked (see src/worker.ts). */
+export interface WorkerMemory {
+  maxCachedWorkflows?: number;
+  workflowHeapMb?: number;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`FOO=` in .env or compose) means unset, as it does for most tools.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
@@ -463,15 +474,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parseEncryptionKeys(dev!.payloadEncryptionKeys, `${dataDir}/dev-secrets.json payloadEncryptionKeys`);
   // The dev server's Web UI calls the codec server from these origins (its loopback names), also
   // when it runs on its own (`npm run temporal:dev`) for a separate API process.
-  const devUiOrigins =
-    !production && e.TEMPORAL_DEV_UI_PORT
-      ? [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`]
-      : [];
+  const devUiOrigins = !production && e.TEMPORAL_DEV_UI_PORT ? devUiOriginsOf(e.TEMPORAL_DEV_UI_PORT) : [];
 
   return {
     production,
     logLevel: e.LOG_LEVEL,
     temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS,
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowHeapMb: e.WORKER_WORKFLOW_HEAP_MB },
     port: e.PORT,
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     trustProxy: e.TRUST_PROXY,

@@ -9,12 +9,12 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
-  type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
-import { listRows, type VisibilityRow } from './temporal/visibilityRows';
+import { listRows, quote, type VisibilityRow } from './temporal/visibilityRows';
+import { visibleCase, type VisibleCase } from './visibleCase';
 import { isUndecryptable } from './temporal/payloadCodec';
 import {
   cancelDunningSignal,
@@ -40,11 +40,10 @@ import {
   DunningBlockedOn,
   DunningCurrency,
   DunningCustomerId,
-  DunningDeclineCategory,
   DunningInvoiceId,
-  DunningNextActionAt,
   DunningState,
 } from '../domain/searchAttributes';
+import { OPEN_STATES } from '../domain/types';
 import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
@@ -65,27 +64,16 @@ import type {
   RetryRefusal,
 } from '../domain/types';
 
-export interface CaseSummary {
-  workflowId: string;
+/**
+ * A case in a list (API, CLI). `undecryptable`: its memo was written under an encryption key this
+ * process no longer has, so there is no `subscriptionId` (docs/production/key-rotation.md).
+ */
+export interface CaseSummary extends VisibleCase {
   runId: string;
-  invoiceId?: string;
-  customerId?: string;
-  state?: string;
-  declineCategory?: string;
-  amountDue?: number;
-  currency?: string;
-  nextActionAt?: string;
   subscriptionId?: string;
   /** The provider the case waits for (`DunningBlockedOn`), while it waits. */
   blockedOn?: string;
-  startedAt: string;
-  closedAt?: string;
   status: string;
-  /**
-   * Its memo was written under an encryption key this process no longer has: what is shown comes
-   * from the search attributes only (no `subscriptionId`). See docs/production/key-rotation.md.
-   */
-  undecryptable?: true;
 }
 
 /** What a customer's retry came to, as the retry page shows it. */
@@ -117,9 +105,6 @@ export class CaseUndecryptableError extends Error {
   }
 }
 
-/** The states of a case that is still dunning (see CaseState). */
-export const OPEN_STATES: readonly CaseState[] = ['active', 'processing'];
-
 // Every refusal, so a new one in domain/types.ts fails to compile here until it is parsed too.
 const REFUSALS = {
   case_over: true,
@@ -131,20 +116,23 @@ const REFUSALS = {
   processing: true,
 } satisfies Record<RetryRefusal, true>;
 
-/** The validator's refusal, as the workflow puts it in the failure's details. */
-const RetryNotPossibleDetails = z.object({
-  allowed: z.literal(false),
-  reason: z.enum(Object.keys(REFUSALS) as [RetryRefusal, ...RetryRefusal[]]),
-  retryAt: z.string().optional(),
-});
+/** A validator's refusal, as the workflow puts it in the failure's details: one of `reasons`. */
+const refusalDetails = <R extends string>(reasons: Record<R, true>) =>
+  z.object({ allowed: z.literal(false), reason: z.enum(Object.keys(reasons) as [R, ...R[]]) });
 
-/** The refusal in a failed Update, when that is what it is (type RETRY_NOT_POSSIBLE with readable details). */
-export function retryRefusalOf(err: unknown): RetryNotPossible | undefined {
+const RetryNotPossibleDetails = refusalDetails(REFUSALS).extend({ retryAt: z.string().optional() });
+
+/** The validator's refusal in a failed Update: a failure of `type` whose details `schema` reads. */
+function refusalOf<T>(err: unknown, type: string, schema: z.ZodType<T>): T | undefined {
   if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  if (err.cause.type !== RETRY_NOT_POSSIBLE) return undefined;
-  const details = RetryNotPossibleDetails.safeParse(err.cause.details?.[0]);
+  if (err.cause.type !== type) return undefined;
+  const details = schema.safeParse(err.cause.details?.[0]);
   return details.success ? details.data : undefined;
 }
+
+/** The refusal in a failed Update, when that is what it is (type RETRY_NOT_POSSIBLE with readable details). */
+export const retryRefusalOf = (err: unknown): RetryNotPossible | undefined =>
+  refusalOf(err, RETRY_NOT_POSSIBLE, RetryNotPossibleDetails);
 
 /**
  * What an operator's action (retry now, resend the link) came to. `accepted`: the case took it but
@@ -165,21 +153,11 @@ const LINK_REFUSALS = {
   email_undeliverable: true,
   processing: true,
 } satisfies Record<LinkRefusal, true>;
-const LinkNotPossibleDetails = z.object({
-  allowed: z.literal(false),
-  reason: z.enum(Object.keys(LINK_REFUSALS) as [LinkRefusal, ...LinkRefusal[]]),
-});
+const LinkNotPossibleDetails = refusalDetails(LINK_REFUSALS);
 
 /** The refusal of a link email in a failed Update (type LINK_NOT_POSSIBLE with readable details). */
-export function linkRefusalOf(err: unknown): LinkNotPossible | undefined {
-  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  if (err.cause.type !== LINK_NOT_POSSIBLE) return undefined;
-  const details = LinkNotPossibleDetails.safeParse(err.cause.details?.[0]);
-  return details.success ? details.data : undefined;
-}
-
-/** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
-export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export const linkRefusalOf = (err: unknown): LinkNotPossible | undefined =>
+  refusalOf(err, LINK_NOT_POSSIBLE, LinkNotPossibleDetails);
 
 export class DunningClient {
   constructor(
@@ -264,46 +242,32 @@ export class DunningClient {
       | { name: 'cancelDunning'; payload: CancelDunningSignal }
       | { name: 'emailUndeliverable'; payload: EmailUndeliverableSignal },
   ): Promise<boolean> {
-    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
-    try {
-      await this.withDeadline(async () => {
-        switch (signal.name) {
-          case 'paymentSucceeded':
-            return handle.signal(paymentSucceededSignal, signal.payload);
-          case 'paymentMethodUpdated':
-            return handle.signal(paymentMethodUpdatedSignal, signal.payload);
-          case 'cancelDunning':
-            return handle.signal(cancelDunningSignal, signal.payload);
-          case 'emailUndeliverable':
-            return handle.signal(emailUndeliverableSignal, signal.payload);
-        }
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false; // no case, or it has ended
-      throw err;
+    switch (signal.name) {
+      case 'paymentSucceeded':
+        return this.signalCase(invoiceId, paymentSucceededSignal, signal.payload);
+      case 'paymentMethodUpdated':
+        return this.signalCase(invoiceId, paymentMethodUpdatedSignal, signal.payload);
+      case 'cancelDunning':
+        return this.signalCase(invoiceId, cancelDunningSignal, signal.payload);
+      case 'emailUndeliverable':
+        return this.signalCase(invoiceId, emailUndeliverableSignal, signal.payload);
     }
   }
 
   /** `paymentMethodDetached` to one invoice's case; false when there is no running case. */
-  async signalCardDetached(invoiceId: string, payload: PaymentMethodDetachedSignal): Promise<boolean> {
-    try {
-      await this.withDeadline(() =>
-        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(paymentMethodDetachedSignal, payload),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
+  signalCardDetached(invoiceId: string, payload: PaymentMethodDetachedSignal): Promise<boolean> {
+    return this.signalCase(invoiceId, paymentMethodDetachedSignal, payload);
   }
 
   /** `disputeOpened` to one invoice's case; false when there is no running case. */
-  async signalDispute(invoiceId: string, payload: DisputeOpenedSignal): Promise<boolean> {
+  signalDispute(invoiceId: string, payload: DisputeOpenedSignal): Promise<boolean> {
+    return this.signalCase(invoiceId, disputeOpenedSignal, payload);
+  }
+
+  /** One signal to one invoice's case; false when there is no running case (none, or it has ended). */
+  private async signalCase<P>(invoiceId: string, signal: SignalDefinition<[P]>, payload: P): Promise<boolean> {
     try {
-      await this.withDeadline(() =>
-        this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(disputeOpenedSignal, payload),
-      );
+      await this.withDeadline(() => this.client.workflow.getHandle(workflowIdForInvoice(invoiceId)).signal(signal, payload));
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -349,13 +313,8 @@ export class DunningClient {
       );
       return { kind: 'outcome', outcome };
     } catch (err) {
-      const refusal = retryRefusalOf(err);
-      if (refusal && refusal.reason !== 'case_over') return { kind: 'refused', refusal };
-      // A closed run answers an Update with "not found"; its status query still answers.
-      if (refusal || err instanceof WorkflowNotFoundError) {
-        const status = await this.status(invoiceId);
-        return status ? { kind: 'ended', status } : { kind: 'no_case' };
-      }
+      const answer = await this.refusedOrEnded(invoiceId, err, retryRefusalOf(err));
+      if (answer) return answer;
       throw err;
     }
   }
@@ -370,13 +329,7 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs = 3 * this.deadlineMs,
   ): Promise<OperatorAnswer<RetryOutcome, RetryNotPossible>> {
-    return this.operatorUpdate(invoiceId, request, waitMs, retryRefusalOf, (handle) =>
-      handle.startUpdate(retryNowRequestedUpdate, {
-        args: [request],
-        updateId: request.requestId,
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
-    );
+    return this.operatorUpdate(invoiceId, request, waitMs, retryRefusalOf, retryNowRequestedUpdate);
   }
 
   /** A fresh email with the update link: the Update `resendLinkRequested`, as `retryNow`. */
@@ -385,13 +338,7 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs = this.deadlineMs,
   ): Promise<OperatorAnswer<ResendLinkOutcome, LinkNotPossible>> {
-    return this.operatorUpdate(invoiceId, request, waitMs, linkRefusalOf, (handle) =>
-      handle.startUpdate(resendLinkRequestedUpdate, {
-        args: [request],
-        updateId: request.requestId,
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
-    );
+    return this.operatorUpdate(invoiceId, request, waitMs, linkRefusalOf, resendLinkRequestedUpdate);
   }
 
   /**
@@ -404,26 +351,40 @@ export class DunningClient {
     request: OperatorRequest,
     waitMs: number,
     refusalOf: (err: unknown) => R | undefined,
-    start: (handle: WorkflowHandle) => Promise<{ result(): Promise<T> }>,
+    update: UpdateDefinition<T, [OperatorRequest]>,
   ): Promise<OperatorAnswer<T, R>> {
     const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
     let started: { result(): Promise<T> } | undefined;
     try {
-      started = await this.withDeadline(() => start(handle));
-      const update = started;
-      return { kind: 'done', result: await this.client.withDeadline(Date.now() + waitMs, () => update.result()) };
+      // `requestId` as the Update id: a repeated request is the same Update, carried out once.
+      started = await this.withDeadline(() =>
+        handle.startUpdate(update, { args: [request], updateId: request.requestId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      );
+      const accepted = started;
+      return { kind: 'done', result: await this.client.withDeadline(Date.now() + waitMs, () => accepted.result()) };
     } catch (err) {
       // Accepted, not finished yet: the case carries it out all the same.
       if (started && err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'accepted' };
-      const refusal = refusalOf(err);
-      if (refusal && refusal.reason !== 'case_over') return { kind: 'refused', refusal };
-      // A closed run answers an Update with "not found"; its status query still answers.
-      if (refusal || err instanceof WorkflowNotFoundError) {
-        const status = await this.status(invoiceId);
-        return status ? { kind: 'ended', status } : { kind: 'no_case' };
-      }
+      const answer = await this.refusedOrEnded(invoiceId, err, refusalOf(err));
+      if (answer) return answer;
       throw err;
     }
+  }
+
+  /**
+   * What a failed Update says: refused by the validator, or the case has ended (a refusal as
+   * `case_over`, or a closed run, which answers an Update with "not found" while its status query
+   * still answers), or there is no case; undefined: another failure, for the caller to rethrow.
+   */
+  private async refusedOrEnded<R extends { reason: string }>(
+    invoiceId: string,
+    err: unknown,
+    refusal: R | undefined,
+  ): Promise<{ kind: 'refused'; refusal: R } | { kind: 'ended'; status: DunningStatus } | { kind: 'no_case' } | undefined> {
+    if (refusal && refusal.reason !== 'case_over') return { kind: 'refused', refusal };
+    if (!refusal && !(err instanceof WorkflowNotFoundError)) return undefined;
+    const status = await this.status(invoiceId);
+    return status ? { kind: 'ended', status } : { kind: 'no_case' };
   }
 
   async list(filter: {
@@ -486,23 +447,11 @@ export class DunningClient {
 }
 
 function summarize(wf: VisibilityRow): CaseSummary {
-  const sa = wf.typedSearchAttributes;
-  const next = sa.get(DunningNextActionAt);
   return {
-    workflowId: wf.workflowId,
+    ...visibleCase(wf),
     runId: wf.runId,
-    invoiceId: sa.get(DunningInvoiceId),
-    customerId: sa.get(DunningCustomerId),
-    state: sa.get(DunningState),
-    declineCategory: sa.get(DunningDeclineCategory),
-    amountDue: sa.get(DunningAmountDue),
-    currency: sa.get(DunningCurrency),
-    nextActionAt: next ? next.toISOString() : undefined,
     subscriptionId: typeof wf.memo?.subscriptionId === 'string' ? wf.memo.subscriptionId : undefined,
-    blockedOn: sa.get(DunningBlockedOn),
-    startedAt: wf.startTime.toISOString(),
-    closedAt: wf.closeTime?.toISOString(),
+    blockedOn: wf.typedSearchAttributes.get(DunningBlockedOn),
     status: wf.status.name,
-    ...(wf.undecryptable ? { undecryptable: true as const } : {}),
   };
 }

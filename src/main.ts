@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, loadConfig, logLevelSchema, type Config } from './config';
+import { ConfigError, devUiOriginsOf, loadConfig, logLevelSchema, type Config } from './config';
 import { DunningClient } from './dunningClient';
 import { createApp } from './http/app';
 import { createResendClient } from './providers/resend';
@@ -118,7 +118,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     stops.push(() => dev.stop());
     address = dev.address;
     urls.webUi = dev.uiUrl;
-    if (dev.uiPort) devUiOrigins.push(`http://localhost:${dev.uiPort}`, `http://127.0.0.1:${dev.uiPort}`);
+    if (dev.uiPort) devUiOrigins.push(...devUiOriginsOf(dev.uiPort));
   }
   urls.temporal = address;
   const target = targetFrom(config.temporal, address, config.encryptionKeys);
@@ -247,7 +247,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   if (role !== 'api') {
     readiness.notReady('starting the workers');
     // Before Worker.create starts the workflows' thread: V8 reads these when it makes its heap.
-    for (const flag of workflowHeapFlags()) setFlagsFromString(flag);
+    for (const flag of workflowHeapFlags(config.worker)) setFlagsFromString(flag);
     // The cluster may have gone again since it answered the client.
     const connection = await untilReachable(() => connectWorker(target), {
       what: `connect the worker to Temporal at ${address}`,
@@ -272,6 +272,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
+      memory: config.worker,
       // In production an unencrypted start, signal or Update has no effect on a case.
       dataConverter: workerDataConverter(config.encryptionKeys, config.production),
       workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,

@@ -6,7 +6,6 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Provider } from '../domain/types';
-import type { OpenCases } from './amountAtRisk';
 import { stalledCounts } from './stalled/stalledKind';
 import type { StalledReader } from './stalled/stalledMonitor';
 
@@ -30,6 +29,14 @@ export const undecryptableRows = new Counter({
   registers: [undecryptableRegistry],
 });
 
+/** What the open-cases gauges read (src/amountAtRisk.ts reads it from visibility). */
+export interface OpenCases {
+  /** Open cases by currency. */
+  cases: Record<string, number>;
+  /** Their amount due by currency, in minor units. */
+  amount: Record<string, number>;
+}
+
 export interface MetricsOptions {
   /**
    * The running cases waiting on each provider (visibility), read when `/metrics` is scraped.
@@ -51,69 +58,68 @@ export interface MetricsOptions {
   alsoText?: () => Promise<string>;
 }
 
+/** A webhook delivery is counted by its event type and what became of it. */
+const DELIVERY_LABELS = ['type', 'result'] as const;
+
 export class Metrics {
   readonly registry = new Registry();
-  readonly webhooks = new Counter({
-    name: 'dunning_stripe_webhooks_total',
-    help: 'Stripe webhook deliveries by event type and result',
-    labelNames: ['type', 'result'] as const,
-    registers: [this.registry],
-  });
-  readonly resendWebhooks = new Counter({
-    name: 'dunning_resend_webhooks_total',
-    help: 'Resend webhook deliveries by event type and result',
-    labelNames: ['type', 'result'] as const,
-    registers: [this.registry],
-  });
+  /** A counter on this app's registry. */
+  private readonly counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  /** A gauge on this app's registry, read by `collect` at scrape time. */
+  private readonly gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (() => void | Promise<void>) | undefined,
+  ) => new Gauge<L>({ name, help, labelNames, registers: [this.registry], collect });
+  readonly webhooks = this.counter(
+    'dunning_stripe_webhooks_total',
+    'Stripe webhook deliveries by event type and result',
+    DELIVERY_LABELS,
+  );
+  readonly resendWebhooks = this.counter(
+    'dunning_resend_webhooks_total',
+    'Resend webhook deliveries by event type and result',
+    DELIVERY_LABELS,
+  );
   /** Counted once a case has taken it (a redelivered event counts again: Resend delivers at least once). */
-  readonly emailUndeliverable = new Counter({
-    name: 'dunning_email_undeliverable_total',
-    help: "Resend's bounced, complained, suppressed and failed events told to a case, by event",
-    labelNames: ['event'] as const,
-    registers: [this.registry],
-  });
-  readonly apiRequests = new Counter({
-    name: 'dunning_api_requests_total',
-    help: 'Signal API requests by route and status',
-    labelNames: ['route', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly emailUndeliverable = this.counter(
+    'dunning_email_undeliverable_total',
+    "Resend's bounced, complained, suppressed and failed events told to a case, by event",
+    ['event'],
+  );
+  readonly apiRequests = this.counter('dunning_api_requests_total', 'Signal API requests by route and status', [
+    'route',
+    'status',
+  ]);
   /** Stripe's Smart Retries still on: each of its own attempts on an invoice (see domain/stripeRetries.ts). */
-  readonly stripeOwnRetries = new Counter({
-    name: 'dunning_stripe_own_retries_total',
-    help: "Stripe's own scheduled payment attempts seen on invoices (Smart Retries still on: turn them off)",
-    registers: [this.registry],
-  });
-  readonly linkVisits = new Counter({
-    name: 'dunning_update_link_visits_total',
-    help: 'Update-link visits by result',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
+  readonly stripeOwnRetries = this.counter(
+    'dunning_stripe_own_retries_total',
+    "Stripe's own scheduled payment attempts seen on invoices (Smart Retries still on: turn them off)",
+  );
+  readonly linkVisits = this.counter('dunning_update_link_visits_total', 'Update-link visits by result', ['result']);
   /** `reason_field` is the path of the first invalid field, never the message: bounded labels. */
-  readonly eventsQuarantined = new Counter({
-    name: 'dunning_stripe_events_quarantined_total',
-    help: 'Verified Stripe events refused for invalid fields and kept in quarantine, by event type and first invalid field',
-    labelNames: ['type', 'reason_field'] as const,
-    registers: [this.registry],
-  });
+  readonly eventsQuarantined = this.counter(
+    'dunning_stripe_events_quarantined_total',
+    'Verified Stripe events refused for invalid fields and kept in quarantine, by event type and first invalid field',
+    ['type', 'reason_field'],
+  );
   /**
    * Events rendered at another Stripe API version than the pinned one (quarantined): the webhook
    * endpoint was created at another version. `event_version` is a well-formed version, else
    * `other` or `none`: bounded by Stripe's list of versions.
    */
-  readonly apiVersionMismatches = new Counter({
-    name: 'dunning_stripe_api_version_mismatches_total',
-    help: 'Stripe events refused because they were rendered at another API version than the pinned one',
-    labelNames: ['event_version'] as const,
-    registers: [this.registry],
-  });
+  readonly apiVersionMismatches = this.counter(
+    'dunning_stripe_api_version_mismatches_total',
+    'Stripe events refused because they were rendered at another API version than the pinned one',
+    ['event_version'],
+  );
   /** `charge.dispute.created` taken (each delivery: Stripe rarely delivers twice); alerted on. */
-  readonly disputes = new Counter({
-    name: 'dunning_stripe_disputes_total',
-    help: 'Stripe disputes opened (charge.dispute.created): the customer is charged no more',
-    registers: [this.registry],
-  });
+  readonly disputes = this.counter(
+    'dunning_stripe_disputes_total',
+    'Stripe disputes opened (charge.dispute.created): the customer is charged no more',
+  );
   readonly casesBlocked: Gauge<'provider'>;
   readonly casesOpen: Gauge<'currency'>;
   readonly amountAtRisk: Gauge<'currency'>;
@@ -123,12 +129,11 @@ export class Metrics {
     const log = opts.log;
     const stalled = opts.stalled;
     const stalledSeen = new Set<string>();
-    this.casesStalled = new Gauge({
-      name: 'dunning_cases_stalled',
-      help: 'Open executions whose workflow task keeps failing (attempt >= 2), by workflow type and error kind, from the last scan',
-      labelNames: ['workflow_type', 'error_kind'] as const,
-      registers: [this.registry],
-      collect: stalled
+    this.casesStalled = this.gauge(
+      'dunning_cases_stalled',
+      'Open executions whose workflow task keeps failing (attempt >= 2), by workflow type and error kind, from the last scan',
+      ['workflow_type', 'error_kind'],
+      stalled
         ? () => {
             const scan = stalled.latest();
             if (!scan) return;
@@ -141,19 +146,18 @@ export class Metrics {
             }
           }
         : undefined,
-    });
+    );
     const blocked = opts.blockedCases;
-    this.casesBlocked = new Gauge({
-      name: 'dunning_cases_blocked',
-      help: 'Running cases waiting on a provider (DunningBlockedOn), counted at scrape time',
-      labelNames: ['provider'] as const,
-      registers: [this.registry],
-      collect: blocked
+    this.casesBlocked = this.gauge(
+      'dunning_cases_blocked',
+      'Running cases waiting on a provider (DunningBlockedOn), counted at scrape time',
+      ['provider'],
+      blocked
         ? readAtMostEvery(opts.blockedCasesTtlMs ?? 10_000, 'blocked cases', log, async () => {
             for (const [provider, n] of Object.entries(await blocked())) this.casesBlocked.set({ provider }, n);
           })
         : undefined,
-    });
+    );
     const open = opts.openCases;
     const seen = new Set<string>();
     const refreshOpen = open
@@ -167,20 +171,18 @@ export class Metrics {
           }
         })
       : undefined;
-    this.casesOpen = new Gauge({
-      name: 'dunning_cases_open',
-      help: "This deployment's open cases by currency (visibility: DunningState active or processing), read at scrape time",
-      labelNames: ['currency'] as const,
-      registers: [this.registry],
-      collect: refreshOpen,
-    });
-    this.amountAtRisk = new Gauge({
-      name: 'dunning_amount_at_risk_minor_units',
-      help: 'Amount due of the active cases by currency, in minor units (visibility: sum of DunningAmountDue), read at scrape time',
-      labelNames: ['currency'] as const,
-      registers: [this.registry],
-      collect: refreshOpen,
-    });
+    this.casesOpen = this.gauge(
+      'dunning_cases_open',
+      "This deployment's open cases by currency (visibility: DunningState active or processing), read at scrape time",
+      ['currency'],
+      refreshOpen,
+    );
+    this.amountAtRisk = this.gauge(
+      'dunning_amount_at_risk_minor_units',
+      'Amount due of the active cases by currency, in minor units (visibility: sum of DunningAmountDue), read at scrape time',
+      ['currency'],
+      refreshOpen,
+    );
   }
 
   get contentType(): string {

@@ -6,7 +6,8 @@
  * and the rule is then the same for the API and the workers. Production without a token: `/metrics`
  * is off. Development: open, as before, unless a token is set.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../activities/secrets';
+import { bearerToken } from './http/auth';
 
 export type MetricsAccess = { kind: 'open' } | { kind: 'token'; token: string } | { kind: 'off' };
 
@@ -17,8 +18,6 @@ export function metricsAccessFrom(production: boolean, token: string | undefined
 
 export type MetricsVerdict =
   { serve: true } | { serve: false; status: 401 | 404; code: 'unauthorized' | 'metrics_off'; message: string };
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /** The request's `Authorization` header against the access rule (constant-time comparison). */
 export function judgeMetricsRequest(access: MetricsAccess, authorization: string | undefined): MetricsVerdict {
@@ -31,7 +30,7 @@ export function judgeMetricsRequest(access: MetricsAccess, authorization: string
       message: '/metrics is off in production until METRICS_TOKEN is set',
     };
   }
-  const given = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim() ?? '';
-  if (given && timingSafeEqual(sha256(given), sha256(access.token))) return { serve: true };
+  const given = bearerToken(authorization);
+  if (given && sameSecret(given, access.token)) return { serve: true };
   return { serve: false, status: 401, code: 'unauthorized', message: 'Missing or invalid bearer token (METRICS_TOKEN)' };
 }

@@ -24,6 +24,7 @@ import type { EmailSettings } from '../activities/email/dunningEmail';
 import type { NetworkRules } from '../domain/networkRules';
 import { unencryptedPayloadsIgnored } from '../activities/metrics';
 import type { UnencryptedPayloadSinks } from '../domain/unencryptedPayloads';
+import type { WorkerMemory } from './config';
 import { activityLogInterceptor } from './temporal/activityLogInterceptor';
 import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
 
@@ -56,6 +57,8 @@ export interface WorkerDeps {
    * (the workflow tests on the time-skipping server).
    */
   dataConverter?: DataConverter;
+  /** WORKER_* as the config read them; undefined: the defaults below. */
+  memory?: WorkerMemory;
 }
 
 /**
@@ -69,9 +72,8 @@ export interface WorkerDeps {
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /** WORKER_MAX_CACHED_WORKFLOWS (0 turns the sticky cache off), else the default above. */
-export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.WORKER_MAX_CACHED_WORKFLOWS);
-  return env.WORKER_MAX_CACHED_WORKFLOWS && Number.isInteger(n) && n >= 0 ? n : DEFAULT_MAX_CACHED_WORKFLOWS;
+export function maxCachedWorkflows(memory: WorkerMemory = {}): number {
+  return memory.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS;
 }
 
 /**
@@ -85,10 +87,9 @@ export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number
  */
 export const DEFAULT_WORKFLOW_HEAP_MB = 256;
 
-export function workflowHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const n = Number(env.WORKER_WORKFLOW_HEAP_MB);
-  const forCache = DEFAULT_WORKFLOW_HEAP_MB + Math.max(0, maxCachedWorkflows(env) - DEFAULT_MAX_CACHED_WORKFLOWS);
-  const mb = env.WORKER_WORKFLOW_HEAP_MB && Number.isInteger(n) && n >= 0 ? n : forCache;
+export function workflowHeapFlags(memory: WorkerMemory = {}): string[] {
+  const forCache = DEFAULT_WORKFLOW_HEAP_MB + Math.max(0, maxCachedWorkflows(memory) - DEFAULT_MAX_CACHED_WORKFLOWS);
+  const mb = memory.workflowHeapMb ?? forCache;
   // A small young generation too: 1 MB semi-spaces instead of 16 (what a workflow task allocates is short-lived).
   return mb ? [`--max-old-space-size=${mb}`, '--max-semi-space-size=1'] : [];
 }
@@ -177,7 +178,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     dataConverter: deps.dataConverter,
     interceptors,
     sinks: unencryptedPayloadSinks,
-    maxCachedWorkflows: maxCachedWorkflows(),
+    maxCachedWorkflows: maxCachedWorkflows(deps.memory),
     activities: createActivities({
       stripe: deps.stripe,
       temporal: deps.client,

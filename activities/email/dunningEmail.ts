@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Resend } from 'resend';
-import { retryLinkUrl, updateLinkUrl } from '../../src/links/updateLinkToken';
+import { retryLinkUrl, updateLinkUrl } from '../links/updateLinkToken';
 import { isRetryableCategory } from '../../domain/declines';
 import type { DunningEmailInput } from '../../domain/providerTypes';
 import { sendEmail } from './send';

@@ -9,7 +9,7 @@ import { CASE_STATES, type CaseState } from '../../domain/types';
 
 export const USAGE = `Usage: npm run cases -- <command> [options]
 
-  list [--state active|processing|recovered|exhausted|cancelled] [--customer cus_…] [--blocked] [--limit N]
+  list [--state ${CASE_STATES.join('|')}] [--customer cus_…] [--blocked] [--limit N]
                                    cases, open ones first (--blocked: waiting on Stripe or Resend)
   list --stalled                   cases whose workflow task keeps failing: they do nothing until
                                    the cause is fixed (docs/production/stalled-cases.md)

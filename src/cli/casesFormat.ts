@@ -4,7 +4,8 @@
  * without a server; the words for decline, card and money are the Web UI's (domain/caseNarrative).
  */
 // `Nov 20, 09:00`: the zone is named once, above the timeline.
-import { cardLabel, clockLabel, moneyLabel } from '../../domain/caseNarrative';
+import { cardLabel, moneyLabel } from '../../domain/caseNarrative';
+import { clockLabel } from '../../domain/presentation';
 import { caseTimeZone } from '../../domain/schedule';
 import type {
   AttemptOutcome,

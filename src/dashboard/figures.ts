@@ -10,18 +10,11 @@
  *   stopped the case, so dunning neither won nor lost them.
  * - amounts are never added across currencies: every sum is per currency.
  */
+import { isOpenState } from '../../domain/types';
+import type { VisibleCase } from '../visibleCase';
 
-export interface DashboardCase {
-  workflowId: string;
-  invoiceId?: string;
-  customerId?: string;
-  /** `DunningState`: active, recovered, exhausted, cancelled (missing for a case not yet published). */
-  state?: string;
-  amountDue?: number;
-  currency?: string;
-  declineCategory?: string;
-  /** ISO time of the next step, open cases only. */
-  nextActionAt?: string;
+/** A case as the dashboard counts it: what every list reads, and what its page shows besides. */
+export interface DashboardCase extends VisibleCase {
   /** `DunningBlockedOn`: the provider an open case waits for, or empty. */
   blockedOn?: string;
   /** `DunningRecoveredBy`: how a recovered case was recovered. */
@@ -30,11 +23,6 @@ export interface DashboardCase {
   emailUndeliverable?: string;
   /** The memo's `stripeRetrying`: Stripe's own retry schedule still charged the invoice (its attempt count). */
   stripeRetrying?: number;
-  startedAt: string;
-  /** When the run closed; undefined while it runs. */
-  closedAt?: string;
-  /** Its memo is under an encryption key no longer configured: search attributes only (no memo flags). */
-  undecryptable?: true;
 }
 
 /** Per currency: how many cases and how much (minor units). */
@@ -79,11 +67,11 @@ export function monthStartUtc(now: number): number {
 }
 
 /** Open: published as active or processing and not closed (a run closes a moment after its case ends). */
-export const isOpen = (c: DashboardCase): boolean => (c.state === 'active' || c.state === 'processing') && !c.closedAt;
+export const isOpen = (c: DashboardCase): boolean => isOpenState(c.state) && !c.closedAt;
 
 /** When the case ended: the run's close time, or now for a case that ended but whose run still finishes up. */
 function endedAt(c: DashboardCase, now: number): number | undefined {
-  if (c.state === 'active' || c.state === 'processing' || c.state === undefined) return undefined;
+  if (c.state === undefined || isOpenState(c.state)) return undefined;
   return c.closedAt ? Date.parse(c.closedAt) : now;
 }
 

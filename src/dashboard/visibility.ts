@@ -6,19 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../../domain/messages';
-import {
-  DunningAmountDue,
-  DunningBlockedOn,
-  DunningCurrency,
-  DunningCustomerId,
-  DunningDeclineCategory,
-  DunningInvoiceId,
-  DunningNextActionAt,
-  DunningRecoveredBy,
-  DunningState,
-} from '../../domain/searchAttributes';
-import { quote } from '../dunningClient';
-import { listRows, type VisibilityRow } from '../temporal/visibilityRows';
+import { DunningBlockedOn, DunningRecoveredBy } from '../../domain/searchAttributes';
+import { listRows, quote, type VisibilityRow } from '../temporal/visibilityRows';
+import { visibleCase } from '../visibleCase';
 import type { DashboardCase } from './figures';
 
 export interface DashboardCases {
@@ -55,21 +45,11 @@ export async function readDashboardCases(
 export function toDashboardCase(wf: VisibilityRow): DashboardCase {
   const sa = wf.typedSearchAttributes;
   return {
-    workflowId: wf.workflowId,
-    invoiceId: sa.get(DunningInvoiceId),
-    customerId: sa.get(DunningCustomerId),
-    state: sa.get(DunningState),
-    amountDue: sa.get(DunningAmountDue),
-    currency: sa.get(DunningCurrency),
-    declineCategory: sa.get(DunningDeclineCategory),
-    nextActionAt: sa.get(DunningNextActionAt)?.toISOString(),
+    ...visibleCase(wf),
     blockedOn: sa.get(DunningBlockedOn) || undefined,
     recoveredBy: sa.get(DunningRecoveredBy) || undefined,
     // In the memo, not a search attribute: the contract's attributes stay as registered.
     emailUndeliverable: typeof wf.memo?.emailUndeliverable === 'string' ? wf.memo.emailUndeliverable : undefined,
     stripeRetrying: typeof wf.memo?.stripeRetrying === 'number' ? wf.memo.stripeRetrying : undefined,
-    startedAt: wf.startTime.toISOString(),
-    closedAt: wf.closeTime?.toISOString(),
-    ...(wf.undecryptable ? { undecryptable: true as const } : {}),
   };
 }

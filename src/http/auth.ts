@@ -1,16 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { sameSecret } from '../../activities/secrets';
 import { sendError } from './errors';
 
-/** `Authorization: Bearer $API_TOKEN`, compared in constant time (hashes make lengths equal). */
+/** The token of an `Authorization: Bearer <token>` header; undefined without one. */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
+  /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+
+/** `Authorization: Bearer $API_TOKEN`, compared in constant time. */
 export function bearerAuth(token: string) {
-  const expected = createHash('sha256').update(token).digest();
   return (req: Request, res: Response, next: NextFunction) => {
-    const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
-    const given = createHash('sha256')
-      .update(m?.[1]?.trim() ?? '')
-      .digest();
-    if (!m || !timingSafeEqual(given, expected)) {
+    const given = bearerToken(req.get('authorization'));
+    if (given === undefined || !sameSecret(given, token)) {
       res.set('WWW-Authenticate', 'Bearer');
       sendError(res, 401, 'unauthorized', 'Missing or invalid bearer token');
       return;

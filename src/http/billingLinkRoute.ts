@@ -6,7 +6,7 @@
  */
 import express, { type Router } from 'express';
 import type Stripe from 'stripe';
-import { verifyLinkToken } from '../links/updateLinkToken';
+import { verifyLinkToken } from '../../activities/links/updateLinkToken';
 import type { Metrics } from '../metrics';
 import { brandName } from '../../activities/email/templates/business-name';
 import { PortalSessions } from './portalSessions';

@@ -16,7 +16,6 @@
  * signed session with an expiry the server checks; logins are rate-limited per client. Errors tell
  * the caller what kind of thing went wrong; the detail goes to the log.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import escapeHtml from 'escape-html';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -25,6 +24,8 @@ import { HttpError, sendError } from './errors';
 import { loginRateLimit, type LoginLimitOptions } from './loginLimit';
 import { isHttps, ownOrigins } from './ownOrigin';
 import { parseInput } from './parseInput';
+import { sameSecret } from '../../activities/secrets';
+import { bearerToken } from './auth';
 import { cookieValue, SessionCookies } from './sessionCookie';
 
 export interface CodecServerOptions {
@@ -135,7 +136,7 @@ export function codecRouter(o: CodecServerOptions): Router {
 
   router.post('/codec/:operation', (req, res, next) => {
     if (o.token && sessions) {
-      const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
+      const bearer = bearerToken(req.get('authorization'));
       const cookie = cookieValue(req.get('cookie'), SESSION_COOKIE);
       const ok = (bearer !== undefined && sameSecret(bearer, o.token)) || sessions.check(cookie).ok;
       if (!ok) {
@@ -178,12 +179,6 @@ export function codecRouter(o: CodecServerOptions): Router {
     }
   });
   return router;
-}
-
-/** Constant time, whatever the lengths (hashes make them equal). */
-function sameSecret(given: string, expected: string): boolean {
-  const h = (s: string) => createHmac('sha256', 'codec-compare').update(s).digest();
-  return timingSafeEqual(h(given), h(expected));
 }
 
 function loginPage(message: string): string {

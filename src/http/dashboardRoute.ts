@@ -7,7 +7,6 @@
  * client; sign-out is accepted from this server's own page only, and revokes the session. Without
  * either: the sign-in form and a 401, never a figure.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
@@ -17,6 +16,8 @@ import { isTemporalUnavailable } from './errors';
 import { loginPage, renderDashboard } from './dashboardPage';
 import { loginRateLimit, type LoginLimitOptions } from './loginLimit';
 import { fromOwnPage, isHttps } from './ownOrigin';
+import { sameSecret } from '../../activities/secrets';
+import { bearerToken } from './auth';
 import { cookieValue, SessionCookies } from './sessionCookie';
 import { CASE_STATES } from '../../domain/types';
 import type { StalledReader } from '../stalled/stalledMonitor';
@@ -46,12 +47,6 @@ const searchSchema = z.object({
   state: z.union([z.enum(CASE_STATES), z.literal('')]).default(''),
 });
 const loginSchema = z.object({ token: z.string().max(1000) });
-
-/** Constant time whatever the lengths (HMACs make them equal). */
-function sameSecret(given: string, expected: string): boolean {
-  const h = (s: string) => createHmac('sha256', 'dashboard-compare').update(s).digest();
-  return timingSafeEqual(h(given), h(expected));
-}
 
 /** Open cases first (soonest next step first), then the most recently ended. */
 function tableOrder(a: DashboardCase, b: DashboardCase): number {
@@ -88,7 +83,7 @@ export function dashboardRouter(o: DashboardOptions): Router {
   });
 
   const signedIn = (req: Request): boolean => {
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
+    const bearer = bearerToken(req.get('authorization'));
     if (bearer !== undefined) return sameSecret(bearer, o.apiToken);
     const cookie = cookieValue(req.get('cookie'), COOKIE);
     return sessions.check(cookie).ok;

@@ -4,7 +4,7 @@
  * says "Retry my payment now" exactly as the button the customer just pressed did.
  */
 import { brandName, type EmailLocale } from '../../activities/email/templates';
-import type { CaseState, RetryRefusal } from '../../domain/types';
+import type { FinalState, RetryRefusal } from '../../domain/types';
 
 /** What a page sentence may mention, already formatted for the locale. */
 export interface PageFacts {
@@ -40,7 +40,7 @@ export interface LinkPageCopy {
     /** A bank debit was accepted (or is still settling): it takes days, nothing to do meanwhile. */
     processing: TitleBody;
     notPossible: { title: string; reasons: Record<Exclude<RetryRefusal, 'case_over'>, (f: PageFacts) => string> };
-    ended: Record<Exclude<CaseState, 'active' | 'processing'>, TitleBody>;
+    ended: Record<FinalState, TitleBody>;
     noCase: TitleBody;
     /** No answer from the case (Temporal unreachable or slow): pressing again is safe. */
     noAnswer: TitleBody & { button: string };

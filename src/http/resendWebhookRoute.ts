@@ -16,7 +16,7 @@ import type { DunningClient } from '../dunningClient';
 import type { Metrics } from '../metrics';
 import { isTemporalUnavailable, sendError } from './errors';
 import { interpretResendEvent, isUndeliverableType } from './resendEvents';
-import { MAX_WEBHOOK_BYTES } from './webhookRoute';
+import { MAX_WEBHOOK_BYTES, verifiedBody } from './webhookRoute';
 
 export interface ResendWebhookDeps {
   /** RESEND_WEBHOOK_SECRET (`whsec_…`); undefined: answered 503, so that Resend delivers again once it is set. */
@@ -52,19 +52,14 @@ export function resendWebhookRouter(deps: ResendWebhookDeps): Router {
         return sendError(res, 400, 'missing_signature', 'Missing svix-id, svix-timestamp or svix-signature header');
       }
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      let body: unknown;
-      try {
-        body = verifier.verify({ payload: raw, headers: { id, timestamp, signature }, webhookSecret: deps.secret });
-      } catch (err) {
-        const malformed = err instanceof SyntaxError;
-        metrics.resendWebhooks.inc({ type: 'unknown', result: malformed ? 'malformed' : 'bad_signature' });
-        return sendError(
-          res,
-          400,
-          malformed ? 'malformed_body' : 'bad_signature',
-          malformed ? 'Body is not valid JSON' : `Signature verification failed: ${(err as Error).message}`,
-        );
-      }
+      const secret = deps.secret;
+      const verified = verifiedBody(
+        res,
+        () => verifier.verify({ payload: raw, headers: { id, timestamp, signature }, webhookSecret: secret }),
+        (result) => metrics.resendWebhooks.inc({ type: 'unknown', result }),
+      );
+      if (!verified) return;
+      const body = verified.body;
 
       const type = typeLabel((body as { type?: unknown } | null)?.type);
       const meaning = interpretResendEvent(body, new Date());

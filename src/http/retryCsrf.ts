@@ -6,7 +6,8 @@
  * a double-click or a repeated POST of one page is one request and one charge, and a new page view
  * is a new request.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSignature, signature } from '../../activities/secrets';
 
 /** Long enough to read the page and find the card; short enough that a leaked page goes stale. */
 export const RETRY_FORM_TTL_SECONDS = 30 * 60;
@@ -17,7 +18,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 
 // A purpose prefix: a MAC of this kind can never pass for a link token's, which the same secret signs.
 const mac = (secret: string, token: string, nonce: string, exp: number) =>
-  createHmac('sha256', secret).update(`retry-form\n${token}\n${nonce}\n${exp}`).digest('base64url');
+  signature(secret, `retry-form\n${token}\n${nonce}\n${exp}`);
 
 /** A field for the page that shows `token`; pass `nonce` to re-issue one for the same request. */
 export function issueRetryCsrf(
@@ -37,9 +38,7 @@ export function checkRetryCsrf(secret: string, token: string, field: unknown, no
   const [nonce, expText, given] = parts as [string, string, string];
   const exp = Number(expText);
   if (!NONCE.test(nonce) || !/^\d{1,12}$/.test(expText)) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(mac(secret, token, nonce, exp));
-  const actual = Buffer.from(given);
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad_signature' };
+  if (!sameSignature(given, mac(secret, token, nonce, exp))) return { ok: false, reason: 'bad_signature' };
   if (exp < nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, nonce };
 }

@@ -9,7 +9,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { DunningClient } from '../dunningClient';
-import { createLinkToken, updateLinkUrl, verifyLinkToken, type LinkClaims } from '../links/updateLinkToken';
+import { createLinkToken, updateLinkUrl, verifyLinkToken, type LinkClaims } from '../../activities/links/updateLinkToken';
 import { isTemporalUnavailable } from './errors';
 import { badLinkPage, expiredLinkPage, pageLocale, unavailablePage } from './linkPages';
 import { checkRetryCsrf, issueRetryCsrf } from './retryCsrf';

@@ -5,7 +5,8 @@
  * each sign-in gets a random nonce (no two sessions alike), and sign-out revokes the nonce. A new
  * token ends every session made with the old one.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { sameSignature, signature } from '../../activities/secrets';
 
 /** Revoked nonces kept at most: past this, the oldest go (a flood of sign-outs cannot grow memory). */
 const MAX_REVOKED = 10_000;
@@ -40,8 +41,8 @@ export class SessionCookies {
     return this.o.ttlSeconds;
   }
 
-  private mac(issuedAt: number, exp: number, nonce: string): Buffer {
-    return createHmac('sha256', this.key).update(`${this.o.purpose}\n${issuedAt}\n${exp}\n${nonce}`).digest();
+  private mac(issuedAt: number, exp: number, nonce: string): string {
+    return signature(this.key, `${this.o.purpose}\n${issuedAt}\n${exp}\n${nonce}`);
   }
 
   /** A new session's cookie value. */
@@ -49,7 +50,7 @@ export class SessionCookies {
     const issuedAt = Math.floor(this.now() / 1000);
     const exp = issuedAt + this.o.ttlSeconds;
     const nonce = randomBytes(18).toString('base64url');
-    return `${issuedAt}.${exp}.${nonce}.${this.mac(issuedAt, exp, nonce).toString('base64url')}`;
+    return `${issuedAt}.${exp}.${nonce}.${this.mac(issuedAt, exp, nonce)}`;
   }
 
   check(value: string | undefined): SessionCheck {
@@ -58,9 +59,7 @@ export class SessionCookies {
     const [, issuedText, expText, nonce, given] = m as unknown as [string, string, string, string, string];
     const issuedAt = Number(issuedText);
     const exp = Number(expText);
-    const actual = Buffer.from(given, 'base64url');
-    const expected = this.mac(issuedAt, exp, nonce);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad_signature' };
+    if (!sameSignature(given, this.mac(issuedAt, exp, nonce))) return { ok: false, reason: 'bad_signature' };
     // The lifetime is ours, not the cookie's: a value signed with a longer one (an older version) is not honoured past ours.
     const nowSeconds = Math.floor(this.now() / 1000);
     if (exp <= nowSeconds || exp - issuedAt > this.o.ttlSeconds || issuedAt > nowSeconds + 60)

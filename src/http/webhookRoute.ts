@@ -34,6 +34,31 @@ export interface WebhookDeps {
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/**
+ * A webhook's body as the provider's SDK verified and parsed it (`verify` throws on a bad signature
+ * or on a body that is not JSON), or undefined once the 400 is sent and `count` told why: the
+ * Stripe and Resend routes refuse alike.
+ */
+export function verifiedBody(
+  res: Response,
+  verify: () => unknown,
+  count: (result: 'malformed' | 'bad_signature') => void,
+): { body: unknown } | undefined {
+  try {
+    return { body: verify() };
+  } catch (err) {
+    const malformed = err instanceof SyntaxError;
+    count(malformed ? 'malformed' : 'bad_signature');
+    sendError(
+      res,
+      400,
+      malformed ? 'malformed_body' : 'bad_signature',
+      malformed ? 'Body is not valid JSON' : `Signature verification failed: ${(err as Error).message}`,
+    );
+    return undefined;
+  }
+}
+
 /** Metric label of an event type: the types we use by name, any other as `other` (bounded). */
 export const eventTypeLabel = (type: string | undefined): string =>
   type === undefined ? 'unknown' : isUsedEventType(type) ? type : 'other';
@@ -55,22 +80,15 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
         return sendError(res, 400, 'missing_signature', 'Missing Stripe-Signature header');
       }
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let body: unknown;
-      try {
+      const verified = verifiedBody(
+        res,
         // Verifies, then parses: typed Stripe.Event, but only the checks below make it one.
-        body = deps.stripe.webhooks.constructEvent(raw, signature, deps.webhookSecret, deps.toleranceSeconds);
-      } catch (err) {
-        const malformed = err instanceof SyntaxError;
-        metrics.webhooks.inc({ type: 'unknown', result: malformed ? 'malformed' : 'bad_signature' });
-        return sendError(
-          res,
-          400,
-          malformed ? 'malformed_body' : 'bad_signature',
-          malformed ? 'Body is not valid JSON' : `Signature verification failed: ${(err as Error).message}`,
-        );
-      }
+        () => deps.stripe.webhooks.constructEvent(raw, signature, deps.webhookSecret, deps.toleranceSeconds),
+        (result) => metrics.webhooks.inc({ type: 'unknown', result }),
+      );
+      if (!verified) return;
 
-      const event = interpretStripeEvent(body);
+      const event = interpretStripeEvent(verified.body);
       try {
         if (event.kind === 'invalid') {
           const detail = await quarantine(deps, event.problem, raw);

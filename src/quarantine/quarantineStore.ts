@@ -14,7 +14,7 @@ import {
   type QuarantineMemo,
   type QuarantineResolution,
 } from '../../domain/quarantineMessages';
-import { quote } from '../dunningClient';
+import { quote } from '../temporal/visibilityRows';
 import { listRows } from '../temporal/visibilityRows';
 import type { EventProblem } from '../http/stripeEventSchemas';
 import { bodyText, storeBody } from './storedBody';

@@ -11,7 +11,7 @@
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { quote } from '../dunningClient';
+import { quote } from '../temporal/visibilityRows';
 import { isStalled, mapLimited, shortMessage, stalledErrorKind, type StalledCase, type StalledScan } from './stalledKind';
 
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;

@@ -11,6 +11,9 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { RawWorkflowExecutionInfo } from '@temporalio/client/lib/types';
 import { undecryptableRows } from '../metrics';
 
+/** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
+export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
 export type VisibilityRow = WorkflowExecutionInfo & {
   /** Its memo could not be decoded (a key no longer configured, or corrupt data): `memo` is empty. */
   undecryptable?: true;

@@ -20,7 +20,7 @@ import { applyEndAction } from '../../activities/stripe/endAction';
 import { retryCharge, type ReserveCardAttempt } from '../../activities/stripe/retryCharge';
 import { signalCardUpdate } from '../../src/http/cardUpdates';
 import { billingLinkRouter } from '../../src/http/billingLinkRoute';
-import { createLinkToken } from '../../src/links/updateLinkToken';
+import { createLinkToken } from '../../activities/links/updateLinkToken';
 import { Metrics } from '../../src/metrics';
 import { createStripeClient, STRIPE_API_VERSION } from '../../src/providers/stripe';
 import { cachedToolchain } from '../../tools/toolchain';

@@ -14,9 +14,9 @@ import {
   settlementWaitSummary,
   stepLabel,
   stepWaitSummary,
-  whenLabel,
   type CaseNow,
 } from '../../domain/caseNarrative';
+import { whenLabel } from '../../domain/presentation';
 import { ledgerWaitSummary } from '../../domain/cardBudgetLedger';
 import { caseTimeZone, stepOffsetLabel, type PlannedStep } from '../../domain/schedule';
 import { emailPriorityKey, ROUTINE_EMAIL_PRIORITY, URGENT_EMAIL_PRIORITY } from '../../domain/taskQueues';

@@ -46,8 +46,24 @@ describe('import boundaries', () => {
     [
       'activities/x.ts',
       "import { dunningWorkflow } from '../workflows/dunning';\nexport const w = dunningWorkflow;",
-      /never import workflow runtime code/,
+      /never import workflows/,
     ],
+    [
+      'activities/x.ts',
+      "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;",
+      /never import workflows/,
+    ],
+    [
+      'activities/email/x.ts',
+      "import { retryLinkUrl } from '../../src/links/updateLinkToken';\nexport const r = retryLinkUrl;",
+      /never import the service code/,
+    ],
+    [
+      'activities/x.ts',
+      "import type { DunningClient } from '../src/dunningClient';\nexport type C = DunningClient;",
+      /never import the service code/,
+    ],
+    ['workflows/x.ts', "import type { Config } from '../src/config';\nexport type C = Config;", /never import the service code/],
     ['src/x.ts', "import { startStripeSandbox } from './dev/sandbox/stripe';\nexport const s = startStripeSandbox;", /dev-only/],
   ])('%s: %s is refused', async (file, code, message) => {
     const found = await problems(file, code);
@@ -60,8 +76,9 @@ describe('import boundaries', () => {
     ['workflows/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
     [
       'activities/x.ts',
-      "import type { cardRetryBudgetWorkflow } from '../workflows/cardBudget';\nexport type W = typeof cardRetryBudgetWorkflow;",
+      "import type { CardBudgetWorkflow } from '../domain/cardBudgetMessages';\nexport type W = CardBudgetWorkflow;",
     ],
+    ['src/x.ts', "import { sameSecret } from '../activities/secrets';\nexport const s = sameSecret;"],
     ['activities/x.ts', "import { classifyDecline } from '../domain/declines';\nexport const c = classifyDecline;"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);

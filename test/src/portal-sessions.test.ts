@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingLinkRouter } from '../../src/http/billingLinkRoute';
 import { PORTAL_SESSION_REUSE_MS, PortalSessions } from '../../src/http/portalSessions';
-import { createLinkToken } from '../../src/links/updateLinkToken';
+import { createLinkToken } from '../../activities/links/updateLinkToken';
 import type { Metrics } from '../../src/metrics';
 
 const SECRET = 'portal-sessions-test-secret-0123456789ab';

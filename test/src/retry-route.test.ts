@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DunningStatus } from '../../domain/types';
 import { retryRouter } from '../../src/http/retryRoute';
 import { issueRetryCsrf } from '../../src/http/retryCsrf';
-import { createLinkToken } from '../../src/links/updateLinkToken';
+import { createLinkToken } from '../../activities/links/updateLinkToken';
 
 const SECRET = 'retry-route-test-secret-0123456789abcdef';
 const nowSeconds = () => Math.floor(Date.now() / 1000);

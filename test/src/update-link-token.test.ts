@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createLinkToken, retryLinkUrl, verifyLinkToken, type LinkPurpose } from '../../src/links/updateLinkToken';
+import { createLinkToken, retryLinkUrl, verifyLinkToken, type LinkPurpose } from '../../activities/links/updateLinkToken';
 import { checkRetryCsrf, issueRetryCsrf, RETRY_FORM_TTL_SECONDS } from '../../src/http/retryCsrf';
 import { emailLinks, resolveTemplate } from '../../activities/email/dunningEmail';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../domain/types';

@@ -10,7 +10,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { DunningClient } from '../../src/dunningClient';
 import { issueRetryCsrf } from '../../src/http/retryCsrf';
-import { createLinkToken } from '../../src/links/updateLinkToken';
+import { createLinkToken } from '../../activities/links/updateLinkToken';
 import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
 

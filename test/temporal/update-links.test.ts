@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLinkToken } from '../../src/links/updateLinkToken';
+import { createLinkToken } from '../../activities/links/updateLinkToken';
 import { startStack, type Stack } from './support/stack';
 
 let stack: Stack;

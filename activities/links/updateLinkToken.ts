@@ -4,10 +4,13 @@
  * Portal session (or the invoice page) for this customer", which is why a long lifetime (30 days
  * by default) is acceptable; a retry link only shows a confirmation page, and the charge needs a
  * POST from that page (see src/http/retryRoute.ts).
+ *
+ * It lives in activities/ because the email activity signs it and the HTTP routes verify it: the
+ * lowest layer both may import (activities/ never imports src/).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { EMAIL_LOCALES, type EmailLocale } from '../../activities/email/templates/locale';
+import { EMAIL_LOCALES, type EmailLocale } from '../email/templates/locale';
+import { sameSignature, signature } from '../secrets';
 
 /**
  * `update`: update the payment method in the Billing Portal. `pay`: the customer must confirm the
@@ -45,8 +48,6 @@ const Payload = z.object({
   z: z.string().max(64).optional().catch(undefined),
 });
 
-const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
-
 export function createLinkToken(secret: string, claims: LinkClaims): string {
   const fields = {
     c: claims.customerId,
@@ -58,7 +59,7 @@ export function createLinkToken(secret: string, claims: LinkClaims): string {
     ...(claims.timeZone ? { z: claims.timeZone } : {}),
   };
   const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
-  return `${payload}.${sign(secret, payload)}`;
+  return `${payload}.${signature(secret, payload)}`;
 }
 
 /**
@@ -69,9 +70,7 @@ export function verifyLinkToken(secret: string, token: string, nowSeconds: numbe
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, reason: 'malformed' };
   const [payload, mac] = parts as [string, string];
-  const expected = Buffer.from(sign(secret, payload));
-  const given = Buffer.from(mac);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
+  if (!sameSignature(mac, signature(secret, payload))) return { ok: false, reason: 'bad_signature' };
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
