@@ -28,6 +28,7 @@ import { freePort } from '../../../src/dev/toolchain/ports';
 import { encryptingDataConverter, workerDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
+import { defaultBuildId, makeVersionCurrent } from '../../../src/temporal/workerDeployment';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
@@ -142,7 +143,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let workerConnection: NativeConnection | undefined;
   if (opts.worker !== false) {
     workerConnection = await NativeConnection.connect({ address });
+    // Versioned as `npm start` runs it: a deployment of the stack's own (named for its task queue:
+    // making a version current moves every task queue of the deployment, those of other stacks on
+    // the shared server must not follow), made current once its workers poll.
+    const deployment = { deploymentName: taskQueue, buildId: defaultBuildId(await sharedBundle()) };
     workers = await createWorkers({
+      deployment,
       connection: workerConnection,
       client,
       namespace,
@@ -164,6 +170,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
+    await makeVersionCurrent(client.workflowService, deployment, { namespace, policy: 'always' });
   }
 
   const stalled = opts.stalledScanEveryMs
