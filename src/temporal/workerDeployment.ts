@@ -89,7 +89,8 @@ export interface MakeCurrentOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const ROUTING_COMPLETED = temporal.api.enums.v1.RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED;
+/** Servers that propagate routing changes asynchronously (1.30 and later) say so; 1.29 leaves it unspecified. */
+const ROUTING_IN_PROGRESS = temporal.api.enums.v1.RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS;
 
 /**
  * Makes `version` the current version of its deployment, as `policy` allows, and waits until the
@@ -118,7 +119,7 @@ export async function makeVersionCurrent(
       const known = info?.versionSummaries?.some((v) => v.deploymentVersion?.buildId === buildId) ?? false;
       if (current === buildId) {
         outcome ??= { kind: 'already-current' };
-        if (info?.routingConfigUpdateState === ROUTING_COMPLETED) return outcome;
+        if (info?.routingConfigUpdateState !== ROUTING_IN_PROGRESS) return outcome;
       } else if (opts.policy === 'never' || (opts.policy === 'first' && current)) {
         return { kind: 'left', current };
       } else if (known) {
