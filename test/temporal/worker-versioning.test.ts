@@ -1,8 +1,8 @@
 /**
  * A release on the real server (the dev server, 1.29.1): executions start on build A, build B
  * (with changed workflow code) is deployed and made current, and each execution ends as its
- * versioning behaviour promises (workflows/versioning.ts): the auto-upgrading one moves to B, the
- * pinned one finishes on A, neither with a nondeterminism error. The server's own account of each
+ * versioning behaviour promises: the auto-upgrading one (as every type of workflows/versioning.ts)
+ * moves to B, the pinned one finishes on A, neither with a nondeterminism error. The server's own account of each
  * execution (describe: versioningInfo) is the proof. The versions are made current with
  * src/temporal/workerDeployment.ts, as every place that starts workers does.
  */

@@ -1,7 +1,7 @@
 /**
- * Build A of test/temporal/worker-versioning.test.ts: two workflow types with the two behaviours
- * workflows/versioning.ts uses, each waiting for a signal and answering with the build that ran its
- * last workflow task.
+ * Build A of test/temporal/worker-versioning.test.ts: a workflow type of each versioning behaviour
+ * (workflows/versioning.ts says why the service's own all auto-upgrade), each waiting for a signal
+ * and answering with the build that ran its last workflow task.
  */
 import { condition, defineSignal, setHandler, setWorkflowOptions } from '@temporalio/workflow';
 
@@ -16,7 +16,7 @@ export async function longCase(): Promise<string> {
 }
 setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, longCase);
 
-/** Stands for the bounded app-event delivery: ends on the build it started on. */
+/** A type pinned, as one would be under rainbow deployments: ends on the build it started on. */
 export async function pinnedHelper(): Promise<string> {
   let finished = false;
   setHandler(finishSignal, () => void (finished = true));
