@@ -4,8 +4,9 @@
  * says so) goes behind `patched(datedPatch('<id>'))`, and the id is declared here with the date of
  * the release that ships it. test/versioning/patch-dates.test.ts fails once a patch is older than
  * the longest a case lives plus the namespace's retention: by then no open case and no retained
- * history can take the old branch, so the patch is retired (`deprecatePatch` in one release, the
- * old branch and the entry removed in the next).
+ * history can take the old branch, so the patch is retired in two steps: `deprecatePatch` replaces
+ * `patched` and the old branch goes, with the entry's date moved to that release; once that date
+ * is overdue as well, the `deprecatePatch` call and the entry go.
  */
 
 /** Patch id → the day (YYYY-MM-DD, UTC) the release that added it went out. Empty at 1.0. */

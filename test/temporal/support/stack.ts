@@ -28,7 +28,7 @@ import { freePort } from '../../../src/dev/toolchain/ports';
 import { encryptingDataConverter, workerDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
-import { defaultBuildId, makeVersionCurrent } from '../../../src/temporal/workerDeployment';
+import { defaultBuildId, makeVersionCurrent, type WorkerDeploymentVersion } from '../../../src/temporal/workerDeployment';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
@@ -50,6 +50,8 @@ export interface Stack {
   /** The stack's payload keys (by default one for every stack on the shared server). */
   encryptionKeys: EncryptionKey[];
   cases: DunningClient;
+  /** The Worker Deployment Version the stack's workers poll as (current once the stack is up); a restarted worker uses it too. */
+  deployment: WorkerDeploymentVersion;
   /** Authorised fetch against the API. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The case over the API (`GET /api/invoices/:id/dunning`); undefined while there is none. */
@@ -141,12 +143,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let workers: DunningWorkers | undefined;
   let running: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
+  // Versioned as `npm start` runs it: a deployment of the stack's own (named for its task queue:
+  // making a version current moves every task queue of the deployment, those of other stacks on
+  // the shared server must not follow), made current once its workers poll.
+  const deployment = { deploymentName: taskQueue, buildId: defaultBuildId(await sharedBundle()) };
   if (opts.worker !== false) {
     workerConnection = await NativeConnection.connect({ address });
-    // Versioned as `npm start` runs it: a deployment of the stack's own (named for its task queue:
-    // making a version current moves every task queue of the deployment, those of other stacks on
-    // the shared server must not follow), made current once its workers poll.
-    const deployment = { deploymentName: taskQueue, buildId: defaultBuildId(await sharedBundle()) };
     workers = await createWorkers({
       deployment,
       connection: workerConnection,
@@ -225,6 +227,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     client,
     encryptionKeys,
     cases,
+    deployment,
     api,
     status,
     untilStatus: (invoiceId, what, ok, timeoutMs = 20_000) =>
