@@ -32,7 +32,7 @@ export type SetCurrentPolicy = (typeof SET_CURRENT_POLICIES)[number];
 
 /**
  * What a worker of this build gives Worker.create. The default behaviour only covers a workflow
- * type that declares none, which a test forbids (test/workflows/versioning.test.ts): AUTO_UPGRADE,
+ * type that declares none, which a test forbids (test/versioning/behaviours.test.ts): AUTO_UPGRADE,
  * because a forgotten PINNED type would hold an old build's workers up for as long as it runs.
  */
 export function deploymentOptions(version: WorkerDeploymentVersion | undefined): {
