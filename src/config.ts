@@ -146,18 +146,18 @@ export const envSchema = z.object({
    * Worker Deployment Versioning (src/temporal/workerDeployment.ts, docs/releases.md). `off` only
    * for a server without it (before 1.29.1, the Java time-skipping test server).
    */
-  TEMPORAL_WORKER_VERSIONING: z.enum(['on', 'off'], { message: 'TEMPORAL_WORKER_VERSIONING must be on or off' }).default('on'),
+  WORKER_VERSIONING: z.enum(['on', 'off'], { message: 'WORKER_VERSIONING must be on or off' }).default('on'),
   /** The Worker Deployment's name; unset: the task queue's. The server forbids '.' in it (it separates name and build id). */
-  TEMPORAL_DEPLOYMENT_NAME: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(s), {
-    message: 'TEMPORAL_DEPLOYMENT_NAME must be letters, digits, _ or - (no dots), at most 200',
+  WORKER_DEPLOYMENT_NAME: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(s), {
+    message: 'WORKER_DEPLOYMENT_NAME must be letters, digits, _ or - (no dots), at most 200',
   }),
   /** This build's id; unset: the package version and a hash of the workflow bundle (a new id when the workflows change). */
-  TEMPORAL_BUILD_ID: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9._+-]{1,200}$/.test(s), {
-    message: 'TEMPORAL_BUILD_ID must be letters, digits, . _ + or -, at most 200 (e.g. a release tag or a commit)',
+  WORKER_BUILD_ID: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9._+-]{1,200}$/.test(s), {
+    message: 'WORKER_BUILD_ID must be letters, digits, . _ + or -, at most 200 (e.g. a release tag or a commit)',
   }),
   /** When a worker makes its own build current at start; unset: always in development, first in production. */
-  TEMPORAL_SET_CURRENT_VERSION: z
-    .enum(SET_CURRENT_POLICIES, { message: `TEMPORAL_SET_CURRENT_VERSION must be one of ${SET_CURRENT_POLICIES.join(', ')}` })
+  WORKER_SET_CURRENT_VERSION: z
+    .enum(SET_CURRENT_POLICIES, { message: `WORKER_SET_CURRENT_VERSION must be one of ${SET_CURRENT_POLICIES.join(', ')}` })
     .optional(),
   /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
@@ -238,7 +238,7 @@ export interface Config {
     uiUrl?: string;
     /** TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: register missing search attributes at start instead of refusing to start. */
     registerSearchAttributes: boolean;
-    /** Worker Deployment Versioning; undefined: off (TEMPORAL_WORKER_VERSIONING=off), the workers poll unversioned. */
+    /** Worker Deployment Versioning; undefined: off (WORKER_VERSIONING=off), the workers poll unversioned. */
     versioning?: WorkerVersioning;
   };
   stripe: {
@@ -446,13 +446,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) {
     problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH} (npm run build:workflows writes it)`);
   }
-  if (
-    e.TEMPORAL_WORKER_VERSIONING === 'on' &&
-    !e.TEMPORAL_DEPLOYMENT_NAME &&
-    !/^[A-Za-z0-9_-]{1,200}$/.test(e.TEMPORAL_TASK_QUEUE)
-  ) {
+  if (e.WORKER_VERSIONING === 'on' && !e.WORKER_DEPLOYMENT_NAME && !/^[A-Za-z0-9_-]{1,200}$/.test(e.TEMPORAL_TASK_QUEUE)) {
     problems.push(
-      `TEMPORAL_DEPLOYMENT_NAME: required when TEMPORAL_TASK_QUEUE (${e.TEMPORAL_TASK_QUEUE}) is not a valid deployment name (letters, digits, _ or -)`,
+      `WORKER_DEPLOYMENT_NAME: required when TEMPORAL_TASK_QUEUE (${e.TEMPORAL_TASK_QUEUE}) is not a valid deployment name (letters, digits, _ or -)`,
     );
   }
   if (Boolean(e.APP_WEBHOOK_URL) !== Boolean(e.APP_WEBHOOK_SECRET)) {
@@ -524,13 +520,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL,
       registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
       versioning:
-        e.TEMPORAL_WORKER_VERSIONING === 'off'
+        e.WORKER_VERSIONING === 'off'
           ? undefined
           : {
-              deploymentName: e.TEMPORAL_DEPLOYMENT_NAME ?? e.TEMPORAL_TASK_QUEUE,
-              buildId: e.TEMPORAL_BUILD_ID,
+              deploymentName: e.WORKER_DEPLOYMENT_NAME ?? e.TEMPORAL_TASK_QUEUE,
+              buildId: e.WORKER_BUILD_ID,
               // Production: a new build waits for the operator (ramp, then current) unless it is the first.
-              setCurrent: e.TEMPORAL_SET_CURRENT_VERSION ?? (production ? 'first' : 'always'),
+              setCurrent: e.WORKER_SET_CURRENT_VERSION ?? (production ? 'first' : 'always'),
             },
     },
     stripe: {

@@ -315,7 +315,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
 
 /**
  * A versioned worker gets workflow tasks once its version is current: made so here as
- * TEMPORAL_SET_CURRENT_VERSION allows, else said in the log with the command that does it. Not
+ * WORKER_SET_CURRENT_VERSION allows, else said in the log with the command that does it. Not
  * fatal: the activities run meanwhile, and the operator's command is enough.
  */
 async function announceVersion(

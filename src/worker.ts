@@ -59,7 +59,7 @@ export interface WorkerDeps {
   dataConverter?: DataConverter;
   /**
    * The Worker Deployment Version all three workers poll as (src/temporal/workerDeployment.ts);
-   * undefined: unversioned (TEMPORAL_WORKER_VERSIONING=off, the time-skipping server). Versioned,
+   * undefined: unversioned (WORKER_VERSIONING=off, the time-skipping server). Versioned,
    * they get workflow tasks only once the version is current: call makeVersionCurrent after run().
    */
   deployment?: WorkerDeploymentVersion;

@@ -21,7 +21,7 @@ import { temporal } from '@temporalio/proto';
 export type { WorkerDeploymentVersion };
 
 /**
- * When a worker makes its own version current at start (TEMPORAL_SET_CURRENT_VERSION):
+ * When a worker makes its own version current at start (WORKER_SET_CURRENT_VERSION):
  * - `always`: at every start (development, tests: one build at a time, nobody to ask);
  * - `first`: only while the deployment has no current version (the first deploy of a new
  *   installation); later builds wait for the operator's `set-current-version` or ramp;
@@ -50,7 +50,7 @@ export function versionName(v: WorkerDeploymentVersion): string {
 }
 
 /**
- * The build id when TEMPORAL_BUILD_ID is unset: the package version and a hash of the workflow
+ * The build id when WORKER_BUILD_ID is unset: the package version and a hash of the workflow
  * bundle's code. Same code, same id (every replica of an image, a restart); changed workflow code,
  * a new version. The inline source map is left out of the hash: it names files by path, which
  * differs between checkouts of the same code.
