@@ -216,6 +216,8 @@ async function openServer(
   // below says so (see driveTime).
   const client: Client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
   const time = undefined;
+  // Unversioned (no workerDeploymentOptions): the Java time-skipping server knows no Worker
+  // Deployments (src/temporal/workerDeployment.ts).
   const workers: Worker[] = [];
   for (const run of runs) {
     workers.push(

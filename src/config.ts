@@ -12,6 +12,7 @@ import { DEFAULT_NETWORK_RULES_FILE, readNetworkRules } from './networkRulesFile
 import { parsePolicy } from './policyFile';
 import { metricsAccessFrom, type MetricsAccess } from './metricsAccess';
 import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
+import { SET_CURRENT_POLICIES, type SetCurrentPolicy } from './temporal/workerDeployment';
 
 /** Tokens people type as passwords (API_TOKEN, CODEC_TOKEN): what production requires of them. */
 export const PRODUCTION_TOKEN_LENGTH = 32;
@@ -141,6 +142,23 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0', ''], { message: 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES must be true or false' })
     .optional()
     .transform((v) => v === 'true' || v === '1'),
+  /**
+   * Worker Deployment Versioning (src/temporal/workerDeployment.ts, docs/releases.md). `off` only
+   * for a server without it (before 1.29.1, the Java time-skipping test server).
+   */
+  WORKER_VERSIONING: z.enum(['on', 'off'], { message: 'WORKER_VERSIONING must be on or off' }).default('on'),
+  /** The Worker Deployment's name; unset: the task queue's. The server forbids '.' in it (it separates name and build id). */
+  WORKER_DEPLOYMENT_NAME: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(s), {
+    message: 'WORKER_DEPLOYMENT_NAME must be letters, digits, _ or - (no dots), at most 200',
+  }),
+  /** This build's id; unset: the package version and a hash of the workflow bundle (a new id when the workflows change). */
+  WORKER_BUILD_ID: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9._+-]{1,200}$/.test(s), {
+    message: 'WORKER_BUILD_ID must be letters, digits, . _ + or -, at most 200 (e.g. a release tag or a commit)',
+  }),
+  /** When a worker makes its own build current at start; unset: always in development, first in production. */
+  WORKER_SET_CURRENT_VERSION: z
+    .enum(SET_CURRENT_POLICIES, { message: `WORKER_SET_CURRENT_VERSION must be one of ${SET_CURRENT_POLICIES.join(', ')}` })
+    .optional(),
   /** Ports of the embedded dev server (TEMPORAL_ADDRESS unset); a UI port of 0 runs it without the Web UI. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
@@ -222,6 +240,8 @@ export interface Config {
     uiUrl?: string;
     /** TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: register missing search attributes at start instead of refusing to start. */
     registerSearchAttributes: boolean;
+    /** Worker Deployment Versioning; undefined: off (WORKER_VERSIONING=off), the workers poll unversioned. */
+    versioning?: WorkerVersioning;
   };
   stripe: {
     /** True when no key is set: the local sandbox plays Stripe. */
@@ -265,6 +285,13 @@ export interface Config {
   generated: string[];
   /** Absolute path of a prebuilt workflow bundle; undefined: bundle at start. */
   workflowBundlePath?: string;
+}
+
+export interface WorkerVersioning {
+  deploymentName: string;
+  /** Undefined: derived from the workflow bundle at start (src/temporal/workerDeployment.ts defaultBuildId). */
+  buildId?: string;
+  setCurrent: SetCurrentPolicy;
 }
 
 export interface TemporalTls {
@@ -430,6 +457,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) {
     problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH} (npm run build:workflows writes it)`);
   }
+  if (e.WORKER_VERSIONING === 'on' && !e.WORKER_DEPLOYMENT_NAME && !/^[A-Za-z0-9_-]{1,200}$/.test(e.TEMPORAL_TASK_QUEUE)) {
+    problems.push(
+      `WORKER_DEPLOYMENT_NAME: required when TEMPORAL_TASK_QUEUE (${e.TEMPORAL_TASK_QUEUE}) is not a valid deployment name (letters, digits, _ or -)`,
+    );
+  }
   if (Boolean(e.APP_WEBHOOK_URL) !== Boolean(e.APP_WEBHOOK_SECRET)) {
     problems.push('APP_WEBHOOK_URL and APP_WEBHOOK_SECRET: set both to send events to your app, or neither');
   }
@@ -496,6 +528,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_DEV_UI_PORT || undefined },
       uiUrl: e.TEMPORAL_UI_URL,
       registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
+      versioning:
+        e.WORKER_VERSIONING === 'off'
+          ? undefined
+          : {
+              deploymentName: e.WORKER_DEPLOYMENT_NAME ?? e.TEMPORAL_TASK_QUEUE,
+              buildId: e.WORKER_BUILD_ID,
+              // Production: a new build waits for the operator (ramp, then current) unless it is the first.
+              setCurrent: e.WORKER_SET_CURRENT_VERSION ?? (production ? 'first' : 'always'),
+            },
     },
     stripe: {
       sandbox: !e.STRIPE_SECRET_KEY,

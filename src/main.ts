@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, devUiOriginsOf, loadConfig, logLevelSchema, type Config } from './config';
 import { DunningClient } from './dunningClient';
@@ -28,7 +29,14 @@ import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/sear
 import { workerDataConverter } from './temporal/dataConverter';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
-import { createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
+import {
+  defaultBuildId,
+  makeVersionCurrent,
+  versionName,
+  type SetCurrentPolicy,
+  type WorkerDeploymentVersion,
+} from './temporal/workerDeployment';
+import { bundleWorkflows, createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
 import { serveWorkerMetrics } from './workerMetricsServer';
 
 type Role = 'all' | 'worker' | 'api';
@@ -254,7 +262,16 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       warn,
       isUnreachable: isWorkerConnectUnavailable,
     });
+    const workflowBundle = config.workflowBundlePath
+      ? workflowBundleFile(config.workflowBundlePath, log)
+      : await bundleWorkflows();
+    const versioning = config.temporal.versioning;
+    const deployment = versioning && {
+      deploymentName: versioning.deploymentName,
+      buildId: versioning.buildId ?? defaultBuildId(workflowBundle),
+    };
     const workers = await createWorkers({
+      deployment,
       connection,
       client,
       namespace: config.temporal.namespace,
@@ -275,7 +292,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       memory: config.worker,
       // In production an unencrypted start, signal or Update has no effect on a case.
       dataConverter: workerDataConverter(config.encryptionKeys, config.production),
-      workflowBundle: config.workflowBundlePath ? workflowBundleFile(config.workflowBundlePath, log) : undefined,
+      workflowBundle,
     });
     const running = workers.run();
     running.catch((err) => {
@@ -287,6 +304,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       await running.catch(() => undefined);
       await connection.close();
     });
+    if (versioning && deployment) await announceVersion(client, config.temporal.namespace, deployment, versioning.setCurrent);
   }
   readiness.markReady();
   if (stalled) {
@@ -294,6 +312,32 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     stops.push(() => stalled.stop());
   }
   return urls as Urls;
+}
+
+/**
+ * A versioned worker gets workflow tasks once its version is current: made so here as
+ * WORKER_SET_CURRENT_VERSION allows, else said in the log with the command that does it. Not
+ * fatal: the activities run meanwhile, and the operator's command is enough.
+ */
+async function announceVersion(
+  client: Client,
+  namespace: string,
+  deployment: WorkerDeploymentVersion,
+  policy: SetCurrentPolicy,
+): Promise<void> {
+  const name = versionName(deployment);
+  const command = `temporal worker deployment set-current-version --deployment-name ${deployment.deploymentName} --build-id ${deployment.buildId}`;
+  try {
+    const outcome = await makeVersionCurrent(client.workflowService, deployment, { namespace, policy, log });
+    if (outcome.kind === 'left') {
+      logger.warn(
+        { version: name, current: outcome.current, policy },
+        `worker version ${name} is not current (current: ${outcome.current ?? 'none'}): it runs no workflow task until ${command} (docs/releases.md)`,
+      );
+    } else log(`worker version ${name} is current`);
+  } catch (err) {
+    logger.error({ err, version: name }, `could not make worker version ${name} current: run ${command}`);
+  }
 }
 
 function printBanner(config: Config, role: Role, urls: Urls): void {

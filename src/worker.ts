@@ -27,6 +27,7 @@ import type { UnencryptedPayloadSinks } from '../domain/unencryptedPayloads';
 import type { WorkerMemory } from './config';
 import { activityLogInterceptor } from './temporal/activityLogInterceptor';
 import { FAILURE_CONVERTER_PATH } from './temporal/dataConverter';
+import { deploymentOptions, type WorkerDeploymentVersion } from './temporal/workerDeployment';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 /** Adds `invoiceId` to the workflows' log lines: bundled with them (workflows/logInterceptors.ts). */
@@ -59,6 +60,12 @@ export interface WorkerDeps {
   dataConverter?: DataConverter;
   /** WORKER_* as the config read them; undefined: the defaults below. */
   memory?: WorkerMemory;
+  /**
+   * The Worker Deployment Version all three workers poll as (src/temporal/workerDeployment.ts);
+   * undefined: unversioned (WORKER_VERSIONING=off, the time-skipping server). Versioned,
+   * they get workflow tasks only once the version is current: call makeVersionCurrent after run().
+   */
+  deployment?: WorkerDeploymentVersion;
 }
 
 /**
@@ -170,7 +177,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   // Every activity's log lines name its invoice (the SDK adds workflow and run).
   const interceptors = { activity: [activityLogInterceptor] };
+  // One version for the three: the activities of a pinned workflow go to its own build's workers.
+  const versioning = deploymentOptions(deps.deployment);
   const main = await Worker.create({
+    ...versioning,
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
@@ -188,6 +198,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     }),
   });
   const email = await Worker.create({
+    ...versioning,
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: emailTaskQueue(deps.taskQueue),
@@ -199,6 +210,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
   // Events to the app: a task-queue-wide pace, so an endpoint that is down is not hammered by the
   // retries of every case at once.
   const appEvents = await Worker.create({
+    ...versioning,
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: appEventsTaskQueue(deps.taskQueue),

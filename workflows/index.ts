@@ -3,3 +3,5 @@ export { dunningWorkflow } from './dunning';
 export { cardRetryBudgetWorkflow } from './cardBudget';
 export { appEventDeliveryWorkflow } from './appEventDelivery';
 export { quarantinedStripeEvent } from './quarantine';
+// Each type's versioning behaviour (PINNED or AUTO_UPGRADE), with the reasons.
+import './versioning';

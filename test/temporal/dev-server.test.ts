@@ -15,6 +15,7 @@ import { DEV_SERVER_PID_FILE, NAMESPACE_RETENTION_DAYS } from '../../tools/tempo
 import { freePort, isListening } from '../../tools/toolchain/ports';
 import { isAlive, listeningProcess } from '../../tools/toolchain/processInfo';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
+import { deploymentOptions, makeVersionCurrent } from '../../src/temporal/workerDeployment';
 import { upsertAndComplete } from '../setup/fixtures/workflows';
 
 describe('dev server', () => {
@@ -49,19 +50,23 @@ describe('dev server', () => {
     const taskQueue = `dev-server-test-${randomUUID()}`;
     const invoiceId = `in_test_${randomUUID().replaceAll('-', '')}`;
     const workerConnection = await NativeConnection.connect({ address });
+    // Versioned as the service's worker is (src/temporal/workerDeployment.ts): a deployment of its own.
+    const deployment = { deploymentName: taskQueue, buildId: 'dev-server-test' };
     const worker = await Worker.create({
+      ...deploymentOptions(deployment),
       connection: workerConnection,
       namespace,
       taskQueue,
       workflowsPath: join(__dirname, '../setup/fixtures/workflows.ts'),
     });
-    await worker.runUntil(
-      client.workflow.execute(upsertAndComplete, {
+    await worker.runUntil(async () => {
+      await makeVersionCurrent(client.workflowService, deployment, { namespace, policy: 'always' });
+      await client.workflow.execute(upsertAndComplete, {
         taskQueue,
         workflowId: `dunning-${invoiceId}`,
         args: [invoiceId, 'cus_test'],
-      }),
-    );
+      });
+    });
     await workerConnection.close();
 
     // Visibility is eventually consistent: poll briefly.

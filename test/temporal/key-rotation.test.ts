@@ -249,6 +249,7 @@ describe('a worker restarted without the old key', () => {
       // The activities' client too (the card ledger): with the same keys, as `npm start` wires it.
       const client = new Client({ connection: await Connection.connect({ address }), namespace, dataConverter });
       const workers = await createWorkers({
+        deployment: stack.deployment, // the same build, already current: no other version to make so
         connection,
         client,
         namespace,

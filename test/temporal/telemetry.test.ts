@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createLogger } from '../../src/log';
 import { activityLogInterceptor } from '../../src/temporal/activityLogInterceptor';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from '../../src/temporal/runtime';
+import { deploymentOptions, makeVersionCurrent } from '../../src/temporal/workerDeployment';
 import { WORKFLOW_LOG_INTERCEPTORS_PATH } from '../../src/worker';
 import type { FlakyActivities } from './support/telemetryWorkflows';
 
@@ -43,7 +44,10 @@ beforeAll(async () => {
       return 'charged';
     },
   };
+  // Versioned as the service's worker is (src/temporal/workerDeployment.ts): a deployment of its own.
+  const deployment = { deploymentName: taskQueue, buildId: 'telemetry' };
   const worker = await Worker.create({
+    ...deploymentOptions(deployment),
     connection,
     namespace: inject('temporalNamespace'),
     taskQueue,
@@ -54,6 +58,7 @@ beforeAll(async () => {
   const clientConnection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection: clientConnection, namespace: inject('temporalNamespace') });
   await worker.runUntil(async () => {
+    await makeVersionCurrent(client.workflowService, deployment, { namespace: inject('temporalNamespace'), policy: 'always' });
     const handle = await client.workflow.start('flakyCaseWorkflow', {
       taskQueue,
       workflowId: `dunning-${invoiceId}`,

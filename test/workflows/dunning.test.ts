@@ -34,6 +34,7 @@ import { createTimeSkippingEnv } from '../../tools/temporal/timeSkipping';
 import { recordHistory } from '../support/historyJson';
 import type { DunningResult } from '../../workflows/dunning';
 import { DunningClient } from '../../src/dunningClient';
+import { deploymentOptions, makeVersionCurrent, type WorkerDeploymentVersion } from '../../src/temporal/workerDeployment';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
 import { ROUTINE_EMAIL_PRIORITY, URGENT_EMAIL_PRIORITY } from '../../domain/taskQueues';
 
@@ -86,7 +87,13 @@ const emailInputs: DunningEmailInput[] = [];
 const taskQueue = `stub-dunning-${randomBytes(4).toString('hex')}`;
 
 /** The stub providers, answering as `script` says; a worker for each of the case's task queues. */
-function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBundle: WorkflowBundle): Promise<Worker[]> {
+/** `deployment`: versioned, as the service's workers are, on the dev server; none on the time-skipping server (it knows no deployments). */
+function stubWorkers(
+  connection: NativeConnection,
+  taskQueue: string,
+  workflowBundle: WorkflowBundle,
+  deployment?: WorkerDeploymentVersion,
+): Promise<Worker[]> {
   const stripe: DunningActivities = {
     loadCaseFacts: async (invoiceId) => {
       calls.push('loadCaseFacts');
@@ -115,10 +122,11 @@ function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBu
     deliverAppEvent: async () => ({ delivered: true }),
     reportUndeliveredAppEvent: async () => undefined,
   };
+  const versioning = deploymentOptions(deployment);
   return Promise.all([
-    Worker.create({ connection, taskQueue, workflowBundle, activities: stripe }),
-    Worker.create({ connection, taskQueue: emailTaskQueue(taskQueue), activities: email }),
-    Worker.create({ connection, taskQueue: appEventsTaskQueue(taskQueue), activities: appEvents }),
+    Worker.create({ ...versioning, connection, taskQueue, workflowBundle, activities: stripe }),
+    Worker.create({ ...versioning, connection, taskQueue: emailTaskQueue(taskQueue), activities: email }),
+    Worker.create({ ...versioning, connection, taskQueue: appEventsTaskQueue(taskQueue), activities: appEvents }),
   ]);
 }
 
@@ -522,8 +530,10 @@ describe('what the Web UI shows for a case', () => {
     const address = inject('temporalAddress');
     [connection, workerConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
     client = new Client({ connection, namespace: inject('temporalNamespace') });
-    uiWorkers = await stubWorkers(workerConnection, uiQueue, workflowBundle);
+    const deployment = { deploymentName: uiQueue, buildId: 'stub' };
+    uiWorkers = await stubWorkers(workerConnection, uiQueue, workflowBundle, deployment);
     uiRunning = uiWorkers.map((w) => w.run());
+    await makeVersionCurrent(client.workflowService, deployment, { namespace: inject('temporalNamespace'), policy: 'always' });
   });
 
   afterAll(async () => {

@@ -23,6 +23,7 @@ import { freePort } from '../../../tools/toolchain/ports';
 import { encryptingDataConverter, workerDataConverter } from '../../../src/temporal/dataConverter';
 import type { EncryptionKey } from '../../../src/temporal/payloadCodec';
 import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../src/worker';
+import { defaultBuildId, makeVersionCurrent, type WorkerDeploymentVersion } from '../../../src/temporal/workerDeployment';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
@@ -44,6 +45,8 @@ export interface Stack {
   /** The stack's payload keys (by default one for every stack on the shared server). */
   encryptionKeys: EncryptionKey[];
   cases: DunningClient;
+  /** The Worker Deployment Version the stack's workers poll as (current once the stack is up); a restarted worker uses it too. */
+  deployment: WorkerDeploymentVersion;
   /** Authorised fetch against the API. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The case over the API (`GET /api/invoices/:id/dunning`); undefined while there is none. */
@@ -135,9 +138,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let workers: DunningWorkers | undefined;
   let running: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
+  // Versioned as `npm start` runs it: a deployment of the stack's own (named for its task queue:
+  // making a version current moves every task queue of the deployment, those of other stacks on
+  // the shared server must not follow), made current once its workers poll.
+  const deployment = { deploymentName: taskQueue, buildId: defaultBuildId(await sharedBundle()) };
   if (opts.worker !== false) {
     workerConnection = await NativeConnection.connect({ address });
     workers = await createWorkers({
+      deployment,
       connection: workerConnection,
       client,
       namespace,
@@ -159,6 +167,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       workflowBundle: await sharedBundle(),
     });
     running = workers.run();
+    await makeVersionCurrent(client.workflowService, deployment, { namespace, policy: 'always' });
   }
 
   const stalled = opts.stalledScanEveryMs
@@ -213,6 +222,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     client,
     encryptionKeys,
     cases,
+    deployment,
     api,
     status,
     untilStatus: (invoiceId, what, ok, timeoutMs = 20_000) =>
