@@ -101,7 +101,6 @@ function stubWorkers(connection: NativeConnection, taskQueue: string, workflowBu
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
-    emitAppEvent: async () => ({ delivered: false }),
   };
   const email: EmailActivities = {
     sendDunningEmail: async (input) => {
