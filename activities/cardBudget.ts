@@ -38,7 +38,7 @@ export function reserveCardAttemptVia(client: Client, taskQueue: string, network
   return async (card, key, initiator, charge) => {
     const cardKey = cardKeyOf(card);
     if (!cardKey) return { granted: true }; // nothing identifies the card: Stripe will refuse anyway
-    // Merchant-initiated is the ledger's default: requests of older workers carry no initiator.
+    // Merchant-initiated is the ledger's default: such requests carry no initiator.
     const request: ReserveAttemptRequest = initiator === 'customer' ? { key, initiator } : { key };
     if (networkRules) {
       request.limits = attemptLimitsFor(networkRules, card.brand);

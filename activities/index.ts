@@ -67,8 +67,6 @@ export function createActivities(deps: ActivityDeps) {
       if (delivery.started) countCaseEvent(event);
       return { workflowId: delivery.workflowId };
     },
-    /** Cases started before events were delivered on their own still call this (replay). */
-    emitAppEvent: (event: AppEventInput) => deliverAppEvent(deps.appWebhook, event),
   };
 }
 

@@ -236,7 +236,6 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
     },
     applyEndAction: async () => ({ applied: true, detail: 'simulated' }),
     startAppEventDelivery: async (event) => ({ workflowId: event.id }),
-    emitAppEvent: async () => ({ delivered: false }),
   });
 }
 

@@ -1,9 +1,9 @@
 /**
  * Phase 5: what one case costs on Temporal per path of the default policy, from the histories the
- * workflow tests record (test/histories, the newest version of each; `RECORD_HISTORIES=1 npx
- * vitest run test/workflows` records them again from the current code).
+ * workflow tests record (test/histories/<scenario>.json; `RECORD_HISTORIES=1 npx vitest run
+ * test/temporal/workflow` records them again from the current code).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyCost, type HistoryCost } from './historyShape';
 
@@ -21,14 +21,11 @@ export interface PathCost extends HistoryCost {
   history: string;
 }
 
-const version = (file: string) => Number(/\.v(\d+)\.json$/.exec(file)?.[1] ?? 0);
-
 export function pathCosts(): PathCost[] {
-  const files = readdirSync(DIR);
   return Object.entries(PATHS).map(([path, name]) => {
-    const newest = files.filter((f) => f.startsWith(`${name}.v`)).sort((a, b) => version(b) - version(a))[0];
-    if (!newest) throw new Error(`no recorded history ${name}.v*.json in ${DIR}`);
-    const json = JSON.parse(readFileSync(join(DIR, newest), 'utf8')) as { events: Parameters<typeof historyCost>[0] };
-    return { path, history: newest, ...historyCost(json.events) };
+    const file = `${name}.json`;
+    if (!existsSync(join(DIR, file))) throw new Error(`no recorded history ${file} in ${DIR}`);
+    const json = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { events: Parameters<typeof historyCost>[0] };
+    return { path, history: file, ...historyCost(json.events) };
   });
 }

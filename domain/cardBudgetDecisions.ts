@@ -12,6 +12,7 @@ import {
   reserve,
   recordDecline,
   reserveUnderLimits,
+  VISA_MAX_REATTEMPTS,
   wait,
   type LedgerState,
 } from './cardBudgetLedger';
@@ -23,18 +24,10 @@ export interface Decision {
 }
 
 /**
- * One reservation at `at` (the workflow's clock). The branch is chosen by the recorded request, not
- * by the code's version: a request with the rules file's limits is decided by them; one recorded
- * without (an older worker's) exactly as it was decided then, by the constant limit `legacyLimit`
- * gives (the workflow's patch marker picks it; asked only on that path, so that no new history
- * records the marker).
+ * One reservation at `at` (the workflow's clock). A request with the rules file's limits is decided
+ * by them; one without (a caller that loads no rules file) by Visa's limit, counted per initiator.
  */
-export function decideReservation(
-  ledger: LedgerState,
-  request: ReserveAttemptRequest,
-  at: number,
-  legacyLimit: () => number,
-): Decision {
+export function decideReservation(ledger: LedgerState, request: ReserveAttemptRequest, at: number): Decision {
   const { key, initiator = 'merchant' } = request;
   if (request.limits !== undefined) {
     const { amount, currency } = request;
@@ -45,8 +38,7 @@ export function decideReservation(
     if (r.rule !== undefined) result.rule = r.rule;
     return { ledger: r.state, result };
   }
-  const limit = legacyLimit();
-  const r = reserve(prune(ledger, at), key, at, limit, BUDGET_WINDOW_MS, initiator);
+  const r = reserve(prune(ledger, at), key, at, VISA_MAX_REATTEMPTS, BUDGET_WINDOW_MS, initiator);
   return {
     ledger: r.state,
     result: {
@@ -54,7 +46,7 @@ export function decideReservation(
       duplicate: r.duplicate,
       retryAt: r.retryAt === undefined ? undefined : new Date(r.retryAt).toISOString(),
       used: r.state.entries.filter((e) => (e.initiator ?? 'merchant') === initiator).length,
-      limit,
+      limit: VISA_MAX_REATTEMPTS,
       blockedReason: r.blockedReason,
     },
   };
@@ -71,8 +63,8 @@ export function declineOnSignal(ledger: LedgerState, signal: RecordDeclineReques
 }
 
 /**
- * The blockCard signal: a block, or with `kind: 'wait'` a wait. Signals recorded before the rules
- * file named a window carry none, and get the month they had; a wait always names its length.
+ * The blockCard signal: a block, or with `kind: 'wait'` a wait. A block without a window (a rule
+ * that says "never") lasts BLOCK_MS; a wait always names its length.
  */
 export function blockOnSignal(ledger: LedgerState, signal: BlockCardRequest, at: number): LedgerState {
   const ms = typeof signal.durationMs === 'number' && signal.durationMs > 0 ? signal.durationMs : undefined;

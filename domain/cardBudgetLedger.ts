@@ -3,9 +3,8 @@
  * that every case retrying the same card shares one budget.
  *
  * The limits come from the card networks' rules file (policies/network-rules.json, see
- * domain/networkRules.ts) with each reservation: `reserveUnderLimits`. A reservation recorded
- * before the file reached the ledger carries no limits and is decided by `reserve` with the
- * constants below, exactly as it was, so that every recorded ledger replays.
+ * domain/networkRules.ts) with each reservation: `reserveUnderLimits`. A reservation without
+ * limits (a caller that loads no rules file) is decided by `reserve` with Visa's constant below.
  *
  * Visa's Excessive Reattempts rule (Visa Core Rules, 18 April 2026, ID# 0030640, §7.3.6.3,
  * Table 7-2, as restated by Checkout.com, "When can I retry a declined transaction?"): since
@@ -21,8 +20,6 @@ import type { AttemptLimit } from './networkRules';
 
 /** Reattempts per counter (customer-initiated, merchant-initiated) in 30 days: reservations without limits. */
 export const VISA_MAX_REATTEMPTS = 20;
-/** The limit before 19 May 2025 (one counter): ledgers recorded under it keep it on replay. */
-export const VISA_MAX_REATTEMPTS_BEFORE_2025 = 15;
 
 /** Who starts a charge: the merchant (our schedule, a card update) or the customer (their own retry). */
 export type Initiator = 'merchant' | 'customer';
@@ -38,11 +35,11 @@ export interface LedgerEntry {
   /** Idempotency key of the attempt. */
   key: string;
   at: number;
-  /** Absent in ledgers kept before the counters were split: merchant-initiated. */
+  /** Absent: merchant-initiated (the default counter). */
   initiator?: Initiator;
   /**
    * The charge's amount (minor units) and currency, for limits counted per amount or currency.
-   * Absent in entries recorded before the limits came from the rules file: such an entry counts
+   * Absent (a reservation without limits, a decline that named none): such an entry counts
    * against every amount and currency (it might have been any).
    */
   amount?: number;
@@ -59,7 +56,7 @@ export interface LedgerState {
   /**
    * Set when an issuer named a wait before the next attempt (Mastercard MAC 24-30): no reattempt
    * until `until`, in any case; unlike a block, the case only skips the attempt, and the card is
-   * free after it. (Requests without the rules file's limits, from older workers, do not read it.)
+   * free after it. (Requests without the rules file's limits do not read it.)
    * `heardBy`: the case that heard the wait (its charges' key prefix, `<case>/<step>`), which keeps
    * its own wait, timed from the decline by its own clock: the ledger's, started a moment later
    * when the signal is handled, would refuse that case's retry planned at the wait's very end.

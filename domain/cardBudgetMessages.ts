@@ -28,8 +28,8 @@ export interface ReserveAttemptRequest {
    * The limits of the rules file that bind this card (domain/networkRules.ts `attemptLimitsFor`),
    * as the worker that sent the request had loaded them: carried in the Update's arguments, so
    * recorded in the ledger's history, so a rules change applies to reservations made after it and
-   * never alters a replay. Absent in requests recorded before the file reached the ledger: those
-   * are decided by the constants they were decided by (domain/cardBudgetLedger.ts `reserve`).
+   * never alters a replay. Absent (a caller that loads no rules file): decided by Visa's constant
+   * limit (domain/cardBudgetLedger.ts `reserve`).
    */
   limits?: AttemptLimit[];
   /** The charge's amount (minor units) and currency, for limits counted per amount or currency. */
@@ -52,16 +52,9 @@ export interface ReserveAttemptResult {
 
 export const reserveAttemptUpdate = defineUpdate<ReserveAttemptResult, [ReserveAttemptRequest]>('reserveAttempt');
 /**
- * Carried the signal-with-start that created a ledger before its first reservation; reservations
- * now use Update-with-Start and send it no more. Its handler stays so that ledgers recorded with it
- * (running ones, test/histories/) still replay.
- */
-export const openLedgerSignal = defineSignal('openLedger');
-/**
  * An issuer answered "never retry" for this card (Visa category 1, Mastercard MAC 03/21,
  * `do_not_try_again`): no case may reattempt it, whichever invoice it was for. `durationMs`: the
- * rules file's window for that answer; absent (a rule that says "never", or a signal recorded
- * before the file reached the ledger): BLOCK_MS. With `kind: 'wait'`, the issuer named a wait
+ * rules file's window for that answer; absent (a rule that says "never"): BLOCK_MS. With `kind: 'wait'`, the issuer named a wait
  * instead (Mastercard MAC 24-30): no case may reattempt the card before `durationMs` has passed,
  * and after it the card is free again.
  */
@@ -69,7 +62,7 @@ export const blockCardSignal = defineSignal<[BlockCardRequest]>('blockCard');
 export interface BlockCardRequest {
   reason: string;
   durationMs?: number;
-  /** Absent: a block (signals recorded before waits were sent are all blocks). */
+  /** Absent: a block. */
   kind?: 'wait';
   /** With a wait: the case that heard it (see LedgerState.waiting). */
   heardBy?: string;

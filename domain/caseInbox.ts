@@ -67,6 +67,15 @@ export class CaseInbox {
       };
   }
 
+  /**
+   * The card Stripe would charge now differs from the one that failed (added before the case
+   * started): the card to act on when nothing was reported, else queued beside the reports.
+   */
+  cardAddedBeforeStart(s: PaymentMethodUpdatedSignal): void {
+    if (this.cardUpdate === undefined) this.cardUpdate = s;
+    else if (s.paymentMethodId !== this.cardUpdate.paymentMethodId) this.paymentMethodUpdated(s);
+  }
+
   paymentSucceeded(s: PaymentSucceededSignal): void {
     this.paidElsewhere ??= s;
   }
@@ -138,12 +147,9 @@ export class CaseInbox {
     return latest;
   }
 
-  /**
-   * The next card to act on. With several cards reported, each in turn (`everyCard`: a patch
-   * check, called only then); otherwise, and for cases recorded before, the latest report alone.
-   */
-  takeCardUpdate(everyCard: () => boolean = () => true): PaymentMethodUpdatedSignal | undefined {
-    if (this.cardReports.length > 1 && everyCard()) {
+  /** The next card to act on: with several cards reported, each in turn, oldest first. */
+  takeCardUpdate(): PaymentMethodUpdatedSignal | undefined {
+    if (this.cardReports.length > 1) {
       const next = this.cardReports.shift();
       this.cardUpdate = this.cardReports.at(-1);
       return next;

@@ -2,8 +2,8 @@
  * The record of one dunning case: what the `status` query returns and the search attributes
  * publish, and the bookkeeping that turns provider answers into the next step (classification,
  * schedule, attempts, emails, the cards that declined). Pure and deterministic: time comes in as
- * epoch milliseconds, and the two replay-sensitive choices (`patched()` in the workflow) come in as
- * callbacks that are called exactly where the workflow called them before this class existed.
+ * epoch milliseconds. It owns its state: the workflow reads the fields and changes them only
+ * through the methods below, each named for what happened to the case.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type {
@@ -73,16 +73,6 @@ export function endingNewsInFacts(
   return undefined;
 }
 
-/** `patched()` checks, evaluated lazily at the points where they always were. */
-export interface ReplanPatches {
-  /** Retries of one case at least `minRetryGap` apart. */
-  minRetryGap(): boolean;
-  /** Steps due but not run when a retry declined are kept. */
-  keepOwedSteps(): boolean;
-  /** The end action is never dropped as past (a case whose facts came late still ends properly). */
-  keepEndAction(): boolean;
-}
-
 /** What a charge's answer means for the case. */
 export type ChargeVerdict = { settled: true } | { settled: false; closedBy?: CancelDunningSignal };
 
@@ -100,37 +90,31 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const sameAddress = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export class CaseRecord {
-  state: CaseState = 'active';
-  endedAt: number | undefined;
-  outcome: string | undefined;
-  amountDue = 0;
-  currency = 'usd';
-  subscriptionId: string | undefined;
-  classification: DeclineClassification = { category: 'unknown', reason: 'pending', retryable: false };
-  blockedOn: BlockedOn | undefined;
-  /** Set once a grace shorter than the case has run out (access.restricted was sent). */
-  accessRestricted = false;
+  private _state: CaseState = 'active';
+  private _endedAt: number | undefined;
+  private _outcome: string | undefined;
+  private _amountDue = 0;
+  private _currency = 'usd';
+  private _subscriptionId: string | undefined;
+  private _classification: DeclineClassification = { category: 'unknown', reason: 'pending', retryable: false };
+  private _blockedOn: BlockedOn | undefined;
+  private _accessRestricted = false;
   readonly attempts: AttemptRecord[] = [];
   readonly emails: EmailRecord[] = [];
-  facts: CaseFacts | undefined;
-  lastCard: CardFacts | undefined;
+  private _facts: CaseFacts | undefined;
+  private _lastCard: CardFacts | undefined;
   /** Card updates charged so far: numbers their steps' idempotency keys. */
-  cardUpdates = 0;
+  private cardUpdates = 0;
   /** The customer's own retries so far (numbers their keys), and when the last one was made. */
-  customerRetries = 0;
-  lastCustomerRetryAt: number | undefined;
+  private customerRetries = 0;
+  private lastCustomerRetryAt: number | undefined;
   /** A charge of this case is under way (the customer's retry waits for it to end). */
-  charging = false;
-  /** The case's card, detached from the customer (`paymentMethodDetached`) until a new card is reported. */
-  cardGone: string | undefined;
-  /** Set by `disputeOpened`: the case charges no more. */
-  dispute: DunningStatus['dispute'];
-  /** Stripe's own collection attempts on the invoice, as the start read left them (then as the end left them). */
-  stripeCollection: StripeCollection | undefined;
-  /** Stripe's own retry schedule still charged the invoice (its attempt beyond the first, no request of ours). */
-  stripeRetrying: StripeRetrying | undefined;
-  /** Resend could not deliver to this address: the case sends it nothing more. */
-  emailUndeliverable: EmailUndeliverable | undefined;
+  private charging = false;
+  private _cardGone: string | undefined;
+  private _dispute: DunningStatus['dispute'];
+  private _stripeCollection: StripeCollection | undefined;
+  private _stripeRetrying: StripeRetrying | undefined;
+  private _emailUndeliverable: EmailUndeliverable | undefined;
   private schedule: PlannedStep[] = [];
   private readonly done = new Set<string>();
   /** Payment methods that declined in this case: reporting one again is no reason to charge it again. */
@@ -149,6 +133,64 @@ export class CaseRecord {
     private readonly policy: DunningPolicy = DEFAULT_POLICY,
   ) {
     this.lastFailureAt = startedAt;
+  }
+
+  // ---- what the case is (read-only outside: each change goes through a method below) -----------
+
+  get state(): CaseState {
+    return this._state;
+  }
+  get endedAt(): number | undefined {
+    return this._endedAt;
+  }
+  get outcome(): string | undefined {
+    return this._outcome;
+  }
+  get amountDue(): number {
+    return this._amountDue;
+  }
+  get currency(): string {
+    return this._currency;
+  }
+  get subscriptionId(): string | undefined {
+    return this._subscriptionId;
+  }
+  get classification(): DeclineClassification {
+    return this._classification;
+  }
+  /** The provider the case waits on (status.blockedOn), while it waits. */
+  get blockedOn(): BlockedOn | undefined {
+    return this._blockedOn;
+  }
+  /** Set once a grace shorter than the case has run out (access.restricted was sent). */
+  get accessRestricted(): boolean {
+    return this._accessRestricted;
+  }
+  get facts(): CaseFacts | undefined {
+    return this._facts;
+  }
+  get lastCard(): CardFacts | undefined {
+    return this._lastCard;
+  }
+  /** The case's card, detached from the customer (`paymentMethodDetached`) until a new card is reported. */
+  get cardGone(): string | undefined {
+    return this._cardGone;
+  }
+  /** Set by `disputeOpened`: the case charges no more. */
+  get dispute(): DunningStatus['dispute'] {
+    return this._dispute;
+  }
+  /** Stripe's own collection attempts on the invoice, as the start read left them (then as the end left them). */
+  get stripeCollection(): StripeCollection | undefined {
+    return this._stripeCollection;
+  }
+  /** Stripe's own retry schedule still charged the invoice (its attempt beyond the first, no request of ours). */
+  get stripeRetrying(): StripeRetrying | undefined {
+    return this._stripeRetrying;
+  }
+  /** Resend could not deliver to this address: the case sends it nothing more. */
+  get emailUndeliverable(): EmailUndeliverable | undefined {
+    return this._emailUndeliverable;
   }
 
   // ---- what the case shows --------------------------------------------------------------------
@@ -195,7 +237,7 @@ export class CaseRecord {
   /** The customer disputed a payment: the first dispute is kept; every charge is refused from now on. */
   recordDispute(s: DisputeOpenedSignal): void {
     if (this.state !== 'active' || this.dispute) return;
-    this.dispute = { disputeId: s.disputeId, ...(s.reason ? { reason: s.reason } : {}), at: s.occurredAt };
+    this._dispute = { disputeId: s.disputeId, ...(s.reason ? { reason: s.reason } : {}), at: s.occurredAt };
   }
 
   /**
@@ -204,7 +246,7 @@ export class CaseRecord {
    */
   recordCardDetached(s: PaymentMethodDetachedSignal): void {
     const caseCard = this.lastCard?.paymentMethodId ?? this.facts?.customer.defaultPaymentMethodId;
-    if (this.state === 'active' && caseCard === s.paymentMethodId) this.cardGone = s.paymentMethodId;
+    if (this.state === 'active' && caseCard === s.paymentMethodId) this._cardGone = s.paymentMethodId;
   }
 
   /** A scheduled retry not made: the case's card is gone. */
@@ -345,28 +387,28 @@ export class CaseRecord {
   /** What the webhook told us, so `status` is right while the fuller facts are fetched. */
   learnFromWebhook(first: PaymentFailedSignal | undefined): void {
     if (!first) return;
-    this.amountDue = first.amountDue;
-    this.currency = first.currency;
-    this.subscriptionId = first.subscriptionId;
+    this._amountDue = first.amountDue;
+    this._currency = first.currency;
+    this._subscriptionId = first.subscriptionId;
   }
 
   learnFacts(facts: CaseFacts): void {
-    this.facts = facts;
-    this.amountDue = facts.invoice.amountRemaining || facts.invoice.amountDue;
-    this.currency = facts.invoice.currency;
-    this.subscriptionId = facts.invoice.subscriptionId;
-    this.lastCard = facts.lastDecline?.card;
-    this.stripeCollection = facts.stripeCollection;
+    this._facts = facts;
+    this._amountDue = facts.invoice.amountRemaining || facts.invoice.amountDue;
+    this._currency = facts.invoice.currency;
+    this._subscriptionId = facts.invoice.subscriptionId;
+    this._lastCard = facts.lastDecline?.card;
+    this._stripeCollection = facts.stripeCollection;
   }
 
   /** Events arrive in any order: the invoice may be settled before its failure reached us. */
-  settledBeforeStart(subscriptionEndedPatch: () => boolean): { state: FinalState; outcome: string } | undefined {
+  settledBeforeStart(): { state: FinalState; outcome: string } | undefined {
     const f = this.requireFacts();
     if (f.invoice.status === 'paid') return { state: 'recovered', outcome: 'paid_before_case_started' };
     if (f.invoice.status === 'void' || f.invoice.status === 'uncollectible') {
       return { state: 'cancelled', outcome: `invoice_${f.invoice.status}` };
     }
-    if (f.subscription && isEndedSubscription(f.subscription.status) && subscriptionEndedPatch()) {
+    if (f.subscription && isEndedSubscription(f.subscription.status)) {
       return { state: 'cancelled', outcome: 'subscription_deleted' };
     }
     return undefined;
@@ -377,7 +419,7 @@ export class CaseRecord {
     const f = this.requireFacts();
     this.lastFailureAt = now;
     // A case that starts on one of Stripe's own retries (the service came in mid-schedule).
-    if (firstSignal) this.stripeRetrying = stripeRetryingFrom(firstSignal, now);
+    if (firstSignal) this._stripeRetrying = stripeRetryingFrom(firstSignal, now);
     this.reclassify(f.lastDecline ?? firstSignal);
     const failedCard = f.lastDecline?.card?.paymentMethodId;
     if (failedCard) this.declinedCards.add(failedCard);
@@ -386,8 +428,8 @@ export class CaseRecord {
   /**
    * A card added before the failure reached us: worth trying at once instead of on day 3. The card
    * Stripe would charge now is compared, not the customer's default: a subscription with its own
-   * card is charged that card whatever the customer's default is. (Histories from before the
-   * effective card was read compare the customer's default, as they did.)
+   * card is charged that card whatever the customer's default is (the default when Stripe names
+   * no card it would charge).
    */
   cardAddedBeforeStart(now: number): PaymentMethodUpdatedSignal | undefined {
     const f = this.requireFacts();
@@ -399,13 +441,13 @@ export class CaseRecord {
   }
 
   reclassify(decline: DeclineFacts | undefined): void {
-    this.classification = classifyDecline(decline ?? {});
+    this._classification = classifyDecline(decline ?? {});
   }
 
   // ---- the schedule -----------------------------------------------------------------------------
 
   /** Plans the steps from now on; the schedule keeps its origin, and what lies in the past stays done. */
-  replan(now: number, patches: ReplanPatches): void {
+  replan(now: number): void {
     const f = this.requireFacts();
     const resolved = resolvePolicy(this.policy, {
       category: this.classification.category,
@@ -424,17 +466,16 @@ export class CaseRecord {
       timeZone: f.customer.timeZone,
       networkRetryAfterMs: this.classification.networkRetryAfterMs,
       lastFailureAt: this.lastFailureAt,
-      minRetryGapMs: patches.minRetryGap() ? resolved.minRetryGapMs : 0,
+      minRetryGapMs: resolved.minRetryGapMs,
     }).filter(
       (s) =>
         s.at > now ||
         this.done.has(s.key) ||
         s.at === this.startedAt ||
-        // Running cases recorded the old choice (the step dropped): they keep it on replay.
-        (owed.has(s.key) && patches.keepOwedSteps()) ||
+        owed.has(s.key) ||
         // A case that learned its facts after its end (a long outage) ends with its end action,
         // not with a schedule that has nothing left in it.
-        (s.kind === 'end_action' && patches.keepEndAction()),
+        s.kind === 'end_action',
     );
   }
 
@@ -459,9 +500,9 @@ export class CaseRecord {
    * must be read from the PaymentIntent (the webhook carries no codes).
    */
   applyFailure(latest: PaymentFailedSignal, now: number): { needsDecline: boolean } {
-    if (latest.amountDue) this.amountDue = latest.amountDue;
+    if (latest.amountDue) this._amountDue = latest.amountDue;
     this.lastFailureAt = now;
-    this.stripeRetrying = stripeRetryingFrom(latest, now) ?? this.stripeRetrying;
+    this._stripeRetrying = stripeRetryingFrom(latest, now) ?? this.stripeRetrying;
     if (!hasDeclineFacts(latest)) return { needsDecline: true };
     this.reclassify(latest);
     return { needsDecline: false };
@@ -470,7 +511,7 @@ export class CaseRecord {
   /** The decline read back from Stripe after a failure without codes. */
   applyDeclineRead(decline: DeclineDetails): void {
     this.reclassify(decline);
-    this.lastCard = decline.card ?? this.lastCard;
+    this._lastCard = decline.card ?? this.lastCard;
   }
 
   /**
@@ -480,6 +521,24 @@ export class CaseRecord {
   afterFailure(before: DeclineClassification): { replan: boolean } {
     if (this.classification.reason !== before.reason) this.declinedCards.clear();
     return { replan: this.classification.category !== before.category || Boolean(this.classification.networkRetryAfterMs) };
+  }
+
+  /**
+   * A card was reported (taken from the inbox): what the case does with it. Not charged while a
+   * dispute is open (recorded as skipped) or when it is a card that already declined here; else
+   * it is the case's card now, charged as the `n`-th card update (its idempotency key).
+   */
+  cardReported(
+    update: PaymentMethodUpdatedSignal,
+    now: number,
+  ): { charge: true; n: number } | { charge: false; why: 'disputed' | 'declined_before' } {
+    if (this.dispute) {
+      this.recordDisputedSkip('payment_method_updated', now);
+      return { charge: false, why: 'disputed' };
+    }
+    this._cardGone = undefined;
+    if (this.isDeclinedCardReportedAgain(update)) return { charge: false, why: 'declined_before' };
+    return { charge: true, n: (this.cardUpdates += 1) };
   }
 
   /**
@@ -498,13 +557,12 @@ export class CaseRecord {
 
   // ---- charges and emails -----------------------------------------------------------------------
 
-  /** What a charge answered. May replan (through `replan`, so its patches are checked in place). */
+  /** What a charge answered (a decline plans the steps again). */
   applyChargeResult(
     trigger: AttemptTrigger,
     result: RetryChargeResult,
     now: number,
     chargedPaymentMethod: string | undefined,
-    replan: () => void,
   ): ChargeVerdict {
     const at = iso(now);
     switch (result.outcome) {
@@ -527,8 +585,8 @@ export class CaseRecord {
         // Another case heard "never retry" for this card: this case stops charging it too, and
         // its messages now ask for another card.
         this.attempts.push({ at, trigger, outcome: 'skipped_never_retry' });
-        this.classification = { category: 'never_retry', reason: result.reason, retryable: false };
-        replan();
+        this._classification = { category: 'never_retry', reason: result.reason, retryable: false };
+        this.replan(now);
         return { settled: false };
       case 'processing':
         // Accepted, not paid: the case waits for the bank (domain/settlement.ts).
@@ -543,12 +601,12 @@ export class CaseRecord {
           outcome: result.outcome === 'declined' ? 'declined' : 'requires_action',
           declineCode: result.decline.declineCode ?? result.decline.code,
         });
-        this.lastCard = result.decline.card ?? this.lastCard;
+        this._lastCard = result.decline.card ?? this.lastCard;
         const declined = result.decline.card?.paymentMethodId ?? chargedPaymentMethod;
         if (declined) this.declinedCards.add(declined);
         this.lastFailureAt = now;
         this.reclassify(result.decline);
-        replan();
+        this.replan(now);
         return { settled: false };
       }
     }
@@ -566,7 +624,7 @@ export class CaseRecord {
    * (`stripe`: the hosted page, Stripe's own retry). The case waits in `processing`.
    */
   startSettling(now: number, trigger: AttemptTrigger, paymentIntentId?: string): void {
-    this.state = 'processing';
+    this._state = 'processing';
     this.settling = { since: now, checkAt: now + SETTLEMENT_WAIT_MS, trigger, paymentIntentId };
   }
 
@@ -597,14 +655,24 @@ export class CaseRecord {
    * its schedule moves on by the time spent waiting (no reminders owed for the days it processed).
    * The payment method that failed is not debited again for a mere re-report.
    */
-  debitFailed(now: number, decline: DeclineDetails | DeclineFacts | undefined): void {
+  debitFailed(now: number, decline: DeclineDetails | DeclineFacts | undefined, amountDue?: number): void {
+    if (amountDue) this._amountDue = amountDue;
     if (this.settling) this.pausedMs += now - this.settling.since;
     this.settling = undefined;
-    this.state = 'active';
+    this._state = 'active';
     this.lastFailureAt = now;
     this.reclassify(decline);
     const card = decline && 'card' in decline ? decline.card : undefined;
     if (card?.paymentMethodId) this.declinedCards.add(card.paymentMethodId);
+  }
+
+  /** A charge of the case runs (`charging`: the customer's retry waits for it to end). */
+  chargeStarted(): void {
+    this.charging = true;
+  }
+
+  chargeEnded(): void {
+    this.charging = false;
   }
 
   /** Stripe refused the charge request itself (a 400): recorded, and the schedule goes on. */
@@ -667,7 +735,7 @@ export class CaseRecord {
    */
   markEmailUndeliverable(s: EmailUndeliverableSignal): void {
     if (this.emailUndeliverable && sameAddress(this.emailUndeliverable.address, s.address)) return;
-    this.emailUndeliverable = { ...s, address: s.address.toLowerCase() };
+    this._emailUndeliverable = { ...s, address: s.address.toLowerCase() };
   }
 
   /** The undeliverable record when it is about `address`. */
@@ -682,12 +750,29 @@ export class CaseRecord {
     return record;
   }
 
-  // ---- the end ----------------------------------------------------------------------------------
+  // ---- waiting on providers, access, the end -----------------------------------------------------
+
+  /** The case waits on a provider (`b`), or no longer does (undefined). */
+  waitOn(b: BlockedOn | undefined): void {
+    this._blockedOn = b;
+  }
+
+  /** The customer's access is restricted (the grace ran out, or the end action); true the first time. */
+  restrictAccess(): boolean {
+    const first = !this._accessRestricted;
+    this._accessRestricted = true;
+    return first;
+  }
+
+  /** Stripe applied the end action; it may have given Stripe's own collection back to it. */
+  endActionApplied(stripeCollection: StripeCollection | undefined): void {
+    if (stripeCollection) this._stripeCollection = stripeCollection;
+  }
 
   end(state: FinalState, outcome: string, now: number): void {
-    this.state = state;
-    this.outcome = outcome;
-    this.endedAt = now;
+    this._state = state;
+    this._outcome = outcome;
+    this._endedAt = now;
   }
 
   private requireFacts(): CaseFacts {

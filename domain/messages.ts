@@ -26,8 +26,7 @@ export const disputeOpenedSignal = defineSignal<[DisputeOpenedSignal]>('disputeO
 export const paymentMethodDetachedSignal = defineSignal<[PaymentMethodDetachedSignal]>('paymentMethodDetached');
 /**
  * Resend could not deliver to the customer's address (POST /webhooks/resend): the case records it
- * and sends no further email to that address. A handler that only records: cases that never hear
- * it replay as before.
+ * and sends no further email to that address.
  */
 export const emailUndeliverableSignal = defineSignal<[EmailUndeliverableSignal]>('emailUndeliverable');
 export const statusQuery = defineQuery<DunningStatus>('status');

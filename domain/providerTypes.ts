@@ -52,7 +52,7 @@ export interface CaseFacts {
   subscription?: { id: string; status: string };
   /**
    * The card Stripe charges this invoice by its own order (./effectiveCard.ts): a subscription's
-   * own card outranks the customer's default. Absent in histories from before it was read.
+   * own card outranks the customer's default. Absent when Stripe would charge no card.
    */
   effectivePaymentMethodId?: string;
   /** Stripe's own collection attempts on the invoice (`auto_advance`), as this read left them. */

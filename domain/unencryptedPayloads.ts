@@ -28,10 +28,10 @@ export function carriesUnencryptedPayload(args: readonly unknown[]): boolean {
 }
 
 /**
- * The service's workflow types and messages that take no argument: a card's ledger starts empty,
- * `openLedger` only wakes it. Every other start, signal and Update the service sends carries one.
+ * The service's workflow types and messages that take no argument: a card's ledger starts empty.
+ * Every other start, signal and Update the service sends carries one.
  */
-const TAKE_NO_ARGUMENT: ReadonlySet<string> = new Set(['cardRetryBudgetWorkflow', 'openLedger']);
+const TAKE_NO_ARGUMENT: ReadonlySet<string> = new Set(['cardRetryBudgetWorkflow']);
 
 /**
  * Whether a start (by workflow type), signal or Update (by name) lacks the encrypted argument the

@@ -8,7 +8,7 @@
  * ReserveAttemptRequest.limits): the ledger keeps no rules of its own that a deploy could change
  * under a running ledger.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { blockOnSignal, decideReservation, declineOnSignal } from '../domain/cardBudgetDecisions';
 import {
   keepMsOf,
@@ -16,29 +16,19 @@ import {
   ledgerWaitSummary,
   nextExpiry,
   prune,
-  VISA_MAX_REATTEMPTS,
-  VISA_MAX_REATTEMPTS_BEFORE_2025,
   type LedgerState,
 } from '../domain/cardBudgetLedger';
-import {
-  blockCardSignal,
-  ledgerQuery,
-  openLedgerSignal,
-  recordDeclineSignal,
-  reserveAttemptUpdate,
-} from '../domain/cardBudgetMessages';
+import { blockCardSignal, ledgerQuery, recordDeclineSignal, reserveAttemptUpdate } from '../domain/cardBudgetMessages';
 import { attemptLimitsProblem } from '../domain/networkRules';
-import { VISA_2025_LIMIT_PATCH } from './patches';
 
 export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<void> {
   let ledger: LedgerState = initial ?? { entries: [] };
   let changes = 0;
-  setHandler(openLedgerSignal, () => undefined);
   setHandler(blockCardSignal, (signal) => {
     ledger = blockOnSignal(ledger, signal, Date.now());
     changes += 1;
   });
-  // Stripe's own retry charged the card: it counts as ours do. Only new histories carry it.
+  // Stripe's own retry charged the card: it counts as ours do.
   setHandler(recordDeclineSignal, (signal) => {
     ledger = declineOnSignal(ledger, signal, Date.now());
     changes += 1;
@@ -47,9 +37,7 @@ export async function cardRetryBudgetWorkflow(initial?: LedgerState): Promise<vo
   setHandler(
     reserveAttemptUpdate,
     (request) => {
-      // Ledgers recorded under the old limit keep it (a different answer changes their timers).
-      const legacyLimit = () => (patched(VISA_2025_LIMIT_PATCH) ? VISA_MAX_REATTEMPTS : VISA_MAX_REATTEMPTS_BEFORE_2025);
-      const d = decideReservation(ledger, request, Date.now(), legacyLimit);
+      const d = decideReservation(ledger, request, Date.now());
       ledger = d.ledger;
       changes += 1;
       return d.result;

@@ -10,11 +10,15 @@ import { join } from 'node:path';
 import { describeShape, historyCost, shapeUpToFirstEmail } from '../../bench/historyShape';
 import { PATHS, pathCosts } from '../../bench/pathCosts';
 
-/** The figures of the newest recorded histories when this budget was set (v8/v9 histories, 26 Nov 2026). */
+/**
+ * The 1.0 baseline's figures (7 Dec 2026): the highest of three recordings, since how events fall
+ * into workflow tasks varies with timing. Recorded afresh, the code before it (14 patch markers)
+ * cost 77/69/160 events, 13/12/27 tasks and 19/17/38 actions on these paths.
+ */
 const BUDGET: Record<string, { events: number; workflowTasks: number; actions: number }> = {
-  'recovered by scheduled retry': { events: 71, workflowTasks: 11, actions: 19 },
-  'recovered by card update': { events: 63, workflowTasks: 10, actions: 17 },
-  'exhausted (14 days, cancel)': { events: 151, workflowTasks: 24, actions: 38 },
+  'recovered by scheduled retry': { events: 76, workflowTasks: 14, actions: 17 },
+  'recovered by card update': { events: 59, workflowTasks: 10, actions: 15 },
+  'exhausted (14 days, cancel)': { events: 152, workflowTasks: 27, actions: 34 },
 };
 
 type RecordedEvent = Parameters<typeof historyCost>[0][number];

@@ -11,7 +11,6 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th, payday the 15th
-const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true, keepEndAction: () => true };
 
 const facts = (over: Partial<CaseFacts> = {}): CaseFacts => ({
   invoice: {
@@ -38,7 +37,7 @@ const started = (f: CaseFacts = facts()): CaseRecord => {
   const r = new CaseRecord('in_1', 'cus_1', T0);
   r.learnFacts(f);
   r.classifyFirst(undefined, T0);
-  r.replan(T0, ALWAYS);
+  r.replan(T0);
   return r;
 };
 
@@ -81,7 +80,7 @@ describe('CaseRecord', () => {
   ])('settled before the case started: %j → %j', (over, expected) => {
     const r = new CaseRecord('in_1', 'cus_1', T0);
     r.learnFacts(facts(over));
-    expect(r.settledBeforeStart(() => true)).toEqual(expected);
+    expect(r.settledBeforeStart()).toEqual(expected);
   });
 
   it.each([
@@ -101,12 +100,6 @@ describe('CaseRecord', () => {
     expect(endingNewsInFacts(facts(over), T0)).toEqual(expected);
   });
 
-  it('a deleted subscription is not checked for cases recorded before the patch', () => {
-    const r = new CaseRecord('in_1', 'cus_1', T0);
-    r.learnFacts(facts({ subscription: { id: 'sub_1', status: 'canceled' } }));
-    expect(r.settledBeforeStart(() => false)).toBeUndefined();
-  });
-
   it('the card that failed is known declined; reported again it is not charged, new card data is', () => {
     const r = started();
     expect(r.isDeclinedCardReportedAgain({ source: 'stripe', paymentMethodId: 'pm_old', occurredAt: '' })).toBe(true);
@@ -121,13 +114,15 @@ describe('CaseRecord', () => {
 
   it('a declined charge marks its card, records the attempt, reclassifies and replans', () => {
     const r = started();
-    let replans = 0;
-    const v = r.applyChargeResult('payment_method_updated', declined('pm_new', 'expired_card'), T0 + DAY, 'pm_new', () => {
-      replans += 1;
-      r.replan(T0 + DAY, ALWAYS);
-    });
+    const v = r.applyChargeResult('payment_method_updated', declined('pm_new', 'expired_card'), T0 + DAY, 'pm_new');
     expect(v).toEqual({ settled: false });
-    expect(replans).toBe(1);
+    // Replanned for a card that cannot pay: no retry of it is planned any more.
+    const replanned = new CaseRecord('in_1', 'cus_1', T0);
+    replanned.learnFacts(facts());
+    replanned.classifyFirst(undefined, T0);
+    replanned.replan(T0);
+    expect(replanned.retryOrdinal({ key: 'none', at: 0, kind: 'retry' }).of).toBeGreaterThan(0);
+    expect(r.retryOrdinal({ key: 'none', at: 0, kind: 'retry' }).of).toBe(0);
     expect(r.status().attempts).toEqual([
       {
         at: new Date(T0 + DAY).toISOString(),
@@ -159,7 +154,7 @@ describe('CaseRecord', () => {
     [{ outcome: 'card_blocked', reason: 'mac_03', card: {} }, { settled: false }, 'skipped_never_retry'],
   ])('charge answer %j → %j, attempt %s', (result, verdict, outcome) => {
     const r = started();
-    expect(r.applyChargeResult('schedule', result, T0, undefined, () => r.replan(T0, ALWAYS))).toEqual(verdict);
+    expect(r.applyChargeResult('schedule', result, T0, undefined)).toEqual(verdict);
     expect(r.status().attempts.map((a) => a.outcome)).toEqual([outcome]);
   });
 
@@ -216,7 +211,7 @@ describe('CaseRecord', () => {
     let step = r.nextStep()!;
     r.markDone(step); // the day-3 reminder
     const doneKey = step.key;
-    r.replan(T0 + 4 * DAY, ALWAYS);
+    r.replan(T0 + 4 * DAY);
     step = r.nextStep()!;
     expect(step.key).not.toBe(doneKey);
     expect(step.at).toBeGreaterThan(T0 + 3 * DAY);
@@ -277,7 +272,7 @@ describe('CaseRecord', () => {
     const r = new CaseRecord('in_1', 'cus_1', T0, { ...DEFAULT_POLICY, endAfter: '10d', grace: '10d' });
     r.learnFacts(facts());
     r.classifyFirst(undefined, T0);
-    r.replan(T0, ALWAYS);
+    r.replan(T0);
     expect(r.endAt()).toBe(T0 + 10 * DAY);
   });
 });
@@ -354,46 +349,29 @@ describe('CaseInbox: several cards reported before the case acts', () => {
     inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_failed', occurredAt: '2' });
     inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_new', cardDataChanged: true, occurredAt: '3' });
     // … does not hide the new card.
-    expect(inbox.takeCardUpdate(() => true)).toMatchObject({ paymentMethodId: 'pm_new', cardDataChanged: true });
+    expect(inbox.takeCardUpdate()).toMatchObject({ paymentMethodId: 'pm_new', cardDataChanged: true });
     expect(inbox.hasNews()).toBe(true);
-    expect(inbox.takeCardUpdate(() => true)?.paymentMethodId).toBe('pm_failed');
-    expect(inbox.takeCardUpdate(() => true)).toBeUndefined();
+    expect(inbox.takeCardUpdate()?.paymentMethodId).toBe('pm_failed');
+    expect(inbox.takeCardUpdate()).toBeUndefined();
   });
 
-  it('cases recorded before: the latest report alone (the patch check says no)', () => {
-    const inbox = new CaseInbox();
-    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_new', occurredAt: '1' });
-    inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_failed', occurredAt: '2' });
-    let asked = 0;
-    expect(inbox.takeCardUpdate(() => (asked++, false))?.paymentMethodId).toBe('pm_failed');
-    expect(asked).toBe(1);
-    expect(inbox.hasNews()).toBe(false);
-  });
-
-  it('a single card: no patch check at all (histories without it replay unchanged)', () => {
+  it('a single card reported twice: its latest report', () => {
     const inbox = new CaseInbox();
     inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '1' });
     inbox.paymentMethodUpdated({ source: 'stripe', paymentMethodId: 'pm_a', occurredAt: '2' });
-    expect(
-      inbox.takeCardUpdate(() => {
-        throw new Error('not asked');
-      })?.occurredAt,
-    ).toBe('2');
+    expect(inbox.takeCardUpdate()?.occurredAt).toBe('2');
+    expect(inbox.takeCardUpdate()).toBeUndefined();
   });
 });
 
 describe("CaseRecord: facts that come after the case's end", () => {
   it('still plans the end action (after the first email), instead of a schedule with nothing left', () => {
-    const late = (keepEndAction: boolean) => {
-      const r = new CaseRecord('in_1', 'cus_1', T0);
-      r.learnFacts(facts());
-      r.classifyFirst(undefined, T0 + 20 * DAY);
-      r.replan(T0 + 20 * DAY, { ...ALWAYS, keepEndAction: () => keepEndAction });
-      r.markDone(r.nextStep()!); // the first email, due at the start
-      return r.nextStep();
-    };
-    expect(late(true)).toMatchObject({ kind: 'end_action', at: T0 + 14 * DAY });
-    expect(late(false)).toBeUndefined(); // cases recorded before the patch: as they were
+    const r = new CaseRecord('in_1', 'cus_1', T0);
+    r.learnFacts(facts());
+    r.classifyFirst(undefined, T0 + 20 * DAY);
+    r.replan(T0 + 20 * DAY);
+    r.markDone(r.nextStep()!); // the first email, due at the start
+    expect(r.nextStep()).toMatchObject({ kind: 'end_action', at: T0 + 14 * DAY });
   });
 });
 
@@ -424,12 +402,11 @@ describe('CaseRecord: disputes and detached cards (issue #20)', () => {
 
 describe('CaseRecord: a payment that settles later (a bank debit)', () => {
   const debit: RetryChargeResult = { outcome: 'processing', paymentIntentId: 'pi_1', card: { paymentMethodId: 'pm_bank' } };
-  const noReplan = () => undefined;
 
   it('a charge answered processing is not a recovery: the case is processing, nothing is next, nothing may charge', () => {
     const r = started();
     r.markDone(r.nextStep()!);
-    const verdict = r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    const verdict = r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank');
     expect(verdict).toEqual({ settled: false });
     expect(r.isProcessing()).toBe(true);
     const s = r.status(T0 + DAY);
@@ -455,17 +432,17 @@ describe('CaseRecord: a payment that settles later (a bank debit)', () => {
 
   it('Stripe still says processing at the check: asked again a day later', () => {
     const r = started();
-    r.applyChargeResult('schedule', debit, T0 + 5 * DAY, undefined, noReplan);
+    r.applyChargeResult('schedule', debit, T0 + 5 * DAY, undefined);
     r.stillSettling(T0 + 26 * DAY);
     expect(r.settlementCheckAt()).toBe(T0 + 27 * DAY);
   });
 
   it('settled: the outcome names the step that made the debit', () => {
     const byCard = started();
-    byCard.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    byCard.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank');
     expect(byCard.debitSettled()).toBe('card_updated');
     const bySchedule = started();
-    bySchedule.applyChargeResult('schedule', debit, T0 + DAY, undefined, noReplan);
+    bySchedule.applyChargeResult('schedule', debit, T0 + DAY, undefined);
     expect(bySchedule.debitSettled()).toBe('retry_succeeded');
   });
 
@@ -473,10 +450,10 @@ describe('CaseRecord: a payment that settles later (a bank debit)', () => {
     const r = started();
     r.markDone(r.nextStep()!); // the first email
     const before = r.status(T0).nextAction!; // the day-3 reminder
-    r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank', noReplan);
+    r.applyChargeResult('payment_method_updated', debit, T0 + DAY, 'pm_bank');
     const failedAt = T0 + 6 * DAY;
     r.debitFailed(failedAt, { code: 'insufficient_funds', card: { paymentMethodId: 'pm_bank' } });
-    r.replan(failedAt, ALWAYS);
+    r.replan(failedAt);
     expect(r.isProcessing()).toBe(false);
     const s = r.status(failedAt);
     expect(s).toMatchObject({ state: 'active', declineCategory: 'insufficient_funds' });

@@ -11,7 +11,6 @@ import { chargeSummary } from '../../domain/caseNarrative';
 
 const T0 = Date.UTC(2026, 0, 10, 12);
 const HOUR = 3_600_000;
-const ALWAYS = { minRetryGap: () => true, keepOwedSteps: () => true, keepEndAction: () => true };
 
 const facts = (over: { declineCode?: string; code?: string; email?: string | null; timeZone?: string } = {}): CaseFacts => ({
   invoice: {
@@ -42,7 +41,7 @@ const started = (f: CaseFacts = facts()): CaseRecord => {
   const r = new CaseRecord('in_1', 'cus_1', T0);
   r.learnFacts(f);
   r.classifyFirst(undefined, T0);
-  r.replan(T0, ALWAYS);
+  r.replan(T0);
   return r;
 };
 
@@ -61,11 +60,11 @@ describe("CaseRecord: an operator's retry now", () => {
       reason: 'not_retryable',
     });
     const blocked = started();
-    blocked.classification = { category: 'never_retry', reason: 'do_not_try_again', retryable: false };
+    blocked.applyChargeResult('schedule', { outcome: 'card_blocked', reason: 'do_not_try_again', card: {} }, T0, undefined);
     expect(blocked.operatorRetryVerdict(false)).toEqual({ allowed: false, reason: 'card_blocked' });
     const busy = started();
     expect(busy.operatorRetryVerdict(true)).toEqual({ allowed: false, reason: 'busy' });
-    busy.charging = true;
+    busy.chargeStarted();
     expect(busy.operatorRetryVerdict(false)).toEqual({ allowed: false, reason: 'busy' });
     expect(new CaseRecord('in_1', 'cus_1', T0).operatorRetryVerdict(false)).toEqual({ allowed: false, reason: 'busy' });
     const over = started();

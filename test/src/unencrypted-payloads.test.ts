@@ -65,9 +65,8 @@ describe('unencrypted payloads', () => {
     expect(lacksEncryptedArgument('dunningWorkflow', [])).toBe(true);
     expect(lacksEncryptedArgument('cancelDunning', [UNENCRYPTED_PAYLOAD_MARKER])).toBe(true);
     expect(lacksEncryptedArgument('cancelDunning', [cancel])).toBe(false);
-    // A card's ledger starts empty and openLedger carries nothing: the service sends them so.
+    // A card's ledger starts empty: the service starts it so.
     expect(lacksEncryptedArgument('cardRetryBudgetWorkflow', [])).toBe(false);
-    expect(lacksEncryptedArgument('openLedger', [])).toBe(false);
-    expect(lacksEncryptedArgument('openLedger', [UNENCRYPTED_PAYLOAD_MARKER])).toBe(true);
+    expect(lacksEncryptedArgument('cardRetryBudgetWorkflow', [UNENCRYPTED_PAYLOAD_MARKER])).toBe(true);
   });
 });

@@ -8,7 +8,9 @@
  * check fails and both throw "type must be a Type". Same code path, with the protobufjs copy that
  * @temporalio/proto's types were built with.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { History } from '@temporalio/common/lib/proto-utils';
 
 const fromProto = createRequire(require.resolve('@temporalio/proto'));
@@ -33,17 +35,18 @@ export function historyFromJSON(json: unknown): History {
   return fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
 }
 
+/** Where the recorded histories live: one per scenario, `<scenario>.json`. */
+export const HISTORIES_DIR = join(__dirname, '..', 'histories');
+
 /**
- * With RECORD_HISTORIES=<label> (`1` means `current`), writes a finished workflow's history to
- * test/histories/<name>.<label>.json, for test/workflows/replay.test.ts. Does nothing otherwise.
+ * With RECORD_HISTORIES=1, writes a finished workflow's history to test/histories/<name>.json (the
+ * scenario's one history, replaced), for test/workflows/replay.test.ts. Does nothing otherwise.
  */
 export async function recordHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
-  const label = process.env.RECORD_HISTORIES === '1' ? 'current' : process.env.RECORD_HISTORIES;
-  if (!label) return;
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const dir = join(__dirname, '..', 'histories');
-  mkdirSync(dir, { recursive: true });
+  if (!process.env.RECORD_HISTORIES) return;
+  mkdirSync(HISTORIES_DIR, { recursive: true });
   const history = await handle.fetchHistory();
-  writeFileSync(join(dir, `${name}.${label}.json`), `${historyToJSON(history)}\n`);
+  const file = join(HISTORIES_DIR, `${name}.json`);
+  writeFileSync(file, `${historyToJSON(history)}\n`);
+  console.log(`[history] ${file}: ${history.events?.length ?? 0} events`);
 }

@@ -108,7 +108,6 @@ function stubWorkers(
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
-    emitAppEvent: async () => ({ delivered: false }),
   };
   const email: EmailActivities = {
     sendDunningEmail: async (input) => {

@@ -53,7 +53,11 @@ describe('grace period and access events', () => {
   it('a grace shorter than the case: restricted on day 10, restored when a new card pays on day 11', async () => {
     const parsed = parsePolicy({ ...DEFAULT_POLICY, grace: '10d' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    const c = await h.startCase({ decline: 'pm_card_chargeDeclinedExpiredCard', policy: parsed.policy });
+    const c = await h.startCase({
+      record: 'access-restricted-then-restored',
+      decline: 'pm_card_chargeDeclinedExpiredCard',
+      policy: parsed.policy,
+    });
     const first = await until(async () => ((await c.status()).emails.length ? c.status() : undefined), 'the first email');
     const start = Date.parse(first.startedAt);
 

@@ -92,7 +92,7 @@ describe('Visa budget shared by every case on one card', () => {
     // The ledger agrees.
     const ledgerHandle = h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, fingerprint!));
     const ledger = await ledgerHandle.query(ledgerQuery);
-    h.record('card-budget-ledger', ledgerHandle);
+    h.record('card-ledger-visa-limit', ledgerHandle);
     expect(ledger.entries).toHaveLength(VISA_MAX_REATTEMPTS);
     expect(new Set(ledger.entries.map((e) => e.key)).size).toBe(VISA_MAX_REATTEMPTS);
   });

@@ -143,6 +143,7 @@ describe('events to the app never hold a case', () => {
       await until(async () => h.appRefusals() > 0, 'a refused delivery');
       const delivery = h.env.client.workflow.getHandle(appEventWorkflowId(`${c.workflowId}/dunning.recovered`));
       expect((await delivery.describe()).status.name).toBe('RUNNING');
+      h.record('app-event-delivered-late', delivery);
       h.setAppDown(false);
       // The delivery's backoff has at most a few minutes to run at this point.
       await h.advanceBy(30 * 60_000);
@@ -167,6 +168,7 @@ describe('events to the app never hold a case', () => {
       await c.handle.signal(paymentSucceededSignal, { source: 'stripe', occurredAt: iso(await h.now()) });
       await c.result();
       const delivery = h.env.client.workflow.getHandle(appEventWorkflowId(`${c.workflowId}/dunning.recovered`));
+      h.record('app-event-undelivered', delivery);
       // Skip the whole delivery window a day at a time.
       for (let day = 0; day < 4; day++) await h.advanceBy(DAY);
       const result = await until(async () => {

@@ -13,10 +13,8 @@
  * calendar position so that payday-shifted retries land on predictable days.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -40,7 +38,7 @@ import { statusQuery, workflowIdForInvoice } from '../../../domain/messages';
 import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
 import type { DunningStatus, PaymentFailedSignal } from '../../../domain/types';
 import { createTimeSkippingEnv } from '../../../tools/temporal/timeSkipping';
-import { historyToJSON } from '../../support/historyJson';
+import { recordHistory } from '../../support/historyJson';
 
 // Workers log every state change at info; tests want only what went wrong (one JSON line each).
 installRuntime({ logger: createLogger({ level: 'warn' }) });
@@ -49,8 +47,6 @@ const EMAIL_RATE_PER_SECOND = 50;
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-
-export const HISTORIES_DIR = join(__dirname, '..', '..', 'histories');
 
 export interface Hooks {
   /** Test-only: runs inside the retryCharge activity, before the real activity does anything. */
@@ -148,9 +144,10 @@ export async function startHarness(
       await hooks.beforeRetryCharge?.(input);
       return real.retryCharge(input);
     },
-    loadCaseFacts: async (invoiceId) => {
+    // The options too (pausing Stripe's own retries, counting its declines in the card's ledger).
+    loadCaseFacts: async (invoiceId, opts) => {
       await hooks.beforeLoadCaseFacts?.(invoiceId);
-      return real.loadCaseFacts(invoiceId);
+      return real.loadCaseFacts(invoiceId, opts);
     },
   };
 
@@ -367,22 +364,16 @@ async function startAppReceiver(clock: () => Promise<number>) {
 }
 
 /**
- * RECORD_HISTORIES=<label> (`1` means `current`) writes each recorded case's history, once it has
- * ended, to test/histories/<name>.<label>.json in the JSON form Temporal's tools use. Histories of
- * older code are kept under their own label: test/workflows/replay.test.ts replays them all against the
- * current workflow code, so a change that would break a running case fails CI.
+ * RECORD_HISTORIES=1 writes each recorded workflow's history, once it has ended, to
+ * test/histories/<name>.json (test/support/historyJson.ts): one history per scenario, recorded
+ * from the current code, which test/workflows/replay.test.ts replays.
  */
 async function recordHistories(cases: Array<{ name: string; handle: WorkflowHandle }>): Promise<void> {
-  const label = process.env.RECORD_HISTORIES === '1' ? 'current' : process.env.RECORD_HISTORIES;
-  if (!label) return;
-  mkdirSync(HISTORIES_DIR, { recursive: true });
+  if (!process.env.RECORD_HISTORIES) return;
   for (const { name, handle } of cases) {
     // A test that failed half-way left its case running: let it end (time skips) so the history is whole.
     await handle.result().catch(() => undefined);
-    const history = await handle.fetchHistory();
-    const file = join(HISTORIES_DIR, `${name}.${label}.json`);
-    writeFileSync(file, `${historyToJSON(history)}\n`);
-    console.log(`[history] ${file}: ${history.events?.length ?? 0} events`);
+    await recordHistory(name, handle);
   }
 }
 

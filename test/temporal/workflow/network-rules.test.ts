@@ -106,7 +106,7 @@ describe('the live ledger enforces the rules file', () => {
     await expect(
       ledger.executeUpdate(reserveAttemptUpdate, { args: [{ key: 'bad', limits: [{ ...limits[0]!, max: -1 }] }] }),
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    h.record('card-budget-ledger-mastercard', ledger);
+    h.record('card-ledger-mastercard-limit', ledger);
 
     for (const c of cases) expect((await c.result()).state).toBe('exhausted');
   });
@@ -135,7 +135,7 @@ describe('the live ledger enforces the rules file', () => {
     expect(state.waiting).toBeUndefined();
     expect(state.blocked).toBeUndefined();
     expect(state.entries).toHaveLength(2);
-    h.record('card-budget-ledger-wait', ledger);
+    h.record('card-ledger-issuer-wait', ledger);
   });
 
   it("a never-retry code the file adds blocks the card: the case's next retry is refused", async () => {

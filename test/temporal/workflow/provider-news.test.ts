@@ -11,7 +11,15 @@ import {
   paymentFailedSignal,
   paymentMethodDetachedSignal,
 } from '../../../domain/messages';
+import { cardBudgetWorkflowId, ledgerQuery } from '../../../domain/cardBudgetMessages';
+import {
+  quarantineDetailsQuery,
+  resolveQuarantineSignal,
+  workflowIdForQuarantine,
+  type QuarantinedEvent,
+} from '../../../domain/quarantineMessages';
 import type { DunningStatus } from '../../../domain/types';
+import { quarantinedStripeEvent } from '../../../workflows/quarantine';
 import { DAY, iso, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;
@@ -44,8 +52,39 @@ describe('news from the providers while a case runs', () => {
     expect(seen.attemptCount).toBe(2);
     expect((await c.handle.describe()).memo?.stripeRetrying).toBe(2);
     expect((await c.status()).state).toBe('active');
+    // Stripe's attempt counts in the card's ledger like one of ours.
+    const fingerprint = (await h.stripe.paymentMethods.retrieve(c.scenario.paymentMethodId)).card?.fingerprint;
+    const ledger = h.env.client.workflow.getHandle(cardBudgetWorkflowId(h.taskQueue, fingerprint!));
+    await until(
+      async () => ((await ledger.query(ledgerQuery)).entries.some((e) => e.key.startsWith('stripe:')) ? true : undefined),
+      "Stripe's attempt in the card's ledger",
+    );
+    // This run of the ledger: the later cases of this file charge the same test card in runs of their own.
+    const { runId } = await ledger.describe();
+    h.record('card-ledger-stripe-decline', h.env.client.workflow.getHandle(ledger.workflowId, runId));
     await c.handle.signal(cancelDunningSignal, { reason: 'test_over', by: 'test' });
     expect((await c.result()).state).toBe('cancelled');
+  });
+
+  it('a Stripe event the edge refused is kept, quarantined, until an operator decides', async () => {
+    const event: QuarantinedEvent = {
+      eventId: 'evt_bad_amount',
+      type: 'invoice.payment_failed',
+      field: 'data.object.amount_due',
+      reason: 'expected a number',
+      receivedAt: iso(await h.now()),
+      rawBody: '{}',
+      rawBodyEncoding: 'utf8',
+    };
+    const q = await h.env.client.workflow.start(quarantinedStripeEvent, {
+      workflowId: workflowIdForQuarantine(event.eventId),
+      taskQueue: h.taskQueue,
+      args: [event],
+    });
+    h.record('quarantined-stripe-event', q);
+    expect(await q.query(quarantineDetailsQuery)).toEqual(event);
+    await q.signal(resolveQuarantineSignal, { action: 'discarded', by: 'operator' });
+    expect(await q.result()).toMatchObject({ action: 'discarded', by: 'operator' });
   });
 
   it('a dispute: the scheduled retry is skipped, not charged', async () => {
