@@ -408,7 +408,11 @@ export function caseEffects(record: CaseRecord, inbox: CaseInbox, keyPrefix: str
       { stop: () => false },
     );
 
+  /** Resolves once every app event emitted so far is started (before a run hands over to the next). */
+  const eventsStarted = () => Promise.all(pendingEvents);
+
   return {
+    eventsStarted,
     publish,
     replan,
     emit,

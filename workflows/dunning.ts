@@ -21,6 +21,8 @@ import {
 import { caseEffects, type DunningResult } from './caseEffects';
 import { CaseInbox } from '../domain/caseInbox';
 import { CaseRecord, endingNewsInFacts } from '../domain/caseRecord';
+import { fromSnapshot, type CaseSnapshot } from '../domain/caseSnapshot';
+import { caseRuns } from './continueAsNew';
 import { stepWaitSummary } from '../domain/caseNarrative';
 import { stripeAttemptKey } from '../domain/stripeRetries';
 import {
@@ -59,11 +61,14 @@ export interface DunningInput {
   customerId: string;
   /** The policy in force when the case started; a case keeps it for its whole life. */
   policy?: DunningPolicy;
+  /** A run continued from another (continueAsNew.ts): the case as that run left it. */
+  resume?: CaseSnapshot;
 }
 
 export async function dunningWorkflow(input: DunningInput): Promise<DunningResult> {
-  const record = new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy);
-  const inbox = new CaseInbox();
+  const resumed = input.resume && fromSnapshot(input.resume);
+  const record = resumed?.record ?? new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy);
+  const inbox = resumed?.inbox ?? new CaseInbox();
   setHandler(paymentFailedSignal, (s) => inbox.paymentFailed(s));
   setHandler(paymentMethodUpdatedSignal, (s) => inbox.paymentMethodUpdated(s));
   setHandler(paymentSucceededSignal, (s) => inbox.paymentSucceeded(s));
@@ -112,40 +117,8 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // Resend could not deliver to the customer's address: recorded, and no more email goes to it.
   // Only cases that hear it act on it: the others replay as before.
   setHandler(emailUndeliverableSignal, (s) => fx.emailUndeliverable(s));
-
-  // ---- learn the facts ------------------------------------------------------------------------
-  upsertSearchAttributes([
-    { key: DunningInvoiceId, value: input.invoiceId },
-    { key: DunningCustomerId, value: input.customerId },
-  ]);
-  // Signal-with-start delivers the first failure before this line runs; a bare start waits for it.
-  await condition(() => inbox.failures.length > 0 || inbox.endingSignaled());
-  const firstSignal = inbox.failures[0];
-  record.learnFromWebhook(firstSignal);
-  const failuresBeforeLoad = inbox.failures.length;
-  const loaded = await fx.loadFacts('start', { waitOnRefusal: true });
-  if (loaded.kind === 'not_found') return fx.finish('cancelled', 'invoice_not_found');
-  if (loaded.kind !== 'answered') {
-    // Paid elsewhere or cancelled while Stripe could not tell us the facts: end as the signal says.
-    return inbox.paidElsewhere
-      ? fx.finish('recovered', `paid_${inbox.paidElsewhere.source}`)
-      : fx.finish('cancelled', inbox.cancellation!.reason);
-  }
-  record.learnFacts(loaded.value);
-  // In the memo so that visibility listings can tell which subscription a case belongs to.
-  if (record.subscriptionId) upsertMemo({ subscriptionId: record.subscriptionId });
-  const settled = record.settledBeforeStart(() => patched(SUBSCRIPTION_ENDED_PATCH));
-  if (settled) return fx.finish(settled.state, settled.outcome);
-  record.classifyFirst(firstSignal, Date.now());
-  // A debit made elsewhere (the hosted page, Stripe's own retry) is settling: the case waits for it.
-  if (loaded.value.paymentProcessing) record.startSettling(Date.now(), 'stripe');
-  // The facts answer the failures that started the case; any signaled during the load are news.
-  if (inbox.failures.length > failuresBeforeLoad && patched(KEEP_FAILURES_DURING_LOAD_PATCH)) {
-    inbox.failures.splice(0, failuresBeforeLoad);
-  } else {
-    inbox.failures.length = 0;
-  }
-  fx.replan();
+  // Re-encryption asked, or a history grown long: the case goes on in a new run at its next wait.
+  const runs = caseRuns(record, inbox, fx.eventsStarted);
 
   const recovered = async (why: string): Promise<DunningResult> => {
     await fx.sendEmail('email:payment_recovered', 'payment_recovered', { ending: true });
@@ -154,19 +127,56 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     return fx.finish('recovered', why);
   };
 
-  // ---- tell the customer ----------------------------------------------------------------------
-  fx.emit('dunning.started', { declineCategory: record.classification.category, reason: record.classification.reason });
-  fx.publish();
-  // A card added before the failure reached us: try it at once. Reports of other cards that came
-  // first (a late re-report of the card that failed) must not hide it.
-  const added = record.cardAddedBeforeStart(Date.now());
-  if (added && inbox.cardUpdate === undefined) inbox.cardUpdate = added;
-  else if (
-    added &&
-    added.paymentMethodId !== inbox.cardUpdate?.paymentMethodId &&
-    patched(CARD_ADDED_BEFORE_START_QUEUED_PATCH)
-  ) {
-    inbox.paymentMethodUpdated(added);
+  // A run continued from another has learnt the facts and told the customer: straight to the loop.
+  if (!resumed) {
+    // ---- learn the facts ------------------------------------------------------------------------
+    upsertSearchAttributes([
+      { key: DunningInvoiceId, value: input.invoiceId },
+      { key: DunningCustomerId, value: input.customerId },
+    ]);
+    // Signal-with-start delivers the first failure before this line runs; a bare start waits for it.
+    await condition(() => inbox.failures.length > 0 || inbox.endingSignaled());
+    const firstSignal = inbox.failures[0];
+    record.learnFromWebhook(firstSignal);
+    const failuresBeforeLoad = inbox.failures.length;
+    const loaded = await fx.loadFacts('start', { waitOnRefusal: true });
+    if (loaded.kind === 'not_found') return fx.finish('cancelled', 'invoice_not_found');
+    if (loaded.kind !== 'answered') {
+      // Paid elsewhere or cancelled while Stripe could not tell us the facts: end as the signal says.
+      return inbox.paidElsewhere
+        ? fx.finish('recovered', `paid_${inbox.paidElsewhere.source}`)
+        : fx.finish('cancelled', inbox.cancellation!.reason);
+    }
+    record.learnFacts(loaded.value);
+    // In the memo so that visibility listings can tell which subscription a case belongs to.
+    if (record.subscriptionId) upsertMemo({ subscriptionId: record.subscriptionId });
+    const settled = record.settledBeforeStart(() => patched(SUBSCRIPTION_ENDED_PATCH));
+    if (settled) return fx.finish(settled.state, settled.outcome);
+    record.classifyFirst(firstSignal, Date.now());
+    // A debit made elsewhere (the hosted page, Stripe's own retry) is settling: the case waits for it.
+    if (loaded.value.paymentProcessing) record.startSettling(Date.now(), 'stripe');
+    // The facts answer the failures that started the case; any signaled during the load are news.
+    if (inbox.failures.length > failuresBeforeLoad && patched(KEEP_FAILURES_DURING_LOAD_PATCH)) {
+      inbox.failures.splice(0, failuresBeforeLoad);
+    } else {
+      inbox.failures.length = 0;
+    }
+    fx.replan();
+
+    // ---- tell the customer ----------------------------------------------------------------------
+    fx.emit('dunning.started', { declineCategory: record.classification.category, reason: record.classification.reason });
+    fx.publish();
+    // A card added before the failure reached us: try it at once. Reports of other cards that came
+    // first (a late re-report of the card that failed) must not hide it.
+    const added = record.cardAddedBeforeStart(Date.now());
+    if (added && inbox.cardUpdate === undefined) inbox.cardUpdate = added;
+    else if (
+      added &&
+      added.paymentMethodId !== inbox.cardUpdate?.paymentMethodId &&
+      patched(CARD_ADDED_BEFORE_START_QUEUED_PATCH)
+    ) {
+      inbox.paymentMethodUpdated(added);
+    }
   }
 
   // ---- wait, retry, remind --------------------------------------------------------------------
@@ -259,7 +269,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (!step) return fx.finish('exhausted', 'schedule_ended'); // unreachable: end_action is always planned
     const waitMs = step.at - Date.now();
     const summary = stepWaitSummary(step, record.timeZone(), record.plannedEndAction());
-    if (waitMs > 0 && (await condition(() => inbox.hasNews(), waitMs, { summary }))) continue;
+    if (waitMs > 0 && (await condition(() => inbox.hasNews() || runs.wanted(), waitMs, { summary }))) {
+      await runs.continueIfWanted(); // returns only when news came first
+      continue;
+    }
     record.markDone(step);
 
     switch (step.kind) {
