@@ -10,6 +10,7 @@ import type {
   PaymentFailedSignal,
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
+  ReencryptAccepted,
   RetryOutcome,
   ResendLinkOutcome,
   RetryRequest,
@@ -55,3 +56,13 @@ export const retryNowRequestedUpdate = defineUpdate<RetryOutcome, [OperatorReque
  */
 export const resendLinkRequestedUpdate = defineUpdate<ResendLinkOutcome, [OperatorRequest]>('resendLinkRequested');
 export const LINK_NOT_POSSIBLE = 'LinkNotPossible';
+
+/**
+ * Re-encrypt the case under the current payload key (`POST /api/invoices/:id/reencrypt`, `npm run
+ * cases -- reencrypt`, docs/production/key-rotation.md): the case continues as new at its next wait
+ * in the loop, never in the middle of a charge or an email, and its new run carries everything the
+ * case knows (domain/caseSnapshot.ts). Answered at once with the run it leaves; refused once the
+ * case is over (REENCRYPT_NOT_POSSIBLE). A repeated request (same `requestId`) is the same one.
+ */
+export const reencryptRequestedUpdate = defineUpdate<ReencryptAccepted, [OperatorRequest]>('reencryptRequested');
+export const REENCRYPT_NOT_POSSIBLE = 'ReencryptNotPossible';

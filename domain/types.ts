@@ -287,6 +287,15 @@ export type RetryOutcome =
   /** Found out only while charging (the card's budget, a block, the case ending meanwhile). */
   | { outcome: 'not_possible'; reason: RetryRefusal; retryAt?: string };
 
+/**
+ * The answer of the `reencryptRequested` Update: taken; the case continues as new (its new run's
+ * history written under the current key) at its next wait, which may be a moment or, while a
+ * charge or an email waits out a provider, longer. `fromRunId`: the run it leaves.
+ */
+export interface ReencryptAccepted {
+  fromRunId: string;
+}
+
 export type Provider = 'stripe' | 'resend';
 
 export interface BlockedOn {

@@ -25,6 +25,8 @@ import {
   paymentMethodUpdatedSignal,
   paymentSucceededSignal,
   LINK_NOT_POSSIBLE,
+  REENCRYPT_NOT_POSSIBLE,
+  reencryptRequestedUpdate,
   resendLinkRequestedUpdate,
   RETRY_NOT_POSSIBLE,
   retryNowRequestedUpdate,
@@ -158,6 +160,14 @@ const LinkNotPossibleDetails = refusalDetails(LINK_REFUSALS);
 /** The refusal of a link email in a failed Update (type LINK_NOT_POSSIBLE with readable details). */
 export const linkRefusalOf = (err: unknown): LinkNotPossible | undefined =>
   refusalOf(err, LINK_NOT_POSSIBLE, LinkNotPossibleDetails);
+
+/** What a request to re-encrypt a case came to (`DunningClient.reencrypt`). */
+export type ReencryptAnswer =
+  /** Taken: the case continues as new at its next wait; `fromRunId` is the run it leaves. */
+  | { kind: 'requested'; fromRunId: string }
+  /** The case is over (or ends as the request comes): nothing runs on, nothing to re-encrypt. */
+  | { kind: 'ended' }
+  | { kind: 'no_case' };
 
 export class DunningClient {
   constructor(
@@ -387,6 +397,30 @@ export class DunningClient {
     return status ? { kind: 'ended', status } : { kind: 'no_case' };
   }
 
+  /**
+   * Asks the case to re-encrypt itself under the current key (the Update `reencryptRequested`,
+   * docs/production/key-rotation.md), `requestId` as the Update's id: a repeated request is the same.
+   */
+  async reencrypt(invoiceId: string, request: OperatorRequest): Promise<ReencryptAnswer> {
+    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
+    try {
+      const { fromRunId } = await this.withDeadline(() =>
+        handle.executeUpdate(reencryptRequestedUpdate, { args: [request], updateId: request.requestId }),
+      );
+      return { kind: 'requested', fromRunId };
+    } catch (err) {
+      const refused =
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === REENCRYPT_NOT_POSSIBLE;
+      // A closed run answers an Update with "not found": ended, or never opened.
+      if (refused || err instanceof WorkflowNotFoundError) {
+        return refused || (await this.visibleCase(invoiceId)) ? { kind: 'ended' } : { kind: 'no_case' };
+      }
+      throw err;
+    }
+  }
+
   async list(filter: {
     customerId?: string;
     /** One state, or any of several. */
@@ -395,6 +429,8 @@ export class DunningClient {
     /** Only cases waiting on a provider (`DunningBlockedOn` set). */
     blocked?: boolean;
     limit?: number;
+    /** Only cases whose run started before this instant (a key rotation's time T). */
+    startedBefore?: Date;
   }): Promise<CaseSummary[]> {
     const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
     if (filter.customerId) clauses.push(`${DunningCustomerId.name} = ${quote(filter.customerId)}`);
@@ -405,6 +441,7 @@ export class DunningClient {
       clauses.push(`${DunningBlockedOn.name} IN (${providers.map(quote).join(', ')})`);
     }
     if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
+    if (filter.startedBefore) clauses.push(`StartTime < ${quote(filter.startedBefore.toISOString())}`);
     const out: CaseSummary[] = [];
     const limit = filter.limit ?? 500;
     await this.withDeadline(async () => {

@@ -6,14 +6,14 @@
  *   a payment elsewhere or a cancellation) → final notice → end action.
  *
  * The record (domain/caseRecord.ts) keeps the books, the inbox (domain/caseInbox.ts) holds what
- * signals said, and the effects talk to the world, one file each: charges (caseCharges.ts), emails
- * (caseEmails.ts), Stripe's facts (caseFacts.ts), the app's events (caseAppEvents.ts), the end
- * action (caseEndAction.ts). This function only decides what comes next.
+ * signals said, and the effects talk to the world, one file each (charges: caseCharges.ts, emails:
+ * caseEmails.ts, ...). This function only decides what comes next.
  */
 import { condition, workflowInfo } from '@temporalio/workflow';
 import { CaseInbox } from '../domain/caseInbox';
 import { stepWaitSummary } from '../domain/caseNarrative';
 import { CaseRecord } from '../domain/caseRecord';
+import { fromSnapshot, type CaseSnapshot } from '../domain/caseSnapshot';
 import type { DunningPolicy } from '../domain/policy';
 import type { PlannedStep } from '../domain/schedule';
 import { caseAppEvents } from './caseAppEvents';
@@ -27,6 +27,7 @@ import { listenToCase } from './caseHandlers';
 import { cardReported, failureReported } from './caseNews';
 import { awaitSettlement } from './caseSettlement';
 import { learnTheFacts, queueCardAddedBeforeStart } from './caseStart';
+import { caseRuns } from './continueAsNew';
 
 export type { DunningResult } from './caseEnding';
 
@@ -35,25 +36,31 @@ export interface DunningInput {
   customerId: string;
   /** The policy in force when the case started; a case keeps it for its whole life. */
   policy?: DunningPolicy;
+  /** A run continued from another (continueAsNew.ts): the case as that run left it. */
+  resume?: CaseSnapshot;
 }
 
 export async function dunningWorkflow(input: DunningInput): Promise<DunningResult> {
-  const record = new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy);
-  const inbox = new CaseInbox();
+  const resumed = input.resume && fromSnapshot(input.resume);
+  const record = resumed?.record ?? new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy);
+  const inbox = resumed?.inbox ?? new CaseInbox();
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.
   const ctx = caseContext(record, inbox, workflowInfo().workflowId);
   const fx = effectsOf(ctx);
   listenToCase(record, inbox, fx.emails);
+  // Re-encryption asked, or a history grown long: the case goes on in a new run at its next wait.
+  const runs = caseRuns(record, inbox, fx.events.started);
 
-  // ---- learn the facts ------------------------------------------------------------------------
-  const over = await learnTheFacts(ctx, fx);
-  if (over) return over;
-
-  // ---- tell the customer ----------------------------------------------------------------------
-  fx.events.emit('dunning.started', { declineCategory: record.classification.category, reason: record.classification.reason });
-  ctx.publish();
-  queueCardAddedBeforeStart(ctx);
+  // A run continued from another has learnt the facts and told the customer: straight to the loop.
+  if (!resumed) {
+    // ---- learn the facts, then tell the customer ----------------------------------------------
+    const over = await learnTheFacts(ctx, fx);
+    if (over) return over;
+    fx.events.emit('dunning.started', { declineCategory: record.classification.category, reason: record.classification.reason });
+    ctx.publish();
+    queueCardAddedBeforeStart(ctx);
+  }
 
   // ---- wait, retry, remind: news first, then the next planned step -----------------------------
   for (;;) {
@@ -94,8 +101,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     if (!step) return fx.ending.finish('exhausted', 'schedule_ended'); // unreachable: end_action is always planned
     const waitMs = step.at - Date.now();
     const summary = stepWaitSummary(step, record.timeZone(), record.plannedEndAction());
-    // The main wait point: until the step is due, or news arrives.
-    if (waitMs > 0 && (await condition(() => inbox.hasNews(), waitMs, { summary }))) continue;
+    // The main wait point: until the step is due, or news arrives, or a new run is wanted.
+    if (waitMs > 0 && (await condition(() => inbox.hasNews() || runs.wanted(), waitMs, { summary }))) {
+      await runs.continueIfWanted(); // returns only when news came first
+      continue;
+    }
     record.markDone(step);
     const ended = await takeStep(ctx, step, fx);
     if (ended) return ended;

@@ -9,6 +9,7 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { ApiError, CasesApi, CliError, resolveTarget } from './casesApi';
+import { OPEN_STATES } from '../../domain/types';
 import { parseCasesArgs, USAGE, type Command } from './casesArgs';
 import { formatCase, formatCaseList, formatLinkSent, formatQuarantine, formatRetryOutcome, formatStalled } from './casesFormat';
 import { readCaseList, readQuarantine, readStalled, readStatus } from './casesSchemas';
@@ -82,6 +83,8 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
     }
     case 'release-collection':
       return releaseCollection(api, command, json);
+    case 'reencrypt':
+      return 'all' in command ? reencryptAll(api, command, json, now) : reencryptOne(api, command, json);
     case 'quarantine list': {
       const { body } = await api.request('GET', `/api/quarantine?limit=${command.limit}`);
       return show(body, () => formatQuarantine(readQuarantine(body)));
@@ -97,6 +100,53 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
       });
     }
   }
+}
+
+const reencryptAnswer = z.object({ reencrypt: z.literal('requested'), fromRunId: z.string() }).passthrough();
+
+async function reencryptOne(api: CasesApi, command: { invoiceId: string; by: string }, json: boolean): Promise<string> {
+  const { body } = await api.request('POST', `/api/invoices/${path(command.invoiceId)}/reencrypt`, { by: command.by });
+  if (json) return JSON.stringify(body, null, 2);
+  const { fromRunId } = reencryptAnswer.parse(body);
+  return `${command.invoiceId}: re-encryption requested; the case continues as new at its next wait (run ${fromRunId} ends)`;
+}
+
+/**
+ * Every open case whose run started before `startedBefore` (default: now), asked to re-encrypt
+ * itself. A case re-encrypted starts a new run, after that instant: a second run of the command
+ * with the same instant takes only the ones left (more than a batch, or ended meanwhile).
+ */
+async function reencryptAll(
+  api: CasesApi,
+  command: { startedBefore?: string; by: string },
+  json: boolean,
+  now: number,
+): Promise<string> {
+  const startedBefore = command.startedBefore ?? new Date(now).toISOString();
+  const found: string[] = [];
+  for (const state of OPEN_STATES) {
+    const q = new URLSearchParams({ state, startedBefore, limit: String(RELEASE_BATCH) });
+    const { body } = await api.request('GET', `/api/dunning?${q}`);
+    for (const c of readCaseList(body)) if (c.invoiceId) found.push(c.invoiceId);
+  }
+  const results: Array<{ invoiceId: string; fromRunId?: string; error?: string }> = [];
+  for (const invoiceId of found) {
+    try {
+      const { body } = await api.request('POST', `/api/invoices/${path(invoiceId)}/reencrypt`, { by: command.by });
+      results.push({ invoiceId, fromRunId: reencryptAnswer.parse(body).fromRunId });
+    } catch (err) {
+      // Ended meanwhile (409), or gone (404): reported, the others go on.
+      if (!(err instanceof ApiError)) throw err;
+      results.push({ invoiceId, error: err.message });
+    }
+  }
+  const more = found.length >= RELEASE_BATCH;
+  if (json) return JSON.stringify({ startedBefore, reencrypt: results, more }, null, 2);
+  if (results.length === 0) return `no open case started before ${startedBefore}: nothing to re-encrypt`;
+  const lines = results.map((r) => (r.error ? `${r.invoiceId}: ${r.error}` : `${r.invoiceId}: re-encryption requested`));
+  lines.push(`${results.filter((r) => !r.error).length} of ${results.length} cases continue as new at their next wait`);
+  if (more) lines.push(`run again with --started-before ${startedBefore} for the rest`);
+  return lines.join('\n');
 }
 
 /** The most cases one run takes: the API lists at most this many at once; run again for more. */

@@ -17,6 +17,11 @@ export const USAGE = `Usage: npm run cases -- <command> [options]
   cancel <invoice> --reason TEXT   stop the case (an operator's decision)
   retry-now <invoice>              charge the card on file now (merchant-initiated, card ledger)
   resend-link <invoice>            email the customer a fresh update link
+  reencrypt <invoice>              re-encrypt the case under the current payload key: it continues
+                                   as new at its next wait (docs/production/key-rotation.md)
+  reencrypt --all [--started-before ISO]
+                                   every open case whose run started before ISO (default: now);
+                                   run again with the same ISO until it finds none
   release-collection [--reason TEXT] [--customer cus_…]
                                    before uninstalling: cancel every open case (of one customer with
                                    --customer) and give each invoice back to Stripe's own retries
@@ -38,6 +43,8 @@ export type Command =
   | { name: 'cancel'; invoiceId: string; reason: string; by: string }
   | { name: 'retry-now'; invoiceId: string; by: string }
   | { name: 'resend-link'; invoiceId: string; by: string }
+  | { name: 'reencrypt'; invoiceId: string; by: string }
+  | { name: 'reencrypt'; all: true; startedBefore?: string; by: string }
   | { name: 'release-collection'; reason: string; by: string; customerId?: string }
   | { name: 'quarantine list'; limit: number }
   | { name: 'quarantine replay'; eventId: string; by: string }
@@ -62,6 +69,8 @@ const OPTIONS = {
   stalled: { type: 'boolean' },
   limit: { type: 'string' },
   reason: { type: 'string' },
+  all: { type: 'boolean' },
+  'started-before': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -73,6 +82,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, OptionName[]> = 
   cancel: ['reason', 'by'],
   'retry-now': ['by'],
   'resend-link': ['by'],
+  reencrypt: ['all', 'started-before', 'by'],
   'release-collection': ['reason', 'by', 'customer'],
   'quarantine list': ['limit'],
   'quarantine replay': ['by'],
@@ -93,6 +103,7 @@ const state = z.enum(CASE_STATES, {
 });
 const limit = z.coerce.number().int().min(1).max(1000);
 const text = z.string().trim().min(1).max(500);
+const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time, e.g. 2027-05-01T12:00:00Z' });
 
 /** `value` checked by `schema`, or the problem as one line naming what was wrong. */
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): { ok: true; value: T } | { ok: false; problem: string } {
@@ -153,6 +164,19 @@ export function parseCasesArgs(argv: string[], defaults: { by: string }): Parsed
       const c = values.customer === undefined ? undefined : check(customerId, values.customer, '--customer');
       if (c && !c.ok) return c;
       return done({ name, reason: r.value, by, ...(c ? { customerId: c.value } : {}) });
+    }
+    case 'reencrypt': {
+      if (values.all !== true) {
+        if (values['started-before'] !== undefined) return { ok: false, problem: '--started-before goes with --all' };
+        const arg = one('invoice id (in_…), or --all');
+        if (!arg.ok) return arg;
+        const i = check(invoiceId, arg.value, 'invoice');
+        return i.ok ? done({ name: 'reencrypt', invoiceId: i.value, by }) : i;
+      }
+      if (rest.length > 0) return { ok: false, problem: `reencrypt --all takes no invoice (got '${rest[0]}')` };
+      const t = values['started-before'] === undefined ? undefined : check(instant, values['started-before'], '--started-before');
+      if (t && !t.ok) return t;
+      return done({ name: 'reencrypt', all: true, by, ...(t ? { startedBefore: t.value } : {}) });
     }
     case 'quarantine list': {
       if (rest.length > 0) return { ok: false, problem: `quarantine list takes no argument (got '${rest[0]}')` };

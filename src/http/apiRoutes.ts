@@ -51,6 +51,8 @@ const listQuery = z
     /** `true`: only cases waiting on a provider. */
     blocked: z.enum(['true', 'false']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Only runs started before this instant (ISO-8601): the cases a key rotation left to re-encrypt. */
+    startedBefore: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
 
@@ -128,6 +130,18 @@ export function apiRouter(deps: ApiDeps): Router {
     answer(res, 'resend-link', invoiceId, body.by, resendLinkResponse(invoiceId, body.requestId, result));
   });
 
+  // Re-encrypt the case under the current payload key (docs/production/key-rotation.md): it
+  // continues as new at its next wait. 202: taken; 404: no case; 409: the case is over.
+  router.post('/api/invoices/:invoiceId/reencrypt', async (req, res) => {
+    const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
+    const body = parseInput(operatorBody, req.body ?? {}, 'body');
+    const r = await cases.reencrypt(invoiceId, body);
+    deps.log('operator reencrypt', { invoiceId, by: body.by, answer: r.kind });
+    if (r.kind === 'no_case') throw new HttpError(404, 'not_found', `No dunning case for invoice ${invoiceId}`);
+    if (r.kind === 'ended') throw new HttpError(409, 'case_over', `The case of ${invoiceId} is over: nothing to re-encrypt`);
+    res.status(202).json({ reencrypt: 'requested', workflowId: workflowIdForInvoice(invoiceId), fromRunId: r.fromRunId });
+  });
+
   router.get('/api/invoices/:invoiceId/dunning', async (req, res) => {
     const invoiceId = parseInput(invoiceIdParam, req.params.invoiceId, 'invoiceId');
     let status;
@@ -164,6 +178,7 @@ export function apiRouter(deps: ApiDeps): Router {
       customerId: q.customerId,
       blocked: q.blocked === 'true',
       limit: q.limit,
+      ...(q.startedBefore ? { startedBefore: new Date(q.startedBefore) } : {}),
     });
     res.json({ cases: found });
   });

@@ -53,7 +53,7 @@ describe('the documentation covers the code', () => {
   it('every search attribute, signal, Update and query', async () => {
     const d = await definitions();
     expect(d.searchAttributes).toEqual(expect.arrayContaining(['DunningState', 'DunningRecoveredBy']));
-    expect(d.signals).toEqual(expect.arrayContaining(['paymentFailed', 'cancelDunning', 'openLedger']));
+    expect(d.signals).toEqual(expect.arrayContaining(['paymentFailed', 'cancelDunning', 'recordDecline']));
     expect(d.updates).toEqual(expect.arrayContaining(['retryRequested', 'reserveAttempt']));
     expect(d.queries).toEqual(expect.arrayContaining(['status', 'ledger']));
     expect([

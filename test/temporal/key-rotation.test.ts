@@ -22,7 +22,8 @@ import { freePort } from '../../tools/toolchain/ports';
 import { DunningClient } from '../../src/dunningClient';
 import { createApp } from '../../src/http/app';
 import { encryptingDataConverter } from '../../src/temporal/dataConverter';
-import type { EncryptionKey } from '../../src/temporal/payloadCodec';
+import { METADATA_KEY_ID, type EncryptionKey } from '../../src/temporal/payloadCodec';
+import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../domain/searchAttributes';
 import { createResendClient } from '../../src/providers/resend';
 import { loadNetworkRules } from '../../src/networkRulesFile';
 import { createWorkers } from '../../src/worker';
@@ -56,8 +57,9 @@ const lastEvent = (type: string, objectId: string): StripeEventPayload => {
 };
 
 /** A case opened by the stack (keys [old, new]): its input, memo and query answers under the old key. */
-async function caseUnderOldKey() {
+async function caseUnderOldKey(options: { ownCards?: boolean } = {}) {
   const s = await stack.sandbox.createFailedInvoiceScenario({
+    ...options,
     email: `rot-${randomBytes(4).toString('hex')}@example.com`,
     amount: 3100,
     currency: 'eur',
@@ -102,6 +104,7 @@ async function apiWithKeys(keys: EncryptionKey[]) {
   return {
     url,
     get: (path: string) => fetch(`${url}${path}`, { headers }),
+    post: (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
     deliver: (event: StripeEventPayload) => {
       const payload = JSON.stringify(event);
       return fetch(`${url}/webhooks/stripe`, {
@@ -115,6 +118,44 @@ async function apiWithKeys(keys: EncryptionKey[]) {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** A worker on the stack's task queue with `keys`, as `npm start` wires it (the activities' client too); returns its stop. */
+async function startWorker(keys: EncryptionKey[]): Promise<() => Promise<void>> {
+  const address = inject('temporalAddress');
+  const namespace = stack.client.options.namespace;
+  const connection = await NativeConnection.connect({ address });
+  const dataConverter = encryptingDataConverter(keys);
+  // The activities' client too (the card ledger): with the same keys, as `npm start` wires it.
+  const client = new Client({ connection: await Connection.connect({ address }), namespace, dataConverter });
+  const workers = await createWorkers({
+    deployment: stack.deployment, // the same build, already current: no other version to make so
+    connection,
+    client,
+    namespace,
+    taskQueue: stack.taskQueue,
+    stripe: stack.stripe,
+    resend: createResendClient({ apiKey: 're_test', baseUrl: stack.outbox.url }),
+    email: {
+      from: 'Acme Billing <billing@acme.test>',
+      replyTo: 'support@acme.test',
+      businessName: 'Acme',
+      publicBaseUrl: stack.baseUrl,
+      linkSecret: stack.linkSecret,
+      linkTtlDays: 30,
+    },
+    emailRatePerSecond: 50,
+    networkRules: loadNetworkRules(),
+    dataConverter,
+    workflowBundle: await sharedBundle(),
+  });
+  const running = workers.run();
+  return async () => {
+    workers.shutdown();
+    await running;
+    await connection.close();
+    await client.connection.close();
   };
 }
 
@@ -241,42 +282,7 @@ describe('a worker restarted without the old key', () => {
   it('cannot run a case written under it: the update waits in the history, and the case goes on once the key is back', async () => {
     const s = await caseUnderOldKey();
     const api = await apiWithKeys(NEW_ONLY);
-    const address = inject('temporalAddress');
     const namespace = stack.client.options.namespace;
-    const startWorker = async (keys: EncryptionKey[]) => {
-      const connection = await NativeConnection.connect({ address });
-      const dataConverter = encryptingDataConverter(keys);
-      // The activities' client too (the card ledger): with the same keys, as `npm start` wires it.
-      const client = new Client({ connection: await Connection.connect({ address }), namespace, dataConverter });
-      const workers = await createWorkers({
-        deployment: stack.deployment, // the same build, already current: no other version to make so
-        connection,
-        client,
-        namespace,
-        taskQueue: stack.taskQueue,
-        stripe: stack.stripe,
-        resend: createResendClient({ apiKey: 're_test', baseUrl: stack.outbox.url }),
-        email: {
-          from: 'Acme Billing <billing@acme.test>',
-          replyTo: 'support@acme.test',
-          businessName: 'Acme',
-          publicBaseUrl: stack.baseUrl,
-          linkSecret: stack.linkSecret,
-          linkTtlDays: 30,
-        },
-        emailRatePerSecond: 50,
-        networkRules: loadNetworkRules(),
-        dataConverter,
-        workflowBundle: await sharedBundle(),
-      });
-      const running = workers.run();
-      return async () => {
-        workers.shutdown();
-        await running;
-        await connection.close();
-        await client.connection.close();
-      };
-    };
     try {
       // The stack's worker (old key) stops; one with [new] only takes the task queue.
       await stack.stopWorker();
@@ -315,6 +321,111 @@ describe('a worker restarted without the old key', () => {
       }
     } finally {
       await api.close();
+    }
+  }, 150_000);
+});
+
+/** The key ids that encrypted the payloads of one run's history (read raw, without a codec). */
+async function keyIdsInHistory(workflowId: string, runId: string): Promise<Map<string, number>> {
+  const plain = new Client({ connection: stack.client.connection, namespace: stack.client.options.namespace });
+  const history = await plain.workflow.getHandle(workflowId, runId).fetchHistory();
+  const ids = new Map<string, number>();
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
+    const metadata = (v as { metadata?: Record<string, Uint8Array> }).metadata;
+    const keyId = metadata?.[METADATA_KEY_ID];
+    if (keyId) {
+      const id = Buffer.from(keyId).toString('utf8');
+      ids.set(id, (ids.get(id) ?? 0) + 1);
+    }
+    for (const child of Object.values(v)) walk(child);
+  };
+  walk(history.events);
+  return ids;
+}
+
+describe('an open case re-encrypted after a rotation', () => {
+  it('continues as new with no payload under the old key, and finishes once the old key is gone', async () => {
+    // Before the rotation: a worker with the old key first (the stack's may be stopped by now).
+    await stack.stopWorker();
+    const stopOld = await startWorker([OLD, ...NEW_ONLY]);
+    let s: Awaited<ReturnType<typeof caseUnderOldKey>>;
+    try {
+      // Cards of its own: a card ledger written under the old key by another test would need it
+      // (ledgers are not re-encrypted; they end on their own, docs/production/key-rotation.md).
+      s = await caseUnderOldKey({ ownCards: true });
+    } finally {
+      await stopOld();
+    }
+    const workflowId = workflowIdForInvoice(s.invoiceId);
+    const firstRunId = (await stack.client.workflow.getHandle(workflowId).describe()).runId;
+    const [current] = NEW_ONLY;
+    expect((await keyIdsInHistory(workflowId, firstRunId)).get(OLD.id)).toBeGreaterThan(0);
+
+    // The rotation: every process has the new key first, the old one after it.
+    const rotated = [...NEW_ONLY, OLD];
+    const stopRotated = await startWorker(rotated);
+    const api = await apiWithKeys(rotated);
+    let before: DunningStatus;
+    try {
+      before = (await json(await api.get(`/api/invoices/${s.invoiceId}/dunning`))).body as unknown as DunningStatus;
+      const rotatedAt = new Date().toISOString();
+      // Re-encrypt the open case (`npm run cases -- reencrypt <invoice>` calls this route).
+      const asked = await json(await api.post(`/api/invoices/${s.invoiceId}/reencrypt`, { by: 'key-rotation-test' }));
+      expect(asked).toEqual({ status: 202, body: { reencrypt: 'requested', workflowId, fromRunId: firstRunId } });
+      const next = await eventually(
+        async () => {
+          const d = await stack.client.workflow.getHandle(workflowId).describe();
+          return d.runId !== firstRunId ? d : undefined;
+        },
+        30_000,
+        'the new run',
+      );
+      // Its history: every encrypted payload (input, memo, timers' summaries, activities) under the new key.
+      const ids = await keyIdsInHistory(workflowId, next.runId);
+      expect(ids.get(OLD.id), `payloads under ${OLD.id} in the new run`).toBeUndefined();
+      expect(ids.get(current!.id)).toBeGreaterThan(0);
+      expect([...ids.keys()]).toEqual([current!.id]);
+      // Memo and search attributes carried over; the docs' count: only the old run, now closed, started before the rotation.
+      expect(next.typedSearchAttributes.get(DunningInvoiceId)).toBe(s.invoiceId);
+      expect(next.typedSearchAttributes.get(DunningCustomerId)).toBe(s.customerId);
+      expect(next.typedSearchAttributes.get(DunningState)).toBe('active');
+      expect(next.memo).toMatchObject({ subscriptionId: s.subscriptionId });
+      const left = await stack.client.workflow.count(`WorkflowId = '${workflowId}' AND StartTime < '${rotatedAt}'`);
+      const open = await stack.client.workflow.count(
+        `WorkflowId = '${workflowId}' AND StartTime < '${rotatedAt}' AND ExecutionStatus = 'Running'`,
+      );
+      expect([left.count, open.count]).toEqual([1, 0]);
+    } finally {
+      await api.close();
+      await stopRotated();
+    }
+
+    // The old key removed from every process: the worker runs the new run, the API reads it.
+    const stopNewOnly = await startWorker(NEW_ONLY);
+    const apiNew = await apiWithKeys(NEW_ONLY);
+    try {
+      const read = await json(await apiNew.get(`/api/invoices/${s.invoiceId}/dunning`));
+      expect(read.status).toBe(200);
+      expect(read.body).toEqual(before);
+      const { paymentMethodId } = await stack.sandbox.attachTestPaymentMethod(s.customerId, 'pm_card_visa', {
+        makeDefault: true,
+      });
+      const answer = await json(await apiNew.deliver(lastEvent('payment_method.attached', paymentMethodId)));
+      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ signaled: [workflowId] }) });
+      const end = await eventually(
+        async () => {
+          const r = await json(await apiNew.get(`/api/invoices/${s.invoiceId}/dunning`));
+          return r.status === 200 && r.body.state === 'recovered' ? (r.body as unknown as DunningStatus) : undefined;
+        },
+        60_000,
+        'recovered with the new card',
+      );
+      expect(end.outcome).toBe('card_updated');
+      expect(end.emails.map((e) => e.template)).toEqual([...before.emails.map((e) => e.template), 'payment_recovered']);
+    } finally {
+      await apiNew.close();
+      await stopNewOnly();
     }
   }, 150_000);
 });

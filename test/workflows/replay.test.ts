@@ -50,7 +50,10 @@ const exercised = (file: string) => {
         ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest.input.name]
         : []),
     ]),
-    completed: events.at(-1)?.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    // Completed, or handed over to a new run (workflows/continueAsNew.ts): a whole run either way.
+    completed: ['EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW'].includes(
+      events.at(-1)?.eventType ?? '',
+    ),
   };
 };
 
@@ -73,7 +76,7 @@ describe('replay of recorded histories', () => {
   it('has one finished history per scenario, named for it (no version suffix)', () => {
     for (const f of files) {
       expect(f, 'a scenario name: lower-case words joined by dashes').toMatch(/^[a-z0-9]+(-[a-z0-9]+)*\.json$/);
-      expect(exercised(f).completed, `${f}: a finished workflow`).toBe(true);
+      expect(exercised(f).completed, `${f}: a finished run`).toBe(true);
     }
     for (const scenario of [
       'recovered-scheduled-retry',
@@ -83,6 +86,9 @@ describe('replay of recorded histories', () => {
       'exhausted-mark-uncollectible',
       'cancelled',
       'card-ledger-visa-limit',
+      // Both runs of a case that continued as new: the one that hands over, the one that goes on.
+      'reencrypted-case-first-run',
+      'reencrypted-case',
     ]) {
       expect(files, scenario).toContain(`${scenario}.json`);
     }
