@@ -64,4 +64,26 @@ describe('dated patches', () => {
     // On the day itself it is still kept.
     expect(overduePatches({ edge: '2027-01-01' }, Date.parse('2027-02-26T00:00:00Z'), 56 * DAY)).toEqual([]);
   });
+
+  it('every patched() or deprecatePatch() in workflows/ takes a dated id', () => {
+    expect(undatedPatchCalls(workflowSources())).toEqual([]);
+    // The check can fail: a bare string id is reported with its file.
+    expect(undatedPatchCalls([['x.ts', "if (patched('retry-gap-24h')) {}"]])).toEqual(["x.ts: patched('retry-gap-24h')"]);
+    expect(undatedPatchCalls([['x.ts', "if (patched(datedPatch('retry-gap-24h'))) {}"]])).toEqual([]);
+  });
 });
+
+const WORKFLOWS_DIR = join(__dirname, '..', '..', 'workflows');
+
+function workflowSources(): Array<[string, string]> {
+  return readdirSync(WORKFLOWS_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => [f, readFileSync(join(WORKFLOWS_DIR, f), 'utf8')]);
+}
+
+/** The patched()/deprecatePatch() calls whose id is not given through datedPatch(): undated patches. */
+function undatedPatchCalls(sources: Array<[string, string]>): string[] {
+  return sources.flatMap(([file, text]) =>
+    [...text.matchAll(/\b(patched|deprecatePatch)\(\s*(?!datedPatch\()([^)]+)\)/g)].map((m) => `${file}: ${m[1]}(${m[2]})`),
+  );
+}
