@@ -39,34 +39,22 @@ export function listenToCase(record: CaseRecord, inbox: CaseInbox, emails: CaseE
   setHandler(statusQuery, () => record.status(Date.now(), inbox.retryPending()));
   // The customer's own retry: refused at once when it cannot happen; else carried out by the loop
   // between two steps (never beside another charge), the charge's outcome as the answer.
-  setHandler(
-    retryRequestedUpdate,
-    async (request) => {
-      const pending = inbox.requestRetry(request);
-      await condition(() => pending.outcome !== undefined);
-      return pending.outcome!;
-    },
-    { validator: (_request) => refuseRetryUnlessPossible(record.customerRetryVerdict(Date.now(), inbox.retryPending())) },
-  );
+  setHandler(retryRequestedUpdate, (request) => outcomeOf(inbox.requestRetry(request)), {
+    validator: (_request) => refuseRetryUnlessPossible(record.customerRetryVerdict(Date.now(), inbox.retryPending())),
+  });
   // An operator's retry now (merchant-initiated) and fresh link email: the same pattern.
-  setHandler(
-    retryNowRequestedUpdate,
-    async (request) => {
-      const pending = inbox.requestRetry(request, 'merchant');
-      await condition(() => pending.outcome !== undefined);
-      return pending.outcome!;
-    },
-    { validator: (_request) => refuseRetryUnlessPossible(record.operatorRetryVerdict(inbox.retryPending())) },
-  );
-  setHandler(
-    resendLinkRequestedUpdate,
-    async (request) => {
-      const pending = inbox.requestLink(request);
-      await condition(() => pending.outcome !== undefined);
-      return pending.outcome!;
-    },
-    { validator: (_request) => refuseLinkUnlessPossible(record.linkVerdict()) },
-  );
+  setHandler(retryNowRequestedUpdate, (request) => outcomeOf(inbox.requestRetry(request, 'merchant')), {
+    validator: (_request) => refuseRetryUnlessPossible(record.operatorRetryVerdict(inbox.retryPending())),
+  });
+  setHandler(resendLinkRequestedUpdate, (request) => outcomeOf(inbox.requestLink(request)), {
+    validator: (_request) => refuseLinkUnlessPossible(record.linkVerdict()),
+  });
+}
+
+/** A request the loop carries out between two steps: the Update answers once it is settled. */
+async function outcomeOf<T>(pending: { outcome?: T }): Promise<T> {
+  await condition(() => pending.outcome !== undefined);
+  return pending.outcome!;
 }
 
 /** An Update validator's refusal: the caller gets the reason (and when it will be possible) at once. */
