@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { LocalStack } from '../tools/stack/localStack';
 import { ChaosDriver, mapLimit, sleep } from '../tools/chaos/driver';
-import type { SentEmail } from '../tools/chaos/checks';
+import type { SentEmail } from '../tools/chaos/driver';
 
 export interface Bench {
   stack: LocalStack;

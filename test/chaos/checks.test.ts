@@ -4,7 +4,8 @@ import type { ChargeRecord } from '../../sandbox/stripe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey, type SentEmail } from '../../tools/chaos/checks';
+import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey } from '../../tools/chaos/checks';
+import type { SentEmail } from '../../tools/chaos/driver';
 
 const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({
   id,

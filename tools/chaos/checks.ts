@@ -6,14 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { OutboxMessage } from '../../sandbox/resend';
-
-/** An email as the outbox lists it for counting (its bodies left out). */
-export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
+import { mapLimit, type SentEmail } from './driver';
 import type { ChargeRecord } from '../../sandbox/stripe';
 import type { CaseState } from '../../domain/types';
 import { DunningState } from '../../domain/searchAttributes';
-import { mapLimit } from './driver';
 
 /** What happened to a case's invoice in Stripe, which decides how the case must end. */
 export type Fate =

@@ -8,7 +8,7 @@ import type Stripe from 'stripe';
 import type { LocalStack } from '../stack/localStack';
 import { USED_TYPES } from '../../src/http/stripeEventSchemas';
 import { createStripeClient } from '../../src/providers/stripe';
-import type { OutboxTimedFault } from '../../sandbox/resend';
+import type { OutboxMessage, OutboxTimedFault } from '../../sandbox/resend';
 import {
   stripeSignatureHeader,
   type ChargeRecord,
@@ -17,7 +17,9 @@ import {
   type StripeEventRecord,
   type StripeTimedFaultSpec,
 } from '../../sandbox/stripe';
-import type { SentEmail } from './checks';
+
+/** An email as the outbox lists it for counting (its bodies left out). */
+export type SentEmail = Pick<OutboxMessage, 'id' | 'to' | 'tags' | 'idempotency' | 'createdAt'>;
 
 /** How a delivery is signed: as Stripe would, not at all, with another endpoint's secret, or too long ago. */
 export type DeliverySigning = 'signed' | 'unsigned' | 'wrong_secret' | 'stale';
