@@ -10,7 +10,7 @@
  *   by production code (src/main.ts loads it with `await import()` when it is wanted).
  *   It lives in sandbox/ (the Stripe and Resend sandboxes) and tools/ (toolchain, dev server,
  *   cluster, demo, chaos driver); no other production file loads it, even with import();
- * - sandbox/ imports neither tools/ nor tests, benchmarks or scripts; tools/ no tests, benchmarks
+ * - sandbox/ imports only itself and domain/ (never the service above); tools/ no tests, benchmarks
  *   or scripts; bench/ and backtest/ nothing from test/.
  */
 import js from '@eslint/js';
@@ -172,7 +172,8 @@ export default tseslint.config(
   },
   {
     // The sandboxes stand alone (the tests, the chaos suite, the benchmarks and the back-test use
-    // them): they take from the service only what it says of the providers (e.g. the Stripe API version).
+    // them) at the bottom, beside domain/: they take only what domain/ says of the providers (e.g.
+    // the Stripe API version), never the service above it.
     files: ['sandbox/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -180,8 +181,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: room('tools', 'test', 'bench', 'backtest', 'scripts'),
-              message: 'sandbox/ imports only itself and the service: not tools/, tests, benchmarks or scripts.',
+              group: room('src', 'workflows', 'activities', 'tools', 'test', 'bench', 'backtest', 'scripts'),
+              message: 'sandbox/ imports only itself and domain/: not the service, tools/, tests, benchmarks or scripts.',
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { STRIPE_API_VERSION } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { stripeApiRouter } from './api-routes';
 import { type AutomaticAttemptResult, SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
 import { FaultInjector, type FaultSpec, type StripeTimedFaultSpec } from './faults';

@@ -8,7 +8,7 @@
  * route quarantines it with the reason this file gives (see ../quarantine).
  */
 import { z } from 'zod';
-import { STRIPE_API_VERSION } from '../providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { stripeId } from './stripeIds';
 
 const eventId = stripeId('evt');

@@ -14,7 +14,7 @@ import Stripe from 'stripe';
 import type { DunningClient } from '../dunningClient';
 import { STRIPE_RETRYING_FIX } from '../../domain/stripeRetries';
 import type { Metrics } from '../metrics';
-import { STRIPE_API_VERSION } from '../providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import type { QuarantineStore } from '../quarantine/quarantineStore';
 import { carryOut } from './carryOutEvent';
 import { isStripeUnavailable, isTemporalUnavailable, sendError } from './errors';

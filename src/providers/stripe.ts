@@ -1,11 +1,5 @@
 import Stripe from 'stripe';
-
-/**
- * The one place the Stripe API version is pinned. Webhook payloads, error shapes and the fields we
- * read (`invoice.parent.subscription_details`, `invoicePayments`) follow this version; change it
- * only together with the sandbox (sandbox/stripe) and the tests.
- */
-export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 
 export interface StripeClientOptions {
   secretKey: string;

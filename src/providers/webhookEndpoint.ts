@@ -6,7 +6,7 @@
  * Said once in the log; never stops the service (the endpoint may be managed elsewhere).
  */
 import type Stripe from 'stripe';
-import { STRIPE_API_VERSION } from './stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 
 export type WebhookEndpointReport =
   | { found: false; url: string; otherUrls: string[] }

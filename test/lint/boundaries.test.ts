@@ -110,6 +110,11 @@ describe('import boundaries of sandbox/ and tools/', () => {
       /tools\//,
     ],
     ['tools/chaos/x.ts', "import { run } from '../../bench/run';\nexport const r = run;", /tools\//],
+    [
+      'sandbox/stripe/x.ts',
+      "import { createStripeClient } from '../../src/providers/stripe';\nexport const c = createStripeClient;",
+      /not the service/,
+    ],
     ['bench/x.ts', "import { mapLimit } from '../test/chaos/driver';\nexport const m = mapLimit;", /never import test/],
     ['backtest/x.ts', "export const env = () => import('../test/setup/timeSkipping');", /never import test/],
   ])('%s: %s is refused', async (file, code, message) => {
@@ -123,7 +128,7 @@ describe('import boundaries of sandbox/ and tools/', () => {
     ['src/main.ts', "export const load = () => import('../tools/temporal/devServer');"],
     [
       'sandbox/stripe/x.ts',
-      "import { STRIPE_API_VERSION } from '../../src/providers/stripe';\nexport const v = STRIPE_API_VERSION;",
+      "import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';\nexport const v = STRIPE_API_VERSION;",
     ],
     ['tools/x.ts', "import { startStripeSandbox } from '../sandbox/stripe';\nexport const s = startStripeSandbox;"],
     ['bench/x.ts', "import { mapLimit } from '../tools/chaos/driver';\nexport const m = mapLimit;"],

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STRIPE_API_VERSION, createStripeClient } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
+import { createStripeClient } from '../../src/providers/stripe';
 import { type StripeSandbox, startStripeSandbox } from '../../sandbox/stripe';
 
 // The real stripe-node SDK against the sandbox: if a shape, status or header differs from what the

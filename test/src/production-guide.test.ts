@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, parseEncryptionKeys, PRODUCTION_REQUIRED } fro
 import { cachedToolchain } from '../../tools/toolchain';
 import { findOnPath } from '../../tools/toolchain/process';
 import { USED_TYPES } from '../../src/http/stripeEventSchemas';
-import { STRIPE_API_VERSION } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 import {
   composeEnvironments,

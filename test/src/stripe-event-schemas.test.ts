@@ -3,7 +3,7 @@
  * quarantined by the webhook route), and what the refusal says. Rules from issue #7.
  */
 import { describe, expect, it } from 'vitest';
-import { STRIPE_API_VERSION } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { readStripeEvent } from '../../src/http/stripeEventSchemas';
 import { interpretStripeEvent, mapStripeEvent } from '../../src/http/stripeEvents';
 import { stripeInvoice as invoice } from '../support/stripeInvoice';

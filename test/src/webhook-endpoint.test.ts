@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
 import { isUsedEventType, USED_TYPES } from '../../src/http/stripeEventSchemas';
-import { createStripeClient, STRIPE_API_VERSION } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
+import { createStripeClient } from '../../src/providers/stripe';
 import { describeWebhookEndpoint, readWebhookEndpoint } from '../../src/providers/webhookEndpoint';
 
 const URL = 'https://billing.example.com/webhooks/stripe';

@@ -12,7 +12,7 @@ import { DunningClient } from '../../src/dunningClient';
 import { carryOut } from '../../src/http/carryOutEvent';
 import { mapStripeEvent, type EventAction } from '../../src/http/stripeEvents';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
-import { STRIPE_API_VERSION } from '../../src/providers/stripe';
+import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../sandbox/stripe';
 import { DEFAULT_POLICY } from '../../domain/policy';
