@@ -7,7 +7,7 @@
  * (docs/production/key-rotation.md).
  *
  * Field by field, without a list of fields: a field added to either class is carried without a
- * change here. What cannot be carried as data fails loudly instead of being dropped: a value that
+ * change here, and one missing from an older snapshot keeps its initial value (`restore`). What cannot be carried as data fails loudly instead of being dropped: a value that
  * JSON (Temporal's payload converter) would not give back unchanged (a Map, a Date, a function, a
  * non-finite number, a Set anywhere but at the top). Sets at the top (steps done, events seen) are
  * carried as arrays. Pure: no Temporal, no clock.
@@ -21,10 +21,12 @@ export const CASE_SNAPSHOT_VERSION = 1;
 /** What the payload converter carries unchanged (undefined fields are left out, as JSON does). */
 export type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
 
-/** One object's own fields: the plain ones as they are, its Sets as arrays. */
+/** One object's own fields: the plain ones as they are, its Sets as arrays, the unset ones by name. */
 export interface FieldsSnapshot {
   fields: Record<string, Plain>;
   sets: Record<string, Plain[]>;
+  /** Fields that were undefined (JSON would drop them): restored as undefined, not as their initial value. */
+  unset?: string[];
 }
 
 export interface CaseSnapshot {
@@ -47,18 +49,20 @@ export function fromSnapshot(snapshot: CaseSnapshot): { record: CaseRecord; inbo
     );
   }
   return {
-    record: restore(CaseRecord.prototype, snapshot.record, 'record'),
-    inbox: restore(CaseInbox.prototype, snapshot.inbox, 'inbox'),
+    // Placeholders: every field the snapshot holds is assigned over them.
+    record: restore(new CaseRecord('', '', 0), snapshot.record, 'record'),
+    inbox: restore(new CaseInbox(), snapshot.inbox, 'inbox'),
   };
 }
 
 function fieldsOf(object: object, what: string): FieldsSnapshot {
-  const out: FieldsSnapshot = { fields: {}, sets: {} };
+  const out: FieldsSnapshot = { fields: {}, sets: {}, unset: [] };
   for (const [name, value] of Object.entries(object)) {
     if (value instanceof Set) out.sets[name] = [...value].map((v, i) => plain(v, `${what}.${name}[${i}]`) ?? null);
     else {
       const p = plain(value, `${what}.${name}`);
       if (p !== undefined) out.fields[name] = p;
+      else out.unset!.push(name);
     }
   }
   return out;
@@ -93,13 +97,18 @@ function plain(value: unknown, path: string): Plain | undefined {
 /** Plain data copied (JSON: the workflow sandbox has no structuredClone), so the snapshot is never shared. */
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
-function restore<T extends object>(prototype: T, s: FieldsSnapshot, what: string): T {
+/**
+ * Assigns the snapshot's fields over a freshly constructed object: a field the snapshot does not
+ * know (one a later build added; every workflow type auto-upgrades, docs/releases.md) keeps the
+ * initial value its class gives it, never undefined. A new field whose initial value comes from the
+ * constructor's arguments needs the snapshot's version bumped and a migration.
+ */
+function restore<T extends object>(object: T, s: FieldsSnapshot, what: string): T {
   if (!s || typeof s.fields !== 'object' || typeof s.sets !== 'object') {
     throw new CaseSnapshotError(`case snapshot: ${what} is not a snapshot of fields`);
   }
-  // Not through the constructor: every field comes from the snapshot, as the last run left it.
-  const object = Object.create(prototype) as T;
   Object.assign(object, copy(s.fields));
   for (const [name, values] of Object.entries(s.sets)) Object.assign(object, { [name]: new Set(copy(values)) });
+  for (const name of s.unset ?? []) Object.assign(object, { [name]: undefined });
   return object;
 }

@@ -169,6 +169,28 @@ describe('toSnapshot / fromSnapshot', () => {
     expect(back.inbox.hasNews()).toBe(false);
   });
 
+  it('gives a field an older snapshot lacks its initial value (a later build added it), never undefined', () => {
+    const { record, inbox } = driven(3, 5);
+    const older = carried(toSnapshot(record, inbox));
+    // As if the build that wrote it had none of these yet.
+    delete older.record.sets.done;
+    delete older.record.fields.pausedMs;
+    delete older.inbox.fields.links;
+    const back = fromSnapshot(older);
+    expect(back.record).toBeInstanceOf(CaseRecord);
+    expect(() => back.record.markDone(back.record.nextStep()!)).not.toThrow();
+    expect(() => back.inbox.hasNews()).not.toThrow();
+    expect(back.inbox.linkPending()).toBe(false);
+    expect(back.record.status(T0 + 40 * DAY).state).toBe(record.status(T0 + 40 * DAY).state);
+  });
+
+  it('keeps a field that was unset unset, not its initial value', () => {
+    const { record, inbox } = driven(4, 0);
+    (record as unknown as { _currency: string | undefined })._currency = undefined;
+    const back = fromSnapshot(carried(toSnapshot(record, inbox)));
+    expect((back.record as unknown as { _currency: string | undefined })._currency).toBeUndefined();
+  });
+
   it('fails loudly, naming the field, on what it cannot carry', () => {
     const { record, inbox } = driven(2, 3);
     (record as unknown as { extra: Map<string, number> }).extra = new Map();
