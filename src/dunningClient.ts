@@ -13,7 +13,7 @@ import {
 import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { DunningInput } from '../workflows/dunning';
-import { listRows, quote, type VisibilityRow } from './temporal/visibilityRows';
+import { listRows, NOT_HANDED_OVER, quote, type VisibilityRow } from './temporal/visibilityRows';
 import { visibleCase, type VisibleCase } from './visibleCase';
 import { isUndecryptable } from './temporal/payloadCodec';
 import {
@@ -298,7 +298,7 @@ export class DunningClient {
 
   /** The case's latest run as visibility lists it (search attributes, no decryption needed); undefined if unlisted. */
   async visibleCase(invoiceId: string): Promise<CaseSummary | undefined> {
-    const query = `WorkflowType = ${quote(WORKFLOW_TYPE)} AND WorkflowId = ${quote(workflowIdForInvoice(invoiceId))}`;
+    const query = `WorkflowType = ${quote(WORKFLOW_TYPE)} AND WorkflowId = ${quote(workflowIdForInvoice(invoiceId))} AND ${NOT_HANDED_OVER}`;
     return this.withDeadline(async () => {
       for await (const wf of listRows(this.client, { query, list: 'case', pageSize: 1 })) return summarize(wf);
       return undefined;
@@ -432,7 +432,7 @@ export class DunningClient {
     /** Only cases whose run started before this instant (a key rotation's time T). */
     startedBefore?: Date;
   }): Promise<CaseSummary[]> {
-    const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
+    const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`, NOT_HANDED_OVER];
     if (filter.customerId) clauses.push(`${DunningCustomerId.name} = ${quote(filter.customerId)}`);
     if (typeof filter.state === 'string') clauses.push(`${DunningState.name} = ${quote(filter.state)}`);
     else if (filter.state?.length) clauses.push(`${DunningState.name} IN (${filter.state.map(quote).join(', ')})`);

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../../domain/messages';
 import { DunningBlockedOn, DunningRecoveredBy } from '../../domain/searchAttributes';
-import { listRows, quote, type VisibilityRow } from '../temporal/visibilityRows';
+import { listRows, NOT_HANDED_OVER, quote, type VisibilityRow } from '../temporal/visibilityRows';
 import { visibleCase } from '../visibleCase';
 import type { DashboardCase } from './figures';
 
@@ -26,6 +26,7 @@ export async function readDashboardCases(
     `WorkflowType = ${quote(WORKFLOW_TYPE)}`,
     `TaskQueue = ${quote(o.taskQueue)}`,
     `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(o.since.toISOString())})`,
+    NOT_HANDED_OVER,
   ].join(' AND ');
   const cases: DashboardCase[] = [];
   let truncated = false;

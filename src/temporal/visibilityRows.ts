@@ -14,6 +14,13 @@ import { undecryptableRows } from '../metrics';
 /** Keyword values are quoted in visibility queries; Stripe ids never contain quotes, but be safe. */
 export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+/**
+ * A run that continued as new (workflows/continueAsNew.ts) is not a case of its own: the run it
+ * handed over to is. Visibility keeps the old run, with the search attributes it had, until
+ * retention; lists of cases leave it out, so a case is listed once and never asked twice.
+ */
+export const NOT_HANDED_OVER = `ExecutionStatus != 'ContinuedAsNew'`;
+
 export type VisibilityRow = WorkflowExecutionInfo & {
   /** Its memo could not be decoded (a key no longer configured, or corrupt data): `memo` is empty. */
   undecryptable?: true;

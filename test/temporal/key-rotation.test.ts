@@ -396,6 +396,17 @@ describe('an open case re-encrypted after a rotation', () => {
         `WorkflowId = '${workflowId}' AND StartTime < '${rotatedAt}' AND ExecutionStatus = 'Running'`,
       );
       expect([left.count, open.count]).toEqual([1, 0]);
+      // The run that handed over is not a case of its own: `reencrypt --all --started-before T`
+      // finds nothing left to ask, and the customer's case is listed once, as its new run.
+      const listed = async (query: string) =>
+        (
+          (await json(await api.get(`/api/dunning?customerId=${s.customerId}${query}`))).body as {
+            cases: Array<{ runId: string }>;
+          }
+        ).cases;
+      await eventually(async () => ((await listed('')).length === 1 ? true : undefined), 15_000, 'the case listed once');
+      expect((await listed('')).map((c) => c.runId)).toEqual([next.runId]);
+      expect(await listed(`&startedBefore=${encodeURIComponent(rotatedAt)}`)).toEqual([]);
     } finally {
       await api.close();
       await stopRotated();
