@@ -155,7 +155,7 @@ export const envSchema = z.object({
   WORKER_BUILD_ID: optionalString.refine((s) => s === undefined || /^[A-Za-z0-9._+-]{1,200}$/.test(s), {
     message: 'WORKER_BUILD_ID must be letters, digits, . _ + or -, at most 200 (e.g. a release tag or a commit)',
   }),
-  /** When a worker makes its own build current at start; unset: always in development, first in production. */
+  /** When a worker makes its own build current at start; unset: always (deploys replace workers in place); first or never to ramp releases by hand. */
   WORKER_SET_CURRENT_VERSION: z
     .enum(SET_CURRENT_POLICIES, { message: `WORKER_SET_CURRENT_VERSION must be one of ${SET_CURRENT_POLICIES.join(', ')}` })
     .optional(),
@@ -535,7 +535,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               deploymentName: e.WORKER_DEPLOYMENT_NAME ?? e.TEMPORAL_TASK_QUEUE,
               buildId: e.WORKER_BUILD_ID,
               // Production: a new build waits for the operator (ramp, then current) unless it is the first.
-              setCurrent: e.WORKER_SET_CURRENT_VERSION ?? (production ? 'first' : 'always'),
+              setCurrent: e.WORKER_SET_CURRENT_VERSION ?? 'always',
             },
     },
     stripe: {

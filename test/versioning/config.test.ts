@@ -35,9 +35,10 @@ describe('worker versioning settings', () => {
     expect(load({ TEMPORAL_TASK_QUEUE: 'billing' }).temporal.versioning?.deploymentName).toBe('billing');
   });
 
-  it('a new build waits for the operator in production, unless it is the first', () => {
-    expect(load(PRODUCTION).temporal.versioning?.setCurrent).toBe('first');
-    expect(load({ ...PRODUCTION, WORKER_SET_CURRENT_VERSION: 'always' }).temporal.versioning?.setCurrent).toBe('always');
+  it('a new build makes itself current in production too, unless the operator ramps releases', () => {
+    // Deployments replace workers in place: a build left waiting would leave no worker for the cases.
+    expect(load(PRODUCTION).temporal.versioning?.setCurrent).toBe('always');
+    expect(load({ ...PRODUCTION, WORKER_SET_CURRENT_VERSION: 'first' }).temporal.versioning?.setCurrent).toBe('first');
   });
 
   it('takes a name and build id given, and turns off', () => {
