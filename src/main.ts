@@ -336,7 +336,14 @@ async function announceVersion(
       );
     } else log(`worker version ${name} is current`);
   } catch (err) {
-    logger.error({ err, version: name }, `could not make worker version ${name} current: run ${command}`);
+    // UNIMPLEMENTED: the server has no Worker Deployments (before 1.29.1); the CLI would fail too.
+    const unversionedServer = (err as { code?: unknown }).code === 12;
+    logger.error(
+      { err, version: name },
+      unversionedServer
+        ? `could not make worker version ${name} current: this Temporal server has no Worker Deployment Versioning; set WORKER_VERSIONING=off or use a server of 1.29.1 or later (docs/releases.md)`
+        : `could not make worker version ${name} current: run ${command}`,
+    );
   }
 }
 
