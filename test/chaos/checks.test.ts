@@ -4,7 +4,15 @@ import type { ChargeRecord } from '../../sandbox/stripe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseFigures, doubleCharges, duplicateEmails, logFigures, stepOfKey } from '../../tools/chaos/checks';
+import {
+  caseFigures,
+  doubleCharges,
+  duplicateEmails,
+  keepSettling,
+  logFigures,
+  stepOfKey,
+  stillSettling,
+} from '../../tools/chaos/checks';
 import type { SentEmail } from '../../tools/chaos/driver';
 
 const email = (id: string, invoice: string, key: string, template: string, to = 'a@x.test'): SentEmail => ({
@@ -82,6 +90,39 @@ describe('chaos checks', () => {
     expect(f).toMatchObject({ cases: 4, lost: 1, failed: 1, stateMismatch: 1, wrongEnd: 2 });
     // At the end of a full run an open case is a wrong end too.
     expect(caseFigures(cases.slice(2, 3), facts, [], [], true).wrongEnd).toBe(1);
+  });
+
+  it('takes a debit case processing on an open run for what it is, not a state that disagrees with its run', () => {
+    const cases = [{ invoiceId: 'in_1', customerId: 'c', subscriptionId: 's', fate: 'none' as const }];
+    const facts = new Map([['in_1', { found: true, status: 'RUNNING', state: 'processing' }]]);
+    expect(caseFigures(cases, facts, [], [], false).stateMismatch).toBe(0);
+    facts.set('in_1', { found: true, status: 'COMPLETED', state: 'processing' });
+    expect(caseFigures(cases, facts, [], [], false).stateMismatch).toBe(1);
+  });
+
+  it('waits for a missing case, a settled case still open, and a case in the middle of ending', () => {
+    const facts = new Map([
+      ['in_settled_open', { found: true, status: 'RUNNING', state: 'active' }],
+      ['in_ending', { found: true, status: 'RUNNING', state: 'recovered' }],
+      ['in_open', { found: true, status: 'RUNNING', state: 'active' }],
+      ['in_processing', { found: true, status: 'RUNNING', state: 'processing' }],
+      ['in_closed', { found: true, status: 'COMPLETED', state: 'recovered' }],
+      ['in_starting', { found: true, status: 'RUNNING' }],
+    ]);
+    const ids = ['in_missing', ...facts.keys()];
+    expect(stillSettling(ids, facts, new Set(['in_settled_open', 'in_closed']))).toEqual([
+      'in_missing',
+      'in_settled_open',
+      'in_ending',
+    ]);
+  });
+
+  it('keeps settling past the planned deadline only while cases keep closing, and never past the hard stop', () => {
+    const clock = { settleBy: 100_000, hardStop: 150_000, lastProgressAt: 0, stallMs: 20_000 };
+    expect(keepSettling({ ...clock, now: 99_000 })).toBe(true); // before the deadline, even with no progress
+    expect(keepSettling({ ...clock, now: 110_000, lastProgressAt: 95_000 })).toBe(true); // still closing
+    expect(keepSettling({ ...clock, now: 110_000, lastProgressAt: 85_000 })).toBe(false); // stalled
+    expect(keepSettling({ ...clock, now: 150_000, lastProgressAt: 149_000 })).toBe(false); // the hard stop
   });
 
   it('counts a case that ended on its schedule because its fate reached it too late apart from a wrong end', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { mapLimit, type SentEmail } from './driver';
 import type { ChargeRecord } from '../../sandbox/stripe';
-import type { CaseState } from '../../domain/types';
+import { isOpenState, type CaseState } from '../../domain/types';
 import { DunningState } from '../../domain/searchAttributes';
 
 /** What happened to a case's invoice in Stripe, which decides how the case must end. */
@@ -61,6 +61,46 @@ export function settlingEventIds(
       .filter((e) => SETTLING_TYPES[c.fate].includes(e.type))
       .map((e) => e.id),
   );
+}
+
+/**
+ * The cases the settle phase still waits for: not there yet (a webhook refused during an outage is
+ * delivered again), settled but still open, or in the middle of ending (an open run whose state is
+ * already final: its last activities, the app event or the end action, are still running).
+ */
+export function stillSettling(
+  invoiceIds: readonly string[],
+  facts: ReadonlyMap<string, CaseFacts>,
+  mustClose: ReadonlySet<string>,
+): string[] {
+  return invoiceIds.filter((id) => {
+    const f = facts.get(id);
+    if (!f?.found) return true;
+    if (f.status !== 'RUNNING') return false;
+    return mustClose.has(id) || (f.state !== undefined && !isOpenState(f.state));
+  });
+}
+
+export interface SettleClock {
+  now: number;
+  /** The planned end of the settle phase. */
+  settleBy: number;
+  /** The latest end, however slowly cases still close. */
+  hardStop: number;
+  /** When the number of cases waited for last went down (or the phase began). */
+  lastProgressAt: number;
+  /** After settleBy, go on only if a case closed within this long. */
+  stallMs: number;
+}
+
+/**
+ * Whether to keep waiting for cases to settle. Until the planned deadline, always; after it, only
+ * while cases keep closing: on a loaded machine a settled case may take a minute to reach a worker,
+ * which is slowness, not a lost case; a case that never closes still fails at the hard stop.
+ */
+export function keepSettling(c: SettleClock): boolean {
+  if (c.now < c.settleBy) return true;
+  return c.now < c.hardStop && c.now - c.lastProgressAt < c.stallMs;
 }
 
 /** The states a case may be in at the end of a run, by fate; `active` only while its run is open. */
@@ -210,7 +250,7 @@ export function caseFigures(
       failed++;
       note(`${c.invoiceId} (${c.fate}) ended ${f.status} with DunningState ${f.state}`);
     }
-    if ((f.state === 'active') !== open) {
+    if (isOpenState(f.state) !== open) {
       stateMismatch++;
       note(`${c.invoiceId} (${c.fate}) is ${f.status} with DunningState ${f.state}`);
     }
