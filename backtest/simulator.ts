@@ -185,6 +185,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
   };
   return heldActivities(time, {
     loadCaseFacts: async (invoiceId) => caseFacts(caseOf(invoiceId)),
+    // Another saved card: none until the back-test models them (backtest/otherCards.ts).
+    listSavedCards: async () => ({ cards: [] }),
     retryCharge: async (input) => {
       const s = caseOf(input.invoiceId);
       const done = s.results.get(input.idempotencyKey);
