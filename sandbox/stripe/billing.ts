@@ -85,6 +85,13 @@ export interface ScenarioOptions {
    * subscription has none.
    */
   subscriptionCard?: { customerDefault: string };
+  /** The customer's metadata (besides `timezone`), e.g. `{ dunning_other_cards_consent: 'true' }`. */
+  customerMetadata?: Record<string, string>;
+  /**
+   * Other cards saved on the customer before the renewal fails (test ids, `pm_card_mastercard`),
+   * none of them a default: the customer's "other saved cards".
+   */
+  savedCards?: string[];
 }
 
 /** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
@@ -100,6 +107,8 @@ export interface ScenarioResult {
   paymentMethodId: string;
   /** With `subscriptionCard`: the customer's default, another card. */
   customerDefaultPaymentMethodId?: string;
+  /** With `savedCards`: their PaymentMethods, in the same order. */
+  savedPaymentMethodIds?: string[];
   subscriptionId: string;
   invoiceId: string;
   paymentIntentId: string;
@@ -765,12 +774,18 @@ export class SandboxBilling {
     if (opts.subscriptionCard && !otherCard) {
       throw invalidRequest(`Unknown test payment method: ${opts.subscriptionCard.customerDefault}`, 'subscriptionCard');
     }
+    const saved = (opts.savedCards ?? []).map((id) => {
+      const c = findTestCard(id);
+      if (!c) throw invalidRequest(`Unknown test card: ${id}`, 'savedCards');
+      return c;
+    });
+    const metadata = { ...opts.customerMetadata, ...(opts.timeZone ? { timezone: opts.timeZone } : {}) };
     const customer = this.createCustomer(
       {
         email: opts.email,
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
-        ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
+        ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
       },
       AUTOMATIC,
       opts.webhooks === false || opts.ownCards || opts.smartRetries
@@ -781,6 +796,7 @@ export class SandboxBilling {
           }
         : undefined,
     );
+    const savedPms = saved.map((c) => this.addCard(c, customer.id, AUTOMATIC));
     const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
     const pm = this.addCard(card, customer.id, AUTOMATIC);
     this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
@@ -827,6 +843,7 @@ export class SandboxBilling {
       customerId: customer.id,
       paymentMethodId: pm.id,
       ...(customerDefault ? { customerDefaultPaymentMethodId: customerDefault.id } : {}),
+      ...(savedPms.length > 0 ? { savedPaymentMethodIds: savedPms.map((p) => p.id) } : {}),
       subscriptionId: sub.id,
       invoiceId: invoice.id,
       paymentIntentId: pi.id,

@@ -65,6 +65,8 @@ export const scenarioSchema = z
       ])
       .optional(),
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
+    customerMetadata: z.record(z.string().max(500)).optional(),
+    savedCards: z.array(z.string()).max(10).optional(),
   })
   .strict();
 

@@ -103,6 +103,27 @@ describe('another saved card in the Stripe sandbox', () => {
     expect(sandbox.charges().at(-1)).toMatchObject({ paymentMethodId: second, outcome: 'declined' });
   });
 
+  it('a scenario can save other cards and customer metadata before the renewal fails', async () => {
+    const s = await sandbox.createFailedInvoiceScenario({
+      email: 'saved@example.com',
+      amount: 2900,
+      currency: 'usd',
+      timeZone: 'Europe/Paris',
+      customerMetadata: { dunning_other_cards_consent: 'true' },
+      savedCards: ['pm_card_mastercard', 'pm_card_amex'],
+    });
+    expect(s.savedPaymentMethodIds).toHaveLength(2);
+    const customer = (await stripe.customers.retrieve(s.customerId)) as Stripe.Customer;
+    expect(customer.metadata).toEqual({ dunning_other_cards_consent: 'true', timezone: 'Europe/Paris' });
+    // The declining card stays the default; the saved ones are listed beside it.
+    expect(customer.invoice_settings.default_payment_method).toBe(s.paymentMethodId);
+    const listed = await stripe.customers.listPaymentMethods(s.customerId, { type: 'card' });
+    expect(new Set(listed.data.map((pm) => pm.id))).toEqual(new Set([s.paymentMethodId, ...s.savedPaymentMethodIds!]));
+    await expect(
+      sandbox.createFailedInvoiceScenario({ email: 'x@example.com', amount: 1, currency: 'usd', savedCards: ['pm_nope'] }),
+    ).rejects.toThrow(/Unknown test card/);
+  });
+
   it("a card of another customer cannot pay this customer's invoice", async () => {
     const { s } = await failedRenewalWithSecondCard();
     const other = await failedRenewalWithSecondCard();
