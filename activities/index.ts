@@ -13,6 +13,7 @@ import { createPacer } from './email/pacer';
 import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
+import { listSavedCards } from './stripe/otherCards';
 import { retryCharge } from './stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
@@ -55,6 +56,8 @@ export function createActivities(deps: ActivityDeps) {
       return result;
     },
     applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
+    /** Another saved card: the customer's consent and cards (activities/stripe/otherCards.ts). */
+    listSavedCards: (customerId: string) => countingErrors('stripe', () => listSavedCards(deps.stripe, customerId)),
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

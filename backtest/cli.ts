@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { parsePolicy } from '../src/policyFile';
 import { BUILTIN_POLICIES, CALIBRATION_POLICY } from './builtinPolicies';
 import { MODEL_VERSION } from './cohortModel';
+import { OTHER_CARDS_MODEL } from './otherCards';
 import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
 import { writeReports } from './output';
 import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   console.log('');
   for (const l of calibration) console.log(l);
   console.log(`model: ${MODEL_VERSION}`);
+  if (policies.some((p) => p.policy.otherCards)) console.log(OTHER_CARDS_MODEL);
   console.log(
     `wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies; ${driveLine(result.drive)}`,
   );

@@ -24,6 +24,8 @@ export interface PolicySummary {
   /** Of byHow, those within 10 days of the failure (the calibration's timing line, by how). */
   byHowWithin10: Record<'scheduled_retry' | 'card_update' | 'paid_elsewhere' | 'other', number>;
   byCause: Record<string, { cases: number; recovered: number; within10: number }>;
+  /** Recovered by another saved card (backtest/otherCards.ts; in byHow's `other` too). */
+  byOtherCard: number;
   chargesPerCase: number;
   emailsPerCase: number;
   daysToRecovery: { p50: number | null; p90: number | null };
@@ -80,6 +82,7 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
     byHow,
     byHowWithin10,
     byCause,
+    byOtherCard: rec.filter((c) => c.outcome === 'other_card').length,
     chargesPerCase: cases.reduce((s, c) => s + c.charges, 0) / Math.max(1, cases.length),
     emailsPerCase: cases.reduce((s, c) => s + c.emails, 0) / Math.max(1, cases.length),
     daysToRecovery: { p50: quantile(days, 0.5), p90: quantile(days, 0.9) },
@@ -112,6 +115,8 @@ export function tableRows(s: PolicySummary[]): string[][] {
     ['  by scheduled retry', ...s.map((p) => String(p.byHow.scheduled_retry))],
     ['  by card update', ...s.map((p) => String(p.byHow.card_update))],
     ['  paid elsewhere', ...s.map((p) => String(p.byHow.paid_elsewhere))],
+    // Only when a policy tried another saved card (policy `otherCards`).
+    ...(s.some((p) => p.byOtherCard > 0) ? [['  by another saved card', ...s.map((p) => String(p.byOtherCard))]] : []),
     ...causes.map((c) => [
       `  ${c}`,
       ...s.map((p) => {

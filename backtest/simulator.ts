@@ -25,6 +25,7 @@ import {
   type CohortCase,
 } from './cohortModel';
 import { customerActSignal, type CustomerAct } from './customerWorkflow';
+import { isOtherCard, otherCardSucceeds, savedCardsOf } from './otherCards';
 import type { NetworkTransaction } from './violations';
 
 export const CUSTOMER_TASK_QUEUE = 'backtest-customers';
@@ -120,11 +121,12 @@ export function newSimCase(run: PolicyRun, c: CohortCase): SimCase {
 
 function cardOf(run: PolicyRun, s: SimCase, paymentMethodId: string): CardFacts {
   const n = /_new(\d+)$/.exec(paymentMethodId)?.[1];
+  const other = isOtherCard(paymentMethodId);
   return {
     paymentMethodId,
-    fingerprint: `fp_${run.name}_${s.c.id}${n ? `_new${n}` : ''}`,
+    fingerprint: `fp_${run.name}_${s.c.id}${n ? `_new${n}` : other ? '_other' : ''}`,
     brand: s.c.brand,
-    last4: n ? `00${n.padStart(2, '0')}` : '4242',
+    last4: n ? `00${n.padStart(2, '0')}` : other ? '1111' : '4242',
   };
 }
 
@@ -185,6 +187,11 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
   };
   return heldActivities(time, {
     loadCaseFacts: async (invoiceId) => caseFacts(caseOf(invoiceId)),
+    // Another saved card (backtest/otherCards.ts): only a policy with `otherCards` asks.
+    listSavedCards: async (customerId) => {
+      const s = [...run.cases.values()].find((x) => `cus_${x.c.id}` === customerId);
+      return s ? savedCardsOf(run.seed, s.c, (pm) => cardOf(run, s, pm)) : { cards: [] };
+    },
     retryCharge: async (input) => {
       const s = caseOf(input.invoiceId);
       const done = s.results.get(input.idempotencyKey);
@@ -201,11 +208,13 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
       if (!budget.granted) return { outcome: 'budget_exhausted', retryAt: budget.retryAt ?? '', card };
 
       const isNew = pm !== `pm_${s.c.id}`;
-      const approved = isNew
-        ? newCardSucceeds(run.seed, s.c, s.newCards)
-        : s.cardDataChanged
-          ? cardDataSucceeds(run.seed, s.c, s.originalCharges++)
-          : retrySucceeds(run.seed, s.c, at, s.originalCharges++);
+      const approved = isOtherCard(pm)
+        ? otherCardSucceeds(run.seed, s.c)
+        : isNew
+          ? newCardSucceeds(run.seed, s.c, s.newCards)
+          : s.cardDataChanged
+            ? cardDataSucceeds(run.seed, s.c, s.originalCharges++)
+            : retrySucceeds(run.seed, s.c, at, s.originalCharges++);
       if (input.idempotencyKey.includes('/retry@') && s.firstScheduledRetry === undefined) {
         s.firstScheduledRetry = approved ? 'succeeded' : 'declined';
       }

@@ -120,7 +120,8 @@ export type ChargeReason =
   | { kind: 'retry'; n: number; of: number }
   | { kind: 'card_update'; n: number; paymentMethodId?: string }
   | { kind: 'customer_retry'; n: number }
-  | { kind: 'operator_retry' };
+  | { kind: 'operator_retry' }
+  | { kind: 'other_card'; brand?: string; last4?: string };
 
 /** `charge Visa •••• 4242 (retry 2 of 4)` */
 export function chargeSummary(card: { brand?: string; last4?: string } | undefined, why: ChargeReason): string {
@@ -134,6 +135,8 @@ export function chargeSummary(card: { brand?: string; last4?: string } | undefin
       return `charge ${cardLabel(card)} (customer's own retry ${why.n})`;
     case 'operator_retry':
       return `charge ${cardLabel(card)} (an operator's retry now)`;
+    case 'other_card':
+      return `charge another saved card, ${cardLabel(why)} (the customer consented)`;
   }
 }
 

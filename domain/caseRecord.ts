@@ -15,6 +15,7 @@ import type {
   StripeCollection,
 } from './providerTypes';
 import { classifyDecline, type DeclineClassification } from './declines';
+import { DEFAULT_OTHER_CARDS_MAX, type OtherCardExclusions, type SavedCard } from './otherCards';
 import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
 import { caseTimeZone, planSchedule, type PlannedStep } from './schedule';
 import { pickLocale } from './presentation';
@@ -46,6 +47,7 @@ import type {
   PaymentMethodUpdatedSignal,
   PaymentSucceededSignal,
   LinkNotPossible,
+  OtherCardsTurn,
   ResendLinkOutcome,
   RetryNotPossible,
   RetryOutcome,
@@ -125,6 +127,10 @@ export class CaseRecord {
   private settling: { since: number; checkAt: number; trigger: AttemptTrigger; paymentIntentId?: string } | undefined;
   /** Time spent processing debits that failed: the schedule moves on by as much (0: as planned). */
   private pausedMs = 0;
+  /** Fingerprints of the cards that declined in this case: the same physical card is never "another card". */
+  private readonly declinedFingerprints = new Set<string>();
+  /** Another saved card: the case's one look at the customer's other cards, once taken. */
+  private _otherCards: OtherCardsTurn | undefined;
 
   constructor(
     readonly invoiceId: string,
@@ -226,6 +232,7 @@ export class CaseRecord {
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
+      ...(this._otherCards ? { otherCards: { ...this._otherCards } } : {}),
       processing: this.settling && {
         since: iso(this.settling.since),
         checkAt: iso(this.settling.checkAt),
@@ -423,6 +430,7 @@ export class CaseRecord {
     this.reclassify(f.lastDecline ?? firstSignal);
     const failedCard = f.lastDecline?.card?.paymentMethodId;
     if (failedCard) this.declinedCards.add(failedCard);
+    this.rememberDeclinedFingerprint(f.lastDecline?.card?.fingerprint);
   }
 
   /**
@@ -604,12 +612,125 @@ export class CaseRecord {
         this._lastCard = result.decline.card ?? this.lastCard;
         const declined = result.decline.card?.paymentMethodId ?? chargedPaymentMethod;
         if (declined) this.declinedCards.add(declined);
+        this.rememberDeclinedFingerprint(result.decline.card?.fingerprint);
         this.lastFailureAt = now;
         this.reclassify(result.decline);
         this.replan(now);
         return { settled: false };
       }
     }
+  }
+
+  // ---- another saved card (domain/otherCards.ts) ---------------------------------------------------
+
+  private rememberDeclinedFingerprint(fingerprint: string | undefined): void {
+    if (fingerprint) this.declinedFingerprints.add(fingerprint);
+  }
+
+  /**
+   * Is it time to look at the customer's other saved cards? Only with the policy's `otherCards`,
+   * once per case, while the case may charge, and once the default card has declined
+   * `afterDeclines` times (the renewal's decline is the first; the case's own charges of it count
+   * after it), or at once when its decline forbids charging it again. Consent is Stripe's to say,
+   * read when the case looks (workflows/caseOtherCards.ts).
+   */
+  otherCardDue(): boolean {
+    const o = this.policy.otherCards;
+    if (!o || this._otherCards || this.state !== 'active' || !this.resolved) return false;
+    if (this.dispute || this.charging || this.blockedOn) return false;
+    if (!this.classification.retryable) return true;
+    const declines = this.attempts.filter(
+      (a) =>
+        a.trigger !== 'other_card' &&
+        a.trigger !== 'payment_method_updated' &&
+        (a.outcome === 'declined' || a.outcome === 'requires_action'),
+    ).length;
+    return 1 + declines >= o.afterDeclines;
+  }
+
+  /** At most this many other cards are charged. */
+  otherCardsMax(): number {
+    return this.policy.otherCards?.maxCards ?? DEFAULT_OTHER_CARDS_MAX;
+  }
+
+  /** The cards never charged as "another card": every card that declined here, and those tried. */
+  otherCardExclusions(): OtherCardExclusions {
+    const f = this.facts;
+    const defaults = [f?.customer.defaultPaymentMethodId, f?.effectivePaymentMethodId, this.lastCard?.paymentMethodId];
+    const prints = [this.lastCard?.fingerprint, f?.lastDecline?.card?.fingerprint];
+    const present = (xs: Array<string | undefined>): string[] => xs.filter((x): x is string => Boolean(x));
+    return {
+      paymentMethodIds: [...new Set([...this.declinedCards, ...present(defaults)])],
+      fingerprints: [...new Set([...this.declinedFingerprints, ...present(prints)])],
+    };
+  }
+
+  /** The case looked at the other cards: what it found (`tried`: how many it is about to charge). */
+  otherCardsLooked(now: number, outcome: OtherCardsTurn['outcome'], tried = 0): void {
+    this._otherCards = { at: iso(now), outcome, tried };
+  }
+
+  /**
+   * What a charge of another saved card answered. Unlike a charge of the case's card, a decline
+   * here does not reclassify the case or move its schedule: the default card's decline still says
+   * what the default card may do. The card is never charged again in this case.
+   */
+  applyOtherCardResult(card: SavedCard, result: RetryChargeResult, now: number): ChargeVerdict {
+    const at = iso(now);
+    const shown = { ...(card.brand ? { brand: card.brand } : {}), ...(card.last4 ? { last4: card.last4 } : {}) };
+    const push = (outcome: AttemptRecord['outcome'], declineCode?: string) =>
+      this.attempts.push({ at, trigger: 'other_card', outcome, card: shown, ...(declineCode ? { declineCode } : {}) });
+    this.declinedCards.add(card.paymentMethodId);
+    this.rememberDeclinedFingerprint(card.fingerprint);
+    switch (result.outcome) {
+      case 'succeeded':
+        push('succeeded');
+        // The receipt names the card that paid.
+        this._lastCard = {
+          paymentMethodId: card.paymentMethodId,
+          fingerprint: card.fingerprint,
+          brand: card.brand,
+          last4: card.last4,
+        };
+        return { settled: true };
+      case 'already_paid':
+        push('skipped_already_paid');
+        return { settled: true };
+      case 'invoice_closed':
+        push('skipped_invoice_closed');
+        return { settled: false, closedBy: { reason: `invoice_${result.status}`, by: 'stripe' } };
+      case 'subscription_ended':
+        push('skipped_subscription_ended');
+        return { settled: false, closedBy: { reason: 'subscription_deleted', by: 'stripe' } };
+      case 'budget_exhausted':
+        push('skipped_budget');
+        return { settled: false };
+      case 'card_blocked':
+        push('skipped_never_retry');
+        return { settled: false };
+      case 'processing':
+        // Cards only are listed; a debit would be a bank account. Waited for like any other.
+        push('processing');
+        this.startSettling(now, 'other_card', result.paymentIntentId);
+        return { settled: false };
+      case 'requires_action':
+      case 'declined':
+        push(result.outcome, result.decline.declineCode ?? result.decline.code);
+        return { settled: false };
+    }
+  }
+
+  /** Stripe refused the charge of another card (a 400: detached meanwhile, say): recorded, the case goes on. */
+  recordOtherCardError(card: SavedCard, now: number, error: string): void {
+    this.declinedCards.add(card.paymentMethodId);
+    this.rememberDeclinedFingerprint(card.fingerprint);
+    const shown = { ...(card.brand ? { brand: card.brand } : {}), ...(card.last4 ? { last4: card.last4 } : {}) };
+    this.attempts.push({ at: iso(now), trigger: 'other_card', outcome: 'error', error, card: shown });
+  }
+
+  /** The recovery came from another saved card: the receipt says so. */
+  recoveredByOtherCard(): boolean {
+    return this.attempts.some((a) => a.trigger === 'other_card' && a.outcome === 'succeeded');
   }
 
   // ---- a debit that settles later ------------------------------------------------------------------
@@ -725,6 +846,7 @@ export class CaseRecord {
       declineReason: this.classification.reason,
       cardBrand: this.lastCard?.brand,
       cardLast4: this.lastCard?.last4,
+      ...(this.recoveredByOtherCard() ? { chargedOtherCard: true as const } : {}),
     };
   }
 

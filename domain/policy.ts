@@ -7,6 +7,7 @@
  * nonsensical policy fails loudly there instead of silently inside thousands of running cases.
  */
 import { isRetryableCategory } from './declines';
+import { otherCardsProblems, type OtherCardsPolicy } from './otherCards';
 import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
 
 export type StepAction = 'email' | 'retry' | 'final_notice';
@@ -77,6 +78,11 @@ export interface DunningPolicy {
    * and the invoice can no longer be paid.
    */
   failedSignups?: FailedSignupPolicy;
+  /**
+   * Another saved card after the default card's declines (domain/otherCards.ts): absent (the
+   * default), never; set, only for customers whose consent is recorded. The base policy's only.
+   */
+  otherCards?: OtherCardsPolicy;
 }
 
 /** A failed sign-up's schedule; it ends with `leave_past_due`: Stripe expires the subscription itself. */
@@ -402,6 +408,7 @@ function checkSemantics(p: DunningPolicy, errors: string[]): void {
 export function policyProblems(p: DunningPolicy): string[] {
   const errors: string[] = [];
   checkSemantics(p, errors);
+  errors.push(...otherCardsProblems(p.otherCards));
   const signup = failedSignupPolicy(p);
   if (signup) {
     const window = parseDuration(FAILED_SIGNUP_WINDOW);

@@ -148,6 +148,8 @@ export interface DunningEmailInput {
   declineReason?: string;
   cardBrand?: string;
   cardLast4?: string;
+  /** The case was paid with another of the customer's saved cards (`cardBrand`, `cardLast4`): the email says so. */
+  chargedOtherCard?: true;
 }
 
 export type AppEventType =

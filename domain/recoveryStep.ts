@@ -5,7 +5,7 @@
  */
 import type { AttemptRecord, EmailRecord } from './types';
 
-export type RecoveryHow = 'scheduled_retry' | 'card_update' | 'customer_retry' | 'paid_elsewhere' | 'other';
+export type RecoveryHow = 'scheduled_retry' | 'card_update' | 'customer_retry' | 'paid_elsewhere' | 'other_card' | 'other';
 
 export interface RecoveryStep {
   how: RecoveryHow;
@@ -17,6 +17,10 @@ export interface RecoveryStep {
 export function recoveryStep(outcome: string, attempts: readonly AttemptRecord[], emails: readonly EmailRecord[]): RecoveryStep {
   if (outcome === 'retry_succeeded') {
     return { how: 'scheduled_retry', step: `retry_${attempts.filter((a) => a.trigger === 'schedule').length}` };
+  }
+  // Another saved card (domain/otherCards.ts): numbered by the other cards charged.
+  if (outcome === 'other_card') {
+    return { how: 'other_card', step: `other_card_${attempts.filter((a) => a.trigger === 'other_card').length}` };
   }
   // The confirmation is sent before the case says it recovered: it is not what brought it back.
   const sent = emails.filter((e) => e.messageId && e.template !== 'payment_recovered').length;

@@ -27,4 +27,5 @@ export const SETTLED_OUTCOME: Record<AttemptTrigger, string> = {
   customer_retry: 'customer_retry',
   operator_retry: 'operator_retry',
   stripe: 'paid_stripe',
+  other_card: 'other_card',
 };

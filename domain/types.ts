@@ -110,8 +110,10 @@ export const isOpenState = (state: string | undefined): state is OpenState =>
 /**
  * `customer_retry`: the customer pressed "Retry my payment now" (a customer-initiated charge).
  * `operator_retry`: an operator's retry now (`npm run cases -- retry-now`, a merchant-initiated charge).
+ * `other_card`: another of the customer's saved cards, after the default card's declines (domain/otherCards.ts).
  */
-export type AttemptTrigger = 'schedule' | 'payment_method_updated' | 'stripe' | 'customer_retry' | 'operator_retry';
+export type AttemptTrigger =
+  'schedule' | 'payment_method_updated' | 'stripe' | 'customer_retry' | 'operator_retry' | 'other_card';
 export type AttemptOutcome =
   | 'succeeded'
   | 'declined'
@@ -137,6 +139,8 @@ export interface AttemptRecord {
   declineCode?: string;
   /** What Stripe said, when the outcome is `error`. */
   error?: string;
+  /** The card charged, on attempts of another saved card (`trigger: other_card`). */
+  card?: { brand?: string; last4?: string };
 }
 
 export interface EmailRecord {
@@ -185,6 +189,17 @@ export interface DunningStatus {
    * bank has not answered by then (invoice.paid / invoice.payment_failed act at once).
    */
   processing?: { since: string; checkAt: string; paymentIntentId?: string };
+  /**
+   * Another saved card (policy `otherCards`): once the case has looked, what it found: `charged`
+   * (it charged `tried` other cards; the attempts say how each answered), or why it charged none.
+   */
+  otherCards?: OtherCardsTurn;
+}
+
+export interface OtherCardsTurn {
+  at: string;
+  outcome: 'charged' | 'none_eligible' | 'no_consent' | 'consent_unreadable' | 'error';
+  tried: number;
 }
 
 /** Signal `paymentMethodDetached`: Stripe's `payment_method.detached` of one of the customer's cards. */

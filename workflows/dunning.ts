@@ -9,7 +9,7 @@
  * signals said, and the effects talk to the world, one file each (charges: caseCharges.ts, emails:
  * caseEmails.ts, ...). This function only decides what comes next.
  */
-import { condition, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import { CaseInbox } from '../domain/caseInbox';
 import { stepWaitSummary } from '../domain/caseNarrative';
 import { CaseRecord } from '../domain/caseRecord';
@@ -26,8 +26,10 @@ import { caseFacts } from './caseFacts';
 import { listenToCase } from './caseHandlers';
 import { cardReported, failureReported } from './caseNews';
 import { awaitSettlement } from './caseSettlement';
+import { caseOtherCards } from './caseOtherCards';
 import { learnTheFacts, queueCardAddedBeforeStart } from './caseStart';
 import { caseRuns } from './continueAsNew';
+import { datedPatch } from './patchDates';
 
 export type { DunningResult } from './caseEnding';
 
@@ -97,6 +99,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       continue;
     }
 
+    // Another saved card, once the default card has declined enough (caseOtherCards.ts). Only a
+    // policy with `otherCards` gets here, so no case started before it asks for the patch.
+    if (record.otherCardDue() && patched(datedPatch('other-cards'))) {
+      if (await fx.otherCards.tryThem()) return fx.ending.recovered('other_card');
+      continue;
+    }
+
     const step = record.nextStep();
     if (!step) return fx.ending.finish('exhausted', 'schedule_ended'); // unreachable: end_action is always planned
     const waitMs = step.at - Date.now();
@@ -117,7 +126,14 @@ type Effects = ReturnType<typeof effectsOf>;
 function effectsOf(ctx: CaseContext) {
   const emails = caseEmails(ctx);
   const events = caseAppEvents(ctx);
-  return { emails, events, charges: caseCharges(ctx), loadFacts: caseFacts(ctx), ending: caseEnding(ctx, events, emails) };
+  return {
+    emails,
+    events,
+    charges: caseCharges(ctx),
+    loadFacts: caseFacts(ctx),
+    ending: caseEnding(ctx, events, emails),
+    otherCards: caseOtherCards(ctx),
+  };
 }
 
 /** One planned step, now due: the case's end, or undefined when it goes on. */

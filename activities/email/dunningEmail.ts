@@ -85,6 +85,7 @@ export async function sendDunningEmail(
     declineReason: input.declineReason,
     cardBrand: input.cardBrand,
     cardLast4: input.cardLast4,
+    ...(input.chargedOtherCard ? { chargedOtherCard: true as const } : {}),
     timeZone: input.timeZone,
   });
   const { messageId } = await sendEmail(resend, {

@@ -67,6 +67,8 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   route('get', '/customers/:id', (c) => b.customer(id(c)));
   route('post', '/customers/:id', ({ params, ctx, id }) => b.updateCustomer(id, params, ctx));
 
+  route('get', '/customers/:id/payment_methods', ({ params, id }) => b.listCustomerPaymentMethods(id, params), true);
+  route('get', '/payment_methods', ({ params }) => b.listPaymentMethods(params), true);
   route('get', '/payment_methods/:id', (c) => b.paymentMethod(id(c)));
   route('post', '/payment_methods/:id/attach', ({ params, ctx, id }) => b.attachPaymentMethod(id, params, ctx));
   route('post', '/payment_methods/:id/detach', ({ params, ctx, id }) => b.detachPaymentMethod(id, params, ctx));

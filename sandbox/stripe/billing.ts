@@ -85,6 +85,13 @@ export interface ScenarioOptions {
    * subscription has none.
    */
   subscriptionCard?: { customerDefault: string };
+  /** The customer's metadata (besides `timezone`), e.g. `{ dunning_other_cards_consent: 'true' }`. */
+  customerMetadata?: Record<string, string>;
+  /**
+   * Other cards saved on the customer before the renewal fails (test ids, `pm_card_mastercard`),
+   * none of them a default: the customer's "other saved cards".
+   */
+  savedCards?: string[];
 }
 
 /** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
@@ -100,6 +107,8 @@ export interface ScenarioResult {
   paymentMethodId: string;
   /** With `subscriptionCard`: the customer's default, another card. */
   customerDefaultPaymentMethodId?: string;
+  /** With `savedCards`: their PaymentMethods, in the same order. */
+  savedPaymentMethodIds?: string[];
   subscriptionId: string;
   invoiceId: string;
   paymentIntentId: string;
@@ -614,6 +623,40 @@ export class SandboxBilling {
     return { data, url: '/v1/invoice_payments', limit: listLimit(params) };
   }
 
+  /**
+   * `GET /v1/customers/:id/payment_methods` (`customers.listPaymentMethods`) and
+   * `GET /v1/payment_methods?customer=` (`paymentMethods.list`): the PaymentMethods attached to
+   * the customer now (a detached one is gone), expired cards included (Stripe lists them too;
+   * charging one declines `expired_card`), newest first, optionally of one `type`.
+   */
+  listCustomerPaymentMethods(customerId: string, params: Params): { data: Stripe.PaymentMethod[]; url: string; limit: number } {
+    rejectUnknownParams(params, ['type', 'limit', 'starting_after', 'ending_before', 'allow_redisplay', 'customer', 'expand']);
+    this.customer(customerId, 'customer');
+    const type = optionalString(params, 'type');
+    const data = Object.values(this.data.paymentMethods)
+      .filter((pm) => pm.customer === customerId)
+      .filter((pm) => !type || pm.type === type);
+    return { data, url: `/v1/customers/${customerId}/payment_methods`, limit: listLimit(params) };
+  }
+
+  /** `GET /v1/payment_methods`: Stripe requires `customer` (or a Connect customer) here. */
+  listPaymentMethods(params: Params): { data: Stripe.PaymentMethod[]; url: string; limit: number } {
+    const customerId = optionalString(params, 'customer');
+    if (!customerId) throw missingParam('customer');
+    return { ...this.listCustomerPaymentMethods(customerId, params), url: '/v1/payment_methods' };
+  }
+
+  /** A saved card that has expired (the sandbox's switch): its expiry is last month. */
+  expireCard(pmId: string): Stripe.PaymentMethod {
+    const pm = this.paymentMethod(pmId);
+    if (!pm.card) throw invalidRequest(`${pmId} is not a card.`, 'payment_method');
+    const d = new Date();
+    const lastMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+    pm.card.exp_month = lastMonth.getUTCMonth() + 1;
+    pm.card.exp_year = lastMonth.getUTCFullYear();
+    return pm;
+  }
+
   // ---------------------------------------------------------------- billing portal
 
   createPortalSession(params: Params, ctx: RequestContext): Stripe.BillingPortal.Session {
@@ -731,12 +774,18 @@ export class SandboxBilling {
     if (opts.subscriptionCard && !otherCard) {
       throw invalidRequest(`Unknown test payment method: ${opts.subscriptionCard.customerDefault}`, 'subscriptionCard');
     }
+    const saved = (opts.savedCards ?? []).map((id) => {
+      const c = findTestCard(id);
+      if (!c) throw invalidRequest(`Unknown test card: ${id}`, 'savedCards');
+      return c;
+    });
+    const metadata = { ...opts.customerMetadata, ...(opts.timeZone ? { timezone: opts.timeZone } : {}) };
     const customer = this.createCustomer(
       {
         email: opts.email,
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
-        ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
+        ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
       },
       AUTOMATIC,
       opts.webhooks === false || opts.ownCards || opts.smartRetries
@@ -747,6 +796,7 @@ export class SandboxBilling {
           }
         : undefined,
     );
+    const savedPms = saved.map((c) => this.addCard(c, customer.id, AUTOMATIC));
     const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
     const pm = this.addCard(card, customer.id, AUTOMATIC);
     this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
@@ -793,6 +843,7 @@ export class SandboxBilling {
       customerId: customer.id,
       paymentMethodId: pm.id,
       ...(customerDefault ? { customerDefaultPaymentMethodId: customerDefault.id } : {}),
+      ...(savedPms.length > 0 ? { savedPaymentMethodIds: savedPms.map((p) => p.id) } : {}),
       subscriptionId: sub.id,
       invoiceId: invoice.id,
       paymentIntentId: pi.id,
@@ -845,6 +896,8 @@ export class SandboxBilling {
     pi.latest_charge = chargeId;
 
     let behaviour = this.behaviour(pm.id);
+    // As Stripe: a card past its expiry month is declined by its issuer, whatever it would do otherwise.
+    if (cardExpired(pm)) behaviour = { outcome: 'decline', code: 'expired_card', declineCode: 'expired_card' };
     // As Stripe: a server-side pay cannot run the bank's challenge, on-session or not (402
     // invoice_payment_intent_requires_action); the hosted invoice page is where the customer
     // authenticates, and there it succeeds.
@@ -1077,6 +1130,13 @@ function debitFailureMessage(code: string): string {
   if (code === 'account_closed') return "The customer's bank account has been closed.";
   if (code === 'debit_not_authorized') return 'The customer has notified their bank that this payment was unauthorized.';
   return 'The bank debit failed.';
+}
+
+/** Valid through the end of its expiry month (UTC). */
+function cardExpired(pm: Stripe.PaymentMethod): boolean {
+  const c = pm.card;
+  if (!c?.exp_month || !c.exp_year) return false;
+  return Date.now() >= Date.UTC(c.exp_year, c.exp_month, 1);
 }
 
 function listLimit(params: Params): number {

@@ -59,7 +59,8 @@ export interface StripeSandbox {
   attachTestPaymentMethod(
     customerId: string,
     testPaymentMethod: string,
-    opts?: { makeDefault?: boolean },
+    /** `expired`: a saved card past its expiry month (Stripe declines it `expired_card`). */
+    opts?: { makeDefault?: boolean; expired?: boolean },
   ): Promise<{ paymentMethodId: string }>;
   /** The bank's answer to a debit that is processing (POST /_sandbox/invoices/:id/settle). */
   settleDebit(invoiceId: string, settlement: { outcome: 'succeed' } | { outcome: 'fail'; code?: string; message?: string }): void;
@@ -190,6 +191,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
     },
     async attachTestPaymentMethod(customerId, testPaymentMethod, o) {
       const pm = billing.attachTestCard(customerId, testPaymentMethod, o?.makeDefault ?? true);
+      if (o?.expired) billing.expireCard(pm.id);
       changed();
       return { paymentMethodId: pm.id };
     },

@@ -65,10 +65,14 @@ export const scenarioSchema = z
       ])
       .optional(),
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
+    customerMetadata: z.record(z.string().max(500)).optional(),
+    savedCards: z.array(z.string()).max(10).optional(),
   })
   .strict();
 
-const attachSchema = z.object({ testPaymentMethod: z.string(), makeDefault: z.boolean().optional() }).strict();
+const attachSchema = z
+  .object({ testPaymentMethod: z.string(), makeDefault: z.boolean().optional(), expired: z.boolean().optional() })
+  .strict();
 
 const faultStatus = z.union([z.literal(429), z.literal(500), z.literal(503)]);
 const validRegex = (s: string) => {
@@ -129,6 +133,7 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
     jsonRoute(res, deps, () => {
       const body = parse(attachSchema, req);
       const pm = billing.attachTestCard(req.params.id ?? '', body.testPaymentMethod, body.makeDefault ?? true);
+      if (body.expired) billing.expireCard(pm.id);
       return [201, { paymentMethodId: pm.id, fingerprint: pm.card?.fingerprint }];
     }),
   );

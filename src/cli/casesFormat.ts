@@ -26,6 +26,7 @@ const TRIGGERS: Record<AttemptTrigger, string> = {
   stripe: 'Stripe',
   customer_retry: "customer's own retry",
   operator_retry: "operator's retry now",
+  other_card: 'another saved card',
 };
 
 const OUTCOMES: Record<AttemptOutcome, string> = {

@@ -107,6 +107,7 @@ function stubWorkers(
       script.charge(input)
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
+    listSavedCards: async () => (calls.push('listSavedCards'), { cards: [] }),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
   };
   const email: EmailActivities = {

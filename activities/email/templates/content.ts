@@ -21,6 +21,8 @@ export interface Facts {
   invoice?: string;
   cardBrand?: string;
   cardLast4?: string;
+  /** Paid with another of the customer's saved cards (the card above), as they allowed: the receipt says so. */
+  chargedOtherCard?: boolean;
   /** Formatted days. */
   nextRetry?: string;
   endsAt?: string;

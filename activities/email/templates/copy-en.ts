@@ -187,6 +187,12 @@ export const en: LocaleCopy = {
       heading: 'Thanks, your payment went through',
       intro: [
         `We've received your payment of ${f.amount} ${forInvoice(f)}. Your subscription is fully up to date and there's nothing else you need to do.`,
+        // Another saved card paid (the customer allowed it): which one, so the charge is no surprise.
+        ...(f.chargedOtherCard
+          ? [
+              `As you allowed us to, we charged ${card(f)}, another card saved on your account, after your usual card was declined.`,
+            ]
+          : []),
       ],
       outro: ['We appreciate having you with us.'],
     }),

@@ -179,6 +179,11 @@ export const vi: LocaleCopy = {
       heading: 'Cảm ơn bạn, thanh toán đã thành công',
       intro: [
         `Chúng tôi đã nhận được khoản thanh toán ${f.amount} ${forInvoice(f)}. Gói đăng ký của bạn đã được thanh toán đầy đủ và bạn không cần làm gì thêm.`,
+        ...(f.chargedOtherCard
+          ? [
+              `Theo sự đồng ý của bạn, chúng tôi đã thanh toán bằng ${card(f)}, một thẻ khác đã lưu trong tài khoản, sau khi thẻ thường dùng bị từ chối.`,
+            ]
+          : []),
       ],
       outro: [`Cảm ơn bạn đã tiếp tục đồng hành cùng ${f.business ?? 'chúng tôi'}.`],
     }),

@@ -24,6 +24,7 @@ export interface EmailData extends Pick<
   | 'declineReason'
   | 'cardBrand'
   | 'cardLast4'
+  | 'chargedOtherCard'
   | 'timeZone'
 > {
   /** Sender's product or company name, from configuration (trusted, still escaped). */

@@ -51,6 +51,7 @@ function toFacts(locale: EmailLocale, data: EmailData): Facts {
     amount: formatAmount(data.amountDue, data.currency, locale),
     invoice: optional(data.invoiceNumber),
     ...cardFacts(data.cardBrand, data.cardLast4),
+    ...(data.chargedOtherCard ? { chargedOtherCard: true } : {}),
     nextRetry: formatDate(data.nextRetryAt, locale, data.timeZone),
     endsAt: formatDate(data.endsAt, locale, data.timeZone),
     endAction: data.endAction,
