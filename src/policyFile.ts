@@ -74,6 +74,7 @@ const policySchema = z
       .object({ steps: z.array(stepSchema), endAfter: durationSchema })
       .strict()
       .optional(),
+    noticeSeverity: z.object({ warning: durationSchema.optional(), wall: durationSchema.optional() }).strict().optional(),
   })
   .strict();
 
@@ -123,6 +124,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   if (d.byCategory) policy.byCategory = d.byCategory;
   if (d.overrides) policy.overrides = d.overrides;
   if (d.failedSignups) policy.failedSignups = d.failedSignups;
+  if (d.noticeSeverity) policy.noticeSeverity = d.noticeSeverity;
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }
