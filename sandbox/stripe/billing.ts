@@ -85,6 +85,12 @@ export interface ScenarioOptions {
    * subscription has none.
    */
   subscriptionCard?: { customerDefault: string };
+  /**
+   * A customer of an earlier scenario instead of a new one: a second subscription of theirs, whose
+   * renewal fails on their default card (as it declines now). Their `email`, name and languages
+   * stay as they are; `decline`, `subscriptionCard` and `ownCards` do not apply.
+   */
+  customerId?: string;
 }
 
 /** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
@@ -731,25 +737,35 @@ export class SandboxBilling {
     if (opts.subscriptionCard && !otherCard) {
       throw invalidRequest(`Unknown test payment method: ${opts.subscriptionCard.customerDefault}`, 'subscriptionCard');
     }
-    const customer = this.createCustomer(
-      {
-        email: opts.email,
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
-        ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
-      },
-      AUTOMATIC,
-      opts.webhooks === false || opts.ownCards || opts.smartRetries
-        ? {
-            muted: opts.webhooks === false,
-            ownCards: opts.ownCards ?? false,
-            ...(opts.smartRetries ? { smartRetries: smartRetrySchedule(opts.smartRetries) } : {}),
-          }
-        : undefined,
-    );
+    const existing = opts.customerId === undefined ? undefined : this.customer(opts.customerId, 'customerId');
+    if (existing && (opts.decline !== undefined || opts.subscriptionCard || opts.ownCards)) {
+      throw invalidRequest("with customerId, the customer's default card is charged: set its behaviour instead", 'customerId');
+    }
+    const existingCard = existing && this.data.paymentMethods[String(existing.invoice_settings.default_payment_method ?? '')];
+    if (existing && !existingCard) throw invalidRequest('the customer has no default payment method', 'customerId');
+    const customer =
+      existing ??
+      this.createCustomer(
+        {
+          email: opts.email,
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
+          ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
+        },
+        AUTOMATIC,
+        opts.webhooks === false || opts.ownCards || opts.smartRetries
+          ? {
+              muted: opts.webhooks === false,
+              ownCards: opts.ownCards ?? false,
+              ...(opts.smartRetries ? { smartRetries: smartRetrySchedule(opts.smartRetries) } : {}),
+            }
+          : undefined,
+      );
     const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
-    const pm = this.addCard(card, customer.id, AUTOMATIC);
-    this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
+    const pm = existingCard ?? this.addCard(card, customer.id, AUTOMATIC);
+    if (!existingCard) {
+      this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
+    }
 
     const price = priceObject({ amount: opts.amount, currency, nickname: opts.planName ?? 'Pro (monthly)' });
     this.data.prices[price.id] = price;

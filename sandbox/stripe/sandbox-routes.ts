@@ -65,6 +65,7 @@ export const scenarioSchema = z
       ])
       .optional(),
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
+    customerId: z.string().optional(),
   })
   .strict();
 

@@ -115,6 +115,43 @@ describe('GET /api/customers/:id/billing-notice', () => {
     },
   );
 
+  it(
+    'two open cases of one customer (two subscriptions): shows the oldest of equal severity, counts both',
+    { timeout: 90_000 },
+    async () => {
+      const first = await openCase();
+      const second = await stack.sandbox.createFailedInvoiceScenario({
+        email: 'unused@example.com',
+        amount: 1200,
+        currency: 'usd',
+        customerId: first.customerId,
+      });
+      await stack.untilStatus(second.invoiceId, 'the second case planned', (x) => x.graceEndsAt !== undefined);
+      const both = await eventually(
+        async () => {
+          const a = (await (await stack.api(noticePath(first.customerId))).json()) as NoticeAnswer;
+          return a.openCases === 2 ? a : undefined;
+        },
+        20_000,
+        'both cases listed',
+      );
+      expect(both.notice).toMatchObject({ invoiceId: first.invoiceId, severity: 'notice', amount: '$49.00' });
+      // The first recovered: the notice shows the one still open.
+      stack.sandbox.setPaymentMethodBehaviour(first.paymentMethodId, { outcome: 'succeed' });
+      expect((await stack.api(`/api/invoices/${first.invoiceId}/retry-now`, { method: 'POST', body: '{}' })).status).toBe(200);
+      await stack.untilStatus(first.invoiceId, 'recovered', (x) => x.state === 'recovered');
+      const left = await eventually(
+        async () => {
+          const a = (await (await stack.api(noticePath(first.customerId))).json()) as NoticeAnswer;
+          return a.openCases === 1 ? a : undefined;
+        },
+        20_000,
+        'one case left',
+      );
+      expect(left.notice).toMatchObject({ invoiceId: second.invoiceId, amount: '$12.00' });
+    },
+  );
+
   it('speaks the customer’s language, as the emails', { timeout: 60_000 }, async () => {
     const s = await openCase({ preferredLocales: ['vi-VN'] });
     const a = (await (await stack.api(noticePath(s.customerId))).json()) as NoticeAnswer;
