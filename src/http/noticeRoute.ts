@@ -4,7 +4,7 @@
  *   customer (src/notice/noticeToken.ts), the one `/api` route that takes one; with CORS for the
  *   SaaS app's pages (NOTICE_ALLOWED_ORIGINS, src/http/noticeCors.ts);
  * - `POST /api/customers/:customerId/notice-token`: the app's backend mints a customer token (API token);
- * - `GET /notice/dunning-notice.js`: the `<dunning-notice>` web component (src/notice/noticeScript.ts).
+ * - `GET /embed/dunning-notice.js`: the `<dunning-notice>` web component (src/notice/noticeScript.ts).
  * Mounted before the rest of `/api`, whose bearer check accepts the API token only.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -163,7 +163,7 @@ export function noticeRouter(deps: NoticeRouteDeps): Router {
     },
   );
 
-  router.get('/notice/dunning-notice.js', (_req, res) => {
+  router.get('/embed/dunning-notice.js', (_req, res) => {
     res
       .type('text/javascript')
       // Loaded by `<script src>` from the app's pages: another origin, which helmet's same-origin default refuses.

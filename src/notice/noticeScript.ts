@@ -1,8 +1,8 @@
 /**
- * The `<dunning-notice>` web component, served as one small script (`GET /notice/dunning-notice.js`)
+ * The `<dunning-notice>` web component, served as one small script (`GET /embed/dunning-notice.js`)
  * that the SaaS app drops into its pages: no framework, no build step, nothing else to load.
  *
- *   <script src="https://billing.example.com/notice/dunning-notice.js" defer></script>
+ *   <script src="https://billing.example.com/embed/dunning-notice.js" defer></script>
  *   <dunning-notice customer="cus_…" token="dn1.…"></dunning-notice>
  *
  * It reads the notice (`GET /api/customers/:id/billing-notice`, the token as a bearer) from the

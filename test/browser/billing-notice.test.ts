@@ -37,7 +37,7 @@ beforeAll(async () => {
   appServer = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme app</title>
-<script src="${service.base}/notice/dunning-notice.js" defer></script></head>
+<script src="${service.base}/embed/dunning-notice.js" defer></script></head>
 <body style="font-family:sans-serif;max-width:720px;margin:24px auto"><h1>Acme dashboard</h1>
 <dunning-notice customer="${embed.customer}" token="${embed.token}" refresh-seconds="1"></dunning-notice>
 <p>Your projects…</p>

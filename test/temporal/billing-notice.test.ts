@@ -225,7 +225,7 @@ describe('GET /api/customers/:id/billing-notice', () => {
   });
 
   it('serves the web component to other origins’ pages', async () => {
-    const res = await fetch(`${stack.baseUrl}/notice/dunning-notice.js`);
+    const res = await fetch(`${stack.baseUrl}/embed/dunning-notice.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
