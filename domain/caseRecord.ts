@@ -238,7 +238,15 @@ export class CaseRecord {
         checkAt: iso(this.settling.checkAt),
         paymentIntentId: this.settling.paymentIntentId,
       },
+      // For the in-app notice (src/notice/): read-only, nothing the case does depends on them.
+      ...(this.facts ? { locale: pickLocale(this.facts.customer.preferredLocales) } : {}),
+      ...(this.resolved ? { graceEndsAt: iso(this.graceEndsAt()) } : {}),
     };
+  }
+
+  /** When the customer's access is restricted: the grace's own step, else the end action (which implies it). */
+  private graceEndsAt(): number {
+    return this.schedule.find((s) => s.kind === 'restrict_access')?.at ?? this.endAt();
   }
 
   /** The customer disputed a payment: the first dispute is kept; every charge is refused from now on. */

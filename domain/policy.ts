@@ -8,6 +8,7 @@
  */
 import { isRetryableCategory } from './declines';
 import { otherCardsProblems, type OtherCardsPolicy } from './otherCards';
+import { DEFAULT_NOTICE_SEVERITY, type NoticeSeverityLevels, type NoticeThresholds } from './noticeSeverity';
 import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
 
 export type StepAction = 'email' | 'retry' | 'final_notice';
@@ -83,6 +84,12 @@ export interface DunningPolicy {
    * default), never; set, only for customers whose consent is recorded. The base policy's only.
    */
   otherCards?: OtherCardsPolicy;
+  /**
+   * When the in-app notice (`GET /api/customers/:id/billing-notice`) turns from `notice` to
+   * `warning` and to `wall`, as offsets from the first failure. Unset fields: DEFAULT_NOTICE_SEVERITY.
+   * Read from the policy the service runs now (not the case's), as it changes nothing a case does.
+   */
+  noticeSeverity?: NoticeSeverityLevels;
 }
 
 /** A failed sign-up's schedule; it ends with `leave_past_due`: Stripe expires the subscription itself. */
@@ -368,9 +375,35 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** The notice's levels in milliseconds, the default filling what `p` leaves out. */
+export function noticeThresholds(p: Pick<DunningPolicy, 'noticeSeverity'>): NoticeThresholds {
+  return {
+    warningMs: parseDuration(p.noticeSeverity?.warning ?? DEFAULT_NOTICE_SEVERITY.warning),
+    wallMs: parseDuration(p.noticeSeverity?.wall ?? DEFAULT_NOTICE_SEVERITY.wall),
+  };
+}
+
+/** A policy that names levels must put them in order, within the case's life. */
+function checkNoticeSeverity(p: DunningPolicy, errors: string[]): void {
+  const given = p.noticeSeverity;
+  if (!given || (given.warning === undefined && given.wall === undefined)) return;
+  const label = (field: 'warning' | 'wall') =>
+    `'${given[field] ?? DEFAULT_NOTICE_SEVERITY[field]}'${given[field] === undefined ? ' (the default)' : ''}`;
+  const t = noticeThresholds(p);
+  if (t.warningMs === 0) errors.push(`noticeSeverity.warning: must be later than '0' (the first days are a plain notice)`);
+  if (t.wallMs <= t.warningMs) {
+    errors.push(`noticeSeverity: wall ${label('wall')} must come after warning ${label('warning')}`);
+  }
+  const endAfterMs = parseDuration(p.endAfter);
+  if (given.wall !== undefined && t.wallMs >= endAfterMs) {
+    errors.push(`noticeSeverity.wall: '${given.wall}' is not before endAfter '${p.endAfter}': no open case would reach it`);
+  }
+}
+
 function checkSemantics(p: DunningPolicy, errors: string[]): void {
   if (parseDuration(p.endAfter) === 0) errors.push(`endAfter: must be longer than '0'`);
   checkSteps(p.steps, '', errors);
+  checkNoticeSeverity(p, errors);
   if (!isValidTimeZone(p.defaultTimeZone)) {
     errors.push(`defaultTimeZone: '${p.defaultTimeZone}' is not an IANA time zone such as 'Europe/Paris'`);
   }

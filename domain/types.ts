@@ -2,6 +2,7 @@
  * The facts a dunning case is made of. Shared by the workflow, its activities, the HTTP edge and
  * the client; plain data only, so it crosses the Temporal payload boundary as JSON.
  */
+import type { EmailLocale } from './presentation';
 
 /** How a decline should be treated. Every category has its own emails. */
 export const DECLINE_CATEGORIES = [
@@ -189,6 +190,10 @@ export interface DunningStatus {
    * bank has not answered by then (invoice.paid / invoice.payment_failed act at once).
    */
   processing?: { since: string; checkAt: string; paymentIntentId?: string };
+  /** The customer's language, as the emails speak it (the in-app notice too), once the case's facts are known. */
+  locale?: EmailLocale;
+  /** When the grace period ends (access.restricted, else the end action), once the case has a plan. */
+  graceEndsAt?: string;
   /**
    * Another saved card (policy `otherCards`): once the case has looked, what it found: `charged`
    * (it charged `tried` other cards; the attempts say how each answered), or why it charged none.

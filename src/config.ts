@@ -202,6 +202,12 @@ export const envSchema = z.object({
   CODEC_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, {
     message: 'CODEC_TOKEN must be at least 16 characters',
   }),
+  /** Origins whose pages (the SaaS app's) may read the in-app notice from the browser. */
+  NOTICE_ALLOWED_ORIGINS: origins.optional(),
+  /** The key of the notice's customer tokens; unset: derived from API_TOKEN (src/notice/noticeToken.ts). */
+  NOTICE_TOKEN_SECRET: optionalString.refine((s) => s === undefined || s.length >= 32, {
+    message: 'NOTICE_TOKEN_SECRET must be at least 32 characters (openssl rand -hex 32)',
+  }),
   APP_WEBHOOK_URL: url('APP_WEBHOOK_URL').optional(),
   APP_WEBHOOK_RATE_LIMIT: z.coerce.number().positive().max(1000).default(10),
   APP_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
@@ -281,6 +287,8 @@ export interface Config {
    * caller shows the token. Production without a token: the codec server is off.
    */
   codec: { enabled: boolean; allowedOrigins: string[]; token?: string };
+  /** The in-app notice: NOTICE_ALLOWED_ORIGINS (default none) and NOTICE_TOKEN_SECRET. */
+  notice: { allowedOrigins: string[]; tokenSecret?: string };
   /** Secrets generated for development, to print at start. */
   generated: string[];
   /** Absolute path of a prebuilt workflow bundle; undefined: bundle at start. */
@@ -572,6 +580,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedOrigins: e.CODEC_ALLOWED_ORIGINS ?? devUiOrigins,
       token: e.CODEC_TOKEN,
     },
+    notice: { allowedOrigins: e.NOTICE_ALLOWED_ORIGINS ?? [], tokenSecret: e.NOTICE_TOKEN_SECRET },
     generated,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH ? resolve(e.WORKFLOW_BUNDLE_PATH) : undefined,
   };

@@ -173,7 +173,8 @@ export class DunningClient {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
-    private readonly policy: DunningPolicy,
+    /** The policy the service runs now: new cases start with it; the in-app notice reads its levels. */
+    readonly policy: DunningPolicy,
     /** Bound on every call, so a dead cluster answers 503 in seconds, not minutes. */
     private readonly deadlineMs = 10_000,
   ) {}

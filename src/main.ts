@@ -207,6 +207,8 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       },
       readiness: () => readiness.state,
       stalled,
+      notice: config.notice,
+      linkTtlDays: config.linkTtlDays,
     });
     const server: Server = await new Promise((resolve, reject) => {
       // Development: this machine only (HOST says otherwise); production: every interface, as in a container.

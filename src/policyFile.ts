@@ -75,6 +75,7 @@ const policySchema = z
       .strict()
       .optional(),
     otherCards: z.object({ afterDeclines: z.number(), maxCards: z.number().optional() }).strict().optional(),
+    noticeSeverity: z.object({ warning: durationSchema.optional(), wall: durationSchema.optional() }).strict().optional(),
   })
   .strict();
 
@@ -125,6 +126,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   if (d.overrides) policy.overrides = d.overrides;
   if (d.failedSignups) policy.failedSignups = d.failedSignups;
   if (d.otherCards) policy.otherCards = d.otherCards;
+  if (d.noticeSeverity) policy.noticeSeverity = d.noticeSeverity;
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }

@@ -92,6 +92,12 @@ export interface ScenarioOptions {
    * none of them a default: the customer's "other saved cards".
    */
   savedCards?: string[];
+  /**
+   * A customer of an earlier scenario instead of a new one: a second subscription of theirs, whose
+   * renewal fails on their default card (as it declines now). Their `email`, name and languages
+   * stay as they are; `decline`, `subscriptionCard` and `ownCards` do not apply.
+   */
+  customerId?: string;
 }
 
 /** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
@@ -779,27 +785,40 @@ export class SandboxBilling {
       if (!c) throw invalidRequest(`Unknown test card: ${id}`, 'savedCards');
       return c;
     });
+    const existing = opts.customerId === undefined ? undefined : this.customer(opts.customerId, 'customerId');
+    if (existing && (opts.decline !== undefined || opts.subscriptionCard || opts.ownCards)) {
+      throw invalidRequest("with customerId, the customer's default card is charged: set its behaviour instead", 'customerId');
+    }
+    if (existing && opts.customerMetadata) {
+      throw invalidRequest("with customerId, the customer's metadata stays as it is", 'customerMetadata');
+    }
+    const existingCard = existing && this.data.paymentMethods[String(existing.invoice_settings.default_payment_method ?? '')];
+    if (existing && !existingCard) throw invalidRequest('the customer has no default payment method', 'customerId');
     const metadata = { ...opts.customerMetadata, ...(opts.timeZone ? { timezone: opts.timeZone } : {}) };
-    const customer = this.createCustomer(
-      {
-        email: opts.email,
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
-        ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
-      },
-      AUTOMATIC,
-      opts.webhooks === false || opts.ownCards || opts.smartRetries
-        ? {
-            muted: opts.webhooks === false,
-            ownCards: opts.ownCards ?? false,
-            ...(opts.smartRetries ? { smartRetries: smartRetrySchedule(opts.smartRetries) } : {}),
-          }
-        : undefined,
-    );
+    const customer =
+      existing ??
+      this.createCustomer(
+        {
+          email: opts.email,
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
+          ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+        },
+        AUTOMATIC,
+        opts.webhooks === false || opts.ownCards || opts.smartRetries
+          ? {
+              muted: opts.webhooks === false,
+              ownCards: opts.ownCards ?? false,
+              ...(opts.smartRetries ? { smartRetries: smartRetrySchedule(opts.smartRetries) } : {}),
+            }
+          : undefined,
+      );
     const savedPms = saved.map((c) => this.addCard(c, customer.id, AUTOMATIC));
     const customerDefault = otherCard ? this.addCard(otherCard, customer.id, AUTOMATIC) : undefined;
-    const pm = this.addCard(card, customer.id, AUTOMATIC);
-    this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
+    const pm = existingCard ?? this.addCard(card, customer.id, AUTOMATIC);
+    if (!existingCard) {
+      this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: (customerDefault ?? pm).id } }, AUTOMATIC);
+    }
 
     const price = priceObject({ amount: opts.amount, currency, nickname: opts.planName ?? 'Pro (monthly)' });
     this.data.prices[price.id] = price;

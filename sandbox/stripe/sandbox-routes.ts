@@ -67,6 +67,7 @@ export const scenarioSchema = z
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
     customerMetadata: z.record(z.string().max(500)).optional(),
     savedCards: z.array(z.string()).max(10).optional(),
+    customerId: z.string().optional(),
   })
   .strict();
 

@@ -20,6 +20,9 @@ import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import type { ReadinessState } from '../readiness';
 import type { StalledReader } from '../stalled/stalledMonitor';
 import { isHttps } from './ownOrigin';
+import { noticeRouter } from './noticeRoute';
+import { noticeTokenKey } from '../notice/noticeToken';
+import { noticeThresholds } from '../../domain/policy';
 import { retryRouter } from './retryRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
@@ -59,6 +62,13 @@ export interface AppDeps {
   readiness?: () => ReadinessState;
   /** The last stalled-case scan (src/stalled/stalledMonitor.ts): the gauge, the dashboard, `/api/dunning/stalled`. */
   stalled?: StalledReader;
+  /**
+   * The in-app notice (src/http/noticeRoute.ts): NOTICE_ALLOWED_ORIGINS, and NOTICE_TOKEN_SECRET
+   * (unset: the customer tokens' key is derived from the API token). Unset: no other origin.
+   */
+  notice?: { allowedOrigins?: readonly string[]; tokenSecret?: string };
+  /** LINK_TTL_DAYS: how long the links the notice signs live, as the emails' (default 30). */
+  linkTtlDays?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -152,6 +162,24 @@ export function createApp(deps: AppDeps): express.Express {
       publicBaseUrl: deps.publicBaseUrl,
       temporalUiUrl: deps.temporalUiUrl,
       stalled: deps.stalled,
+      log,
+    }),
+  );
+  // Before the rest of /api, whose bearer check takes the API token only: this route takes a customer token too.
+  app.use(
+    noticeRouter({
+      cases: deps.cases,
+      apiToken: deps.apiToken,
+      tokenKey: noticeTokenKey({ apiToken: deps.apiToken, secret: deps.notice?.tokenSecret }),
+      allowedOrigins: deps.notice?.allowedOrigins ?? [],
+      publicBaseUrl: deps.publicBaseUrl,
+      linkSecret: deps.linkSecret,
+      linkTtlDays: deps.linkTtlDays ?? 30,
+      businessName: deps.businessName,
+      // Stand-ins for the client in tests may carry no policy: the default levels then.
+      thresholds: noticeThresholds({
+        noticeSeverity: (deps.cases.policy as DunningClient['policy'] | undefined)?.noticeSeverity,
+      }),
       log,
     }),
   );

@@ -253,6 +253,36 @@ describe('stripe sandbox with the real SDK', () => {
     expect(charged().at(-1)).toMatchObject({ paymentMethodId: s.customerDefaultPaymentMethodId, outcome: 'succeeded' });
   });
 
+  it('with customerId, a second subscription of the same customer fails on their default card', async () => {
+    const first = await sandbox.createFailedInvoiceScenario({ email: 'two-subs@example.com', amount: 1500, currency: 'usd' });
+    const second = await sandbox.createFailedInvoiceScenario({
+      email: 'two-subs@example.com',
+      amount: 900,
+      currency: 'usd',
+      customerId: first.customerId,
+    });
+    expect(second.customerId).toBe(first.customerId);
+    expect(second.paymentMethodId).toBe(first.paymentMethodId);
+    expect(second.subscriptionId).not.toBe(first.subscriptionId);
+    const invoice = await stripe.invoices.retrieve(second.invoiceId);
+    expect(invoice).toMatchObject({ customer: first.customerId, status: 'open', amount_remaining: 900, attempt_count: 1 });
+    expect(await stripe.subscriptions.retrieve(second.subscriptionId)).toMatchObject({ customer: first.customerId });
+    expect(eventsOf(sandbox, 'invoice.payment_failed', second.invoiceId)).toHaveLength(1);
+    // Unknown customer, or options that belong to a new customer's card: refused, nothing made.
+    await expect(
+      sandbox.createFailedInvoiceScenario({ email: 'x@example.com', amount: 100, currency: 'usd', customerId: 'cus_nope' }),
+    ).rejects.toThrow(/No such customer/);
+    await expect(
+      sandbox.createFailedInvoiceScenario({
+        email: 'x@example.com',
+        amount: 100,
+        currency: 'usd',
+        customerId: first.customerId,
+        decline: 'pm_card_chargeDeclinedExpiredCard',
+      }),
+    ).rejects.toThrow(/set its behaviour instead/);
+  });
+
   it('refuses a subscriptionCard scenario with an unknown test card', async () => {
     await expect(
       sandbox.createFailedInvoiceScenario({
