@@ -13,12 +13,14 @@ import { createPacer } from './email/pacer';
 import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
+import { applyOffer } from './stripe/applyOffer';
 import { retryCharge } from './stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
   AppEventInput,
   DunningEmailInput,
   EndActionInput,
+  ApplyOfferInput,
   LoadCaseFactsOptions,
   RetryChargeInput,
 } from '../domain/providerTypes';
@@ -55,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
       return result;
     },
     applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
+    applyOffer: (input: ApplyOfferInput) => countingErrors('stripe', () => applyOffer(deps.stripe, input)),
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

@@ -27,6 +27,7 @@ import {
   DunningState,
 } from './searchAttributes';
 import { stripeRetryingFrom } from './stripeRetries';
+import type { Offer, OfferNotPossible, OfferStatus } from './offers';
 import { isEndedSubscription } from './subscriptions';
 import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
 import type {
@@ -125,6 +126,9 @@ export class CaseRecord {
   private settling: { since: number; checkAt: number; trigger: AttemptTrigger; paymentIntentId?: string } | undefined;
   /** Time spent processing debits that failed: the schedule moves on by as much (0: as planned). */
   private pausedMs = 0;
+  /** The last-chance offer: `due` while its email is being sent, then what was offered and what came of it. */
+  private offerDue: { key: string; offer: Offer } | undefined;
+  private _offer: (OfferStatus & { key: string }) | undefined;
 
   constructor(
     readonly invoiceId: string,
@@ -226,6 +230,7 @@ export class CaseRecord {
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
+      ...(this._offer ? { offer: offerStatus(this._offer) } : {}),
       processing: this.settling && {
         since: iso(this.settling.since),
         checkAt: iso(this.settling.checkAt),
@@ -725,6 +730,7 @@ export class CaseRecord {
       declineReason: this.classification.reason,
       cardBrand: this.lastCard?.brand,
       cardLast4: this.lastCard?.last4,
+      ...(template === 'last_chance_offer' && this.offerDue ? { offer: this.offerDue.offer } : {}),
     };
   }
 
@@ -764,6 +770,45 @@ export class CaseRecord {
     return first;
   }
 
+  // ---- the last-chance offer (domain/offers.ts) ------------------------------------------------
+
+  /** The offer step is due: its email carries the offer (emailInput). */
+  offerEmailDue(step: PlannedStep): void {
+    if (step.offer) this.offerDue = { key: step.key, offer: step.offer };
+  }
+
+  /** The offer's email went (or not: no address, refused): only a sent one opens the offer. */
+  offerEmailed(sent: EmailRecord | undefined): void {
+    const due = this.offerDue;
+    this.offerDue = undefined;
+    if (due && sent && !sent.error) this._offer = { key: due.key, offer: due.offer, offeredAt: sent.at };
+  }
+
+  /** The offer made, with its step's key (the idempotency keys of its Stripe calls are built from it). */
+  get offer(): (OfferStatus & { key: string }) | undefined {
+    return this._offer;
+  }
+
+  /** May the customer accept the offer now? */
+  offerVerdict(): { allowed: true } | OfferNotPossible {
+    if (this.state === 'processing') return { allowed: false, reason: 'processing' };
+    if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (!this._offer) return { allowed: false, reason: 'not_offered' };
+    if (this._offer.error) return { allowed: false, reason: 'failed' };
+    return { allowed: true };
+  }
+
+  offerApplied(now: number, resumesAt: number | undefined): void {
+    if (!this._offer) return;
+    this._offer.appliedAt = iso(now);
+    if (resumesAt !== undefined) this._offer.resumesAt = iso(resumesAt);
+  }
+
+  /** Stripe refused the offer (a coupon or price that does not exist): recorded; the case goes on. */
+  offerFailed(error: string): void {
+    if (this._offer) this._offer.error = error;
+  }
+
   /** Stripe applied the end action; it may have given Stripe's own collection back to it. */
   endActionApplied(stripeCollection: StripeCollection | undefined): void {
     if (stripeCollection) this._stripeCollection = stripeCollection;
@@ -784,6 +829,11 @@ export class CaseRecord {
     if (!this.resolved) throw new Error('the case has no plan yet');
     return this.resolved;
   }
+}
+
+/** `status.offer`: the offer as the customer and operators see it (its step key stays inside). */
+function offerStatus({ key: _key, ...shown }: OfferStatus & { key: string }): OfferStatus {
+  return { ...shown };
 }
 
 function hasDeclineFacts(d: DeclineDetails | DeclineFacts): boolean {

@@ -21,6 +21,7 @@ import type { ReadinessState } from '../readiness';
 import type { StalledReader } from '../stalled/stalledMonitor';
 import { isHttps } from './ownOrigin';
 import { retryRouter } from './retryRoute';
+import { offerRouter } from './offerRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
 
@@ -168,6 +169,15 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     retryRouter({
+      cases: deps.cases,
+      linkSecret: deps.linkSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      businessName: deps.businessName,
+      log,
+    }),
+  );
+  app.use(
+    offerRouter({
       cases: deps.cases,
       linkSecret: deps.linkSecret,
       publicBaseUrl: deps.publicBaseUrl,

@@ -107,6 +107,7 @@ function stubWorkers(
       script.charge(input)
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
+    applyOffer: async () => (calls.push('applyOffer'), { applied: true, detail: 'stub' }),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
   };
   const email: EmailActivities = {

@@ -25,6 +25,7 @@ export interface EmailData extends Pick<
   | 'cardBrand'
   | 'cardLast4'
   | 'timeZone'
+  | 'offer'
 > {
   /** Sender's product or company name, from configuration (trusted, still escaped). */
   businessName: string;
@@ -37,4 +38,6 @@ export interface EmailData extends Pick<
    * decline, authentication, a closed case) leave it out. Must be absolute http(s).
    */
   retryUrl?: string;
+  /** The last-chance offer's signed `/billing/offer/:token` page (last_chance_offer only). Absolute http(s). */
+  offerUrl?: string;
 }
