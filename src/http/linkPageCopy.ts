@@ -55,6 +55,8 @@ export interface LinkPageCopy {
       amount: string;
       invoice: string;
       note: string;
+      /** The page's button: it accepts (the email's "See the offer" only opened the page). */
+      button: string;
     };
     applied: { title: string; body: Record<OfferKind, string> };
     failed: TitleBody;
@@ -70,6 +72,7 @@ const EN_OFFER: LinkPageCopy['offer'] = {
     amount: 'Unpaid amount',
     invoice: 'If you accept, we stop collecting the unpaid amount and your subscription goes on with the offer.',
     note: 'Press the button once: the result shows on the next page.',
+    button: 'Accept the offer',
   },
   applied: {
     title: 'Done: your offer is in place',
@@ -180,6 +183,7 @@ const VI_OFFER: LinkPageCopy['offer'] = {
     amount: 'Số tiền chưa thanh toán',
     invoice: 'Nếu bạn đồng ý, chúng tôi sẽ ngừng thu khoản chưa thanh toán và gói đăng ký của bạn tiếp tục với ưu đãi này.',
     note: 'Bạn chỉ cần bấm nút một lần: kết quả sẽ hiện ở trang tiếp theo.',
+    button: 'Nhận ưu đãi',
   },
   applied: {
     title: 'Xong: ưu đãi của bạn đã được áp dụng',

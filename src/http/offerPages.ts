@@ -33,7 +33,7 @@ export function offerPage(res: Response, ctx: OfferPageContext, status: DunningS
       { label: c.offer, value: what },
       { label: c.amount, value: formatAmount(status.amountDue, status.currency, ctx.locale) },
     ],
-    form: { action: ctx.retryPath, fields: { csrf: csrf }, button: emailLabels(ctx.locale).acceptOffer },
+    form: { action: ctx.retryPath, fields: { csrf }, button: c.button },
     links: [useDifferentCard(ctx)],
   });
 }

@@ -81,7 +81,7 @@ describe('the last-chance offer page', () => {
     expect(page.html).toContain('One more option before your subscription ends');
     expect(page.html).toContain('a 30-day pause of your payments');
     expect(page.html).toContain('$19.99');
-    expect(page.html).toContain('>See the offer</button>');
+    expect(page.html).toContain('>Accept the offer</button>');
     expect(page.action).toBe(c.link);
     expect((await stack.stripe.subscriptions.retrieve(c.subscriptionId)).pause_collection).toBeNull();
 
