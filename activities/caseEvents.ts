@@ -8,7 +8,7 @@
  */
 import type { AppEventInput } from '../domain/providerTypes';
 import type { RecoveryStep } from '../domain/recoveryStep';
-import { amountRecovered, casesCancelled, casesExhausted, casesOpened, casesRecovered } from './metrics';
+import { amountRecovered, casesCancelled, casesExhausted, casesOpened, casesRecovered, casesSavedByOffer } from './metrics';
 
 export function countCaseEvent(event: AppEventInput): void {
   const d = event.data;
@@ -30,6 +30,9 @@ export function countCaseEvent(event: AppEventInput): void {
       break;
     case 'dunning.cancelled':
       casesCancelled.inc(labels);
+      break;
+    case 'dunning.saved_by_offer':
+      casesSavedByOffer.inc({ ...labels, offer: String(d.offer ?? 'unknown') });
       break;
   }
 }

@@ -14,12 +14,14 @@ import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { listSavedCards } from './stripe/otherCards';
+import { applyOffer } from './stripe/applyOffer';
 import { retryCharge } from './stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
   AppEventInput,
   DunningEmailInput,
   EndActionInput,
+  ApplyOfferInput,
   LoadCaseFactsOptions,
   RetryChargeInput,
 } from '../domain/providerTypes';
@@ -58,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
     /** Another saved card: the customer's consent and cards (activities/stripe/otherCards.ts). */
     listSavedCards: (customerId: string) => countingErrors('stripe', () => listSavedCards(deps.stripe, customerId)),
+    applyOffer: (input: ApplyOfferInput) => countingErrors('stripe', () => applyOffer(deps.stripe, input)),
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

@@ -61,6 +61,11 @@ export const casesCancelled = counter(
   'Cases cancelled (invoice voided or uncollectible, subscription deleted, an operator), by currency and decline category',
   ['currency', 'decline_category'],
 );
+export const casesSavedByOffer = counter(
+  'dunning_cases_saved_by_offer_total',
+  'Cases that ended saved_by_offer (the customer accepted the last-chance offer), by currency, decline category and offer',
+  ['currency', 'decline_category', 'offer'],
+);
 
 // ---- provider calls: counted per activity attempt ---------------------------------------------
 export const emails = counter(

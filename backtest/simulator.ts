@@ -244,6 +244,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
       return result;
     },
     applyEndAction: async () => ({ applied: true, detail: 'simulated' }),
+    // The back-test's policies make no last-chance offer (domain/offers.ts): nothing to apply.
+    applyOffer: async () => ({ applied: false, detail: 'the back-test does not model offers' }),
     startAppEventDelivery: async (event) => ({ workflowId: event.id }),
   });
 }

@@ -4,6 +4,7 @@
  * runs, or as a timer fires, is handled once, after the running step. Pure: no Temporal calls.
  */
 import type { Initiator } from './cardBudgetLedger';
+import type { OfferOutcome, OfferRequest } from './offers';
 import type {
   CancelDunningSignal,
   OperatorRequest,
@@ -31,6 +32,12 @@ export interface PendingLink {
   outcome?: ResendLinkOutcome;
 }
 
+/** The customer's acceptance of the offer, waiting for the loop; the Update's handler waits for `outcome`. */
+export interface PendingOffer {
+  request: OfferRequest;
+  outcome?: OfferOutcome;
+}
+
 export class CaseInbox {
   /** Failed attempts, oldest first (Stripe's own retries, or our retries echoed back). */
   readonly failures: PaymentFailedSignal[] = [];
@@ -47,6 +54,7 @@ export class CaseInbox {
   private readonly seenEvents = new Set<string>();
   private readonly retries: PendingRetry[] = [];
   private readonly links: PendingLink[] = [];
+  private readonly offers: PendingOffer[] = [];
 
   paymentFailed(s: PaymentFailedSignal): void {
     if (s.eventId) {
@@ -96,7 +104,8 @@ export class CaseInbox {
       this.cardUpdate !== undefined ||
       this.endingSignaled() ||
       this.retries.length > 0 ||
-      this.links.length > 0
+      this.links.length > 0 ||
+      this.offers.length > 0
     );
   }
 
@@ -138,6 +147,22 @@ export class CaseInbox {
   /** The case ends: link requests still waiting get `outcome`. */
   settleLinks(outcome: ResendLinkOutcome): void {
     for (const pending of this.links.splice(0)) pending.outcome = outcome;
+  }
+
+  /** The customer accepted the offer: the loop applies it between two steps. */
+  acceptOffer(request: OfferRequest): PendingOffer {
+    const pending: PendingOffer = { request };
+    this.offers.push(pending);
+    return pending;
+  }
+
+  takeOffer(): PendingOffer | undefined {
+    return this.offers.shift();
+  }
+
+  /** The case ends: acceptances still waiting get `outcome`. */
+  settleOffers(outcome: OfferOutcome): void {
+    for (const pending of this.offers.splice(0)) pending.outcome = outcome;
   }
 
   /** The newest failure; the older ones it supersedes are dropped. */

@@ -65,6 +65,8 @@ export function stepLabel(step: PlannedStep, endAction: EndAction | undefined): 
       return `${at}${(step.template ?? 'reminder').replace(/_/g, ' ')}`;
     case 'final_notice':
       return `${at}final notice`;
+    case 'offer':
+      return `${at}last-chance offer (${step.offer?.kind ?? 'offer'})`;
     case 'restrict_access':
       return 'end of the grace period';
     case 'end_action':
@@ -200,6 +202,8 @@ function why(step: PlannedStep, c: CaseNow): string {
         : 'remind the customer to update the card';
     case 'final_notice':
       return `last notice before the end action${c.endAction ? ` (${endActionLabel(c.endAction)})` : ''}`;
+    case 'offer':
+      return 'offer the customer a pause, a coupon or a cheaper plan before the end';
     case 'restrict_access':
       return 'the grace period ends: the app is told to restrict access';
     case 'end_action':

@@ -28,6 +28,7 @@ import {
   DunningState,
 } from './searchAttributes';
 import { stripeRetryingFrom } from './stripeRetries';
+import type { Offer, OfferNotPossible, OfferStatus } from './offers';
 import { isEndedSubscription } from './subscriptions';
 import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
 import type {
@@ -131,6 +132,9 @@ export class CaseRecord {
   private readonly declinedFingerprints = new Set<string>();
   /** Another saved card: the case's one look at the customer's other cards, once taken. */
   private _otherCards: OtherCardsTurn | undefined;
+  /** The last-chance offer: `due` while its email is being sent, then what was offered and what came of it. */
+  private offerDue: { key: string; offer: Offer } | undefined;
+  private _offer: (OfferStatus & { key: string }) | undefined;
 
   constructor(
     readonly invoiceId: string,
@@ -233,6 +237,7 @@ export class CaseRecord {
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
       ...(this._otherCards ? { otherCards: { ...this._otherCards } } : {}),
+      ...(this._offer ? { offer: offerStatus(this._offer) } : {}),
       processing: this.settling && {
         since: iso(this.settling.since),
         checkAt: iso(this.settling.checkAt),
@@ -855,6 +860,7 @@ export class CaseRecord {
       cardBrand: this.lastCard?.brand,
       cardLast4: this.lastCard?.last4,
       ...(this.recoveredByOtherCard() ? { chargedOtherCard: true as const } : {}),
+      ...(template === 'last_chance_offer' && this.offerDue ? { offer: this.offerDue.offer } : {}),
     };
   }
 
@@ -894,6 +900,45 @@ export class CaseRecord {
     return first;
   }
 
+  // ---- the last-chance offer (domain/offers.ts) ------------------------------------------------
+
+  /** The offer step is due: its email carries the offer (emailInput). */
+  offerEmailDue(step: PlannedStep): void {
+    if (step.offer) this.offerDue = { key: step.key, offer: step.offer };
+  }
+
+  /** The offer's email went (or not: no address, refused): only a sent one opens the offer. */
+  offerEmailed(sent: EmailRecord | undefined): void {
+    const due = this.offerDue;
+    this.offerDue = undefined;
+    if (due && sent && !sent.error) this._offer = { key: due.key, offer: due.offer, offeredAt: sent.at };
+  }
+
+  /** The offer made, with its step's key (the idempotency keys of its Stripe calls are built from it). */
+  get offer(): (OfferStatus & { key: string }) | undefined {
+    return this._offer;
+  }
+
+  /** May the customer accept the offer now? */
+  offerVerdict(): { allowed: true } | OfferNotPossible {
+    if (this.state === 'processing') return { allowed: false, reason: 'processing' };
+    if (this.state !== 'active') return { allowed: false, reason: 'case_over' };
+    if (!this._offer) return { allowed: false, reason: 'not_offered' };
+    if (this._offer.error) return { allowed: false, reason: 'failed' };
+    return { allowed: true };
+  }
+
+  offerApplied(now: number, resumesAt: number | undefined): void {
+    if (!this._offer) return;
+    this._offer.appliedAt = iso(now);
+    if (resumesAt !== undefined) this._offer.resumesAt = iso(resumesAt);
+  }
+
+  /** Stripe refused the offer (a coupon or price that does not exist): recorded; the case goes on. */
+  offerFailed(error: string): void {
+    if (this._offer) this._offer.error = error;
+  }
+
   /** Stripe applied the end action; it may have given Stripe's own collection back to it. */
   endActionApplied(stripeCollection: StripeCollection | undefined): void {
     if (stripeCollection) this._stripeCollection = stripeCollection;
@@ -914,6 +959,11 @@ export class CaseRecord {
     if (!this.resolved) throw new Error('the case has no plan yet');
     return this.resolved;
   }
+}
+
+/** `status.offer`: the offer as the customer and operators see it (its step key stays inside). */
+function offerStatus({ key: _key, ...shown }: OfferStatus & { key: string }): OfferStatus {
+  return { ...shown };
 }
 
 function hasDeclineFacts(d: DeclineDetails | DeclineFacts): boolean {

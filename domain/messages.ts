@@ -15,6 +15,7 @@ import type {
   ResendLinkOutcome,
   RetryRequest,
 } from './types';
+import type { OfferOutcome, OfferRequest } from './offers';
 
 export const WORKFLOW_TYPE = 'dunningWorkflow';
 export const workflowIdForInvoice = (invoiceId: string): string => `dunning-${invoiceId}`;
@@ -66,3 +67,13 @@ export const LINK_NOT_POSSIBLE = 'LinkNotPossible';
  */
 export const reencryptRequestedUpdate = defineUpdate<ReencryptAccepted, [OperatorRequest]>('reencryptRequested');
 export const REENCRYPT_NOT_POSSIBLE = 'ReencryptNotPossible';
+
+/**
+ * The customer accepted the last-chance offer (`POST /billing/offer/:token`, domain/offers.ts):
+ * the case applies it at Stripe between two steps and ends `saved_by_offer`; the answer says what
+ * came of it. Refused at once by its validator (ApplicationFailure of type OFFER_NOT_POSSIBLE,
+ * details `[OfferNotPossible]`) when the case made no offer, is over or settling a debit, or Stripe
+ * refused the offer before. A repeated request (same `requestId`, the Update's id) is one request.
+ */
+export const offerAcceptedUpdate = defineUpdate<OfferOutcome, [OfferRequest]>('offerAccepted');
+export const OFFER_NOT_POSSIBLE = 'OfferNotPossible';

@@ -9,9 +9,11 @@
 import { isRetryableCategory } from './declines';
 import { otherCardsProblems, type OtherCardsPolicy } from './otherCards';
 import { DEFAULT_NOTICE_SEVERITY, type NoticeSeverityLevels, type NoticeThresholds } from './noticeSeverity';
+import { offerProblems, type Offer } from './offers';
 import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
 
-export type StepAction = 'email' | 'retry' | 'final_notice';
+/** `offer`: the last-chance offer's email (domain/offers.ts), with its signed link page. */
+export type StepAction = 'email' | 'retry' | 'final_notice' | 'offer';
 export type EmailTemplate = 'payment_failed' | 'reminder';
 
 export interface PolicyStep {
@@ -20,6 +22,8 @@ export interface PolicyStep {
   action: StepAction;
   /** Email steps only; default 'reminder'. The first email, at '0', is 'payment_failed'. */
   template?: EmailTemplate;
+  /** Offer steps only, and required there: what is offered (domain/offers.ts). */
+  offer?: Offer;
 }
 
 export type EndAction = 'cancel_subscription' | 'mark_uncollectible' | 'pause_collection' | 'leave_past_due';
@@ -303,6 +307,7 @@ function checkSteps(steps: PolicyStep[], prefix: string, errors: string[]): void
   }
   const seen = new Map<string, number>();
   let finalNotice: number | undefined;
+  let offerStep: number | undefined;
   steps.forEach((s, i) => {
     const ms = durationMs(s.at) as number;
     if (s.template !== undefined && s.action !== 'email') {
@@ -315,11 +320,31 @@ function checkSteps(steps: PolicyStep[], prefix: string, errors: string[]): void
       if (finalNotice !== undefined) errors.push(`${p}[${i}]: a second final_notice (${p}[${finalNotice}] is one)`);
       else finalNotice = i;
     }
+    checkOfferStep(s, `${p}[${i}]`, ms, errors);
+    if (s.action === 'offer') {
+      if (offerStep !== undefined)
+        errors.push(`${p}[${i}]: a second offer (${p}[${offerStep}] is one): a case makes one last-chance offer`);
+      else offerStep = i;
+    }
     const id = `${ms}|${s.action}|${s.action === 'email' ? (s.template ?? 'reminder') : ''}`;
     const first = seen.get(id);
     if (first !== undefined) errors.push(`${p}[${i}]: duplicates ${p}[${first}]`);
     else seen.set(id, i);
   });
+}
+
+/** An offer step carries its offer, comes after the first email, and nothing else takes one. */
+function checkOfferStep(s: PolicyStep, at: string, ms: number, errors: string[]): void {
+  if (s.action !== 'offer') {
+    if (s.offer !== undefined) errors.push(`${at}.offer: only offer steps take an offer`);
+    return;
+  }
+  if (s.offer === undefined) {
+    errors.push(`${at}.offer: an offer step needs an offer ({ "kind": "pause" | "coupon" | "downgrade", … })`);
+    return;
+  }
+  if (ms === 0) errors.push(`${at}.at: the last-chance offer comes after the first email, not at '0'`);
+  errors.push(...offerProblems(s.offer, `${at}.offer`, durationMs));
 }
 
 function checkOverride(o: PolicyOverride, prefix: string, errors: string[]): void {
@@ -450,6 +475,10 @@ export function policyProblems(p: DunningPolicy): string[] {
         `failedSignups.endAfter: '${signup.endAfter}' is longer than '${FAILED_SIGNUP_WINDOW}', after which Stripe expires the subscription`,
       );
     }
+    signup.steps.forEach((s, i) => {
+      // An incomplete subscription can be neither paused nor discounted: the sign-up flow is the place.
+      if (s.action === 'offer') errors.push(`failedSignups.steps[${i}]: a failed sign-up cannot be made an offer`);
+    });
     const inner: string[] = [];
     checkSemantics(signup, inner);
     errors.push(...inner.map((e) => `failedSignups.${e}`));

@@ -1,4 +1,5 @@
 /** Inputs and results of the activities, shared (as types only) with the workflows. */
+import type { Offer } from './offers';
 import type { Initiator } from './cardBudgetLedger';
 import type { EndAction } from './policy';
 import type { DeclineCategory, DeclineFacts, StripeCollection } from './types';
@@ -114,6 +115,23 @@ export interface EndActionInput {
   releaseStripeCollection?: boolean;
 }
 
+/** Activity `applyOffer`: the customer accepted the last-chance offer (domain/offers.ts). */
+export interface ApplyOfferInput {
+  invoiceId: string;
+  subscriptionId?: string;
+  offer: Offer;
+  /** The case's key for the offer step: the Stripe calls' idempotency keys are made from it. */
+  key: string;
+  /** A pause: when Stripe collects again (epoch seconds), fixed by the case so a retried call is the same request. */
+  resumesAt?: number;
+}
+
+/** What `applyOffer` found and did. */
+export type ApplyOfferResult =
+  | { applied: true; detail: string }
+  /** Nothing changed: the invoice is no longer open (paid, voided, written off) or the subscription ended. */
+  | { applied: false; invoiceStatus?: string; subscriptionEnded?: true; detail: string };
+
 export interface DunningEmailInput {
   /** A template name, or `payment_failed`: the variant for `declineCategory` is chosen. */
   template: string;
@@ -150,6 +168,8 @@ export interface DunningEmailInput {
   cardLast4?: string;
   /** The case was paid with another of the customer's saved cards (`cardBrand`, `cardLast4`): the email says so. */
   chargedOtherCard?: true;
+  /** `last_chance_offer` only: what is offered (its page link is signed by the activity). */
+  offer?: Offer;
 }
 
 export type AppEventType =
@@ -157,6 +177,8 @@ export type AppEventType =
   | 'dunning.recovered'
   | 'dunning.exhausted'
   | 'dunning.cancelled'
+  /** The customer accepted the last-chance offer (domain/offers.ts): the case ends saved_by_offer. */
+  | 'dunning.saved_by_offer'
   | 'access.warning'
   | 'access.restricted'
   | 'access.restored';

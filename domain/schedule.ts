@@ -6,9 +6,10 @@
  */
 import { isRetryableCategory } from './declines';
 import { formatDuration, isValidTimeZone, parseDuration, type ResolvedPolicy } from './policy';
+import type { Offer } from './offers';
 import type { DeclineCategory } from './types';
 
-export type PlannedKind = 'email' | 'retry' | 'final_notice' | 'restrict_access' | 'end_action';
+export type PlannedKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'restrict_access' | 'end_action';
 
 export interface PlannedStep {
   /**
@@ -20,6 +21,8 @@ export interface PlannedStep {
   kind: PlannedKind;
   at: number;
   template?: string;
+  /** An offer step's offer (domain/offers.ts). */
+  offer?: Offer;
 }
 
 export interface PlanContext {
@@ -43,9 +46,10 @@ export interface PlanContext {
 const KIND_ORDER: Record<PlannedKind, number> = {
   retry: 0,
   email: 1,
-  final_notice: 2,
-  restrict_access: 3,
-  end_action: 4,
+  offer: 2,
+  final_notice: 3,
+  restrict_access: 4,
+  end_action: 5,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +205,8 @@ export function planSchedule(policy: ResolvedPolicy, ctx: PlanContext): PlannedS
       entry = { key: `email:${template}@${label}`, kind: 'email', at: nominal, template };
     } else if (step.action === 'final_notice') {
       entry = { key: `final_notice@${label}`, kind: 'final_notice', at: nominal };
+    } else if (step.action === 'offer') {
+      entry = step.offer ? { key: `offer@${label}`, kind: 'offer', at: nominal, offer: step.offer } : undefined;
     } else if (retryable) {
       const at = retryTime(nominal, policy, ctx.category, tz, endAt, retryFloor);
       if (at === undefined || [...retryTimes].some((t) => Math.abs(t - at) < Math.max(1, ctx.minRetryGapMs ?? 0))) return;

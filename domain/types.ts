@@ -4,6 +4,8 @@
  */
 import type { EmailLocale } from './presentation';
 
+import type { OfferStatus } from './offers';
+
 /** How a decline should be treated. Every category has its own emails. */
 export const DECLINE_CATEGORIES = [
   'insufficient_funds', // retry, ideally just after money arrives
@@ -97,8 +99,9 @@ export type EmailUndeliverable = EmailUndeliverableSignal;
 /**
  * What a case is in: open (`active`; `processing`, a payment that settles later, a bank debit, is
  * under way) or ended. Listed once: the API, the CLI and the dashboard filter by these.
+ * `saved_by_offer`: the customer accepted the policy's last-chance offer (domain/offers.ts).
  */
-export const CASE_STATES = ['active', 'processing', 'recovered', 'exhausted', 'cancelled'] as const;
+export const CASE_STATES = ['active', 'processing', 'recovered', 'exhausted', 'cancelled', 'saved_by_offer'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 /** The states of a case that is still dunning; every other state is final. */
 export const OPEN_STATES = ['active', 'processing'] as const satisfies readonly CaseState[];
@@ -152,7 +155,7 @@ export interface EmailRecord {
   error?: string;
 }
 
-export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'restrict_access' | 'end_action';
+export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'restrict_access' | 'end_action';
 
 /** Query `status`: the case as JSON. Times are ISO-8601, amounts integers in minor units. */
 export interface DunningStatus {
@@ -199,6 +202,8 @@ export interface DunningStatus {
    * (it charged `tried` other cards; the attempts say how each answered), or why it charged none.
    */
   otherCards?: OtherCardsTurn;
+  /** The last-chance offer, once its email went out: what, when, and whether it was taken. */
+  offer?: OfferStatus;
 }
 
 export interface OtherCardsTurn {

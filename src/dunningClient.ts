@@ -32,6 +32,8 @@ import {
   retryNowRequestedUpdate,
   retryRequestedUpdate,
   statusQuery,
+  offerAcceptedUpdate,
+  OFFER_NOT_POSSIBLE,
   WORKFLOW_TYPE,
   workflowIdForInvoice,
 } from '../domain/messages';
@@ -46,6 +48,7 @@ import {
   DunningState,
 } from '../domain/searchAttributes';
 import { OPEN_STATES } from '../domain/types';
+import type { OfferNotPossible, OfferOutcome, OfferRefusal } from '../domain/offers';
 import type {
   CancelDunningSignal,
   DisputeOpenedSignal,
@@ -135,6 +138,23 @@ function refusalOf<T>(err: unknown, type: string, schema: z.ZodType<T>): T | und
 /** The refusal in a failed Update, when that is what it is (type RETRY_NOT_POSSIBLE with readable details). */
 export const retryRefusalOf = (err: unknown): RetryNotPossible | undefined =>
   refusalOf(err, RETRY_NOT_POSSIBLE, RetryNotPossibleDetails);
+
+const OFFER_REFUSALS = { case_over: true, not_offered: true, processing: true, failed: true } satisfies Record<
+  OfferRefusal,
+  true
+>;
+const OfferNotPossibleDetails = refusalDetails(OFFER_REFUSALS);
+
+/** The refusal in a failed `offerAccepted` Update (type OFFER_NOT_POSSIBLE with readable details). */
+export const offerRefusalOf = (err: unknown): OfferNotPossible | undefined =>
+  refusalOf(err, OFFER_NOT_POSSIBLE, OfferNotPossibleDetails);
+
+/** What the customer's acceptance of the last-chance offer came to (the offer page shows it). */
+export type OfferAnswer =
+  | { kind: 'outcome'; outcome: OfferOutcome }
+  | { kind: 'refused'; refusal: OfferNotPossible }
+  | { kind: 'ended'; status: DunningStatus }
+  | { kind: 'no_case' };
 
 /**
  * What an operator's action (retry now, resend the link) came to. `accepted`: the case took it but
@@ -325,6 +345,25 @@ export class DunningClient {
       return { kind: 'outcome', outcome };
     } catch (err) {
       const answer = await this.refusedOrEnded(invoiceId, err, retryRefusalOf(err));
+      if (answer) return answer;
+      throw err;
+    }
+  }
+
+  /**
+   * The customer accepts the last-chance offer: the Update `offerAccepted`, `requestId` (the page's
+   * nonce) as its Update id, so a double-click or a replayed POST is one request, applied once.
+   * Waits as long as a retry (Stripe answers twice: the subscription, then the invoice).
+   */
+  async acceptOffer(invoiceId: string, requestId: string, deadlineMs = 3 * this.deadlineMs): Promise<OfferAnswer> {
+    const handle = this.client.workflow.getHandle(workflowIdForInvoice(invoiceId));
+    try {
+      const outcome = await this.client.withDeadline(Date.now() + deadlineMs, () =>
+        handle.executeUpdate(offerAcceptedUpdate, { args: [{ requestId }], updateId: requestId }),
+      );
+      return { kind: 'outcome', outcome };
+    } catch (err) {
+      const answer = await this.refusedOrEnded(invoiceId, err, offerRefusalOf(err));
       if (answer) return answer;
       throw err;
     }

@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { DEFAULT_POLICY, durationError, durationMs, policyProblems, type DunningPolicy } from '../domain/policy';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../domain/types';
+import { FAILED_INVOICE_TREATMENTS, PAUSE_BEHAVIORS } from '../domain/offers';
 
 export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
 
-const STEP_ACTIONS = ['email', 'retry', 'final_notice'] as const;
+const STEP_ACTIONS = ['email', 'retry', 'final_notice', 'offer'] as const;
 const END_ACTIONS = ['cancel_subscription', 'mark_uncollectible', 'pause_collection', 'leave_past_due'] as const;
 const TEMPLATES = ['payment_failed', 'reminder'] as const;
 
@@ -17,8 +18,44 @@ const durationSchema = z.string().superRefine((s, ctx) => {
   if (durationMs(s) === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: durationError(s) });
 });
 
+/** The last-chance offer (domain/offers.ts): its own rules are checked by policyProblems. */
+const failedInvoice = z.enum(FAILED_INVOICE_TREATMENTS).optional();
+const offerSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('pause'), for: z.string(), behavior: z.enum(PAUSE_BEHAVIORS).optional(), failedInvoice }).strict(),
+    z
+      .object({
+        kind: z.literal('coupon'),
+        coupon: z.string(),
+        percentOff: z.number().positive('must be more than 0').max(100, 'must be at most 100').optional(),
+        months: z
+          .number()
+          .int('must be a whole number of months')
+          .min(1, 'must be at least 1')
+          .max(36, 'must be at most 36')
+          .optional(),
+        failedInvoice,
+      })
+      .strict(),
+    z
+      .object({ kind: z.literal('downgrade'), price: z.string(), planName: z.string().min(1).max(80).optional(), failedInvoice })
+      .strict(),
+  ],
+  {
+    errorMap: (issue, ctx) => ({
+      message: issue.code === 'invalid_union_discriminator' ? "kind must be 'pause', 'coupon' or 'downgrade'" : ctx.defaultError,
+    }),
+  },
+);
+
 const stepSchema = z
-  .object({ at: durationSchema, action: z.enum(STEP_ACTIONS), template: z.enum(TEMPLATES).optional() })
+  .object({
+    at: durationSchema,
+    action: z.enum(STEP_ACTIONS),
+    template: z.enum(TEMPLATES).optional(),
+    offer: offerSchema.optional(),
+  })
   .strict();
 
 const overrideSchema = z

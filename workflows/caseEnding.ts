@@ -29,6 +29,7 @@ export function caseEnding(ctx: CaseContext, events: CaseAppEvents, emails: Case
     // A customer's retry accepted just before the end: answered, or the case would wait on it forever.
     inbox.settleRetries({ outcome: 'not_possible', reason: 'case_over' });
     inbox.settleLinks({ outcome: 'not_possible', reason: 'case_over' });
+    inbox.settleOffers({ outcome: 'not_possible', reason: 'case_over' });
     ctx.blocked.set(undefined);
     ctx.publish();
     await events.started();

@@ -10,6 +10,8 @@ import {
   disputeOpenedSignal,
   emailUndeliverableSignal,
   LINK_NOT_POSSIBLE,
+  OFFER_NOT_POSSIBLE,
+  offerAcceptedUpdate,
   paymentFailedSignal,
   paymentMethodDetachedSignal,
   paymentMethodUpdatedSignal,
@@ -21,6 +23,7 @@ import {
   statusQuery,
 } from '../domain/messages';
 import type { LinkNotPossible, RetryNotPossible } from '../domain/types';
+import type { OfferNotPossible } from '../domain/offers';
 import type { CaseEmails } from './caseEmails';
 
 export function listenToCase(record: CaseRecord, inbox: CaseInbox, emails: CaseEmails): void {
@@ -49,6 +52,10 @@ export function listenToCase(record: CaseRecord, inbox: CaseInbox, emails: CaseE
   setHandler(resendLinkRequestedUpdate, (request) => outcomeOf(inbox.requestLink(request)), {
     validator: (_request) => refuseLinkUnlessPossible(record.linkVerdict()),
   });
+  // The customer accepted the last-chance offer: the loop applies it (caseOffers.ts).
+  setHandler(offerAcceptedUpdate, (request) => outcomeOf(inbox.acceptOffer(request)), {
+    validator: (_request) => refuseOfferUnlessPossible(record.offerVerdict()),
+  });
 }
 
 /** A request the loop carries out between two steps: the Update answers once it is settled. */
@@ -74,6 +81,17 @@ function refuseLinkUnlessPossible(verdict: { allowed: true } | LinkNotPossible):
   throw ApplicationFailure.create({
     type: LINK_NOT_POSSIBLE,
     message: `link email not possible: ${verdict.reason}`,
+    details: [verdict],
+    nonRetryable: true,
+  });
+}
+
+/** The validator's refusal of an offer's acceptance. */
+function refuseOfferUnlessPossible(verdict: { allowed: true } | OfferNotPossible): void {
+  if (verdict.allowed) return;
+  throw ApplicationFailure.create({
+    type: OFFER_NOT_POSSIBLE,
+    message: `offer not possible: ${verdict.reason}`,
     details: [verdict],
     nonRetryable: true,
   });

@@ -23,6 +23,7 @@ import { caseEmails } from './caseEmails';
 import { endAction } from './caseEndAction';
 import { caseEnding, type DunningResult } from './caseEnding';
 import { caseFacts } from './caseFacts';
+import { caseOffers } from './caseOffers';
 import { listenToCase } from './caseHandlers';
 import { cardReported, failureReported } from './caseNews';
 import { awaitSettlement } from './caseSettlement';
@@ -98,6 +99,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       await fx.emails.resendLink(link);
       continue;
     }
+    const offer = inbox.takeOffer();
+    if (offer) {
+      const saved = await fx.offers.accept(offer);
+      if (saved) return saved;
+      continue;
+    }
 
     // Another saved card, once the default card has declined enough (caseOtherCards.ts). Only a
     // policy with `otherCards` gets here, so no case started before it asks for the patch.
@@ -126,13 +133,15 @@ type Effects = ReturnType<typeof effectsOf>;
 function effectsOf(ctx: CaseContext) {
   const emails = caseEmails(ctx);
   const events = caseAppEvents(ctx);
+  const ending = caseEnding(ctx, events, emails);
   return {
     emails,
     events,
     charges: caseCharges(ctx),
     loadFacts: caseFacts(ctx),
-    ending: caseEnding(ctx, events, emails),
+    ending,
     otherCards: caseOtherCards(ctx),
+    offers: caseOffers(ctx, { emails, events, ending }),
   };
 }
 
@@ -149,6 +158,9 @@ async function takeStep(ctx: CaseContext, step: PlannedStep, fx: Effects): Promi
       else if (!record.classification.retryable) record.recordSkippedRetry(Date.now());
       else if ((await fx.charges.attempt('schedule', step.key, { kind: 'retry', ...record.retryOrdinal(step) })).settled)
         return fx.ending.recovered('retry_succeeded');
+      break;
+    case 'offer':
+      await fx.offers.make(step);
       break;
     case 'final_notice':
       await fx.emails.send(step.key, 'final_notice');

@@ -14,6 +14,8 @@ export const PATCH_DATES = {
   // 'retry-gap-24h': '2027-03-01',
   // Another saved card after the default card's declines (workflows/caseOtherCards.ts, #23).
   'other-cards': '2026-12-07',
+  /** The last-chance offer (#23): the offer step's email and the customer's acceptance (caseOffers.ts). */
+  'last-chance-offer': '2026-12-07',
 } as const satisfies Record<string, string>;
 
 export type PatchId = keyof typeof PATCH_DATES;

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Resend } from 'resend';
-import { retryLinkUrl, updateLinkUrl } from '../links/updateLinkToken';
+import { offerLinkUrl, retryLinkUrl, updateLinkUrl } from '../links/updateLinkToken';
 import { isRetryableCategory } from '../../domain/declines';
 import type { DunningEmailInput } from '../../domain/providerTypes';
 import { sendEmail } from './send';
@@ -35,7 +35,7 @@ export function emailLinks(
   template: TemplateName,
   locale: EmailLocale,
   nowMs: number,
-): { updateUrl: string; retryUrl?: string } {
+): { updateUrl: string; retryUrl?: string; offerUrl?: string } {
   const claims = {
     customerId: input.customerId,
     invoiceId: input.invoiceId,
@@ -48,6 +48,9 @@ export function emailLinks(
     // The bank wants the customer to confirm this payment: the invoice page does that, not the portal.
     purpose: template === 'payment_failed.authentication' ? 'pay' : 'update',
   });
+  // The last-chance offer's email leads to the offer's page (and the update link beside it).
+  if (template === 'last_chance_offer')
+    return { updateUrl, offerUrl: offerLinkUrl(settings.publicBaseUrl, settings.linkSecret, claims) };
   if (!isRetryableCategory(input.declineCategory)) return { updateUrl };
   return { updateUrl, retryUrl: retryLinkUrl(settings.publicBaseUrl, settings.linkSecret, claims) };
 }
@@ -70,7 +73,7 @@ export async function sendDunningEmail(
 ): Promise<{ messageId: string; template: TemplateName }> {
   const template = resolveTemplate(input);
   const locale = pickLocale(input.preferredLocales);
-  const { updateUrl, retryUrl } = emailLinks(settings, input, template, locale, linkIssueTime(input, nowMs));
+  const { updateUrl, retryUrl, offerUrl } = emailLinks(settings, input, template, locale, linkIssueTime(input, nowMs));
   const { subject, html, text } = renderEmail(template, locale, {
     businessName: settings.businessName,
     customerName: input.customerName,
@@ -79,6 +82,8 @@ export async function sendDunningEmail(
     invoiceNumber: input.invoiceNumber,
     updateUrl,
     retryUrl,
+    offerUrl,
+    offer: input.offer,
     nextRetryAt: input.nextRetryAt,
     endsAt: input.endsAt,
     endAction: input.endAction,

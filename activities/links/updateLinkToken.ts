@@ -15,9 +15,10 @@ import { sameSignature, signature } from '../secrets';
 /**
  * `update`: update the payment method in the Billing Portal. `pay`: the customer must confirm the
  * payment (3-D Secure), which happens on the invoice's hosted page. `retry`: the customer's own
- * retry with the same card. Each route accepts only its own purposes.
+ * retry with the same card. `offer`: the last-chance offer's page (src/http/offerRoute.ts), which
+ * shows the offer and applies it only on its own POST. Each route accepts only its own purposes.
  */
-export const LINK_PURPOSES = ['update', 'pay', 'retry'] as const;
+export const LINK_PURPOSES = ['update', 'pay', 'retry', 'offer'] as const;
 export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 
 export interface LinkClaims {
@@ -100,4 +101,8 @@ export function updateLinkUrl(baseUrl: string, secret: string, claims: LinkClaim
 
 export function retryLinkUrl(baseUrl: string, secret: string, claims: Omit<LinkClaims, 'purpose'>): string {
   return `${baseUrl}/billing/retry/${createLinkToken(secret, { ...claims, purpose: 'retry' })}`;
+}
+
+export function offerLinkUrl(baseUrl: string, secret: string, claims: Omit<LinkClaims, 'purpose'>): string {
+  return `${baseUrl}/billing/offer/${createLinkToken(secret, { ...claims, purpose: 'offer' })}`;
 }

@@ -73,6 +73,11 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   route('post', '/payment_methods/:id/attach', ({ params, ctx, id }) => b.attachPaymentMethod(id, params, ctx));
   route('post', '/payment_methods/:id/detach', ({ params, ctx, id }) => b.detachPaymentMethod(id, params, ctx));
 
+  route('post', '/coupons', ({ params }) => b.createCoupon(params));
+  route('get', '/coupons/:id', (c) => b.coupon(id(c)));
+  route('post', '/prices', ({ params }) => b.createPrice(params));
+  route('get', '/prices/:id', (c) => b.price(id(c)));
+
   route('get', '/subscriptions/:id', (c) => b.subscription(id(c)));
   route('post', '/subscriptions/:id', ({ params, ctx, id }) => b.updateSubscription(id, params, ctx));
   route('delete', '/subscriptions/:id', ({ params, ctx, id }) => b.cancelSubscription(id, params, ctx));

@@ -11,6 +11,7 @@ import {
   rejectUnknownParams,
 } from './form-params';
 import { newId, nowSeconds } from './ids';
+import { changeItems, coupon, createCoupon, createPrice, price, replaceDiscounts } from './catalog';
 import {
   cardPaymentMethodObject,
   customerObject,
@@ -208,8 +209,25 @@ export class SandboxBilling {
       d.invoices[id] ??
       d.paymentIntents[id] ??
       d.invoicePayments[id] ??
-      d.prices[id]
+      d.prices[id] ??
+      d.coupons[id] ??
+      d.discounts[id]
     );
+  }
+
+  // ---------------------------------------------------------------- coupons and prices (catalog.ts)
+
+  createCoupon(params: Params): Stripe.Coupon {
+    return createCoupon(this.data, params);
+  }
+  coupon(id: string): Stripe.Coupon {
+    return coupon(this.data, id);
+  }
+  createPrice(params: Params): Stripe.Price {
+    return createPrice(this.data, params);
+  }
+  price(id: string): Stripe.Price {
+    return price(this.data, id);
   }
 
   // ---------------------------------------------------------------- customers
@@ -388,7 +406,15 @@ export class SandboxBilling {
   // ---------------------------------------------------------------- subscriptions
 
   updateSubscription(id: string, params: Params, ctx: RequestContext): Stripe.Subscription {
-    rejectUnknownParams(params, ['pause_collection', 'default_payment_method', 'metadata', 'cancel_at_period_end']);
+    rejectUnknownParams(params, [
+      'pause_collection',
+      'default_payment_method',
+      'metadata',
+      'cancel_at_period_end',
+      'discounts',
+      'items',
+      'proration_behavior',
+    ]);
     const sub = this.subscription(id);
     if (sub.status === 'canceled') {
       throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
@@ -426,6 +452,25 @@ export class SandboxBilling {
         previous.default_payment_method = sub.default_payment_method;
         sub.default_payment_method = next;
       }
+    }
+    if (params.discounts !== undefined) {
+      const next = replaceDiscounts(this.data, sub, params.discounts);
+      const before = sub.discounts.map((d) => (typeof d === 'string' ? d : d.id));
+      if (JSON.stringify(next) !== JSON.stringify(before)) {
+        previous.discounts = before;
+        sub.discounts = next;
+      }
+    }
+    const proration = optionalString(params, 'proration_behavior');
+    if (proration !== undefined && !['none', 'create_prorations', 'always_invoice'].includes(proration)) {
+      throw invalidRequest(
+        'Invalid proration_behavior: must be one of always_invoice, create_prorations, or none',
+        'proration_behavior',
+      );
+    }
+    if (params.items !== undefined) {
+      const before = structuredClone(sub.items);
+      if (changeItems(this.data, sub, params.items, proration)) previous.items = before;
     }
     const cancelAtPeriodEnd = optionalBoolean(params, 'cancel_at_period_end');
     if (cancelAtPeriodEnd !== undefined && cancelAtPeriodEnd !== sub.cancel_at_period_end) {

@@ -37,6 +37,9 @@ function expandPath(node: unknown, segments: string[], lookup: (id: string) => o
   if (typeof current === 'string') {
     const found = lookup(current);
     if (found) record[head] = structuredClone(found);
+  } else if (Array.isArray(current) && current.every((v) => typeof v === 'string')) {
+    // A list of ids (a subscription's `discounts`): each expands.
+    record[head] = current.map((v: string) => (lookup(v) ? structuredClone(lookup(v)) : v));
   } else if (current !== null) {
     throw invalidRequest(`This property cannot be expanded (${full}).`, 'expand');
   }

@@ -128,7 +128,7 @@ export function priceObject(p: { amount: number; currency: string; nickname: str
 }
 
 /** The legacy `plan` twin of a recurring price, still embedded in subscription items. */
-function planFromPrice(price: Stripe.Price): Stripe.Plan {
+export function planFromPrice(price: Stripe.Price): Stripe.Plan {
   return {
     id: price.id,
     object: 'plan',

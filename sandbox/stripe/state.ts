@@ -76,6 +76,9 @@ export interface SandboxData {
   paymentMethods: Record<string, Stripe.PaymentMethod>;
   behaviours: Record<string, CardBehaviour>;
   prices: Record<string, Stripe.Price>;
+  /** Coupons and the discounts made from them (absent in data files written before they existed). */
+  coupons: Record<string, Stripe.Coupon>;
+  discounts: Record<string, Stripe.Discount>;
   subscriptions: Record<string, Stripe.Subscription>;
   invoices: Record<string, Stripe.Invoice>;
   paymentIntents: Record<string, Stripe.PaymentIntent>;
@@ -98,6 +101,8 @@ export function emptyData(baseUrl: string): SandboxData {
     paymentMethods: {},
     behaviours: {},
     prices: {},
+    coupons: {},
+    discounts: {},
     subscriptions: {},
     invoices: {},
     paymentIntents: {},
@@ -119,6 +124,8 @@ export function loadData(file: string | undefined, baseUrl: string): SandboxData
   if (data.version !== 1) throw new Error(`stripe sandbox: unsupported data file version in ${file}`);
   data.charges ??= [];
   data.customerOptions ??= {};
+  data.coupons ??= {};
+  data.discounts ??= {};
   if (data.baseUrl !== baseUrl) {
     const move = (url: string | null | undefined) =>
       url?.startsWith(data.baseUrl) ? baseUrl + url.slice(data.baseUrl.length) : (url ?? null);

@@ -48,6 +48,7 @@ const NEXT: Record<NextActionKind, string> = {
   email: 'email to the customer',
   retry: 'retry the card on file',
   final_notice: 'final notice (the app is warned: access.warning)',
+  offer: 'last-chance offer email (pause, coupon or downgrade)',
   restrict_access: 'grace period ends (the app restricts access)',
   end_action: "the schedule has run out: the policy's end action",
 };

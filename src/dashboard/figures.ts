@@ -41,6 +41,8 @@ export interface DashboardFigures {
     recovered: { count: number; amounts: ByCurrency };
     exhausted: { count: number; amounts: ByCurrency };
     cancelled: number;
+    /** Customers who accepted the last-chance offer (state saved_by_offer): kept, though nothing was paid. */
+    savedByOffer: number;
     /** recovered ÷ (recovered + exhausted); undefined when neither happened this month. */
     rate: number | undefined;
     byDecline: Array<{ key: string; recovered: number; exhausted: number; rate: number | undefined }>;
@@ -112,6 +114,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
   const recovered = endedThisMonth('recovered');
   const exhausted = endedThisMonth('exhausted');
   const cancelled = endedThisMonth('cancelled');
+  const savedByOffer = endedThisMonth('saved_by_offer');
 
   const declines = new Set([...recovered, ...exhausted].map((c) => c.declineCategory || UNKNOWN));
   const byDecline = [...declines]
@@ -147,6 +150,7 @@ export function dashboardFigures(cases: readonly DashboardCase[], now: number): 
       recovered: tally(recovered),
       exhausted: tally(exhausted),
       cancelled: cancelled.length,
+      savedByOffer: savedByOffer.length,
       rate: ratio(recovered.length, exhausted.length),
       byDecline,
       byStep: breakdown(recovered, (c) => c.recoveredBy),

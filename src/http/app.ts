@@ -24,6 +24,7 @@ import { noticeRouter } from './noticeRoute';
 import { noticeTokenKey } from '../notice/noticeToken';
 import { noticeThresholds } from '../../domain/policy';
 import { retryRouter } from './retryRoute';
+import { offerRouter } from './offerRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
 
@@ -196,6 +197,15 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     retryRouter({
+      cases: deps.cases,
+      linkSecret: deps.linkSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      businessName: deps.businessName,
+      log,
+    }),
+  );
+  app.use(
+    offerRouter({
       cases: deps.cases,
       linkSecret: deps.linkSecret,
       publicBaseUrl: deps.publicBaseUrl,

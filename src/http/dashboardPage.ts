@@ -103,7 +103,7 @@ ${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.und
 <div class="card"><h2>Open cases</h2><p class="big">${figure('open-count', f.open.count)}</p><p>at risk: ${amounts('at-risk', f.open.atRisk)}</p></div>
 <div class="card"><h2>Recovered in ${e(month)}</h2><p class="big">${figure('recovered-count', m.recovered.count)}</p><p>${amounts('recovered', m.recovered.amounts)}</p></div>
 <div class="card"><h2>Recovery rate</h2><p class="big">${figure('recovery-rate', percent(m.rate))}</p>
-<p>${figure('exhausted-count', m.exhausted.count)} exhausted · ${figure('cancelled-count', m.cancelled)} cancelled</p></div>
+<p>${figure('exhausted-count', m.exhausted.count)} exhausted · ${figure('cancelled-count', m.cancelled)} cancelled · ${figure('saved-by-offer-count', m.savedByOffer)} saved by an offer</p></div>
 <div class="card"><h2>Next 24 hours</h2><p class="big">${figure('next24h-count', f.next24h.count)}</p><p>steps due: ${amounts('next24h', f.next24h.amounts)}</p></div>
 <div class="card${f.blocked.count ? ' alert' : ''}"><h2>Blocked on a provider</h2><p class="big">${figure('blocked-count', f.blocked.count)}</p>
 <p>${Object.entries(f.blocked.byProvider)

@@ -5,6 +5,7 @@
  */
 import { brandName, type EmailLocale } from '../../activities/email/templates';
 import type { FinalState, RetryRefusal } from '../../domain/types';
+import type { OfferKind, OfferRefusal } from '../../domain/offers';
 
 /** What a page sentence may mention, already formatted for the locale. */
 export interface PageFacts {
@@ -45,9 +46,58 @@ export interface LinkPageCopy {
     /** No answer from the case (Temporal unreachable or slow): pressing again is safe. */
     noAnswer: TitleBody & { button: string };
   };
+  /** The last-chance offer's page (`/billing/offer/:token`); its "case over" pages are `retry.ended`. */
+  offer: {
+    confirm: {
+      title: string;
+      intro(what: string, f: PageFacts): string;
+      offer: string;
+      amount: string;
+      invoice: string;
+      note: string;
+      /** The page's button: it accepts (the email's "See the offer" only opened the page). */
+      button: string;
+    };
+    applied: { title: string; body: Record<OfferKind, string> };
+    failed: TitleBody;
+    notPossible: { title: string; reasons: Record<Exclude<OfferRefusal, 'case_over'>, string> };
+  };
 }
 
+const EN_OFFER: LinkPageCopy['offer'] = {
+  confirm: {
+    title: 'One more option before your subscription ends',
+    intro: (what, f) => `Instead of ending your ${named(f.business, 'subscription')}, we can offer you ${what}.`,
+    offer: 'Our offer',
+    amount: 'Unpaid amount',
+    invoice: 'If you accept, we stop collecting the unpaid amount and your subscription goes on with the offer.',
+    note: 'Press the button once: the result shows on the next page.',
+    button: 'Accept the offer',
+  },
+  applied: {
+    title: 'Done: your offer is in place',
+    body: {
+      pause: 'Your payments are paused, and your subscription goes on. We stop collecting the unpaid amount.',
+      coupon: 'Your discount is in place for your next payments. We stop collecting the unpaid amount.',
+      downgrade: 'Your plan is changed, and your next payments are at its lower price. We stop collecting the unpaid amount.',
+    },
+  },
+  failed: {
+    title: "We couldn't apply this offer",
+    body: 'Something went wrong on our side, and nothing has changed. You can still use a different card, or reply to our email and we will sort it out.',
+  },
+  notPossible: {
+    title: "This offer isn't available",
+    reasons: {
+      not_offered: "We don't have an offer for this payment. Please use the link in our most recent email.",
+      processing: 'A payment from your bank account is on its way for this invoice. Nothing more is needed meanwhile.',
+      failed: "We couldn't apply this offer earlier, so it is no longer available. You can still use a different card.",
+    },
+  },
+};
+
 const en: LinkPageCopy = {
+  offer: EN_OFFER,
   badLink: {
     title: 'This link is not valid',
     body: 'Please open the link exactly as it appears in our email, or contact us for a new one.',
@@ -107,6 +157,10 @@ const en: LinkPageCopy = {
         title: 'This payment can no longer be retried here',
         body: "We've stopped retrying this payment. To settle it or restart your subscription, use a different card or reply to our last email.",
       },
+      saved_by_offer: {
+        title: 'Your offer is in place',
+        body: "You accepted our offer, and your subscription goes on with it. There's nothing more to do.",
+      },
     },
     noCase: {
       title: "We couldn't find this payment",
@@ -120,7 +174,45 @@ const en: LinkPageCopy = {
   },
 };
 
+const VI_OFFER: LinkPageCopy['offer'] = {
+  confirm: {
+    title: 'Thêm một lựa chọn trước khi gói đăng ký của bạn kết thúc',
+    intro: (what, f) =>
+      `Thay vì kết thúc gói đăng ký ${brandName(f.business) ?? 'của bạn'}, chúng tôi xin gửi bạn ưu đãi: ${what}.`,
+    offer: 'Ưu đãi',
+    amount: 'Số tiền chưa thanh toán',
+    invoice: 'Nếu bạn đồng ý, chúng tôi sẽ ngừng thu khoản chưa thanh toán và gói đăng ký của bạn tiếp tục với ưu đãi này.',
+    note: 'Bạn chỉ cần bấm nút một lần: kết quả sẽ hiện ở trang tiếp theo.',
+    button: 'Nhận ưu đãi',
+  },
+  applied: {
+    title: 'Xong: ưu đãi của bạn đã được áp dụng',
+    body: {
+      pause:
+        'Các khoản thanh toán của bạn đã được tạm dừng và gói đăng ký vẫn tiếp tục. Chúng tôi ngừng thu khoản chưa thanh toán.',
+      coupon: 'Khoản giảm giá đã được áp dụng cho các lần thanh toán tiếp theo. Chúng tôi ngừng thu khoản chưa thanh toán.',
+      downgrade:
+        'Gói của bạn đã được đổi và các lần thanh toán tiếp theo sẽ theo giá thấp hơn. Chúng tôi ngừng thu khoản chưa thanh toán.',
+    },
+  },
+  failed: {
+    title: 'Chúng tôi chưa áp dụng được ưu đãi này',
+    body: 'Đã có lỗi từ phía chúng tôi và chưa có gì thay đổi. Bạn vẫn có thể dùng thẻ khác, hoặc trả lời email của chúng tôi để được hỗ trợ.',
+  },
+  notPossible: {
+    title: 'Ưu đãi này không còn khả dụng',
+    reasons: {
+      not_offered:
+        'Chúng tôi không có ưu đãi cho khoản thanh toán này. Vui lòng dùng liên kết trong email gần nhất của chúng tôi.',
+      processing:
+        'Một khoản thanh toán từ tài khoản ngân hàng của bạn cho hóa đơn này đang được xử lý. Bạn không cần làm gì thêm.',
+      failed: 'Trước đó chúng tôi chưa áp dụng được ưu đãi này nên ưu đãi không còn khả dụng. Bạn vẫn có thể dùng thẻ khác.',
+    },
+  },
+};
+
 const vi: LinkPageCopy = {
+  offer: VI_OFFER,
   badLink: {
     title: 'Liên kết này không hợp lệ',
     body: 'Vui lòng mở liên kết đúng như trong email của chúng tôi, hoặc liên hệ với chúng tôi để nhận liên kết mới.',
@@ -179,6 +271,10 @@ const vi: LinkPageCopy = {
       exhausted: {
         title: 'Khoản thanh toán này không còn được thử lại ở đây',
         body: 'Chúng tôi đã ngừng thử thanh toán lại. Để thanh toán hoặc đăng ký lại, hãy dùng thẻ khác hoặc trả lời email gần nhất của chúng tôi.',
+      },
+      saved_by_offer: {
+        title: 'Ưu đãi của bạn đã được áp dụng',
+        body: 'Bạn đã nhận ưu đãi của chúng tôi và gói đăng ký của bạn tiếp tục với ưu đãi đó. Bạn không cần làm gì thêm.',
       },
     },
     noCase: {

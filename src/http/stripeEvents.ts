@@ -6,6 +6,7 @@ import type { CancelDunningSignal, PaymentFailedSignal, PaymentSucceededSignal }
 import { isOwnSubscriptionCardUpdate } from '../../domain/effectiveCard';
 import { readStripeEvent, type EventProblem, type UsedStripeEvent } from './stripeEventSchemas';
 import { isStripeScheduledAttempt } from '../../domain/stripeRetries';
+import { isOwnOfferUpdate } from '../../domain/offers';
 
 export type EventAction =
   | {
@@ -249,6 +250,13 @@ export function subscriptionStateChange(
   if ((changed('cancel_at_period_end') && sub.cancel_at_period_end) || (changed('cancel_at') && sub.cancel_at)) {
     return end('subscription_cancel_scheduled');
   }
-  if (changed('pause_collection') && sub.pause_collection) return end('collection_paused');
+  if (changed('pause_collection') && sub.pause_collection) {
+    // The pause a customer accepted as the case's last-chance offer, coming back: the case ends
+    // saved_by_offer on its own, not as paused behind its back.
+    if (isOwnOfferUpdate(event.request?.idempotency_key)) {
+      return { kind: 'ignore', reason: "the case's own last-chance offer paused collection: the case ends saved_by_offer" };
+    }
+    return end('collection_paused');
+  }
   return undefined;
 }

@@ -78,6 +78,8 @@ describe('email subjects', () => {
       'subscription_ended en, paused': 'Your subscription has been paused',
       'subscription_ended en, access suspended': 'Your access has been suspended',
       'final_notice vi, no end': 'Thông báo cuối: khoản thanh toán cho gói đăng ký của bạn đã quá hạn',
+      'last_chance_offer en': 'Before your subscription ends: an offer for you',
+      'last_chance_offer vi': 'Trước khi gói đăng ký của bạn kết thúc: một ưu đãi dành cho bạn',
       'subscription_ended vi, paused': 'Gói đăng ký của bạn đã bị tạm dừng',
       'subscription_ended vi, access suspended': 'Quyền truy cập của bạn đã bị tạm ngưng',
     });
@@ -107,6 +109,8 @@ describe('email subjects', () => {
       'subscription_ended en, paused': 'Your Acme subscription has been paused',
       'subscription_ended en, access suspended': 'Your access to Acme has been suspended',
       'final_notice vi, no end': 'Thông báo cuối: khoản thanh toán cho Acme đã quá hạn',
+      'last_chance_offer en': 'Before your Acme subscription ends: an offer for you',
+      'last_chance_offer vi': 'Trước khi gói đăng ký Acme của bạn kết thúc: một ưu đãi dành cho bạn',
       'subscription_ended vi, paused': 'Gói đăng ký Acme của bạn đã bị tạm dừng',
       'subscription_ended vi, access suspended': 'Quyền truy cập Acme của bạn đã bị tạm ngưng',
     });

@@ -17,6 +17,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCaseFacts } from '../../activities/stripe/caseFacts';
 import { applyEndAction } from '../../activities/stripe/endAction';
+import { applyOffer } from '../../activities/stripe/applyOffer';
 import { retryCharge, type ReserveCardAttempt } from '../../activities/stripe/retryCharge';
 import { signalCardUpdate } from '../../src/http/cardUpdates';
 import { billingLinkRouter } from '../../src/http/billingLinkRoute';
@@ -341,6 +342,48 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
     expect(Object.fromEntries(params(seen[1]!))).toEqual({ 'pause_collection[behavior]': 'mark_uncollectible' });
   });
 
+  it('applyOffer (the last-chance offer), each kind: the subscription changed, then the failed invoice closed, under the offer keys', async () => {
+    patch = (method, path, body) => {
+      openSubscriptionInvoice(method, path, body);
+      if (/^\/v1\/subscriptions\//.test(path) && method === 'GET') {
+        body.status = 'past_due';
+        body.pause_collection = null;
+        body.discounts = [];
+      }
+    };
+    const base = { invoiceId: 'in_mock', subscriptionId: 'sub_mock', key: 'dunning-in_mock/offer@10d' };
+    expect(await applyOffer(stripe, { ...base, offer: { kind: 'pause', for: '30d' }, resumesAt: 1_900_000_000 })).toMatchObject({
+      applied: true,
+    });
+    expect(calls()).toEqual([
+      'GET /v1/invoices/in_*',
+      'GET /v1/subscriptions/sub_*',
+      'POST /v1/subscriptions/sub_*',
+      'POST /v1/invoices/in_*/mark_uncollectible',
+    ]);
+    expect(Object.fromEntries(params(seen[1]!))).toEqual({ 'expand[0]': 'discounts' });
+    expect(Object.fromEntries(params(seen[2]!))).toEqual({
+      'pause_collection[behavior]': 'void',
+      'pause_collection[resumes_at]': '1900000000',
+    });
+    expect(seen[2]!.idempotencyKey).toBe('dunning-in_mock/offer@10d/offer-subscription');
+    expect(seen[3]!.idempotencyKey).toBe('dunning-in_mock/offer@10d/offer-invoice');
+
+    seen = [];
+    const coupon = { kind: 'coupon' as const, coupon: 'STAY50', failedInvoice: 'void' as const };
+    expect(await applyOffer(stripe, { ...base, offer: coupon })).toMatchObject({ applied: true });
+    expect(calls().slice(2)).toEqual(['POST /v1/subscriptions/sub_*', 'POST /v1/invoices/in_*/void']);
+    expect(Object.fromEntries(params(seen[2]!))).toEqual({ 'discounts[0][coupon]': 'STAY50' });
+
+    seen = [];
+    expect(await applyOffer(stripe, { ...base, offer: { kind: 'downgrade', price: 'price_1Basic' } })).toMatchObject({
+      applied: true,
+    });
+    const update = Object.fromEntries(params(seen[2]!));
+    expect(update).toMatchObject({ 'items[0][price]': 'price_1Basic', proration_behavior: 'none' });
+    expect(update['items[0][id]']).toMatch(/^si_/);
+  });
+
   it('the update link: a Billing Portal session (payment method update flow) as the route creates it, and the hosted-page fallback', async () => {
     const app = express();
     app.use(
@@ -487,6 +530,7 @@ describe.skipIf(!stripeMockPath)('Stripe requests against stripe-mock (OpenAPI-v
         'POST /v1/invoices/{id}',
         'POST /v1/invoices/{id}/mark_uncollectible',
         'POST /v1/invoices/{id}/pay',
+        'POST /v1/invoices/{id}/void',
         'POST /v1/subscriptions/{id}',
         'DELETE /v1/subscriptions/{id}',
       ].sort(),

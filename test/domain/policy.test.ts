@@ -187,7 +187,7 @@ describe('parsePolicy: each rule has its own error', () => {
     [
       'bad action',
       (p) => ((p.steps[1].action = 'sms'), p),
-      ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice', received 'sms'"],
+      ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice' | 'offer', received 'sms'"],
     ],
     [
       'bad endAction',
@@ -566,5 +566,108 @@ describe('failed sign-ups (failedSignups, issue #20)', () => {
       /failedSignups\.steps\[2\]\.at: '20h' is not before endAfter '10h'/,
     );
     expect(errorsOf({ ...base(), failedSignups: { ...signup, grace: '1h' } })).toEqual(['failedSignups.grace: unknown key']);
+  });
+});
+
+describe('the last-chance offer step (issue #23, part 5)', () => {
+  const withOffer = (offer: unknown, at = '7d', extra: Record<string, unknown> = {}) => {
+    const p = base();
+    (p.steps as unknown[]).push({ at, action: 'offer', offer, ...extra });
+    return p;
+  };
+
+  it('a pause, a coupon or a downgrade: valid, kept as given, planned as an offer step', () => {
+    for (const offer of [
+      { kind: 'pause', for: '30d' },
+      { kind: 'pause', for: '14d', behavior: 'keep_as_draft', failedInvoice: 'void' },
+      { kind: 'coupon', coupon: 'STAY50', percentOff: 50, months: 3 },
+      { kind: 'downgrade', price: 'price_1Basic', planName: 'Basic' },
+    ]) {
+      const r = parsePolicy(withOffer(offer));
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      const resolved = resolvePolicy(r.policy, ctx('insufficient_funds'));
+      expect(resolved.steps.find((s) => s.action === 'offer')).toEqual({ at: '7d', action: 'offer', offer });
+    }
+  });
+
+  it.each([
+    ['no offer on an offer step', withOffer(undefined), 'steps[4].offer: an offer step needs an offer'],
+    [
+      'an offer on another step',
+      (() => {
+        const p = base();
+        (p.steps as Record<string, unknown>[])[2]!.offer = { kind: 'pause', for: '30d' };
+        return p;
+      })(),
+      'steps[2].offer: only offer steps take an offer',
+    ],
+    ['an unknown kind', withOffer({ kind: 'refund' }), "steps[4].offer.kind: kind must be 'pause', 'coupon' or 'downgrade'"],
+    [
+      'a pause of no duration',
+      withOffer({ kind: 'pause', for: 'a month' }),
+      "steps[4].offer.for: 'a month' is not a duration like '30d'",
+    ],
+    ['a pause too long', withOffer({ kind: 'pause', for: '400d' }), "steps[4].offer.for: '400d' must be between '1d' and '366d'"],
+    [
+      'a bad pause behaviour',
+      withOffer({ kind: 'pause', for: '30d', behavior: 'skip' }),
+      'steps[4].offer.behavior: Invalid enum value',
+    ],
+    [
+      'a coupon id with spaces',
+      withOffer({ kind: 'coupon', coupon: 'stay 50' }),
+      "steps[4].offer.coupon: 'stay 50' is not a Stripe coupon id",
+    ],
+    [
+      'a percentage over 100',
+      withOffer({ kind: 'coupon', coupon: 'X', percentOff: 150 }),
+      'steps[4].offer.percentOff: must be at most 100',
+    ],
+    [
+      'a price that is not a price id',
+      withOffer({ kind: 'downgrade', price: 'basic' }),
+      "steps[4].offer.price: 'basic' is not a Stripe price id",
+    ],
+    [
+      'a bad failedInvoice',
+      withOffer({ kind: 'coupon', coupon: 'X', failedInvoice: 'refund' }),
+      'steps[4].offer.failedInvoice: Invalid enum value',
+    ],
+    ['an unknown offer key', withOffer({ kind: 'coupon', coupon: 'X', amount: 5 }), 'steps[4].offer.amount: unknown key'],
+    [
+      'at 0, before the first email',
+      withOffer({ kind: 'pause', for: '30d' }, '0'),
+      "steps[4].at: the last-chance offer comes after the first email, not at '0'",
+    ],
+    ['at or after the end', withOffer({ kind: 'pause', for: '30d' }, '10d'), "steps[4].at: '10d' is not before endAfter '10d'"],
+  ])('%s: a clear error', (_what, policy, error) => {
+    expect(errorsOf(policy).join('\n')).toContain(error);
+  });
+
+  it('policies/last-chance-offer.json, the example of docs/policy.md, is valid', () => {
+    const file = JSON.parse(readFileSync(new URL('../../policies/last-chance-offer.json', import.meta.url), 'utf8')) as unknown;
+    const r = parsePolicy(file);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.policy.steps.find((s) => s.action === 'offer')).toEqual({
+      at: '10d',
+      action: 'offer',
+      offer: { kind: 'pause', for: '30d', behavior: 'void' },
+    });
+  });
+
+  it('one offer per schedule, and none for a failed sign-up', () => {
+    const two = withOffer({ kind: 'pause', for: '30d' });
+    (two.steps as unknown[]).push({ at: '9d', action: 'offer', offer: { kind: 'coupon', coupon: 'X' } });
+    expect(errorsOf(two).join('\n')).toContain('steps[5]: a second offer (steps[4] is one)');
+    const signup = {
+      steps: [
+        { at: '0', action: 'email', template: 'payment_failed' },
+        { at: '2h', action: 'offer', offer: { kind: 'pause', for: '30d' } },
+      ],
+      endAfter: '22h',
+    };
+    expect(errorsOf({ ...base(), failedSignups: signup })).toContain(
+      'failedSignups.steps[1]: a failed sign-up cannot be made an offer',
+    );
   });
 });

@@ -80,7 +80,7 @@ describe('the command line', () => {
     expect(problem(['list', '--by', 'x'])).toBe('list takes no --by');
     expect(problem(['list', 'extra'])).toBe("list takes no argument (got 'extra')");
     expect(problem(['list', '--state', 'open'])).toBe(
-      '--state "open" must be active, processing, recovered, exhausted or cancelled',
+      '--state "open" must be active, processing, recovered, exhausted, cancelled or saved_by_offer',
     );
     expect(problem(['list', '--limit', '0'])).toMatch(/^--limit "0" /);
     expect(problem(['list', '--customer', 'in_1'])).toMatch(/^--customer "in_1" must be an id starting with cus_/);

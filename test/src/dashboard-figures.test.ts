@@ -32,6 +32,22 @@ describe('dashboardFigures', () => {
     expect(f.open.atRisk).toEqual({ usd: { count: 2, amount: 3000 }, eur: { count: 1, amount: 5000 } });
   });
 
+  it('saved by the last-chance offer (#23): counted this month, neither open nor in the recovery rate', () => {
+    const f = dashboardFigures(
+      [
+        ended('recovered'),
+        ended('exhausted'),
+        ended('saved_by_offer'),
+        ended('saved_by_offer'),
+        ended('saved_by_offer', { closedAt: '2026-10-31T23:59:59.000Z' }),
+      ],
+      NOW,
+    );
+    expect(f.month.savedByOffer).toBe(2);
+    expect(f.open.count).toBe(0);
+    expect(f.month.rate).toBe(1 / 2);
+  });
+
   it('an active case whose run closed (failed, terminated) is not open', () => {
     expect(dashboardFigures([c({ closedAt: '2026-11-25T00:00:00Z' })], NOW).open.count).toBe(0);
   });

@@ -321,6 +321,40 @@ describe('customer.subscription.updated: what ends its cases (issue #20)', () =>
   });
 });
 
+describe("customer.subscription.updated: the case's own last-chance pause (issue #23)", () => {
+  const paused = {
+    id: 'sub_1',
+    object: 'subscription',
+    customer: 'cus_1',
+    latest_invoice: 'in_9',
+    default_payment_method: null,
+    status: 'past_due',
+    cancel_at_period_end: false,
+    cancel_at: null,
+    pause_collection: { behavior: 'void', resumes_at: 1_800_000_000 },
+  };
+  const withKey = (key: string | null) => {
+    const e = event('customer.subscription.updated', paused, { pause_collection: null });
+    return { ...e, request: { id: 'req_1', idempotency_key: key } } as Stripe.Event;
+  };
+
+  it('made under the offer step key: ignored, so the case ends saved_by_offer and not collection_paused', () => {
+    expect(mapStripeEvent(withKey('dunning-in_9/offer@10d/offer-subscription'))).toEqual({
+      kind: 'ignore',
+      reason: expect.stringContaining('saved_by_offer'),
+    });
+  });
+
+  it("the business's own pause (another key, or the Dashboard's none) still ends the cases", () => {
+    for (const key of [null, 'merchant-pause-1', 'dunning-in_9/end_action']) {
+      expect(mapStripeEvent(withKey(key)), String(key)).toMatchObject({
+        kind: 'subscription_cancelled',
+        reason: 'collection_paused',
+      });
+    }
+  });
+});
+
 describe('charge.dispute.created (issue #20)', () => {
   it('names the dispute, its charge and PaymentIntent (whose customer the webhook reads)', () => {
     const dispute = { id: 'dp_1', object: 'dispute', charge: 'ch_1', payment_intent: { id: 'pi_1' }, reason: 'fraudulent' };

@@ -108,6 +108,7 @@ function stubWorkers(
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     listSavedCards: async () => (calls.push('listSavedCards'), { cards: [] }),
+    applyOffer: async () => (calls.push('applyOffer'), { applied: true, detail: 'stub' }),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
   };
   const email: EmailActivities = {

@@ -29,7 +29,15 @@ export interface Facts {
   endAction?: EndAction;
   reason?: ReasonKey;
   supportEmail?: string;
+  /** The last-chance offer's terms, as the customer reads them (last_chance_offer). */
+  offer?: OfferFacts;
 }
+
+/** An offer in words: the pause's length in days, the coupon's wording, the cheaper plan's name. */
+export type OfferFacts =
+  | { kind: 'pause'; days: number }
+  | { kind: 'coupon'; percentOff?: number; months?: number }
+  | { kind: 'downgrade'; planName?: string };
 
 export interface Action {
   label: string;
@@ -40,6 +48,8 @@ export interface Action {
 export interface Links {
   update: string;
   retry?: string;
+  /** The last-chance offer's page (`/billing/offer/:token`). */
+  offer?: string;
 }
 
 /** What one template says: everything between the greeting and the sign-off. */
@@ -83,6 +93,8 @@ export interface LocaleCopy {
   greeting(customerName: string | undefined): string;
   signoff(business: string | undefined): string[];
   footer(facts: Facts): Paragraph[];
+  /** The offer in a phrase ("a 30-day pause of your payments"), for the email and its page. */
+  offerText(offer: OfferFacts): string;
   /** The card as a table value: "Visa •••• 4242". */
   cardLabel(card: Pick<Facts, 'cardBrand' | 'cardLast4'>): string | undefined;
   labels: {
@@ -97,5 +109,7 @@ export interface LocaleCopy {
     retryNow: string;
     /** The update button beside it. */
     useDifferentCard: string;
+    /** The offer email's button, and its page's. */
+    acceptOffer: string;
   };
 }

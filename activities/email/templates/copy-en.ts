@@ -1,4 +1,4 @@
-import type { Body, Facts, Links, LocaleCopy, Paragraph } from './content';
+import type { Body, Facts, Links, LocaleCopy, OfferFacts, Paragraph } from './content';
 import type { ReasonKey } from './decline-reasons';
 
 /** English wording. Sentences are plain text; the layouts escape them. */
@@ -89,6 +89,20 @@ const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
     ? { action: { label: RETRY_NOW, url: links.retry }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
     : { action: update(links.update) };
 
+const ACCEPT_OFFER = 'See the offer';
+
+function offerText(o: OfferFacts): string {
+  switch (o.kind) {
+    case 'pause':
+      return `a ${o.days}-day pause of your payments`;
+    case 'coupon':
+      if (o.percentOff === undefined) return 'a discount on your subscription';
+      return `${o.percentOff}% off your subscription${o.months ? ` for ${o.months} month${o.months === 1 ? '' : 's'}` : ''}`;
+    case 'downgrade':
+      return o.planName ? `a move to the ${o.planName} plan, at a lower price` : 'a move to a cheaper plan';
+  }
+}
+
 export const en: LocaleCopy = {
   templates: {
     'payment_failed.insufficient_funds': (f, links): Body => ({
@@ -168,6 +182,23 @@ export const en: LocaleCopy = {
         outro: f.endsAt ? ['Your service keeps running as normal until then.'] : [],
       };
     },
+    // The last-chance offer: its page shows it again and takes the answer; a new card still works.
+    last_chance_offer: (f, links): Body => {
+      const ahead = endAhead(f);
+      const what = f.offer ? offerText(f.offer) : 'a way to keep your subscription';
+      return {
+        subject: `Before your ${named(f, 'subscription')} ends: an offer for you`,
+        heading: 'One more option before your subscription ends',
+        intro: [
+          `We still couldn't collect ${f.amount} ${forInvoice(f)}${ahead ? `, and ${ahead}` : ''}.`,
+          `We'd rather keep you with us, so we'd like to offer you ${what}. If you accept, we stop collecting the unpaid amount and your subscription goes on.`,
+        ],
+        ...(links.offer
+          ? { action: { label: ACCEPT_OFFER, url: links.offer }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
+          : { action: update(links.update) }),
+        outro: ['If you would rather pay, a new card settles it: we charge it as soon as you add it.'],
+      };
+    },
     new_card_declined: (f, links): Body => ({
       subject: `Your new payment method${forBusiness(f)} was declined`,
       heading: 'Your new card was declined too',
@@ -228,6 +259,7 @@ export const en: LocaleCopy = {
       ? ['Questions? Reply to this email or write to ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Questions? Just reply to this email.',
   ],
+  offerText,
   cardLabel: (f) =>
     f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Card'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined,
   labels: {
@@ -240,5 +272,6 @@ export const en: LocaleCopy = {
     linksFallback: "If the buttons don't work, copy a link into your browser:",
     retryNow: RETRY_NOW,
     useDifferentCard: USE_DIFFERENT_CARD,
+    acceptOffer: ACCEPT_OFFER,
   },
 };

@@ -1,4 +1,4 @@
-import type { Body, Facts, Links, LocaleCopy, Paragraph } from './content';
+import type { Body, Facts, Links, LocaleCopy, OfferFacts, Paragraph } from './content';
 import type { ReasonKey } from './decline-reasons';
 
 /**
@@ -81,6 +81,20 @@ const buttons = (links: Links): Pick<Body, 'action' | 'alternative'> =>
     ? { action: { label: RETRY_NOW, url: links.retry }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
     : { action: update(links.update) };
 
+const ACCEPT_OFFER = 'Xem ưu đãi';
+
+function offerText(o: OfferFacts): string {
+  switch (o.kind) {
+    case 'pause':
+      return `tạm dừng thanh toán trong ${o.days} ngày`;
+    case 'coupon':
+      if (o.percentOff === undefined) return 'một khoản giảm giá cho gói đăng ký của bạn';
+      return `giảm ${o.percentOff}% cho gói đăng ký của bạn${o.months ? ` trong ${o.months} tháng` : ''}`;
+    case 'downgrade':
+      return o.planName ? `chuyển sang gói ${o.planName} với giá thấp hơn` : 'chuyển sang một gói rẻ hơn';
+  }
+}
+
 export const vi: LocaleCopy = {
   templates: {
     'payment_failed.insufficient_funds': (f, links): Body => ({
@@ -160,6 +174,23 @@ export const vi: LocaleCopy = {
         outro: f.endsAt ? ['Dịch vụ của bạn vẫn hoạt động bình thường đến thời điểm đó.'] : [],
       };
     },
+    // The last-chance offer: its page shows it again and takes the answer; a new card still works.
+    last_chance_offer: (f, links): Body => {
+      const ahead = endAhead(f);
+      const what = f.offer ? offerText(f.offer) : 'một cách để giữ gói đăng ký';
+      return {
+        subject: `Trước khi ${yours(f, 'gói đăng ký')} kết thúc: một ưu đãi dành cho bạn`,
+        heading: 'Thêm một lựa chọn trước khi gói đăng ký của bạn kết thúc',
+        intro: [
+          `Chúng tôi vẫn chưa thu được ${f.amount} ${forInvoice(f)}${ahead ? ` và ${ahead}` : ''}.`,
+          `Chúng tôi muốn tiếp tục đồng hành cùng bạn, vì vậy xin gửi bạn ưu đãi: ${what}. Nếu bạn đồng ý, chúng tôi sẽ ngừng thu khoản chưa thanh toán và gói đăng ký của bạn tiếp tục.`,
+        ],
+        ...(links.offer
+          ? { action: { label: ACCEPT_OFFER, url: links.offer }, alternative: { label: USE_DIFFERENT_CARD, url: links.update } }
+          : { action: update(links.update) }),
+        outro: ['Nếu bạn muốn thanh toán, chỉ cần thêm thẻ mới: chúng tôi sẽ thu tiền ngay khi bạn thêm thẻ.'],
+      };
+    },
     new_card_declined: (f, links): Body => ({
       subject: `Phương thức thanh toán mới cho ${payee(f)} đã bị từ chối`,
       heading: 'Thẻ mới của bạn cũng bị từ chối',
@@ -219,6 +250,7 @@ export const vi: LocaleCopy = {
       ? ['Nếu có câu hỏi, hãy trả lời email này hoặc liên hệ ', { text: f.supportEmail, href: `mailto:${f.supportEmail}` }, '.']
       : 'Nếu có câu hỏi, bạn chỉ cần trả lời email này.',
   ],
+  offerText,
   cardLabel: (f) =>
     f.cardBrand || f.cardLast4 ? `${f.cardBrand ?? 'Thẻ'}${f.cardLast4 ? ` •••• ${f.cardLast4}` : ''}` : undefined,
   labels: {
@@ -231,5 +263,6 @@ export const vi: LocaleCopy = {
     linksFallback: 'Nếu các nút không hoạt động, hãy sao chép một trong các liên kết sau vào trình duyệt:',
     retryNow: RETRY_NOW,
     useDifferentCard: USE_DIFFERENT_CARD,
+    acceptOffer: ACCEPT_OFFER,
   },
 };

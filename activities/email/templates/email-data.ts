@@ -26,6 +26,7 @@ export interface EmailData extends Pick<
   | 'cardLast4'
   | 'chargedOtherCard'
   | 'timeZone'
+  | 'offer'
 > {
   /** Sender's product or company name, from configuration (trusted, still escaped). */
   businessName: string;
@@ -38,4 +39,6 @@ export interface EmailData extends Pick<
    * decline, authentication, a closed case) leave it out. Must be absolute http(s).
    */
   retryUrl?: string;
+  /** The last-chance offer's signed `/billing/offer/:token` page (last_chance_offer only). Absolute http(s). */
+  offerUrl?: string;
 }

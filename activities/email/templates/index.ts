@@ -1,5 +1,7 @@
 import { brandName } from './business-name';
-import type { EmailContent, Facts, LocaleCopy } from './content';
+import type { EmailContent, Facts, LocaleCopy, OfferFacts } from './content';
+import { durationMs } from '../../../domain/policy';
+import type { Offer } from '../../../domain/offers';
 import { en } from './copy-en';
 import { vi } from './copy-vi';
 import { reasonKey } from './decline-reasons';
@@ -44,6 +46,21 @@ function cardFacts(brand: string | undefined, last4: string | undefined): Pick<F
 export const cardLabel = (locale: EmailLocale, brand: string | undefined, last4: string | undefined): string | undefined =>
   COPY[locale].cardLabel(cardFacts(brand, last4));
 
+/** The offer as the words need it: a pause's length in whole days. */
+function offerFacts(o: Offer): OfferFacts {
+  switch (o.kind) {
+    case 'pause':
+      return { kind: 'pause', days: Math.max(1, Math.round((durationMs(o.for) ?? 0) / 86_400_000)) };
+    case 'coupon':
+      return { kind: 'coupon', percentOff: o.percentOff, months: o.months };
+    case 'downgrade':
+      return { kind: 'downgrade', planName: optional(o.planName) };
+  }
+}
+
+/** "a 30-day pause of your payments", in the locale's words: the email's phrase, on its page too. */
+export const offerDescription = (locale: EmailLocale, offer: Offer): string => COPY[locale].offerText(offerFacts(offer));
+
 function toFacts(locale: EmailLocale, data: EmailData): Facts {
   return {
     business: brandName(singleLine(data.businessName, 120)),
@@ -57,6 +74,7 @@ function toFacts(locale: EmailLocale, data: EmailData): Facts {
     endAction: data.endAction,
     reason: reasonKey(data.declineReason),
     supportEmail: optional(data.supportEmail),
+    ...(data.offer ? { offer: offerFacts(data.offer) } : {}),
   };
 }
 
@@ -70,6 +88,7 @@ export function renderEmail(
   const body = copy.templates[name](facts, {
     update: httpUrl(data.updateUrl),
     ...(data.retryUrl ? { retry: httpUrl(data.retryUrl) } : {}),
+    ...(data.offerUrl ? { offer: httpUrl(data.offerUrl) } : {}),
   });
   const { labels } = copy;
   const card = copy.cardLabel(facts);

@@ -49,6 +49,12 @@ const PER_TEMPLATE: Record<TemplateName, Partial<EmailData>> = {
   'payment_failed.generic': { declineReason: 'processing_error', retryUrl: RETRY_URL },
   reminder: { declineReason: 'insufficient_funds', retryUrl: RETRY_URL },
   final_notice: { declineReason: 'insufficient_funds', nextRetryAt: undefined, retryUrl: RETRY_URL },
+  last_chance_offer: {
+    declineReason: 'insufficient_funds',
+    nextRetryAt: undefined,
+    offer: { kind: 'coupon', coupon: 'STAY50', percentOff: 50, months: 3 },
+    offerUrl: 'https://billing.acme.example/billing/offer/tok_sample789',
+  },
   new_card_declined: { declineReason: 'incorrect_cvc', cardBrand: 'mastercard', cardLast4: '5555' },
   payment_recovered: { nextRetryAt: undefined, endsAt: undefined, endAction: undefined },
   subscription_ended: { nextRetryAt: undefined },

@@ -8,6 +8,7 @@ export const TEMPLATE_NAMES = [
   'payment_failed.generic',
   'reminder',
   'final_notice',
+  'last_chance_offer',
   'new_card_declined',
   'payment_recovered',
   'subscription_ended',
