@@ -26,6 +26,7 @@ import {
   DunningRecoveredBy,
   DunningState,
 } from './searchAttributes';
+import type { ExperimentArm } from './experiment';
 import { stripeRetryingFrom } from './stripeRetries';
 import { isEndedSubscription } from './subscriptions';
 import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
@@ -131,6 +132,8 @@ export class CaseRecord {
     readonly customerId: string,
     readonly startedAt: number,
     private readonly policy: DunningPolicy = DEFAULT_POLICY,
+    /** The experiment arm the case was started in (domain/experiment.ts); undefined outside any experiment. */
+    readonly experiment?: ExperimentArm,
   ) {
     this.lastFailureAt = startedAt;
   }
@@ -223,6 +226,7 @@ export class CaseRecord {
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
       ...(this.dispute ? { dispute: { ...this.dispute } } : {}),
+      ...(this.experiment ? { experiment: { ...this.experiment } } : {}),
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
