@@ -7,6 +7,7 @@ import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { deliverAppEvent, reportUndeliveredAppEvent, startAppEventDelivery, type AppWebhookTarget } from './appEvents';
 import { blockCardVia, recordDeclineVia, reserveCardAttemptVia } from './cardBudget';
+import { recordCaseEnd } from './caseEnd';
 import { countCaseEvent } from './caseEvents';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
@@ -14,6 +15,7 @@ import { countCharge, countingEmail, countingErrors } from './metrics';
 import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { retryCharge } from './stripe/retryCharge';
+import type { CaseEndRecord, CaseEndStore } from '../domain/caseEndRecord';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
   AppEventInput,
@@ -31,6 +33,8 @@ export interface ActivityDeps {
   appWebhook?: AppWebhookTarget;
   /** The card networks' rules file, read and checked at start (src/networkRulesFile.ts): the card ledger enforces it. */
   networkRules: NetworkRules;
+  /** Where each case writes its end record (experiment results): src/experiments/caseEndStores.ts. */
+  caseEnds: CaseEndStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -55,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
       return result;
     },
     applyEndAction: (input: EndActionInput) => countingErrors('stripe', () => applyEndAction(deps.stripe, input)),
+    recordCaseEnd: (record: CaseEndRecord) => recordCaseEnd(deps.caseEnds, record),
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

@@ -235,6 +235,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
       return result;
     },
     applyEndAction: async () => ({ applied: true, detail: 'simulated' }),
+    // The back-test counts from its own ledger of charges; the end records go nowhere.
+    recordCaseEnd: async () => ({ written: false }),
     startAppEventDelivery: async (event) => ({ workflowId: event.id }),
   });
 }

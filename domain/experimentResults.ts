@@ -42,6 +42,9 @@ export interface ExperimentResult {
   warnings: string[];
 }
 
+/** One experiment as shown: its results, and whether it is the one new cases are assigned to (DUNNING_EXPERIMENT). */
+export type ExperimentReport = ExperimentResult & { running: boolean };
+
 /** Below this many ended holdout cases its rate is too rough to size the test: the worst case (0.5) is assumed. */
 const BASELINE_MIN_CASES = 30;
 

@@ -12,6 +12,8 @@
 /** Patch id → the day (YYYY-MM-DD, UTC) the release that added it went out. Empty at 1.0. */
 export const PATCH_DATES = {
   // 'retry-gap-24h': '2027-03-01',
+  /** Every case writes its end record as it ends (workflows/caseEndRecord.ts; experiments, #23). */
+  'case-end-record': '2026-12-07',
 } as const satisfies Record<string, string>;
 
 export type PatchId = keyof typeof PATCH_DATES;

@@ -15,6 +15,8 @@ import { apiRouter } from './apiRoutes';
 import { billingLinkRouter } from './billingLinkRoute';
 import { codecRouter, type CodecServerOptions } from './codecRoute';
 import { dashboardRouter } from './dashboardRoute';
+import { experimentsRouter } from './experimentsRoute';
+import type { ExperimentReport } from '../../domain/experimentResults';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import type { ReadinessState } from '../readiness';
@@ -59,6 +61,8 @@ export interface AppDeps {
   readiness?: () => ReadinessState;
   /** The last stalled-case scan (src/stalled/stalledMonitor.ts): the gauge, the dashboard, `/api/dunning/stalled`. */
   stalled?: StalledReader;
+  /** The policy experiments' results (src/experiments/): `/api/experiments`, the dashboard, the gauges. Unset: none. */
+  experiments?: () => Promise<ExperimentReport[]>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -69,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
       blockedCases: () => deps.cases.blockedCaseCounts(),
       openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
       stalled: deps.stalled,
+      experiments: deps.experiments,
       log,
       alsoRender: deps.alsoServeMetrics,
       alsoText: deps.alsoServeMetricsText,
@@ -152,9 +157,12 @@ export function createApp(deps: AppDeps): express.Express {
       publicBaseUrl: deps.publicBaseUrl,
       temporalUiUrl: deps.temporalUiUrl,
       stalled: deps.stalled,
+      experiments: deps.experiments,
       log,
     }),
   );
+  // Before apiRouter, whose catch-all answers 404 for every other /api path.
+  app.use(experimentsRouter({ apiToken: deps.apiToken, read: deps.experiments }));
   app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, stalled: deps.stalled, log }));
   app.use(
     billingLinkRouter({

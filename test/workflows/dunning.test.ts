@@ -107,6 +107,7 @@ function stubWorkers(
       script.charge(input)
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
+    recordCaseEnd: async () => ({ written: true }),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),
   };
   const email: EmailActivities = {
