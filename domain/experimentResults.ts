@@ -122,3 +122,10 @@ export function experimentResult(input: {
   }
   return { experimentId: input.experimentId, settings, arms, neededPerArm, warnings };
 }
+
+/** Days to recovery as people read them: `3.2 d`, hours under a day, minutes under an hour (compressed demo policies). */
+export function daysLabel(days: number | undefined): string {
+  if (days === undefined) return '–';
+  if (days >= 1) return `${days.toFixed(1)} d`;
+  return days * 24 >= 1 ? `${(days * 24).toFixed(1)} h` : `${(days * 1440).toFixed(1)} min`;
+}

@@ -3,6 +3,7 @@
  * printed as one table per experiment, with its warnings. Pure.
  */
 import { z } from 'zod';
+import { daysLabel } from '../../domain/experimentResults';
 import { formatAmount } from '../../domain/presentation';
 
 const interval = z.object({ low: z.number(), high: z.number() });
@@ -74,7 +75,7 @@ export function formatExperiments(a: ExperimentsAnswer): string {
           'amount',
           'charges/case',
           'emails/case',
-          'days (median)',
+          'to recovery (median)',
         ],
         ...x.arms.map((r) => [
           r.arm,
@@ -97,7 +98,7 @@ export function formatExperiments(a: ExperimentsAnswer): string {
             .join(' ') || '–',
           fixed(r.chargesPerCase),
           fixed(r.emailsPerCase),
-          r.daysToRecovery ? fixed(r.daysToRecovery.median, 1) : '–',
+          daysLabel(r.daysToRecovery?.median),
         ]),
       ];
       const warnings = x.warnings.map((w) => `warning: ${w}`);

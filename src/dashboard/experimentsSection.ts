@@ -6,7 +6,7 @@
  */
 import escapeHtml from 'escape-html';
 import { formatAmount } from '../../domain/presentation';
-import type { ArmResult } from '../../domain/experimentResults';
+import { daysLabel, type ArmResult } from '../../domain/experimentResults';
 import type { ExperimentReport } from '../../domain/experimentResults';
 
 const e = (s: unknown) => escapeHtml(String(s ?? ''));
@@ -41,7 +41,7 @@ function armRow(x: ExperimentReport, a: ArmResult): string {
   return `<tr data-arm="${e(a.arm)}"><td>${e(a.arm)}</td><td class="num">${fig(`${id}-cases`, a.cases)}</td><td class="num">${e(a.open ?? '–')}</td>
 <td class="num">${fig(`${id}-recovered`, a.recovered)}</td><td class="num">${fig(`${id}-rate`, pct(a.rate))}</td><td>${e(ci)} ${bar}</td>
 <td class="num">${e(diff)}</td><td>${p}</td><td>${amounts}</td><td class="num">${e(num(a.chargesPerCase))}</td><td class="num">${e(num(a.emailsPerCase))}</td>
-<td class="num">${e(a.daysToRecovery ? `${num(a.daysToRecovery.median, 1)} (${num(a.daysToRecovery.mean, 1)})` : '–')}</td></tr>`;
+<td class="num">${e(a.daysToRecovery ? `${daysLabel(a.daysToRecovery.median)} (${daysLabel(a.daysToRecovery.mean)})` : '–')}</td></tr>`;
 }
 
 function experimentBlock(x: ExperimentReport): string {
@@ -49,7 +49,7 @@ function experimentBlock(x: ExperimentReport): string {
   const warnings = x.warnings.map((w) => `<p class="warn" data-warning>${e(w)}</p>`).join('');
   return `<div class="experiment" data-experiment="${e(x.experimentId)}"><h3>${e(x.experimentId)} ${x.running ? '<span class="state active">running</span>' : '<span class="muted">stopped</span>'}</h3>
 ${warnings}
-<table><thead><tr><th>arm</th><th>ended</th><th>open</th><th>recovered</th><th>rate</th><th>95% interval</th><th>vs holdout</th><th>p-value</th><th>recovered amount</th><th>charges / case</th><th>emails / case</th><th>days to recovery, median (mean)</th></tr></thead>
+<table><thead><tr><th>arm</th><th>ended</th><th>open</th><th>recovered</th><th>rate</th><th>95% interval</th><th>vs holdout</th><th>p-value</th><th>recovered amount</th><th>charges / case</th><th>emails / case</th><th>time to recovery, median (mean)</th></tr></thead>
 <tbody>${x.arms.map((a) => armRow(x, a)).join('')}</tbody></table>
 <p class="muted definition">Rate = recovered ÷ ended cases of the arm (cancelled ones included). Two-sided two-proportion z-test against the holdout at alpha ${e(s.alpha)};
 ${e(x.neededPerArm)} ended cases per arm show a difference of ${e((s.minimumEffect * 100).toFixed(1))} points with power ${e(s.power)}. Read the result once that size is reached: stopping at the first small p-value finds differences that are not there.</p></div>`;

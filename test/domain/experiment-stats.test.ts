@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../backtest/prng';
 import type { CaseEndRecord } from '../../domain/caseEndRecord';
 import { HOLDOUT_ARM } from '../../domain/experiment';
-import { experimentResult } from '../../domain/experimentResults';
+import { daysLabel, experimentResult } from '../../domain/experimentResults';
 import { normalCdf, normalQuantile, sampleSizePerArm, twoProportionZTest, wilsonInterval } from '../../domain/experimentStats';
 
 describe('the normal distribution', () => {
@@ -197,5 +197,15 @@ describe('experimentResult on simulated traffic', () => {
       recovered: 3,
       recoveredAmount: { usd: 5800, eur: 1000 },
     });
+  });
+});
+
+describe('daysLabel', () => {
+  it('days from one day on, hours under it, minutes under an hour', () => {
+    expect(daysLabel(3.25)).toBe('3.3 d');
+    expect(daysLabel(1)).toBe('1.0 d');
+    expect(daysLabel(0.25)).toBe('6.0 h');
+    expect(daysLabel(1 / 1440)).toBe('1.0 min');
+    expect(daysLabel(undefined)).toBe('–');
   });
 });
