@@ -6,7 +6,7 @@
  * once however often the activity is retried. Pure: built from the case's record.
  */
 import type { CaseRecord, FinalState } from './caseRecord';
-import type { ExperimentArm } from './experiment';
+import type { ExperimentArm, ExperimentSettings } from './experiment';
 import type { AttemptOutcome } from './types';
 
 export interface CaseEndRecord {
@@ -71,6 +71,9 @@ export interface CaseEndStore {
   ofExperiment(experimentId: string): Promise<CaseEndRecord[]>;
   /** The ids of the experiments that have records, oldest first. */
   experimentIds(): Promise<string[]>;
+  /** Keeps an experiment's statistical settings (at each start), so its results read by them once it is stopped. */
+  saveExperiment(id: string, settings: ExperimentSettings): Promise<void>;
+  experimentSettings(id: string): Promise<ExperimentSettings | undefined>;
   close(): Promise<void>;
 }
 

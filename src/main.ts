@@ -181,6 +181,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   stops.unshift(() => caseEnds.close());
   if (config.experiment) {
     const x = config.experiment;
+    await caseEnds.saveExperiment(x.plan.id, x.settings);
     log(`experiment ${x.plan.id}: new cases split ${x.plan.arms.map((a) => `${a.name} ${a.weight}`).join(', ')} by customer`);
   }
 

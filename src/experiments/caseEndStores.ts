@@ -11,12 +11,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CaseEndRecord, CaseEndStore } from '../../domain/caseEndRecord';
+import type { ExperimentSettings } from '../../domain/experiment';
 
 /** The default file, under DATA_DIR. */
 export const caseEndStorePath = (dataDir: string): string => `${dataDir}/case-ends.sqlite`;
 
 export function memoryCaseEndStore(): CaseEndStore & { all(): CaseEndRecord[] } {
   const records = new Map<string, CaseEndRecord>();
+  const settings = new Map<string, ExperimentSettings>();
   // The order the SQLite store reads in: by end, then case.
   const sorted = () =>
     [...records.values()].sort((a, b) => a.endedAt.localeCompare(b.endedAt) || a.caseId.localeCompare(b.caseId));
@@ -33,6 +35,13 @@ export function memoryCaseEndStore(): CaseEndStore & { all(): CaseEndRecord[] } 
     },
     async experimentIds() {
       return [...new Set(sorted().flatMap((r) => (r.experiment ? [r.experiment.experimentId] : [])))];
+    },
+    async saveExperiment(id, s) {
+      settings.set(id, { ...s });
+    },
+    async experimentSettings(id) {
+      const s = settings.get(id);
+      return s && { ...s };
     },
     all: () => sorted(),
     async close() {},
@@ -56,6 +65,11 @@ export function sqliteCaseEndStore(path: string): CaseEndStore {
     record TEXT NOT NULL
   )`);
   db.exec('CREATE INDEX IF NOT EXISTS case_ends_experiment ON case_ends (experiment_id, arm)');
+  db.exec('CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, settings TEXT NOT NULL)');
+  const saveSettings = db.prepare(
+    'INSERT INTO experiments (id, settings) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET settings = excluded.settings',
+  );
+  const readSettings = db.prepare('SELECT settings FROM experiments WHERE id = ?');
   const insert = db.prepare(
     'INSERT INTO case_ends (case_id, experiment_id, arm, ended_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING',
   );
@@ -79,6 +93,13 @@ export function sqliteCaseEndStore(path: string): CaseEndStore {
     },
     async experimentIds() {
       return ids.all().map((row) => String(row.experiment_id));
+    },
+    async saveExperiment(id, settings) {
+      saveSettings.run(id, JSON.stringify(settings));
+    },
+    async experimentSettings(id) {
+      const row = readSettings.get(id);
+      return row ? (JSON.parse(String(row.settings)) as ExperimentSettings) : undefined;
     },
     async close() {
       if (db.isOpen) db.close();

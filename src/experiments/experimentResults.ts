@@ -34,7 +34,10 @@ export async function readExperimentResults(o: ExperimentResultsOptions): Promis
       const open = o.countOpen
         ? Object.fromEntries(await Promise.all(names.map(async (arm) => [arm, await o.countOpen!(id, arm)] as const)))
         : undefined;
-      const settings = isRunning ? o.experiment!.settings : DEFAULT_EXPERIMENT_SETTINGS;
+      // A stopped experiment reads by the settings it last ran with (unknown: the defaults).
+      const settings = isRunning
+        ? o.experiment!.settings
+        : ((await o.store.experimentSettings(id)) ?? DEFAULT_EXPERIMENT_SETTINGS);
       return { ...experimentResult({ experimentId: id, settings, arms, records, open }), running: isRunning };
     }),
   );

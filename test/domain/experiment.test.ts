@@ -4,6 +4,7 @@
  * another arm, so the golden values below must not change.
  */
 import { describe, expect, it } from 'vitest';
+import { caseStaticDetails, caseSummary } from '../../domain/caseNarrative';
 import { assignArm, customerBucket, hash32, HOLDOUT_ARM, type ExperimentPlan } from '../../domain/experiment';
 
 const plan: ExperimentPlan = {
@@ -66,6 +67,21 @@ describe('assignArm', () => {
       expect(b).toBeLessThan(1);
     }
     expect(() => assignArm({ id: 'z', arms: [{ name: HOLDOUT_ARM, weight: 0 }] }, 'cus_1')).toThrow(/weights add up to 0/);
+  });
+});
+
+describe('the Web UI names the arm', () => {
+  const opening = { invoiceId: 'in_1', customerId: 'cus_1', amountDue: 2900, currency: 'usd' };
+  it('in the summary and the details, and says nothing outside an experiment', () => {
+    const experiment = { experimentId: 'more-retries', arm: HOLDOUT_ARM };
+    expect(caseSummary({ ...opening, experiment })).toBe('$29.00 USD · in_1 · cus_1 · arm holdout');
+    expect(
+      caseStaticDetails({ ...opening, experiment })
+        .split('\n')
+        .at(-1),
+    ).toBe('Experiment `more-retries`: arm `holdout` (search attributes DunningExperiment, DunningArm).');
+    expect(caseSummary(opening)).toBe('$29.00 USD · in_1 · cus_1');
+    expect(caseStaticDetails(opening)).not.toContain('Experiment');
   });
 });
 

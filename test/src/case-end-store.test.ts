@@ -57,6 +57,20 @@ describe.each(stores)('%s', (_name, make) => {
     await store.close();
   });
 
+  it('keeps each experiment’s settings, the last saved winning', async () => {
+    const { store, reopen } = make();
+    expect(await store.experimentSettings('exp-1')).toBeUndefined();
+    await store.saveExperiment('exp-1', { minimumEffect: 0.1, alpha: 0.05, power: 0.8 });
+    await store.saveExperiment('exp-1', { minimumEffect: 0.3, alpha: 0.01, power: 0.9 });
+    expect(await store.experimentSettings('exp-1')).toEqual({ minimumEffect: 0.3, alpha: 0.01, power: 0.9 });
+    await store.close();
+    if (reopen) {
+      const again = reopen();
+      expect(await again.experimentSettings('exp-1')).toEqual({ minimumEffect: 0.3, alpha: 0.01, power: 0.9 });
+      await again.close();
+    }
+  });
+
   it('lists records per experiment and the experiments that have any', async () => {
     const { store, reopen } = make();
     await store.write(record(1, 'holdout'));
@@ -83,6 +97,8 @@ describe('readExperimentResults', () => {
   it('shows the running experiment first, before any case ended, then the stopped ones with records', async () => {
     const store = memoryCaseEndStore();
     await store.write({ ...record(4, 'holdout'), experiment: { experimentId: 'exp-0', arm: 'holdout' } });
+    await store.write({ ...record(5, 'holdout'), experiment: { experimentId: 'exp-00', arm: 'holdout' } });
+    await store.saveExperiment('exp-0', { minimumEffect: 0.2, alpha: 0.1, power: 0.9 });
     const results = await readExperimentResults({
       store,
       experiment: {
@@ -108,8 +124,12 @@ describe('readExperimentResults', () => {
         ],
       ],
       ['exp-0', false, [['holdout', 1, 0]]],
+      ['exp-00', false, [['holdout', 1, 0]]],
     ]);
-    expect(results[0]!.settings.minimumEffect).toBe(0.1);
-    expect(results[1]!.settings.minimumEffect).toBe(0.05);
+    expect(results.map((r) => r.settings)).toEqual([
+      { minimumEffect: 0.1, alpha: 0.05, power: 0.8 }, // the running one's, from its file
+      { minimumEffect: 0.2, alpha: 0.1, power: 0.9 }, // a stopped one's, as it last ran
+      { minimumEffect: 0.05, alpha: 0.05, power: 0.8 }, // unknown: the defaults
+    ]);
   });
 });
