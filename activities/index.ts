@@ -7,6 +7,7 @@ import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { deliverAppEvent, reportUndeliveredAppEvent, startAppEventDelivery, type AppWebhookTarget } from './appEvents';
 import { blockCardVia, recordDeclineVia, reserveCardAttemptVia } from './cardBudget';
+import { recordCaseEnd } from './caseEnd';
 import { countCaseEvent } from './caseEvents';
 import { sendDunningEmail, type EmailSettings } from './email/dunningEmail';
 import { createPacer } from './email/pacer';
@@ -16,6 +17,7 @@ import { applyEndAction } from './stripe/endAction';
 import { listSavedCards } from './stripe/otherCards';
 import { applyOffer } from './stripe/applyOffer';
 import { retryCharge } from './stripe/retryCharge';
+import type { CaseEndRecord, CaseEndStore } from '../domain/caseEndRecord';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
   AppEventInput,
@@ -34,6 +36,8 @@ export interface ActivityDeps {
   appWebhook?: AppWebhookTarget;
   /** The card networks' rules file, read and checked at start (src/networkRulesFile.ts): the card ledger enforces it. */
   networkRules: NetworkRules;
+  /** Where each case writes its end record (experiment results): src/experiments/caseEndStores.ts. */
+  caseEnds: CaseEndStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -61,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Another saved card: the customer's consent and cards (activities/stripe/otherCards.ts). */
     listSavedCards: (customerId: string) => countingErrors('stripe', () => listSavedCards(deps.stripe, customerId)),
     applyOffer: (input: ApplyOfferInput) => countingErrors('stripe', () => applyOffer(deps.stripe, input)),
+    recordCaseEnd: (record: CaseEndRecord) => recordCaseEnd(deps.caseEnds, record),
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

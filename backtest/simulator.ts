@@ -246,6 +246,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
     applyEndAction: async () => ({ applied: true, detail: 'simulated' }),
     // The back-test's policies make no last-chance offer (domain/offers.ts): nothing to apply.
     applyOffer: async () => ({ applied: false, detail: 'the back-test does not model offers' }),
+    // The back-test counts from its own ledger of charges; the end records go nowhere.
+    recordCaseEnd: async () => ({ written: false }),
     startAppEventDelivery: async (event) => ({ workflowId: event.id }),
   });
 }

@@ -83,11 +83,18 @@ export interface CaseOpening {
   currency: string;
   subscriptionId?: string;
   invoiceNumber?: string;
+  /** The experiment arm the case starts in (domain/experiment.ts). */
+  experiment?: { experimentId: string; arm: string };
 }
 
 /** `$29.00 USD · in_… · cus_…`: the decline is not known yet when the webhook opens the case. */
 export function caseSummary(c: CaseOpening): string {
-  return [moneyLabel(c.amountDue, c.currency), c.invoiceId, c.customerId].join(SEP);
+  return [
+    moneyLabel(c.amountDue, c.currency),
+    c.invoiceId,
+    c.customerId,
+    ...(c.experiment ? [`arm ${c.experiment.arm}`] : []),
+  ].join(SEP);
 }
 
 /** A few lines of Temporal markdown: what the case is about and where to read more. */
@@ -98,6 +105,11 @@ export function caseStaticDetails(c: CaseOpening): string {
     `Dunning case for ${invoice} of customer \`${c.customerId}\`${subscription}: ${moneyLabel(c.amountDue, c.currency)} due.`,
     'Opened by the first `invoice.payment_failed`; the case reads the decline from Stripe.',
     'Current details: the decline and what the case waits for. The `status` query: the full record.',
+    ...(c.experiment
+      ? [
+          `Experiment \`${c.experiment.experimentId}\`: arm \`${c.experiment.arm}\` (search attributes DunningExperiment, DunningArm).`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -27,6 +27,7 @@ import {
   DunningRecoveredBy,
   DunningState,
 } from './searchAttributes';
+import type { ExperimentArm } from './experiment';
 import { stripeRetryingFrom } from './stripeRetries';
 import type { Offer, OfferNotPossible, OfferStatus } from './offers';
 import { isEndedSubscription } from './subscriptions';
@@ -141,6 +142,8 @@ export class CaseRecord {
     readonly customerId: string,
     readonly startedAt: number,
     private readonly policy: DunningPolicy = DEFAULT_POLICY,
+    /** The experiment arm the case was started in (domain/experiment.ts); undefined outside any experiment. */
+    readonly experiment?: ExperimentArm,
   ) {
     this.lastFailureAt = startedAt;
   }
@@ -233,6 +236,7 @@ export class CaseRecord {
       customerRetry: this.customerRetryVerdict(now, retryWaiting),
       timeZone: this.facts ? this.timeZone() : undefined,
       ...(this.dispute ? { dispute: { ...this.dispute } } : {}),
+      ...(this.experiment ? { experiment: { ...this.experiment } } : {}),
       ...(this.stripeCollection ? { stripeCollection: this.stripeCollection } : {}),
       ...(this.stripeRetrying ? { stripeRetrying: this.stripeRetrying } : {}),
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),

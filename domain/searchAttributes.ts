@@ -18,6 +18,13 @@ export const DunningBlockedOn = defineSearchAttributeKey('DunningBlockedOn', Sea
  * `customer_retry`, `paid_stripe`, …); unset on every other case. The recovery dashboard groups by it.
  */
 export const DunningRecoveredBy = defineSearchAttributeKey('DunningRecoveredBy', SearchAttributeType.KEYWORD);
+/**
+ * The policy experiment's arm a case runs in (`holdout`, or an arm of DUNNING_EXPERIMENT), and the
+ * experiment's id: set when the case starts, unset outside any experiment. Visibility counts cases
+ * per arm with them (docs/policy.md, "Experiments with a holdout").
+ */
+export const DunningArm = defineSearchAttributeKey('DunningArm', SearchAttributeType.KEYWORD);
+export const DunningExperiment = defineSearchAttributeKey('DunningExperiment', SearchAttributeType.KEYWORD);
 
 /** Name and CLI type of each attribute, as `temporal server start-dev --search-attribute` takes them. */
 export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' | 'Datetime' }> = [
@@ -30,4 +37,6 @@ export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword'
   { name: DunningNextActionAt.name, cliType: 'Datetime' },
   { name: DunningBlockedOn.name, cliType: 'Keyword' },
   { name: DunningRecoveredBy.name, cliType: 'Keyword' },
+  { name: DunningArm.name, cliType: 'Keyword' },
+  { name: DunningExperiment.name, cliType: 'Keyword' },
 ];

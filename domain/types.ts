@@ -188,6 +188,8 @@ export interface DunningStatus {
   stripeRetrying?: StripeRetrying;
   /** The customer disputed a payment while the case ran: it charges no more (emails go on). */
   dispute?: { disputeId: string; reason?: string; at: string };
+  /** The policy experiment and arm the case runs in (docs/policy.md, Experiments); absent outside any. */
+  experiment?: { experimentId: string; arm: string };
   /**
    * While `processing`: since when a debit settles, and when the case asks Stripe itself if the
    * bank has not answered by then (invoice.paid / invoice.payment_failed act at once).

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { NetworkRules } from '../domain/networkRules';
 import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
 import { DEFAULT_NETWORK_RULES_FILE, readNetworkRules } from './networkRulesFile';
+import { readExperimentFile, type RunningExperiment } from './experimentFile';
 import { parsePolicy } from './policyFile';
 import { metricsAccessFrom, type MetricsAccess } from './metricsAccess';
 import { KEY_BYTES, type EncryptionKey } from './temporal/payloadCodec';
@@ -190,6 +191,7 @@ export const envSchema = z.object({
   LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
   DUNNING_POLICY: optionalString,
+  DUNNING_EXPERIMENT: optionalString,
   /** The card networks' retry rules the card ledger enforces (relative to the working directory). */
   NETWORK_RULES_FILE: z.string().trim().min(1).default(DEFAULT_NETWORK_RULES_FILE),
   DATA_DIR: z.string().trim().min(1).default('.data'),
@@ -276,6 +278,8 @@ export interface Config {
   linkTtlDays: number;
   publicBaseUrl: string;
   policy: DunningPolicy;
+  /** DUNNING_EXPERIMENT, checked: the experiment new cases are assigned to (undefined: none). */
+  experiment?: RunningExperiment;
   /** NETWORK_RULES_FILE, checked: the limits and never-retry answers the card ledger enforces. */
   networkRules: NetworkRules;
   appWebhook?: { url: string; secret: string; ratePerSecond: number };
@@ -489,6 +493,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  let experiment: RunningExperiment | undefined;
+  if (e.DUNNING_EXPERIMENT) {
+    const result = readExperimentFile(e.DUNNING_EXPERIMENT);
+    if (result.ok) experiment = result.experiment;
+    else problems.push(...result.errors.map((m) => `DUNNING_EXPERIMENT ${e.DUNNING_EXPERIMENT}: ${m}`));
+  }
+
   // Read at every start, as the policy is: a bad rules file stops the process with one line per problem.
   const rulesFile = readNetworkRules(resolve(e.NETWORK_RULES_FILE));
   const networkRules = rulesFile.ok ? rulesFile.rules : undefined;
@@ -567,6 +578,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkTtlDays: e.LINK_TTL_DAYS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     policy,
+    ...(experiment ? { experiment } : {}),
     networkRules: networkRules!,
     appWebhook:
       e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET

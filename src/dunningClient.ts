@@ -16,6 +16,7 @@ import type { DunningInput } from '../workflows/dunning';
 import { listRows, NOT_HANDED_OVER, quote, type VisibilityRow } from './temporal/visibilityRows';
 import { visibleCase, type VisibleCase } from './visibleCase';
 import { isUndecryptable } from './temporal/payloadCodec';
+import type { RunningExperiment } from './experimentFile';
 import {
   cancelDunningSignal,
   disputeOpenedSignal,
@@ -37,12 +38,15 @@ import {
   WORKFLOW_TYPE,
   workflowIdForInvoice,
 } from '../domain/messages';
+import { assignArm, type ExperimentArm } from '../domain/experiment';
 import { failedSignupPolicy, type DunningPolicy } from '../domain/policy';
 import { caseStaticDetails, caseSummary } from '../domain/caseNarrative';
 import {
   DunningAmountDue,
   DunningBlockedOn,
+  DunningArm,
   DunningCurrency,
+  DunningExperiment,
   DunningCustomerId,
   DunningInvoiceId,
   DunningState,
@@ -197,7 +201,25 @@ export class DunningClient {
     readonly policy: DunningPolicy,
     /** Bound on every call, so a dead cluster answers 503 in seconds, not minutes. */
     private readonly deadlineMs = 10_000,
+    /** DUNNING_EXPERIMENT: new cases are assigned to its arms by customer (undefined: all run `policy`). */
+    readonly experiment?: RunningExperiment,
   ) {}
+
+  /**
+   * The policy of a new case, and its experiment arm: chosen here, at the edge, from a hash of
+   * the customer id (domain/experiment.ts), so it is the same for every invoice of the customer
+   * and reaches the workflow as input (nothing to replay). Failed sign-ups run their own schedule
+   * and take no part in experiments.
+   */
+  private policyFor(
+    customerId: string,
+    failedSignup: boolean | undefined,
+  ): { policy: DunningPolicy; experiment?: ExperimentArm } {
+    if (failedSignup) return { policy: failedSignupPolicy(this.policy) || this.policy };
+    if (!this.experiment) return { policy: this.policy };
+    const experiment = assignArm(this.experiment.plan, customerId);
+    return { policy: this.experiment.policies[experiment.arm] ?? this.policy, experiment };
+  }
 
   private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
     return this.client.withDeadline(Date.now() + this.deadlineMs, fn);
@@ -228,8 +250,13 @@ export class DunningClient {
     opts: { failedSignup?: boolean } = {},
   ): Promise<{ workflowId: string; ended?: true }> {
     const workflowId = workflowIdForInvoice(s.invoiceId);
-    const policy = (opts.failedSignup && failedSignupPolicy(this.policy)) || this.policy;
-    const input: DunningInput = { invoiceId: s.invoiceId, customerId: s.customerId, policy };
+    const { policy, experiment } = this.policyFor(s.customerId, opts.failedSignup);
+    const input: DunningInput = {
+      invoiceId: s.invoiceId,
+      customerId: s.customerId,
+      policy,
+      ...(experiment ? { experiment } : {}),
+    };
     try {
       await this.signalWithStart(workflowId, input, s);
     } catch (err) {
@@ -250,8 +277,8 @@ export class DunningClient {
         signalArgs: [s],
         // What the Web UI shows for the case from its first moment (ids and the amount only: the
         // decline is not known until the case reads it from Stripe).
-        staticSummary: caseSummary(s),
-        staticDetails: caseStaticDetails(s),
+        staticSummary: caseSummary({ ...s, experiment: input.experiment }),
+        staticDetails: caseStaticDetails({ ...s, experiment: input.experiment }),
         // Set at start, so the case is findable by customer before its first workflow task runs.
         typedSearchAttributes: [
           { key: DunningInvoiceId, value: s.invoiceId },
@@ -259,6 +286,12 @@ export class DunningClient {
           { key: DunningState, value: 'active' },
           { key: DunningAmountDue, value: s.amountDue },
           { key: DunningCurrency, value: s.currency },
+          ...(input.experiment
+            ? [
+                { key: DunningExperiment, value: input.experiment.experimentId },
+                { key: DunningArm, value: input.experiment.arm },
+              ]
+            : []),
         ],
       }),
     );

@@ -38,6 +38,8 @@ import {
 } from './temporal/workerDeployment';
 import { bundleWorkflows, createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
 import { serveWorkerMetrics } from './workerMetricsServer';
+import { caseEndStorePath, sqliteCaseEndStore } from './experiments/caseEndStores';
+import { openCasesCounter, readExperimentResults } from './experiments/experimentResults';
 
 type Role = 'all' | 'worker' | 'api';
 
@@ -174,6 +176,15 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   const warn = (msg: string, meta: Record<string, unknown>) => logger.warn(meta, msg);
 
   // Cases whose workflow task keeps failing, scanned every 30 s once ready (src/stalled/).
+  // Each case's end record (experiment results): written by the worker, read by the API. Closed last.
+  const caseEnds = sqliteCaseEndStore(caseEndStorePath(config.dataDir));
+  stops.unshift(() => caseEnds.close());
+  if (config.experiment) {
+    const x = config.experiment;
+    await caseEnds.saveExperiment(x.plan.id, x.settings);
+    log(`experiment ${x.plan.id}: new cases split ${x.plan.arms.map((a) => `${a.name} ${a.weight}`).join(', ')} by customer`);
+  }
+
   const stalled =
     role === 'worker'
       ? undefined
@@ -181,7 +192,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
 
   // ---- HTTP API (up at once: /healthz 200, /readyz 503 until Temporal answers) -----------------
   if (role !== 'worker') {
-    const cases = new DunningClient(client, config.temporal.taskQueue, config.policy);
+    const cases = new DunningClient(client, config.temporal.taskQueue, config.policy, undefined, config.experiment);
     const app = createApp({
       stripe,
       cases,
@@ -209,6 +220,12 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       stalled,
       notice: config.notice,
       linkTtlDays: config.linkTtlDays,
+      experiments: () =>
+        readExperimentResults({
+          store: caseEnds,
+          experiment: config.experiment,
+          countOpen: openCasesCounter(client, config.temporal.taskQueue),
+        }),
     });
     const server: Server = await new Promise((resolve, reject) => {
       // Development: this machine only (HOST says otherwise); production: every interface, as in a container.
@@ -291,6 +308,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       emailRatePerSecond: config.email.ratePerSecond,
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
+      caseEnds,
       memory: config.worker,
       // In production an unencrypted start, signal or Update has no effect on a case.
       dataConverter: workerDataConverter(config.encryptionKeys, config.production),

@@ -5,6 +5,8 @@
  * gauges read from visibility (blocked cases, open cases and amount at risk) are the API's.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { experimentGauges } from './experiments/experimentGauges';
+import type { ExperimentReport } from '../domain/experimentResults';
 import type { Provider } from '../domain/types';
 import { stalledCounts } from './stalled/stalledKind';
 import type { StalledReader } from './stalled/stalledMonitor';
@@ -52,6 +54,8 @@ export interface MetricsOptions {
   /** The last stalled-case scan (src/stalled/): unset or none yet, the gauge has no value. */
   stalled?: StalledReader;
   log?: (msg: string, meta?: Record<string, unknown>) => void;
+  /** The policy experiments' results (src/experiments/), read at most once a minute; unset: no such gauges. */
+  experiments?: () => Promise<ExperimentReport[]>;
   /** Other registries served with these (the worker's, when it runs in the same process). */
   alsoRender?: Registry[];
   /** Prometheus text appended to these (the Temporal SDK's, src/temporal/runtime.ts); empty: nothing. */
@@ -183,6 +187,10 @@ export class Metrics {
       ['currency'],
       refreshOpen,
     );
+    const experiments = opts.experiments;
+    if (experiments) {
+      experimentGauges(this.registry, experiments, (read) => readAtMostEvery(60_000, 'experiment results', log, read));
+    }
   }
 
   get contentType(): string {

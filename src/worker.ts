@@ -21,7 +21,9 @@ import { createActivities, createAppEventActivities, createEmailActivities } fro
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
+import type { CaseEndStore } from '../domain/caseEndRecord';
 import type { NetworkRules } from '../domain/networkRules';
+import { memoryCaseEndStore } from './experiments/caseEndStores';
 import { unencryptedPayloadsIgnored } from '../activities/metrics';
 import type { UnencryptedPayloadSinks } from '../domain/unencryptedPayloads';
 import type { WorkerMemory } from './config';
@@ -47,6 +49,8 @@ export interface WorkerDeps {
   appWebhook?: AppWebhookTarget & { ratePerSecond?: number };
   /** The card networks' rules file (NETWORK_RULES_FILE), checked at start: the card ledger enforces it. */
   networkRules: NetworkRules;
+  /** Where cases write their end records (src/experiments/caseEndStores.ts); unset: kept in memory (tests). */
+  caseEnds?: CaseEndStore;
   /**
    * A prebuilt bundle: in memory (tests build it once per file) or a file written by
    * `npm run build:workflows` (WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start.
@@ -195,6 +199,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
       taskQueue: deps.taskQueue,
       appWebhook: deps.appWebhook,
       networkRules: deps.networkRules,
+      caseEnds: deps.caseEnds ?? memoryCaseEndStore(),
     }),
   });
   const email = await Worker.create({

@@ -24,6 +24,15 @@ export const appEventStarts = proxyActivities<DunningActivities>({
 });
 
 /**
+ * The end record (caseEndRecord.ts): our own store, not a provider. Retried for about two hours
+ * (a database restart, a full disk being cleared); after that the case ends without it.
+ */
+export const endRecords = proxyActivities<DunningActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 18 },
+});
+
+/**
  * Emails run on their own task queue, whose worker is rate-limited to the provider's limit. No
  * schedule-to-close timeout: a burst of failures queues emails for longer than any outage we would
  * want to notice, so attempts are counted instead (about 6 minutes of trying, Retry-After honoured).

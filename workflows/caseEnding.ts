@@ -9,6 +9,7 @@ import type { CancelDunningSignal } from '../domain/types';
 import type { CaseAppEvents } from './caseAppEvents';
 import type { CaseContext } from './caseContext';
 import type { CaseEmails } from './caseEmails';
+import { writeEndRecord } from './caseEndRecord';
 
 export interface DunningResult {
   state: FinalState;
@@ -32,6 +33,7 @@ export function caseEnding(ctx: CaseContext, events: CaseAppEvents, emails: Case
     inbox.settleOffers({ outcome: 'not_possible', reason: 'case_over' });
     ctx.blocked.set(undefined);
     ctx.publish();
+    await writeEndRecord(ctx);
     await events.started();
     await condition(allHandlersFinished);
     return { state, outcome };

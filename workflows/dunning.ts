@@ -14,6 +14,7 @@ import { CaseInbox } from '../domain/caseInbox';
 import { stepWaitSummary } from '../domain/caseNarrative';
 import { CaseRecord } from '../domain/caseRecord';
 import { fromSnapshot, type CaseSnapshot } from '../domain/caseSnapshot';
+import type { ExperimentArm } from '../domain/experiment';
 import type { DunningPolicy } from '../domain/policy';
 import type { PlannedStep } from '../domain/schedule';
 import { caseAppEvents } from './caseAppEvents';
@@ -39,13 +40,15 @@ export interface DunningInput {
   customerId: string;
   /** The policy in force when the case started; a case keeps it for its whole life. */
   policy?: DunningPolicy;
+  /** The experiment arm chosen where the case was started (src/dunningClient.ts); kept in the record. */
+  experiment?: ExperimentArm;
   /** A run continued from another (continueAsNew.ts): the case as that run left it. */
   resume?: CaseSnapshot;
 }
 
 export async function dunningWorkflow(input: DunningInput): Promise<DunningResult> {
   const resumed = input.resume && fromSnapshot(input.resume);
-  const record = resumed?.record ?? new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy);
+  const record = resumed?.record ?? new CaseRecord(input.invoiceId, input.customerId, Date.now(), input.policy, input.experiment);
   const inbox = resumed?.inbox ?? new CaseInbox();
   // Idempotency keys are per case and step, never per run: a case started again for the same
   // invoice (after a run that failed or was terminated) must not repeat an email or a charge.

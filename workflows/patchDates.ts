@@ -16,6 +16,8 @@ export const PATCH_DATES = {
   'other-cards': '2026-12-07',
   /** The last-chance offer (#23): the offer step's email and the customer's acceptance (caseOffers.ts). */
   'last-chance-offer': '2026-12-07',
+  /** Every case writes its end record as it ends (workflows/caseEndRecord.ts; experiments, #23). */
+  'case-end-record': '2026-12-07',
 } as const satisfies Record<string, string>;
 
 export type PatchId = keyof typeof PATCH_DATES;

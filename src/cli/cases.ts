@@ -13,6 +13,7 @@ import { OPEN_STATES } from '../../domain/types';
 import { parseCasesArgs, USAGE, type Command } from './casesArgs';
 import { formatCase, formatCaseList, formatLinkSent, formatQuarantine, formatRetryOutcome, formatStalled } from './casesFormat';
 import { readCaseList, readQuarantine, readStalled, readStatus } from './casesSchemas';
+import { formatExperiments, readExperiments } from './experimentsFormat';
 import type { RetryOutcome } from '../../domain/types';
 
 export interface CliIo {
@@ -85,6 +86,10 @@ async function run(api: CasesApi, command: Exclude<Command, { name: 'help' }>, j
       return releaseCollection(api, command, json);
     case 'reencrypt':
       return 'all' in command ? reencryptAll(api, command, json, now) : reencryptOne(api, command, json);
+    case 'experiments': {
+      const { body } = await api.request('GET', '/api/experiments');
+      return show(body, () => formatExperiments(readExperiments(body)));
+    }
     case 'quarantine list': {
       const { body } = await api.request('GET', `/api/quarantine?limit=${command.limit}`);
       return show(body, () => formatQuarantine(readQuarantine(body)));

@@ -26,6 +26,8 @@ export const USAGE = `Usage: npm run cases -- <command> [options]
                                    before uninstalling: cancel every open case (of one customer with
                                    --customer) and give each invoice back to Stripe's own retries
                                    (auto_advance on); default reason service_uninstalled
+  experiments                      the policy experiments' results per arm: rate with its 95%
+                                   interval, difference to the holdout and p-value (docs/policy.md)
   quarantine list [--limit N]      Stripe events refused for invalid fields
   quarantine replay <event>        carry a quarantined event out with today's code
   quarantine discard <event>       let a quarantined event go
@@ -46,6 +48,7 @@ export type Command =
   | { name: 'reencrypt'; invoiceId: string; by: string }
   | { name: 'reencrypt'; all: true; startedBefore?: string; by: string }
   | { name: 'release-collection'; reason: string; by: string; customerId?: string }
+  | { name: 'experiments' }
   | { name: 'quarantine list'; limit: number }
   | { name: 'quarantine replay'; eventId: string; by: string }
   | { name: 'quarantine discard'; eventId: string; by: string };
@@ -84,6 +87,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, OptionName[]> = 
   'resend-link': ['by'],
   reencrypt: ['all', 'started-before', 'by'],
   'release-collection': ['reason', 'by', 'customer'],
+  experiments: [],
   'quarantine list': ['limit'],
   'quarantine replay': ['by'],
   'quarantine discard': ['by'],
@@ -178,6 +182,9 @@ export function parseCasesArgs(argv: string[], defaults: { by: string }): Parsed
       if (t && !t.ok) return t;
       return done({ name: 'reencrypt', all: true, by, ...(t ? { startedBefore: t.value } : {}) });
     }
+    case 'experiments':
+      if (rest.length > 0) return { ok: false, problem: `experiments takes no argument (got '${rest[0]}')` };
+      return done({ name });
     case 'quarantine list': {
       if (rest.length > 0) return { ok: false, problem: `quarantine list takes no argument (got '${rest[0]}')` };
       const l = check(limit, values.limit ?? '100', '--limit');

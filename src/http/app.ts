@@ -15,6 +15,8 @@ import { apiRouter } from './apiRoutes';
 import { billingLinkRouter } from './billingLinkRoute';
 import { codecRouter, type CodecServerOptions } from './codecRoute';
 import { dashboardRouter } from './dashboardRoute';
+import { experimentsRouter } from './experimentsRoute';
+import type { ExperimentReport } from '../../domain/experimentResults';
 import { isTemporalUnavailable, sendError } from './errors';
 import { badLinkPage, pageLocale, unavailablePage } from './linkPages';
 import type { ReadinessState } from '../readiness';
@@ -70,6 +72,8 @@ export interface AppDeps {
   notice?: { allowedOrigins?: readonly string[]; tokenSecret?: string };
   /** LINK_TTL_DAYS: how long the links the notice signs live, as the emails' (default 30). */
   linkTtlDays?: number;
+  /** The policy experiments' results (src/experiments/): `/api/experiments`, the dashboard, the gauges. Unset: none. */
+  experiments?: () => Promise<ExperimentReport[]>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -80,6 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
       blockedCases: () => deps.cases.blockedCaseCounts(),
       openCases: () => readOpenCases(deps.cases.client, deps.cases.taskQueue),
       stalled: deps.stalled,
+      experiments: deps.experiments,
       log,
       alsoRender: deps.alsoServeMetrics,
       alsoText: deps.alsoServeMetricsText,
@@ -163,6 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
       publicBaseUrl: deps.publicBaseUrl,
       temporalUiUrl: deps.temporalUiUrl,
       stalled: deps.stalled,
+      experiments: deps.experiments,
       log,
     }),
   );
@@ -184,6 +190,8 @@ export function createApp(deps: AppDeps): express.Express {
       log,
     }),
   );
+  // Before apiRouter, whose catch-all answers 404 for every other /api path.
+  app.use(experimentsRouter({ apiToken: deps.apiToken, read: deps.experiments }));
   app.use(apiRouter({ cases: deps.cases, apiToken: deps.apiToken, stripe: deps.stripe, quarantine, stalled: deps.stalled, log }));
   app.use(
     billingLinkRouter({

@@ -7,6 +7,8 @@ import escapeHtml from 'escape-html';
 import { formatAmount } from '../../domain/presentation';
 import { CASE_STATES } from '../../domain/types';
 import { hourColumns, outcomeBars } from '../dashboard/charts';
+import { EXPERIMENTS_STYLE, experimentsSection } from '../dashboard/experimentsSection';
+import type { ExperimentReport } from '../../domain/experimentResults';
 import type { StalledScan } from '../stalled/stalledKind';
 import { isOpen, type ByCurrency, type DashboardCase, type DashboardFigures } from '../dashboard/figures';
 
@@ -23,6 +25,10 @@ export interface DashboardView {
   workflowsUrl?: string;
   /** The last stalled-case scan; undefined: none (yet). */
   stalled?: StalledScan;
+  /** The policy experiments' results (src/experiments/); undefined or empty: no section. */
+  experiments?: ExperimentReport[];
+  /** Why the experiments' results could not be read, when they could not. */
+  experimentsUnavailable?: string;
 }
 
 const e = (s: unknown) => escapeHtml(String(s ?? ''));
@@ -93,7 +99,7 @@ export function renderDashboard(v: DashboardView): string {
   ).join('');
 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Dunning: recovery dashboard</title><style>${STYLE}</style></head><body>
+<title>Dunning: recovery dashboard</title><style>${STYLE}${EXPERIMENTS_STYLE}</style></head><body>
 <header><h1>Recovery dashboard</h1><p class="muted">As of ${e(when(new Date(v.now).toISOString()))} · from Temporal visibility
 <form method="post" action="/dashboard/logout" class="inline"><button type="submit">Sign out</button></form></p></header>
 ${stalledLine(v)}
@@ -117,6 +123,7 @@ ${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.und
 <p class="muted definition">Recovery rate = recovered ÷ (recovered + exhausted), over the cases that ended in ${e(month)} (UTC).
 Cancelled cases (invoice voided or written off, subscription deleted, an operator's decision) are left out: dunning neither won nor lost them.
 Amounts are never added across currencies. Closed cases count only while the namespace retains them (35 days here; see docs/operations.md).</p>
+${experimentsSection(v.experiments, v.experimentsUnavailable)}
 <section><h2>Recovered and lost in ${e(month)}, by decline category</h2>
 ${outcomeBars(
   'Recovered (green) and exhausted (red) cases by decline category',

@@ -21,6 +21,7 @@ import { bearerToken } from './auth';
 import { cookieValue, SessionCookies } from './sessionCookie';
 import { CASE_STATES } from '../../domain/types';
 import type { StalledReader } from '../stalled/stalledMonitor';
+import type { ExperimentReport } from '../../domain/experimentResults';
 
 export interface DashboardOptions {
   cases: DunningClient;
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   now?: () => number;
   /** The last stalled-case scan: a line above the figures when a case's workflow task keeps failing. */
   stalled?: StalledReader;
+  /** The policy experiments' results (src/experiments/experimentResults.ts); unset: no section. */
+  experiments?: () => Promise<ExperimentReport[]>;
 }
 
 const COOKIE = 'dunning_dashboard';
@@ -138,6 +141,17 @@ export function dashboardRouter(o: DashboardOptions): Router {
       if (!isTemporalUnavailable(err)) throw err;
       return res.status(503).type('text').send('Temporal is unreachable: the dashboard has nothing to show; try again.');
     }
+    // The experiments' results are a section of their own: if they cannot be read, the rest still shows.
+    let experiments: ExperimentReport[] | undefined;
+    let experimentsUnavailable: string | undefined;
+    if (o.experiments) {
+      try {
+        experiments = await o.experiments();
+      } catch (err) {
+        log('dashboard: experiment results not read', { error: String(err) });
+        experimentsUnavailable = 'The experiment results could not be read just now; reload to try again.';
+      }
+    }
     const matching = searchCases(read.cases, { text: search.data.q, state: search.data.state }).sort(tableOrder);
     res.type('html').send(
       renderDashboard({
@@ -149,6 +163,8 @@ export function dashboardRouter(o: DashboardOptions): Router {
         now: at,
         workflowsUrl,
         stalled: o.stalled?.latest(),
+        experiments,
+        experimentsUnavailable,
       }),
     );
   });

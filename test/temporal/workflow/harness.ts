@@ -27,6 +27,8 @@ import type { NetworkRules } from '../../../domain/networkRules';
 import type { RetryChargeInput } from '../../../domain/providerTypes';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
 import { DunningClient } from '../../../src/dunningClient';
+import { memoryCaseEndStore } from '../../../src/experiments/caseEndStores';
+import type { RunningExperiment } from '../../../src/experimentFile';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
@@ -88,6 +90,8 @@ export interface Harness {
   sandbox: StripeSandbox;
   outbox: ResendOutbox;
   hooks: Hooks;
+  /** The end records the cases wrote (workflows/caseEndRecord.ts). */
+  caseEnds: ReturnType<typeof memoryCaseEndStore>;
   /** Events the SaaS app received (APP_WEBHOOK_URL), each verified with the standardwebhooks package. */
   appEvents(): Array<{ type: string; data: Record<string, unknown>; receivedAt: number }>;
   /** Makes the app's endpoint answer 500 to every delivery (true) or take them again (false). */
@@ -98,7 +102,9 @@ export interface Harness {
    * A failed renewal in the sandbox, and its case started as the webhook starts it. With `record`,
    * the case's history is written to test/histories/ when the harness closes (see recordHistories).
    */
-  startCase(opts: Partial<ScenarioOptions> & { policy?: DunningPolicy; record?: string }): Promise<Case>;
+  startCase(
+    opts: Partial<ScenarioOptions> & { policy?: DunningPolicy; record?: string; experiment?: RunningExperiment },
+  ): Promise<Case>;
   /** Any workflow's history, written like a case's (e.g. a card's ledger). */
   record(name: string, handle: WorkflowHandle): void;
   /** Every charge our activities made (API-caused PaymentIntent outcomes in the sandbox). */
@@ -130,6 +136,8 @@ export async function startHarness(
   const hooks: Hooks = {};
 
   const app = await startAppReceiver(() => env.currentTimeMs());
+  // The end records cases write (experiment results): in memory, read by the tests.
+  const caseEnds = memoryCaseEndStore();
   const real = createActivities({
     stripe,
     temporal: env.client,
@@ -137,6 +145,7 @@ export async function startHarness(
     appWebhook: { url: app.url, secret: app.secret },
     // The shipped rules file, as the worker reads it at start; a test may pass an edited one.
     networkRules: opts.networkRules ?? loadNetworkRules(),
+    caseEnds,
   });
   const activities: typeof real = {
     ...real,
@@ -232,6 +241,7 @@ export async function startHarness(
     sandbox,
     outbox,
     hooks,
+    caseEnds,
     appEvents: () => [...app.events],
     setAppDown: (down) => {
       app.down = down;
@@ -261,7 +271,7 @@ export async function startHarness(
     record(name, handle) {
       recorded.push({ name, handle });
     },
-    async startCase({ record, ...o }) {
+    async startCase({ record, experiment, ...o }) {
       caseCount += 1;
       const email = o.email ?? `customer-${caseCount}-${randomBytes(3).toString('hex')}@example.com`;
       const scenario = await sandbox.createFailedInvoiceScenario({
@@ -279,7 +289,7 @@ export async function startHarness(
         );
       const action = mapStripeEvent(failedEvent!.event as unknown as Stripe.Event);
       if (action.kind !== 'payment_failed') throw new Error(`unexpected mapping: ${action.kind}`);
-      const cases = new DunningClient(env.client, taskQueue, o.policy ?? DEFAULT_POLICY);
+      const cases = new DunningClient(env.client, taskQueue, o.policy ?? DEFAULT_POLICY, undefined, experiment);
       await cases.paymentFailed(action.signal);
       const workflowId = workflowIdForInvoice(scenario.invoiceId);
       const handle = env.client.workflow.getHandle(workflowId);

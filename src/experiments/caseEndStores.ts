@@ -1,0 +1,108 @@
+/**
+ * The stores of case end records (domain/caseEndRecord.ts `CaseEndStore`). The default is
+ * embedded: a SQLite file under DATA_DIR (node:sqlite, no server, nothing to install), which the
+ * worker writes and the API reads, in one process (`npm start`) or two on one machine (SQLite
+ * locks the file). The memory store is for tests and tools that run a worker without a DATA_DIR.
+ *
+ * Idempotent writes: the case's workflow id is the primary key and a second write of the same
+ * case is ignored, so a retried activity writes once.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { CaseEndRecord, CaseEndStore } from '../../domain/caseEndRecord';
+import type { ExperimentSettings } from '../../domain/experiment';
+
+/** The default file, under DATA_DIR. */
+export const caseEndStorePath = (dataDir: string): string => `${dataDir}/case-ends.sqlite`;
+
+export function memoryCaseEndStore(): CaseEndStore & { all(): CaseEndRecord[] } {
+  const records = new Map<string, CaseEndRecord>();
+  const settings = new Map<string, ExperimentSettings>();
+  // The order the SQLite store reads in: by end, then case.
+  const sorted = () =>
+    [...records.values()].sort((a, b) => a.endedAt.localeCompare(b.endedAt) || a.caseId.localeCompare(b.caseId));
+  return {
+    async write(record) {
+      if (records.has(record.caseId)) return false;
+      records.set(record.caseId, structuredClone(record));
+      return true;
+    },
+    async ofExperiment(id) {
+      return sorted()
+        .filter((r) => r.experiment?.experimentId === id)
+        .map((r) => structuredClone(r));
+    },
+    async experimentIds() {
+      return [...new Set(sorted().flatMap((r) => (r.experiment ? [r.experiment.experimentId] : [])))];
+    },
+    async saveExperiment(id, s) {
+      settings.set(id, { ...s });
+    },
+    async experimentSettings(id) {
+      const s = settings.get(id);
+      return s && { ...s };
+    },
+    all: () => sorted(),
+    async close() {},
+  };
+}
+
+/**
+ * One table; the columns results filter on are columns, the record itself is JSON (a field added
+ * later needs no migration). WAL: the API reads while the worker writes.
+ */
+export function sqliteCaseEndStore(path: string): CaseEndStore {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS case_ends (
+    case_id TEXT PRIMARY KEY,
+    experiment_id TEXT,
+    arm TEXT,
+    ended_at TEXT NOT NULL,
+    record TEXT NOT NULL
+  )`);
+  db.exec('CREATE INDEX IF NOT EXISTS case_ends_experiment ON case_ends (experiment_id, arm)');
+  db.exec('CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, settings TEXT NOT NULL)');
+  const saveSettings = db.prepare(
+    'INSERT INTO experiments (id, settings) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET settings = excluded.settings',
+  );
+  const readSettings = db.prepare('SELECT settings FROM experiments WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO case_ends (case_id, experiment_id, arm, ended_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING',
+  );
+  const ofExperiment = db.prepare('SELECT record FROM case_ends WHERE experiment_id = ? ORDER BY ended_at, case_id');
+  const ids = db.prepare(
+    'SELECT experiment_id FROM case_ends WHERE experiment_id IS NOT NULL GROUP BY experiment_id ORDER BY MIN(ended_at)',
+  );
+  return {
+    async write(r) {
+      const result = insert.run(
+        r.caseId,
+        r.experiment?.experimentId ?? null,
+        r.experiment?.arm ?? null,
+        r.endedAt,
+        JSON.stringify(r),
+      );
+      return Number(result.changes) === 1;
+    },
+    async ofExperiment(id) {
+      return ofExperiment.all(id).map((row) => JSON.parse(String(row.record)) as CaseEndRecord);
+    },
+    async experimentIds() {
+      return ids.all().map((row) => String(row.experiment_id));
+    },
+    async saveExperiment(id, settings) {
+      saveSettings.run(id, JSON.stringify(settings));
+    },
+    async experimentSettings(id) {
+      const row = readSettings.get(id);
+      return row ? (JSON.parse(String(row.settings)) as ExperimentSettings) : undefined;
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}
