@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     runs.push({ seed, summaries });
   }
   if (runs.length > 1) {
-    const across = acrossSeeds(runs);
+    const across = acrossSeeds(runs, CALIBRATION_POLICY);
     console.log('');
     console.log(`across seeds ${seeds.join(', ')} (mean [95% interval]), model ${cohort.name}, best net recovered first:`);
     console.log(terminalTable(acrossSeedsRows(across)));

@@ -117,6 +117,28 @@ describe('the table across seeds', () => {
     expect(rows.find((r) => r[0] === 'net recovered per case')![2]).toBe('$10.50 [$4.15, $16.85]');
   });
 
+  it('gives the paired difference to a reference policy, seed by seed', () => {
+    const a = acrossSeeds(
+      [
+        { seed: 7, summaries: [summary('fixed', 100_000, 0.6), summary('b', 101_000, 0.61)] },
+        { seed: 8, summaries: [summary('fixed', 200_000, 0.7), summary('b', 203_000, 0.73)] },
+      ],
+      'fixed',
+    );
+    const b = a.find((p) => p.name === 'b')!;
+    expect(b.vsReference!.name).toBe('fixed');
+    expect(b.vsReference!.netPerCase.mean).toBe(20);
+    expect(b.vsReference!.recoveredShare.mean).toBeCloseTo(0.02, 9);
+    expect(a.find((p) => p.name === 'fixed')!.vsReference).toBeUndefined();
+    const rows = acrossSeedsRows(a);
+    expect(rows.find((r) => r[0] === 'vs fixed: recovered (pts)')).toEqual([
+      'vs fixed: recovered (pts)',
+      '+2.0 [-10.7, +14.7]',
+      '–',
+    ]);
+    expect(rows.find((r) => r[0] === 'vs fixed: net per case')![1]).toBe('+$0.20 [-$1.07, +$1.47]');
+  });
+
   it('refuses seeds that ran different policies', () => {
     expect(() =>
       acrossSeeds([
