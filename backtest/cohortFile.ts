@@ -149,8 +149,13 @@ function ownFields(raw: Record<string, unknown>, file: string): { fields: Fields
 /** A file's own fields laid over those of the file it extends (and so on), with the joined name. */
 function resolveFile(json: unknown, file: string, readBase: (path: string) => unknown, seen: string[]): Resolved {
   const top = fileSchema.safeParse(json);
-  if (!top.success) return { ok: false, errors: issues(file, top.error) };
-  const own = ownFields(top.data.fields, file);
+  // Each field's envelope is checked even when the file's top level is wrong: every problem at once.
+  const raw = (json as { fields?: unknown } | null)?.fields;
+  const own =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+      ? ownFields(raw as Record<string, unknown>, file)
+      : { fields: {}, errors: [] };
+  if (!top.success) return { ok: false, errors: [...issues(file, top.error), ...own.errors] };
   if (own.errors.length) return { ok: false, errors: own.errors };
   if (!top.data.extends) return { ok: true, name: top.data.name, fields: own.fields };
   const basePath = resolve(dirname(file), top.data.extends);

@@ -126,6 +126,10 @@ describe('a bad cohort file', () => {
   it('refuses a variant without a reason, a base that cannot be read, and a cycle', () => {
     const variant = { name: 'v', description: 'd', extends: 'base.json', fields: {} };
     expect(errors(variant)).toEqual(['x.json: reason: a variant says why its values were chosen']);
+    expect(errors({ ...variant, fields: { newCardSuccess: { value: 1, source: 's', grade: 'Q' } } })).toEqual([
+      'x.json: reason: a variant says why its values were chosen',
+      "x.json: fields.newCardSuccess.grade: must be 'P' (primary), 'S' (secondary) or 'A' (assumption)",
+    ]);
     expect(
       errors({ ...variant, reason: 'r' }, () => {
         throw new Error('ENOENT');
