@@ -1,11 +1,15 @@
 /**
  * npm run backtest -- --policy A.json --policy B.json --cases N --seed S
+ * npm run backtest -- --cohort backtest/cohorts/nsf-high.json --seeds 7,8,9 --cases N
  * npm run backtest -- --calibrate --cases N --seed S
  *
  * Runs the built-in policies (default, a fixed 8-in-14-days schedule, every day) and every policy
  * file given through the shipped workflow on the time-skipping server; prints the side-by-side
  * table and the calibration lines; writes JSON and an HTML page under DATA_DIR/backtest/.
- * Policy files and the network rules are validated first, like the service's policy file.
+ * Policy files and the network rules are validated first, like the service's policy file, and so
+ * is the cohort file (--cohort, default backtest/cohorts/base.json). --seeds runs the same cohort
+ * with each seed in turn and adds the table across seeds: means with 95% intervals, the policies
+ * ranked by net recovered amount (backtest/acrossSeeds.ts).
  *
  * --calibrate runs ONLY the fixed schedule and prints ONLY the calibration lines (and the fixed
  * schedule's own recovery by cause and by day, to see which part of the model is off): the model is
@@ -19,10 +23,11 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePolicy } from '../src/policyFile';
 import { BUILTIN_POLICIES, CALIBRATION_POLICY } from './builtinPolicies';
-import { MODEL_VERSION } from './cohortModel';
 import { OTHER_CARDS_MODEL } from './otherCards';
+import { acrossSeeds, acrossSeedsRows, type SeedRun } from './acrossSeeds';
+import { BASE_COHORT_PATH, loadCohort, type Cohort } from './cohortFile';
 import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
-import { writeReports } from './output';
+import { writeAcrossSeeds, writeReports } from './output';
 import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
 import { positiveWholeNumber } from './flags';
 import { DEFAULT_SERVERS, runBacktest, type DriveStats } from './run';
@@ -33,6 +38,9 @@ async function main(): Promise<void> {
       policy: { type: 'string', multiple: true, default: [] },
       cases: { type: 'string', default: '50' },
       seed: { type: 'string', default: '7' },
+      /** Several seeds, comma-separated (7,8,9): one run each, then the table across seeds. */
+      seeds: { type: 'string' },
+      cohort: { type: 'string', default: BASE_COHORT_PATH },
       batch: { type: 'string', default: '100' },
       /** Test servers at once (BacktestOptions.servers). */
       servers: { type: 'string', default: String(DEFAULT_SERVERS) },
@@ -46,11 +54,14 @@ async function main(): Promise<void> {
     },
   });
   const cases = positiveWholeNumber('cases', values.cases);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed: '${values.seed}' is not a whole number`);
+  const seeds = seedList(values.seeds ?? values.seed!, values.seeds ? 'seeds' : 'seed');
   const servers = positiveWholeNumber('servers', values.servers);
   const rules = loadNetworkRules(values.rules);
-  if (values.calibrate) return calibrate(cases, seed, Number(values.batch), servers, !values['no-ledger'], rules);
+  const cohort = loadCohort(values.cohort);
+  if (values.calibrate) {
+    if (seeds.length > 1) throw new Error('--calibrate takes one --seed');
+    return calibrate(cohort, cases, seeds[0]!, Number(values.batch), servers, !values['no-ledger'], rules);
+  }
   const only = values.builtin ?? [];
   for (const n of only) if (!BUILTIN_POLICIES.some((p) => p.name === n)) throw new Error(`--builtin: no built-in policy '${n}'`);
   const policies = values['no-builtins'] ? [] : BUILTIN_POLICIES.filter((p) => !only.length || only.includes(p.name));
@@ -61,29 +72,51 @@ async function main(): Promise<void> {
   }
   if (!policies.length) throw new Error('no policy to run');
 
-  const result = await runBacktest({
-    policies,
-    cases,
-    seed,
-    batch: Number(values.batch),
-    servers,
-    ledger: !values['no-ledger'],
-    rules,
-    progress: (l) => console.error(l),
-  });
-  const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules));
-  const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
-  console.log(terminalTable(tableRows(summaries)));
-  console.log('');
-  for (const l of calibration) console.log(l);
-  console.log(`model: ${MODEL_VERSION}`);
-  if (policies.some((p) => p.policy.otherCards)) console.log(OTHER_CARDS_MODEL);
-  console.log(
-    `wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies; ${driveLine(result.drive)}`,
-  );
+  const runs: SeedRun[] = [];
+  for (const seed of seeds) {
+    const result = await runBacktest({
+      policies,
+      cases,
+      seed,
+      cohort,
+      batch: Number(values.batch),
+      servers,
+      ledger: !values['no-ledger'],
+      rules,
+      progress: (l) => console.error(`seed ${seed}: ${l}`),
+    });
+    const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules, cohort.params));
+    const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
+    if (seeds.length > 1) console.log(`seed ${seed}:`);
+    console.log(terminalTable(tableRows(summaries)));
+    console.log('');
+    for (const l of calibration) console.log(l);
+    console.log(`model: ${cohort.name} (${cohort.file})`);
+    if (policies.some((p) => p.policy.otherCards)) console.log(OTHER_CARDS_MODEL);
+    console.log(
+      `wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies; ${driveLine(result.drive)}`,
+    );
+    const files = writeReports(result, summaries, calibration, rules, { cases, svgDir: values['svg-dir'] });
+    console.log(`written: ${files.json}, ${files.html}, ${files.svg}`);
+    runs.push({ seed, summaries });
+  }
+  if (runs.length > 1) {
+    const across = acrossSeeds(runs, CALIBRATION_POLICY);
+    console.log('');
+    console.log(`across seeds ${seeds.join(', ')} (mean [95% interval]), model ${cohort.name}, best net recovered first:`);
+    console.log(terminalTable(acrossSeedsRows(across)));
+    const files = writeAcrossSeeds(cohort.name, seeds, cases, across, { svgDir: values['svg-dir'] });
+    console.log(`written: ${files.json}, ${files.svg}`);
+  }
+}
 
-  const files = writeReports(result, summaries, calibration, rules, { cases, svgDir: values['svg-dir'] });
-  console.log(`written: ${files.json}, ${files.html}, ${files.svg}`);
+/** `7` or `7,8,9`: whole numbers, each once. */
+function seedList(value: string, flag: string): number[] {
+  const seeds = value.split(',').map((s) => Number(s.trim()));
+  if (!seeds.length || seeds.some((s) => !Number.isInteger(s)) || value.trim() === '')
+    throw new Error(`--${flag}: '${value}' is not a whole number or a comma-separated list of them`);
+  if (new Set(seeds).size !== seeds.length) throw new Error(`--${flag}: '${value}' names a seed twice`);
+  return seeds;
 }
 
 const driveLine = (d: DriveStats) =>
@@ -91,6 +124,7 @@ const driveLine = (d: DriveStats) =>
 
 /** The fixed schedule alone: the calibration lines and what they are made of, nothing else. */
 async function calibrate(
+  cohort: Cohort,
   cases: number,
   seed: number,
   batch: number,
@@ -103,17 +137,18 @@ async function calibrate(
     policies: [fixed],
     cases,
     seed,
+    cohort,
     batch,
     servers,
     ledger,
     rules,
     progress: (l) => console.error(l),
   });
-  const s = summarise(fixed.name, result.policies[0]!.cases, rules);
+  const s = summarise(fixed.name, result.policies[0]!.cases, rules, cohort.params);
   for (const l of calibrationLines([s], CALIBRATION_POLICY)) console.log(l);
   for (const l of calibrationDetail(s)) console.log(l);
   console.log(
-    `model: ${MODEL_VERSION}; ${cases} cases, seed ${seed}, ${(result.wallMs / 1000).toFixed(1)} s; ${driveLine(result.drive)}`,
+    `model: ${cohort.name}; ${cases} cases, seed ${seed}, ${(result.wallMs / 1000).toFixed(1)} s; ${driveLine(result.drive)}`,
   );
 }
 

@@ -1,8 +1,10 @@
 /**
  * The cohort model of the back-test: who fails, why, when the cause clears, and what the customer
- * does after each email. Every number is here, with its source in
- * /work/shared/research/recovery-cohort-notes.md (section numbers below) and its grade:
- *   [P] primary source, [S] secondary (a processor restating a network), [A] our assumption.
+ * does after each email. The logic is here; every number comes from a cohort file
+ * (backtest/cohorts/base.json and its variants, read by backtest/cohortFile.ts), each with its
+ * source in /work/shared/research/recovery-cohort-notes.md and its grade: [P] primary source, [S]
+ * secondary (a processor restating a network), [A] our assumption. Every function that needs a
+ * number takes the cohort's numbers (`m`) as its first argument.
  *
  * Pure and deterministic: time comes in as epoch milliseconds, randomness from backtest/prng.ts
  * keyed by (seed, case, purpose), so a case is the same customer under every policy compared.
@@ -13,7 +15,7 @@
  * first-retry success 25-35% (Pagos [P]) and about 90% of recoveries within 10 days (Recurly 2026
  * [P], taken as 85-93%). No other policy's figures were looked at before it was frozen.
  *
- * Calibration record (frozen as MODEL_VERSION 'cohort-2', 26 Nov 2026):
+ * Calibration record (frozen as 'cohort-2', 26 Nov 2026; the numbers are now base.json's):
  * - cohort-1 (the notes' proposals), 400 cases, seed 7, batch 50: first retry 20.4% (OUT OF RANGE),
  *   within 10 days 86.5%. Generic and do-not-honor declines were modelled alike (do-not-honor had
  *   recovered 9 of 9 in a 50-case run); insufficient funds recovered worse than generic declines.
@@ -29,9 +31,9 @@
  */
 import { normal, pick, stream, uniform } from './prng';
 import type { DeclineFacts } from '../domain/types';
+import type { Brand, Cause, CohortParams, Funding, PayFrequency } from './cohortParams';
 
-/** The frozen model's name: reported with every figure (JSON, terminal, chart). */
-export const MODEL_VERSION = 'cohort-2';
+export type { Brand, Cause, CohortParams, Funding, PayFrequency } from './cohortParams';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -39,184 +41,58 @@ const DAY = 24 * HOUR;
 // ---------------------------------------------------------------------------------------------
 // Who fails
 
-/** Credit/debit split of recurring transactions, all sites: Recurly Research 2014-16 [P] (§1.1). */
-export const FUNDING_SHARES = { credit: 0.61, debit: 0.39 } as const;
-export type Funding = keyof typeof FUNDING_SHARES;
-
-/** Card brands: an assumption so that both networks' rule sets are exercised [A] (§1.3). */
-export const BRAND_SHARES = { visa: 0.6, mastercard: 0.4 } as const;
-export type Brand = keyof typeof BRAND_SHARES;
-
 /**
- * Why the first renewal charge failed, overall: the notes' proposed default mix [A] (§1.3),
- * anchored on Recurly's 2014-16 decline reasons [P] (§1.1). Generic vs do-not-honor splits the
- * 55% as Recurly's blended generic 47.1 : temporary hold (DNH) 19.8 [P arithmetic, §1.1].
+ * Insufficient funds is far more common on debit (m.nsfByFunding). Card type is drawn first, then
+ * the cause, with the NSF share per funding type solved so that the overall share stays
+ * m.causeShares.insufficient_funds.
  */
-export const CAUSE_SHARES = {
-  generic_decline: 0.55 * (47.1 / (47.1 + 19.8)),
-  do_not_honor: 0.55 * (19.8 / (47.1 + 19.8)),
-  insufficient_funds: 0.2,
-  expired_card: 0.07,
-  lost_stolen: 0.06,
-  invalid_number: 0.04,
-  processing_error: 0.03,
-  restricted: 0.05,
-} as const;
-export type Cause = keyof typeof CAUSE_SHARES;
-
-/**
- * Insufficient funds is far more common on debit: 28.99% of debit vs 6.94% of credit declines
- * (Recurly 2014-16 [P], §1.1). Card type is drawn first, then the cause, with the NSF share per
- * funding type solved so that the overall share stays CAUSE_SHARES.insufficient_funds.
- */
-export const NSF_DEBIT_TO_CREDIT_RATIO = 28.99 / 6.94;
-export function nsfShare(funding: Funding): number {
-  const credit = CAUSE_SHARES.insufficient_funds / (FUNDING_SHARES.credit + FUNDING_SHARES.debit * NSF_DEBIT_TO_CREDIT_RATIO);
-  return funding === 'credit' ? credit : credit * NSF_DEBIT_TO_CREDIT_RATIO;
+export function nsfShare(m: CohortParams, funding: Funding): number {
+  const ratio = m.nsfByFunding.debit / m.nsfByFunding.credit;
+  const credit = m.causeShares.insufficient_funds / (m.fundingShares.credit + m.fundingShares.debit * ratio);
+  return funding === 'credit' ? credit : credit * ratio;
 }
 
 /** The cause mix for one funding type: NSF as above, the rest in the overall proportions. */
-export function causeSharesFor(funding: Funding): Record<Cause, number> {
-  const nsf = nsfShare(funding);
-  const rest = 1 - CAUSE_SHARES.insufficient_funds;
+export function causeSharesFor(m: CohortParams, funding: Funding): Record<Cause, number> {
+  const nsf = nsfShare(m, funding);
+  const rest = 1 - m.causeShares.insufficient_funds;
   const out = {} as Record<Cause, number>;
-  for (const [c, s] of Object.entries(CAUSE_SHARES) as Array<[Cause, number]>) {
+  for (const [c, s] of Object.entries(m.causeShares) as Array<[Cause, number]>) {
     out[c] = c === 'insufficient_funds' ? nsf : (s / rest) * (1 - nsf);
   }
   return out;
 }
 
-/**
- * US time zones, roughly the population split by zone [A] (no source in the notes; it only moves
- * the policy's 09:00 retry hour and the customer's local payday). Offsets are standard time.
- */
-export const TIME_ZONES = {
-  'America/New_York': { share: 0.47, offsetHours: -5 },
-  'America/Chicago': { share: 0.29, offsetHours: -6 },
-  'America/Denver': { share: 0.07, offsetHours: -7 },
-  'America/Phoenix': { share: 0.02, offsetHours: -7 },
-  'America/Los_Angeles': { share: 0.15, offsetHours: -8 },
-} as const;
-export type TimeZone = keyof typeof TIME_ZONES;
-
-/** Invoice amounts in cents: lognormal, median $29, σ 0.9 (p90 about $92) [A]; no source found. */
-export const AMOUNT_MEDIAN_CENTS = 2900;
-export const AMOUNT_SIGMA = 0.9;
-
-/**
- * US pay frequency, share of private establishments, BLS CES March 2013 [P] (§2.1). Shares of
- * establishments, not of workers (72.9% of large employers pay biweekly): a known bias.
- */
-export const PAY_FREQUENCY_SHARES = { weekly: 0.324, biweekly: 0.365, semimonthly: 0.198, monthly: 0.113 } as const;
-export type PayFrequency = keyof typeof PAY_FREQUENCY_SHARES;
+/** A time zone's standard-time offset (a case's zone is always one of the cohort's). */
+export function offsetHoursOf(m: CohortParams, zone: string): number {
+  const z = m.timeZones.find((t) => t.zone === zone);
+  if (!z) throw new Error(`time zone ${zone} is not in the cohort`);
+  return z.offsetHours;
+}
 
 // ---------------------------------------------------------------------------------------------
-// When the cause clears, and what a retry does then (§2.2, all [A] unless marked)
+// When the cause clears, and what a retry does then (§2.2)
 
-/**
- * Per cause: `clears` the chance the cause clears within 30 days; `before` the chance a retry
- * succeeds before it clears; `after` the chance after it clears (NSF: see nsfSuccessAfter).
- */
-export const CLEARING = {
-  /**
-   * `clears` 0.6 → 0.8 [A, calibration cohort-2]: Recurly 2018 [P] (§2.1) found insufficient funds
-   * the best-recovered of the top five decline reasons; at 0.6 the model recovered it no better
-   * than generic declines. `after`: see nsfSuccessAfter.
-   */
-  insufficient_funds: { clears: 0.8, before: 0.03, after: 0.85 },
-  /**
-   * [A, calibration cohort-2] from the notes' 0.4 / 0.05 / 0.7: first-retry success on the fixed
-   * schedule was 17-20% against the published 25-35% (Pagos [P]); the notes (§2.2) name r_c and s_c
-   * as the numbers to calibrate. `before` 0.05 → 0.02: at 0.05 a cause that never clears was
-   * still paid by one of eight tries in a third of the cases (1 - 0.95^8), most of them late.
-   */
-  generic_decline: { clears: 0.6, before: 0.02, after: 0.9 },
-  /** As generic, but it clears less often and later (CLEAR_WAIT): Recurly 2018 [P], see there. */
-  do_not_honor: { clears: 0.5, before: 0.02, after: 0.9 },
-  processing_error: { clears: 0.95, before: 0.1, after: 0.95 },
-  /** `clears`: the account updater finds the new card (p_AU 0.5, swept 0.25-0.8 in §3.4) [A]. */
-  expired_card: { clears: 0.5, before: 0, after: 0.9 },
-  lost_stolen: { clears: 0, before: 0, after: 0 },
-  invalid_number: { clears: 0, before: 0, after: 0 },
-  restricted: { clears: 0, before: 0, after: 0 },
-} as const satisfies Record<Cause, { clears: number; before: number; after: number }>;
-
-/**
- * Generic and do-not-honor declines clear after a lognormal wait, given by its median and 90th
- * percentile. The notes' §2.2 proposal was median 2 d, p90 10 d for both [A].
- * - generic: median 2 d → 1 d [A, calibration cohort-2]: with the first fixed retry at 40 h, too
- *   few causes had cleared by then for the published first-retry success (see CLEARING); p90 10 d
- *   kept (Recurly 2018 [P]: most recoveries 2-12 days after the first decline).
- * - do_not_honor (Recurly's "temporary hold"): p90 15 d, Recurly 2018 [P] (§2.1): "Temporary Hold
- *   takes up to 15 days"; median 2 d kept [A]. Modelled like generic declines before, it recovered
- *   9 of 9 in a 50-case run.
- */
-export const CLEAR_WAIT: Record<'generic_decline' | 'do_not_honor', { medianMs: number; p90Ms: number }> = {
-  generic_decline: { medianMs: 1 * DAY, p90Ms: 10 * DAY },
-  do_not_honor: { medianMs: 2 * DAY, p90Ms: 15 * DAY },
-};
 const Z90 = 1.2815515655446004;
-const lognormalWait = (w: { medianMs: number; p90Ms: number }, z: number) =>
-  w.medianMs * Math.exp((Math.log(w.p90Ms / w.medianMs) / Z90) * z);
-/** Processing errors clear after an exponential wait, mean 2 hours [A]. */
-export const PROCESSING_CLEAR_MEAN_MS = 2 * HOUR;
-/** Funds post between local midnight of payday and a day later [A]. */
-export const PAYDAY_POSTING_LAG_MAX_MS = DAY;
+const lognormalWait = (w: { medianDays: number; p90Days: number }, z: number) =>
+  w.medianDays * DAY * Math.exp((Math.log((w.p90Days * DAY) / (w.medianDays * DAY)) / Z90) * z);
+
 /**
- * After payday the chance that the money is still there: 0.85 on days 0-2, falling linearly to 0.5
- * by day 7, back up at the next payday [A], from the payday spending spike (Gelman et al. 2014 [P]).
+ * After payday the chance that the money is still there: m.nsfAfterPayday's plateau, falling
+ * linearly to its floor, back up at the next payday.
  */
-export function nsfSuccessAfter(msSincePayday: number): number {
+export function nsfSuccessAfter(m: CohortParams, msSincePayday: number): number {
+  const { plateau, plateauDays, floor, floorDays } = m.nsfAfterPayday;
   const d = msSincePayday / DAY;
-  if (d <= 2) return 0.85;
-  if (d >= 7) return 0.5;
-  return 0.85 - ((d - 2) / 5) * 0.35;
+  if (d <= plateauDays) return plateau;
+  if (d >= floorDays) return floor;
+  return plateau - ((d - plateauDays) / (floorDays - plateauDays)) * (plateau - floor);
 }
-/** Account-updater batches on the 1st and 15th (Spreedly's schedule [S]; Stripe's is unpublished) (§2.2). */
-export const ACCOUNT_UPDATER_DAYS = [1, 15];
-/** A card the customer just entered is charged successfully with this chance [A]. */
-export const NEW_CARD_SUCCESS = 0.95;
 
 // ---------------------------------------------------------------------------------------------
 // What the customer does after an email (§2.3)
 
-/**
- * Per-email recovery by days delinquent, Baremetrics (1 M+ dunning emails) [P] (§2.1), scaled by
- * 0.5 [A] because their figure most likely counts retries too (an upper bound for card updates).
- */
-export const EMAIL_RECOVERY_BY_DAY: ReadonlyArray<readonly [day: number, share: number]> = [
-  [0, 0.1325],
-  [3, 0.1146],
-  [7, 0.1151],
-  [15, 0.0422],
-  [20, 0.0383],
-  [30, 0.042],
-];
-export const EMAIL_RECOVERY_SCALE = 0.5;
-/** Hard declines: only the customer can fix them ×1.3; NSF: a new card does not create money ×0.6 [A]. */
-export const UPDATE_MULTIPLIER: Record<Cause, number> = {
-  generic_decline: 1,
-  do_not_honor: 1,
-  insufficient_funds: 0.6,
-  processing_error: 1,
-  expired_card: 1.3,
-  lost_stolen: 1.3,
-  invalid_number: 1.3,
-  restricted: 1.3,
-};
-/** Email to card update: lognormal, median 12 h, 80% within 48 h [A]. */
-export const UPDATE_DELAY_MEDIAN_MS = 12 * HOUR;
 const Z80 = 0.8416212335729143;
-const UPDATE_DELAY_SIGMA = Math.log((48 * HOUR) / UPDATE_DELAY_MEDIAN_MS) / Z80;
-/**
- * Customers who pay without any email (hosted invoice page, out of band): 3% within 30 days, at a
- * uniform time [A] (§2.3 "updates without any email"). Reported as "paid elsewhere". The notes
- * have no other figure for it, so it stays small: about half of these fall after a 14-day case has
- * ended or after it was recovered another way (5 of 1,000 cases on the fixed schedule in the
- * calibration run; none in a 50-case run, which is what made it look unexercised).
- */
-export const PAID_ELSEWHERE_SHARE = 0.03;
-export const PAID_ELSEWHERE_WITHIN_MS = 30 * DAY;
 /** The emails that ask for payment (the customer reacts to these, not to confirmations). */
 export const ASKING_TEMPLATES = ['payment_failed', 'reminder', 'final_notice', 'new_card_declined'];
 
@@ -264,7 +140,8 @@ export interface CohortCase {
   failedAt: number;
   amount: number;
   currency: 'usd';
-  timeZone: TimeZone;
+  /** One of the cohort's time zones (m.timeZones). */
+  timeZone: string;
   funding: Funding;
   brand: Brand;
   cause: Cause;
@@ -328,9 +205,8 @@ export function macForWait(ms: number | undefined): string {
 const localDay = (ms: number, offsetHours: number) => new Date(ms + offsetHours * HOUR);
 const localMidnightUtc = (y: number, m: number, d: number, offsetHours: number) => Date.UTC(y, m, d) - offsetHours * HOUR;
 
-/** Paydays (local midnight, as UTC ms) strictly after `after`, up to `until`. */
-export function paydaysBetween(freq: PayFrequency, phase: number, tz: TimeZone, after: number, until: number): number[] {
-  const off = TIME_ZONES[tz].offsetHours;
+/** Paydays (local midnight at standard-time offset `off`, as UTC ms) strictly after `after`, up to `until`. */
+export function paydaysBetween(freq: PayFrequency, phase: number, off: number, after: number, until: number): number[] {
   const out: number[] = [];
   const start = localDay(after, off);
   for (let i = 0; i * DAY <= until - after + DAY; i++) {
@@ -354,48 +230,47 @@ export function paydaysBetween(freq: PayFrequency, phase: number, tz: TimeZone, 
   return out;
 }
 
-/** The next account-updater batch (00:00 UTC on the 1st or 15th) after `after`. */
-export function nextUpdaterBatch(after: number): number {
+/** The next account-updater batch (00:00 UTC on one of m.accountUpdaterDays) after `after`. */
+export function nextUpdaterBatch(m: CohortParams, after: number): number {
   const d = new Date(after);
   for (let i = 0; i < 40; i++) {
     const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + i));
-    if (ACCOUNT_UPDATER_DAYS.includes(day.getUTCDate()) && day.getTime() > after) return day.getTime();
+    if (m.accountUpdaterDays.includes(day.getUTCDate()) && day.getTime() > after) return day.getTime();
   }
   return after + 15 * DAY;
 }
 
 /** One case of the cohort, from the seed and its index alone. */
-export function generateCase(seed: number, index: number, failedAt: number): CohortCase {
+export function generateCase(m: CohortParams, seed: number, index: number, failedAt: number): CohortCase {
   const r = stream(seed, 'case', index);
-  const funding = pick(FUNDING_SHARES, r());
-  const brand = pick(BRAND_SHARES, r());
-  const cause = pick(causeSharesFor(funding), r());
-  const timeZone = pick(
-    Object.fromEntries(Object.entries(TIME_ZONES).map(([k, v]) => [k, v.share])) as Record<TimeZone, number>,
-    r(),
-  );
-  const payFrequency = pick(PAY_FREQUENCY_SHARES, r());
+  const funding = pick(m.fundingShares, r());
+  const brand = pick(m.brandShares, r());
+  const cause = pick(causeSharesFor(m, funding), r());
+  const timeZone = pick(Object.fromEntries(m.timeZones.map((z) => [z.zone, z.share])), r());
+  const payFrequency = pick(m.payFrequencyShares, r());
   const payPhase = r() < 0.5 ? 0 : 1;
-  const amount = Math.max(100, Math.round((AMOUNT_MEDIAN_CENTS * Math.exp(AMOUNT_SIGMA * normal(r(), r()))) / 100) * 100);
-  const clears = r() < CLEARING[cause].clears;
+  const amount = Math.max(100, Math.round((m.amount.medianCents * Math.exp(m.amount.sigma * normal(r(), r()))) / 100) * 100);
+  const clears = r() < m.clearing[cause].clears;
   let clearsAt: number | undefined;
   if (clears) {
     if (cause === 'insufficient_funds') {
-      const next = paydaysBetween(payFrequency, payPhase, timeZone, failedAt, failedAt + 40 * DAY)[0] ?? failedAt + 15 * DAY;
-      clearsAt = next + r() * PAYDAY_POSTING_LAG_MAX_MS;
+      const next =
+        paydaysBetween(payFrequency, payPhase, offsetHoursOf(m, timeZone), failedAt, failedAt + 40 * DAY)[0] ??
+        failedAt + 15 * DAY;
+      clearsAt = next + r() * m.paydayPostingLagMaxDays * DAY;
     } else if (cause === 'generic_decline' || cause === 'do_not_honor') {
-      clearsAt = failedAt + lognormalWait(CLEAR_WAIT[cause], normal(r(), r()));
+      clearsAt = failedAt + lognormalWait(m.clearWait[cause], normal(r(), r()));
     } else if (cause === 'processing_error') {
-      clearsAt = failedAt - PROCESSING_CLEAR_MEAN_MS * Math.log(1 - r());
+      clearsAt = failedAt - m.processingClearMeanHours * HOUR * Math.log(1 - r());
     } else if (cause === 'expired_card') {
-      clearsAt = nextUpdaterBatch(failedAt);
+      clearsAt = nextUpdaterBatch(m, failedAt);
     }
   }
   const mac =
     cause === 'insufficient_funds' && brand === 'mastercard'
       ? macForWait(clearsAt === undefined ? undefined : clearsAt - failedAt)
       : undefined;
-  const paidElsewhereAt = r() < PAID_ELSEWHERE_SHARE ? failedAt + r() * PAID_ELSEWHERE_WITHIN_MS : undefined;
+  const paidElsewhereAt = r() < m.paidElsewhere.share ? failedAt + r() * m.paidElsewhere.withinDays * DAY : undefined;
   return {
     index,
     id: `bt${seed}_${index}`,
@@ -414,43 +289,43 @@ export function generateCase(seed: number, index: number, failedAt: number): Coh
   };
 }
 
-export function generateCohort(seed: number, n: number, failedAt: number): CohortCase[] {
-  return Array.from({ length: n }, (_, i) => generateCase(seed, i, failedAt));
+export function generateCohort(m: CohortParams, seed: number, n: number, failedAt: number): CohortCase[] {
+  return Array.from({ length: n }, (_, i) => generateCase(m, seed, i, failedAt));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Behaviour at simulated time
 
 /** The chance that a retry of the ORIGINAL card at `at` succeeds. */
-export function retrySuccessChance(c: CohortCase, at: number): number {
-  const k = CLEARING[c.cause];
+export function retrySuccessChance(m: CohortParams, c: CohortCase, at: number): number {
+  const k = m.clearing[c.cause];
   if (c.cause === 'expired_card') return 0; // the old card data never works; the updater's does (cardDataSuccess)
   if (c.clearsAt === undefined || at < c.clearsAt) return k.before;
   if (c.cause !== 'insufficient_funds') return k.after;
   // Money arrived at clearsAt; later paydays top it up again.
-  const later = paydaysBetween(c.payFrequency, c.payPhase, c.timeZone, c.clearsAt, at);
+  const later = paydaysBetween(c.payFrequency, c.payPhase, offsetHoursOf(m, c.timeZone), c.clearsAt, at);
   const lastPay = later.length ? later[later.length - 1]! : c.clearsAt;
-  return nsfSuccessAfter(at - lastPay);
+  return nsfSuccessAfter(m, at - lastPay);
 }
 
 /** Whether retry number `ordinal` of the original card at `at` succeeds (keyed draw). */
-export function retrySucceeds(seed: number, c: CohortCase, at: number, ordinal: number): boolean {
-  return uniform(seed, 'retry', c.index, ordinal) < retrySuccessChance(c, at);
+export function retrySucceeds(m: CohortParams, seed: number, c: CohortCase, at: number, ordinal: number): boolean {
+  return uniform(seed, 'retry', c.index, ordinal) < retrySuccessChance(m, c, at);
 }
 
 /** A charge after the account updater changed the card data. */
-export function cardDataSucceeds(seed: number, c: CohortCase, ordinal: number): boolean {
-  return uniform(seed, 'updated-data', c.index, ordinal) < CLEARING.expired_card.after;
+export function cardDataSucceeds(m: CohortParams, seed: number, c: CohortCase, ordinal: number): boolean {
+  return uniform(seed, 'updated-data', c.index, ordinal) < m.clearing.expired_card.after;
 }
 
 /** A charge of a card the customer entered. */
-export function newCardSucceeds(seed: number, c: CohortCase, n: number): boolean {
-  return uniform(seed, 'new-card', c.index, n) < NEW_CARD_SUCCESS;
+export function newCardSucceeds(m: CohortParams, seed: number, c: CohortCase, n: number): boolean {
+  return uniform(seed, 'new-card', c.index, n) < m.newCardSuccess;
 }
 
 /** Per-email chance of a card update, `day` days after the first failure (piecewise linear). */
-export function emailUpdateChance(day: number, cause: Cause): number {
-  const pts = EMAIL_RECOVERY_BY_DAY;
+export function emailUpdateChance(m: CohortParams, day: number, cause: Cause): number {
+  const pts = m.emailRecoveryByDay;
   let share = pts[pts.length - 1]![1];
   for (let i = 0; i < pts.length - 1; i++) {
     const [d0, s0] = pts[i]!;
@@ -464,7 +339,7 @@ export function emailUpdateChance(day: number, cause: Cause): number {
       break;
     }
   }
-  return share * EMAIL_RECOVERY_SCALE * UPDATE_MULTIPLIER[cause];
+  return share * m.emailRecoveryScale * m.updateMultiplier[cause];
 }
 
 /**
@@ -472,6 +347,7 @@ export function emailUpdateChance(day: number, cause: Cause): number {
  * and after how long. Only emails that ask for payment count.
  */
 export function cardUpdateAfterEmail(
+  m: CohortParams,
   seed: number,
   c: CohortCase,
   template: string,
@@ -479,8 +355,10 @@ export function cardUpdateAfterEmail(
   at: number,
 ): { delayMs: number } | undefined {
   if (!ASKING_TEMPLATES.some((t) => template.startsWith(t))) return undefined;
-  const p = emailUpdateChance((at - c.failedAt) / DAY, c.cause);
+  const p = emailUpdateChance(m, (at - c.failedAt) / DAY, c.cause);
   if (uniform(seed, 'email', c.index, ordinal) >= p) return undefined;
   const z = normal(uniform(seed, 'delay1', c.index, ordinal), uniform(seed, 'delay2', c.index, ordinal));
-  return { delayMs: Math.round(UPDATE_DELAY_MEDIAN_MS * Math.exp(UPDATE_DELAY_SIGMA * z)) };
+  const { medianHours, p80Hours } = m.updateDelay;
+  const sigma = Math.log((p80Hours * HOUR) / (medianHours * HOUR)) / Z80;
+  return { delayMs: Math.round(medianHours * HOUR * Math.exp(sigma * z)) };
 }

@@ -10,7 +10,8 @@
  * they try it.
  */
 import type { SavedCard } from '../domain/otherCards';
-import { FUNDING_SHARES, type CohortCase } from './cohortModel';
+import type { CohortCase } from './cohortModel';
+import type { CohortParams } from './cohortParams';
 import { pick, uniform } from './prng';
 
 /**
@@ -30,7 +31,7 @@ export const OTHER_CARD_SHARE = 0.15;
  * payment. Recurring-transaction decline rates "around 6.0 % for credit cards, 13.0 % for debit
  * cards" in 2022 (Recurly, State of Subscriptions, quoted on
  * https://recurly.com/product/backup-payment-method/ [S]); its funding is drawn from the cohort's
- * credit/debit split (cohortModel.ts FUNDING_SHARES, Recurly [P]).
+ * credit/debit split (the cohort file's `fundingShares`, Recurly [P]).
  */
 export const OTHER_CARD_APPROVAL = { credit: 0.94, debit: 0.87 } as const;
 
@@ -44,8 +45,8 @@ export const otherCardId = (c: CohortCase): string => `pm_${c.id}_other`;
 export const isOtherCard = (paymentMethodId: string): boolean => paymentMethodId.endsWith('_other');
 
 /** A charge of the case's other card goes through (the same answer under every policy). */
-export function otherCardSucceeds(seed: number, c: CohortCase): boolean {
-  const funding = pick(FUNDING_SHARES, uniform(seed, 'other-card-funding', c.index));
+export function otherCardSucceeds(m: CohortParams, seed: number, c: CohortCase): boolean {
+  const funding = pick(m.fundingShares, uniform(seed, 'other-card-funding', c.index));
   return uniform(seed, 'other-card-charge', c.index) < OTHER_CARD_APPROVAL[funding];
 }
 

@@ -6,6 +6,7 @@
  * notes (§5) ask: recovery = the case ended `recovered` (any means), over all failed cases.
  */
 import escapeHtml from 'escape-html';
+import { caseCosts, totalCents, type AttemptCosts, type CostParams } from './costs';
 import type { NetworkRules } from './networkRules';
 import type { BacktestResult, CaseResult } from './run';
 import { countViolations, type RuleCount } from './violations';
@@ -31,6 +32,10 @@ export interface PolicySummary {
   daysToRecovery: { p50: number | null; p90: number | null };
   violations: RuleCount[];
   feesCents: number;
+  /** What the policy's charges cost (backtest/costs.ts), the excess-retry fees (feesCents) apart. */
+  attemptCosts: AttemptCosts;
+  /** Recovered amount minus the attempt costs and the excess-retry fees: what the ranking uses. */
+  netRecoveredCents: number;
   /** Cumulative share of all cases recovered within d days of the failure (index d = 0..30). */
   cumulativeByDay: number[];
   calibration: { firstRetrySuccess: number | null; firstRetries: number; recoveredWithin10Days: number | null };
@@ -50,7 +55,7 @@ function quantile(sorted: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-export function summarise(name: string, cases: CaseResult[], rules: NetworkRules): PolicySummary {
+export function summarise(name: string, cases: CaseResult[], rules: NetworkRules, costs: CostParams): PolicySummary {
   const rec = cases.filter((c) => c.state === 'recovered');
   const byHow = { scheduled_retry: 0, card_update: 0, paid_elsewhere: 0, other: 0 };
   const byHowWithin10 = { scheduled_retry: 0, card_update: 0, paid_elsewhere: 0, other: 0 };
@@ -71,6 +76,14 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
   const firsts = cases.filter((c) => c.firstScheduledRetry !== undefined);
   const amountFailed = cases.reduce((s, c) => s + c.c.amount, 0);
   const amountRecovered = rec.reduce((s, c) => s + c.c.amount, 0);
+  const attemptCosts: AttemptCosts = { processorCents: 0, networkCents: 0, adviceFeeCents: 0 };
+  for (const c of cases) {
+    const k = caseCosts(costs, c.sim.txs, c.c.funding);
+    attemptCosts.processorCents += k.processorCents;
+    attemptCosts.networkCents += k.networkCents;
+    attemptCosts.adviceFeeCents += k.adviceFeeCents;
+  }
+  const feesCents = violations.reduce((s, v) => s + v.feeCents, 0);
   return {
     name,
     cases: cases.length,
@@ -87,7 +100,9 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
     emailsPerCase: cases.reduce((s, c) => s + c.emails, 0) / Math.max(1, cases.length),
     daysToRecovery: { p50: quantile(days, 0.5), p90: quantile(days, 0.9) },
     violations,
-    feesCents: violations.reduce((s, v) => s + v.feeCents, 0),
+    feesCents,
+    attemptCosts,
+    netRecoveredCents: amountRecovered - totalCents(attemptCosts) - feesCents,
     cumulativeByDay: Array.from({ length: 31 }, (_, d) => days.filter((x) => x <= d).length / Math.max(1, cases.length)),
     calibration: {
       firstRetrySuccess: firsts.length
@@ -99,9 +114,12 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
   };
 }
 
+/** 1 for the highest net recovered amount (ties share a rank). */
+const rankOf = (s: PolicySummary[], p: PolicySummary) => 1 + s.filter((q) => q.netRecoveredCents > p.netRecoveredCents).length;
+
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 const num = (x: number | null, d = 1) => (x === null ? '–' : x.toFixed(d));
-const usd = (cents: number) => `$${(cents / 100).toFixed(2)}`;
+export const usd = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 
 /** Rows of the side-by-side table: [label, one cell per policy]. */
 export function tableRows(s: PolicySummary[]): string[][] {
@@ -130,6 +148,10 @@ export function tableRows(s: PolicySummary[]): string[][] {
     ['days to recovery p90', ...s.map((p) => num(p.daysToRecovery.p90))],
     ...rules.map((id) => [`violations: ${id}`, ...s.map((p) => String(p.violations.find((v) => v.id === id)?.violations ?? 0))]),
     ['network fees', ...s.map((p) => usd(p.feesCents))],
+    ['attempt costs: processor', ...s.map((p) => usd(p.attemptCosts.processorCents))],
+    ['attempt costs: network', ...s.map((p) => usd(p.attemptCosts.networkCents + p.attemptCosts.adviceFeeCents))],
+    ['net recovered (amount)', ...s.map((p) => usd(p.netRecoveredCents))],
+    ['rank by net recovered', ...s.map((p) => String(rankOf(s, p)))],
     [
       'calibration: first retry succeeds',
       ...s.map((p) => `${pct(p.calibration.firstRetrySuccess)} of ${p.calibration.firstRetries}`),
@@ -176,7 +198,10 @@ export function calibrationDetail(s: PolicySummary): string[] {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 /** Cumulative recovery by day, one line per policy, as inline SVG. */
-export function recoveryChartSvg(s: PolicySummary[], title?: string): string {
+export function recoveryChartSvg(
+  s: ReadonlyArray<Pick<PolicySummary, 'name' | 'recoveryRate' | 'cumulativeByDay'>>,
+  title?: string,
+): string {
   const W = 640;
   const H = 320;
   const pad = 40;
@@ -226,7 +251,7 @@ export function htmlReport(result: BacktestResult, s: PolicySummary[], calibrati
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}td:first-child{text-align:left}</style>
 </head><body>
 <h1>Dunning back-test</h1>
-<p>${s[0]?.cases ?? 0} cases per policy, seed ${result.seed}, first failures at ${new Date(result.startedAt).toISOString()} (simulated), ${(result.wallMs / 1000).toFixed(0)} s of wall time. Recovery: the case ended <code>recovered</code> by any means, over all failed cases. Model: <code>backtest/cohortModel.ts</code>; rules: <code>policies/network-rules.json</code>.</p>
+<p>${s[0]?.cases ?? 0} cases per policy, seed ${result.seed}, first failures at ${new Date(result.startedAt).toISOString()} (simulated), ${(result.wallMs / 1000).toFixed(0)} s of wall time. Recovery: the case ended <code>recovered</code> by any means, over all failed cases. Model: <code>${escapeHtml(result.cohort)}</code>; rules: <code>policies/network-rules.json</code>.</p>
 <h2>Cumulative recovery by day</h2>
 ${recoveryChartSvg(s)}
 <h2>Side by side</h2>

@@ -15,6 +15,7 @@ import type { NetworkRules } from '../domain/networkRules';
 import type { DunningPolicy } from '../domain/policy';
 import { emailTaskQueue } from '../domain/taskQueues';
 import { bundleWorkflows, workflowBundleFile } from '../src/worker';
+import { loadCohort, type Cohort } from './cohortFile';
 import { batchFailsAt, cohortEpoch, generateCase, type CohortCase } from './cohortModel';
 import {
   CUSTOMER_TASK_QUEUE,
@@ -36,6 +37,8 @@ export interface BacktestOptions {
   policies: Array<{ name: string; policy: DunningPolicy }>;
   cases: number;
   seed: number;
+  /** The cohort's numbers (backtest/cohortFile.ts); default the base cohort, backtest/cohorts/base.json. */
+  cohort?: Cohort;
   /** Cases started together (each with every policy): bounds the server's load. Default 100. */
   batch?: number;
   /** Charge through the shipped card-ledger workflow (default true); see simulator.ts. */
@@ -82,6 +85,8 @@ export interface PolicyResult {
 
 export interface BacktestResult {
   seed: number;
+  /** The cohort's name (the model every figure comes from). */
+  cohort: string;
   /** Cases per batch: with the seed, fixes when each case fails (cohortModel.ts batchFailsAt). */
   batch: number;
   startedAt: number;
@@ -119,6 +124,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     // already installed in this process
   }
   const wallStart = Date.now();
+  const cohort = opts.cohort ?? loadCohort();
   const newEnv = opts.newEnv ?? (() => import('../tools/temporal/timeSkipping').then((m) => m.createTimeSkippingEnv()));
   const [firstEnv, bundle, customerBundle] = await Promise.all([
     opts.env ?? newEnv(),
@@ -129,6 +135,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     name: p.name,
     taskQueue: `backtest-${i}-${p.name.replace(/[^A-Za-z0-9-]/g, '')}`,
     seed: opts.seed,
+    model: cohort.params,
     ledger: opts.ledger,
     rules: opts.rules,
     cases: new Map(),
@@ -186,6 +193,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (failed) throw failed.reason;
   return {
     seed: opts.seed,
+    cohort: cohort.name,
     batch,
     startedAt,
     wallMs: Date.now() - wallStart,
@@ -274,7 +282,7 @@ async function runBatch(
   const due = batchFailsAt(epoch, opts.seed, b) - (await env.currentTimeMs());
   if (due > 0) await env.sleep(due);
   const at = await env.currentTimeMs();
-  const cohort = Array.from({ length: n }, (_, k) => generateCase(opts.seed, from + k, at));
+  const cohort = Array.from({ length: n }, (_, k) => generateCase(runs[0]!.model, opts.seed, from + k, at));
   const sims = runs.map((run) => cohort.map((c) => newSimCase(run, c)));
   const pending = Promise.all(runs.map((run, i) => runPolicy(client, run, opts.policies[i]!.policy, sims[i]!)));
   return driveTime(env, client, workers, sims.flat(), pending, stats);

@@ -14,6 +14,7 @@ import type { DunningActivities, EmailActivities } from '../activities';
 import { blockCardVia, reserveCardAttemptVia } from '../activities/cardBudget';
 import { tellLedger, type CardLedger } from '../activities/stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
+import type { CohortParams } from './cohortParams';
 import { paymentMethodUpdatedSignal, paymentSucceededSignal, workflowIdForInvoice } from '../domain/messages';
 import type { CardFacts, CaseFacts, DeclineDetails, RetryChargeResult } from '../domain/providerTypes';
 import {
@@ -60,6 +61,8 @@ export interface PolicyRun {
   name: string;
   taskQueue: string;
   seed: number;
+  /** The cohort's numbers: every run of one back-test has the same. */
+  model: CohortParams;
   /** Charge through the shipped card ledger (default true). */
   ledger?: boolean;
   /**
@@ -209,12 +212,12 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
 
       const isNew = pm !== `pm_${s.c.id}`;
       const approved = isOtherCard(pm)
-        ? otherCardSucceeds(run.seed, s.c)
+        ? otherCardSucceeds(run.model, run.seed, s.c)
         : isNew
-          ? newCardSucceeds(run.seed, s.c, s.newCards)
+          ? newCardSucceeds(run.model, run.seed, s.c, s.newCards)
           : s.cardDataChanged
-            ? cardDataSucceeds(run.seed, s.c, s.originalCharges++)
-            : retrySucceeds(run.seed, s.c, at, s.originalCharges++);
+            ? cardDataSucceeds(run.model, run.seed, s.c, s.originalCharges++)
+            : retrySucceeds(run.model, run.seed, s.c, at, s.originalCharges++);
       if (input.idempotencyKey.includes('/retry@') && s.firstScheduledRetry === undefined) {
         s.firstScheduledRetry = approved ? 'succeeded' : 'declined';
       }
@@ -262,7 +265,7 @@ export function simulatedEmail(run: PolicyRun, client: Client, time?: TimeLock):
       s.emails += 1;
       if (s.paidAt === undefined && !s.updatePending) {
         const ordinal = s.askingEmails;
-        const update = cardUpdateAfterEmail(run.seed, s.c, input.template, ordinal, at);
+        const update = cardUpdateAfterEmail(run.model, run.seed, s.c, input.template, ordinal, at);
         if (/^(payment_failed|reminder|final_notice|new_card_declined)/.test(input.template)) s.askingEmails += 1;
         if (update) {
           s.updatePending = true;

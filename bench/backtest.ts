@@ -16,7 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUILTIN_POLICIES, CALIBRATION_POLICY } from '../backtest/builtinPolicies';
-import { MODEL_VERSION } from '../backtest/cohortModel';
+import { loadCohort } from '../backtest/cohortFile';
 import { loadNetworkRules } from '../backtest/networkRules';
 import { writeReports } from '../backtest/output';
 import { calibrationLines, summarise, tableRows, terminalTable } from '../backtest/report';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const batchesPerServer = positiveWholeNumber('batches-per-server', values['batches-per-server']);
   const lanes = positiveWholeNumber('servers', values.servers);
   const rules = loadNetworkRules();
+  const cohort = loadCohort();
   const policies = [...BUILTIN_POLICIES];
   const load0 = loadavg()[0]!;
 
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     policies,
     cases,
     seed,
+    cohort,
     batch,
     batchesPerServer,
     servers: lanes,
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const cpu = cpuSpent(before, seen);
   const load1 = loadavg()[0]!;
 
-  const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules));
+  const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules, cohort.params));
   const calibration = calibrationLines(summaries, CALIBRATION_POLICY);
   const files = writeReports(result, summaries, calibration, rules, { cases, svgDir: values['svg-dir'] });
 
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     batchesPerServer,
     serversAtOnce: lanes,
     serversStarted: servers,
-    modelVersion: MODEL_VERSION,
+    modelVersion: result.cohort,
     wallSeconds: round(wallS),
     casePoliciesPerSecond: round(runs / wallS, 2),
     simulatedDays: round(result.simulatedMs / DAY),
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
   for (const l of calibration) console.log(l);
   console.log('');
   console.log(
-    `back-test run time: ${cases} cases × ${policies.length} policies (seed ${seed}, batch ${batch}, model ${MODEL_VERSION}; ${lanes} test servers at once, ${servers} started, ${batchesPerServer} batches each)`,
+    `back-test run time: ${cases} cases × ${policies.length} policies (seed ${seed}, batch ${batch}, model ${cohort.name}; ${lanes} test servers at once, ${servers} started, ${batchesPerServer} batches each)`,
   );
   console.log(`  wall time                 ${wallS.toFixed(1)} s (${(wallS / 60).toFixed(1)} min)`);
   console.log(`  cases × policies / s      ${figures.casePoliciesPerSecond}`);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { loadNetworkRules } from '../../backtest/networkRules';
+import { loadCohort } from '../../backtest/cohortFile';
 import { summarise } from '../../backtest/report';
 import { runBacktest } from '../../backtest/run';
 import { parsePolicy } from '../../src/policyFile';
@@ -18,7 +19,7 @@ describe('back-test of the shipped workflow', () => {
     // The ledger enforces the shipped rules file, as the service's worker does.
     const rules = loadNetworkRules();
     const result = await runBacktest({ policies: [{ name: 'default', policy: DEFAULT_POLICY }], cases: 50, seed: 7, rules });
-    const s = summarise('default', result.policies[0]!.cases, rules);
+    const s = summarise('default', result.policies[0]!.cases, rules, loadCohort().params);
     expect(s.cases).toBe(50);
     expect(result.policies[0]!.cases.every((c) => ['recovered', 'exhausted', 'cancelled'].includes(c.state))).toBe(true);
     expect(s.violations.filter((v) => v.violations > 0)).toEqual([]);
@@ -43,7 +44,7 @@ describe('back-test of the shipped workflow', () => {
       if (!parsed.ok) throw new Error(parsed.errors.join('; '));
       const rules = loadNetworkRules();
       const result = await runBacktest({ policies: [{ name: 'hourly', policy: parsed.policy }], cases: 60, seed: 7, rules });
-      const s = summarise('hourly', result.policies[0]!.cases, rules);
+      const s = summarise('hourly', result.policies[0]!.cases, rules, loadCohort().params);
       expect(s.violations.filter((v) => v.violations > 0)).toEqual([]);
       // The limit was reached, not merely unapproached: some Mastercard saw its 10th decline within a day.
       const declinesInADay = result.policies[0]!.cases.filter((c) => c.c.brand === 'mastercard').map(

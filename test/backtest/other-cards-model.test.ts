@@ -12,14 +12,15 @@ import {
   otherCardSucceeds,
   savedCardsOf,
 } from '../../backtest/otherCards';
-import { FUNDING_SHARES } from '../../backtest/cohortModel';
+import { loadCohort } from '../../backtest/cohortFile';
 import { loadNetworkRules } from '../../backtest/networkRules';
 import { summarise } from '../../backtest/report';
 import { runBacktest } from '../../backtest/run';
 import { eligibleOtherCards, readConsent } from '../../domain/otherCards';
 import { DEFAULT_POLICY } from '../../domain/policy';
 
-const cohort = generateCohort(7, 20_000, Date.UTC(2027, 0, 4));
+const base = loadCohort();
+const cohort = generateCohort(base.params, 7, 20_000, Date.UTC(2027, 0, 4));
 
 describe('the other-card model', () => {
   it('gives the stated share of customers another card, the same one for every policy', () => {
@@ -29,8 +30,9 @@ describe('the other-card model', () => {
   });
 
   it("approves the other card's charge at the funding-weighted rate", () => {
-    const expected = FUNDING_SHARES.credit * OTHER_CARD_APPROVAL.credit + FUNDING_SHARES.debit * OTHER_CARD_APPROVAL.debit;
-    const approved = cohort.filter((c) => otherCardSucceeds(7, c)).length / cohort.length;
+    const expected =
+      base.params.fundingShares.credit * OTHER_CARD_APPROVAL.credit + base.params.fundingShares.debit * OTHER_CARD_APPROVAL.debit;
+    const approved = cohort.filter((c) => otherCardSucceeds(base.params, 7, c)).length / cohort.length;
     expect(Math.abs(approved - expected)).toBeLessThan(0.01);
   });
 
@@ -53,7 +55,7 @@ describe('a back-test run with otherCards', () => {
     const rules = loadNetworkRules();
     const policy = { ...DEFAULT_POLICY, otherCards: { afterDeclines: 1 } };
     const result = await runBacktest({ policies: [{ name: 'other-cards', policy }], cases: 40, seed: 7, rules });
-    const s = summarise('other-cards', result.policies[0]!.cases, rules);
+    const s = summarise('other-cards', result.policies[0]!.cases, rules, base.params);
     const withCard = result.policies[0]!.cases.filter((c) => hasOtherCard(7, c.c)).length;
     expect(withCard).toBeGreaterThan(0);
     // Most of those with another card are recovered by it (approved about 91 %), and no one else is.
