@@ -133,6 +133,8 @@ export class CaseRecord {
   private readonly declinedFingerprints = new Set<string>();
   /** Another saved card: the case's one look at the customer's other cards, once taken. */
   private _otherCards: OtherCardsTurn | undefined;
+  /** The ids and fingerprints of the cards charged as another saved card: their declines are theirs alone. */
+  private readonly otherCardsCharged = new Set<string>();
   /** The last-chance offer: `due` while its email is being sent, then what was offered and what came of it. */
   private offerDue: { key: string; offer: Offer } | undefined;
   private _offer: (OfferStatus & { key: string }) | undefined;
@@ -533,8 +535,13 @@ export class CaseRecord {
     return { needsDecline: false };
   }
 
-  /** The decline read back from Stripe after a failure without codes. */
+  /**
+   * The decline read back from Stripe after a failure without codes. A charge of another saved
+   * card fails the invoice too, and Stripe's `invoice.payment_failed` for it comes back here: its
+   * decline is that card's, which says nothing about what the default card may do.
+   */
   applyDeclineRead(decline: DeclineDetails): void {
+    if (this.chargedAsOtherCard(decline.card)) return;
     this.reclassify(decline);
     this._lastCard = decline.card ?? this.lastCard;
   }
@@ -644,6 +651,12 @@ export class CaseRecord {
     if (fingerprint) this.declinedFingerprints.add(fingerprint);
   }
 
+  /** Whether `card` is one this case charged as another saved card (by id, or the same fingerprint). */
+  private chargedAsOtherCard(card: { paymentMethodId?: string; fingerprint?: string } | undefined): boolean {
+    if (!card) return false;
+    return [card.paymentMethodId, card.fingerprint].some((x) => x !== undefined && this.otherCardsCharged.has(x));
+  }
+
   /**
    * Is it time to look at the customer's other saved cards? Only with the policy's `otherCards`,
    * once per case, while the case may charge, and once the default card has declined
@@ -699,6 +712,7 @@ export class CaseRecord {
       this.attempts.push({ at, trigger: 'other_card', outcome, card: shown, ...(declineCode ? { declineCode } : {}) });
     this.declinedCards.add(card.paymentMethodId);
     this.rememberDeclinedFingerprint(card.fingerprint);
+    for (const x of [card.paymentMethodId, card.fingerprint]) if (x) this.otherCardsCharged.add(x);
     switch (result.outcome) {
       case 'succeeded':
         push('succeeded');

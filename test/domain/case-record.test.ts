@@ -197,6 +197,35 @@ describe('CaseRecord', () => {
     expect(r.status().stripeRetrying?.attemptCount).toBe(3);
   });
 
+  it("another saved card's decline, echoed back by Stripe's webhook, says nothing about the default card", () => {
+    const r = started();
+    const other = { paymentMethodId: 'pm_other', fingerprint: 'fp_other', brand: 'mastercard', last4: '4444' };
+    r.applyOtherCardResult(
+      other,
+      { outcome: 'declined', decline: { code: 'card_declined', declineCode: 'lost_card', card: other } },
+      T0 + DAY,
+    );
+    const before = r.classification;
+    // invoice.payment_failed of that charge: no codes, so the case reads the invoice's last error,
+    // which is now the other card's.
+    const failure = { invoiceId: 'in_1', customerId: 'cus_1', amountDue: 2900, currency: 'usd', occurredAt: '' };
+    expect(r.applyFailure(failure, T0 + DAY).needsDecline).toBe(true);
+    r.applyDeclineRead({ code: 'card_declined', declineCode: 'lost_card', card: { ...other, paymentMethodId: 'pm_other' } });
+    expect(r.classification).toEqual(before);
+    expect(r.status().declineCategory).toBe('insufficient_funds');
+    expect(r.afterFailure(before)).toEqual({ replan: false });
+    // The same card under another id (the same fingerprint) is the same card.
+    r.applyDeclineRead({
+      code: 'card_declined',
+      declineCode: 'lost_card',
+      card: { paymentMethodId: 'pm_again', fingerprint: 'fp_other' },
+    });
+    expect(r.classification).toEqual(before);
+    // A decline of the default card still counts.
+    r.applyDeclineRead({ code: 'card_declined', declineCode: 'do_not_honor', card: { paymentMethodId: 'pm_old' } });
+    expect(r.classification.reason).not.toBe(before.reason);
+  });
+
   it('a failure without codes asks for the decline to be read from Stripe', () => {
     const r = started();
     expect(
