@@ -31,12 +31,17 @@ export async function applyOffer(stripe: Stripe, input: ApplyOfferInput): Promis
   const treatment = failedInvoiceTreatment(input.offer);
   if (inv.status === 'open') {
     const opts = { idempotencyKey: offerInvoiceKey(input.key) };
-    if (treatment === 'void')
-      await callStripe('void the failed invoice', () => stripe.invoices.voidInvoice(input.invoiceId, {}, opts));
-    else
-      await callStripe('mark the failed invoice uncollectible', () =>
-        stripe.invoices.markUncollectible(input.invoiceId, {}, opts),
-      );
+    const what = treatment === 'void' ? 'void the failed invoice' : 'mark the failed invoice uncollectible';
+    try {
+      if (treatment === 'void') await callStripe(what, () => stripe.invoices.voidInvoice(input.invoiceId, {}, opts));
+      else await callStripe(what, () => stripe.invoices.markUncollectible(input.invoiceId, {}, opts));
+    } catch (err) {
+      // The offer is in place at Stripe by now: the case must end saved, not dun on a customer it
+      // just paused or discounted. A refused close (the invoice paid or closed meanwhile) is said
+      // in the detail, which the case records; a transient error is retried as any other.
+      if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      return { applied: true, detail: `${input.offer.kind} applied; could not ${what}: ${err.message}` };
+    }
   }
   return {
     applied: true,

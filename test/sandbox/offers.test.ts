@@ -156,6 +156,29 @@ describe('stripe sandbox: what the last-chance offer uses', () => {
     expect(sandbox.events().length).toBe(before);
   });
 
+  it('applyOffer: an offer in place at Stripe is applied even when closing the failed invoice is then refused', async () => {
+    const s = await scenario();
+    // Someone closes the invoice between the activity's read and its own close: Stripe refuses that (400).
+    const invoices = Object.assign(Object.create(stripe.invoices) as typeof stripe.invoices, {
+      markUncollectible: async (id: string, params?: Stripe.InvoiceMarkUncollectibleParams, o?: Stripe.RequestOptions) => {
+        await stripe.invoices.voidInvoice(id);
+        return stripe.invoices.markUncollectible(id, params, o);
+      },
+    });
+    const racing = Object.create(stripe, { invoices: { value: invoices } }) as Stripe;
+    const input = {
+      invoiceId: s.invoiceId,
+      subscriptionId: s.subscriptionId,
+      offer: { kind: 'pause' as const, for: '30d' },
+      key: `dunning-${s.invoiceId}/offer@10d`,
+      resumesAt: Math.floor(Date.now() / 1000) + 30 * 86_400,
+    };
+    const result = await applyOffer(racing, input);
+    expect(result).toMatchObject({ applied: true });
+    expect(result.detail).toMatch(/could not mark the failed invoice uncollectible/);
+    expect((await stripe.subscriptions.retrieve(s.subscriptionId)).pause_collection).not.toBeNull();
+  });
+
   it('applyOffer, coupon with failedInvoice void; a closed invoice is not the case to save; a missing coupon is refused', async () => {
     const s = await scenario();
     await stripe.coupons.create({ id: 'LAST25', percent_off: 25, duration: 'forever' });
