@@ -686,7 +686,10 @@ export class CaseRecord {
   /** The cards never charged as "another card": every card that declined here, and those tried. */
   otherCardExclusions(): OtherCardExclusions {
     const f = this.facts;
-    const defaults = [f?.customer.defaultPaymentMethodId, f?.effectivePaymentMethodId, this.lastCard?.paymentMethodId];
+    // The card Stripe charges this invoice is "the default card". The customer's default is another
+    // card when the subscription has its own (which declined): a good one to try, with consent.
+    const charged = f?.effectivePaymentMethodId ?? f?.customer.defaultPaymentMethodId;
+    const defaults = [charged, this.lastCard?.paymentMethodId];
     const prints = [this.lastCard?.fingerprint, f?.lastDecline?.card?.fingerprint];
     const present = (xs: Array<string | undefined>): string[] => xs.filter((x): x is string => Boolean(x));
     return {

@@ -160,6 +160,20 @@ describe('the record: when the case looks at other cards, and what their answers
     });
   });
 
+  it("offers the customer's default card when the subscription's own card is the one that declined", () => {
+    const r = new CaseRecord('in_1', 'cus_1', T0, on(1));
+    const f = facts('insufficient_funds');
+    r.learnFacts({
+      ...f,
+      customer: { ...f.customer, defaultPaymentMethodId: 'pm_customer_default' },
+      lastDecline: { ...f.lastDecline!, card: { paymentMethodId: 'pm_sub', fingerprint: 'fp_sub' } },
+      effectivePaymentMethodId: 'pm_sub',
+    });
+    r.classifyFirst(undefined, T0);
+    r.replan(T0);
+    expect(r.otherCardExclusions()).toEqual({ paymentMethodIds: ['pm_sub'], fingerprints: ['fp_sub'] });
+  });
+
   it("another card's decline is recorded with the card, and leaves the case's decline and plan alone", () => {
     const r = started(on(1));
     const before = { category: r.classification.category, next: r.nextStep() };
