@@ -120,6 +120,16 @@ export function experimentResult(input: {
         '. A difference found before then may be chance; none found proves nothing.',
     );
   }
+  // Recovered cases end within days, unrecovered ones at the policy's end: while cases are open,
+  // the ended ones over-represent recoveries, more so in an arm whose schedule ends later.
+  const open = arms.reduce((sum, a) => sum + (a.open ?? 0), 0);
+  if (open > 0) {
+    warnings.push(
+      `${open} case${open === 1 ? ' is' : 's are'} still open: the rates count ended cases only, and recoveries end ` +
+        'sooner than the rest, so each rate leans high until the cases of the period have ended; ' +
+        'compare the arms once they have (stop assigning, then wait for the longest schedule).',
+    );
+  }
   return { experimentId: input.experimentId, settings, arms, neededPerArm, warnings };
 }
 

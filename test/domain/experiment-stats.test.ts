@@ -133,6 +133,15 @@ describe('experimentResult on simulated traffic', () => {
     expect(treated.chargesPerCase).toBe(2);
     expect(treated.daysToRecovery).toEqual({ median: 4, mean: 4 });
     expect(r.warnings).toEqual([]);
+    // With cases still open, the rates lean towards the early recoveries: it says so.
+    const running = experimentResult({
+      experimentId: EXPERIMENT,
+      settings,
+      arms: [HOLDOUT_ARM, 'treated'],
+      records,
+      open: { treated: 3 },
+    });
+    expect(running.warnings).toEqual([expect.stringMatching(/^3 cases are still open: the rates count ended cases only/)]);
   });
 
   it('A/A: 2,000 seeded runs report significance no more often than alpha', () => {

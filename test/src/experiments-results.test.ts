@@ -197,7 +197,8 @@ describe('GET /api/experiments', () => {
     expect(early!.vsHoldout!.significant).toBe(true);
     expect(early!.vsHoldout!.pValue).toBeLessThan(0.001);
     expect(early!.daysToRecovery).toEqual({ median: 3, mean: 3 });
-    expect(x.warnings).toEqual([]);
+    // Its cases still open: the rates lean towards early recoveries until they end.
+    expect(x.warnings).toEqual([expect.stringMatching(/^12 cases are still open/)]);
   });
 });
 
