@@ -27,6 +27,11 @@ export interface ExperimentSettings {
   alpha: number;
   /** Probability of showing `minimumEffect` when it is there (0.8). */
   power: number;
+  /**
+   * The arms and weights the experiment started with (assignmentKey), kept with its settings: the
+   * same id with another split would move customers between arms (see assignmentChange).
+   */
+  assignment?: string;
 }
 
 export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = { minimumEffect: 0.05, alpha: 0.05, power: 0.8 };
@@ -76,4 +81,22 @@ export function assignArm(plan: ExperimentPlan, customerId: string): ExperimentA
   }
   // Rounding at the very top of the range: the last arm.
   return { experimentId: plan.id, arm: plan.arms[plan.arms.length - 1]!.name };
+}
+
+/** The arms and weights in their order: what decides each customer's arm (assignArm). */
+export const assignmentKey = (plan: ExperimentPlan): string => plan.arms.map((a) => `${a.name}:${a.weight}`).join(',');
+
+/**
+ * Why this plan may not run under its id: the id already ran with other arms or weights. Arms are
+ * consecutive slices sized by weight, so another split moves some customers to another arm, and
+ * their next invoices would follow another policy, mixing the arms' results. A changed plan is a
+ * new experiment: a new id. Undefined when the plan is the one saved, or none is.
+ */
+export function assignmentChange(plan: ExperimentPlan, saved: string | undefined): string | undefined {
+  const now = assignmentKey(plan);
+  if (saved === undefined || saved === now) return undefined;
+  return (
+    `experiment ${plan.id} started with arms ${saved}, and is now ${now}: customers would change arms. ` +
+    'Give the changed experiment a new id (its results stay apart), or restore the file.'
+  );
 }

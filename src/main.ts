@@ -40,6 +40,7 @@ import { bundleWorkflows, createWorkers, workflowHeapFlags, workflowBundleFile }
 import { serveWorkerMetrics } from './workerMetricsServer';
 import { caseEndStorePath, sqliteCaseEndStore } from './experiments/caseEndStores';
 import { openCasesCounter, readExperimentResults } from './experiments/experimentResults';
+import { assignmentChange, assignmentKey } from '../domain/experiment';
 
 type Role = 'all' | 'worker' | 'api';
 
@@ -181,7 +182,9 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   stops.unshift(() => caseEnds.close());
   if (config.experiment) {
     const x = config.experiment;
-    await caseEnds.saveExperiment(x.plan.id, x.settings);
+    const changed = assignmentChange(x.plan, (await caseEnds.experimentSettings(x.plan.id))?.assignment);
+    if (changed) throw new ConfigError([`DUNNING_EXPERIMENT: ${changed}`]);
+    await caseEnds.saveExperiment(x.plan.id, { ...x.settings, assignment: assignmentKey(x.plan) });
     log(`experiment ${x.plan.id}: new cases split ${x.plan.arms.map((a) => `${a.name} ${a.weight}`).join(', ')} by customer`);
   }
 

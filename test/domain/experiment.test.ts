@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { caseStaticDetails, caseSummary } from '../../domain/caseNarrative';
-import { assignArm, customerBucket, hash32, HOLDOUT_ARM, type ExperimentPlan } from '../../domain/experiment';
+import {
+  assignArm,
+  assignmentChange,
+  assignmentKey,
+  customerBucket,
+  hash32,
+  HOLDOUT_ARM,
+  type ExperimentPlan,
+} from '../../domain/experiment';
 
 const plan: ExperimentPlan = {
   id: 'more-retries',
@@ -86,3 +94,36 @@ describe('the Web UI names the arm', () => {
 });
 
 const GOLDEN: string[] = ['holdout', 'holdout', 'holdout', 'holdout', 'holdout', 'eight-in-fourteen', 'holdout', 'holdout'];
+
+describe('assignmentChange', () => {
+  const plan: ExperimentPlan = {
+    id: 'x1',
+    arms: [
+      { name: HOLDOUT_ARM, weight: 1 },
+      { name: 'early', weight: 1 },
+    ],
+  };
+
+  it('lets the plan run that the id started with, or a first start', () => {
+    expect(assignmentChange(plan, undefined)).toBeUndefined();
+    expect(assignmentChange(plan, assignmentKey(plan))).toBeUndefined();
+  });
+
+  it('refuses other weights or another order under the same id: customers would move between arms', () => {
+    const saved = assignmentKey(plan);
+    const reweighted = {
+      ...plan,
+      arms: [
+        { name: HOLDOUT_ARM, weight: 1 },
+        { name: 'early', weight: 3 },
+      ],
+    };
+    // Some customers really do change arms under the new split.
+    const ids = Array.from({ length: 200 }, (_, i) => `cus_${i}`);
+    expect(ids.some((id) => assignArm(plan, id).arm !== assignArm(reweighted, id).arm)).toBe(true);
+    expect(assignmentChange(reweighted, saved)).toMatch(
+      /^experiment x1 started with arms holdout:1,early:1, and is now holdout:1,early:3/,
+    );
+    expect(assignmentChange({ ...plan, arms: [...plan.arms].reverse() }, saved)).toMatch(/customers would change arms/);
+  });
+});
