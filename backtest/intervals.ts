@@ -41,9 +41,12 @@ const T975: Record<number, number> = {
 export function t975(df: number): number {
   if (!Number.isInteger(df) || df < 1) throw new Error(`degrees of freedom must be a whole number from 1, not ${df}`);
   if (df <= 30) return T975[df]!;
-  if (df <= 40) return 2.021;
-  if (df <= 60) return 2.0;
-  if (df <= 120) return 1.98;
+  // Between the table's anchors, the lower anchor's value: t falls as df grows, so the interval is
+  // never narrower than the exact one (t(35) = 2.030 gets 2.042, not 40's 2.021).
+  if (df < 40) return T975[30]!;
+  if (df < 60) return 2.021;
+  if (df < 120) return 2.0;
+  if (df < 1000) return 1.98;
   return 1.96;
 }
 

@@ -73,6 +73,11 @@ describe('95% intervals across seeds', () => {
     expect(t975(1)).toBe(12.706);
     expect(t975(2)).toBe(4.303);
     expect(t975(1000)).toBe(1.96);
+    // Between anchors, never below the exact value (t(35) = 2.030, t(50) = 2.009, t(100) = 1.984).
+    expect(t975(35)).toBeGreaterThanOrEqual(2.03);
+    expect(t975(50)).toBeGreaterThanOrEqual(2.009);
+    expect(t975(100)).toBeGreaterThanOrEqual(1.984);
+    expect(t975(40)).toBe(2.021);
     expect(() => t975(0)).toThrow(/degrees of freedom/);
   });
 
