@@ -7,7 +7,7 @@
  * Idempotent writes: the case's workflow id is the primary key and a second write of the same
  * case is ignored, so a retried activity writes once.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CaseEndRecord, CaseEndStore } from '../../domain/caseEndRecord';
@@ -53,6 +53,34 @@ export function memoryCaseEndStore(): CaseEndStore & { all(): CaseEndRecord[] } 
  * later needs no migration). WAL: the API reads while the worker writes.
  */
 export function sqliteCaseEndStore(path: string): CaseEndStore {
+  // Opened at the first write (or a read once the file exists): a deployment that runs no
+  // experiment keeps no file, and DATA_DIR stays empty in production (docs/production.md).
+  let opened: ReturnType<typeof openSqlite> | undefined;
+  const open = () => (opened ??= openSqlite(path));
+  const readable = () => opened ?? (existsSync(path) ? open() : undefined);
+  return {
+    async write(r) {
+      return open().write(r);
+    },
+    async ofExperiment(id) {
+      return readable()?.ofExperiment(id) ?? [];
+    },
+    async experimentIds() {
+      return readable()?.experimentIds() ?? [];
+    },
+    async saveExperiment(id, settings) {
+      open().saveExperiment(id, settings);
+    },
+    async experimentSettings(id) {
+      return readable()?.experimentSettings(id);
+    },
+    async close() {
+      opened?.close();
+    },
+  };
+}
+
+function openSqlite(path: string) {
   mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
@@ -78,7 +106,7 @@ export function sqliteCaseEndStore(path: string): CaseEndStore {
     'SELECT experiment_id FROM case_ends WHERE experiment_id IS NOT NULL GROUP BY experiment_id ORDER BY MIN(ended_at)',
   );
   return {
-    async write(r) {
+    write(r: CaseEndRecord): boolean {
       const result = insert.run(
         r.caseId,
         r.experiment?.experimentId ?? null,
@@ -88,20 +116,16 @@ export function sqliteCaseEndStore(path: string): CaseEndStore {
       );
       return Number(result.changes) === 1;
     },
-    async ofExperiment(id) {
-      return ofExperiment.all(id).map((row) => JSON.parse(String(row.record)) as CaseEndRecord);
-    },
-    async experimentIds() {
-      return ids.all().map((row) => String(row.experiment_id));
-    },
-    async saveExperiment(id, settings) {
+    ofExperiment: (id: string) => ofExperiment.all(id).map((row) => JSON.parse(String(row.record)) as CaseEndRecord),
+    experimentIds: () => ids.all().map((row) => String(row.experiment_id)),
+    saveExperiment(id: string, settings: ExperimentSettings): void {
       saveSettings.run(id, JSON.stringify(settings));
     },
-    async experimentSettings(id) {
+    experimentSettings(id: string): ExperimentSettings | undefined {
       const row = readSettings.get(id);
       return row ? (JSON.parse(String(row.settings)) as ExperimentSettings) : undefined;
     },
-    async close() {
+    close(): void {
       if (db.isOpen) db.close();
     },
   };

@@ -3,7 +3,7 @@
  * per case (a retried activity writes once), records survive a reopen (a restart), and the
  * results read them back per experiment. The memory store behaves the same.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,27 @@ describe.each(stores)('%s', (_name, make) => {
       expect(await again.write(record(1, 'holdout'))).toBe(false);
       await again.close();
     } else await store.close();
+  });
+});
+
+describe('the SQLite store, opened only when needed', () => {
+  it('creates no file until something is written: DATA_DIR stays empty without an experiment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'case-ends-'));
+    dirs.push(dir);
+    const path = caseEndStorePath(join(dir, 'data'));
+    const store = sqliteCaseEndStore(path);
+    expect(await store.ofExperiment('exp-1')).toEqual([]);
+    expect(await store.experimentIds()).toEqual([]);
+    expect(await store.experimentSettings('exp-1')).toBeUndefined();
+    await store.close();
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    const writer = sqliteCaseEndStore(path);
+    expect(await writer.write(record(1, 'holdout'))).toBe(true);
+    // Another process (the API) reads what the worker wrote.
+    const reader = sqliteCaseEndStore(path);
+    expect((await reader.ofExperiment('exp-1')).map((r) => r.caseId)).toEqual(['dunning-in_1']);
+    await writer.close();
+    await reader.close();
   });
 });
 
