@@ -53,6 +53,9 @@ const logger: Logger = createLogger({
 routeConsoleTo(logger);
 const log = (msg: string) => logger.info(msg);
 
+/** How long stopping may take before the process exits anyway (under the 30 s most supervisors give). */
+const STOP_TIMEOUT_MS = 15_000;
+
 async function main(role: Role): Promise<void> {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
@@ -62,12 +65,24 @@ async function main(role: Role): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    // A part that never finishes stopping must not keep the process up: once, in CI, an API that
+    // refused to start hung here until it was SIGKILLed (which part, unknown). Say which, and exit.
+    let part = 0;
+    const parts = stops.length;
+    setTimeout(() => {
+      logger.error(
+        { part, parts },
+        `stopping: part ${part + 1} of ${parts} did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting`,
+      );
+      process.exit(code);
+    }, STOP_TIMEOUT_MS).unref();
     for (const stop of stops.reverse()) {
       try {
         await stop();
       } catch (err) {
         logger.error({ err }, 'stopping: a part failed to stop');
       }
+      part += 1;
     }
     process.exit(code);
   };
