@@ -6,21 +6,7 @@
  * of them when the situation is the same (common random numbers, so differences come from the
  * policy, not from luck).
  */
-
-/** FNV-1a over the key, then a murmur3 finaliser: a well-mixed 32-bit hash. */
-function hash32(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { hash32 } from '../domain/experiment';
 
 /** mulberry32: small, fast, good enough for simulation (not for anything secret). */
 export function mulberry32(seed: number): () => number {
