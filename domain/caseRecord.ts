@@ -16,7 +16,7 @@ import type {
 } from './providerTypes';
 import { classifyDecline, type DeclineClassification } from './declines';
 import { DEFAULT_OTHER_CARDS_MAX, type OtherCardExclusions, type SavedCard } from './otherCards';
-import { DEFAULT_POLICY, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
+import { POLICY_1_0, resolvePolicy, type DunningPolicy, type EndAction, type ResolvedPolicy } from './policy';
 import { caseTimeZone, planSchedule, type PlannedStep } from './schedule';
 import { pickLocale } from './presentation';
 import {
@@ -143,7 +143,8 @@ export class CaseRecord {
     readonly invoiceId: string,
     readonly customerId: string,
     readonly startedAt: number,
-    private readonly policy: DunningPolicy = DEFAULT_POLICY,
+    // No policy in the input: a case started before the input carried one, which ran 1.0's default.
+    private readonly policy: DunningPolicy = POLICY_1_0,
     /** The experiment arm the case was started in (domain/experiment.ts); undefined outside any experiment. */
     readonly experiment?: ExperimentArm,
   ) {

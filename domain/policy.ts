@@ -180,7 +180,13 @@ const MESSAGES_ONLY: PolicyStep[] = [
   { at: '12d', action: 'final_notice' },
 ];
 
-export const DEFAULT_POLICY: DunningPolicy = {
+/**
+ * The default policy 1.0 shipped, frozen. A case started without a policy in its input (the
+ * histories recorded before the input carried one) follows it, so that it replays exactly as it
+ * ran; and a policy file that leaves out `paydays`, `retryHour` or `defaultTimeZone` keeps the
+ * meaning it had at 1.0. Never edit it: the default for new cases is DEFAULT_POLICY below.
+ */
+export const POLICY_1_0: DunningPolicy = {
   version: 1,
   steps: [
     { at: '0', action: 'email', template: 'payment_failed' },
@@ -217,6 +223,46 @@ export const DEFAULT_POLICY: DunningPolicy = {
   },
 };
 
+/**
+ * The default since 1.1 (#23), designed from how each kind of decline clears, not by searching
+ * numbers on one cohort (the record: policies/proposals/README.md; the back-test: docs/backtest.md).
+ * The same five emails for every customer: card updates after an email are highest in the first
+ * week. Retries at 09:00 in the customer's zone, an insufficient-funds retry kept on its planned
+ * day (most workers are paid weekly or biweekly, not on the 1st and 15th); no retry of a hard decline
+ * (resolvePolicy) and never before a Mastercard MAC 24-30 wait (domain/schedule.ts).
+ */
+const EMAILS: PolicyStep[] = MESSAGES_ONLY;
+const retriesOn = (...at: string[]): PolicyStep[] => at.map((a) => ({ at: a, action: 'retry' as const }));
+/** Emails and retries in time order; at the same moment the retry first, as policy files list them. */
+const withRetries = (retries: PolicyStep[]): PolicyStep[] => {
+  const order = (s: PolicyStep) => durationMs(s.at)! * 2 + (s.action === 'retry' ? 0 : 1);
+  return [...retries, ...EMAILS].sort((a, b) => order(a) - order(b));
+};
+
+export const DEFAULT_POLICY: DunningPolicy = {
+  version: 1,
+  // Generic and do-not-honor declines (no reason given) clear after a lognormal wait, median 1-2
+  // days with a tail past two weeks, and a try after the clear is all it takes: one a day, each
+  // costing cents, within Visa's 20 reattempts in 30 days and Mastercard's 35.
+  steps: withRetries(retriesOn('1d', '2d', '3d', '4d', '5d', '6d', '7d', '8d', '9d', '10d', '11d', '12d', '13d')),
+  endAfter: '14d',
+  endAction: 'cancel_subscription',
+  grace: '14d',
+  paydays: Array.from({ length: 31 }, (_, i) => i + 1),
+  retryHour: 9,
+  defaultTimeZone: 'UTC',
+  byCategory: {
+    // Money comes on paydays and is spent within about two days: a try every three days meets each
+    // weekly payday's window.
+    insufficient_funds: { steps: withRetries(retriesOn('2d', '5d', '8d', '11d', '13d')) },
+    // Processing errors clear within hours.
+    temporary: { steps: withRetries(retriesOn('6h', '1d', '3d', '7d', '13d')) },
+    // The same card must not be retried: the customer has to act.
+    payment_method: { steps: MESSAGES_ONLY },
+    never_retry: { steps: MESSAGES_ONLY },
+    authentication: { steps: MESSAGES_ONLY },
+  },
+};
 // ---------------------------------------------------------------------------------------------
 // Layering: base, then byCategory, then the matching override (most specific wins).
 

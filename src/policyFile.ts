@@ -4,7 +4,7 @@
  * stays out of the workflow bundle: workflows get an already valid policy.
  */
 import { z } from 'zod';
-import { DEFAULT_POLICY, durationError, durationMs, policyProblems, type DunningPolicy } from '../domain/policy';
+import { POLICY_1_0, durationError, durationMs, policyProblems, type DunningPolicy } from '../domain/policy';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../domain/types';
 import { FAILED_INVOICE_TREATMENTS, PAUSE_BEHAVIORS } from '../domain/offers';
 
@@ -153,9 +153,10 @@ export function parsePolicy(input: unknown): PolicyParseResult {
     endAfter: d.endAfter,
     endAction: d.endAction,
     grace: d.grace ?? d.endAfter,
-    paydays: d.paydays ?? [...DEFAULT_POLICY.paydays],
-    retryHour: d.retryHour === undefined ? DEFAULT_POLICY.retryHour : d.retryHour,
-    defaultTimeZone: d.defaultTimeZone ?? DEFAULT_POLICY.defaultTimeZone,
+    // A field left out means what it meant at 1.0, whatever the default policy becomes.
+    paydays: d.paydays ?? [...POLICY_1_0.paydays],
+    retryHour: d.retryHour === undefined ? POLICY_1_0.retryHour : d.retryHour,
+    defaultTimeZone: d.defaultTimeZone ?? POLICY_1_0.defaultTimeZone,
   };
   if (d.minRetryGap !== undefined) policy.minRetryGap = d.minRetryGap;
   if (d.customerRetryCooldown !== undefined) policy.customerRetryCooldown = d.customerRetryCooldown;

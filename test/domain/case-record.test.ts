@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
 import { CaseInbox } from '../../domain/caseInbox';
 import { CaseRecord, endingNewsInFacts } from '../../domain/caseRecord';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 10, 12); // a Saturday noon UTC; day 3 is the 13th, payday the 15th
@@ -298,7 +298,7 @@ describe('CaseRecord', () => {
   });
 
   it('uses the policy given (and the default otherwise)', () => {
-    const r = new CaseRecord('in_1', 'cus_1', T0, { ...DEFAULT_POLICY, endAfter: '10d', grace: '10d' });
+    const r = new CaseRecord('in_1', 'cus_1', T0, { ...POLICY_1_0, endAfter: '10d', grace: '10d' });
     r.learnFacts(facts());
     r.classifyFirst(undefined, T0);
     r.replan(T0);

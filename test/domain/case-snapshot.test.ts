@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseInbox } from '../../domain/caseInbox';
 import { CaseRecord } from '../../domain/caseRecord';
 import { CASE_SNAPSHOT_VERSION, CaseSnapshotError, fromSnapshot, toSnapshot, type CaseSnapshot } from '../../domain/caseSnapshot';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import type { CaseFacts, RetryChargeResult } from '../../domain/providerTypes';
 
 const DAY = 86_400_000;
@@ -105,7 +105,7 @@ const STEPS: Step[] = [
 
 function driven(seed: number, steps: number): { record: CaseRecord; inbox: CaseInbox; next: () => number } {
   const r = random(seed);
-  const record = new CaseRecord('in_1', 'cus_1', T0, DEFAULT_POLICY);
+  const record = new CaseRecord('in_1', 'cus_1', T0, POLICY_1_0);
   const inbox = new CaseInbox();
   record.learnFacts(facts());
   record.classifyFirst(undefined, T0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NOTICE_SEVERITY, pickNoticeCase, severityAt } from '../../domain/noticeSeverity';
-import { DEFAULT_POLICY, noticeThresholds } from '../../domain/policy';
+import { POLICY_1_0, noticeThresholds } from '../../domain/policy';
 import { parsePolicy } from '../../src/policyFile';
 
 const H = 3_600_000;
@@ -25,7 +25,7 @@ const errorsOf = (input: unknown): string[] => {
 };
 
 describe('the notice severity by day since the failure', () => {
-  const t = noticeThresholds(DEFAULT_POLICY);
+  const t = noticeThresholds(POLICY_1_0);
 
   it('defaults to a warning on day 7 and a wall on day 12 when the policy names none', () => {
     expect(DEFAULT_NOTICE_SEVERITY).toEqual({ warning: '7d', wall: '12d' });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseRecord } from '../../domain/caseRecord';
 import { recoveryStep } from '../../domain/recoveryStep';
 import { eligibleOtherCards, isExpired, otherCardsProblems, readConsent, type SavedCard } from '../../domain/otherCards';
-import { DEFAULT_POLICY, policyProblems, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, policyProblems, type DunningPolicy } from '../../domain/policy';
 import type { CaseFacts } from '../../domain/providerTypes';
 import { parsePolicy } from '../../src/policyFile';
 
@@ -79,7 +79,7 @@ describe('the policy field otherCards', () => {
     expect(parsed.ok && parsed.policy.otherCards).toEqual({ afterDeclines: 2, maxCards: 1 });
   });
 
-  const base = { version: 1, steps: DEFAULT_POLICY.steps, endAfter: '14d', endAction: 'cancel_subscription' };
+  const base = { version: 1, steps: POLICY_1_0.steps, endAfter: '14d', endAction: 'cancel_subscription' };
 
   it('is off unless set, and validated like the other fields', () => {
     const off = parsePolicy(base);
@@ -102,7 +102,7 @@ describe('the policy field otherCards', () => {
       errors: ['otherCards.consent: unknown key'],
     });
     expect(otherCardsProblems(undefined)).toEqual([]);
-    expect(policyProblems({ ...DEFAULT_POLICY, otherCards: { afterDeclines: 2 } })).toEqual([]);
+    expect(policyProblems({ ...POLICY_1_0, otherCards: { afterDeclines: 2 } })).toEqual([]);
   });
 });
 
@@ -125,12 +125,12 @@ const started = (policy: DunningPolicy, declineCode = 'insufficient_funds'): Cas
 };
 
 describe('the record: when the case looks at other cards, and what their answers do', () => {
-  const on = (afterDeclines: number): DunningPolicy => ({ ...DEFAULT_POLICY, otherCards: { afterDeclines } });
+  const on = (afterDeclines: number): DunningPolicy => ({ ...POLICY_1_0, otherCards: { afterDeclines } });
   const second: SavedCard = { paymentMethodId: 'pm_new', fingerprint: 'fp_new', brand: 'mastercard', last4: '4444' };
 
   it('never without the policy field', () => {
-    expect(started(DEFAULT_POLICY).otherCardDue()).toBe(false);
-    expect(started(DEFAULT_POLICY, 'expired_card').otherCardDue()).toBe(false);
+    expect(started(POLICY_1_0).otherCardDue()).toBe(false);
+    expect(started(POLICY_1_0, 'expired_card').otherCardDue()).toBe(false);
   });
 
   it('after the configured number of declines of the default card (the renewal is the first), once', () => {

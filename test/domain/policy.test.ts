@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY,
+  POLICY_1_0,
   type DunningPolicy,
   failedSignupPolicy,
   formatDuration,
@@ -112,7 +113,44 @@ describe('DEFAULT_POLICY', () => {
   });
 
   it('has the documented timeline', () => {
-    const r = resolvePolicy(DEFAULT_POLICY, ctx('insufficient_funds'));
+    const timeline = (c: DeclineCategory) =>
+      resolvePolicy(DEFAULT_POLICY, ctx(c)).steps.map((s) => `${s.at} ${s.action}${s.template ? `:${s.template}` : ''}`);
+    const emails = ['0 email:payment_failed', '2d email:reminder', '5d email:reminder', '9d email:reminder', '12d final_notice'];
+    const retriesOf = (c: DeclineCategory) =>
+      timeline(c)
+        .filter((s) => s.endsWith(' retry'))
+        .map((s) => s.split(' ')[0]);
+    for (const c of ['unknown', 'insufficient_funds', 'temporary'] as const)
+      expect(timeline(c).filter((s) => !s.endsWith(' retry'))).toEqual(emails);
+    expect(retriesOf('unknown')).toEqual(Array.from({ length: 13 }, (_, i) => `${i + 1}d`));
+    expect(retriesOf('insufficient_funds')).toEqual(['2d', '5d', '8d', '11d', '13d']);
+    expect(retriesOf('temporary')).toEqual(['6h', '1d', '3d', '7d', '13d']);
+    // A retry before the email of the same moment.
+    expect(timeline('unknown').slice(2, 4)).toEqual(['2d retry', '2d email:reminder']);
+    expect(resolvePolicy(DEFAULT_POLICY, ctx('insufficient_funds'))).toMatchObject({
+      endAfterMs: 14 * D,
+      graceMs: 14 * D,
+      endAction: 'cancel_subscription',
+      paydays: Array.from({ length: 31 }, (_, i) => i + 1),
+      retryHour: 9,
+      defaultTimeZone: 'UTC',
+    });
+  });
+
+  it.each<DeclineCategory>(['payment_method', 'never_retry', 'authentication'])('%s gets messages only', (c) => {
+    const r = resolvePolicy(DEFAULT_POLICY, ctx(c));
+    expect(r.steps.some((s) => s.action === 'retry')).toBe(false);
+    expect(r.steps.map((s) => s.at)).toEqual(['0', '2d', '5d', '9d', '12d']);
+  });
+});
+
+describe('POLICY_1_0: the frozen default of 1.0 (cases without a policy in their input follow it)', () => {
+  it('is valid and unchanged by parsing', () => {
+    expect(parsePolicy(POLICY_1_0)).toEqual({ ok: true, policy: POLICY_1_0 });
+  });
+
+  it("keeps 1.0's timeline", () => {
+    const r = resolvePolicy(POLICY_1_0, ctx('insufficient_funds'));
     expect(r.steps.map((s) => `${s.at} ${s.action}${s.template ? `:${s.template}` : ''}`)).toEqual([
       '0 email:payment_failed',
       '3d retry',
@@ -131,17 +169,10 @@ describe('DEFAULT_POLICY', () => {
       retryHour: 9,
       defaultTimeZone: 'UTC',
     });
-  });
-
-  it.each<DeclineCategory>(['payment_method', 'never_retry', 'authentication'])('%s gets messages only', (c) => {
-    const r = resolvePolicy(DEFAULT_POLICY, ctx(c));
-    expect(r.steps.some((s) => s.action === 'retry')).toBe(false);
-    expect(r.steps.map((s) => s.at)).toEqual(['0', '2d', '5d', '9d', '12d']);
-  });
-
-  it('unknown retries only on days 4 and 9', () => {
-    const r = resolvePolicy(DEFAULT_POLICY, ctx('unknown'));
-    expect(r.steps.filter((s) => s.action === 'retry').map((s) => s.at)).toEqual(['4d', '9d']);
+    for (const c of ['payment_method', 'never_retry', 'authentication'] as const)
+      expect(resolvePolicy(POLICY_1_0, ctx(c)).steps.map((s) => s.at)).toEqual(['0', '2d', '5d', '9d', '12d']);
+    const unknown = resolvePolicy(POLICY_1_0, ctx('unknown'));
+    expect(unknown.steps.filter((s) => s.action === 'retry').map((s) => s.at)).toEqual(['4d', '9d']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../../domain/policy';
+import { POLICY_1_0, resolvePolicy, type ResolvedPolicy } from '../../domain/policy';
 import { nextPaydayAt, planSchedule, type PlanContext, zonedTimeToEpoch } from '../../domain/schedule';
 import type { DeclineCategory } from '../../domain/types';
 
@@ -9,7 +9,7 @@ const t = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 const resolved = (category: DeclineCategory, patch: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({
-  ...resolvePolicy(DEFAULT_POLICY, { category, amountDue: 1000, currency: 'usd' }),
+  ...resolvePolicy(POLICY_1_0, { category, amountDue: 1000, currency: 'usd' }),
   ...patch,
 });
 

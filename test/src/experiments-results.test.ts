@@ -13,7 +13,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../backtest/prng';
 import type { CaseEndRecord } from '../../domain/caseEndRecord';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import { runCases } from '../../src/cli/cases';
 import type { DunningClient } from '../../src/dunningClient';
 import { readExperimentFile, type RunningExperiment } from '../../src/experimentFile';
@@ -37,7 +37,7 @@ const write = (name: string, content: unknown) => {
 
 describe('the experiment file', () => {
   it('reads arms with their policies (paths relative to the file) and fills in the settings', () => {
-    write('early.json', { ...DEFAULT_POLICY, steps: [{ at: '0', action: 'email', template: 'payment_failed' }] });
+    write('early.json', { ...POLICY_1_0, steps: [{ at: '0', action: 'email', template: 'payment_failed' }] });
     const r = readExperimentFile(
       write('exp.json', {
         id: 'early-2026-12',
@@ -118,7 +118,7 @@ const experiment: RunningExperiment = {
       { name: 'early', weight: 1 },
     ],
   },
-  policies: { early: DEFAULT_POLICY },
+  policies: { early: POLICY_1_0 },
   settings: { minimumEffect: 0.1, alpha: 0.05, power: 0.8 },
 };
 

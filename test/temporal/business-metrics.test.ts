@@ -13,14 +13,14 @@ import { workerRegistry } from '../../activities/metrics';
 import { Metrics } from '../../src/metrics';
 import { readOpenCases } from '../../src/amountAtRisk';
 import { sdkMetricsText } from '../../src/temporal/runtime';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { serveApp, type ServedApp } from '../support/appServer';
 import { startStack, type Stack } from './support/stack';
 
 /** A case in seconds: an email, a retry at 3 s, a reminder, the end at 8 s; big invoices last an hour. */
 const SECONDS_POLICY: DunningPolicy = {
-  ...DEFAULT_POLICY,
+  ...POLICY_1_0,
   steps: [
     { at: '0', action: 'email', template: 'payment_failed' },
     { at: '3s', action: 'retry' },

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { DunningClient } from '../../src/dunningClient';
 import { issueRetryCsrf } from '../../src/http/retryCsrf';
@@ -262,7 +262,7 @@ describe('the retry link refuses what is not its own', () => {
     const dead = new DunningClient(
       new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' }),
       'nowhere',
-      DEFAULT_POLICY,
+      POLICY_1_0,
       1000,
     );
     const { base, close } = await serveApp(stack, { cases: dead });

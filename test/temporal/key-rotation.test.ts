@@ -15,7 +15,7 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdForInvoice } from '../../domain/messages';
 import { workflowIdForQuarantine } from '../../domain/quarantineMessages';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../sandbox/stripe';
 import { freePort } from '../../tools/toolchain/ports';
@@ -84,7 +84,7 @@ async function apiWithKeys(keys: EncryptionKey[]) {
     namespace: stack.client.options.namespace,
     dataConverter: encryptingDataConverter(keys),
   });
-  const cases = new DunningClient(client, stack.taskQueue, DEFAULT_POLICY);
+  const cases = new DunningClient(client, stack.taskQueue, POLICY_1_0);
   const app = createApp({
     stripe: stack.stripe,
     cases,

@@ -7,7 +7,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient } from '../../src/dunningClient';
 import { Metrics } from '../../src/metrics';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import { DunningBlockedOn, DunningState } from '../../domain/searchAttributes';
 import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
@@ -54,7 +54,7 @@ describe('dunning_cases_blocked', () => {
         }),
       );
     };
-    const cases = new DunningClient(stack.client, queue, DEFAULT_POLICY);
+    const cases = new DunningClient(stack.client, queue, POLICY_1_0);
     const api = await serve(cases, new Metrics({ blockedCases: () => cases.blockedCaseCounts(), blockedCasesTtlMs: 0 }));
     try {
       expect(await api.scrape()).toContain('dunning_cases_blocked{provider="stripe"} 0');
@@ -91,7 +91,7 @@ describe('dunning_cases_blocked', () => {
   it('the default app wiring reads the gauge; with Temporal unreachable the scrape still answers, in seconds', async () => {
     // Nothing listens on port 1: every Temporal call fails.
     const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' });
-    const api = await serve(new DunningClient(dead, 'nowhere', DEFAULT_POLICY, 1500));
+    const api = await serve(new DunningClient(dead, 'nowhere', POLICY_1_0, 1500));
     try {
       const t0 = Date.now();
       const text = await api.scrape();
@@ -102,7 +102,7 @@ describe('dunning_cases_blocked', () => {
     } finally {
       await api.close();
     }
-    const live = await serve(new DunningClient(stack.client, `idle-${randomBytes(4).toString('hex')}`, DEFAULT_POLICY));
+    const live = await serve(new DunningClient(stack.client, `idle-${randomBytes(4).toString('hex')}`, POLICY_1_0));
     try {
       expect(await live.scrape()).toContain('dunning_cases_blocked{provider="resend"} 0');
     } finally {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunningClient, type CaseSummary } from '../../src/dunningClient';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import { DunningCustomerId, DunningInvoiceId, DunningState } from '../../domain/searchAttributes';
 import type { DunningStatus } from '../../domain/types';
 import { serveApp } from '../support/appServer';
@@ -177,7 +177,7 @@ describe('the race: a card update for a case visibility does not list yet', () =
       }
     }
     const { base, deliver, close } = await serveApp(stack, {
-      cases: new LaggingVisibility(stack.client, stack.taskQueue, DEFAULT_POLICY),
+      cases: new LaggingVisibility(stack.client, stack.taskQueue, POLICY_1_0),
     });
     return {
       post: (path: string, body: string) =>
@@ -287,7 +287,7 @@ describe('only active cases take card updates', () => {
       });
     const handles = [await start(endedInvoice, 'recovered'), await start(activeInvoice, 'active')];
     try {
-      const cases = new DunningClient(stack.client, queue, DEFAULT_POLICY);
+      const cases = new DunningClient(stack.client, queue, POLICY_1_0);
       await eventually(
         async () => ((await cases.list({ customerId, running: true })).length === 2 ? true : undefined),
         15_000,

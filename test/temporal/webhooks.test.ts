@@ -15,7 +15,7 @@ import { MAX_WEBHOOK_BYTES } from '../../src/http/webhookRoute';
 import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { QuarantineStore } from '../../src/quarantine/quarantineStore';
 import { stripeSignatureHeader, type StripeEventPayload } from '../../sandbox/stripe';
-import { DEFAULT_POLICY } from '../../domain/policy';
+import { POLICY_1_0 } from '../../domain/policy';
 import type { DunningStatus } from '../../domain/types';
 import { serveApp } from '../support/appServer';
 import { eventually, startStack, type Stack } from './support/stack';
@@ -225,7 +225,7 @@ describe('failed sign-ups (billing_reason subscription_create)', () => {
   it('with failedSignups in the policy: a case on that schedule, within the 23 hours', async () => {
     const s = await signupScenario();
     const policy = {
-      ...DEFAULT_POLICY,
+      ...POLICY_1_0,
       failedSignups: {
         steps: [
           { at: '0', action: 'email' as const, template: 'payment_failed' as const },
@@ -346,7 +346,7 @@ describe('a bug of ours is a 500, not a 503', () => {
         throw new TypeError('a bug');
       }
     }
-    const cases = new Broken(stack.client, stack.taskQueue, DEFAULT_POLICY);
+    const cases = new Broken(stack.client, stack.taskQueue, POLICY_1_0);
     const quarantine = new QuarantineStore(stack.client, stack.taskQueue);
     quarantine.put = async () => {
       throw new RangeError('another bug');
@@ -602,7 +602,7 @@ describe('Temporal unreachable', () => {
     const cases = new DunningClient(
       new Client({ connection, namespace: inject('temporalNamespace') }),
       stack.taskQueue,
-      DEFAULT_POLICY,
+      POLICY_1_0,
       1500,
     );
     const { deliver: post, close } = await serveApp(stack, { cases });

@@ -35,7 +35,7 @@ import { recordHistory } from '../support/historyJson';
 import type { DunningResult } from '../../workflows/dunning';
 import { DunningClient } from '../../src/dunningClient';
 import { deploymentOptions, makeVersionCurrent, type WorkerDeploymentVersion } from '../../src/temporal/workerDeployment';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../domain/policy';
 import { ROUTINE_EMAIL_PRIORITY, URGENT_EMAIL_PRIORITY } from '../../domain/taskQueues';
 
 // Tests want only what went wrong (one JSON line each).
@@ -509,7 +509,7 @@ describe('Stripe settled the case while its webhook is late or lost', () => {
 describe('what the Web UI shows for a case', () => {
   const uiQueue = `stub-dunning-ui-${randomBytes(4).toString('hex')}`;
   const SECONDS_POLICY: DunningPolicy = {
-    ...DEFAULT_POLICY,
+    ...POLICY_1_0,
     steps: [
       { at: '0', action: 'email', template: 'payment_failed' },
       { at: '2s', action: 'email', template: 'reminder' },
@@ -621,7 +621,7 @@ describe('what the Web UI shows for a case', () => {
  * uses: Updates carried out by the case's loop, answered with what they did.
  */
 describe("an operator's retry now (Update retryNowRequested)", () => {
-  const operatorCases = () => new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+  const operatorCases = () => new DunningClient(env.client, taskQueue, POLICY_1_0);
   const insufficientFunds = () => ({
     ...facts('in_x'),
     lastDecline: { code: 'card_declined', declineCode: 'insufficient_funds', card: { paymentMethodId: 'pm_old' } },
@@ -707,7 +707,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
   it('a reminder with a key of its own per request, recorded in status.emails; the same request sends once', async () => {
     const c = await startCase();
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
-    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(env.client, taskQueue, POLICY_1_0);
     script.email = () => ({ messageId: 'msg_link_1', template: 'reminder' });
     const sent = await cases.resendLink(invoiceOf(c), { requestId: 'link-one-1', by: 'ops' });
     expect(sent).toEqual({
@@ -743,7 +743,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
   it('a slow email provider: accepted at once, sent when the provider answers', async () => {
     const c = await startCase();
     await until('the first email', async () => ((await c.status()).emails.length ? true : undefined));
-    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(env.client, taskQueue, POLICY_1_0);
     let release!: () => void;
     emailGate = new Promise((r) => (release = r));
     try {
@@ -769,7 +769,7 @@ describe("an operator's fresh link email (Update resendLinkRequested)", () => {
     let release!: () => void;
     factsGate = new Promise((r) => (release = r));
     script.facts = () => ({ ...facts('in_x'), customer: { ...facts('in_x').customer, email: undefined } });
-    const cases = new DunningClient(env.client, taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(env.client, taskQueue, POLICY_1_0);
     try {
       const c = await startCase();
       await until('the facts load', async () => (calls.includes('loadCaseFacts') ? true : undefined));

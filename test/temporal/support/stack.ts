@@ -26,7 +26,7 @@ import { bundleWorkflows, createWorkers, type DunningWorkers } from '../../../sr
 import { defaultBuildId, makeVersionCurrent, type WorkerDeploymentVersion } from '../../../src/temporal/workerDeployment';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
 import type { AppWebhookTarget } from '../../../activities/appEvents';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import type { DunningStatus } from '../../../domain/types';
 
 export interface Stack {
@@ -133,7 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataConverter = encryptingDataConverter(encryptionKeys);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
-  const cases = new DunningClient(client, taskQueue, opts.policy ?? DEFAULT_POLICY);
+  const cases = new DunningClient(client, taskQueue, opts.policy ?? POLICY_1_0);
 
   let workers: DunningWorkers | undefined;
   let running: Promise<void> | undefined;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentMethodUpdatedSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY } from '../../../domain/policy';
+import { POLICY_1_0 } from '../../../domain/policy';
 import { parsePolicy } from '../../../src/policyFile';
 import { DAY, HOUR, iso, startHarness, until, type Case, type Harness } from './harness';
 
@@ -51,7 +51,7 @@ describe('grace period and access events', () => {
   });
 
   it('a grace shorter than the case: restricted on day 10, restored when a new card pays on day 11', async () => {
-    const parsed = parsePolicy({ ...DEFAULT_POLICY, grace: '10d' });
+    const parsed = parsePolicy({ ...POLICY_1_0, grace: '10d' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const c = await h.startCase({
       record: 'access-restricted-then-restored',

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDunningSignal, paymentFailedSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY } from '../../../domain/policy';
+import { POLICY_1_0 } from '../../../domain/policy';
 import { parsePolicy } from '../../../src/policyFile';
 import { DAY, HOUR, iso, minute, startHarness, tag, until, type Harness } from './harness';
 
@@ -92,7 +92,7 @@ describe('exhausted', () => {
   });
 
   it('a policy ending in mark_uncollectible: the invoice is marked, the subscription stays', async () => {
-    const parsed = parsePolicy({ ...DEFAULT_POLICY, endAction: 'mark_uncollectible' });
+    const parsed = parsePolicy({ ...POLICY_1_0, endAction: 'mark_uncollectible' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const c = await h.startCase({
       record: 'exhausted-mark-uncollectible',

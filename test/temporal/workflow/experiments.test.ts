@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDunningSignal, paymentMethodUpdatedSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import { assignArm, HOLDOUT_ARM } from '../../../domain/experiment';
 import { DunningArm, DunningExperiment } from '../../../domain/searchAttributes';
 import type { RunningExperiment } from '../../../src/experimentFile';
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The treated arm: a first retry after one day, the end after two (the baseline retries on day 3, ends on 14). */
 const treated: DunningPolicy = {
-  ...DEFAULT_POLICY,
+  ...POLICY_1_0,
   steps: [
     { at: '0', action: 'email', template: 'payment_failed' },
     { at: '1d', action: 'retry' },

@@ -8,7 +8,7 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { DunningClient } from '../../../src/dunningClient';
 import { appEventWorkflowId } from '../../../domain/appEventMessages';
 import { paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY } from '../../../domain/policy';
+import { POLICY_1_0 } from '../../../domain/policy';
 import { DunningBlockedOn, DunningState } from '../../../domain/searchAttributes';
 import { DAY, HOUR, iso, startHarness, until, type Case, type Harness } from './harness';
 
@@ -63,7 +63,7 @@ describe('a provider answer never fails the case', () => {
   });
 
   it('a failure for an invoice Stripe does not know ends the case as cancelled / invoice_not_found', async () => {
-    const cases = new DunningClient(h.env.client, h.taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(h.env.client, h.taskQueue, POLICY_1_0);
     const invoiceId = `in_unknown${Date.now()}`;
     const workflowId = await cases.paymentFailed({
       invoiceId,
@@ -120,7 +120,7 @@ describe('a provider answer never fails the case', () => {
     const c = await h.startCase({ decline: 'pm_card_chargeDeclinedInsufficientFunds' });
     await firstEmail(c);
     await c.handle.terminate('operator test');
-    const cases = new DunningClient(h.env.client, h.taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(h.env.client, h.taskQueue, POLICY_1_0);
     await cases.paymentFailed({ ...c.firstFailure, eventId: 'evt_redelivered' });
     const again = h.env.client.workflow.getHandle(c.workflowId);
     await until(async () => ((await again.query('status')) as { emails: unknown[] }).emails.length > 0, 'the new run mailed');
@@ -260,7 +260,7 @@ describe('the order of events never decides the outcome', () => {
       webhooks: false,
     });
     await h.stripe.subscriptions.cancel(scenario.subscriptionId);
-    const cases = new DunningClient(h.env.client, h.taskQueue, DEFAULT_POLICY);
+    const cases = new DunningClient(h.env.client, h.taskQueue, POLICY_1_0);
     const workflowId = await cases.paymentFailed({
       eventId: 'evt_late_failure',
       invoiceId: scenario.invoiceId,

@@ -37,7 +37,7 @@ import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type Str
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
 import { statusQuery, workflowIdForInvoice } from '../../../domain/messages';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import type { DunningStatus, PaymentFailedSignal } from '../../../domain/types';
 import { createTimeSkippingEnv } from '../../../tools/temporal/timeSkipping';
 import { recordHistory } from '../../support/historyJson';
@@ -289,7 +289,7 @@ export async function startHarness(
         );
       const action = mapStripeEvent(failedEvent!.event as unknown as Stripe.Event);
       if (action.kind !== 'payment_failed') throw new Error(`unexpected mapping: ${action.kind}`);
-      const cases = new DunningClient(env.client, taskQueue, o.policy ?? DEFAULT_POLICY, undefined, experiment);
+      const cases = new DunningClient(env.client, taskQueue, o.policy ?? POLICY_1_0, undefined, experiment);
       await cases.paymentFailed(action.signal);
       const workflowId = workflowIdForInvoice(scenario.invoiceId);
       const handle = env.client.workflow.getHandle(workflowId);

@@ -7,7 +7,7 @@
  */
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import type { Offer } from '../../../domain/offers';
 import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 /** The default policy with the offer on day 10, before the final notice of day 12. */
 function offering(offer: Offer): DunningPolicy {
-  const parsed = parsePolicy({ ...DEFAULT_POLICY, steps: [...DEFAULT_POLICY.steps, { at: '10d', action: 'offer', offer }] });
+  const parsed = parsePolicy({ ...POLICY_1_0, steps: [...POLICY_1_0.steps, { at: '10d', action: 'offer', offer }] });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.policy;
 }

@@ -10,7 +10,7 @@ import { blockCardVia } from '../../../activities/cardBudget';
 import { cardBudgetWorkflowId, ledgerQuery } from '../../../domain/cardBudgetMessages';
 import { cancelDunningSignal } from '../../../domain/messages';
 import { OTHER_CARDS_CONSENT_KEY } from '../../../domain/otherCards';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import { DAY, HOUR, startHarness, until, type Case, type Harness } from './harness';
 
 let h: Harness;
@@ -21,7 +21,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const withOtherCards = (afterDeclines: number): DunningPolicy => ({ ...DEFAULT_POLICY, otherCards: { afterDeclines } });
+const withOtherCards = (afterDeclines: number): DunningPolicy => ({ ...POLICY_1_0, otherCards: { afterDeclines } });
 
 /** The case's first email is out: its start time. */
 const started = async (c: Case): Promise<number> =>

@@ -7,7 +7,7 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentFailedSignal, paymentMethodUpdatedSignal, paymentSucceededSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY } from '../../../domain/policy';
+import { POLICY_1_0 } from '../../../domain/policy';
 import type { DunningStatus } from '../../../domain/types';
 import { DunningClient } from '../../../src/dunningClient';
 import { mapStripeEvent } from '../../../src/http/stripeEvents';
@@ -17,7 +17,7 @@ let h: Harness;
 let cases: DunningClient;
 beforeAll(async () => {
   h = await startHarness();
-  cases = new DunningClient(h.env.client, h.taskQueue, DEFAULT_POLICY);
+  cases = new DunningClient(h.env.client, h.taskQueue, POLICY_1_0);
 });
 afterAll(async () => {
   await h?.close();
