@@ -7,6 +7,7 @@
  */
 import escapeHtml from 'escape-html';
 import { caseCosts, totalCents, type AttemptCosts, type CostParams } from './costs';
+import { actionsCents, costPerRecoveredDollar } from './temporalCost';
 import type { NetworkRules } from './networkRules';
 import type { BacktestResult, CaseResult } from './run';
 import { countViolations, type RuleCount } from './violations';
@@ -36,6 +37,12 @@ export interface PolicySummary {
   attemptCosts: AttemptCosts;
   /** Recovered amount minus the attempt costs and the excess-retry fees: what the ranking uses. */
   netRecoveredCents: number;
+  /**
+   * The cases' Temporal actions at Temporal Cloud's list price (backtest/temporalCost.ts), and what
+   * recovering a dollar cost: those actions plus the attempts' processor and network fees, over the
+   * amount recovered. Absent from run files written before it.
+   */
+  temporal?: { actionsPerCase: number; actionsCents: number; costPerRecoveredDollar: number | null };
   /** Cumulative share of all cases recovered within d days of the failure (index d = 0..30). */
   cumulativeByDay: number[];
   calibration: { firstRetrySuccess: number | null; firstRetries: number; recoveredWithin10Days: number | null };
@@ -84,6 +91,8 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
     attemptCosts.adviceFeeCents += k.adviceFeeCents;
   }
   const feesCents = violations.reduce((s, v) => s + v.feeCents, 0);
+  const actions = cases.reduce((s, c) => s + c.actions, 0);
+  const temporalCents = actionsCents(actions);
   return {
     name,
     cases: cases.length,
@@ -103,6 +112,11 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
     feesCents,
     attemptCosts,
     netRecoveredCents: amountRecovered - totalCents(attemptCosts) - feesCents,
+    temporal: {
+      actionsPerCase: actions / Math.max(1, cases.length),
+      actionsCents: temporalCents,
+      costPerRecoveredDollar: costPerRecoveredDollar(temporalCents + totalCents(attemptCosts), amountRecovered),
+    },
     cumulativeByDay: Array.from({ length: 31 }, (_, d) => days.filter((x) => x <= d).length / Math.max(1, cases.length)),
     calibration: {
       firstRetrySuccess: firsts.length
@@ -150,6 +164,19 @@ export function tableRows(s: PolicySummary[]): string[][] {
     ['network fees', ...s.map((p) => usd(p.feesCents))],
     ['attempt costs: processor', ...s.map((p) => usd(p.attemptCosts.processorCents))],
     ['attempt costs: network', ...s.map((p) => usd(p.attemptCosts.networkCents + p.attemptCosts.adviceFeeCents))],
+    // Only from runs that counted actions (run files written before it have none).
+    ...(s.every((p) => p.temporal)
+      ? [
+          ['Temporal actions per case', ...s.map((p) => num(p.temporal!.actionsPerCase))],
+          ['Temporal actions cost', ...s.map((p) => usd(p.temporal!.actionsCents))],
+          [
+            'cost per recovered dollar',
+            ...s.map((p) =>
+              p.temporal!.costPerRecoveredDollar === null ? '–' : `$${p.temporal!.costPerRecoveredDollar.toFixed(4)}`,
+            ),
+          ],
+        ]
+      : []),
     ['net recovered (amount)', ...s.map((p) => usd(p.netRecoveredCents))],
     ['rank by net recovered', ...s.map((p) => String(rankOf(s, p)))],
     [

@@ -15,6 +15,7 @@ import type { NetworkRules } from '../domain/networkRules';
 import type { DunningPolicy } from '../domain/policy';
 import { emailTaskQueue } from '../domain/taskQueues';
 import { bundleWorkflows, workflowBundleFile } from '../src/worker';
+import { historyCost } from '../bench/historyShape';
 import { loadCohort, type Cohort } from './cohortFile';
 import { batchFailsAt, cohortEpoch, generateCase, type CohortCase } from './cohortModel';
 import {
@@ -73,6 +74,8 @@ export interface CaseResult {
   recoveredAfterMs?: number;
   charges: number;
   emails: number;
+  /** Billable Temporal actions in the case's history (bench/historyShape.ts historyCost). */
+  actions: number;
   firstScheduledRetry?: 'succeeded' | 'declined';
   sim: SimCase;
 }
@@ -338,6 +341,7 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
     handles.map(async ({ s, handle }) => {
       const r = (await handle.result()) as { state: string; outcome: string };
       s.closed = true;
+      const history = await handle.fetchHistory();
       return {
         c: s.c,
         state: r.state,
@@ -345,6 +349,7 @@ async function runPolicy(client: Client, run: PolicyRun, policy: DunningPolicy, 
         recoveredAfterMs: r.state === 'recovered' && s.paidAt !== undefined ? s.paidAt - s.c.failedAt : undefined,
         charges: s.txs.filter((t) => !t.initial).length,
         emails: s.emails,
+        actions: historyCost(history.events ?? []).actions,
         firstScheduledRetry: s.firstScheduledRetry,
         sim: s,
       };

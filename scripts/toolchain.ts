@@ -1,6 +1,6 @@
 /**
  * `npm test`'s pretest (and `npm run toolchain`): finds or builds the Temporal CLI, the Java
- * time-skipping test server, stripe-mock, docker-compose and chromium into ~/.cache/dunning-toolchain (or
+ * time-skipping test server, stripe-mock, docker-compose, chromium and Prometheus into ~/.cache/dunning-toolchain (or
  * $DUNNING_TOOLCHAIN_CACHE). The first run on a machine takes minutes; later runs only stat files.
  *
  * Never fails the test run: a tool that cannot be had is reported, and the code that needs it falls

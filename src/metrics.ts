@@ -9,6 +9,7 @@ import { experimentGauges } from './experiments/experimentGauges';
 import type { ExperimentReport } from '../domain/experimentResults';
 import type { Provider } from '../domain/types';
 import { stalledCounts } from './stalled/stalledKind';
+import { UNDELIVERABLE_EVENTS } from './http/resendEvents';
 import type { StalledReader } from './stalled/stalledMonitor';
 
 /**
@@ -130,6 +131,9 @@ export class Metrics {
   readonly casesStalled: Gauge<'workflow_type' | 'error_kind'>;
 
   constructor(private readonly opts: MetricsOptions = {}) {
+    // At 0 from the start: Prometheus's increase() cannot count the sample that creates a series,
+    // so a first bounce would be lost to the bounce alert (deploy/prometheus/alerts.yml).
+    for (const event of UNDELIVERABLE_EVENTS) this.emailUndeliverable.inc({ event }, 0);
     const log = opts.log;
     const stalled = opts.stalled;
     const stalledSeen = new Set<string>();
@@ -141,6 +145,9 @@ export class Metrics {
         ? () => {
             const scan = stalled.latest();
             if (!scan) return;
+            // A sample without labels, always 0, once a scan ran: "none stalled" reads 0 on the
+            // dashboard rather than no data, which also means no scan (no monitor, or it fails).
+            this.casesStalled.set({}, 0);
             // A kind that had stalled cases and has none now reads 0, not its last count.
             const now = new Map(stalledCounts(scan.cases).map((c) => [`${c.workflowType}\u0000${c.errorKind}`, c.count]));
             for (const key of now.keys()) stalledSeen.add(key);

@@ -16,6 +16,9 @@ const UNDELIVERABLE: Record<string, EmailUndeliverableEvent> = {
   'email.failed': 'failed',
 };
 
+/** What a case can be told of its address, each once (the metric's label values). */
+export const UNDELIVERABLE_EVENTS: readonly EmailUndeliverableEvent[] = Object.values(UNDELIVERABLE);
+
 /** The event types the route acts on; any other is acknowledged and ignored. */
 export const isUndeliverableType = (type: string): boolean => type in UNDELIVERABLE;
 

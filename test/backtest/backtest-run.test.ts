@@ -24,6 +24,11 @@ describe('back-test of the shipped workflow', () => {
     expect(result.policies[0]!.cases.every((c) => ['recovered', 'exhausted', 'cancelled'].includes(c.state))).toBe(true);
     expect(s.violations.filter((v) => v.violations > 0)).toEqual([]);
     expect(s.recovered).toBeGreaterThan(0);
+    // Every case's history was counted: at least its start, signal and first email; priced.
+    const actions = result.policies[0]!.cases.map((c) => c.actions);
+    expect(Math.min(...actions)).toBeGreaterThanOrEqual(3);
+    expect(s.temporal!.actionsPerCase).toBeCloseTo(actions.reduce((a, b) => a + b, 0) / 50, 10);
+    expect(s.temporal!.costPerRecoveredDollar).toBeGreaterThan(0);
   });
 
   it(

@@ -6,8 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerRegistry } from '../../activities/metrics';
-import { Metrics, processRegistry } from '../../src/metrics';
+import { exposedNames, metricNames, TEMPORAL_SDK_METRICS } from '../support/exposedMetrics';
 
 const root = resolve(__dirname, '../..');
 
@@ -23,54 +22,6 @@ const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/dashboards/
   panels: Panel[];
 };
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
-
-/**
- * The Temporal SDK worker metrics the dashboard may use, as the TS SDK's core exports them to
- * Prometheus with the default `temporal_` prefix (src/temporal/runtime.ts installs it so). Only
- * gauges and histograms: a counter's name depends on `countersTotalSuffix`. Durations are in
- * milliseconds (`useSecondsForDurations` is off). Each name is checked below against the native
- * core of the installed SDK, so an SDK upgrade that renames one fails here.
- */
-const TEMPORAL_SDK_METRICS: Record<string, 'gauge' | 'histogram'> = {
-  workflow_task_schedule_to_start_latency: 'histogram',
-  workflow_task_execution_latency: 'histogram',
-  activity_schedule_to_start_latency: 'histogram',
-  activity_execution_latency: 'histogram',
-  worker_task_slots_available: 'gauge',
-  worker_task_slots_used: 'gauge',
-  sticky_cache_size: 'gauge',
-  num_pollers: 'gauge',
-};
-
-/** Every sample name a registry's metrics produce (a histogram's `_bucket`, `_sum`, `_count`). */
-async function exposedNames(): Promise<Set<string>> {
-  const names = new Set<string>();
-  for (const registry of [new Metrics().registry, workerRegistry, processRegistry]) {
-    for (const m of await registry.getMetricsAsJSON()) {
-      names.add(m.name);
-      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
-      if (String(m.type) === 'summary') for (const s of ['_sum', '_count']) names.add(`${m.name}${s}`);
-    }
-  }
-  for (const [name, type] of Object.entries(TEMPORAL_SDK_METRICS)) {
-    names.add(`temporal_${name}`);
-    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`temporal_${name}${s}`);
-  }
-  return names;
-}
-
-/** The metric names in a PromQL expression: identifiers that are not functions, keywords, labels or ranges. */
-function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // label values
-    .replace(/\{[^}]*\}/g, '') // label matchers
-    .replace(/\[[^\]]*\]/g, '') // ranges
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ''); // label lists
-  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
-  return [...stripped.matchAll(/\b([a-zA-Z_:][\w:]*)\b(?!\s*\()/g)]
-    .map((m) => m[1]!)
-    .filter((name) => !keywords.has(name.toLowerCase()));
-}
 
 describe('deploy/grafana/dashboards/dunning.json', () => {
   it('has panels, each with a query, on the provisioned Prometheus data source', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Counter, Registry } from 'prom-client';
 import { Metrics } from '../../src/metrics';
+import type { StalledScan } from '../../src/stalled/stalledKind';
 
 const gaugeLines = (text: string) => text.split('\n').filter((l) => l.startsWith('dunning_cases_blocked{'));
 
@@ -24,6 +25,22 @@ describe('Metrics', () => {
     );
     expect(await b.render()).not.toContain('invoice.paid');
     expect(a.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  // Prometheus's increase() cannot count the sample that creates a series: a first bounce must
+  // find its series at 0 already (deploy/prometheus/alerts.yml, EmailBounceRateHigh).
+  it('has every undeliverable event at 0 before the first', async () => {
+    const text = await new Metrics().render();
+    for (const event of ['bounced', 'complained', 'suppressed', 'failed'])
+      expect(text).toContain(`dunning_email_undeliverable_total{event="${event}"} 0`);
+  });
+
+  it('reads 0 stalled cases (no labels) once a scan found none; nothing before the first scan', async () => {
+    const last: { scan?: StalledScan } = {};
+    const m = new Metrics({ stalled: { latest: () => last.scan } });
+    expect(await m.render()).not.toMatch(/^dunning_cases_stalled/m);
+    last.scan = { scannedAt: new Date().toISOString(), method: 'reported_problems', scanned: 3, truncated: false, cases: [] };
+    expect(await m.render()).toMatch(/^dunning_cases_stalled 0$/m);
   });
 
   it('reads blocked cases when scraped, at most once per TTL, shared by concurrent scrapes', async () => {

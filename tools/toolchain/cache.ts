@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type ToolName = 'temporalCli' | 'testServer' | 'stripeMock' | 'dockerCompose' | 'chromium';
+export type ToolName = 'temporalCli' | 'testServer' | 'stripeMock' | 'dockerCompose' | 'chromium' | 'prometheus' | 'promtool';
 
 export interface ToolRecord {
   /** Absolute path of the executable (for the test server: the generated wrapper script). */

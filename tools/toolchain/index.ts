@@ -1,12 +1,13 @@
 /**
  * Provisions everything the tests and `npm start` need that npm does not ship: the Temporal CLI
  * (dev server), the Java time-skipping test server, stripe-mock, docker-compose and Chromium (for
- * the browser tests). Each tool is found or built once per machine and remembered in the cache's
+ * the browser tests), Prometheus and promtool (the monitoring tests). Each tool is found or built once per machine and remembered in the cache's
  * manifest.
  */
 import { isUsable, readManifest, type ToolName } from './cache';
 import { ensureChromium } from './chromium';
 import { ensureDockerCompose } from './dockerCompose';
+import { ensurePrometheus } from './prometheus';
 import type { Log } from './process';
 import { ensureStripeMock } from './stripeMock';
 import { ensureTemporalCli } from './temporalCli';
@@ -19,6 +20,7 @@ export { ensureTestServer } from './testServer';
 export { ensureStripeMock, STRIPE_MOCK } from './stripeMock';
 export { ensureDockerCompose } from './dockerCompose';
 export { ensureChromium } from './chromium';
+export { ensurePrometheus } from './prometheus';
 export { describeNodeRuntime, nodeRuntimeNotice, pinnedNode, TESTED_NODE_MAJOR } from './nodeRuntime';
 
 export interface Toolchain {
@@ -27,6 +29,8 @@ export interface Toolchain {
   stripeMock?: string;
   dockerCompose?: string;
   chromium?: string;
+  prometheus?: string;
+  promtool?: string;
 }
 
 /**
@@ -39,13 +43,14 @@ export async function ensureToolchain(log: Log = (line) => console.log(`[toolcha
     const stripeMock = await ensureStripeMock(log);
     return { temporalCli, stripeMock };
   })();
-  const [{ temporalCli, stripeMock }, testServer, dockerCompose, chromium] = await Promise.all([
+  const [{ temporalCli, stripeMock }, testServer, dockerCompose, chromium, { prometheus, promtool }] = await Promise.all([
     goTools,
     ensureTestServer(log),
     ensureDockerCompose(log),
     ensureChromium(log),
+    ensurePrometheus(log),
   ]);
-  return { temporalCli, testServer, stripeMock, dockerCompose, chromium };
+  return { temporalCli, testServer, stripeMock, dockerCompose, chromium, prometheus, promtool };
 }
 
 /**
@@ -61,5 +66,7 @@ export function cachedToolchain(): Toolchain {
     stripeMock: pick('stripeMock'),
     dockerCompose: pick('dockerCompose'),
     chromium: pick('chromium'),
+    prometheus: pick('prometheus'),
+    promtool: pick('promtool'),
   };
 }

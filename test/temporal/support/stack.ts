@@ -8,7 +8,8 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLogger } from '../../../src/log';
-import { installRuntime } from '../../../src/temporal/runtime';
+import { installRuntime, sdkMetricsText } from '../../../src/temporal/runtime';
+import { workerRegistry } from '../../../activities/metrics';
 import type Stripe from 'stripe';
 import { inject } from 'vitest';
 import { DunningClient } from '../../../src/dunningClient';
@@ -105,6 +106,11 @@ export interface StackOptions {
   namespace?: string;
   /** Scan for stalled cases this often (src/stalled/), as `npm start` does every 30 s; unset: no monitor. */
   stalledScanEveryMs?: number;
+  /**
+   * The API's `/metrics` serves the worker's registry and the Temporal SDK's metrics too, as in
+   * `npm start` (the worker in the same process); default false: the API's own only.
+   */
+  allMetrics?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -178,6 +184,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stripe,
     cases,
     stalled,
+    ...(opts.allMetrics ? { alsoServeMetrics: [workerRegistry], alsoServeMetricsText: sdkMetricsText } : {}),
     webhookSecret,
     resendWebhookSecret,
     apiToken,
