@@ -21,14 +21,16 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DunningPolicy } from '../domain/policy';
 import { parsePolicy } from '../src/policyFile';
-import { BUILTIN_POLICIES, CALIBRATION_POLICY } from './builtinPolicies';
+import { BUILTIN_POLICIES, CALIBRATION_POLICY, NAMED_ONLY_POLICIES } from './builtinPolicies';
+import { OFFERS_MODEL } from './offers';
 import { OTHER_CARDS_MODEL } from './otherCards';
 import { acrossSeeds, acrossSeedsRows, type SeedRun } from './acrossSeeds';
 import { BASE_COHORT_PATH, loadCohort, type Cohort } from './cohortFile';
 import { DEFAULT_NETWORK_RULES_PATH, loadNetworkRules, type NetworkRules } from './networkRules';
 import { writeAcrossSeeds, writeReports } from './output';
-import { calibrationDetail, calibrationLines, summarise, tableRows, terminalTable } from './report';
+import { calibrationDetail, calibrationLines, offerCounterfactualLines, summarise, tableRows, terminalTable } from './report';
 import { positiveWholeNumber } from './flags';
 import { DEFAULT_SERVERS, runBacktest, type DriveStats } from './run';
 
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
       /** Only these built-ins (by name): one process per policy, merged with backtest/merge.ts. */
       builtin: { type: 'string', multiple: true, default: [] },
       calibrate: { type: 'boolean', default: false },
+      /** Share of customers who take a last-chance offer (backtest/offers.ts); default the model's. */
+      'offer-acceptance': { type: 'string' },
       'svg-dir': { type: 'string' },
     },
   });
@@ -58,13 +62,15 @@ async function main(): Promise<void> {
   const servers = positiveWholeNumber('servers', values.servers);
   const rules = loadNetworkRules(values.rules);
   const cohort = loadCohort(values.cohort);
+  const offerAcceptance = values['offer-acceptance'] === undefined ? undefined : shareOf(values['offer-acceptance']);
   if (values.calibrate) {
     if (seeds.length > 1) throw new Error('--calibrate takes one --seed');
     return calibrate(cohort, cases, seeds[0]!, Number(values.batch), servers, !values['no-ledger'], rules);
   }
   const only = values.builtin ?? [];
-  for (const n of only) if (!BUILTIN_POLICIES.some((p) => p.name === n)) throw new Error(`--builtin: no built-in policy '${n}'`);
-  const policies = values['no-builtins'] ? [] : BUILTIN_POLICIES.filter((p) => !only.length || only.includes(p.name));
+  const named = [...BUILTIN_POLICIES, ...NAMED_ONLY_POLICIES];
+  for (const n of only) if (!named.some((p) => p.name === n)) throw new Error(`--builtin: no built-in policy '${n}'`);
+  const policies = values['no-builtins'] ? [] : only.length ? named.filter((p) => only.includes(p.name)) : [...BUILTIN_POLICIES];
   for (const file of values.policy ?? []) {
     const parsed = parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.ok) throw new Error(`${file}:\n  ${parsed.errors.join('\n  ')}`);
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
       servers,
       ledger: !values['no-ledger'],
       rules,
+      offerAcceptance,
       progress: (l) => console.error(`seed ${seed}: ${l}`),
     });
     const summaries = result.policies.map((p) => summarise(p.name, p.cases, rules, cohort.params));
@@ -93,6 +100,12 @@ async function main(): Promise<void> {
     for (const l of calibration) console.log(l);
     console.log(`model: ${cohort.name} (${cohort.file})`);
     if (policies.some((p) => p.policy.otherCards)) console.log(OTHER_CARDS_MODEL);
+    if (policies.some((p) => makesOffer(p.policy))) {
+      console.log(
+        offerAcceptance === undefined ? OFFERS_MODEL : `${OFFERS_MODEL} (overridden: --offer-acceptance ${offerAcceptance})`,
+      );
+      for (const l of offerCounterfactualLines(result.policies)) console.log(l);
+    }
     console.log(
       `wall time: ${(result.wallMs / 1000).toFixed(1)} s for ${cases} cases × ${policies.length} policies; ${driveLine(result.drive)}`,
     );
@@ -108,6 +121,20 @@ async function main(): Promise<void> {
     const files = writeAcrossSeeds(cohort.name, seeds, cases, across, { svgDir: values['svg-dir'] });
     console.log(`written: ${files.json}, ${files.svg}`);
   }
+}
+
+/** A policy with an offer step in any of its schedules. */
+const makesOffer = (p: DunningPolicy): boolean =>
+  [p.steps, ...Object.values(p.byCategory ?? {}).map((o) => o.steps), ...(p.overrides ?? []).map((o) => o.policy.steps)].some(
+    (steps) => steps?.some((st) => st.action === 'offer'),
+  );
+
+/** A share between 0 and 1 (`0.1`). */
+function shareOf(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new Error(`--offer-acceptance: '${value}' is not a share between 0 and 1 (0.05 is 5 %)`);
+  return n;
 }
 
 /** `7` or `7,8,9`: whole numbers, each once. */

@@ -357,8 +357,13 @@ export function cardUpdateAfterEmail(
   if (!ASKING_TEMPLATES.some((t) => template.startsWith(t))) return undefined;
   const p = emailUpdateChance(m, (at - c.failedAt) / DAY, c.cause);
   if (uniform(seed, 'email', c.index, ordinal) >= p) return undefined;
-  const z = normal(uniform(seed, 'delay1', c.index, ordinal), uniform(seed, 'delay2', c.index, ordinal));
+  return { delayMs: delayAfterEmailMs(m, uniform(seed, 'delay1', c.index, ordinal), uniform(seed, 'delay2', c.index, ordinal)) };
+}
+
+/** How long after an email the customer acts on it (the cohort's `updateDelay`, lognormal), from two uniform draws. */
+export function delayAfterEmailMs(m: CohortParams, u1: number, u2: number): number {
+  const z = normal(u1, u2);
   const { medianHours, p80Hours } = m.updateDelay;
   const sigma = Math.log((p80Hours * HOUR) / (medianHours * HOUR)) / Z80;
-  return { delayMs: Math.round(medianHours * HOUR * Math.exp(sigma * z)) };
+  return Math.round(medianHours * HOUR * Math.exp(sigma * z));
 }

@@ -9,7 +9,7 @@ import { condition, defineSignal, proxyActivities, setHandler } from '@temporali
 
 export interface CustomerAct {
   at: number;
-  kind: 'card_update' | 'card_data_changed' | 'paid';
+  kind: 'card_update' | 'card_data_changed' | 'paid' | 'offer_accepted';
 }
 
 export const customerActSignal = defineSignal<[CustomerAct]>('customerAct');

@@ -28,6 +28,13 @@ export interface PolicySummary {
   byCause: Record<string, { cases: number; recovered: number; within10: number }>;
   /** Recovered by another saved card (backtest/otherCards.ts; in byHow's `other` too). */
   byOtherCard: number;
+  /**
+   * Ended `saved_by_offer` (backtest/offers.ts): the customer stays, paused or cheaper, but the
+   * failed invoice is written off, not paid, so these are neither recovered nor in the amounts.
+   */
+  savedByOffer: number;
+  /** What the failed invoices of those cases owed: written off (or voided) when the offer was applied. */
+  amountWrittenOffByOffer: number;
   chargesPerCase: number;
   emailsPerCase: number;
   daysToRecovery: { p50: number | null; p90: number | null };
@@ -64,6 +71,7 @@ function quantile(sorted: number[], q: number): number | null {
 
 export function summarise(name: string, cases: CaseResult[], rules: NetworkRules, costs: CostParams): PolicySummary {
   const rec = cases.filter((c) => c.state === 'recovered');
+  const saved = cases.filter((c) => c.state === 'saved_by_offer');
   const byHow = { scheduled_retry: 0, card_update: 0, paid_elsewhere: 0, other: 0 };
   const byHowWithin10 = { scheduled_retry: 0, card_update: 0, paid_elsewhere: 0, other: 0 };
   for (const c of rec) byHow[how(c.outcome)] += 1;
@@ -105,6 +113,8 @@ export function summarise(name: string, cases: CaseResult[], rules: NetworkRules
     byHowWithin10,
     byCause,
     byOtherCard: rec.filter((c) => c.outcome === 'other_card').length,
+    savedByOffer: saved.length,
+    amountWrittenOffByOffer: saved.reduce((s, c) => s + c.c.amount, 0),
     chargesPerCase: cases.reduce((s, c) => s + c.charges, 0) / Math.max(1, cases.length),
     emailsPerCase: cases.reduce((s, c) => s + c.emails, 0) / Math.max(1, cases.length),
     daysToRecovery: { p50: quantile(days, 0.5), p90: quantile(days, 0.9) },
@@ -156,6 +166,13 @@ export function tableRows(s: PolicySummary[]): string[][] {
         return b ? `${b.recovered}/${b.cases} (${pct(b.recovered / b.cases)})` : '–';
       }),
     ]),
+    // Only when a policy's offer was taken: its own rows, apart from the recovered ones.
+    ...(s.some((p) => p.savedByOffer > 0)
+      ? [
+          ['saved by offer (count)', ...s.map((p) => `${p.savedByOffer} (${pct(p.savedByOffer / Math.max(1, p.cases))})`)],
+          ['  failed invoices written off', ...s.map((p) => usd(p.amountWrittenOffByOffer))],
+        ]
+      : []),
     ['charges per case', ...s.map((p) => num(p.chargesPerCase, 2))],
     ['emails per case', ...s.map((p) => num(p.emailsPerCase, 2))],
     ['days to recovery p50', ...s.map((p) => num(p.daysToRecovery.p50))],
@@ -185,6 +202,30 @@ export function tableRows(s: PolicySummary[]): string[][] {
     ],
     ['calibration: recoveries within 10 d', ...s.map((p) => pct(p.calibration.recoveredWithin10Days))],
   ];
+}
+
+/**
+ * What the customers an offer saved would have done without it: for each policy whose offer was
+ * taken, the same customers (draws are per customer) under each policy of the run that saved none.
+ * A saved customer who would have paid later is revenue the offer gave up, not a save.
+ */
+export function offerCounterfactualLines(policies: ReadonlyArray<{ name: string; cases: CaseResult[] }>): string[] {
+  const savedBy = (p: { cases: CaseResult[] }) => p.cases.filter((c) => c.state === 'saved_by_offer');
+  const lines: string[] = [];
+  for (const p of policies) {
+    const saved = savedBy(p);
+    if (!saved.length) continue;
+    for (const q of policies) {
+      if (q === p || savedBy(q).length) continue;
+      const under = new Map(q.cases.map((c) => [c.c.id, c]));
+      const paid = saved.filter((c) => under.get(c.c.id)?.state === 'recovered');
+      const amount = paid.reduce((s, c) => s + c.c.amount, 0);
+      lines.push(
+        `offer: the ${saved.length} customers ${p.name} saved by its offer, under ${q.name}: ${paid.length} recovered (${usd(amount)} paid, given up by the offer), ${saved.length - paid.length} not recovered (lost without the offer)`,
+      );
+    }
+  }
+  return lines;
 }
 
 export function terminalTable(rows: string[][]): string {

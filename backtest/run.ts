@@ -64,6 +64,8 @@ export interface BacktestOptions {
    */
   batchesPerServer?: number;
   progress?: (line: string) => void;
+  /** Share of customers who take a last-chance offer (PolicyRun.offerAcceptance); default the model's. */
+  offerAcceptance?: number;
 }
 
 export interface CaseResult {
@@ -141,6 +143,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     model: cohort.params,
     ledger: opts.ledger,
     rules: opts.rules,
+    offerAcceptance: opts.offerAcceptance,
     cases: new Map(),
   }));
   const batch = Math.max(1, opts.batch ?? 100);

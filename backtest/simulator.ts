@@ -15,7 +15,12 @@ import { blockCardVia, reserveCardAttemptVia } from '../activities/cardBudget';
 import { tellLedger, type CardLedger } from '../activities/stripe/retryCharge';
 import type { NetworkRules } from '../domain/networkRules';
 import type { CohortParams } from './cohortParams';
-import { paymentMethodUpdatedSignal, paymentSucceededSignal, workflowIdForInvoice } from '../domain/messages';
+import {
+  offerAcceptedUpdate,
+  paymentMethodUpdatedSignal,
+  paymentSucceededSignal,
+  workflowIdForInvoice,
+} from '../domain/messages';
 import type { CardFacts, CaseFacts, DeclineDetails, RetryChargeResult } from '../domain/providerTypes';
 import {
   cardDataSucceeds,
@@ -26,6 +31,7 @@ import {
   type CohortCase,
 } from './cohortModel';
 import { customerActSignal, type CustomerAct } from './customerWorkflow';
+import { offerAcceptance } from './offers';
 import { isOtherCard, otherCardSucceeds, savedCardsOf } from './otherCards';
 import type { NetworkTransaction } from './violations';
 
@@ -45,6 +51,8 @@ export interface SimCase {
   emails: number;
   updatePending: boolean;
   paidAt?: number;
+  /** When the last-chance offer was applied (backtest/offers.ts): the case ends `saved_by_offer`. */
+  offerAppliedAt?: number;
   /** The outcome of the first scheduled retry, for the calibration line. */
   firstScheduledRetry?: 'succeeded' | 'declined';
   txs: NetworkTransaction[];
@@ -70,6 +78,8 @@ export interface PolicyRun {
    * each reservation, its never-retry codes as blocks); unset: the ledger's built-in limits.
    */
   rules?: NetworkRules;
+  /** Share of customers who take a last-chance offer; unset: the model's (backtest/offers.ts OFFER_ACCEPTANCE). */
+  offerAcceptance?: number;
   cases: Map<string, SimCase>;
 }
 
@@ -247,8 +257,14 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
       return result;
     },
     applyEndAction: async () => ({ applied: true, detail: 'simulated' }),
-    // The back-test's policies make no last-chance offer (domain/offers.ts): nothing to apply.
-    applyOffer: async () => ({ applied: false, detail: 'the back-test does not model offers' }),
+    // The customer accepted the last-chance offer (backtest/offers.ts): Stripe applies it unless
+    // the invoice was paid meanwhile (the failed invoice is then written off, not paid).
+    applyOffer: async (input) => {
+      const s = caseOf(input.invoiceId);
+      if (s.paidAt !== undefined) return { applied: false, invoiceStatus: 'paid', detail: 'simulated: paid' };
+      s.offerAppliedAt ??= now();
+      return { applied: true, detail: 'simulated' };
+    },
     // The back-test counts from its own ledger of charges; the end records go nowhere.
     recordCaseEnd: async () => ({ written: false }),
     startAppEventDelivery: async (event) => ({ workflowId: event.id }),
@@ -271,6 +287,15 @@ export function simulatedEmail(run: PolicyRun, client: Client, time?: TimeLock):
           s.updatePending = true;
           s.wakeUps.push(at + update.delayMs);
           await scheduleAct(client, s.invoiceId, { at: at + update.delayMs, kind: 'card_update' });
+        }
+      }
+      // The last-chance offer: some customers take it, after a while (backtest/offers.ts); one
+      // with a new card on the way pays instead.
+      if (input.template === 'last_chance_offer' && s.paidAt === undefined && !s.updatePending) {
+        const accept = offerAcceptance(run.model, run.seed, s.c, run.offerAcceptance);
+        if (accept) {
+          s.wakeUps.push(at + accept.delayMs);
+          await scheduleAct(client, s.invoiceId, { at: at + accept.delayMs, kind: 'offer_accepted' });
         }
       }
       return { messageId: `msg_${s.c.id}_${s.emails}`, template: input.template as 'reminder' };
@@ -299,7 +324,14 @@ export function customerActivities(runs: PolicyRun[], client: Client, time?: Tim
       const handle = client.workflow.getHandle(workflowIdForInvoice(invoiceId));
       const occurredAt = new Date(act.at).toISOString();
       try {
-        if (act.kind === 'paid') {
+        if (act.kind === 'offer_accepted') {
+          // What the offer page's POST does (src/dunningClient.ts): the case's Update, once.
+          if (s.updatePending) return true; // a new card is on its way: the customer pays instead
+          // Refused (the case is over, or a debit is settling): the customer's other acts still go.
+          await handle
+            .executeUpdate(offerAcceptedUpdate, { args: [{ requestId: `offer-${invoiceId}` }], updateId: `offer-${invoiceId}` })
+            .catch(() => undefined);
+        } else if (act.kind === 'paid') {
           s.paidAt = act.at;
           await handle.signal(paymentSucceededSignal, { source: 'hosted_page', occurredAt });
         } else if (act.kind === 'card_data_changed') {

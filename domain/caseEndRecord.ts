@@ -62,7 +62,8 @@ export function caseEndRecordOf(record: CaseRecord, caseId: string): CaseEndReco
 
 /**
  * Where end records are kept: an embedded SQLite file under DATA_DIR by default
- * (src/experiments/sqliteCaseEndStore.ts). `write` is idempotent: a record whose case is already
+ * (src/experiments/caseEndStores.ts), PostgreSQL with CASE_END_DATABASE_URL
+ * (src/experiments/postgresCaseEndStore.ts). `write` is idempotent: a record whose case is already
  * stored is not written again (false).
  */
 export interface CaseEndStore {

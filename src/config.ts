@@ -48,6 +48,13 @@ const url = (name: string) =>
     .trim()
     .refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: `${name} must be an http(s) URL` });
 
+/** `postgres://` or `postgresql://` with a host (what `pg` takes; `?sslmode=…` and the like pass through). */
+function isPostgresUrl(s: string): boolean {
+  if (!URL.canParse(s)) return false;
+  const u = new URL(s);
+  return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+}
+
 /**
  * `PAYLOAD_ENCRYPTION_KEYS`: `keyId:base64key,…`, 32-byte keys, the first encrypts. Problems name
  * the entry by position and id, never echo key material.
@@ -192,6 +199,13 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
   DUNNING_POLICY: optionalString,
   DUNNING_EXPERIMENT: optionalString,
+  /**
+   * Where cases write their end records (experiment results): a PostgreSQL URL; unset: the SQLite
+   * file under DATA_DIR. The message never echoes the value: it holds a password.
+   */
+  CASE_END_DATABASE_URL: optionalString.refine((s) => s === undefined || isPostgresUrl(s), {
+    message: 'CASE_END_DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:5432/database',
+  }),
   /** The card networks' retry rules the card ledger enforces (relative to the working directory). */
   NETWORK_RULES_FILE: z.string().trim().min(1).default(DEFAULT_NETWORK_RULES_FILE),
   DATA_DIR: z.string().trim().min(1).default('.data'),
@@ -280,6 +294,8 @@ export interface Config {
   policy: DunningPolicy;
   /** DUNNING_EXPERIMENT, checked: the experiment new cases are assigned to (undefined: none). */
   experiment?: RunningExperiment;
+  /** CASE_END_DATABASE_URL: the PostgreSQL database of case end records; undefined: SQLite under DATA_DIR. */
+  caseEndDatabaseUrl?: string;
   /** NETWORK_RULES_FILE, checked: the limits and never-retry answers the card ledger enforces. */
   networkRules: NetworkRules;
   appWebhook?: { url: string; secret: string; ratePerSecond: number };
@@ -579,6 +595,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     policy,
     ...(experiment ? { experiment } : {}),
+    caseEndDatabaseUrl: e.CASE_END_DATABASE_URL,
     networkRules: networkRules!,
     appWebhook:
       e.APP_WEBHOOK_URL && e.APP_WEBHOOK_SECRET

@@ -39,6 +39,12 @@ import {
 import { bundleWorkflows, createWorkers, workflowHeapFlags, workflowBundleFile } from './worker';
 import { serveWorkerMetrics } from './workerMetricsServer';
 import { caseEndStorePath, sqliteCaseEndStore } from './experiments/caseEndStores';
+import {
+  describeDatabaseUrl,
+  isPostgresUnreachable,
+  postgresCaseEndStore,
+  type PostgresCaseEndStore,
+} from './experiments/postgresCaseEndStore';
 import { openCasesCounter, readExperimentResults } from './experiments/experimentResults';
 import { assignmentChange, assignmentKey } from '../domain/experiment';
 
@@ -193,8 +199,12 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
 
   // Cases whose workflow task keeps failing, scanned every 30 s once ready (src/stalled/).
   // Each case's end record (experiment results): written by the worker, read by the API. Closed last.
-  const caseEnds = sqliteCaseEndStore(caseEndStorePath(config.dataDir));
+  // PostgreSQL when CASE_END_DATABASE_URL is set (API and workers on different machines), else
+  // the embedded SQLite file under DATA_DIR.
+  const caseEndDb = config.caseEndDatabaseUrl ? postgresCaseEndStore(config.caseEndDatabaseUrl, { warn }) : undefined;
+  const caseEnds = caseEndDb ?? sqliteCaseEndStore(caseEndStorePath(config.dataDir));
   stops.unshift(() => caseEnds.close());
+  if (caseEndDb) await checkCaseEndDatabase(caseEndDb, describeDatabaseUrl(config.caseEndDatabaseUrl!), warn);
   if (config.experiment) {
     const x = config.experiment;
     const changed = assignmentChange(x.plan, (await caseEnds.experimentSettings(x.plan.id))?.assignment);
@@ -350,6 +360,30 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     stops.push(() => stalled.stop());
   }
   return urls as Urls;
+}
+
+/**
+ * The case end database at start: connected and its schema made (if missing), before the
+ * experiment's settings are read from it. Not up yet: waited for, as Temporal is; refusing (a wrong
+ * password, no such database): the start stops naming the variable. The URL's password is never
+ * logged: `where` has none.
+ */
+async function checkCaseEndDatabase(
+  store: PostgresCaseEndStore,
+  where: string,
+  warn: (msg: string, meta: Record<string, unknown>) => void,
+): Promise<void> {
+  try {
+    await untilReachable(() => store.ready(), {
+      what: `reach the case end database at ${where}`,
+      target: 'PostgreSQL',
+      isUnreachable: isPostgresUnreachable,
+      warn,
+    });
+  } catch (err) {
+    throw new ConfigError([`CASE_END_DATABASE_URL (${where}): ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  log(`case end records in PostgreSQL at ${where}`);
 }
 
 /**

@@ -2,7 +2,9 @@
  * The stores of case end records (domain/caseEndRecord.ts `CaseEndStore`). The default is
  * embedded: a SQLite file under DATA_DIR (node:sqlite, no server, nothing to install), which the
  * worker writes and the API reads, in one process (`npm start`) or two on one machine (SQLite
- * locks the file). The memory store is for tests and tools that run a worker without a DATA_DIR.
+ * locks the file); API and workers on different machines use PostgreSQL instead
+ * (CASE_END_DATABASE_URL, postgresCaseEndStore.ts). The memory store is for tests and tools that
+ * run a worker without a DATA_DIR.
  *
  * Idempotent writes: the case's workflow id is the primary key and a second write of the same
  * case is ignored, so a retried activity writes once.
@@ -19,9 +21,10 @@ export const caseEndStorePath = (dataDir: string): string => `${dataDir}/case-en
 export function memoryCaseEndStore(): CaseEndStore & { all(): CaseEndRecord[] } {
   const records = new Map<string, CaseEndRecord>();
   const settings = new Map<string, ExperimentSettings>();
-  // The order the SQLite store reads in: by end, then case.
-  const sorted = () =>
-    [...records.values()].sort((a, b) => a.endedAt.localeCompare(b.endedAt) || a.caseId.localeCompare(b.caseId));
+  // The order the SQLite and PostgreSQL stores read in: by end, then case, byte by byte (Stripe's
+  // ids mix cases, which a locale's order would sort otherwise).
+  const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const sorted = () => [...records.values()].sort((a, b) => byBytes(a.endedAt, b.endedAt) || byBytes(a.caseId, b.caseId));
   return {
     async write(record) {
       if (records.has(record.caseId)) return false;

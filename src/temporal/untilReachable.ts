@@ -18,6 +18,8 @@ export interface UntilReachableOptions {
   warn: (msg: string, meta: Record<string, unknown>) => void;
   /** Default: the cluster's "unavailable" answers (src/http/errors.ts). */
   isUnreachable?: (err: unknown) => boolean;
+  /** What does not answer, for the log; default `Temporal` (also the case end database). */
+  target?: string;
   sleep?: (ms: number) => Promise<void>;
   /** Set while the process stops: no further try. */
   stopped?: () => boolean;
@@ -33,7 +35,7 @@ export async function untilReachable<T>(attempt: () => Promise<T>, opts: UntilRe
     } catch (err) {
       if (!unreachable(err) || opts.stopped?.()) throw err;
       const delayMs = retryDelayMs(n);
-      opts.warn(`could not ${opts.what}: Temporal unreachable; trying again in ${delayMs} ms`, {
+      opts.warn(`could not ${opts.what}: ${opts.target ?? 'Temporal'} unreachable; trying again in ${delayMs} ms`, {
         attempt: n,
         delayMs,
         error: describe(err),

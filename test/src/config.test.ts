@@ -173,6 +173,23 @@ describe('config', () => {
     expect(r.stderr).toContain(`NETWORK_RULES_FILE ${file}: rules: must list at least one rule`);
   });
 
+  it('CASE_END_DATABASE_URL: unset, the SQLite file under DATA_DIR; a PostgreSQL URL, kept; anything else refused without echoing it', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).caseEndDatabaseUrl).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir(), CASE_END_DATABASE_URL: '' }).caseEndDatabaseUrl).toBeUndefined();
+    const url = 'postgresql://dunning:s3cr3t@db.internal:5432/dunning?sslmode=require';
+    expect(loadConfig({ DATA_DIR: dataDir(), CASE_END_DATABASE_URL: url }).caseEndDatabaseUrl).toBe(url);
+    expect(loadConfig({ DATA_DIR: dataDir(), CASE_END_DATABASE_URL: 'postgres://db/x' }).caseEndDatabaseUrl).toBe(
+      'postgres://db/x',
+    );
+    for (const bad of ['mysql://u:s3cr3t@db/x', 'https://u:s3cr3t@db/x', 'postgres://u:s3cr3t@/x', 's3cr3t']) {
+      const problems = problemsOf({ CASE_END_DATABASE_URL: bad });
+      expect(problems).toEqual([
+        'CASE_END_DATABASE_URL: CASE_END_DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:5432/database',
+      ]);
+      expect(problems.join()).not.toContain('s3cr3t');
+    }
+  });
+
   it('stops `npm start` with a message that names the variable', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: 'abc', DATA_DIR: dataDir() },
