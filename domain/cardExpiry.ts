@@ -144,6 +144,39 @@ export interface CardNow {
   renews: boolean;
 }
 
+/** What the reminder email needs to know of the customer and the subscription. */
+export interface ReminderEmailFacts {
+  to: string;
+  customerName?: string;
+  preferredLocales: string[];
+  timeZone?: string;
+  /** The renewal's amount, minor units of `currency`. */
+  amount: number;
+  currency: string;
+  /** For the update link's claims: the subscription's latest invoice (its hosted page is the link's fallback). */
+  invoiceId: string;
+}
+
+/** The card read again (activities/stripe/cardExpiry.ts `checkExpiringCard`). */
+export interface CardCheck {
+  change: CardChange;
+  card: CardNow;
+  /** Only when the card is unchanged and the customer has an email address. */
+  email?: ReminderEmailFacts;
+}
+
+/** What the reminder email activity is given: plain data across the activity boundary. */
+export interface CardExpiryEmailInput extends ReminderEmailFacts {
+  customerId: string;
+  card: ExpiringCard;
+  /** ISO-8601: the renewal the card would fail on. */
+  renewsAt: string;
+  /** ISO-8601, workflow time: the link's lifetime starts here, so every try renders the same body. */
+  issuedAt: string;
+  /** The reminder workflow's id: one email per card and expiry, whatever the retries. */
+  idempotencyKey: string;
+}
+
 /**
  * What became of the card a reminder is about: `refreshed` (same PaymentMethod, new expiry: the
  * network's account updater, which Stripe reports with `payment_method.automatically_updated`),
@@ -167,6 +200,12 @@ export type ReminderOutcome =
   | 'skipped_refreshed'
   | 'skipped_replaced'
   | 'skipped_not_renewing'
+  /** The customer has no email address in Stripe. */
+  | 'skipped_no_email'
+  /** Stripe could not be read within an hour: the next scan starts no second reminder for this card and expiry. */
+  | 'skipped_unavailable'
+  /** Resend refused the email for good (an invalid address). */
+  | 'email_refused'
   | 'reminded_card_updated'
   | 'reminded_not_renewing'
   | 'reminded_expired';
