@@ -16,6 +16,10 @@ import { loadCaseFacts } from './stripe/caseFacts';
 import { applyEndAction } from './stripe/endAction';
 import { listSavedCards } from './stripe/otherCards';
 import { applyOffer } from './stripe/applyOffer';
+import { checkExpiringCard, scanExpiringCards } from './stripe/cardExpiry';
+import { CARD_EXPIRING_TEMPLATE, sendCardExpiryEmail } from './email/cardExpiryEmail';
+import { startCardExpiryReminder } from './cardExpiryStart';
+import type { CardExpiryEmailInput, CardExpiryReminderInput, ExpiryRemindersPolicy } from '../domain/cardExpiry';
 import { retryCharge } from './stripe/retryCharge';
 import type { CaseEndRecord, CaseEndStore } from '../domain/caseEndRecord';
 import type { NetworkRules } from '../domain/networkRules';
@@ -103,6 +107,42 @@ export function createEmailActivities(resend: Resend, settings: EmailSettings, r
   };
 }
 
+/**
+ * Reminders before a card expires (workflows/cardExpiry.ts), on the main task queue: the scheduled
+ * scan, and the reminder's look at its card. A set of their own: the cases never call them.
+ */
+export function createCardExpiryActivities(deps: Pick<ActivityDeps, 'stripe' | 'temporal' | 'taskQueue'>) {
+  return {
+    scanExpiringCards: (policy: ExpiryRemindersPolicy) =>
+      countingErrors('stripe', () =>
+        scanExpiringCards(
+          deps.stripe,
+          (input) => startCardExpiryReminder(deps.temporal, deps.taskQueue, input),
+          policy,
+          Date.now(),
+        ),
+      ),
+    checkExpiringCard: (input: Pick<CardExpiryReminderInput, 'subscriptionId' | 'card'>) =>
+      countingErrors('stripe', () => checkExpiringCard(deps.stripe, input)),
+  };
+}
+
+/** The reminder's email, on the email task queue (its rate limit covers it too). */
+export function createCardExpiryEmailActivities(resend: Resend, settings: EmailSettings, ratePerSecond?: number) {
+  const pace = ratePerSecond === undefined ? async () => undefined : createPacer(ratePerSecond);
+  return {
+    sendCardExpiryEmail: async (input: CardExpiryEmailInput) => {
+      await pace();
+      return countingEmail(CARD_EXPIRING_TEMPLATE, async () => ({
+        ...(await countingErrors('resend', () => sendCardExpiryEmail(resend, settings, input))),
+        template: CARD_EXPIRING_TEMPLATE,
+      }));
+    },
+  };
+}
+
 export type DunningActivities = ReturnType<typeof createActivities>;
+export type CardExpiryActivities = ReturnType<typeof createCardExpiryActivities>;
+export type CardExpiryEmailActivities = ReturnType<typeof createCardExpiryEmailActivities>;
 export type EmailActivities = ReturnType<typeof createEmailActivities>;
 export type AppEventActivities = ReturnType<typeof createAppEventActivities>;

@@ -6,6 +6,7 @@
  * once at start-up (src/policyFile.ts `parsePolicy`: its shape with zod, then `policyProblems`), so a
  * nonsensical policy fails loudly there instead of silently inside thousands of running cases.
  */
+import { expiryRemindersProblems, type ExpiryRemindersPolicy } from './cardExpiry';
 import { isRetryableCategory } from './declines';
 import { otherCardsProblems, type OtherCardsPolicy } from './otherCards';
 import { DEFAULT_NOTICE_SEVERITY, type NoticeSeverityLevels, type NoticeThresholds } from './noticeSeverity';
@@ -94,6 +95,12 @@ export interface DunningPolicy {
    * Read from the policy the service runs now (not the case's), as it changes nothing a case does.
    */
   noticeSeverity?: NoticeSeverityLevels;
+  /**
+   * Reminders before a card expires (domain/cardExpiry.ts): absent (the default), none; set, a
+   * Temporal Schedule scans the subscriptions and reminds the customers whose card expires before
+   * their next renewal. Read from the policy the service runs now: it concerns no case.
+   */
+  expiryReminders?: ExpiryRemindersPolicy;
 }
 
 /** A failed sign-up's schedule; it ends with `leave_past_due`: Stripe expires the subscription itself. */
@@ -513,6 +520,7 @@ export function policyProblems(p: DunningPolicy): string[] {
   const errors: string[] = [];
   checkSemantics(p, errors);
   errors.push(...otherCardsProblems(p.otherCards));
+  errors.push(...expiryRemindersProblems(p.expiryReminders, durationMs));
   const signup = failedSignupPolicy(p);
   if (signup) {
     const window = parseDuration(FAILED_SIGNUP_WINDOW);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { NetworkRules } from '../domain/networkRules';
-import { DEFAULT_POLICY, type DunningPolicy } from '../domain/policy';
+import { DEFAULT_POLICY, durationMs, type DunningPolicy } from '../domain/policy';
 import { DEFAULT_NETWORK_RULES_FILE, readNetworkRules } from './networkRulesFile';
 import { readExperimentFile, type RunningExperiment } from './experimentFile';
 import { parsePolicy } from './policyFile';
@@ -196,6 +196,10 @@ export const envSchema = z.object({
     message: 'LINK_SECRET must be at least 32 characters',
   }),
   LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How often the card expiry scan runs (docs/operations.md); unset: a new schedule's 1d, an existing one's own. */
+  CARD_EXPIRY_SCAN_EVERY: optionalString.refine((s) => s === undefined || (durationMs(s) ?? 0) >= 60_000, {
+    message: "CARD_EXPIRY_SCAN_EVERY must be a duration of at least a minute, like '1d', '12h' or '30m'",
+  }),
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').default('http://localhost:3000'),
   DUNNING_POLICY: optionalString,
   DUNNING_EXPERIMENT: optionalString,
@@ -290,6 +294,8 @@ export interface Config {
   apiToken: string;
   linkSecret: string;
   linkTtlDays: number;
+  /** CARD_EXPIRY_SCAN_EVERY: the card expiry scan's interval, applied at start; undefined: left as the schedule has it. */
+  cardExpiryScanEvery?: string;
   publicBaseUrl: string;
   policy: DunningPolicy;
   /** DUNNING_EXPERIMENT, checked: the experiment new cases are assigned to (undefined: none). */
@@ -592,6 +598,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiToken: e.API_TOKEN ?? dev!.apiToken,
     linkSecret: e.LINK_SECRET ?? dev!.linkSecret,
     linkTtlDays: e.LINK_TTL_DAYS,
+    ...(e.CARD_EXPIRY_SCAN_EVERY ? { cardExpiryScanEvery: e.CARD_EXPIRY_SCAN_EVERY } : {}),
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     policy,
     ...(experiment ? { experiment } : {}),

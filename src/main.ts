@@ -26,6 +26,8 @@ import { Readiness } from './readiness';
 import { StalledCaseMonitor } from './stalled/stalledMonitor';
 import { scanStalledCases } from './stalled/stalledScan';
 import { checkSearchAttributes, SearchAttributesUnusable } from './temporal/searchAttributeCheck';
+import { ensureCardExpirySchedule } from './temporal/cardExpirySchedule';
+import { CARD_EXPIRY_SCHEDULE_ID } from '../domain/cardExpiry';
 import { workerDataConverter } from './temporal/dataConverter';
 import { EncryptionCodec } from './temporal/payloadCodec';
 import { installRuntime, loopbackMetricsAddress, sdkMetricsText } from './temporal/runtime';
@@ -297,6 +299,21 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
     },
     { what: `reach Temporal at ${address}`, warn },
   );
+
+  // ---- the card expiry scan: its Temporal Schedule as the policy says (docs/operations.md) -------
+  if (role !== 'worker') {
+    try {
+      const change = await ensureCardExpirySchedule(client, {
+        taskQueue: config.temporal.taskQueue,
+        policy: config.policy.expiryReminders,
+        every: config.cardExpiryScanEvery,
+      });
+      if (change !== 'off') log(`card expiry scan schedule ${CARD_EXPIRY_SCHEDULE_ID}: ${change}`);
+    } catch (err) {
+      // The reminders are a courtesy: without their schedule, every case still runs.
+      logger.error({ err }, `could not create or update the schedule ${CARD_EXPIRY_SCHEDULE_ID}: no card expiry reminders`);
+    }
+  }
 
   // ---- worker -----------------------------------------------------------------------------------
   if (role !== 'api') {

@@ -113,6 +113,7 @@ const policySchema = z
       .optional(),
     otherCards: z.object({ afterDeclines: z.number(), maxCards: z.number().optional() }).strict().optional(),
     noticeSeverity: z.object({ warning: durationSchema.optional(), wall: durationSchema.optional() }).strict().optional(),
+    expiryReminders: z.object({ daysBefore: z.number(), recheckEvery: durationSchema.optional() }).strict().optional(),
   })
   .strict();
 
@@ -165,6 +166,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   if (d.failedSignups) policy.failedSignups = d.failedSignups;
   if (d.otherCards) policy.otherCards = d.otherCards;
   if (d.noticeSeverity) policy.noticeSeverity = d.noticeSeverity;
+  if (d.expiryReminders) policy.expiryReminders = d.expiryReminders;
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }

@@ -17,7 +17,13 @@ import {
 import type { InjectedSinks } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
-import { createActivities, createAppEventActivities, createEmailActivities } from '../activities';
+import {
+  createActivities,
+  createAppEventActivities,
+  createCardExpiryActivities,
+  createCardExpiryEmailActivities,
+  createEmailActivities,
+} from '../activities';
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
@@ -193,14 +199,17 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     interceptors,
     sinks: unencryptedPayloadSinks,
     maxCachedWorkflows: maxCachedWorkflows(deps.memory),
-    activities: createActivities({
-      stripe: deps.stripe,
-      temporal: deps.client,
-      taskQueue: deps.taskQueue,
-      appWebhook: deps.appWebhook,
-      networkRules: deps.networkRules,
-      caseEnds: deps.caseEnds ?? memoryCaseEndStore(),
-    }),
+    activities: {
+      ...createActivities({
+        stripe: deps.stripe,
+        temporal: deps.client,
+        taskQueue: deps.taskQueue,
+        appWebhook: deps.appWebhook,
+        networkRules: deps.networkRules,
+        caseEnds: deps.caseEnds ?? memoryCaseEndStore(),
+      }),
+      ...createCardExpiryActivities({ stripe: deps.stripe, temporal: deps.client, taskQueue: deps.taskQueue }),
+    },
   });
   const email = await Worker.create({
     ...versioning,
@@ -209,7 +218,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
     taskQueue: emailTaskQueue(deps.taskQueue),
     dataConverter: deps.dataConverter,
     interceptors,
-    activities: createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
+    activities: {
+      ...createEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
+      ...createCardExpiryEmailActivities(deps.resend, deps.email, deps.emailRatePerSecond),
+    },
     maxTaskQueueActivitiesPerSecond: deps.emailRatePerSecond,
   });
   // Events to the app: a task-queue-wide pace, so an endpoint that is down is not hammered by the

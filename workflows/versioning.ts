@@ -20,6 +20,7 @@
 import { setWorkflowOptions } from '@temporalio/workflow';
 import { appEventDeliveryWorkflow } from './appEventDelivery';
 import { cardRetryBudgetWorkflow } from './cardBudget';
+import { cardExpiryReminderWorkflow, cardExpiryScanWorkflow } from './cardExpiry';
 import { dunningWorkflow } from './dunning';
 import { quarantinedStripeEvent } from './quarantine';
 
@@ -44,3 +45,9 @@ setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, quarantinedStripeEven
 // in-place upgrade (above) while it retries, and the app would miss an access.restricted or
 // access.restored. Its code is one activity call, which the replay test covers.
 setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, appEventDeliveryWorkflow);
+
+// A scan runs for minutes; a reminder waits until its card expires (at most the policy's daysBefore,
+// 60 days), reading the card again now and then. Pinned, either would be stranded by the in-place
+// upgrade; each is a few activities and timers, which the replay test covers.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, cardExpiryScanWorkflow);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, cardExpiryReminderWorkflow);

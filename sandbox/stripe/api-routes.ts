@@ -78,6 +78,7 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   route('post', '/prices', ({ params }) => b.createPrice(params));
   route('get', '/prices/:id', (c) => b.price(id(c)));
 
+  route('get', '/subscriptions', ({ params }) => b.listSubscriptions(params), true);
   route('get', '/subscriptions/:id', (c) => b.subscription(id(c)));
   route('post', '/subscriptions/:id', ({ params, ctx, id }) => b.updateSubscription(id, params, ctx));
   route('delete', '/subscriptions/:id', ({ params, ctx, id }) => b.cancelSubscription(id, params, ctx));

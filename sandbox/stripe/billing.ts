@@ -101,6 +101,50 @@ export interface ScenarioOptions {
   customerId?: string;
 }
 
+/** `createActiveSubscriptionScenario`: a paid-up subscription whose card may be about to expire. */
+export interface ActiveSubscriptionOptions {
+  email: string;
+  name?: string;
+  preferredLocales?: string[];
+  timeZone?: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  planName?: string;
+  /** A test card id (default `pm_card_visa`). */
+  card?: string;
+  /** The card's expiry; default the test card's (December, three years on). */
+  cardExpires?: { month: number; year: number };
+  /** Days until the renewal (`current_period_end`); default 30. */
+  renewsInDays?: number;
+  /** The card is the subscription's own default instead of the customer's. */
+  subscriptionCard?: boolean;
+  /** false: the customer's events are recorded, not delivered. */
+  webhooks?: boolean;
+}
+
+export interface ActiveSubscriptionResult {
+  customerId: string;
+  paymentMethodId: string;
+  subscriptionId: string;
+  /** The renewal, epoch seconds. */
+  renewsAt: number;
+}
+
+/** What `GET /v1/subscriptions` takes as `status` (stripe-node's SubscriptionListParams.Status). */
+const SUBSCRIPTION_LIST_STATUSES: readonly string[] = [
+  'active',
+  'all',
+  'canceled',
+  'ended',
+  'incomplete',
+  'incomplete_expired',
+  'past_due',
+  'paused',
+  'trialing',
+  'unpaid',
+];
+
 /** What became of a request for Stripe's next scheduled attempt (`runAutomaticAttempt`). */
 export type AutomaticAttemptResult =
   | { attempted: true; outcome: 'succeeded' | 'declined'; attemptCount: number; nextPaymentAttempt: number | null }
@@ -706,6 +750,103 @@ export class SandboxBilling {
     pm.card.exp_month = lastMonth.getUTCMonth() + 1;
     pm.card.exp_year = lastMonth.getUTCFullYear();
     return pm;
+  }
+
+  /**
+   * The network's account updater (Visa Account Updater, Mastercard ABU): the same PaymentMethod
+   * gets the card's new expiry, and Stripe sends `payment_method.automatically_updated` with the
+   * old expiry in `previous_attributes`. Default: three years on.
+   */
+  automaticallyUpdateCard(pmId: string, to: { expMonth?: number; expYear?: number } = {}): Stripe.PaymentMethod {
+    const pm = this.paymentMethod(pmId);
+    if (!pm.card) throw invalidRequest(`${pmId} is not a card.`, 'payment_method');
+    const previous = { card: { exp_month: pm.card.exp_month, exp_year: pm.card.exp_year } };
+    pm.card.exp_month = to.expMonth ?? pm.card.exp_month;
+    pm.card.exp_year = to.expYear ?? pm.card.exp_year + 3;
+    if (pm.customer) this.emit('payment_method.automatically_updated', pm, AUTOMATIC, previous);
+    return pm;
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  /**
+   * `GET /v1/subscriptions`, newest first and paged like every list. As Stripe: without `status`,
+   * every subscription but the canceled ones; `status=all` lists them all, `ended` the canceled
+   * and expired ones; `customer`, `price` and `collection_method` filter.
+   */
+  listSubscriptions(params: Params): { data: Stripe.Subscription[]; url: string; limit: number } {
+    rejectUnknownParams(params, [
+      'customer',
+      'price',
+      'status',
+      'collection_method',
+      'limit',
+      'starting_after',
+      'ending_before',
+      'expand',
+    ]);
+    const status = optionalString(params, 'status');
+    if (status !== undefined && !SUBSCRIPTION_LIST_STATUSES.includes(status)) {
+      throw invalidRequest(`Invalid status: must be one of ${SUBSCRIPTION_LIST_STATUSES.join(', ')}`, 'status');
+    }
+    const customer = optionalString(params, 'customer');
+    const priceId = optionalString(params, 'price');
+    const collection = optionalString(params, 'collection_method');
+    const statusMatches = (s: Stripe.Subscription): boolean => {
+      if (status === undefined) return s.status !== 'canceled';
+      if (status === 'all') return true;
+      if (status === 'ended') return s.status === 'canceled' || s.status === 'incomplete_expired';
+      return s.status === status;
+    };
+    const data = Object.values(this.data.subscriptions)
+      .filter(statusMatches)
+      .filter((s) => !customer || s.customer === customer)
+      .filter((s) => !priceId || s.items.data.some((i) => i.price.id === priceId))
+      .filter((s) => !collection || s.collection_method === collection);
+    return { data, url: '/v1/subscriptions', limit: listLimit(params) };
+  }
+
+  /**
+   * A customer whose subscription is active and paid, on a card of its own expiry: what the
+   * reminders before a card expires scan for (`POST /_sandbox/scenarios/active-subscription`).
+   * The subscription renews in `renewsInDays` (default 30); no invoice is made.
+   */
+  createActiveSubscriptionScenario(opts: ActiveSubscriptionOptions): ActiveSubscriptionResult {
+    if (!Number.isInteger(opts.amount) || opts.amount <= 0)
+      throw invalidRequest('amount must be a positive integer in minor units', 'amount');
+    const currency = opts.currency.toLowerCase();
+    if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest('currency must be a three-letter ISO code', 'currency');
+    const card = findTestCard(opts.card ?? 'pm_card_visa');
+    if (!card) throw invalidRequest(`Unknown test card: ${opts.card}`, 'card');
+    const exp = opts.cardExpires;
+    if (exp && (!Number.isInteger(exp.month) || exp.month < 1 || exp.month > 12 || !Number.isInteger(exp.year)))
+      throw invalidRequest('cardExpires: month 1..12 and a four-digit year', 'cardExpires');
+    const customer = this.createCustomer(
+      {
+        email: opts.email,
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
+        ...(opts.timeZone ? { metadata: { timezone: opts.timeZone } } : {}),
+      },
+      AUTOMATIC,
+      opts.webhooks === false ? { muted: true, ownCards: false } : undefined,
+    );
+    const pm = this.addCard(card, customer.id, AUTOMATIC);
+    if (exp && pm.card) {
+      pm.card.exp_month = exp.month;
+      pm.card.exp_year = exp.year;
+    }
+    if (!opts.subscriptionCard) {
+      this.updateCustomer(customer.id, { invoice_settings: { default_payment_method: pm.id } }, AUTOMATIC);
+    }
+    const price = priceObject({ amount: opts.amount, currency, nickname: opts.planName ?? 'Pro (monthly)' });
+    this.data.prices[price.id] = price;
+    const periodEnd = nowSeconds() + Math.round((opts.renewsInDays ?? 30) * 24 * 3600);
+    const sub = subscriptionObject({ customer: customer.id, price, periodStart: periodEnd - 30 * 24 * 3600, periodEnd });
+    if (opts.subscriptionCard) sub.default_payment_method = pm.id;
+    this.data.subscriptions[sub.id] = sub;
+    this.emit('customer.subscription.created', sub, AUTOMATIC);
+    return { customerId: customer.id, paymentMethodId: pm.id, subscriptionId: sub.id, renewsAt: periodEnd };
   }
 
   // ---------------------------------------------------------------- billing portal

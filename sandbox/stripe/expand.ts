@@ -28,6 +28,10 @@ function expandPath(node: unknown, segments: string[], lookup: (id: string) => o
   const record = node as Record<string, unknown>;
   if (!(head in record)) throw invalidRequest(`This property cannot be expanded (${full}).`, 'expand');
   if (rest.length > 0) {
+    // As Stripe: an id on the way (`data.customer.invoice_settings.default_payment_method`) is
+    // expanded too, so the path can go on inside it.
+    const on = record[head];
+    if (typeof on === 'string' && lookup(on)) record[head] = structuredClone(lookup(on));
     expandPath(record[head], rest, lookup, full);
     return;
   }

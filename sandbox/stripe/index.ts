@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { STRIPE_API_VERSION } from '../../domain/stripeApiVersion';
 import { stripeApiRouter } from './api-routes';
-import { type AutomaticAttemptResult, SandboxBilling, type ScenarioOptions, type ScenarioResult } from './billing';
+import {
+  type ActiveSubscriptionOptions,
+  type ActiveSubscriptionResult,
+  type AutomaticAttemptResult,
+  SandboxBilling,
+  type ScenarioOptions,
+  type ScenarioResult,
+} from './billing';
 import { FaultInjector, type FaultSpec, type StripeTimedFaultSpec } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { sandboxRouter } from './sandbox-routes';
@@ -12,7 +19,13 @@ import type { CardBehaviour } from './test-cards';
 import { SandboxWebhookEndpoint, type WebhookEndpointSettings, webhookEndpointSettingsSchema } from './webhook-endpoint';
 import { WebhookSender } from './webhooks';
 
-export type { AutomaticAttemptResult, ScenarioOptions, ScenarioResult } from './billing';
+export type {
+  ActiveSubscriptionOptions,
+  ActiveSubscriptionResult,
+  AutomaticAttemptResult,
+  ScenarioOptions,
+  ScenarioResult,
+} from './billing';
 export type { FaultSpec, StripeTimedFaultSpec } from './faults';
 export type { ChargeRecord, DeliveryAttempt, DeliveryStatus, StripeEventPayload, StripeEventRecord } from './state';
 export type { CardBehaviour, CardBrand, DeclineSpec } from './test-cards';
@@ -52,6 +65,10 @@ export interface StripeSandbox {
   /** Every charge attempt that reached a card, oldest first. */
   charges(): ChargeRecord[];
   createFailedInvoiceScenario(opts: ScenarioOptions): Promise<ScenarioResult>;
+  /** A paid-up subscription on a card of the given expiry (reminders before a card expires). */
+  createActiveSubscriptionScenario(opts: ActiveSubscriptionOptions): Promise<ActiveSubscriptionResult>;
+  /** The network's account updater gives the card a new expiry: `payment_method.automatically_updated`. */
+  automaticallyUpdateCard(pmId: string, to?: { expMonth?: number; expYear?: number }): void;
   setPaymentMethodBehaviour(pmId: string, b: CardBehaviour): void;
   /** Stripe's next scheduled attempt on the invoice (scenario `smartRetries`), now; none while `auto_advance` is false. */
   runAutomaticAttempt(invoiceId: string): AutomaticAttemptResult;
@@ -179,6 +196,15 @@ export async function startStripeSandbox(opts: StripeSandboxOptions): Promise<St
       const result = billing.createFailedInvoiceScenario(scenario);
       changed();
       return result;
+    },
+    async createActiveSubscriptionScenario(opts) {
+      const result = billing.createActiveSubscriptionScenario(opts);
+      changed();
+      return result;
+    },
+    automaticallyUpdateCard(pmId, to) {
+      billing.automaticallyUpdateCard(pmId, to);
+      changed();
     },
     runAutomaticAttempt(invoiceId) {
       const result = billing.runAutomaticAttempt(invoiceId);

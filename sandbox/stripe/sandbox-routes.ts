@@ -71,6 +71,30 @@ export const scenarioSchema = z
   })
   .strict();
 
+export const activeSubscriptionSchema = z
+  .object({
+    email: z.string().email(),
+    name: z.string().optional(),
+    preferredLocales: z.array(z.string()).optional(),
+    timeZone: z.string().optional(),
+    amount: z.number().int().positive(),
+    currency: z.string().regex(/^[A-Za-z]{3}$/),
+    planName: z.string().optional(),
+    card: z.string().optional(),
+    cardExpires: z
+      .object({ month: z.number().int().min(1).max(12), year: z.number().int().min(2000).max(2100) })
+      .strict()
+      .optional(),
+    renewsInDays: z.number().positive().max(400).optional(),
+    subscriptionCard: z.boolean().optional(),
+    webhooks: z.boolean().optional(),
+  })
+  .strict();
+
+const automaticUpdateSchema = z
+  .object({ expMonth: z.number().int().min(1).max(12).optional(), expYear: z.number().int().min(2000).max(2100).optional() })
+  .strict();
+
 const attachSchema = z
   .object({ testPaymentMethod: z.string(), makeDefault: z.boolean().optional(), expired: z.boolean().optional() })
   .strict();
@@ -120,6 +144,17 @@ export function sandboxRouter(deps: SandboxRouteDeps): express.Router {
 
   router.post('/scenarios/failed-invoice', (req, res) =>
     jsonRoute(res, deps, () => [201, billing.createFailedInvoiceScenario(parse(scenarioSchema, req))]),
+  );
+
+  router.post('/scenarios/active-subscription', (req, res) =>
+    jsonRoute(res, deps, () => [201, billing.createActiveSubscriptionScenario(parse(activeSubscriptionSchema, req))]),
+  );
+
+  router.post('/payment_methods/:id/automatic_update', (req, res) =>
+    jsonRoute(res, deps, () => {
+      const pm = billing.automaticallyUpdateCard(req.params.id ?? '', parse(automaticUpdateSchema, req));
+      return [200, { id: pm.id, expMonth: pm.card?.exp_month, expYear: pm.card?.exp_year }];
+    }),
   );
 
   router.post('/payment_methods/:id/behaviour', (req, res) =>

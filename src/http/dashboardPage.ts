@@ -8,6 +8,7 @@ import { formatAmount } from '../../domain/presentation';
 import { CASE_STATES } from '../../domain/types';
 import { hourColumns, outcomeBars } from '../dashboard/charts';
 import { EXPERIMENTS_STYLE, experimentsSection } from '../dashboard/experimentsSection';
+import { cardExpirySection, type ReminderTally } from '../dashboard/cardExpirySection';
 import type { ExperimentReport } from '../../domain/experimentResults';
 import type { StalledScan } from '../stalled/stalledKind';
 import { isOpen, type ByCurrency, type DashboardCase, type DashboardFigures } from '../dashboard/figures';
@@ -29,6 +30,8 @@ export interface DashboardView {
   experiments?: ExperimentReport[];
   /** Why the experiments' results could not be read, when they could not. */
   experimentsUnavailable?: string;
+  /** The reminders before a card expires, this month (src/dashboard/cardExpirySection.ts); undefined: not read. */
+  expiryReminders?: ReminderTally;
 }
 
 const e = (s: unknown) => escapeHtml(String(s ?? ''));
@@ -124,6 +127,7 @@ ${f.undecryptable.count ? `<p class="warn">${figure('undecryptable-count', f.und
 Cancelled cases (invoice voided or written off, subscription deleted, an operator's decision) are left out: dunning neither won nor lost them.
 Amounts are never added across currencies. Closed cases count only while the namespace retains them (35 days here; see docs/operations.md).</p>
 ${experimentsSection(v.experiments, v.experimentsUnavailable)}
+${cardExpirySection(v.expiryReminders, month)}
 <section><h2>Recovered and lost in ${e(month)}, by decline category</h2>
 ${outcomeBars(
   'Recovered (green) and exhausted (red) cases by decline category',

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { DunningClient } from '../dunningClient';
 import { dashboardFigures, isOpen, monthStartUtc, searchCases, type DashboardCase } from '../dashboard/figures';
 import { readDashboardCases } from '../dashboard/visibility';
+import { readReminderTally } from '../dashboard/cardExpirySection';
 import { isTemporalUnavailable } from './errors';
 import { loginPage, renderDashboard } from './dashboardPage';
 import { loginRateLimit, type LoginLimitOptions } from './loginLimit';
@@ -152,6 +153,14 @@ export function dashboardRouter(o: DashboardOptions): Router {
         experimentsUnavailable = 'The experiment results could not be read just now; reload to try again.';
       }
     }
+    // The card expiry reminders: a section of their own, left out if visibility cannot list them now.
+    const expiryReminders = await readReminderTally(o.cases.client, {
+      taskQueue: o.cases.taskQueue,
+      since: new Date(monthStartUtc(at)),
+    }).catch((err: unknown) => {
+      log('dashboard: card expiry reminders not read', { error: String(err) });
+      return undefined;
+    });
     const matching = searchCases(read.cases, { text: search.data.q, state: search.data.state }).sort(tableOrder);
     res.type('html').send(
       renderDashboard({
@@ -165,6 +174,7 @@ export function dashboardRouter(o: DashboardOptions): Router {
         stalled: o.stalled?.latest(),
         experiments,
         experimentsUnavailable,
+        expiryReminders,
       }),
     );
   });

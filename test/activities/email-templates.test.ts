@@ -68,15 +68,19 @@ describe('every template', () => {
     expect(subject).not.toMatch(/[<>\n]/);
   });
 
-  it.each(cases)('%s (%s) shows amount and invoice number', (name, locale) => {
-    const data = sampleEmailData(name, locale);
-    const { html, text } = renderEmail(name, locale, data);
-    const amount = formatAmount(data.amountDue, data.currency, locale);
-    for (const part of [html, text]) {
-      expect(part).toContain(amount);
-      expect(part).toContain('INV-2025-0042');
-    }
-  });
+  it.each(cases)(
+    '%s (%s) shows amount and invoice number (the renewal and the card’s expiry before any invoice)',
+    (name, locale) => {
+      const data = sampleEmailData(name, locale);
+      const { html, text } = renderEmail(name, locale, data);
+      const amount = formatAmount(data.amountDue, data.currency, locale);
+      for (const part of [html, text]) {
+        expect(part).toContain(amount);
+        if (name === 'card_expiring') expect(part).toContain(locale === 'en' ? 'March 2025' : 'tháng 3 năm 2025');
+        else expect(part).toContain('INV-2025-0042');
+      }
+    },
+  );
 
   it.each(cases)('%s (%s) renders deterministically', (name, locale) => {
     const data = sampleEmailData(name, locale);

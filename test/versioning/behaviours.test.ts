@@ -28,6 +28,8 @@ describe('workflow versioning behaviours', () => {
       cardRetryBudgetWorkflow: 'AUTO_UPGRADE',
       appEventDeliveryWorkflow: 'AUTO_UPGRADE',
       quarantinedStripeEvent: 'AUTO_UPGRADE',
+      cardExpiryScanWorkflow: 'AUTO_UPGRADE',
+      cardExpiryReminderWorkflow: 'AUTO_UPGRADE',
     });
   });
 });

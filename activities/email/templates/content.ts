@@ -29,6 +29,9 @@ export interface Facts {
   endAction?: EndAction;
   reason?: ReasonKey;
   supportEmail?: string;
+  /** card_expiring: the card's last valid month ("December 2026"), and the renewal's day. */
+  cardExpires?: string;
+  renewsOn?: string;
   /** The last-chance offer's terms, as the customer reads them (last_chance_offer). */
   offer?: OfferFacts;
 }
@@ -109,6 +112,9 @@ export interface LocaleCopy {
     retryNow: string;
     /** The update button beside it. */
     useDifferentCard: string;
+    /** card_expiring's details: the renewal's amount and the card's expiry. */
+    nextPayment: string;
+    cardExpires: string;
     /** The offer email's button, and its page's. */
     acceptOffer: string;
   };

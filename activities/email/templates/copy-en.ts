@@ -19,6 +19,8 @@ const REASONS: Record<ReasonKey, string> = {
 
 const reason = (f: Facts): string => REASONS[f.reason ?? 'generic'];
 
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 /** "your Visa ending in 4242", or as much of it as we know. */
 function card(f: Facts): string {
   if (f.cardBrand && f.cardLast4) return `your ${f.cardBrand} ending in ${f.cardLast4}`;
@@ -227,6 +229,17 @@ export const en: LocaleCopy = {
       ],
       outro: ['We appreciate having you with us.'],
     }),
+    // Before any failure: the card expires before the next renewal. Nothing has gone wrong yet.
+    card_expiring: (f, { update: url }): Body => ({
+      subject: `Your card for your ${named(f, 'subscription')} expires soon`,
+      heading: 'Your card is about to expire',
+      intro: [
+        `${capitalise(card(f))} ${f.cardExpires ? `expires at the end of ${f.cardExpires}` : 'expires soon'}, before your next payment of ${f.amount}${f.renewsOn ? ` on ${f.renewsOn}` : ''}.`,
+        'To keep your subscription running without interruption, please update your card: it takes about a minute.',
+      ],
+      action: update(url, 'Update my card'),
+      outro: ['If your bank has already sent you a new card and you have added it, there is nothing else to do.'],
+    }),
     // The case is over: the customer's retry is no longer offered (the dunning has stopped).
     subscription_ended: (f, { update: url }): Body => {
       const cancelled = f.endAction === 'cancel_subscription';
@@ -273,5 +286,7 @@ export const en: LocaleCopy = {
     retryNow: RETRY_NOW,
     useDifferentCard: USE_DIFFERENT_CARD,
     acceptOffer: ACCEPT_OFFER,
+    nextPayment: 'Next payment',
+    cardExpires: 'Card expires',
   },
 };

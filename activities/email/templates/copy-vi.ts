@@ -22,6 +22,8 @@ const REASONS: Record<ReasonKey, string> = {
 
 const reason = (f: Facts): string => REASONS[f.reason ?? 'generic'];
 
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 /** "thẻ Visa có số cuối 4242 của bạn", or as much of it as we know. */
 function card(f: Facts): string {
   if (f.cardBrand && f.cardLast4) return `thẻ ${f.cardBrand} có số cuối ${f.cardLast4} của bạn`;
@@ -240,6 +242,17 @@ export const vi: LocaleCopy = {
         outro: [],
       };
     },
+    // Trước khi có lỗi thanh toán: thẻ hết hạn trước kỳ gia hạn tiếp theo.
+    card_expiring: (f, { update: url }): Body => ({
+      subject: `Thẻ thanh toán cho ${payee(f)} sắp hết hạn`,
+      heading: 'Thẻ của bạn sắp hết hạn',
+      intro: [
+        `${capitalise(card(f))} ${f.cardExpires ? `sẽ hết hạn vào cuối ${f.cardExpires}` : 'sắp hết hạn'}, trước kỳ thanh toán tiếp theo ${f.amount}${f.renewsOn ? ` vào ngày ${f.renewsOn}` : ''}.`,
+        'Để gói đăng ký của bạn không bị gián đoạn, hãy cập nhật thẻ: chỉ mất khoảng một phút.',
+      ],
+      action: update(url, 'Cập nhật thẻ'),
+      outro: ['Nếu bạn đã nhận thẻ mới từ ngân hàng và đã thêm thẻ đó, bạn không cần làm gì thêm.'],
+    }),
   },
   reasons: REASONS,
   greeting: (name) => (name ? `Xin chào ${name},` : 'Xin chào,'),
@@ -264,5 +277,7 @@ export const vi: LocaleCopy = {
     retryNow: RETRY_NOW,
     useDifferentCard: USE_DIFFERENT_CARD,
     acceptOffer: ACCEPT_OFFER,
+    nextPayment: 'Khoản thanh toán tiếp theo',
+    cardExpires: 'Thẻ hết hạn',
   },
 };

@@ -39,6 +39,11 @@ export interface EmailData extends Pick<
    * decline, authentication, a closed case) leave it out. Must be absolute http(s).
    */
   retryUrl?: string;
+  /** card_expiring: the card's expiry month and year (it is valid through the end of that month). */
+  cardExpMonth?: number;
+  cardExpYear?: number;
+  /** card_expiring: ISO-8601, the renewal the card would fail on. */
+  renewsAt?: string;
   /** The last-chance offer's signed `/billing/offer/:token` page (last_chance_offer only). Absolute http(s). */
   offerUrl?: string;
 }

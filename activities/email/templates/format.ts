@@ -18,6 +18,14 @@ export function formatDate(iso: string | undefined, locale: EmailLocale, timeZon
   }
 }
 
+/** A card's expiry month as the locale writes it ("December 2026", "tháng 12 năm 2026"); undefined when unknown. */
+export function formatMonth(month: number | undefined, year: number | undefined, locale: EmailLocale): string | undefined {
+  if (!month || !year || month < 1 || month > 12) return undefined;
+  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(year, month - 1, 15)),
+  );
+}
+
 /**
  * A moment as the locale writes it ("March 15, 2025 at 3:00 AM", "lúc 03:00 15 tháng 3, 2025"),
  * for "you can try again from …". In the customer's zone; without one, in UTC and saying so.

@@ -6,7 +6,7 @@ import { en } from './copy-en';
 import { vi } from './copy-vi';
 import { reasonKey } from './decline-reasons';
 import type { EmailData, EmailLocale } from './email-data';
-import { cardBrandName, formatAmount, formatDate } from './format';
+import { cardBrandName, formatAmount, formatDate, formatMonth } from './format';
 import { renderHtml } from './html-layout';
 import { httpUrl, singleLine } from './sanitize';
 import type { TemplateName } from './template-names';
@@ -74,6 +74,8 @@ function toFacts(locale: EmailLocale, data: EmailData): Facts {
     endAction: data.endAction,
     reason: reasonKey(data.declineReason),
     supportEmail: optional(data.supportEmail),
+    cardExpires: formatMonth(data.cardExpMonth, data.cardExpYear, locale),
+    renewsOn: formatDate(data.renewsAt, locale, data.timeZone),
     ...(data.offer ? { offer: offerFacts(data.offer) } : {}),
   };
 }
@@ -94,9 +96,12 @@ export function renderEmail(
   const card = copy.cardLabel(facts);
   const closed = CLOSED.has(name);
 
-  const details = [{ label: name === 'payment_recovered' ? labels.amountPaid : labels.amountDue, value: facts.amount }];
+  const amountLabel =
+    name === 'payment_recovered' ? labels.amountPaid : name === 'card_expiring' ? labels.nextPayment : labels.amountDue;
+  const details = [{ label: amountLabel, value: facts.amount }];
   if (facts.invoice) details.push({ label: labels.invoice, value: facts.invoice });
   if (card) details.push({ label: labels.paymentMethod, value: card });
+  if (name === 'card_expiring' && facts.cardExpires) details.push({ label: labels.cardExpires, value: facts.cardExpires });
   if (facts.nextRetry && !closed) details.push({ label: labels.nextRetry, value: facts.nextRetry });
 
   const first = body.intro[0];

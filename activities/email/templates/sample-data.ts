@@ -58,6 +58,15 @@ const PER_TEMPLATE: Record<TemplateName, Partial<EmailData>> = {
   new_card_declined: { declineReason: 'incorrect_cvc', cardBrand: 'mastercard', cardLast4: '5555' },
   payment_recovered: { nextRetryAt: undefined, endsAt: undefined, endAction: undefined },
   subscription_ended: { nextRetryAt: undefined },
+  card_expiring: {
+    invoiceNumber: undefined,
+    nextRetryAt: undefined,
+    endsAt: undefined,
+    endAction: undefined,
+    cardExpMonth: 3,
+    cardExpYear: 2025,
+    renewsAt: '2025-04-02T15:00:00Z',
+  },
 };
 
 export function sampleEmailData(name: TemplateName, locale: EmailLocale): EmailData {

@@ -12,6 +12,8 @@ export const TEMPLATE_NAMES = [
   'new_card_declined',
   'payment_recovered',
   'subscription_ended',
+  // Before any failure: the card on file expires before the next renewal (domain/cardExpiry.ts).
+  'card_expiring',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

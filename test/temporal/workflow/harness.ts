@@ -22,7 +22,13 @@ import { createLogger } from '../../../src/log';
 import { installRuntime } from '../../../src/temporal/runtime';
 import { Webhook } from 'standardwebhooks';
 import type Stripe from 'stripe';
-import { createActivities, createAppEventActivities, createEmailActivities } from '../../../activities';
+import {
+  createActivities,
+  createAppEventActivities,
+  createCardExpiryActivities,
+  createCardExpiryEmailActivities,
+  createEmailActivities,
+} from '../../../activities';
 import type { NetworkRules } from '../../../domain/networkRules';
 import type { RetryChargeInput } from '../../../domain/providerTypes';
 import { loadNetworkRules } from '../../../src/networkRulesFile';
@@ -165,26 +171,27 @@ export async function startHarness(
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: b,
-      activities,
+      // The reminders before a card expires (workflows/cardExpiry.ts) run on the same queue.
+      activities: { ...activities, ...createCardExpiryActivities({ stripe, temporal: env.client, taskQueue }) },
       ...opts.workerOptions,
     });
   let main = await makeMain(bundle);
   let mainRunning: Promise<void> | undefined = main.run();
+  const emailSettings = {
+    from: 'Acme Billing <billing@acme.test>',
+    replyTo: 'support@acme.test',
+    businessName: 'Acme',
+    publicBaseUrl: 'http://127.0.0.1:1',
+    linkSecret: randomBytes(32).toString('hex'),
+    linkTtlDays: 30,
+  };
   const email = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: emailTaskQueue(taskQueue),
-    activities: createEmailActivities(
-      resend,
-      {
-        from: 'Acme Billing <billing@acme.test>',
-        replyTo: 'support@acme.test',
-        businessName: 'Acme',
-        publicBaseUrl: 'http://127.0.0.1:1',
-        linkSecret: randomBytes(32).toString('hex'),
-        linkTtlDays: 30,
-      },
-      EMAIL_RATE_PER_SECOND,
-    ),
+    activities: {
+      ...createEmailActivities(resend, emailSettings, EMAIL_RATE_PER_SECOND),
+      ...createCardExpiryEmailActivities(resend, emailSettings),
+    },
     maxTaskQueueActivitiesPerSecond: EMAIL_RATE_PER_SECOND,
   });
   const emailRunning = email.run();
