@@ -6,7 +6,14 @@
  * resolvePolicy), so "whatever the decline" means every retryable one.
  */
 import type { Offer } from '../domain/offers';
-import { DEFAULT_POLICY, durationMs, type DunningPolicy, type PolicyOverride, type PolicyStep } from '../domain/policy';
+import {
+  DEFAULT_POLICY,
+  POLICY_1_0,
+  durationMs,
+  type DunningPolicy,
+  type PolicyOverride,
+  type PolicyStep,
+} from '../domain/policy';
 
 const EMAILS: PolicyStep[] = DEFAULT_POLICY.steps.filter((s) => s.action !== 'retry');
 
@@ -69,4 +76,6 @@ export function withLastChanceOffer(policy: DunningPolicy, offer: Offer = LAST_C
 /** Built-ins run only when named (`--builtin NAME`): comparisons of one lever, not the standard table. */
 export const NAMED_ONLY_POLICIES: ReadonlyArray<{ name: string; policy: DunningPolicy }> = [
   { name: 'default-with-offer', policy: withLastChanceOffer(DEFAULT_POLICY) },
+  // The default until 1.1 (#23), to compare with the new one on any cohort.
+  { name: 'default-1.0', policy: POLICY_1_0 },
 ];
