@@ -155,7 +155,7 @@ export interface EmailRecord {
   error?: string;
 }
 
-export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'restrict_access' | 'end_action';
+export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'sms' | 'restrict_access' | 'end_action';
 
 /** Query `status`: the case as JSON. Times are ISO-8601, amounts integers in minor units. */
 export interface DunningStatus {

@@ -88,6 +88,8 @@ export interface ScenarioOptions {
   subscriptionCard?: { customerDefault: string };
   /** The customer's metadata (besides `timezone`), e.g. `{ dunning_other_cards_consent: 'true' }`. */
   customerMetadata?: Record<string, string>;
+  /** The customer's `phone` (Stripe keeps any string; the SMS channel wants E.164). */
+  phone?: string;
   /**
    * Other cards saved on the customer before the renewal fails (test ids, `pm_card_mastercard`),
    * none of them a default: the customer's "other saved cards".
@@ -846,6 +848,7 @@ export class SandboxBilling {
         {
           email: opts.email,
           ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.phone ? { phone: opts.phone } : {}),
           ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
           ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
         },
