@@ -17,7 +17,7 @@ import {
 import type { InjectedSinks } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
-import { createActivities, createAppEventActivities, createEmailActivities } from '../activities';
+import { createActivities, createAppEventActivities, createEmailActivities, type ActivityDeps } from '../activities';
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
 import type { EmailSettings } from '../activities/email/dunningEmail';
@@ -46,6 +46,8 @@ export interface WorkerDeps {
   resend: Resend;
   email: EmailSettings;
   emailRatePerSecond: number;
+  /** The SMS channel (TWILIO_*); unset: off, sms steps are recorded as `sms_off`. */
+  sms?: ActivityDeps['sms'];
   appWebhook?: AppWebhookTarget & { ratePerSecond?: number };
   /** The card networks' rules file (NETWORK_RULES_FILE), checked at start: the card ledger enforces it. */
   networkRules: NetworkRules;
@@ -200,6 +202,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
       appWebhook: deps.appWebhook,
       networkRules: deps.networkRules,
       caseEnds: deps.caseEnds ?? memoryCaseEndStore(),
+      sms: deps.sms,
     }),
   });
   const email = await Worker.create({

@@ -264,6 +264,22 @@ export class SandboxBilling {
     return customer;
   }
 
+  /**
+   * `GET /v1/customers/search`, for the one field clause the service asks (`phone:'+1555…'`, and
+   * `email:'…'`): exact match, newest first, in Stripe's search envelope. Stripe's search is
+   * eventually consistent (about a minute); the sandbox's is immediate. Other queries: a 400.
+   */
+  searchCustomers(params: Params): Stripe.ApiSearchResult<Stripe.Customer> {
+    const query = optionalString(params, 'query') ?? '';
+    const m = /^\s*(phone|email)\s*:\s*(['"])([^'"]*)\2\s*$/.exec(query);
+    if (!m) throw invalidRequest(`The sandbox searches customers only by phone:'…' or email:'…', not: ${query}`, 'query');
+    const [, field, , value] = m as unknown as [string, 'phone' | 'email', string, string];
+    const data = Object.values(this.data.customers)
+      .filter((c) => c[field] === value)
+      .reverse();
+    return { object: 'search_result', data, has_more: false, next_page: null, url: '/v1/customers/search' };
+  }
+
   updateCustomer(id: string, params: Params, ctx: RequestContext): Stripe.Customer {
     rejectUnknownParams(params, ['email', 'name', 'preferred_locales', 'metadata', 'description', 'phone', 'invoice_settings']);
     const customer = this.customer(id);

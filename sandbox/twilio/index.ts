@@ -44,8 +44,11 @@ export interface TwilioSandboxOptions {
   accountSid?: string;
   /** The auth token basic auth must carry, and the key inbound webhooks are signed with. */
   authToken: string;
-  /** Where inbound messages (replies, STOP, START) are posted: the exact URL the signature covers. */
-  webhook?: { url: string };
+  /**
+   * Inbound messages (replies, STOP, START): `url` is the public URL Twilio was given, which the
+   * signature covers; `deliverTo` where the request really goes (default `url`), as a proxy forwards it.
+   */
+  webhook?: { url: string; deliverTo?: string };
 }
 
 export interface TwilioSandbox {
@@ -290,7 +293,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       ...(optOutType ? { OptOutType: optOutType } : {}),
     };
     const signature = twilio.getExpectedTwilioSignature(opts.authToken, opts.webhook.url, params);
-    const res = await fetch(opts.webhook.url, {
+    const res = await fetch(opts.webhook.deliverTo ?? opts.webhook.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
       body: new URLSearchParams(params).toString(),
