@@ -33,6 +33,12 @@ import { SmsStore, type SmsMessage } from './store';
 
 export type { SmsMessage } from './store';
 
+export interface SmsFault {
+  status: 429 | 500 | 'hang';
+  count: number;
+  afterSend?: boolean;
+}
+
 export interface TwilioSandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -58,8 +64,12 @@ export interface TwilioSandbox {
   messages(): SmsMessage[];
   /** The customer at `from` texts `body` to `to` (default: the last sender that wrote to them). */
   inbound(m: { from: string; to?: string; body: string }): Promise<{ status: number | 'not_sent' }>;
-  /** The next `count` sends fail with `status`; `afterSend`: the message is sent, then the answer is lost. */
-  injectFault(f: { status: 429 | 500; count: number; afterSend?: boolean }): void;
+  /**
+   * The next `count` sends fail with `status`; `afterSend`: the message is sent, then the answer is
+   * lost. `hang` (always after the send): the message is sent and no answer ever comes, so the
+   * caller is stuck inside its request (a worker to kill mid-activity).
+   */
+  injectFault(f: SmsFault): void;
   close(): Promise<void>;
 }
 
@@ -90,7 +100,7 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
 
 export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<TwilioSandbox> {
   const store = new SmsStore(opts.dataDir);
-  const faults: Array<{ status: 429 | 500; count: number; afterSend?: boolean }> = [];
+  const faults: SmsFault[] = [];
   const app = express();
   app.disable('x-powered-by');
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
@@ -109,10 +119,11 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     return account;
   }
 
-  function takeFault(afterSend: boolean): TwilioHttpError | undefined {
+  function takeFault(afterSend: boolean): TwilioHttpError | 'hang' | undefined {
     const f = faults[0];
-    if (!f || (f.afterSend ?? false) !== afterSend) return undefined;
+    if (!f || (f.afterSend ?? f.status === 'hang') !== afterSend) return undefined;
     if (--f.count === 0) faults.shift();
+    if (f.status === 'hang') return 'hang';
     return f.status === 429
       ? new TwilioHttpError(429, TWILIO_ERRORS.tooManyRequests, 'Too Many Requests')
       : new TwilioHttpError(500, TWILIO_ERRORS.internal, 'Internal Server Error (injected)');
@@ -164,7 +175,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     wrap((req, res) => {
       const accountSid = authenticate(req);
       const before = takeFault(false);
-      if (before) throw before;
+      if (before instanceof TwilioHttpError) throw before;
       const to = field(req, 'To');
       const from = field(req, 'From');
       const service = field(req, 'MessagingServiceSid');
@@ -197,6 +208,8 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
         createdAt: new Date().toISOString(),
       });
       const lost = takeFault(true);
+      // Sent, and the answer never comes: the connection stays open until the sandbox closes.
+      if (lost === 'hang') return;
       if (lost) throw lost;
       res.status(201).json(toApi(message, true));
     }),
@@ -328,9 +341,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     '/_sandbox/faults',
     wrap((req, res) => {
       const f = req.body as { status?: unknown; count?: unknown; afterSend?: unknown };
-      if ((f.status !== 429 && f.status !== 500) || !Number.isInteger(f.count) || (f.count as number) < 1)
-        throw new TwilioHttpError(422, 20001, 'status must be 429 or 500 and count a positive integer');
-      faults.push({ status: f.status, count: f.count as number, afterSend: f.afterSend === true });
+      if ((f.status !== 429 && f.status !== 500 && f.status !== 'hang') || !Number.isInteger(f.count) || (f.count as number) < 1)
+        throw new TwilioHttpError(422, 20001, "status must be 429, 500 or 'hang' and count a positive integer");
+      faults.push({ status: f.status, count: f.count as number, afterSend: f.status === 'hang' || f.afterSend === true });
       res.status(204).end();
     }),
   );
@@ -360,9 +373,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     messages: () => store.all(),
     inbound,
     injectFault: (f) => {
-      if ((f.status !== 429 && f.status !== 500) || !Number.isInteger(f.count) || f.count < 1)
-        throw new RangeError('fault status must be 429 or 500 and count a positive integer');
-      faults.push({ ...f });
+      if ((f.status !== 429 && f.status !== 500 && f.status !== 'hang') || !Number.isInteger(f.count) || f.count < 1)
+        throw new RangeError("fault status must be 429, 500 or 'hang' and count a positive integer");
+      faults.push({ ...f, afterSend: f.status === 'hang' || f.afterSend === true });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
