@@ -21,7 +21,9 @@ import { CARD_EXPIRING_TEMPLATE, sendCardExpiryEmail } from './email/cardExpiryE
 import { startCardExpiryReminder } from './cardExpiryStart';
 import type { CardExpiryEmailInput, CardExpiryReminderInput, ExpiryRemindersPolicy } from '../domain/cardExpiry';
 import { retryCharge } from './stripe/retryCharge';
+import { sendDunningSms, type SmsSettings, type TwilioClient } from './sms/sendSms';
 import type { CaseEndRecord, CaseEndStore } from '../domain/caseEndRecord';
+import type { SmsInput, SmsSendResult } from '../domain/sms';
 import type { NetworkRules } from '../domain/networkRules';
 import type {
   AppEventInput,
@@ -42,6 +44,8 @@ export interface ActivityDeps {
   networkRules: NetworkRules;
   /** Where each case writes its end record (experiment results): src/experiments/caseEndStores.ts. */
   caseEnds: CaseEndStore;
+  /** The SMS channel (TWILIO_*); unset: off, and every sms step is recorded as `sms_off`. */
+  sms?: { client: TwilioClient; settings: SmsSettings };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -70,6 +74,12 @@ export function createActivities(deps: ActivityDeps) {
     listSavedCards: (customerId: string) => countingErrors('stripe', () => listSavedCards(deps.stripe, customerId)),
     applyOffer: (input: ApplyOfferInput) => countingErrors('stripe', () => applyOffer(deps.stripe, input)),
     recordCaseEnd: (record: CaseEndRecord) => recordCaseEnd(deps.caseEnds, record),
+    /** One text of a case (activities/sms/sendSms.ts): consent, opt-out and number read at send time. */
+    sendDunningSms: async (input: SmsInput): Promise<SmsSendResult> => {
+      const sms = deps.sms;
+      if (!sms) return { kind: 'skipped', reason: 'sms_off' };
+      return sendDunningSms(deps.stripe, sms.client, sms.settings, input, Date.now());
+    },
     startAppEventDelivery: async (event: AppEventInput) => {
       // No app to tell (APP_WEBHOOK_URL unset): a delivery workflow would only log the event as
       // undelivered, and cost the server a workflow per event (npm run bench measured it).

@@ -200,6 +200,8 @@ export function simulatedStripe(run: PolicyRun, client: Client, time?: TimeLock)
   };
   return heldActivities(time, {
     loadCaseFacts: async (invoiceId) => caseFacts(caseOf(invoiceId)),
+    // The back-test does not model the SMS channel yet: a policy's sms steps send nothing.
+    sendDunningSms: async () => ({ kind: 'skipped', reason: 'sms_off' }),
     // Another saved card (backtest/otherCards.ts): only a policy with `otherCards` asks.
     listSavedCards: async (customerId) => {
       const s = [...run.cases.values()].find((x) => `cus_${x.c.id}` === customerId);

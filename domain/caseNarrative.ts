@@ -67,6 +67,8 @@ export function stepLabel(step: PlannedStep, endAction: EndAction | undefined): 
       return `${at}final notice`;
     case 'offer':
       return `${at}last-chance offer (${step.offer?.kind ?? 'offer'})`;
+    case 'sms':
+      return `${at}text message (${(step.template ?? 'reminder').replace(/_/g, ' ')})`;
     case 'restrict_access':
       return 'end of the grace period';
     case 'end_action':
@@ -216,6 +218,8 @@ function why(step: PlannedStep, c: CaseNow): string {
       return `last notice before the end action${c.endAction ? ` (${endActionLabel(c.endAction)})` : ''}`;
     case 'offer':
       return 'offer the customer a pause, a coupon or a cheaper plan before the end';
+    case 'sms':
+      return 'text the customer, if they agreed to billing texts, outside their quiet hours';
     case 'restrict_access':
       return 'the grace period ends: the app is told to restrict access';
     case 'end_action':

@@ -31,6 +31,7 @@ import type { ExperimentArm } from './experiment';
 import { stripeRetryingFrom } from './stripeRetries';
 import type { Offer, OfferNotPossible, OfferStatus } from './offers';
 import { isEndedSubscription } from './subscriptions';
+import { DEFAULT_SMS_MAX_PER_CASE, type SmsInput, type SmsRecord, type SmsSendResult, type SmsTemplate } from './sms';
 import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
 import type {
   AttemptRecord,
@@ -138,6 +139,8 @@ export class CaseRecord {
   /** The last-chance offer: `due` while its email is being sent, then what was offered and what came of it. */
   private offerDue: { key: string; offer: Offer } | undefined;
   private _offer: (OfferStatus & { key: string }) | undefined;
+  /** The case's texts (policy sms steps), as status.sms shows them. */
+  private readonly _sms: SmsRecord[] = [];
 
   constructor(
     readonly invoiceId: string,
@@ -245,6 +248,7 @@ export class CaseRecord {
       ...(this.emailUndeliverable ? { emailUndeliverable: this.emailUndeliverable } : {}),
       ...(this._otherCards ? { otherCards: { ...this._otherCards } } : {}),
       ...(this._offer ? { offer: offerStatus(this._offer) } : {}),
+      ...(this._sms.length ? { sms: this._sms.map((r) => ({ ...r })), smsCost: this.smsCost() } : {}),
       processing: this.settling && {
         since: iso(this.settling.since),
         checkAt: iso(this.settling.checkAt),
@@ -920,6 +924,58 @@ export class CaseRecord {
     const first = !this._accessRestricted;
     this._accessRestricted = true;
     return first;
+  }
+
+  // ---- text messages (domain/sms.ts) ------------------------------------------------------------
+
+  /**
+   * The text's input for a due sms step, or undefined when the case's cap is reached (recorded as
+   * skipped). Consent, opt-out and the number are the activity's to read: they live on the customer.
+   */
+  smsInput(step: PlannedStep, idempotencyKey: string, now: number): SmsInput | undefined {
+    const template = (step.template ?? 'reminder') as SmsTemplate;
+    const cap = this.resolved?.sms?.maxPerCase ?? DEFAULT_SMS_MAX_PER_CASE;
+    if (this._sms.filter((r) => r.sid).length >= cap) {
+      this._sms.push({ at: iso(now), template, skipped: 'cap_reached' });
+      return undefined;
+    }
+    const f = this.requireFacts();
+    return {
+      key: idempotencyKey,
+      template,
+      customerId: this.customerId,
+      invoiceId: this.invoiceId,
+      amountDue: this.amountDue,
+      currency: this.currency,
+      invoiceNumber: f.invoice.number,
+      preferredLocales: f.customer.preferredLocales,
+      ...(f.customer.timeZone ? { timeZone: f.customer.timeZone } : {}),
+      endsAt: iso(this.endAt()),
+      stepStartedAt: iso(now),
+    };
+  }
+
+  /** What became of a text: sent (its cost counted), not sent and why, or the provider's refusal. */
+  recordSms(at: number, template: SmsTemplate, result: SmsSendResult | { error: string }): SmsRecord {
+    const base = { at: iso(at), template };
+    const r: SmsRecord =
+      'error' in result
+        ? { ...base, error: result.error }
+        : result.kind === 'sent'
+          ? { ...base, sid: result.sid, to: result.to, segments: result.segments, costMicroUsd: result.costMicroUsd }
+          : { ...base, skipped: result.kind === 'opted_out' ? 'opted_out' : result.reason };
+    this._sms.push(r);
+    return r;
+  }
+
+  /** Texts sent in this case, their segments and their cost. */
+  smsCost(): { messages: number; segments: number; microUsd: number } {
+    const sent = this._sms.filter((r) => r.sid);
+    return {
+      messages: sent.length,
+      segments: sent.reduce((n, r) => n + (r.segments ?? 0), 0),
+      microUsd: sent.reduce((n, r) => n + (r.costMicroUsd ?? 0), 0),
+    };
   }
 
   // ---- the last-chance offer (domain/offers.ts) ------------------------------------------------

@@ -11,18 +11,32 @@ import { isRetryableCategory } from './declines';
 import { otherCardsProblems, type OtherCardsPolicy } from './otherCards';
 import { DEFAULT_NOTICE_SEVERITY, type NoticeSeverityLevels, type NoticeThresholds } from './noticeSeverity';
 import { offerProblems, type Offer } from './offers';
+import {
+  DEFAULT_QUIET_HOURS,
+  DEFAULT_SMS_MAX_PER_CASE,
+  smsPolicyProblems,
+  SMS_TEMPLATES,
+  type SmsPolicy,
+  type SmsTemplate,
+} from './sms';
 import { DECLINE_CATEGORIES, type DeclineCategory } from './types';
 
-/** `offer`: the last-chance offer's email (domain/offers.ts), with its signed link page. */
-export type StepAction = 'email' | 'retry' | 'final_notice' | 'offer';
+/**
+ * `offer`: the last-chance offer's email (domain/offers.ts), with its signed link page. `sms`: a
+ * text message, only to customers who consented (domain/sms.ts); no default policy has one.
+ */
+export type StepAction = 'email' | 'retry' | 'final_notice' | 'offer' | 'sms';
 export type EmailTemplate = 'payment_failed' | 'reminder';
 
 export interface PolicyStep {
   /** Offset from the first failure: '0', '30s', '30m', '12h', '3d', '1d12h'. */
   at: string;
   action: StepAction;
-  /** Email steps only; default 'reminder'. The first email, at '0', is 'payment_failed'. */
-  template?: EmailTemplate;
+  /**
+   * Email steps: default 'reminder'; the first email, at '0', is 'payment_failed'. SMS steps:
+   * 'payment_failed', 'reminder' (default) or 'final_notice' (domain/sms.ts).
+   */
+  template?: EmailTemplate | SmsTemplate;
   /** Offer steps only, and required there: what is offered (domain/offers.ts). */
   offer?: Offer;
 }
@@ -101,6 +115,8 @@ export interface DunningPolicy {
    * their next renewal. Read from the policy the service runs now: it concerns no case.
    */
   expiryReminders?: ExpiryRemindersPolicy;
+  /** The SMS steps' cap per case and quiet hours (domain/sms.ts); unset: the defaults. The base policy's only. */
+  sms?: SmsPolicy;
 }
 
 /** A failed sign-up's schedule; it ends with `leave_past_due`: Stripe expires the subscription itself. */
@@ -123,6 +139,8 @@ export interface ResolvedPolicy {
   minRetryGapMs: number;
   customerRetryCooldownMs: number;
   defaultTimeZone: string;
+  /** SMS steps' cap and quiet hours (domain/sms.ts). Optional: a case continued from a run before SMS has none (the defaults then). */
+  sms?: { maxPerCase: number; quietHours: { start: number; end: number } };
 }
 
 /** Used when a policy names no customerRetryCooldown. */
@@ -363,10 +381,16 @@ function checkSteps(steps: PolicyStep[], prefix: string, errors: string[]): void
   let offerStep: number | undefined;
   steps.forEach((s, i) => {
     const ms = durationMs(s.at) as number;
-    if (s.template !== undefined && s.action !== 'email') {
-      errors.push(`${p}[${i}].template: only email steps take a template`);
+    if (s.template !== undefined && s.action !== 'email' && s.action !== 'sms') {
+      errors.push(`${p}[${i}].template: only email and sms steps take a template`);
     }
-    if (s.template === 'payment_failed' && ms !== 0) {
+    if (s.action === 'sms' && s.template !== undefined && !SMS_TEMPLATES.includes(s.template)) {
+      errors.push(`${p}[${i}].template: an sms step's template is one of ${SMS_TEMPLATES.join(', ')}`);
+    }
+    if (s.action === 'email' && s.template === 'final_notice') {
+      errors.push(`${p}[${i}].template: the final notice email is its own action, 'final_notice'`);
+    }
+    if (s.action === 'email' && s.template === 'payment_failed' && ms !== 0) {
       errors.push(`${p}[${i}].template: 'payment_failed' is the first email and belongs at '0'`);
     }
     if (s.action === 'final_notice') {
@@ -379,7 +403,7 @@ function checkSteps(steps: PolicyStep[], prefix: string, errors: string[]): void
         errors.push(`${p}[${i}]: a second offer (${p}[${offerStep}] is one): a case makes one last-chance offer`);
       else offerStep = i;
     }
-    const id = `${ms}|${s.action}|${s.action === 'email' ? (s.template ?? 'reminder') : ''}`;
+    const id = `${ms}|${s.action}|${s.action === 'email' || s.action === 'sms' ? (s.template ?? 'reminder') : ''}`;
     const first = seen.get(id);
     if (first !== undefined) errors.push(`${p}[${i}]: duplicates ${p}[${first}]`);
     else seen.set(id, i);
@@ -521,6 +545,7 @@ export function policyProblems(p: DunningPolicy): string[] {
   checkSemantics(p, errors);
   errors.push(...otherCardsProblems(p.otherCards));
   errors.push(...expiryRemindersProblems(p.expiryReminders, durationMs));
+  errors.push(...smsPolicyProblems(p.sms));
   const signup = failedSignupPolicy(p);
   if (signup) {
     const window = parseDuration(FAILED_SIGNUP_WINDOW);
@@ -559,6 +584,7 @@ export function failedSignupPolicy(p: DunningPolicy): DunningPolicy | undefined 
     ...(p.minRetryGap !== undefined ? { minRetryGap: p.minRetryGap } : {}),
     ...(p.customerRetryCooldown !== undefined ? { customerRetryCooldown: p.customerRetryCooldown } : {}),
     defaultTimeZone: p.defaultTimeZone,
+    ...(p.sms ? { sms: p.sms } : {}),
   };
 }
 
@@ -600,5 +626,9 @@ export function resolvePolicy(
     minRetryGapMs: parseDuration(p.minRetryGap ?? DEFAULT_MIN_RETRY_GAP),
     customerRetryCooldownMs: parseDuration(p.customerRetryCooldown ?? DEFAULT_CUSTOMER_RETRY_COOLDOWN),
     defaultTimeZone: p.defaultTimeZone,
+    sms: {
+      maxPerCase: p.sms?.maxPerCase ?? DEFAULT_SMS_MAX_PER_CASE,
+      quietHours: p.sms?.quietHours ? { ...p.sms.quietHours } : { ...DEFAULT_QUIET_HOURS },
+    },
   };
 }

@@ -7,9 +7,10 @@
 import { isRetryableCategory } from './declines';
 import { formatDuration, isValidTimeZone, parseDuration, type ResolvedPolicy } from './policy';
 import type { Offer } from './offers';
+import { DEFAULT_QUIET_HOURS, inQuietHours } from './sms';
 import type { DeclineCategory } from './types';
 
-export type PlannedKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'restrict_access' | 'end_action';
+export type PlannedKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'sms' | 'restrict_access' | 'end_action';
 
 export interface PlannedStep {
   /**
@@ -47,9 +48,11 @@ const KIND_ORDER: Record<PlannedKind, number> = {
   retry: 0,
   email: 1,
   offer: 2,
-  final_notice: 3,
-  restrict_access: 4,
-  end_action: 5,
+  // After the email of the same instant: the text points to what the email says.
+  sms: 3,
+  final_notice: 4,
+  restrict_access: 5,
+  end_action: 6,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +152,19 @@ export function nextPaydayAt(afterMs: number, paydays: number[], hour: number, t
   return best;
 }
 
+/**
+ * The first instant at or after `ms` outside quiet hours in `timeZone` (local hours, possibly past
+ * midnight: 21 to 8): a text due at 23:10 goes at 08:00 the next morning, one due at 06:00 at 08:00.
+ */
+export function afterQuietHours(ms: number, quiet: { start: number; end: number }, timeZone: string): number {
+  const l = localTime(ms, timeZone);
+  if (!inQuietHours(l.hour, quiet)) return ms;
+  // Past the start on a wrapping night (22:00 of 21-8): the end is tomorrow; else today.
+  const tomorrow = quiet.start > quiet.end && l.hour >= quiet.start;
+  const day = new Date(Date.UTC(l.year, l.month - 1, l.day + (tomorrow ? 1 : 0)));
+  return zonedTimeToEpoch(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), quiet.end, 0, timeZone);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Planning
 
@@ -205,6 +221,11 @@ export function planSchedule(policy: ResolvedPolicy, ctx: PlanContext): PlannedS
       entry = { key: `email:${template}@${label}`, kind: 'email', at: nominal, template };
     } else if (step.action === 'final_notice') {
       entry = { key: `final_notice@${label}`, kind: 'final_notice', at: nominal };
+    } else if (step.action === 'sms') {
+      // Never in the customer's night; a text pushed past the end is not sent (the case is over).
+      const template = step.template ?? 'reminder';
+      const at = afterQuietHours(nominal, policy.sms?.quietHours ?? DEFAULT_QUIET_HOURS, tz);
+      entry = at < endAt ? { key: `sms:${template}@${label}`, kind: 'sms', at, template } : undefined;
     } else if (step.action === 'offer') {
       entry = step.offer ? { key: `offer@${label}`, kind: 'offer', at: nominal, offer: step.offer } : undefined;
     } else if (retryable) {

@@ -2,6 +2,7 @@
  * The facts a dunning case is made of. Shared by the workflow, its activities, the HTTP edge and
  * the client; plain data only, so it crosses the Temporal payload boundary as JSON.
  */
+import type { SmsRecord } from './sms';
 import type { EmailLocale } from './presentation';
 
 import type { OfferStatus } from './offers';
@@ -155,7 +156,7 @@ export interface EmailRecord {
   error?: string;
 }
 
-export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'restrict_access' | 'end_action';
+export type NextActionKind = 'email' | 'retry' | 'final_notice' | 'offer' | 'sms' | 'restrict_access' | 'end_action';
 
 /** Query `status`: the case as JSON. Times are ISO-8601, amounts integers in minor units. */
 export interface DunningStatus {
@@ -206,6 +207,10 @@ export interface DunningStatus {
   otherCards?: OtherCardsTurn;
   /** The last-chance offer, once its email went out: what, when, and whether it was taken. */
   offer?: OfferStatus;
+  /** The case's text messages (policy `sms` steps), sent or not and why; absent until the first is due. */
+  sms?: SmsRecord[];
+  /** What the texts sent cost: segments, and dollars at TWILIO_PRICE_PER_SEGMENT (millionths). */
+  smsCost?: { messages: number; segments: number; microUsd: number };
 }
 
 export interface OtherCardsTurn {

@@ -185,6 +185,19 @@ export const envSchema = z.object({
   RESEND_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(s), {
     message: 'RESEND_WEBHOOK_SECRET must be the webhook signing secret Resend shows: whsec_ followed by base64',
   }),
+  /** The SMS channel (Twilio): all three of SID, token and sender, or none (SMS off in production, the sandbox in development). */
+  TWILIO_ACCOUNT_SID: optionalString.refine((s) => s === undefined || /^AC[0-9a-f]{32}$/.test(s), {
+    message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits, as the Twilio Console shows it',
+  }),
+  TWILIO_AUTH_TOKEN: optionalString,
+  /** The sender: an E.164 number of the account, or a Messaging Service SID (MG…). */
+  TWILIO_FROM: optionalString.refine((s) => s === undefined || /^\+[1-9]\d{1,14}$/.test(s) || /^MG[0-9a-f]{32}$/.test(s), {
+    message: 'TWILIO_FROM must be an E.164 number (+15551234567) or a Messaging Service SID (MG…)',
+  }),
+  /** Where the Twilio SDK sends its requests (its httpClient rewrites the host); unset: api.twilio.com. */
+  TWILIO_API_BASE: url('TWILIO_API_BASE').optional(),
+  /** US dollars per SMS segment, for the cost each case shows (Twilio's US list price in 2025: 0.0083). */
+  TWILIO_PRICE_PER_SEGMENT: z.coerce.number().nonnegative().max(10).default(0.0083),
   EMAIL_FROM: z.string().trim().min(3).default('Billing <billing@example.com>'),
   EMAIL_REPLY_TO: optionalString,
   EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
@@ -315,11 +328,30 @@ export interface Config {
   codec: { enabled: boolean; allowedOrigins: string[]; token?: string };
   /** The in-app notice: NOTICE_ALLOWED_ORIGINS (default none) and NOTICE_TOKEN_SECRET. */
   notice: { allowedOrigins: string[]; tokenSecret?: string };
+  /**
+   * The SMS channel (TWILIO_*). `off`: no texts (production without Twilio); `sandbox`: the local
+   * Twilio sandbox plays Twilio (development without TWILIO_ACCOUNT_SID); `twilio`: the account given.
+   */
+  sms: SmsConfig;
   /** Secrets generated for development, to print at start. */
   generated: string[];
   /** Absolute path of a prebuilt workflow bundle; undefined: bundle at start. */
   workflowBundlePath?: string;
 }
+
+export interface SmsConfig {
+  mode: 'off' | 'sandbox' | 'twilio';
+  accountSid: string;
+  authToken: string;
+  /** E.164 number or Messaging Service SID. */
+  from: string;
+  apiBase?: string;
+  /** TWILIO_PRICE_PER_SEGMENT in millionths of a US dollar. */
+  priceMicroUsdPerSegment: number;
+}
+
+/** The sandbox's own account and sender (Twilio's magic test sender number). */
+export const SMS_SANDBOX = { accountSid: `AC${'0'.repeat(32)}`, from: '+15005550006' } as const;
 
 export interface WorkerVersioning {
   deploymentName: string;
@@ -402,6 +434,8 @@ interface DevSecrets {
   linkSecret: string;
   stripeWebhookSecret: string;
   resendWebhookSecret: string;
+  /** The Twilio sandbox's auth token (it signs its inbound webhooks with it). */
+  twilioAuthToken: string;
   /** PAYLOAD_ENCRYPTION_KEYS form: `dev-<date>:base64`. */
   payloadEncryptionKeys: string;
 }
@@ -419,6 +453,7 @@ function devSecrets(dataDir: string): DevSecrets {
     linkSecret: kept.linkSecret ?? randomBytes(32).toString('base64url'),
     stripeWebhookSecret: kept.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
     resendWebhookSecret: kept.resendWebhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
+    twilioAuthToken: kept.twilioAuthToken ?? randomBytes(16).toString('hex'),
     payloadEncryptionKeys:
       kept.payloadEncryptionKeys ??
       `dev-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}:${randomBytes(KEY_BYTES).toString('base64')}`,
@@ -496,6 +531,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `WORKER_DEPLOYMENT_NAME: required when TEMPORAL_TASK_QUEUE (${e.TEMPORAL_TASK_QUEUE}) is not a valid deployment name (letters, digits, _ or -)`,
     );
   }
+  const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
+  if (twilioSet > 0 && twilioSet < 3) {
+    problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM: set all three to send texts through Twilio, or none');
+  }
   if (Boolean(e.APP_WEBHOOK_URL) !== Boolean(e.APP_WEBHOOK_SECRET)) {
     problems.push('APP_WEBHOOK_URL and APP_WEBHOOK_SECRET: set both to send events to your app, or neither');
   }
@@ -537,7 +576,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !e.LINK_SECRET ||
     !e.STRIPE_WEBHOOK_SECRET ||
     !e.PAYLOAD_ENCRYPTION_KEYS ||
-    (resendSandbox && !e.RESEND_WEBHOOK_SECRET);
+    (resendSandbox && !e.RESEND_WEBHOOK_SECRET) ||
+    (!production && !e.TWILIO_ACCOUNT_SID);
   const dev = needDev ? devSecrets(dataDir) : undefined;
   if (!e.API_TOKEN) generated.push('API_TOKEN');
   if (!e.LINK_SECRET) generated.push('LINK_SECRET');
@@ -617,6 +657,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: e.CODEC_TOKEN,
     },
     notice: { allowedOrigins: e.NOTICE_ALLOWED_ORIGINS ?? [], tokenSecret: e.NOTICE_TOKEN_SECRET },
+    sms: {
+      mode: e.TWILIO_ACCOUNT_SID ? 'twilio' : production ? 'off' : 'sandbox',
+      accountSid: e.TWILIO_ACCOUNT_SID ?? SMS_SANDBOX.accountSid,
+      authToken: e.TWILIO_AUTH_TOKEN ?? (production ? '' : dev!.twilioAuthToken),
+      from: e.TWILIO_FROM ?? SMS_SANDBOX.from,
+      apiBase: e.TWILIO_API_BASE,
+      priceMicroUsdPerSegment: Math.round(e.TWILIO_PRICE_PER_SEGMENT * 1_000_000),
+    },
     generated,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH ? resolve(e.WORKFLOW_BUNDLE_PATH) : undefined,
   };

@@ -15,6 +15,7 @@ import { ConfigError, devUiOriginsOf, loadConfig, logLevelSchema, type Config } 
 import { DunningClient } from './dunningClient';
 import { createApp } from './http/app';
 import { createResendClient } from './providers/resend';
+import { createTwilioClient } from './providers/twilio';
 import { createLogger, routeConsoleTo, type Logger } from './log';
 import { createStripeClient } from './providers/stripe';
 import { describeWebhookEndpoint, readWebhookEndpoint } from './providers/webhookEndpoint';
@@ -113,6 +114,7 @@ interface Urls {
   temporal: string;
   outbox?: string;
   stripeSandbox?: string;
+  smsOutbox?: string;
 }
 
 async function startAll(config: Config, role: Role, stops: Array<() => Promise<void> | void>): Promise<Urls> {
@@ -191,6 +193,24 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       urls.outbox = outbox.url;
     }
   }
+  // The SMS channel: Twilio, the local Twilio sandbox (development without TWILIO_ACCOUNT_SID), or off.
+  let smsBase = config.sms.apiBase;
+  if (config.sms.mode === 'sandbox' && !smsBase && role !== 'api') {
+    if (role === 'worker') throw new ConfigError(['TWILIO_ACCOUNT_SID or TWILIO_API_BASE: required to run the worker alone']);
+    const { startTwilioSandbox } = await import('../sandbox/twilio');
+    const sandbox = await startTwilioSandbox({
+      port: config.port + 3,
+      dataDir: config.dataDir,
+      accountSid: config.sms.accountSid,
+      authToken: config.sms.authToken,
+      // Replies (STOP, START) come back signed over the public URL, as Twilio's would, and are
+      // delivered to this process's port (a proxy would do that in front of a real deployment).
+      webhook: { url: `${config.publicBaseUrl}/webhooks/twilio`, deliverTo: `http://127.0.0.1:${config.port}/webhooks/twilio` },
+    });
+    stops.push(() => sandbox.close());
+    smsBase = sandbox.url;
+    urls.smsOutbox = sandbox.url;
+  }
   const stripe = createStripeClient({ secretKey: config.stripe.secretKey, apiBase: stripeBase });
   // Lazy: the process comes up (alive, not ready) while Temporal is still unreachable.
   const client = lazyClient(target);
@@ -228,6 +248,7 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
       cases,
       webhookSecret: config.stripe.webhookSecret,
       resendWebhookSecret: config.email.webhookSecret,
+      twilioAuthToken: config.sms.mode === 'off' ? undefined : config.sms.authToken,
       apiToken: config.apiToken,
       linkSecret: config.linkSecret,
       publicBaseUrl: config.publicBaseUrl,
@@ -351,6 +372,24 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
         linkTtlDays: config.linkTtlDays,
       },
       emailRatePerSecond: config.email.ratePerSecond,
+      sms:
+        config.sms.mode === 'off'
+          ? undefined
+          : {
+              client: createTwilioClient({
+                accountSid: config.sms.accountSid,
+                authToken: config.sms.authToken,
+                apiBase: smsBase,
+              }),
+              settings: {
+                from: config.sms.from,
+                businessName: config.email.businessName,
+                publicBaseUrl: config.publicBaseUrl,
+                linkSecret: config.linkSecret,
+                linkTtlDays: config.linkTtlDays,
+                priceMicroUsdPerSegment: config.sms.priceMicroUsdPerSegment,
+              },
+            },
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
       caseEnds,
@@ -446,6 +485,7 @@ function printBanner(config: Config, role: Role, urls: Urls): void {
     `  Temporal        ${urls.temporal} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     urls.outbox && `  Email outbox    ${urls.outbox}   (local Resend sandbox)`,
     urls.stripeSandbox && `  Stripe sandbox  ${urls.stripeSandbox}   (local; set STRIPE_SECRET_KEY for real Stripe)`,
+    urls.smsOutbox && `  SMS outbox      ${urls.smsOutbox}   (local Twilio sandbox; set TWILIO_ACCOUNT_SID for real Twilio)`,
     config.generated.includes('API_TOKEN') &&
       `  Dev API token   ${config.apiToken}   (kept in ${config.dataDir}/dev-secrets.json)`,
     config.generated.includes('PAYLOAD_ENCRYPTION_KEYS') &&

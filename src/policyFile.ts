@@ -10,9 +10,10 @@ import { FAILED_INVOICE_TREATMENTS, PAUSE_BEHAVIORS } from '../domain/offers';
 
 export type PolicyParseResult = { ok: true; policy: DunningPolicy } | { ok: false; errors: string[] };
 
-const STEP_ACTIONS = ['email', 'retry', 'final_notice', 'offer'] as const;
+const STEP_ACTIONS = ['email', 'retry', 'final_notice', 'offer', 'sms'] as const;
 const END_ACTIONS = ['cancel_subscription', 'mark_uncollectible', 'pause_collection', 'leave_past_due'] as const;
-const TEMPLATES = ['payment_failed', 'reminder'] as const;
+/** Email steps take the first two; sms steps all three (policyProblems says which goes where). */
+const TEMPLATES = ['payment_failed', 'reminder', 'final_notice'] as const;
 
 const durationSchema = z.string().superRefine((s, ctx) => {
   if (durationMs(s) === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: durationError(s) });
@@ -114,6 +115,13 @@ const policySchema = z
     otherCards: z.object({ afterDeclines: z.number(), maxCards: z.number().optional() }).strict().optional(),
     noticeSeverity: z.object({ warning: durationSchema.optional(), wall: durationSchema.optional() }).strict().optional(),
     expiryReminders: z.object({ daysBefore: z.number(), recheckEvery: durationSchema.optional() }).strict().optional(),
+    sms: z
+      .object({
+        maxPerCase: z.number().optional(),
+        quietHours: z.object({ start: z.number(), end: z.number() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -167,6 +175,7 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   if (d.otherCards) policy.otherCards = d.otherCards;
   if (d.noticeSeverity) policy.noticeSeverity = d.noticeSeverity;
   if (d.expiryReminders) policy.expiryReminders = d.expiryReminders;
+  if (d.sms) policy.sms = d.sms;
   const errors = policyProblems(policy);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };
 }

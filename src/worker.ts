@@ -23,6 +23,7 @@ import {
   createCardExpiryActivities,
   createCardExpiryEmailActivities,
   createEmailActivities,
+  type ActivityDeps,
 } from '../activities';
 import { appEventsTaskQueue, emailTaskQueue } from '../domain/taskQueues';
 import type { AppWebhookTarget } from '../activities/appEvents';
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   resend: Resend;
   email: EmailSettings;
   emailRatePerSecond: number;
+  /** The SMS channel (TWILIO_*); unset: off, sms steps are recorded as `sms_off`. */
+  sms?: ActivityDeps['sms'];
   appWebhook?: AppWebhookTarget & { ratePerSecond?: number };
   /** The card networks' rules file (NETWORK_RULES_FILE), checked at start: the card ledger enforces it. */
   networkRules: NetworkRules;
@@ -207,6 +210,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<DunningWorkers> {
         appWebhook: deps.appWebhook,
         networkRules: deps.networkRules,
         caseEnds: deps.caseEnds ?? memoryCaseEndStore(),
+        sms: deps.sms,
       }),
       ...createCardExpiryActivities({ stripe: deps.stripe, temporal: deps.client, taskQueue: deps.taskQueue }),
     },

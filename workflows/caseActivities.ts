@@ -33,6 +33,16 @@ export const endRecords = proxyActivities<DunningActivities>({
 });
 
 /**
+ * A text message (activities/sms/sendSms.ts): every attempt first looks for the message an earlier
+ * one sent, so retries are safe. About 6 minutes of trying; after that the text is recorded as not
+ * sent and the case goes on (a text is one more nudge, never worth holding the case for).
+ */
+export const sms = proxyActivities<DunningActivities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/**
  * Emails run on their own task queue, whose worker is rate-limited to the provider's limit. No
  * schedule-to-close timeout: a burst of failures queues emails for longer than any outage we would
  * want to notice, so attempts are counted instead (about 6 minutes of trying, Retry-After honoured).

@@ -29,6 +29,7 @@ import { listenToCase } from './caseHandlers';
 import { cardReported, failureReported } from './caseNews';
 import { awaitSettlement } from './caseSettlement';
 import { caseOtherCards } from './caseOtherCards';
+import { caseSms } from './caseSms';
 import { learnTheFacts, queueCardAddedBeforeStart } from './caseStart';
 import { caseRuns } from './continueAsNew';
 import { datedPatch } from './patchDates';
@@ -145,6 +146,7 @@ function effectsOf(ctx: CaseContext) {
     ending,
     otherCards: caseOtherCards(ctx),
     offers: caseOffers(ctx, { emails, events, ending }),
+    sms: caseSms(ctx),
   };
 }
 
@@ -164,6 +166,10 @@ async function takeStep(ctx: CaseContext, step: PlannedStep, fx: Effects): Promi
       break;
     case 'offer':
       await fx.offers.make(step);
+      break;
+    case 'sms':
+      // Only a policy with sms steps plans one, so no case started before the channel asks for the patch.
+      if (patched(datedPatch('sms-channel'))) await fx.sms.send(step);
       break;
     case 'final_notice':
       await fx.emails.send(step.key, 'final_notice');

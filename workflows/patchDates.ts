@@ -18,6 +18,8 @@ export const PATCH_DATES = {
   'last-chance-offer': '2026-12-07',
   /** Every case writes its end record as it ends (workflows/caseEndRecord.ts; experiments, #23). */
   'case-end-record': '2026-12-07',
+  /** Text messages, policy `sms` steps (workflows/caseSms.ts, #24). */
+  'sms-channel': '2026-12-08',
 } as const satisfies Record<string, string>;
 
 export type PatchId = keyof typeof PATCH_DATES;

@@ -64,6 +64,7 @@ export function stripeApiRouter(deps: ApiDeps): express.Router {
   const b = deps.billing;
 
   route('post', '/customers', ({ params, ctx }) => b.createCustomer(params, ctx));
+  route('get', '/customers/search', ({ params }) => b.searchCustomers(params));
   route('get', '/customers/:id', (c) => b.customer(id(c)));
   route('post', '/customers/:id', ({ params, ctx, id }) => b.updateCustomer(id, params, ctx));
 

@@ -88,6 +88,8 @@ export interface ScenarioOptions {
   subscriptionCard?: { customerDefault: string };
   /** The customer's metadata (besides `timezone`), e.g. `{ dunning_other_cards_consent: 'true' }`. */
   customerMetadata?: Record<string, string>;
+  /** The customer's `phone` (Stripe keeps any string; the SMS channel wants E.164). */
+  phone?: string;
   /**
    * Other cards saved on the customer before the renewal fails (test ids, `pm_card_mastercard`),
    * none of them a default: the customer's "other saved cards".
@@ -304,6 +306,22 @@ export class SandboxBilling {
     const settings = optionalHash(params, 'invoice_settings');
     if (settings) this.updateCustomer(customer.id, { invoice_settings: settings }, ctx);
     return customer;
+  }
+
+  /**
+   * `GET /v1/customers/search`, for the one field clause the service asks (`phone:'+1555…'`, and
+   * `email:'…'`): exact match, newest first, in Stripe's search envelope. Stripe's search is
+   * eventually consistent (about a minute); the sandbox's is immediate. Other queries: a 400.
+   */
+  searchCustomers(params: Params): Stripe.ApiSearchResult<Stripe.Customer> {
+    const query = optionalString(params, 'query') ?? '';
+    const m = /^\s*(phone|email)\s*:\s*(['"])([^'"]*)\2\s*$/.exec(query);
+    if (!m) throw invalidRequest(`The sandbox searches customers only by phone:'…' or email:'…', not: ${query}`, 'query');
+    const [, field, , value] = m as unknown as [string, 'phone' | 'email', string, string];
+    const data = Object.values(this.data.customers)
+      .filter((c) => c[field] === value)
+      .reverse();
+    return { object: 'search_result', data, has_more: false, next_page: null, url: '/v1/customers/search' };
   }
 
   updateCustomer(id: string, params: Params, ctx: RequestContext): Stripe.Customer {
@@ -987,6 +1005,7 @@ export class SandboxBilling {
         {
           email: opts.email,
           ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.phone ? { phone: opts.phone } : {}),
           ...(opts.preferredLocales ? { preferred_locales: opts.preferredLocales } : {}),
           ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
         },

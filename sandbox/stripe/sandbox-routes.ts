@@ -66,6 +66,7 @@ export const scenarioSchema = z
       .optional(),
     subscriptionCard: z.object({ customerDefault: z.string() }).strict().optional(),
     customerMetadata: z.record(z.string().max(500)).optional(),
+    phone: z.string().max(40).optional(),
     savedCards: z.array(z.string()).max(10).optional(),
     customerId: z.string().optional(),
   })

@@ -49,6 +49,7 @@ const NEXT: Record<NextActionKind, string> = {
   retry: 'retry the card on file',
   final_notice: 'final notice (the app is warned: access.warning)',
   offer: 'last-chance offer email (pause, coupon or downgrade)',
+  sms: 'text message (customers who agreed to billing texts)',
   restrict_access: 'grace period ends (the app restricts access)',
   end_action: "the schedule has run out: the policy's end action",
 };

@@ -28,6 +28,7 @@ import { noticeThresholds } from '../../domain/policy';
 import { retryRouter } from './retryRoute';
 import { offerRouter } from './offerRoute';
 import { resendWebhookRouter } from './resendWebhookRoute';
+import { twilioWebhookRouter } from './twilioWebhookRoute';
 import { stripeWebhookRouter } from './webhookRoute';
 
 export interface AppDeps {
@@ -36,6 +37,8 @@ export interface AppDeps {
   webhookSecret: string;
   /** RESEND_WEBHOOK_SECRET: verifies POST /webhooks/resend; undefined: that route answers 503. */
   resendWebhookSecret?: string;
+  /** TWILIO_AUTH_TOKEN: verifies POST /webhooks/twilio (STOP/START); undefined: SMS off, that route answers 503. */
+  twilioAuthToken?: string;
   apiToken: string;
   linkSecret: string;
   publicBaseUrl: string;
@@ -153,6 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(resendWebhookRouter({ secret: deps.resendWebhookSecret, cases: deps.cases, metrics, log }));
+  app.use(twilioWebhookRouter({ authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, stripe: deps.stripe, log }));
   app.use((req, res, next) => {
     res.on('finish', () => {
       if (req.path.startsWith('/api/'))

@@ -217,8 +217,8 @@ describe('parsePolicy: each rule has its own error', () => {
     ],
     [
       'bad action',
-      (p) => ((p.steps[1].action = 'sms'), p),
-      ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice' | 'offer', received 'sms'"],
+      (p) => ((p.steps[1].action = 'fax'), p),
+      ["steps[1].action: Invalid enum value. Expected 'email' | 'retry' | 'final_notice' | 'offer' | 'sms', received 'fax'"],
     ],
     [
       'bad endAction',
@@ -249,7 +249,7 @@ describe('parsePolicy: each rule has its own error', () => {
     [
       'template on a retry',
       (p) => ((p.steps[1].template = 'reminder'), p),
-      ['steps[1].template: only email steps take a template'],
+      ['steps[1].template: only email and sms steps take a template'],
     ],
     ['duplicate step', (p) => (p.steps.push({ at: '72h', action: 'retry' }), p), ['steps[4]: duplicates steps[1]']],
     [

@@ -108,6 +108,7 @@ function stubWorkers(
     ),
     applyEndAction: async () => (calls.push('applyEndAction'), script.endAction()),
     listSavedCards: async () => (calls.push('listSavedCards'), { cards: [] }),
+    sendDunningSms: async () => (calls.push('sendDunningSms'), { kind: 'skipped', reason: 'sms_off' }),
     applyOffer: async () => (calls.push('applyOffer'), { applied: true, detail: 'stub' }),
     recordCaseEnd: async () => ({ written: true }),
     startAppEventDelivery: async (event) => (calls.push(`event:${event.type}`), { workflowId: event.id }),

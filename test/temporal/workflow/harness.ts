@@ -39,6 +39,8 @@ import { mapStripeEvent } from '../../../src/http/stripeEvents';
 import { createResendClient } from '../../../src/providers/resend';
 import { createStripeClient } from '../../../src/providers/stripe';
 import { startResendOutbox, type OutboxMessage, type ResendOutbox } from '../../../sandbox/resend';
+import { startTwilioSandbox, type TwilioSandbox } from '../../../sandbox/twilio';
+import { createTwilioClient } from '../../../src/providers/twilio';
 import { startStripeSandbox, type ScenarioOptions, type ScenarioResult, type StripeSandbox } from '../../../sandbox/stripe';
 import { appEventsTaskQueue, bundleWorkflows, emailTaskQueue } from '../../../src/worker';
 import type { DunningResult } from '../../../workflows/dunning';
@@ -95,6 +97,8 @@ export interface Harness {
   stripe: Stripe;
   sandbox: StripeSandbox;
   outbox: ResendOutbox;
+  /** The SMS outbox (the Twilio sandbox); texts come from '+15005550006'. */
+  sms: TwilioSandbox;
   hooks: Hooks;
   /** The end records the cases wrote (workflows/caseEndRecord.ts). */
   caseEnds: ReturnType<typeof memoryCaseEndStore>;
@@ -140,6 +144,8 @@ export async function startHarness(
   const stripe = createStripeClient({ secretKey: 'sk_test_sandbox', apiBase: sandbox.url });
   const resend = createResendClient({ apiKey: 're_test', baseUrl: outbox.url });
   const hooks: Hooks = {};
+  const smsAccount = { accountSid: `AC${'0'.repeat(32)}`, authToken: randomBytes(16).toString('hex') };
+  const sms = await startTwilioSandbox(smsAccount);
 
   const app = await startAppReceiver(() => env.currentTimeMs());
   // The end records cases write (experiment results): in memory, read by the tests.
@@ -152,6 +158,17 @@ export async function startHarness(
     // The shipped rules file, as the worker reads it at start; a test may pass an edited one.
     networkRules: opts.networkRules ?? loadNetworkRules(),
     caseEnds,
+    sms: {
+      client: createTwilioClient({ ...smsAccount, apiBase: sms.url }),
+      settings: {
+        from: '+15005550006',
+        businessName: 'Acme',
+        publicBaseUrl: 'http://127.0.0.1:1',
+        linkSecret: randomBytes(32).toString('hex'),
+        linkTtlDays: 30,
+        priceMicroUsdPerSegment: 8300,
+      },
+    },
   });
   const activities: typeof real = {
     ...real,
@@ -247,6 +264,7 @@ export async function startHarness(
     stripe,
     sandbox,
     outbox,
+    sms,
     hooks,
     caseEnds,
     appEvents: () => [...app.events],
@@ -325,6 +343,7 @@ export async function startHarness(
         await env.teardown();
         await sandbox.close();
         await outbox.close();
+        await sms.close();
         await app.close();
       }
     },
