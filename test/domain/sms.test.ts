@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, policyProblems, resolvePolicy, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, policyProblems, resolvePolicy, type DunningPolicy } from '../../domain/policy';
 import { afterQuietHours, planSchedule } from '../../domain/schedule';
 import { inQuietHours, isE164, smsPolicyProblems, smsReference } from '../../domain/sms';
 import { parsePolicy } from '../../src/policyFile';
@@ -40,8 +40,8 @@ describe('quiet hours', () => {
   });
   it('apply to the sms steps of a plan, and the default policy has none', () => {
     const policy: DunningPolicy = {
-      ...DEFAULT_POLICY,
-      steps: [...DEFAULT_POLICY.steps, { at: '0', action: 'sms', template: 'payment_failed' }],
+      ...POLICY_1_0,
+      steps: [...POLICY_1_0.steps, { at: '0', action: 'sms', template: 'payment_failed' }],
       sms: { quietHours: { start: 22, end: 9 } },
     };
     expect(policyProblems(policy)).toEqual([]);
@@ -55,7 +55,7 @@ describe('quiet hours', () => {
       template: 'payment_failed',
     });
     const defaultPlan = planSchedule(
-      resolvePolicy(DEFAULT_POLICY, { category: 'insufficient_funds', amountDue: 1, currency: 'usd' }),
+      resolvePolicy(POLICY_1_0, { category: 'insufficient_funds', amountDue: 1, currency: 'usd' }),
       {
         startedAt,
         category: 'insufficient_funds',
@@ -70,9 +70,9 @@ describe('the policy’s SMS settings', () => {
     expect(smsPolicyProblems({ maxPerCase: 0 })).toEqual(['sms.maxPerCase: 0 is not a whole number from 1 to 10']);
     expect(smsPolicyProblems({ quietHours: { start: 24, end: 8 } })).toEqual(['sms.quietHours.start: 24 is not an hour 0-23']);
     const r = parsePolicy({
-      ...DEFAULT_POLICY,
+      ...POLICY_1_0,
       steps: [
-        ...DEFAULT_POLICY.steps,
+        ...POLICY_1_0.steps,
         { at: '1d', action: 'sms', template: 'final_notice' },
         { at: '2d', action: 'email', template: 'final_notice' },
       ],
@@ -86,8 +86,7 @@ describe('the policy’s SMS settings', () => {
       ]),
     );
     expect(
-      parsePolicy({ ...DEFAULT_POLICY, steps: [...DEFAULT_POLICY.steps, { at: '1d', action: 'sms' }], sms: { maxPerCase: 3 } })
-        .ok,
+      parsePolicy({ ...POLICY_1_0, steps: [...POLICY_1_0.steps, { at: '1d', action: 'sms' }], sms: { maxPerCase: 3 } }).ok,
     ).toBe(true);
   });
 });

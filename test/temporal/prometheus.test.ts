@@ -13,7 +13,7 @@ import './support/sdkMetricsRuntime';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../domain/policy';
 import { cacheDir, cachedToolchain } from '../../tools/toolchain';
 import { freePort } from '../../tools/toolchain/ports';
 import { startPrometheus, type PromSample, type RunningPrometheus } from '../../tools/prometheus/server';
@@ -26,7 +26,7 @@ const prometheus3 = join(cacheDir(), 'prometheus-v3.5.0', 'prometheus');
 
 /** A case in seconds: an email, a retry at 3 s, a reminder, the end at 8 s; big invoices last an hour. */
 const SECONDS_POLICY: DunningPolicy = {
-  ...DEFAULT_POLICY,
+  ...POLICY_1_0,
   steps: [
     { at: '0', action: 'email', template: 'payment_failed' },
     { at: '3s', action: 'retry' },

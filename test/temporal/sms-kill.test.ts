@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { statusQuery, workflowIdForInvoice } from '../../domain/messages';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../domain/policy';
 import { SMS_CONSENT_KEY } from '../../domain/sms';
 import { startResendOutbox, type ResendOutbox } from '../../sandbox/resend';
 import { startStripeSandbox, type StripeSandbox } from '../../sandbox/stripe';
@@ -111,8 +111,8 @@ describe('a worker killed while sending a text', () => {
     // A text at once; quiet hours put where they cannot hold it (two hours from now, one hour long).
     const hour = new Date().getUTCHours();
     const policy: DunningPolicy = {
-      ...DEFAULT_POLICY,
-      steps: [...DEFAULT_POLICY.steps, { at: '0', action: 'sms', template: 'payment_failed' }],
+      ...POLICY_1_0,
+      steps: [...POLICY_1_0.steps, { at: '0', action: 'sms', template: 'payment_failed' }],
       sms: { quietHours: { start: (hour + 2) % 24, end: (hour + 3) % 24 } },
     };
     // Twilio accepts the first text and never answers.

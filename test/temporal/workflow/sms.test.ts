@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDunningSignal } from '../../../domain/messages';
-import { DEFAULT_POLICY, type DunningPolicy } from '../../../domain/policy';
+import { POLICY_1_0, type DunningPolicy } from '../../../domain/policy';
 import { SMS_CONSENT_KEY, SMS_OPT_OUT_KEY } from '../../../domain/sms';
 import { DAY, startHarness, until, type Case, type Harness } from './harness';
 
@@ -19,9 +19,9 @@ afterAll(async () => {
 });
 
 const withSms = (sms: DunningPolicy['sms'] = {}): DunningPolicy => ({
-  ...DEFAULT_POLICY,
+  ...POLICY_1_0,
   steps: [
-    ...DEFAULT_POLICY.steps,
+    ...POLICY_1_0.steps,
     { at: '0', action: 'sms', template: 'payment_failed' },
     { at: '3d', action: 'sms', template: 'reminder' },
     { at: '7d', action: 'sms', template: 'reminder' },
