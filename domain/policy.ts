@@ -205,8 +205,18 @@ const MESSAGES_ONLY: PolicyStep[] = [
   { at: '12d', action: 'final_notice' },
 ];
 
+/** 1.0's messages-only schedule: a copy of its own, so that no edit for the new default reaches 1.0's. */
+const MESSAGES_ONLY_1_0: PolicyStep[] = [
+  { at: '0', action: 'email', template: 'payment_failed' },
+  { at: '2d', action: 'email', template: 'reminder' },
+  { at: '5d', action: 'email', template: 'reminder' },
+  { at: '9d', action: 'email', template: 'reminder' },
+  { at: '12d', action: 'final_notice' },
+];
+
 /**
- * The default policy 1.0 shipped, frozen. A case started without a policy in its input (the
+ * The default policy 1.0 shipped, frozen (test/domain/policy.test.ts compares it with v1.0.0's
+ * policies/default.json, kept in test/fixtures/). A case started without a policy in its input (the
  * histories recorded before the input carried one) follows it, so that it replays exactly as it
  * ran; and a policy file that leaves out `paydays`, `retryHour` or `defaultTimeZone` keeps the
  * meaning it had at 1.0. Never edit it: the default for new cases is DEFAULT_POLICY below.
@@ -231,9 +241,9 @@ export const POLICY_1_0: DunningPolicy = {
   defaultTimeZone: 'UTC',
   byCategory: {
     // The same card must not be retried: the customer has to act, so remind them more often.
-    payment_method: { steps: MESSAGES_ONLY },
-    never_retry: { steps: MESSAGES_ONLY },
-    authentication: { steps: MESSAGES_ONLY },
+    payment_method: { steps: MESSAGES_ONLY_1_0 },
+    never_retry: { steps: MESSAGES_ONLY_1_0 },
+    authentication: { steps: MESSAGES_ONLY_1_0 },
     // No reason given by the issuer: retry, but less often.
     unknown: {
       steps: [

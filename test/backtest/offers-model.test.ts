@@ -39,7 +39,7 @@ describe('default-with-offer', () => {
   const policy = withLastChanceOffer(DEFAULT_POLICY);
 
   it('is the default with one offer step two days before each final notice, valid as a policy file', () => {
-    expect(NAMED_ONLY_POLICIES.map((p) => p.name)).toEqual(['default-with-offer']);
+    expect(NAMED_ONLY_POLICIES.map((p) => p.name)).toEqual(['default-with-offer', 'default-1.0']);
     const parsed = parsePolicy(JSON.parse(JSON.stringify(policy)));
     expect(parsed.ok ? [] : parsed.errors).toEqual([]);
     const schedules = [policy.steps, ...Object.values(policy.byCategory ?? {}).map((o) => o.steps ?? [])];

@@ -149,6 +149,11 @@ describe('POLICY_1_0: the frozen default of 1.0 (cases without a policy in their
     expect(parsePolicy(POLICY_1_0)).toEqual({ ok: true, policy: POLICY_1_0 });
   });
 
+  it('is what v1.0.0 shipped as policies/default.json', () => {
+    const file = JSON.parse(readFileSync(new URL('../fixtures/default-policy-1.0.json', import.meta.url), 'utf8')) as unknown;
+    expect(POLICY_1_0).toEqual(file);
+  });
+
   it("keeps 1.0's timeline", () => {
     const r = resolvePolicy(POLICY_1_0, ctx('insufficient_funds'));
     expect(r.steps.map((s) => `${s.at} ${s.action}${s.template ? `:${s.template}` : ''}`)).toEqual([

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { POLICY_1_0, parseDuration } from '../../domain/policy';
+import { DEFAULT_POLICY, POLICY_1_0, parseDuration } from '../../domain/policy';
 import { NAMESPACE_RETENTION_DAYS } from '../../tools/temporal/devServer';
 import { overduePatches, PATCH_DATES } from '../../workflows/patchDates';
 
@@ -33,7 +33,11 @@ function longestEndAfterMs(): number {
   const files = readdirSync(POLICIES_DIR, { recursive: true, encoding: 'utf8' }).filter(
     (f) => f.endsWith('.json') && !f.includes('network-rules'),
   );
-  const all = [POLICY_1_0, ...files.map((f) => JSON.parse(readFileSync(join(POLICIES_DIR, f), 'utf8')) as unknown)];
+  const all = [
+    POLICY_1_0,
+    DEFAULT_POLICY,
+    ...files.map((f) => JSON.parse(readFileSync(join(POLICIES_DIR, f), 'utf8')) as unknown),
+  ];
   return Math.max(...all.flatMap(endAfters).map(parseDuration));
 }
 
