@@ -105,6 +105,8 @@ export interface CardExpiryReminderInput {
   renewsAt: number;
   /** After the reminder, how often the card is read again (a duration, '1d'). */
   recheckEvery: string;
+  /** Set when the run continues as new after the email: the reminder went out, only the watch is left. */
+  reminded?: boolean;
 }
 
 /**

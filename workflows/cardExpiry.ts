@@ -12,7 +12,7 @@
  * expires: a card updated meanwhile ends the reminder as `reminded_card_updated`, which the
  * dashboard counts as a card updated before a failure. Its outcome is in its memo (`cardExpiry`).
  */
-import { ActivityFailure, log, proxyActivities, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, log, proxyActivities, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { CardExpiryActivities, CardExpiryEmailActivities } from '../activities';
 import {
   CARD_EXPIRY_MEMO,
@@ -80,28 +80,30 @@ export async function cardExpiryReminderWorkflow(input: CardExpiryReminderInput)
     }
   };
 
-  // Just before the email: the account updater or the customer may have been quicker than the scan.
-  const before = await check();
-  if (!before) return ended('skipped_unavailable');
-  if (before.change === 'refreshed') return ended('skipped_refreshed');
-  if (before.change === 'replaced') return ended('skipped_replaced');
-  if (before.change === 'not_renewing') return ended('skipped_not_renewing');
-  if (!before.email) return ended('skipped_no_email');
-  try {
-    await sendCardExpiryEmail.executeWithOptions({ summary: 'email card_expiring' }, [
-      {
-        ...before.email,
-        customerId: input.customerId,
-        card: input.card,
-        renewsAt: new Date(input.renewsAt).toISOString(),
-        issuedAt: new Date(Date.now()).toISOString(),
-        idempotencyKey: workflowInfo().workflowId,
-      },
-    ]);
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    log.warn('card expiry email not sent', { error: String(err.cause?.message ?? err.message) });
-    return ended('email_refused');
+  if (!input.reminded) {
+    // Just before the email: the account updater or the customer may have been quicker than the scan.
+    const before = await check();
+    if (!before) return ended('skipped_unavailable');
+    if (before.change === 'refreshed') return ended('skipped_refreshed');
+    if (before.change === 'replaced') return ended('skipped_replaced');
+    if (before.change === 'not_renewing') return ended('skipped_not_renewing');
+    if (!before.email) return ended('skipped_no_email');
+    try {
+      await sendCardExpiryEmail.executeWithOptions({ summary: 'email card_expiring' }, [
+        {
+          ...before.email,
+          customerId: input.customerId,
+          card: input.card,
+          renewsAt: new Date(input.renewsAt).toISOString(),
+          issuedAt: new Date(Date.now()).toISOString(),
+          idempotencyKey: workflowInfo().workflowId,
+        },
+      ]);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('card expiry email not sent', { error: String(err.cause?.message ?? err.message) });
+      return ended('email_refused');
+    }
   }
   upsertMemo({ [CARD_EXPIRY_MEMO]: 'reminded' });
 
@@ -114,6 +116,10 @@ export async function cardExpiryReminderWorkflow(input: CardExpiryReminderInput)
     const after = await check();
     if (after?.change === 'refreshed' || after?.change === 'replaced') return ended('reminded_card_updated');
     if (after?.change === 'not_renewing') return ended('reminded_not_renewing');
+    // A short recheckEvery over up to 60 days would outgrow a history: go on in a new run (same id,
+    // so a scan still finds it taken), the email already sent.
+    if (workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof cardExpiryReminderWorkflow>({ ...input, reminded: true });
   }
   return ended('reminded_expired');
 }
