@@ -31,7 +31,14 @@ import type { ExperimentArm } from './experiment';
 import { stripeRetryingFrom } from './stripeRetries';
 import type { Offer, OfferNotPossible, OfferStatus } from './offers';
 import { isEndedSubscription } from './subscriptions';
-import { DEFAULT_SMS_MAX_PER_CASE, type SmsInput, type SmsRecord, type SmsSendResult, type SmsTemplate } from './sms';
+import {
+  DEFAULT_QUIET_HOURS,
+  DEFAULT_SMS_MAX_PER_CASE,
+  type SmsInput,
+  type SmsRecord,
+  type SmsSendResult,
+  type SmsTemplate,
+} from './sms';
 import { SETTLED_OUTCOME, SETTLEMENT_RECHECK_MS, SETTLEMENT_WAIT_MS } from './settlement';
 import type {
   AttemptRecord,
@@ -950,6 +957,7 @@ export class CaseRecord {
       invoiceNumber: f.invoice.number,
       preferredLocales: f.customer.preferredLocales,
       ...(f.customer.timeZone ? { timeZone: f.customer.timeZone } : {}),
+      quiet: { ...(this.resolved?.sms?.quietHours ?? DEFAULT_QUIET_HOURS), timeZone: this.timeZone() },
       endsAt: iso(this.endAt()),
       stepStartedAt: iso(now),
     };

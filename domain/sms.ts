@@ -95,7 +95,9 @@ export type SmsSkipReason =
   | 'opted_out'
   | 'cap_reached'
   | 'sms_off'
-  | 'customer_deleted';
+  | 'customer_deleted'
+  /** Due in the customer's night when it finally ran (planned outside quiet hours, then delayed). */
+  | 'quiet_hours';
 
 /** What the send activity answers. `reused`: the step's message was found already sent (a retried attempt). */
 export type SmsSendResult =
@@ -130,6 +132,8 @@ export interface SmsInput {
   invoiceNumber?: string | null;
   preferredLocales: string[];
   timeZone?: string;
+  /** The quiet hours and the zone they are read in (the customer's, else the policy's): checked again when the text goes. */
+  quiet?: { start: number; end: number; timeZone: string };
   /** ISO: when the case ends (the final notice's date). */
   endsAt: string;
   /** ISO: when the step began (the case's clock): the link's issue time and the start of the search for an earlier attempt's message. */

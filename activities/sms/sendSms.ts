@@ -17,7 +17,9 @@ import { updateLinkUrl } from '../links/updateLinkToken';
 import { pickLocale } from '../email/templates/locale';
 import { callStripe } from '../stripe/errors';
 import { renderSms } from './smsCopy';
+import { localTime } from '../../domain/schedule';
 import {
+  inQuietHours,
   isE164,
   maskPhone,
   readConsent,
@@ -70,13 +72,12 @@ export async function sendDunningSms(
   const customer = await callStripe('retrieve customer', () => stripe.customers.retrieve(input.customerId));
   if ('deleted' in customer && customer.deleted) return { kind: 'skipped', reason: 'customer_deleted' };
   const c = customer as Stripe.Customer;
-  const consent = readConsent(c.metadata?.[SMS_CONSENT_KEY]);
-  if (!consent.given) return { kind: 'skipped', reason: consent.why };
-  if (c.metadata?.[SMS_OPT_OUT_KEY]) return { kind: 'skipped', reason: 'opted_out' };
   if (!c.phone) return { kind: 'skipped', reason: 'no_phone' };
   const phone = c.phone.replace(/[\s().-]/g, '');
   if (!isE164(phone)) return { kind: 'skipped', reason: 'invalid_phone' };
 
+  // An earlier attempt's message first: a STOP or a withdrawn consent after it was sent must not
+  // make the case record as unsent a text that went out.
   const reference = smsReference(input.key);
   const started = Date.parse(input.stepStartedAt);
   const stepStart = Number.isNaN(started) ? nowMs : started;
@@ -88,6 +89,14 @@ export async function sendDunningSms(
       m.dateCreated.getTime() >= stepStart - CLOCK_SKEW_MS,
   );
   if (mine) return sent(mine.sid, Number(mine.numSegments), phone, settings, true);
+
+  const consent = readConsent(c.metadata?.[SMS_CONSENT_KEY]);
+  if (!consent.given) return { kind: 'skipped', reason: consent.why };
+  if (c.metadata?.[SMS_OPT_OUT_KEY]) return { kind: 'skipped', reason: 'opted_out' };
+  // Planned outside quiet hours, but the step can begin late (it waits for the email due at the
+  // same moment, which may wait for a backlog): read at the step's start, on the case's clock.
+  if (input.quiet && inQuietHours(localTime(stepStart, input.quiet.timeZone).hour, input.quiet))
+    return { kind: 'skipped', reason: 'quiet_hours' };
 
   const locale = pickLocale(input.preferredLocales);
   const updateUrl = updateLinkUrl(settings.publicBaseUrl, settings.linkSecret, {

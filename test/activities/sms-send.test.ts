@@ -96,6 +96,30 @@ describe('sendDunningSms', () => {
     expect(to('+15551110002')).toHaveLength(2);
   });
 
+  it('a step that begins late, in the customer’s night, sends no text (checked when it begins, not only when planned)', async () => {
+    const { stripe, twilio } = clients();
+    const { input } = await customer({ phone: '+15551110009', consent: 'true' });
+    const quiet = { start: 21, end: 8, timeZone: 'America/New_York' };
+    const night = Date.parse('2026-12-08T04:30:00Z'); // 23:30 in New York
+    const day = Date.parse('2026-12-08T15:00:00Z'); // 10:00 in New York
+    const at = (ms: number) => ({ ...input, quiet, stepStartedAt: new Date(ms).toISOString() });
+    expect(await sendDunningSms(stripe, twilio, settings, at(night), night)).toEqual({ kind: 'skipped', reason: 'quiet_hours' });
+    expect(to('+15551110009')).toHaveLength(0);
+    expect(await sendDunningSms(stripe, twilio, settings, at(day), day)).toMatchObject({ kind: 'sent' });
+  });
+
+  it('a text sent before the customer replied STOP is found and recorded as sent when the attempt is retried', async () => {
+    const { stripe, twilio } = clients();
+    const { s, input } = await customer({ phone: '+15551110010', consent: 'true' });
+    const first = await sendDunningSms(stripe, twilio, settings, input, Date.now());
+    await stripe.customers.update(s.customerId, { metadata: { [SMS_OPT_OUT_KEY]: new Date().toISOString() } });
+    expect(await sendDunningSms(stripe, twilio, settings, input, Date.now())).toMatchObject({
+      kind: 'sent',
+      reused: true,
+      sid: first.kind === 'sent' ? first.sid : 'x',
+    });
+  });
+
   it('an attempt whose answer was lost (sent, then a 500) is retried without a second text', async () => {
     const { stripe, twilio } = clients();
     const { input } = await customer({ phone: '+15551110003', consent: 'true' });
