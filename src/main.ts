@@ -195,8 +195,13 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
   }
   // The SMS channel: Twilio, the local Twilio sandbox (development without TWILIO_ACCOUNT_SID), or off.
   let smsBase = config.sms.apiBase;
-  if (config.sms.mode === 'sandbox' && !smsBase && role !== 'api') {
-    if (role === 'worker') throw new ConfigError(['TWILIO_ACCOUNT_SID or TWILIO_API_BASE: required to run the worker alone']);
+  let smsOff = config.sms.mode === 'off';
+  if (config.sms.mode === 'sandbox' && !smsBase && role === 'worker') {
+    // SMS is opt-in: a development worker started alone without a Twilio sandbox to talk to sends
+    // no texts (recorded `sms_off` on a case whose policy has sms steps) rather than refusing to start.
+    smsOff = true;
+    log('SMS off: no TWILIO_ACCOUNT_SID, and no TWILIO_API_BASE for the worker alone');
+  } else if (config.sms.mode === 'sandbox' && !smsBase && role !== 'api') {
     const { startTwilioSandbox } = await import('../sandbox/twilio');
     const sandbox = await startTwilioSandbox({
       port: config.port + 3,
@@ -372,24 +377,23 @@ async function startAll(config: Config, role: Role, stops: Array<() => Promise<v
         linkTtlDays: config.linkTtlDays,
       },
       emailRatePerSecond: config.email.ratePerSecond,
-      sms:
-        config.sms.mode === 'off'
-          ? undefined
-          : {
-              client: createTwilioClient({
-                accountSid: config.sms.accountSid,
-                authToken: config.sms.authToken,
-                apiBase: smsBase,
-              }),
-              settings: {
-                from: config.sms.from,
-                businessName: config.email.businessName,
-                publicBaseUrl: config.publicBaseUrl,
-                linkSecret: config.linkSecret,
-                linkTtlDays: config.linkTtlDays,
-                priceMicroUsdPerSegment: config.sms.priceMicroUsdPerSegment,
-              },
+      sms: smsOff
+        ? undefined
+        : {
+            client: createTwilioClient({
+              accountSid: config.sms.accountSid,
+              authToken: config.sms.authToken,
+              apiBase: smsBase,
+            }),
+            settings: {
+              from: config.sms.from,
+              businessName: config.email.businessName,
+              publicBaseUrl: config.publicBaseUrl,
+              linkSecret: config.linkSecret,
+              linkTtlDays: config.linkTtlDays,
+              priceMicroUsdPerSegment: config.sms.priceMicroUsdPerSegment,
             },
+          },
       appWebhook: config.appWebhook,
       networkRules: config.networkRules,
       caseEnds,
