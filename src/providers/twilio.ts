@@ -6,8 +6,9 @@
  */
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
+import type { TwilioClient } from '../../activities/sms/sendSms';
 
-export type TwilioClient = ReturnType<typeof twilio>;
+export type { TwilioClient };
 
 export interface TwilioClientOptions {
   accountSid: string;
